@@ -1,0 +1,99 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+/// Settings every Switchboard target shares: Swift 6 language mode with the upcoming features
+/// that keep imports and existentials explicit.
+let strictSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "switchboard",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "switchboard", targets: ["switchboard"]),
+        .executable(name: "switchboard-migrate", targets: ["switchboard-migrate"]),
+    ],
+    dependencies: [
+        // HTTP server, lifecycle and socket-free router tests. The swift-configuration trait is
+        // left off: we read our own environment and it would only add build time.
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
+        // Embedded SQLite with a WAL connection pool.
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        // HMAC-SHA256 for key hashing and signatures, HKDF for key derivation.
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        // Subcommands and help for `switchboard` and `switchboard-migrate`.
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        .target(
+            name: "Core",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Sources/Core",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "SQLiteDriver",
+            dependencies: [
+                "Core",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Sources/Drivers/SQLite",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "StorageDrivers",
+            dependencies: ["Core", "SQLiteDriver"],
+            path: "Sources/Drivers/Registry",
+            swiftSettings: strictSettings
+        ),
+        .target(
+            name: "Server",
+            dependencies: [
+                "Core",
+                "StorageDrivers",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Server",
+            resources: [.copy("Resources/openapi.json")],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "switchboard",
+            dependencies: ["Server"],
+            path: "Sources/Executables/switchboard",
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "switchboard-migrate",
+            dependencies: [
+                "Core",
+                "StorageDrivers",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/Migrate",
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "SwitchboardTests",
+            dependencies: [
+                "Core",
+                "SQLiteDriver",
+                "Server",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            path: "Tests/SwitchboardTests",
+            swiftSettings: strictSettings
+        ),
+    ]
+)

@@ -1,0 +1,62 @@
+import Foundation
+
+/// A stored API key: everything but the key itself, which is never kept.
+public struct ApiKey: Sendable, Equatable {
+    /// Whether a key is usable, as shown to clients.
+    public enum Status: String, Sendable, Codable {
+        case active
+        case revoked
+        case expired
+    }
+
+    public var id: UUID
+    public var name: String
+    public var description: String?
+    /// The first characters of the key, shown so people can tell keys apart.
+    public var prefix: String
+    /// Keyed hash of the full key (see `ApiKeyHasher`).
+    public var keyHash: String
+    public var permissions: [Permission]
+    /// Addresses or CIDR ranges allowed to use the key; empty means anywhere.
+    public var ipWhitelist: [String]
+    public var expiresAt: Date?
+    public var lastUsedAt: Date?
+    public var revokedAt: Date?
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    /// The status at a given moment.
+    public func status(at now: Date) -> Status {
+        if revokedAt != nil { return .revoked }
+        if let expiresAt, expiresAt <= now { return .expired }
+        return .active
+    }
+
+    /// Creates a key record.
+    public init(
+        id: UUID, name: String, description: String?, prefix: String, keyHash: String, permissions: [Permission],
+        ipWhitelist: [String] = [], expiresAt: Date?, lastUsedAt: Date? = nil, revokedAt: Date? = nil,
+        createdAt: Date, updatedAt: Date
+    ) {
+        self.id = id
+        self.name = name
+        self.description = description
+        self.prefix = prefix
+        self.keyHash = keyHash
+        self.permissions = permissions
+        self.ipWhitelist = ipWhitelist
+        self.expiresAt = expiresAt
+        self.lastUsedAt = lastUsedAt
+        self.revokedAt = revokedAt
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}
+
+/// A key just created or regenerated: the record and the plaintext, which exists only here.
+public struct IssuedApiKey: Sendable {
+    /// The stored record.
+    public let record: ApiKey
+    /// The full key, to be shown once.
+    public let plaintext: String
+}

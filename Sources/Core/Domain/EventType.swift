@@ -1,0 +1,30 @@
+/// A kind of event webhooks subscribe to, named `resource.action`.
+public struct EventType: Sendable, Equatable, Codable {
+    /// The name, e.g. `contact.created`.
+    public let name: String
+    /// When it is published.
+    public let description: String
+
+    /// Creates an event type.
+    public init(name: String, description: String) {
+        self.name = name
+        self.description = description
+    }
+
+    /// Subscribing to this name receives every event type.
+    public static let wildcard = "*"
+
+    /// The seed's ten built-in event types.
+    public static let builtIn: [EventType] = [
+        EventType(name: "contact.created", description: "Triggered when a new contact is created"),
+        EventType(name: "contact.updated", description: "Triggered when a contact is updated"),
+        EventType(name: "contact.deleted", description: "Triggered when a contact is deleted"),
+        EventType(name: "transaction.created", description: "Triggered when a new transaction is created"),
+        EventType(name: "transaction.updated", description: "Triggered when a transaction is updated"),
+        EventType(name: "transaction.deleted", description: "Triggered when a transaction is deleted"),
+        EventType(name: "property.created", description: "Triggered when a new property is created"),
+        EventType(name: "property.updated", description: "Triggered when a property is updated"),
+        EventType(name: "property.deleted", description: "Triggered when a property is deleted"),
+        EventType(name: "webhook.test", description: "Test event for webhook verification"),
+    ]
+}

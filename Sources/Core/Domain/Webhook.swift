@@ -1,0 +1,51 @@
+import Foundation
+
+/// A subscriber's endpoint and what it listens to.
+public struct Webhook: Sendable, Equatable {
+    public var id: UUID
+    public var name: String
+    /// Where deliveries are POSTed; `http` or `https` only.
+    public var url: String
+    /// Subscribed event type names, or `["*"]` for all.
+    public var events: [String]
+    public var description: String?
+    public var isActive: Bool
+    /// The signing secret. Never returned by read endpoints.
+    public var secret: String?
+    /// Failed attempts in a row since the last success; the delivery engine disables the
+    /// webhook when this reaches its threshold.
+    public var consecutiveFailures: Int
+    /// Why the webhook was switched off automatically, if it was.
+    public var disabledReason: String?
+    public var disabledAt: Date?
+    /// Per-webhook override of `WEBHOOK_RETRY_ATTEMPTS`.
+    public var maxAttempts: Int?
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    /// Whether an event of `type` should be delivered to this webhook.
+    public func subscribes(to type: String) -> Bool {
+        events.contains(EventType.wildcard) || events.contains(type)
+    }
+
+    /// Creates a webhook value.
+    public init(
+        id: UUID, name: String, url: String, events: [String], description: String?, isActive: Bool,
+        secret: String?, consecutiveFailures: Int = 0, disabledReason: String? = nil, disabledAt: Date? = nil,
+        maxAttempts: Int? = nil, createdAt: Date, updatedAt: Date
+    ) {
+        self.id = id
+        self.name = name
+        self.url = url
+        self.events = events
+        self.description = description
+        self.isActive = isActive
+        self.secret = secret
+        self.consecutiveFailures = consecutiveFailures
+        self.disabledReason = disabledReason
+        self.disabledAt = disabledAt
+        self.maxAttempts = maxAttempts
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}

@@ -1,0 +1,135 @@
+import Foundation
+
+/// What a client sends to create an API key.
+public struct ApiKeyDraft: Sendable {
+    public var name: String
+    public var permissions: [Permission]
+    public var description: String?
+    public var expiresAt: Date?
+
+    /// Creates a draft.
+    public init(name: String, permissions: [Permission], description: String? = nil, expiresAt: Date? = nil) {
+        self.name = name
+        self.permissions = permissions
+        self.description = description
+        self.expiresAt = expiresAt
+    }
+}
+
+/// Issues, checks, regenerates and revokes API keys.
+public struct ApiKeyService: Sendable {
+    let driver: any StorageDriver
+    let secrets: SecretMaterial
+    let environment: CoreEnvironment
+    /// Lifetime of a key created without `expiresAt`; nil means no expiry.
+    let defaultLifetime: TimeInterval?
+
+    /// How stale `last_used_at` may get before a request writes it again; keeps the hot path
+    /// from writing on every request.
+    public static let lastUsedResolution: TimeInterval = 60
+
+    /// Creates the service. `defaultExpiryDays` of 0 means keys without `expiresAt` never expire.
+    public init(driver: any StorageDriver, secrets: SecretMaterial, defaultExpiryDays: Int, environment: CoreEnvironment = .live) {
+        self.driver = driver
+        self.secrets = secrets
+        self.environment = environment
+        self.defaultLifetime = defaultExpiryDays > 0 ? TimeInterval(defaultExpiryDays) * 86_400 : nil
+    }
+
+    private var store: ApiKeyStore { ApiKeyStore(executor: driver) }
+
+    /// Creates a key and returns it with its plaintext, which is not kept anywhere.
+    public func create(_ draft: ApiKeyDraft) async throws -> IssuedApiKey {
+        let now = environment.currentTime()
+        let name = try WebhookService.validName(draft.name)
+        let description = try WebhookService.validDescription(draft.description)
+        guard !draft.permissions.isEmpty else {
+            throw SwitchboardError.invalid("permissions must list at least one permission; see the permission table in README")
+        }
+        var permissions: [Permission] = []
+        for permission in draft.permissions where !permissions.contains(permission) { permissions.append(permission) }
+        let expiresAt: Date?
+        if let requested = draft.expiresAt {
+            guard requested > now else { throw SwitchboardError.invalid("expiresAt must be in the future") }
+            expiresAt = Timestamp.truncated(requested)
+        } else {
+            expiresAt = defaultLifetime.map { now.addingTimeInterval($0) }
+        }
+        let plaintext = SecretMaterial.newApiKey()
+        let record = ApiKey(
+            id: environment.newID(), name: name, description: description,
+            prefix: String(plaintext.prefix(SecretMaterial.displayPrefixLength)),
+            keyHash: secrets.hash(apiKey: plaintext), permissions: permissions,
+            expiresAt: expiresAt, createdAt: now, updatedAt: now
+        )
+        try await store.insert(record)
+        return IssuedApiKey(record: record, plaintext: plaintext)
+    }
+
+    /// One page of keys, newest first.
+    public func list(_ page: PageRequest) async throws -> Page<ApiKey> {
+        try await store.list(page)
+    }
+
+    /// The key with this id, or a not-found error.
+    public func get(id: UUID) async throws -> ApiKey {
+        guard let key = try await store.find(id: id) else {
+            throw SwitchboardError.notFound("API key", id: id.uuidString.lowercased())
+        }
+        return key
+    }
+
+    /// Replaces a key's secret part; the old key stops working at once.
+    public func regenerate(id: UUID) async throws -> IssuedApiKey {
+        var key = try await get(id: id)
+        guard key.revokedAt == nil else {
+            throw SwitchboardError(.conflict, code: "key_revoked", message: "API key \(id.uuidString.lowercased()) is revoked; create a new key instead")
+        }
+        let plaintext = SecretMaterial.newApiKey()
+        key.prefix = String(plaintext.prefix(SecretMaterial.displayPrefixLength))
+        key.keyHash = secrets.hash(apiKey: plaintext)
+        key.updatedAt = environment.currentTime()
+        try await store.update(key)
+        return IssuedApiKey(record: key, plaintext: plaintext)
+    }
+
+    /// Revokes a key; it is kept for the record but no longer accepted. Revoking twice is
+    /// harmless.
+    public func revoke(id: UUID) async throws -> ApiKey {
+        var key = try await get(id: id)
+        guard key.revokedAt == nil else { return key }
+        let now = environment.currentTime()
+        key.revokedAt = now
+        key.updatedAt = now
+        try await store.update(key)
+        return key
+    }
+
+    /// The key a bearer token belongs to, if it is usable; otherwise an `unauthenticated`
+    /// error whose code says why (`invalid_api_key`, `key_revoked`, `key_expired`).
+    public func authenticate(token: String) async throws -> ApiKey {
+        guard SecretMaterial.looksLikeApiKey(token), let key = try await store.find(hash: secrets.hash(apiKey: token)) else {
+            throw SwitchboardError(.unauthenticated, code: "invalid_api_key", message: "the API key is not valid")
+        }
+        let now = environment.currentTime()
+        switch key.status(at: now) {
+        case .revoked:
+            throw SwitchboardError(.unauthenticated, code: "key_revoked", message: "the API key has been revoked")
+        case .expired:
+            throw SwitchboardError(.unauthenticated, code: "key_expired", message: "the API key expired; create or regenerate a key")
+        case .active:
+            break
+        }
+        if key.lastUsedAt.map({ now.timeIntervalSince($0) >= Self.lastUsedResolution }) ?? true {
+            try await store.touch(id: key.id, at: now)
+        }
+        return key
+    }
+
+    /// On first start, when no key exists at all, creates an admin key (`*`) so the operator
+    /// can reach the API. Returns it when one was made.
+    public func bootstrapAdminKeyIfNeeded() async throws -> IssuedApiKey? {
+        guard try await store.count() == 0 else { return nil }
+        return try await create(ApiKeyDraft(name: "admin", permissions: [.all], description: "Created on first start"))
+    }
+}

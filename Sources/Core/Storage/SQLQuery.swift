@@ -1,0 +1,99 @@
+/// A statement whose values travel separately from its text.
+///
+/// Built by string interpolation: interpolated values become bound parameters, and raw SQL text
+/// can only enter through the explicit `unsafeRaw:` label, so a value can never be spliced into
+/// the statement by accident.
+///
+/// ```swift
+/// let query: SQLQuery = "SELECT * FROM webhooks WHERE id = \(id) AND is_active = \(true)"
+/// ```
+public struct SQLQuery: Sendable, ExpressibleByStringInterpolation {
+    /// One piece of a statement: literal SQL text or a bound value.
+    public enum Fragment: Sendable, Equatable {
+        case sql(String)
+        case bind(SQLValue)
+    }
+
+    /// The pieces in order.
+    public private(set) var fragments: [Fragment]
+
+    public init(stringLiteral value: String) {
+        fragments = [.sql(value)]
+    }
+
+    public init(stringInterpolation: StringInterpolation) {
+        fragments = stringInterpolation.fragments
+    }
+
+    /// A statement made of the given fragments.
+    public init(fragments: [Fragment]) {
+        self.fragments = fragments
+    }
+
+    /// Appends another statement's fragments, e.g. an optional `WHERE` clause.
+    public mutating func append(_ other: SQLQuery) {
+        fragments.append(contentsOf: other.fragments)
+    }
+
+    /// The bound values in order of appearance.
+    public var binds: [SQLValue] {
+        fragments.compactMap { if case .bind(let value) = $0 { value } else { nil } }
+    }
+
+    /// The statement text with each bound value replaced by the dialect's placeholder.
+    public func sql(in dialect: SQLDialect) -> String {
+        var text = ""
+        var index = 0
+        for fragment in fragments {
+            switch fragment {
+            case .sql(let sql):
+                text += sql
+            case .bind:
+                index += 1
+                text += dialect.placeholder(index)
+            }
+        }
+        return text
+    }
+
+    public struct StringInterpolation: StringInterpolationProtocol {
+        var fragments: [Fragment] = []
+
+        public init(literalCapacity: Int, interpolationCount: Int) {
+            fragments.reserveCapacity(interpolationCount * 2 + 1)
+        }
+
+        public mutating func appendLiteral(_ literal: String) {
+            guard !literal.isEmpty else { return }
+            fragments.append(.sql(literal))
+        }
+
+        /// Binds a value as a parameter.
+        public mutating func appendInterpolation(_ value: some SQLBindable) {
+            fragments.append(.bind(value.sqlValue))
+        }
+
+        /// Binds an optional value; nil becomes SQL `NULL`.
+        public mutating func appendInterpolation<Value: SQLBindable>(_ value: Value?) {
+            fragments.append(.bind(value?.sqlValue ?? .null))
+        }
+
+        /// Binds each value and joins their placeholders with commas, for `IN (...)` lists.
+        public mutating func appendInterpolation(list values: [some SQLBindable]) {
+            for (offset, value) in values.enumerated() {
+                if offset > 0 { fragments.append(.sql(", ")) }
+                fragments.append(.bind(value.sqlValue))
+            }
+        }
+
+        /// Inserts another statement's fragments in place.
+        public mutating func appendInterpolation(_ query: SQLQuery) {
+            fragments.append(contentsOf: query.fragments)
+        }
+
+        /// Inserts SQL text as it is. Only for text the program itself wrote, never for input.
+        public mutating func appendInterpolation(unsafeRaw text: String) {
+            fragments.append(.sql(text))
+        }
+    }
+}

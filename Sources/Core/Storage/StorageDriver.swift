@@ -1,0 +1,40 @@
+import ServiceLifecycle
+
+/// Something that runs statements: a driver's connection pool, or one open transaction.
+public protocol SQLExecutor: Sendable {
+    /// The SQL flavour statements must be written in.
+    var dialect: SQLDialect { get }
+
+    /// Runs a statement that returns rows.
+    func query(_ query: SQLQuery) async throws -> [SQLRow]
+
+    /// Runs a statement that changes data and returns how many rows it touched.
+    @discardableResult
+    func execute(_ query: SQLQuery) async throws -> Int
+
+    /// Runs a script of one or more statements with no parameters (used by migrations).
+    func executeScript(_ sql: String) async throws
+}
+
+/// A database that Core's stores run against. One implementation per database engine; Core
+/// never sees which.
+///
+/// A driver is a `Service`: its `run()` keeps the pool alive until graceful shutdown, then
+/// closes it.
+public protocol StorageDriver: SQLExecutor, Service {
+    /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
+    ///
+    /// Statements inside must go through the executor passed to `body`; using the driver
+    /// itself there would run outside the transaction (and on SQLite wait for it forever).
+    func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T
+
+    /// Closes every connection. Called by `run()` on shutdown, and by tools that never run it.
+    func close() async throws
+}
+
+extension SQLExecutor {
+    /// The first row of a result, if any.
+    public func first(_ query: SQLQuery) async throws -> SQLRow? {
+        try await self.query(query).first
+    }
+}

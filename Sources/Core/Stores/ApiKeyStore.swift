@@ -1,0 +1,90 @@
+import Foundation
+
+/// Reads and writes the `api_keys` table. Only hashes are stored, never keys.
+public struct ApiKeyStore: Sendable {
+    let executor: any SQLExecutor
+
+    /// A store running its statements on `executor`.
+    public init(executor: any SQLExecutor) {
+        self.executor = executor
+    }
+
+    private static let columns = """
+        id, name, description, key_prefix, key_hash, permissions, ip_whitelist, expires_at, last_used_at, \
+        revoked_at, created_at, updated_at
+        """
+
+    /// Stores a new key record.
+    public func insert(_ key: ApiKey) async throws {
+        try await executor.execute("""
+            INSERT INTO api_keys (\(unsafeRaw: Self.columns))
+            VALUES (\(key.id), \(key.name), \(key.description), \(key.prefix), \(key.keyHash),
+                    \(JSONText.encode(key.permissions.map(\.rawValue))), \(JSONText.encode(key.ipWhitelist)),
+                    \(key.expiresAt), \(key.lastUsedAt), \(key.revokedAt), \(key.createdAt), \(key.updatedAt))
+            """)
+    }
+
+    /// Writes every mutable field of an existing key; returns false when it is gone.
+    @discardableResult
+    public func update(_ key: ApiKey) async throws -> Bool {
+        try await executor.execute("""
+            UPDATE api_keys SET name = \(key.name), description = \(key.description), key_prefix = \(key.prefix),
+                key_hash = \(key.keyHash), permissions = \(JSONText.encode(key.permissions.map(\.rawValue))),
+                ip_whitelist = \(JSONText.encode(key.ipWhitelist)), expires_at = \(key.expiresAt),
+                revoked_at = \(key.revokedAt), updated_at = \(key.updatedAt)
+            WHERE id = \(key.id)
+            """) > 0
+    }
+
+    /// Records a use of the key.
+    public func touch(id: UUID, at time: Date) async throws {
+        try await executor.execute("UPDATE api_keys SET last_used_at = \(time) WHERE id = \(id)")
+    }
+
+    /// The key with this id, if any.
+    public func find(id: UUID) async throws -> ApiKey? {
+        try await executor.first("SELECT \(unsafeRaw: Self.columns) FROM api_keys WHERE id = \(id)").map(Self.decode)
+    }
+
+    /// The key whose keyed hash is `hash`, if any.
+    public func find(hash: String) async throws -> ApiKey? {
+        try await executor.first("SELECT \(unsafeRaw: Self.columns) FROM api_keys WHERE key_hash = \(hash)").map(Self.decode)
+    }
+
+    /// One page of keys, newest first.
+    public func list(_ page: PageRequest) async throws -> Page<ApiKey> {
+        let rows = try await executor.query("""
+            SELECT \(unsafeRaw: Self.columns) FROM api_keys ORDER BY created_at DESC, id DESC
+            LIMIT \(page.limit) OFFSET \(page.offset)
+            """)
+        return Page(items: try rows.map(Self.decode), total: try await count(), limit: page.limit, offset: page.offset)
+    }
+
+    /// How many key records exist, revoked ones included.
+    public func count() async throws -> Int {
+        try await executor.first("SELECT COUNT(*) AS total FROM api_keys")?.int("total") ?? 0
+    }
+
+    static func decode(_ row: SQLRow) throws -> ApiKey {
+        let permissionNames = try JSONText.decodeStrings(try row.string("permissions"), column: "permissions")
+        return ApiKey(
+            id: try row.uuid("id"),
+            name: try row.string("name"),
+            description: try row.optionalString("description"),
+            prefix: try row.string("key_prefix"),
+            keyHash: try row.string("key_hash"),
+            permissions: try permissionNames.map {
+                guard let permission = Permission(rawValue: $0) else {
+                    throw StorageError.typeMismatch(column: "permissions", expected: "known permission", found: .text($0))
+                }
+                return permission
+            },
+            ipWhitelist: try JSONText.decodeStrings(try row.string("ip_whitelist"), column: "ip_whitelist"),
+            expiresAt: try row.optionalDate("expires_at"),
+            lastUsedAt: try row.optionalDate("last_used_at"),
+            revokedAt: try row.optionalDate("revoked_at"),
+            createdAt: try row.date("created_at"),
+            updatedAt: try row.date("updated_at")
+        )
+    }
+}

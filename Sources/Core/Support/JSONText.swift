@@ -1,0 +1,60 @@
+import Foundation
+
+/// Encodes the small lists Switchboard stores in text columns (event names, permissions,
+/// address ranges) as JSON arrays, so every database reads them the same way.
+enum JSONText {
+    static func encode(_ strings: [String]) -> String {
+        JSONValue.array(strings.map(JSONValue.string)).compactText
+    }
+
+    static func decodeStrings(_ text: String, column: String) throws -> [String] {
+        guard case .array(let items) = try JSONValue.parse(Array(text.utf8)) else {
+            throw StorageError.typeMismatch(column: column, expected: "JSON array", found: .text(text))
+        }
+        return try items.map {
+            guard case .string(let string) = $0 else {
+                throw StorageError.typeMismatch(column: column, expected: "JSON array of strings", found: .text(text))
+            }
+            return string
+        }
+    }
+}
+
+/// A page of results and how to ask for the rest.
+public struct Page<Item: Sendable>: Sendable {
+    public let items: [Item]
+    public let total: Int
+    public let limit: Int
+    public let offset: Int
+
+    /// Creates a page.
+    public init(items: [Item], total: Int, limit: Int, offset: Int) {
+        self.items = items
+        self.total = total
+        self.limit = limit
+        self.offset = offset
+    }
+}
+
+/// Which slice of a list to return.
+public struct PageRequest: Sendable, Equatable {
+    /// The most items one page may hold.
+    public static let maxLimit = 100
+    /// Items per page when none is asked for.
+    public static let defaultLimit = 20
+
+    public let limit: Int
+    public let offset: Int
+
+    /// Validates the bounds: `limit` 1…100, `offset` ≥ 0.
+    public init(limit: Int = PageRequest.defaultLimit, offset: Int = 0) throws {
+        guard (1...PageRequest.maxLimit).contains(limit) else {
+            throw SwitchboardError.badRequest("limit must be between 1 and \(PageRequest.maxLimit)", code: "invalid_query")
+        }
+        guard offset >= 0 else {
+            throw SwitchboardError.badRequest("offset must be 0 or more", code: "invalid_query")
+        }
+        self.limit = limit
+        self.offset = offset
+    }
+}

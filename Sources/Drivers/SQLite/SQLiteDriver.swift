@@ -1,0 +1,152 @@
+import Core
+import Foundation
+import GRDB
+import ServiceLifecycle
+
+/// The embedded driver: one SQLite file in WAL mode through a GRDB `DatabasePool`, so reads
+/// run on their own connections while the single writer works.
+public final class SQLiteDriver: StorageDriver {
+    public let dialect = SQLDialect.sqlite
+    let pool: DatabasePool
+    let gate = AsyncWriteGate()
+
+    /// Opens (and creates if needed) the database file at `path`, creating its folder too.
+    public init(path: String) throws {
+        let url = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = true
+        // Several processes (server, migrate tool) may share the file; wait rather than fail.
+        configuration.busyMode = .timeout(10)
+        // Transactions span several hops to the writer connection; the write gate keeps
+        // them whole, so GRDB may leave one open between hops.
+        configuration.allowsUnsafeTransactions = true
+        configuration.label = "switchboard"
+        do {
+            pool = try DatabasePool(path: url.path, configuration: configuration)
+        } catch {
+            throw StorageError.unavailable(detail: "cannot open SQLite database at \(url.path): \(error)")
+        }
+    }
+
+    /// Opens the file a `sqlite://` URL names.
+    public convenience init(url: DatabaseURL) throws {
+        try self.init(path: url.path)
+    }
+
+    public func query(_ query: SQLQuery) async throws -> [SQLRow] {
+        let sql = query.sql(in: dialect)
+        let arguments = SQLiteValues.arguments(query)
+        do {
+            return try await pool.read { db in
+                SQLiteValues.rows(try Row.fetchAll(db, sql: sql, arguments: arguments))
+            }
+        } catch {
+            throw SQLiteValues.translate(error)
+        }
+    }
+
+    @discardableResult
+    public func execute(_ query: SQLQuery) async throws -> Int {
+        let sql = query.sql(in: dialect)
+        let arguments = SQLiteValues.arguments(query)
+        let pool = pool
+        return try await gate.withGate {
+            do {
+                return try await pool.write { db in
+                    try db.execute(sql: sql, arguments: arguments)
+                    return db.changesCount
+                }
+            } catch {
+                throw SQLiteValues.translate(error)
+            }
+        }
+    }
+
+    public func executeScript(_ sql: String) async throws {
+        let pool = pool
+        try await gate.withGate {
+            do {
+                try await pool.write { db in try db.execute(sql: sql) }
+            } catch {
+                throw SQLiteValues.translate(error)
+            }
+        }
+    }
+
+    public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+        let connection = SQLiteTransaction(pool: pool, dialect: dialect)
+        let pool = pool
+        return try await gate.withGate {
+            try await connection.run("BEGIN IMMEDIATE")
+            do {
+                let result = try await body(connection)
+                try await connection.run("COMMIT")
+                return result
+            } catch {
+                // The rollback must happen even when the surrounding task was cancelled, so it
+                // runs in a task of its own.
+                try? await Task {
+                    try await pool.writeWithoutTransaction { db in
+                        if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") }
+                    }
+                }.value
+                throw error
+            }
+        }
+    }
+
+    public func close() async throws {
+        try pool.close()
+    }
+
+    public func run() async throws {
+        try? await gracefulShutdown()
+        try await close()
+    }
+}
+
+/// The executor handed to a transaction body: every statement runs on the writer connection,
+/// inside the transaction the driver opened.
+struct SQLiteTransaction: SQLExecutor {
+    let pool: DatabasePool
+    let dialect: SQLDialect
+
+    func run(_ sql: String) async throws {
+        do {
+            try await pool.writeWithoutTransaction { db in try db.execute(sql: sql) }
+        } catch {
+            throw SQLiteValues.translate(error)
+        }
+    }
+
+    func query(_ query: SQLQuery) async throws -> [SQLRow] {
+        let sql = query.sql(in: dialect)
+        let arguments = SQLiteValues.arguments(query)
+        do {
+            return try await pool.writeWithoutTransaction { db in
+                SQLiteValues.rows(try Row.fetchAll(db, sql: sql, arguments: arguments))
+            }
+        } catch {
+            throw SQLiteValues.translate(error)
+        }
+    }
+
+    @discardableResult
+    func execute(_ query: SQLQuery) async throws -> Int {
+        let sql = query.sql(in: dialect)
+        let arguments = SQLiteValues.arguments(query)
+        do {
+            return try await pool.writeWithoutTransaction { db in
+                try db.execute(sql: sql, arguments: arguments)
+                return db.changesCount
+            }
+        } catch {
+            throw SQLiteValues.translate(error)
+        }
+    }
+
+    func executeScript(_ sql: String) async throws {
+        try await run(sql)
+    }
+}

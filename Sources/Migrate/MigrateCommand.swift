@@ -1,0 +1,119 @@
+import ArgumentParser
+import Core
+import Foundation
+import StorageDrivers
+
+/// `switchboard-migrate`: applies, reverts, reports and creates schema versions for the
+/// database `DATABASE_URL` names.
+@main
+struct MigrateCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "switchboard-migrate",
+        abstract: "Manage Switchboard's database schema (reads DATABASE_URL and MIGRATIONS_DIR, also from .env).",
+        subcommands: [Up.self, Down.self, Status.self, Create.self]
+    )
+}
+
+/// The environment with `.env` beneath it.
+func environment() throws -> [String: String] {
+    do { return try DotEnv.merged() } catch let error as ConfigurationError { throw ValidationError(error.message) }
+}
+
+/// Opens the database and reads its dialect's migration files, then runs `body`.
+func withMigrator(_ body: (Migrator, any StorageDriver) async throws -> Void) async throws {
+    let env = try environment()
+    let raw = env["DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? DatabaseURL.defaultValue
+    let driver: any StorageDriver
+    do {
+        driver = try StorageDrivers.open(raw)
+    } catch let error as StorageError {
+        throw ValidationError(error.description)
+    }
+    do {
+        let directory = MigrationDirectory.locate(environment: env)
+        let files = try directory.load(for: driver.dialect)
+        print("database: \(DatabaseURL.redacted(raw))")
+        print("migrations: \(directory.folder(for: driver.dialect).path)")
+        try await body(Migrator(driver: driver, files: files, log: { print($0) }), driver)
+        try await driver.close()
+    } catch {
+        try? await driver.close()
+        switch error {
+        case let error as ConfigurationError: throw ValidationError(error.message)
+        case let error as Migrator.ChecksumMismatch: throw ValidationError(error.description)
+        case let error as StorageError: throw ValidationError(error.description)
+        default: throw error
+        }
+    }
+}
+
+extension MigrateCommand {
+    struct Up: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Apply every pending migration.")
+
+        func run() async throws {
+            try await withMigrator { migrator, _ in
+                let applied = try await migrator.up()
+                print("done: \(applied.count) migration(s) applied")
+            }
+        }
+    }
+
+    struct Down: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Roll back the most recent migrations.")
+
+        @Option(help: "How many versions to roll back.")
+        var steps: Int = 1
+
+        func validate() throws {
+            guard steps >= 1 else { throw ValidationError("--steps must be 1 or more") }
+        }
+
+        func run() async throws {
+            try await withMigrator { migrator, _ in
+                let reverted = try await migrator.down(steps: steps)
+                print("done: \(reverted.count) migration(s) rolled back")
+            }
+        }
+    }
+
+    struct Status: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List every version and whether it is applied.")
+
+        func run() async throws {
+            try await withMigrator { migrator, _ in
+                let states = try await migrator.status()
+                for state in states {
+                    let applied = state.appliedAt.map { "  applied \(Timestamp.format($0))" } ?? ""
+                    print("\(state.version)  \(state.state.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0))  \(state.name)\(applied)")
+                }
+                let pending = states.filter { $0.state == .pending }.count
+                print(pending == 0 ? "schema is up to date" : "\(pending) pending: run `switchboard-migrate up`")
+                if states.contains(where: { $0.state == .changed || $0.state == .missingFile }) {
+                    throw ExitCode(2)
+                }
+            }
+        }
+    }
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write empty up/down files for a new version in every dialect folder.")
+
+        @Argument(help: "What the migration does, e.g. add_webhook_feature.")
+        var name: String
+
+        func run() async throws {
+            let directory = MigrationDirectory.locate(environment: try environment())
+            let dialects = ["sqlite", "postgres", "mysql"].filter {
+                FileManager.default.fileExists(atPath: directory.root.appendingPathComponent($0).path)
+            }
+            do {
+                for path in try Migrator.create(name: name, in: directory, dialects: dialects.isEmpty ? ["sqlite"] : dialects) {
+                    print("created \(path)")
+                }
+            } catch let error as ConfigurationError {
+                throw ValidationError(error.message)
+            }
+        }
+    }
+}

@@ -1,0 +1,138 @@
+import ArgumentParser
+import Core
+import Foundation
+import Logging
+import StorageDrivers
+
+/// `switchboard`: runs the server, or a maintenance task with `switchboard <subcommand>`.
+public struct SwitchboardCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "switchboard",
+        abstract: "Webhook delivery and API-key management server.",
+        subcommands: [ServeCommand.self, ApiKeysCommand.self],
+        defaultSubcommand: ServeCommand.self
+    )
+
+    public init() {}
+}
+
+/// Loads settings from the environment and `.env`, exiting with a clear message on error.
+func loadSettings() throws -> ServerSettings {
+    do {
+        return try ServerSettings(environment: try DotEnv.merged())
+    } catch let error as ConfigurationError {
+        throw ValidationError(error.message)
+    } catch let error as StorageError {
+        throw ValidationError(error.description)
+    }
+}
+
+/// Opens the configured database and checks that its schema is current.
+func openCurrentDatabase(_ settings: ServerSettings) async throws -> any StorageDriver {
+    let driver: any StorageDriver
+    do {
+        driver = try StorageDrivers.open(settings.databaseURL)
+    } catch let error as StorageError {
+        throw ValidationError(error.description)
+    }
+    do {
+        try await SwitchboardApp.requireCurrentSchema(driver: driver, migrations: MigrationDirectory.locate(environment: try DotEnv.merged()))
+    } catch let error as ConfigurationError {
+        try? await driver.close()
+        throw ValidationError(error.message)
+    } catch let error as Migrator.ChecksumMismatch {
+        try? await driver.close()
+        throw ValidationError(error.description)
+    }
+    return driver
+}
+
+/// Prints a newly issued key in a box that is hard to miss.
+func announce(_ issued: IssuedApiKey, title: String) {
+    let lines = [
+        title,
+        "",
+        "  key:         \(issued.plaintext)",
+        "  id:          \(issued.record.id.uuidString.lowercased())",
+        "  permissions: \(issued.record.permissions.map(\.rawValue).joined(separator: " "))",
+        "  expires:     \(issued.record.expiresAt.map(Timestamp.format) ?? "never")",
+        "",
+        "Store it now: it is shown only this once and cannot be recovered.",
+    ]
+    let width = (lines.map(\.count).max() ?? 0) + 4
+    let border = String(repeating: "=", count: width)
+    print(border)
+    for line in lines { print("  " + line) }
+    print(border)
+}
+
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Serve the REST API (the default).")
+
+    func run() async throws {
+        let settings = try loadSettings()
+        let level = settings.logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardOutput(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "switchboard")
+        let driver = try await openCurrentDatabase(settings)
+        let apiKeys = ApiKeyService(driver: driver, secrets: SecretMaterial(serverSecret: settings.secretKey), defaultExpiryDays: settings.apiKeyExpiryDays)
+        if let issued = try await apiKeys.bootstrapAdminKeyIfNeeded() {
+            announce(issued, title: "No API key existed, so Switchboard created an admin key (permission *):")
+        }
+        logger.info("starting", metadata: ["database": "\(DatabaseURL.redacted(settings.databaseURL))", "address": "\(settings.host):\(settings.port)"])
+        try await SwitchboardApp.application(settings: settings, driver: driver, logger: logger).runService()
+    }
+}
+
+struct ApiKeysCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "api-keys",
+        abstract: "Manage API keys from the shell.",
+        subcommands: [Create.self]
+    )
+
+    struct Create: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Create an API key and print it once.")
+
+        @Option(help: "A name to recognise the key by.")
+        var name: String
+
+        @Option(parsing: .upToNextOption, help: "Permissions, e.g. read:webhooks write:webhooks, or * for all.")
+        var permissions: [String]
+
+        @Option(help: "What the key is for.")
+        var description: String?
+
+        @Option(help: "Expiry as an ISO-8601 time, e.g. 2027-01-01T00:00:00Z (default: API_KEY_EXPIRY_DAYS from now).")
+        var expiresAt: String?
+
+        func run() async throws {
+            let parsed = try permissions.map { name in
+                guard let permission = Permission(rawValue: name) else {
+                    throw ValidationError("unknown permission '\(name)'; known: \(Permission.allCases.map(\.rawValue).joined(separator: " "))")
+                }
+                return permission
+            }
+            var expiry: Date?
+            if let expiresAt {
+                guard let date = Timestamp.parse(expiresAt) else { throw ValidationError("--expires-at must be ISO-8601, e.g. 2027-01-01T00:00:00Z") }
+                expiry = date
+            }
+            let settings = try loadSettings()
+            let driver = try await openCurrentDatabase(settings)
+            let service = ApiKeyService(driver: driver, secrets: SecretMaterial(serverSecret: settings.secretKey), defaultExpiryDays: settings.apiKeyExpiryDays)
+            do {
+                let issued = try await service.create(ApiKeyDraft(name: name, permissions: parsed, description: description, expiresAt: expiry))
+                try await driver.close()
+                announce(issued, title: "Created API key '\(issued.record.name)':")
+            } catch let error as SwitchboardError {
+                try? await driver.close()
+                throw ValidationError(error.message)
+            }
+        }
+    }
+}

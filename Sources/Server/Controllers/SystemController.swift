@@ -1,0 +1,31 @@
+import Core
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// Routes that need no key: liveness and the API description.
+struct SystemController: Sendable {
+    /// The OpenAPI document shipped with the server, read once.
+    static let openAPIDocument: ByteBuffer = {
+        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"),
+              let data = try? Data(contentsOf: url)
+        else { return ByteBuffer(string: "{}") }
+        return ByteBuffer(bytes: data)
+    }()
+
+    let startedAt = Date()
+
+    func register(on router: Router<SwitchboardRequestContext>) {
+        let startedAt = startedAt
+        router.get("/health") { _, _ -> APIResponse in
+            .success(.object([
+                ("status", .string("ok")),
+                ("version", .string(SwitchboardApp.version)),
+                ("uptimeSeconds", .integer(Int(Date().timeIntervalSince(startedAt)))),
+            ]))
+        }
+        router.get("/openapi.json") { _, _ -> Response in
+            Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: Self.openAPIDocument))
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import Core
+import Foundation
+import Hummingbird
+
+/// Path and query values, checked with errors a client can act on.
+extension Request {
+    /// The `limit` and `offset` query parameters as a page request.
+    func pageRequest() throws -> PageRequest {
+        try PageRequest(limit: try queryInteger("limit") ?? PageRequest.defaultLimit, offset: try queryInteger("offset") ?? 0)
+    }
+
+    /// A whole-number query parameter, or nil when absent.
+    func queryInteger(_ name: String) throws -> Int? {
+        guard let text = uri.queryParameters[name[...]] else { return nil }
+        guard let value = Int(text) else {
+            throw SwitchboardError.badRequest("query parameter \(name) must be a whole number, not '\(text)'", code: "invalid_query")
+        }
+        return value
+    }
+}
+
+extension SwitchboardRequestContext {
+    /// The `:id` path parameter as a UUID.
+    func pathID(_ name: String = "id") throws -> UUID {
+        let text = parameters.get(name) ?? ""
+        guard let id = UUID(uuidString: text) else {
+            throw SwitchboardError.badRequest("'\(text)' is not a valid id; ids are UUIDs such as 3f2b8c1e-5d4a-4f6b-9c8d-7e6f5a4b3c2d", code: "invalid_id")
+        }
+        return id
+    }
+}

@@ -1,0 +1,96 @@
+import Foundation
+import Core
+import Logging
+
+/// Everything the server reads from its environment, validated once at start-up.
+public struct ServerSettings: Sendable {
+    /// `DATABASE_URL`; unset means the SQLite file `./switchboard.sqlite`.
+    public var databaseURL: String
+    /// `HOST`, default 127.0.0.1.
+    public var host: String
+    /// `PORT`, default 8080.
+    public var port: Int
+    /// `LOG_LEVEL`, default `info`.
+    public var logLevel: Logger.Level
+    /// `WEBHOOK_SECRET_KEY`: the root secret API-key hashes (and later stored webhook secrets)
+    /// are derived from.
+    public var secretKey: String
+    /// `WEBHOOK_RETRY_ATTEMPTS`, retries after the first attempt, default 3.
+    public var retryAttempts: Int
+    /// `WEBHOOK_RETRY_DELAY` in milliseconds, the base of the backoff, default 5000.
+    public var retryDelayMilliseconds: Int
+    /// `API_KEY_EXPIRY_DAYS`: lifetime of keys created without `expiresAt`; 0 means never.
+    public var apiKeyExpiryDays: Int
+    /// `WEBHOOK_CLEANUP_INTERVAL` in hours, default 24.
+    public var cleanupIntervalHours: Int
+    /// `MAX_BODY_BYTES`: the largest request body accepted, default 1 MiB.
+    public var maxBodyBytes: Int
+
+    /// The seed's example value, refused because it is public.
+    public static let placeholderSecret = "your-webhook-secret-key-change-in-production"
+
+    /// Settings with the documented defaults and the given secret; for tests and tools.
+    public init(secretKey: String, databaseURL: String = DatabaseURL.defaultValue) {
+        self.databaseURL = databaseURL
+        self.host = "127.0.0.1"
+        self.port = 8080
+        self.logLevel = .info
+        self.secretKey = secretKey
+        self.retryAttempts = 3
+        self.retryDelayMilliseconds = 5000
+        self.apiKeyExpiryDays = 365
+        self.cleanupIntervalHours = 24
+        self.maxBodyBytes = 1 << 20
+    }
+
+    /// Reads and checks every setting; the error names the variable and the accepted values.
+    public init(environment: [String: String]) throws {
+        guard let secret = environment["WEBHOOK_SECRET_KEY"], !secret.isEmpty else {
+            throw ConfigurationError("WEBHOOK_SECRET_KEY is not set: set it to a long random value (e.g. `openssl rand -hex 32`); `make run` writes one to .env for you")
+        }
+        guard secret != Self.placeholderSecret else {
+            throw ConfigurationError("WEBHOOK_SECRET_KEY still has the example value from the documentation: replace it with a long random value")
+        }
+        guard secret.count >= 16 else {
+            throw ConfigurationError("WEBHOOK_SECRET_KEY must be at least 16 characters")
+        }
+        self.init(secretKey: secret)
+        let reader = EnvironmentReader(environment)
+        databaseURL = environment["DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? DatabaseURL.defaultValue
+        _ = try DatabaseURL(databaseURL)
+        host = environment["HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? host
+        port = try reader.integer("PORT", default: port, range: 1...65535)
+        logLevel = try reader.logLevel("LOG_LEVEL", default: logLevel)
+        retryAttempts = try reader.integer("WEBHOOK_RETRY_ATTEMPTS", default: retryAttempts, range: 0...20)
+        retryDelayMilliseconds = try reader.integer("WEBHOOK_RETRY_DELAY", default: retryDelayMilliseconds, range: 1...3_600_000)
+        apiKeyExpiryDays = try reader.integer("API_KEY_EXPIRY_DAYS", default: apiKeyExpiryDays, range: 0...36_500)
+        cleanupIntervalHours = try reader.integer("WEBHOOK_CLEANUP_INTERVAL", default: cleanupIntervalHours, range: 1...8_760)
+        maxBodyBytes = try reader.integer("MAX_BODY_BYTES", default: maxBodyBytes, range: 1024...(64 << 20))
+    }
+}
+
+/// Typed access to environment variables with range checks.
+struct EnvironmentReader {
+    let values: [String: String]
+
+    init(_ values: [String: String]) {
+        self.values = values
+    }
+
+    func integer(_ name: String, default defaultValue: Int, range: ClosedRange<Int>) throws -> Int {
+        guard let text = values[name], !text.isEmpty else { return defaultValue }
+        guard let value = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
+            throw ConfigurationError("\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(text)'")
+        }
+        return value
+    }
+
+    func logLevel(_ name: String, default defaultValue: Logger.Level) throws -> Logger.Level {
+        guard let text = values[name], !text.isEmpty else { return defaultValue }
+        guard let level = Logger.Level(rawValue: text.lowercased()) else {
+            let names = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
+            throw ConfigurationError("\(name) must be one of \(names), not '\(text)'")
+        }
+        return level
+    }
+}

@@ -1,0 +1,102 @@
+import Core
+import Foundation
+import Testing
+
+@Suite("Core values")
+struct CoreValueTests {
+    @Test("SQLQuery binds interpolated values and renders each dialect's placeholders")
+    func queryRendering() {
+        let id = UUID()
+        let query: SQLQuery = "SELECT * FROM webhooks WHERE id = \(id) AND name = \("x'; DROP TABLE webhooks; --") LIMIT \(5)"
+        #expect(query.sql(in: .sqlite) == "SELECT * FROM webhooks WHERE id = ? AND name = ? LIMIT ?")
+        var postgres = SQLDialect.sqlite
+        postgres.placeholderStyle = .dollarNumbered
+        #expect(query.sql(in: postgres) == "SELECT * FROM webhooks WHERE id = $1 AND name = $2 LIMIT $3")
+        #expect(query.binds == [.uuid(id), .text("x'; DROP TABLE webhooks; --"), .integer(5)])
+        let list: SQLQuery = "IN (\(list: ["a", "b", "c"]))"
+        #expect(list.sql(in: .sqlite) == "IN (?, ?, ?)")
+    }
+
+    @Test("JSON round-trips compactly, in member order, like JSON.stringify")
+    func jsonRoundTrip() throws {
+        let text = #"{ "b": 1, "a": [true, null, 2.5, -0, 1e3, "x/y\"\u00e9\n"], "c": {} }"#
+        let value = try JSONValue.parse(Array(text.utf8))
+        #expect(value.compactText == #"{"b":1,"a":[true,null,2.5,0,1000,"x/y\"é\n"],"c":{}}"#)
+        #expect(value["b"] == .number(1))
+    }
+
+    @Test("JSON parser rejects malformed documents", arguments: [
+        "", "{", "{\"a\":}", "[1,]", "{\"a\":1}x", "{\"a\":1,\"a\":2}", "01", "\"\\x\"", "nul", "\"\u{01}\"", "{'a':1}",
+    ])
+    func jsonRejects(_ text: String) {
+        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(Array(text.utf8)) }
+    }
+
+    @Test("JSON parser limits nesting depth")
+    func jsonDepth() {
+        let deep = String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
+        #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(Array(deep.utf8)) }
+    }
+
+    @Test("Timestamps format in UTC with milliseconds and parse back")
+    func timestamps() throws {
+        let date = Date(timeIntervalSince1970: 1_800_000_000.123)
+        let text = Timestamp.format(date)
+        #expect(text == "2027-01-15T08:00:00.123Z")
+        let parsed = try #require(Timestamp.parse(text))
+        #expect(abs(parsed.timeIntervalSince(date)) < 0.001)
+        #expect(Timestamp.parse("2027-01-01T00:00:00Z") != nil)
+        #expect(Timestamp.parse("2027-01-01T02:00:00+02:00") == Timestamp.parse("2027-01-01T00:00:00Z"))
+        #expect(Timestamp.parse("2027-01-01 00:00:00") == Timestamp.parse("2027-01-01T00:00:00Z"))
+        #expect(Timestamp.parse("yesterday") == nil)
+    }
+
+    @Test(".env files: comments, quotes, export, and the environment wins")
+    func dotEnv() throws {
+        let values = try DotEnv.parse("""
+            # comment
+            export PORT=9090
+            WEBHOOK_SECRET_KEY="quoted value # kept"
+            HOST=0.0.0.0 # trailing comment
+
+            LOG_LEVEL='debug'
+            """)
+        #expect(values == ["PORT": "9090", "WEBHOOK_SECRET_KEY": "quoted value # kept", "HOST": "0.0.0.0", "LOG_LEVEL": "debug"])
+        #expect(throws: ConfigurationError.self) { try DotEnv.parse("NOT A PAIR") }
+    }
+
+    @Test("DATABASE_URL schemes", arguments: [
+        ("sqlite://./switchboard.sqlite", true), ("sqlite:///tmp/x.sqlite", true), ("postgres://u:p@h/db", true),
+        ("mysql://u:p@h/db", true), ("redis://localhost", false), ("switchboard.sqlite", false), ("sqlite://", false),
+    ])
+    func databaseURLs(raw: String, valid: Bool) {
+        #expect(((try? DatabaseURL(raw)) != nil) == valid)
+    }
+
+    @Test("Passwords are redacted from printed database URLs")
+    func redaction() {
+        #expect(DatabaseURL.redacted("postgres://user:hunter2@db:5432/crm") == "postgres://user:****@db:5432/crm")
+        #expect(DatabaseURL.redacted("sqlite://./x.sqlite") == "sqlite://./x.sqlite")
+    }
+
+    @Test("Permissions: * grants everything, others only themselves")
+    func permissions() {
+        #expect([Permission.all].grants(.deleteWebhooks))
+        #expect([Permission.readWebhooks].grants(.readWebhooks))
+        #expect(![Permission.readWebhooks].grants(.writeWebhooks))
+        #expect(Permission.allCases.count == 13)
+    }
+
+    @Test("Generated API keys have the documented shape and hash deterministically per secret")
+    func keyMaterial() {
+        let key = SecretMaterial.newApiKey()
+        #expect(SecretMaterial.looksLikeApiKey(key))
+        #expect(!SecretMaterial.looksLikeApiKey("sbk_short"))
+        #expect(!SecretMaterial.looksLikeApiKey(String(key.dropFirst())))
+        let a = SecretMaterial(serverSecret: "one-secret-value-123")
+        let b = SecretMaterial(serverSecret: "another-secret-value")
+        #expect(a.hash(apiKey: key) == a.hash(apiKey: key))
+        #expect(a.hash(apiKey: key) != b.hash(apiKey: key))
+        #expect(SecretMaterial.newWebhookSecret().hasPrefix("whsec_"))
+    }
+}

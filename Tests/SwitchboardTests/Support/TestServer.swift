@@ -1,0 +1,75 @@
+import Core
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Server
+import Testing
+
+/// A router over a fresh database with an admin key, driven without a socket.
+struct TestServer {
+    static let secret = "test-secret-key-0123456789abcdef"
+
+    let database: TestDatabase
+    let settings: ServerSettings
+    let adminKey: String
+    let apiKeys: ApiKeyService
+
+    /// Sends requests to the router through HummingbirdTesting.
+    func test<T>(_ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
+        let app = Application(router: SwitchboardApp.router(settings: settings, driver: database.driver))
+        return try await app.test(.router, body)
+    }
+
+    /// A key with exactly these permissions.
+    func key(_ permissions: [Permission], expiresAt: Date? = nil) async throws -> String {
+        try await apiKeys.create(ApiKeyDraft(name: "test key", permissions: permissions, expiresAt: expiresAt)).plaintext
+    }
+}
+
+/// Runs `body` against a fresh server and database.
+func withTestServer<T>(configure: (inout ServerSettings) -> Void = { _ in }, _ body: (TestServer) async throws -> T) async throws -> T {
+    try await withTestDatabase { database in
+        var settings = ServerSettings(secretKey: TestServer.secret, databaseURL: "sqlite://\(database.path)")
+        configure(&settings)
+        let apiKeys = ApiKeyService(driver: database.driver, secrets: SecretMaterial(serverSecret: settings.secretKey), defaultExpiryDays: settings.apiKeyExpiryDays)
+        let admin = try #require(try await apiKeys.bootstrapAdminKeyIfNeeded())
+        return try await body(TestServer(database: database, settings: settings, adminKey: admin.plaintext, apiKeys: apiKeys))
+    }
+}
+
+extension TestClientProtocol {
+    /// Sends a request with an optional bearer key and JSON body text, and returns the status
+    /// and the parsed JSON answer.
+    @discardableResult
+    func send(_ method: HTTPRequest.Method, _ uri: String, key: String? = nil, json: String? = nil, headers extra: HTTPFields = [:]) async throws -> (status: HTTPResponse.Status, body: JSONValue, headers: HTTPFields) {
+        var headers = extra
+        if let key { headers[.authorization] = "Bearer \(key)" }
+        if json != nil, headers[.contentType] == nil { headers[.contentType] = "application/json" }
+        let response = try await execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
+        let bytes = Array(response.body.readableBytesView)
+        let body = bytes.isEmpty ? JSONValue.null : try JSONValue.parse(bytes)
+        return (response.status, body, response.headers)
+    }
+}
+
+extension JSONValue {
+    /// The string inside, or nil.
+    var stringValue: String? { if case .string(let text) = self { text } else { nil } }
+    /// The number inside as an integer, or nil.
+    var intValue: Int? { if case .number(let number) = self { Int(number) } else { nil } }
+    /// The boolean inside, or nil.
+    var boolValue: Bool? { if case .bool(let flag) = self { flag } else { nil } }
+    /// The items inside, or an empty array.
+    var arrayValue: [JSONValue] { if case .array(let items) = self { items } else { [] } }
+    /// The member keys of an object, in order.
+    var keys: [String] { if case .object(let members) = self { members.map(\.key) } else { [] } }
+}
+
+/// Checks the error envelope: `success: false` and the expected code.
+func expectError(_ result: (status: HTTPResponse.Status, body: JSONValue, headers: HTTPFields), _ status: HTTPResponse.Status, code: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(result.status == status, "body: \(result.body.compactText)", sourceLocation: sourceLocation)
+    #expect(result.body["success"] == .bool(false), sourceLocation: sourceLocation)
+    #expect(result.body["error"]?["code"]?.stringValue == code, "body: \(result.body.compactText)", sourceLocation: sourceLocation)
+    #expect(result.body["error"]?["message"]?.stringValue?.isEmpty == false, sourceLocation: sourceLocation)
+}

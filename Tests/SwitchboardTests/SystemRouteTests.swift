@@ -1,0 +1,75 @@
+import Core
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Testing
+
+@Suite("System routes, envelope and OpenAPI")
+struct SystemRouteTests {
+    @Test("/health answers without a key")
+    func health() async throws {
+        try await withTestServer { server in
+            try await server.test { client in
+                let result = try await client.send(.get, "/health")
+                #expect(result.status == .ok)
+                #expect(result.body["success"] == .bool(true))
+                #expect(result.body["data"]?["status"]?.stringValue == "ok")
+                #expect(result.headers[.init("X-Request-Id")!] != nil)
+            }
+        }
+    }
+
+    @Test("Unknown routes get the error envelope")
+    func unknownRoute() async throws {
+        try await withTestServer { server in
+            try await server.test { client in
+                expectError(try await client.send(.get, "/api/nothing-here", key: server.adminKey), .notFound, code: "not_found")
+                expectError(try await client.send(.get, "/nope"), .notFound, code: "not_found")
+            }
+        }
+    }
+
+    @Test("Event types: the seed's ten, with descriptions")
+    func eventTypes() async throws {
+        try await withTestServer { server in
+            try await server.test { client in
+                let result = try await client.send(.get, "/api/event-types", key: server.adminKey)
+                #expect(result.status == .ok)
+                let names = result.body["data"]?.arrayValue.compactMap { $0["name"]?.stringValue }
+                #expect(names == EventType.builtIn.map(\.name))
+                #expect(names?.count == 10)
+                #expect(result.body["data"]?.arrayValue.allSatisfy { $0["description"]?.stringValue?.isEmpty == false } == true)
+            }
+        }
+    }
+
+    @Test("GET /openapi.json describes exactly the routes the server has")
+    func openAPIMatchesRoutes() async throws {
+        try await withTestServer { server in
+            try await server.test { client in
+                let result = try await client.send(.get, "/openapi.json")
+                #expect(result.status == .ok)
+                #expect(result.body["openapi"]?.stringValue?.hasPrefix("3.1") == true)
+                var documented: Set<String> = []
+                if case .object(let paths)? = result.body["paths"] {
+                    for (path, item) in paths {
+                        for method in item.keys where ["get", "post", "put", "patch", "delete"].contains(method) {
+                            documented.insert("\(method.uppercased()) \(path)")
+                        }
+                    }
+                }
+                var served = Set(APIRoute.allCases.map { "\($0.method) \($0.path.replacingOccurrences(of: ":id", with: "{id}"))" })
+                served.insert("GET /health")
+                served.insert("GET /openapi.json")
+                #expect(documented == served)
+                // Every authenticated route documents its 401 and 403 answers.
+                for route in APIRoute.allCases {
+                    let path = route.path.replacingOccurrences(of: ":id", with: "{id}")
+                    let responses = result.body["paths"]?[path]?[route.method.lowercased()]?["responses"]
+                    #expect(responses?["401"] != nil, "\(route) documents 401")
+                    #expect(responses?["403"] != nil, "\(route) documents 403")
+                }
+            }
+        }
+    }
+}
