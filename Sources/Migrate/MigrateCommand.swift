@@ -16,19 +16,16 @@ struct MigrateCommand: AsyncParsableCommand {
 
 /// The environment with `.env` beneath it.
 func environment() throws -> [String: String] {
-    do { return try DotEnv.merged() } catch let error as ConfigurationError { throw ValidationError(error.message) }
+    try DotEnv.merged()
 }
 
 /// Opens the database and reads its dialect's migration files, then runs `body`.
 func withMigrator(_ body: (Migrator, any StorageDriver) async throws -> Void) async throws {
     let env = try environment()
     let raw = env["DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? DatabaseURL.defaultValue
-    let driver: any StorageDriver
-    do {
-        driver = try StorageDrivers.open(raw)
-    } catch let error as StorageError {
-        throw ValidationError(error.description)
-    }
+    // Errors are thrown as they are: each describes itself, and the argument parser prints
+    // that description and exits non-zero.
+    let driver = try StorageDrivers.open(raw)
     do {
         let directory = MigrationDirectory.locate(environment: env)
         let files = try directory.load(for: driver.dialect)
@@ -38,12 +35,7 @@ func withMigrator(_ body: (Migrator, any StorageDriver) async throws -> Void) as
         try await driver.close()
     } catch {
         try? await driver.close()
-        switch error {
-        case let error as ConfigurationError: throw ValidationError(error.message)
-        case let error as Migrator.ChecksumMismatch: throw ValidationError(error.description)
-        case let error as StorageError: throw ValidationError(error.description)
-        default: throw error
-        }
+        throw error
     }
 }
 
@@ -107,12 +99,8 @@ extension MigrateCommand {
             let dialects = ["sqlite", "postgres", "mysql"].filter {
                 FileManager.default.fileExists(atPath: directory.root.appendingPathComponent($0).path)
             }
-            do {
-                for path in try Migrator.create(name: name, in: directory, dialects: dialects.isEmpty ? ["sqlite"] : dialects) {
-                    print("created \(path)")
-                }
-            } catch let error as ConfigurationError {
-                throw ValidationError(error.message)
+            for path in try Migrator.create(name: name, in: directory, dialects: dialects.isEmpty ? ["sqlite"] : dialects) {
+                print("created \(path)")
             }
         }
     }

@@ -16,33 +16,22 @@ public struct SwitchboardCommand: AsyncParsableCommand {
     public init() {}
 }
 
-/// Loads settings from the environment and `.env`, exiting with a clear message on error.
+// Errors below are thrown as they are: each describes itself, and the argument parser prints
+// that description and exits non-zero without a usage banner.
+
+/// Loads settings from the environment and `.env`.
 func loadSettings() throws -> ServerSettings {
-    do {
-        return try ServerSettings(environment: try DotEnv.merged())
-    } catch let error as ConfigurationError {
-        throw ValidationError(error.message)
-    } catch let error as StorageError {
-        throw ValidationError(error.description)
-    }
+    try ServerSettings(environment: try DotEnv.merged())
 }
 
 /// Opens the configured database and checks that its schema is current.
 func openCurrentDatabase(_ settings: ServerSettings) async throws -> any StorageDriver {
-    let driver: any StorageDriver
-    do {
-        driver = try StorageDrivers.open(settings.databaseURL)
-    } catch let error as StorageError {
-        throw ValidationError(error.description)
-    }
+    let driver = try StorageDrivers.open(settings.databaseURL)
     do {
         try await SwitchboardApp.requireCurrentSchema(driver: driver, migrations: MigrationDirectory.locate(environment: try DotEnv.merged()))
-    } catch let error as ConfigurationError {
+    } catch {
         try? await driver.close()
-        throw ValidationError(error.message)
-    } catch let error as Migrator.ChecksumMismatch {
-        try? await driver.close()
-        throw ValidationError(error.description)
+        throw error
     }
     return driver
 }
@@ -61,9 +50,10 @@ func announce(_ issued: IssuedApiKey, title: String) {
     ]
     let width = (lines.map(\.count).max() ?? 0) + 4
     let border = String(repeating: "=", count: width)
-    print(border)
-    for line in lines { print("  " + line) }
-    print(border)
+    let text = ([border] + lines.map { "  " + $0 } + [border]).joined(separator: "\n") + "\n"
+    // Written unbuffered: standard output may be a file or a pipe, and the key must be there
+    // before the server starts serving.
+    FileHandle.standardOutput.write(Data(text.utf8))
 }
 
 struct ServeCommand: AsyncParsableCommand {
@@ -129,9 +119,9 @@ struct ApiKeysCommand: AsyncParsableCommand {
                 let issued = try await service.create(ApiKeyDraft(name: name, permissions: parsed, description: description, expiresAt: expiry))
                 try await driver.close()
                 announce(issued, title: "Created API key '\(issued.record.name)':")
-            } catch let error as SwitchboardError {
+            } catch {
                 try? await driver.close()
-                throw ValidationError(error.message)
+                throw error
             }
         }
     }

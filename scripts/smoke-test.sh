@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# End-to-end check of the built binaries, the way an operator uses them: the migrate tool on a
+# fresh SQLite file, the server's refusal of an unmigrated database, the first-start admin key,
+# every curl example in README.md, the api-keys CLI, and a graceful shutdown.
+# Usage: scripts/smoke-test.sh BIN_DIR
+set -uo pipefail
+
+bin=${1:?usage: smoke-test.sh BIN_DIR}
+repo=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d)
+server_pid=""
+passed=0
+failed=0
+
+cleanup() {
+    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+pass() { passed=$((passed + 1)); echo "  ok    $1"; }
+fail() { failed=$((failed + 1)); echo "  FAIL  $1"; [ $# -gt 1 ] && echo "        $2"; }
+check() { local name=$1; shift; if "$@" >/dev/null 2>&1; then pass "$name"; else fail "$name"; fi; }
+
+cd "$work"
+export MIGRATIONS_DIR="$repo/migrations"
+export DATABASE_URL="sqlite://$work/smoke.sqlite"
+export WEBHOOK_SECRET_KEY="smoke-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
+export LOG_LEVEL=warning
+
+echo "smoke test of $bin"
+
+# The server refuses a database whose migrations are behind, naming the command to run.
+output=$("$bin/switchboard" serve 2>&1); status=$?
+if [ $status -ne 0 ] && grep -q "switchboard-migrate up" <<<"$output"; then pass "server refuses an unmigrated database"; else fail "server refuses an unmigrated database" "$output"; fi
+
+# A URL without a driver is refused with a clear message.
+output=$(DATABASE_URL="postgres://u:secret@127.0.0.1:1/x" "$bin/switchboard" serve 2>&1); status=$?
+if [ $status -ne 0 ] && grep -q "no driver for postgres" <<<"$output" && ! grep -q secret <<<"$output"; then pass "unsupported DATABASE_URL refused"; else fail "unsupported DATABASE_URL refused" "$output"; fi
+
+# Migrate: status → up → status → down → up.
+check "migrate status lists pending versions" bash -c "'$bin/switchboard-migrate' status | grep -q pending"
+check "migrate up" "$bin/switchboard-migrate" up
+check "migrate status is up to date" bash -c "'$bin/switchboard-migrate' status | grep -q 'schema is up to date'"
+check "migrate down --steps 1" "$bin/switchboard-migrate" down --steps 1
+check "migrate status pending again" bash -c "'$bin/switchboard-migrate' status | grep -q pending"
+check "migrate up again" "$bin/switchboard-migrate" up
+
+# An applied migration that was edited afterwards is refused.
+cp -r "$repo/migrations" "$work/migrations-copy"
+(
+    export MIGRATIONS_DIR="$work/migrations-copy" DATABASE_URL="sqlite://$work/checksum.sqlite"
+    "$bin/switchboard-migrate" up >/dev/null
+    echo "-- edited after being applied" >> "$work"/migrations-copy/sqlite/0001_*.up.sql
+    ! output=$("$bin/switchboard-migrate" up 2>&1) && grep -q "changed or disappeared" <<<"$output"
+) && pass "edited applied migration refused" || fail "edited applied migration refused"
+
+# Start the server on a free port and read the admin key it prints on first start.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+PORT=$port "$bin/switchboard" serve >"$work/server.log" 2>&1 &
+server_pid=$!
+export BASE="http://127.0.0.1:$port"
+for _ in $(seq 1 100); do
+    command curl -fs "$BASE/health" >/dev/null 2>&1 && break
+    sleep 0.1
+done
+check "server answers /health" command curl -fs "$BASE/health"
+KEY=$(grep -oE 'sbk_[A-Za-z0-9_-]{43}' "$work/server.log" | head -n 1 || true)
+export KEY
+if [ -n "$KEY" ]; then pass "first start printed an admin key"; else fail "first start printed an admin key" "$(cat "$work/server.log")"; fi
+
+# Run README's curl examples in order, as written.
+response="$work/response.json"
+curl() { command curl -sS -o "$response" -w '%{http_code}' "$@"; }
+json_field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["data"][sys.argv[2]])' "$response" "$1"; }
+mapfile -t examples < <(python3 - "$repo/README.md" <<'PY'
+import sys
+lines, block, joined = open(sys.argv[1]).read().splitlines(), False, []
+current = ""
+for line in lines:
+    if line.startswith("```"):
+        block = not block
+        continue
+    if not block:
+        continue
+    if current or line.startswith("curl "):
+        current += line.rstrip("\\").rstrip() + " "
+        if not line.endswith("\\"):
+            joined.append(current.strip())
+            current = ""
+print("\n".join(joined))
+PY
+)
+[ ${#examples[@]} -ge 13 ] && pass "README has ${#examples[@]} curl examples" || fail "README has curl examples" "found ${#examples[@]}"
+for example in "${examples[@]}"; do
+    code=$(eval "$example")
+    if [[ "$code" =~ ^2 ]] && { [[ "$example" == *openapi.json* ]] || python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["success"] is True' "$response"; }; then
+        pass "README: ${example:0:90}"
+    else
+        fail "README: ${example:0:90}" "HTTP $code: $(head -c 300 "$response")"
+    fi
+    case "$example" in
+        *"-X POST \$BASE/api/webhooks "*) WEBHOOK_ID=$(json_field id); export WEBHOOK_ID ;;
+        *"-X POST \$BASE/api/api-keys "*) API_KEY_ID=$(json_field id); export API_KEY_ID ;;
+    esac
+done
+unset -f curl
+
+# The api-keys CLI makes a key that works with exactly its permission.
+cli_key=$("$bin/switchboard" api-keys create --name ci --permissions read:webhooks | grep -oE 'sbk_[A-Za-z0-9_-]{43}')
+check "api-keys create key can list webhooks" command curl -fs "$BASE/api/webhooks" -H "Authorization: Bearer $cli_key"
+code=$(command curl -s -o /dev/null -w '%{http_code}' -X POST "$BASE/api/api-keys" -H "Authorization: Bearer $cli_key" -d '{}')
+[ "$code" = 403 ] && pass "api-keys create key is refused beyond its permission" || fail "api-keys create key is refused beyond its permission" "HTTP $code"
+
+# No plaintext key anywhere in the database files.
+if [ -z "$KEY" ] || [ -z "$cli_key" ] || grep -qaF -e "$KEY" -e "$cli_key" "$work"/smoke.sqlite*; then fail "no plaintext key in the database"; else pass "no plaintext key in the database"; fi
+
+# Graceful shutdown on SIGTERM.
+kill -TERM "$server_pid"
+for _ in $(seq 1 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+if kill -0 "$server_pid" 2>/dev/null; then fail "server stops on SIGTERM"; else wait "$server_pid"; status=$?; [ $status -eq 0 ] && pass "server stops on SIGTERM" || fail "server stops on SIGTERM" "exit $status"; fi
+server_pid=""
+
+echo "smoke: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
