@@ -4,7 +4,7 @@ JOBS         ?= 2
 SWIFT_FLAGS  ?= -j $(JOBS)
 BIN           = $(shell $(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)
 
-.PHONY: run test build deps migrate smoke clean
+.PHONY: run test build deps migrate smoke fuzz clean
 
 ## Install missing system packages (as root) or print the apt-get line.
 deps:
@@ -23,15 +23,21 @@ migrate: build
 run: migrate
 	$(BIN)/switchboard serve
 
-## Build and run the whole test suite, then the end-to-end smoke test of the binaries.
+## Build and run the whole test suite, the end-to-end smoke test of the binaries and README,
+## and the schemathesis fuzz run against the OpenAPI document.
 test: deps
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
 	$(SWIFT) test $(SWIFT_FLAGS) --skip-build
 	scripts/smoke-test.sh "$(BIN)"
+	scripts/fuzz-api.sh "$(BIN)"
 
 ## Only the end-to-end smoke test (binaries must be built).
 smoke:
 	scripts/smoke-test.sh "$(BIN)"
+
+## Only the API fuzz run (binaries must be built).
+fuzz:
+	scripts/fuzz-api.sh "$(BIN)"
 
 clean:
 	rm -rf .build

@@ -57,18 +57,26 @@ struct ApiKeyRouteTests {
         }
     }
 
-    @Test("Delete revokes: the key is listed as revoked and refused")
+    @Test("Delete revokes: the key is refused, reads answer 404, and the record stays listable")
     func revoke() async throws {
         try await withTestServer { server in
             let issued = try await server.apiKeys.create(ApiKeyDraft(name: "k", permissions: [.readWebhooks]))
+            let id = issued.record.id.uuidString
             try await server.test { client in
-                let deleted = try await client.send(.delete, "/api/api-keys/\(issued.record.id.uuidString)", key: server.adminKey)
+                let deleted = try await client.send(.delete, "/api/api-keys/\(id)", key: server.adminKey)
                 #expect(deleted.status == .ok)
                 #expect(deleted.body["data"]?["status"]?.stringValue == "revoked")
                 expectError(try await client.send(.get, "/api/webhooks", key: issued.plaintext), .unauthorized, code: "key_revoked")
-                expectError(
-                    try await client.send(.post, "/api/api-keys/\(issued.record.id.uuidString)/regenerate", key: server.adminKey),
-                    .conflict, code: "key_revoked")
+                expectError(try await client.send(.get, "/api/api-keys/\(id)", key: server.adminKey), .notFound, code: "not_found")
+                expectError(try await client.send(.delete, "/api/api-keys/\(id)", key: server.adminKey), .notFound, code: "not_found")
+                expectError(try await client.send(.post, "/api/api-keys/\(id)/regenerate", key: server.adminKey), .notFound, code: "not_found")
+
+                let active = try await client.send(.get, "/api/api-keys", key: server.adminKey)
+                #expect(active.body["pagination"]?["total"]?.intValue == 1)
+                let all = try await client.send(.get, "/api/api-keys?include_revoked=true", key: server.adminKey)
+                #expect(all.body["pagination"]?["total"]?.intValue == 2)
+                #expect(all.body["data"]?.arrayValue.first?["status"]?.stringValue == "revoked")
+                expectError(try await client.send(.get, "/api/api-keys?include_revoked=maybe", key: server.adminKey), .badRequest, code: "invalid_query")
                 expectError(try await client.send(.delete, "/api/api-keys/\(UUID().uuidString)", key: server.adminKey), .notFound, code: "not_found")
             }
         }

@@ -25,6 +25,9 @@ struct SystemRouteTests {
             try await server.test { client in
                 expectError(try await client.send(.get, "/api/nothing-here", key: server.adminKey), .notFound, code: "not_found")
                 expectError(try await client.send(.get, "/nope"), .notFound, code: "not_found")
+                let wrongMethod = try await client.send(.put, "/api/webhooks/\(UUID().uuidString)", key: server.adminKey, json: "{}")
+                expectError(wrongMethod, .methodNotAllowed, code: "method_not_allowed")
+                #expect(wrongMethod.headers[.allow] == "GET, PATCH, DELETE")
             }
         }
     }

@@ -54,6 +54,7 @@ struct WebhookRouteTests {
         (#"{"name":"n","url":"ftp://a.example","events":["*"]}"#, .unprocessableContent, "validation_failed"),
         (#"{"name":"n","url":"not a url","events":["*"]}"#, .unprocessableContent, "validation_failed"),
         (#"{"name":"n","url":"https://user:pw@a.example","events":["*"]}"#, .unprocessableContent, "validation_failed"),
+        (#"{"name":"n","url":"https://a.example:99999/","events":["*"]}"#, .unprocessableContent, "validation_failed"),
         (#"{"name":"n","url":"https://a.example","events":[]}"#, .unprocessableContent, "validation_failed"),
         (#"{"name":"n","url":"https://a.example","events":["contact.exploded"]}"#, .unprocessableContent, "validation_failed"),
         (#"{"name":"n","url":"https://a.example","events":"contact.created"}"#, .unprocessableContent, "validation_failed"),
@@ -105,7 +106,7 @@ struct WebhookRouteTests {
                 #expect(page.body["pagination"]?["offset"]?.intValue == 2)
                 let last = try await client.send(.get, "/api/webhooks?limit=3&offset=6", key: server.adminKey)
                 #expect(last.body["data"]?.arrayValue.count == 1)
-                for query in ["limit=0", "limit=101", "limit=abc", "offset=-1"] {
+                for query in ["limit=0", "limit=101", "limit=abc", "offset=-1", "offset=1000000001", "offset=99999999999999999999"] {
                     expectError(try await client.send(.get, "/api/webhooks?\(query)", key: server.adminKey), .badRequest, code: "invalid_query")
                 }
             }
@@ -120,7 +121,7 @@ struct WebhookRouteTests {
                 expectError(try await client.send(.post, "/api/webhooks", key: server.adminKey, json: huge), .contentTooLarge, code: "payload_too_large")
                 expectError(
                     try await client.send(.post, "/api/webhooks", key: server.adminKey, json: "name=n", headers: [.contentType: "application/x-www-form-urlencoded"]),
-                    .badRequest, code: "unsupported_media_type")
+                    .unsupportedMediaType, code: "unsupported_media_type")
             }
         }
     }

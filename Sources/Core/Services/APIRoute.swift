@@ -44,4 +44,23 @@ public enum APIRoute: String, Sendable, CaseIterable {
         case .listApiKeys, .createApiKey, .getApiKey, .regenerateApiKey, .deleteApiKey: .all
         }
     }
+
+    /// Routes that need no key; listed so method checks know every path.
+    public static let publicRoutes: [(method: String, path: String)] = [("GET", "/health"), ("GET", "/openapi.json")]
+
+    /// The methods served on a concrete path such as `/api/webhooks/3f2b…`, for answering
+    /// 405 with an `Allow` header instead of 404 when only the method is wrong.
+    public static func methods(forPath path: String) -> [String] {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
+        let all = allCases.map { ($0.method, $0.path) } + publicRoutes
+        var methods: [String] = []
+        for (method, pattern) in all where !methods.contains(method) {
+            let patternSegments = pattern.split(separator: "/", omittingEmptySubsequences: true)
+            guard patternSegments.count == segments.count else { continue }
+            if zip(patternSegments, segments).allSatisfy({ $0.hasPrefix(":") || $0 == $1 }) {
+                methods.append(method)
+            }
+        }
+        return methods
+    }
 }

@@ -66,14 +66,15 @@ public struct ApiKeyService: Sendable {
         return IssuedApiKey(record: record, plaintext: plaintext)
     }
 
-    /// One page of keys, newest first.
-    public func list(_ page: PageRequest) async throws -> Page<ApiKey> {
-        try await store.list(page)
+    /// One page of keys, newest first. Revoked keys are left out unless `includeRevoked`.
+    public func list(_ page: PageRequest, includeRevoked: Bool = false) async throws -> Page<ApiKey> {
+        try await store.list(page, includeRevoked: includeRevoked)
     }
 
-    /// The key with this id, or a not-found error.
+    /// The key with this id, or a not-found error. A revoked key counts as deleted: its row
+    /// stays for the record (and `list(includeRevoked:)`) but it cannot be read or changed.
     public func get(id: UUID) async throws -> ApiKey {
-        guard let key = try await store.find(id: id) else {
+        guard let key = try await store.find(id: id), key.revokedAt == nil else {
             throw SwitchboardError.notFound("API key", id: id.uuidString.lowercased())
         }
         return key
@@ -82,9 +83,6 @@ public struct ApiKeyService: Sendable {
     /// Replaces a key's secret part; the old key stops working at once.
     public func regenerate(id: UUID) async throws -> IssuedApiKey {
         var key = try await get(id: id)
-        guard key.revokedAt == nil else {
-            throw SwitchboardError(.conflict, code: "key_revoked", message: "API key \(id.uuidString.lowercased()) is revoked; create a new key instead")
-        }
         let plaintext = SecretMaterial.newApiKey()
         key.prefix = String(plaintext.prefix(SecretMaterial.displayPrefixLength))
         key.keyHash = secrets.hash(apiKey: plaintext)
@@ -93,11 +91,10 @@ public struct ApiKeyService: Sendable {
         return IssuedApiKey(record: key, plaintext: plaintext)
     }
 
-    /// Revokes a key; it is kept for the record but no longer accepted. Revoking twice is
-    /// harmless.
+    /// Revokes a key: it is no longer accepted, and reads answer not-found, but its row is
+    /// kept (listed with `includeRevoked`) so audit records keep pointing at something.
     public func revoke(id: UUID) async throws -> ApiKey {
         var key = try await get(id: id)
-        guard key.revokedAt == nil else { return key }
         let now = environment.currentTime()
         key.revokedAt = now
         key.updatedAt = now

@@ -163,6 +163,9 @@ public struct WebhookService: Sendable {
         guard components.user == nil, components.password == nil else {
             throw SwitchboardError.invalid("url must not contain credentials; use the signing secret to authenticate deliveries")
         }
+        if let port = components.port, !(1...65535).contains(port) {
+            throw SwitchboardError.invalid("url port must be between 1 and 65535, not \(port)")
+        }
         guard components.fragment == nil else { throw SwitchboardError.invalid("url must not contain a #fragment") }
         return trimmed
     }

@@ -51,13 +51,15 @@ public struct ApiKeyStore: Sendable {
         try await executor.first("SELECT \(unsafeRaw: Self.columns) FROM api_keys WHERE key_hash = \(hash)").map(Self.decode)
     }
 
-    /// One page of keys, newest first.
-    public func list(_ page: PageRequest) async throws -> Page<ApiKey> {
+    /// One page of keys, newest first; revoked keys only when asked for.
+    public func list(_ page: PageRequest, includeRevoked: Bool = false) async throws -> Page<ApiKey> {
+        let filter: SQLQuery = includeRevoked ? "" : "WHERE revoked_at IS NULL"
         let rows = try await executor.query("""
-            SELECT \(unsafeRaw: Self.columns) FROM api_keys ORDER BY created_at DESC, id DESC
+            SELECT \(unsafeRaw: Self.columns) FROM api_keys \(filter) ORDER BY created_at DESC, id DESC
             LIMIT \(page.limit) OFFSET \(page.offset)
             """)
-        return Page(items: try rows.map(Self.decode), total: try await count(), limit: page.limit, offset: page.offset)
+        let total = try await executor.first("SELECT COUNT(*) AS total FROM api_keys \(filter)")?.int("total") ?? 0
+        return Page(items: try rows.map(Self.decode), total: total, limit: page.limit, offset: page.offset)
     }
 
     /// How many key records exist, revoked ones included.

@@ -42,6 +42,8 @@ public struct PageRequest: Sendable, Equatable {
     public static let maxLimit = 100
     /// Items per page when none is asked for.
     public static let defaultLimit = 20
+    /// The largest offset accepted; deeper paging is better done with filters.
+    public static let maxOffset = 1_000_000_000
 
     public let limit: Int
     public let offset: Int
@@ -51,8 +53,8 @@ public struct PageRequest: Sendable, Equatable {
         guard (1...PageRequest.maxLimit).contains(limit) else {
             throw SwitchboardError.badRequest("limit must be between 1 and \(PageRequest.maxLimit)", code: "invalid_query")
         }
-        guard offset >= 0 else {
-            throw SwitchboardError.badRequest("offset must be 0 or more", code: "invalid_query")
+        guard (0...PageRequest.maxOffset).contains(offset) else {
+            throw SwitchboardError.badRequest("offset must be between 0 and \(PageRequest.maxOffset)", code: "invalid_query")
         }
         self.limit = limit
         self.offset = offset

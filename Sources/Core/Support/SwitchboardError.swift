@@ -17,6 +17,8 @@ public struct SwitchboardError: Error, Sendable, Equatable, CustomStringConverti
         case conflict
         /// Body over the limit (413).
         case payloadTooLarge
+        /// Body in a format other than JSON (415).
+        case unsupportedMediaType
         /// The database or a dependency is down (503).
         case unavailable
     }

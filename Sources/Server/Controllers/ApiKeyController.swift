@@ -29,7 +29,8 @@ struct ApiKeyController: Sendable {
         }
         api.add(.listApiKeys) { request, _ in
             let now = Date()
-            return .page(try await apiKeys.list(try request.pageRequest())) { Render.apiKey($0, now: now) }
+            let includeRevoked = try request.queryBool("include_revoked") ?? false
+            return .page(try await apiKeys.list(try request.pageRequest(), includeRevoked: includeRevoked)) { Render.apiKey($0, now: now) }
         }
         api.add(.getApiKey) { _, context in
             .success(Render.apiKey(try await apiKeys.get(id: try context.pathID())))

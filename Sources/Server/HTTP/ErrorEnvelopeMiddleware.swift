@@ -43,6 +43,14 @@ struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
     static func envelope(for error: HTTPError, request: Request) -> APIResponse {
         switch error.status {
         case .notFound:
+            let allowed = APIRoute.methods(forPath: request.uri.path)
+            guard allowed.isEmpty else {
+                var answer = APIResponse.failure(
+                    status: .methodNotAllowed, code: "method_not_allowed",
+                    message: "\(request.method.rawValue) is not allowed on \(request.uri.path); use \(allowed.joined(separator: ", "))")
+                answer.extraHeaders[.allow] = allowed.joined(separator: ", ")
+                return answer
+            }
             return .failure(status: .notFound, code: "not_found", message: "no route for \(request.method.rawValue) \(request.uri.path)")
         case .methodNotAllowed:
             return .failure(status: .methodNotAllowed, code: "method_not_allowed", message: "\(request.method.rawValue) is not allowed on \(request.uri.path)")
@@ -63,6 +71,7 @@ struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
         case .notFound: .notFound
         case .conflict: .conflict
         case .payloadTooLarge: .contentTooLarge
+        case .unsupportedMediaType: .unsupportedMediaType
         case .unavailable: .serviceUnavailable
         }
     }

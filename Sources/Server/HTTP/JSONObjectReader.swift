@@ -23,7 +23,7 @@ struct JSONObjectReader {
     /// body counts as `{}` when `emptyIsObject` is true.
     static func read(_ request: Request, limit: Int, allowed: [String], emptyIsObject: Bool = false) async throws -> JSONObjectReader {
         if let contentType = request.headers[.contentType], !contentType.lowercased().hasPrefix("application/json") {
-            throw SwitchboardError(.badRequest, code: "unsupported_media_type", message: "send the body as application/json, not \(contentType)")
+            throw SwitchboardError(.unsupportedMediaType, code: "unsupported_media_type", message: "send the body as application/json, not \(contentType)")
         }
         var request = request
         let buffer = try await request.collectBody(upTo: limit)

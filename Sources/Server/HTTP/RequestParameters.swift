@@ -9,6 +9,16 @@ extension Request {
         try PageRequest(limit: try queryInteger("limit") ?? PageRequest.defaultLimit, offset: try queryInteger("offset") ?? 0)
     }
 
+    /// A `true`/`false` query parameter, or nil when absent.
+    func queryBool(_ name: String) throws -> Bool? {
+        guard let text = uri.queryParameters[name[...]] else { return nil }
+        switch text.lowercased() {
+        case "true", "1": return true
+        case "false", "0": return false
+        default: throw SwitchboardError.badRequest("query parameter \(name) must be true or false, not '\(text)'", code: "invalid_query")
+        }
+    }
+
     /// A whole-number query parameter, or nil when absent.
     func queryInteger(_ name: String) throws -> Int? {
         guard let text = uri.queryParameters[name[...]] else { return nil }
