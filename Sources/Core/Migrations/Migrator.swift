@@ -99,19 +99,10 @@ public struct Migrator: Sendable {
         if todo.isEmpty { log("schema is up to date") }
         for file in todo {
             log("applying \(file.version)_\(file.name)")
-            let record: SQLQuery = """
+            try await runStep(file.upSQL, record: """
                 INSERT INTO schema_migrations (version, name, checksum, applied_at)
                 VALUES (\(file.version), \(file.name), \(file.checksum), \(Timestamp.format(Date())))
-                """
-            if driver.dialect.supportsTransactionalDDL {
-                try await driver.transaction { transaction in
-                    try await transaction.executeScript(file.upSQL)
-                    try await transaction.execute(record)
-                }
-            } else {
-                try await driver.executeScript(file.upSQL)
-                try await driver.execute(record)
-            }
+                """)
             log("applied  \(file.version)_\(file.name)")
         }
         return todo.map(\.version)
@@ -129,20 +120,25 @@ public struct Migrator: Sendable {
         for version in appliedVersions {
             guard let file = files.first(where: { $0.version == version }) else { continue }
             log("reverting \(file.version)_\(file.name)")
-            let unrecord: SQLQuery = "DELETE FROM schema_migrations WHERE version = \(file.version)"
-            if driver.dialect.supportsTransactionalDDL {
-                try await driver.transaction { transaction in
-                    try await transaction.executeScript(file.downSQL)
-                    try await transaction.execute(unrecord)
-                }
-            } else {
-                try await driver.executeScript(file.downSQL)
-                try await driver.execute(unrecord)
-            }
+            try await runStep(file.downSQL, record: "DELETE FROM schema_migrations WHERE version = \(file.version)")
             log("reverted  \(file.version)_\(file.name)")
             reverted.append(version)
         }
         return reverted
+    }
+
+    /// Runs one version's script and the statement that records it, together in one
+    /// transaction where the dialect allows DDL in transactions, else one after the other.
+    private func runStep(_ script: String, record: SQLQuery) async throws {
+        if driver.dialect.supportsTransactionalDDL {
+            try await driver.transaction { transaction in
+                try await transaction.executeScript(script)
+                try await transaction.execute(record)
+            }
+        } else {
+            try await driver.executeScript(script)
+            try await driver.execute(record)
+        }
     }
 
     /// Writes the next version's empty up and down files into every dialect folder that

@@ -9,6 +9,8 @@ public final class SQLiteDriver: StorageDriver {
     public let dialect = SQLDialect.sqlite
     let pool: DatabasePool
     let gate = AsyncWriteGate()
+    /// Runs statements on the single writer connection; only used while holding `gate`.
+    let writer: SQLiteWriterConnection
 
     /// Opens (and creates if needed) the database file at `path`, creating its folder too.
     public init(path: String) throws {
@@ -27,6 +29,7 @@ public final class SQLiteDriver: StorageDriver {
         } catch {
             throw StorageError.unavailable(detail: "cannot open SQLite database at \(url.path): \(error)")
         }
+        writer = SQLiteWriterConnection(pool: pool, dialect: dialect)
     }
 
     /// Opens the file a `sqlite://` URL names.
@@ -46,42 +49,27 @@ public final class SQLiteDriver: StorageDriver {
         }
     }
 
+    /// A single statement is atomic on its own, so it runs on the writer connection without
+    /// an explicit transaction, but still through the gate so it cannot land inside one.
     @discardableResult
     public func execute(_ query: SQLQuery) async throws -> Int {
-        let sql = query.sql(in: dialect)
-        let arguments = SQLiteValues.arguments(query)
-        let pool = pool
-        return try await gate.withGate {
-            do {
-                return try await pool.write { db in
-                    try db.execute(sql: sql, arguments: arguments)
-                    return db.changesCount
-                }
-            } catch {
-                throw SQLiteValues.translate(error)
-            }
-        }
+        let writer = writer
+        return try await gate.withGate { try await writer.execute(query) }
     }
 
+    /// A script may hold several statements; it runs in a transaction so it applies whole.
     public func executeScript(_ sql: String) async throws {
-        let pool = pool
-        try await gate.withGate {
-            do {
-                try await pool.write { db in try db.execute(sql: sql) }
-            } catch {
-                throw SQLiteValues.translate(error)
-            }
-        }
+        try await transaction { try await $0.executeScript(sql) }
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
-        let connection = SQLiteTransaction(pool: pool, dialect: dialect)
+        let writer = writer
         let pool = pool
         return try await gate.withGate {
-            try await connection.run("BEGIN IMMEDIATE")
+            try await writer.run("BEGIN IMMEDIATE")
             do {
-                let result = try await body(connection)
-                try await connection.run("COMMIT")
+                let result = try await body(writer)
+                try await writer.run("COMMIT")
                 return result
             } catch {
                 // The rollback must happen even when the surrounding task was cancelled, so it
@@ -106,9 +94,9 @@ public final class SQLiteDriver: StorageDriver {
     }
 }
 
-/// The executor handed to a transaction body: every statement runs on the writer connection,
-/// inside the transaction the driver opened.
-struct SQLiteTransaction: SQLExecutor {
+/// Statements on the writer connection. Handed to transaction bodies, where each statement
+/// runs inside the transaction the driver opened; also the driver's path for single writes.
+struct SQLiteWriterConnection: SQLExecutor {
     let pool: DatabasePool
     let dialect: SQLDialect
 
