@@ -25,6 +25,26 @@ public struct ServerSettings: Sendable {
     public var cleanupIntervalHours: Int
     /// `MAX_BODY_BYTES`: the largest request body accepted, default 1 MiB.
     public var maxBodyBytes: Int
+    /// `MAX_EVENT_BYTES`: the largest `POST /api/events` body, default 256 KiB.
+    public var maxEventBytes: Int
+    /// `WEBHOOK_ALLOWED_TARGETS`: CIDR ranges, addresses and host names deliveries may reach
+    /// even though they are private or reserved.
+    public var allowedTargets: String
+    /// `WEBHOOK_TIMEOUT_MS`: longest one delivery attempt may take, default 10 s.
+    public var deliveryTimeoutMilliseconds: Int
+    /// `WEBHOOK_CONNECT_TIMEOUT_MS`: longest connecting may take, default 5 s.
+    public var connectTimeoutMilliseconds: Int
+    /// `WEBHOOK_CONCURRENCY`: requests in flight per server process, default 64; 0 runs no
+    /// delivery worker in this process (API only).
+    public var deliveryConcurrency: Int
+    /// `WEBHOOK_AUTO_DISABLE_AFTER`: failed attempts in a row that disable a webhook, default 10.
+    public var autoDisableThreshold: Int
+    /// `WEBHOOK_SECRET_OVERLAP_HOURS`: how long a rotated-out secret keeps signing, default 24.
+    public var secretOverlapHours: Int
+    /// `WEBHOOK_RESPONSE_EXCERPT_BYTES`: how much of each response body is logged, default 2048.
+    public var responseExcerptBytes: Int
+    /// `WEBHOOK_POLL_INTERVAL_MS`: how often an idle worker looks for due deliveries, default 250.
+    public var pollIntervalMilliseconds: Int
 
     /// The seed's example value, refused because it is public.
     public static let placeholderSecret = "your-webhook-secret-key-change-in-production"
@@ -41,6 +61,15 @@ public struct ServerSettings: Sendable {
         self.apiKeyExpiryDays = 365
         self.cleanupIntervalHours = 24
         self.maxBodyBytes = 1 << 20
+        self.maxEventBytes = 256 << 10
+        self.allowedTargets = ""
+        self.deliveryTimeoutMilliseconds = 10_000
+        self.connectTimeoutMilliseconds = 5_000
+        self.deliveryConcurrency = 64
+        self.autoDisableThreshold = 10
+        self.secretOverlapHours = 24
+        self.responseExcerptBytes = 2048
+        self.pollIntervalMilliseconds = 250
     }
 
     /// Reads and checks every setting; the error names the variable and the accepted values.
@@ -66,6 +95,21 @@ public struct ServerSettings: Sendable {
         apiKeyExpiryDays = try reader.integer("API_KEY_EXPIRY_DAYS", default: apiKeyExpiryDays, range: 0...36_500)
         cleanupIntervalHours = try reader.integer("WEBHOOK_CLEANUP_INTERVAL", default: cleanupIntervalHours, range: 1...8_760)
         maxBodyBytes = try reader.integer("MAX_BODY_BYTES", default: maxBodyBytes, range: 1024...(64 << 20))
+        maxEventBytes = try reader.integer("MAX_EVENT_BYTES", default: maxEventBytes, range: 1024...(16 << 20))
+        allowedTargets = environment["WEBHOOK_ALLOWED_TARGETS"] ?? ""
+        _ = try TargetPolicy(allowList: allowedTargets)
+        deliveryTimeoutMilliseconds = try reader.integer("WEBHOOK_TIMEOUT_MS", default: deliveryTimeoutMilliseconds, range: 100...300_000)
+        connectTimeoutMilliseconds = try reader.integer("WEBHOOK_CONNECT_TIMEOUT_MS", default: connectTimeoutMilliseconds, range: 100...60_000)
+        deliveryConcurrency = try reader.integer("WEBHOOK_CONCURRENCY", default: deliveryConcurrency, range: 0...4096)
+        autoDisableThreshold = try reader.integer("WEBHOOK_AUTO_DISABLE_AFTER", default: autoDisableThreshold, range: 1...1_000_000)
+        secretOverlapHours = try reader.integer("WEBHOOK_SECRET_OVERLAP_HOURS", default: secretOverlapHours, range: 0...720)
+        responseExcerptBytes = try reader.integer("WEBHOOK_RESPONSE_EXCERPT_BYTES", default: responseExcerptBytes, range: 0...65_536)
+        pollIntervalMilliseconds = try reader.integer("WEBHOOK_POLL_INTERVAL_MS", default: pollIntervalMilliseconds, range: 10...60_000)
+    }
+
+    /// The retry schedule the settings describe.
+    public var retryPolicy: RetryPolicy {
+        RetryPolicy(maxRetries: retryAttempts, baseDelay: .milliseconds(retryDelayMilliseconds))
     }
 }
 

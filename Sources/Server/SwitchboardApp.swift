@@ -6,31 +6,32 @@ import Logging
 /// Builds Switchboard's HTTP application from its settings and a storage driver.
 public enum SwitchboardApp {
     /// The version reported by `/health` and sent in `User-Agent`.
-    public static let version = "0.1.0"
+    public static let version = "0.2.0"
 
     /// The router with every route, for the server and for socket-free tests.
-    public static func router(settings: ServerSettings, driver: any StorageDriver) -> Router<SwitchboardRequestContext> {
-        let catalog = EventTypeCatalog()
-        let webhooks = WebhookService(driver: driver, catalog: catalog)
-        let apiKeys = ApiKeyService(driver: driver, secrets: SecretMaterial(serverSecret: settings.secretKey), defaultExpiryDays: settings.apiKeyExpiryDays)
-
+    public static func router(_ components: SwitchboardComponents) -> Router<SwitchboardRequestContext> {
+        let settings = components.settings
         let router = Router(context: SwitchboardRequestContext.self)
         router.add(middleware: ErrorEnvelopeMiddleware(maxBodyBytes: settings.maxBodyBytes))
         SystemController().register(on: router)
 
-        let api = APIRouteRegistrar(router: router, routeGuard: RouteGuard(apiKeys: apiKeys))
-        EventTypeController(catalog: catalog).register(on: api)
-        WebhookController(webhooks: webhooks, maxBodyBytes: settings.maxBodyBytes).register(on: api)
-        ApiKeyController(apiKeys: apiKeys, maxBodyBytes: settings.maxBodyBytes).register(on: api)
+        let api = APIRouteRegistrar(router: router, routeGuard: RouteGuard(apiKeys: components.apiKeys))
+        EventTypeController(catalog: components.catalog, maxBodyBytes: settings.maxBodyBytes).register(on: api)
+        EventController(dispatcher: components.dispatcher, maxEventBytes: settings.maxEventBytes).register(on: api)
+        WebhookController(webhooks: components.webhooks, tester: components.tester, logs: components.deliveryLogs, maxBodyBytes: settings.maxBodyBytes).register(on: api)
+        DeliveryLogController(logs: components.deliveryLogs).register(on: api)
+        ApiKeyController(apiKeys: components.apiKeys, maxBodyBytes: settings.maxBodyBytes).register(on: api)
         return router
     }
 
-    /// The application: HTTP server plus the driver as a service, shut down in that order.
-    public static func application(settings: ServerSettings, driver: any StorageDriver, logger: Logger) -> some ApplicationProtocol {
-        Application(
-            router: router(settings: settings, driver: driver),
+    /// The application: the HTTP server plus the components' services (database, HTTP
+    /// client, delivery worker), which stop after the server on SIGTERM/SIGINT.
+    public static func application(_ components: SwitchboardComponents, logger: Logger) -> some ApplicationProtocol {
+        let settings = components.settings
+        return Application(
+            router: router(components),
             configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "Switchboard/\(version)"),
-            services: [driver],
+            services: components.services,
             logger: logger
         )
     }

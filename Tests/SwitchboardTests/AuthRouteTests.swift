@@ -37,38 +37,56 @@ struct AuthRouteTests {
     @Test("Every API route answers 403 without its permission and passes with it")
     func permissionMatrix() async throws {
         try await withTestServer { server in
-            let existingWebhook = try await WebhookService(driver: server.database.driver)
+            let existingWebhook = try await server.components.webhooks
                 .create(WebhookDraft(name: "n", url: "https://a.example", events: ["*"])).id.uuidString
+            let delivery = try await server.components.dispatcher.publish(type: "contact.created", data: .object([]))
+            let deliveryID = try #require(try await server.components.deliveryLogs.list(DeliveryLogFilter(), cursor: nil, limit: 1).entries.first).delivery.id
+            #expect(delivery.deliveryCount == 1)
+            _ = try await server.components.catalog.register(name: "invoice.retired", description: "to retire")
             let victimKey = try await server.apiKeys.create(ApiKeyDraft(name: "victim", permissions: [.readContacts])).record.id.uuidString
             var keysByPermission: [Permission: String] = [:]
             for permission in Permission.allCases {
                 keysByPermission[permission] = try await server.key([permission])
             }
             let keys = keysByPermission
-            let bodies: [APIRoute: String] = [
-                .createWebhook: #"{"name":"n","url":"https://a.example","events":["*"]}"#,
-                .updateWebhook: #"{"name":"renamed"}"#,
-                .createApiKey: #"{"name":"k","permissions":["read:webhooks"]}"#,
-                .regenerateApiKey: "{}",
-            ]
+            @Sendable func body(_ route: APIRoute, _ attempt: Int) -> String? {
+                switch route {
+                case .createWebhook: #"{"name":"n","url":"https://a.example","events":["*"]}"#
+                case .updateWebhook: #"{"name":"renamed"}"#
+                case .createApiKey: #"{"name":"k","permissions":["read:webhooks"]}"#
+                case .regenerateApiKey, .testWebhook, .rotateWebhookSecret: "{}"
+                case .createEventType: #"{"name":"invoice.n\#(attempt)","description":"d"}"#
+                case .publishEvent: #"{"type":"contact.created","data":{}}"#
+                case .recoverWebhook: #"{"since":"2020-01-01T00:00:00Z"}"#
+                default: nil
+                }
+            }
+            @Sendable func path(_ route: APIRoute) -> String {
+                let id = route.path.hasPrefix("/api/api-keys") ? victimKey
+                    : route.path.hasPrefix("/api/webhooks/logs") ? deliveryID.uuidString : existingWebhook
+                return route.path.replacingOccurrences(of: ":id", with: id).replacingOccurrences(of: ":name", with: "invoice.retired")
+            }
+            let removals: Set<APIRoute> = [.deleteWebhook, .deleteApiKey, .retireEventType]
             try await server.test { client in
+                var attempt = 0
                 for route in APIRoute.allCases {
-                    let id = route.path.hasPrefix("/api/api-keys") ? victimKey : existingWebhook
-                    let path = route.path.replacingOccurrences(of: ":id", with: id)
                     let method = HTTPRequest.Method(rawValue: route.method)!
                     for permission in Permission.allCases where permission != route.permission && permission != .all {
-                        let result = try await client.send(method, path, key: keys[permission], json: bodies[route])
+                        let result = try await client.send(method, path(route), key: keys[permission], json: body(route, 0))
                         expectError(result, .forbidden, code: "insufficient_permissions")
                     }
-                    // Deleting is tried last so the resource exists for every other check.
-                    guard route != .deleteWebhook, route != .deleteApiKey else { continue }
+                    // Removals are tried last so the resources exist for every other check.
+                    guard !removals.contains(route) else { continue }
                     for permission in Set([route.permission, .all]) {
-                        let result = try await client.send(method, path, key: keys[permission], json: bodies[route])
+                        attempt += 1
+                        let result = try await client.send(method, path(route), key: keys[permission], json: body(route, attempt))
                         #expect((200..<300).contains(result.status.code), "\(route) with \(permission): \(result.body.compactText)")
                     }
                 }
-                #expect(try await client.send(.delete, "/api/webhooks/\(existingWebhook)", key: keys[.deleteWebhooks]).status == .ok)
-                #expect(try await client.send(.delete, "/api/api-keys/\(victimKey)", key: keys[.all]).status == .ok)
+                for route in removals.sorted(by: { $0.rawValue < $1.rawValue }) {
+                    let result = try await client.send(HTTPRequest.Method(rawValue: route.method)!, path(route), key: keys[route.permission])
+                    #expect(result.status == .ok, "\(route): \(result.body.compactText)")
+                }
             }
         }
     }

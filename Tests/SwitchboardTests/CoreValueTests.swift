@@ -84,7 +84,7 @@ struct CoreValueTests {
         #expect([Permission.all].grants(.deleteWebhooks))
         #expect([Permission.readWebhooks].grants(.readWebhooks))
         #expect(![Permission.readWebhooks].grants(.writeWebhooks))
-        #expect(Permission.allCases.count == 13)
+        #expect(Permission.allCases.count == 14)
     }
 
     @Test("Generated API keys have the documented shape and hash deterministically per secret")

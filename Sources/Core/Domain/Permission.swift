@@ -12,6 +12,8 @@ public enum Permission: String, Sendable, CaseIterable, Codable, Comparable {
     case readWebhooks = "read:webhooks"
     case writeWebhooks = "write:webhooks"
     case deleteWebhooks = "delete:webhooks"
+    /// Publish events and manage custom event types (Switchboard's addition to the seed).
+    case writeEvents = "write:events"
     case all = "*"
 
     /// One line for documentation and the UI.
@@ -29,6 +31,7 @@ public enum Permission: String, Sendable, CaseIterable, Codable, Comparable {
         case .readWebhooks: "Read webhook configurations"
         case .writeWebhooks: "Create and update webhooks"
         case .deleteWebhooks: "Delete webhooks"
+        case .writeEvents: "Publish events and register or retire custom event types"
         case .all: "Full access to all resources"
         }
     }

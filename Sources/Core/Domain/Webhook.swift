@@ -18,8 +18,13 @@ public struct Webhook: Sendable, Equatable {
     /// Why the webhook was switched off automatically, if it was.
     public var disabledReason: String?
     public var disabledAt: Date?
-    /// Per-webhook override of `WEBHOOK_RETRY_ATTEMPTS`.
+    /// Per-webhook override of `WEBHOOK_RETRY_ATTEMPTS` (retries after the first attempt).
     public var maxAttempts: Int?
+    /// Per-webhook override of the retry delays, in milliseconds.
+    public var retryDelaysMilliseconds: [Int]?
+    /// The secret replaced by the last rotation, which keeps signing until it expires.
+    public var previousSecret: String?
+    public var previousSecretExpiresAt: Date?
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -32,7 +37,8 @@ public struct Webhook: Sendable, Equatable {
     public init(
         id: UUID, name: String, url: String, events: [String], description: String?, isActive: Bool,
         secret: String?, consecutiveFailures: Int = 0, disabledReason: String? = nil, disabledAt: Date? = nil,
-        maxAttempts: Int? = nil, createdAt: Date, updatedAt: Date
+        maxAttempts: Int? = nil, retryDelaysMilliseconds: [Int]? = nil, previousSecret: String? = nil,
+        previousSecretExpiresAt: Date? = nil, createdAt: Date, updatedAt: Date
     ) {
         self.id = id
         self.name = name
@@ -45,6 +51,9 @@ public struct Webhook: Sendable, Equatable {
         self.disabledReason = disabledReason
         self.disabledAt = disabledAt
         self.maxAttempts = maxAttempts
+        self.retryDelaysMilliseconds = retryDelaysMilliseconds
+        self.previousSecret = previousSecret
+        self.previousSecretExpiresAt = previousSecretExpiresAt
         self.createdAt = createdAt
         self.updatedAt = updatedAt
     }

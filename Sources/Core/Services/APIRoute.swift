@@ -2,11 +2,20 @@
 /// registers routes from, so a route cannot exist without a permission.
 public enum APIRoute: String, Sendable, CaseIterable {
     case listEventTypes
+    case createEventType
+    case retireEventType
+    case publishEvent
     case listWebhooks
     case createWebhook
     case getWebhook
     case updateWebhook
     case deleteWebhook
+    case testWebhook
+    case recoverWebhook
+    case rotateWebhookSecret
+    case listDeliveryLogs
+    case getDeliveryLog
+    case retryDelivery
     case listApiKeys
     case createApiKey
     case getApiKey
@@ -16,17 +25,26 @@ public enum APIRoute: String, Sendable, CaseIterable {
     /// The HTTP method, upper case.
     public var method: String {
         switch self {
-        case .listEventTypes, .listWebhooks, .getWebhook, .listApiKeys, .getApiKey: "GET"
-        case .createWebhook, .createApiKey, .regenerateApiKey: "POST"
+        case .listEventTypes, .listWebhooks, .getWebhook, .listApiKeys, .getApiKey, .listDeliveryLogs, .getDeliveryLog: "GET"
+        case .createWebhook, .createApiKey, .regenerateApiKey, .createEventType, .publishEvent, .testWebhook, .recoverWebhook,
+             .rotateWebhookSecret, .retryDelivery: "POST"
         case .updateWebhook: "PATCH"
-        case .deleteWebhook, .deleteApiKey: "DELETE"
+        case .deleteWebhook, .deleteApiKey, .retireEventType: "DELETE"
         }
     }
 
     /// The path, with `:name` for path parameters.
     public var path: String {
         switch self {
-        case .listEventTypes: "/api/event-types"
+        case .listEventTypes, .createEventType: "/api/event-types"
+        case .retireEventType: "/api/event-types/:name"
+        case .publishEvent: "/api/events"
+        case .testWebhook: "/api/webhooks/:id/test"
+        case .recoverWebhook: "/api/webhooks/:id/recover"
+        case .rotateWebhookSecret: "/api/webhooks/:id/rotate-secret"
+        case .listDeliveryLogs: "/api/webhooks/logs"
+        case .getDeliveryLog: "/api/webhooks/logs/:id"
+        case .retryDelivery: "/api/webhooks/logs/:id/retry"
         case .listWebhooks, .createWebhook: "/api/webhooks"
         case .getWebhook, .updateWebhook, .deleteWebhook: "/api/webhooks/:id"
         case .listApiKeys, .createApiKey: "/api/api-keys"
@@ -38,8 +56,9 @@ public enum APIRoute: String, Sendable, CaseIterable {
     /// What the calling key must hold.
     public var permission: Permission {
         switch self {
-        case .listEventTypes, .listWebhooks, .getWebhook: .readWebhooks
-        case .createWebhook, .updateWebhook: .writeWebhooks
+        case .listEventTypes, .listWebhooks, .getWebhook, .listDeliveryLogs, .getDeliveryLog: .readWebhooks
+        case .createWebhook, .updateWebhook, .testWebhook, .recoverWebhook, .rotateWebhookSecret, .retryDelivery: .writeWebhooks
+        case .createEventType, .retireEventType, .publishEvent: .writeEvents
         case .deleteWebhook: .deleteWebhooks
         case .listApiKeys, .createApiKey, .getApiKey, .regenerateApiKey, .deleteApiKey: .all
         }

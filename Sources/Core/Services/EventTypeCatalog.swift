@@ -1,11 +1,58 @@
-/// The event types webhooks may subscribe to.
-public struct EventTypeCatalog: Sendable {
-    /// Creates the catalog.
-    public init() {}
+import Foundation
 
-    /// Every known event type, built-in ones first.
+/// The event types webhooks may subscribe to and events may carry: the seed's ten built-in
+/// ones plus custom `resource.action` types registered through the API.
+public struct EventTypeCatalog: Sendable {
+    let driver: any StorageDriver
+    let environment: CoreEnvironment
+
+    /// Creates the catalog over the `event_types` table.
+    public init(driver: any StorageDriver, environment: CoreEnvironment = .live) {
+        self.driver = driver
+        self.environment = environment
+    }
+
+    /// Every usable event type: built-in ones first, then custom ones by name.
     public func all() async throws -> [EventType] {
-        EventType.builtIn
+        let custom = try await driver.query("SELECT name, description FROM event_types WHERE retired_at IS NULL ORDER BY name")
+        return EventType.builtIn + (try custom.map { EventType(name: try $0.string("name"), description: try $0.string("description")) })
+    }
+
+    /// Whether `name` is a usable event type.
+    public func contains(_ name: String) async throws -> Bool {
+        if EventType.builtIn.contains(where: { $0.name == name }) { return true }
+        return try await driver.first("SELECT name FROM event_types WHERE name = \(name) AND retired_at IS NULL") != nil
+    }
+
+    /// Registers a custom type (or brings back a retired one with a new description).
+    public func register(name: String, description: String) async throws -> EventType {
+        guard Self.isValidName(name) else {
+            throw SwitchboardError.invalid("name must look like resource.action: lower-case letters, digits and _, one dot, at most 100 characters (e.g. invoice.paid)")
+        }
+        let description = description.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !description.isEmpty, description.count <= 500 else {
+            throw SwitchboardError.invalid("description must be 1 to 500 characters")
+        }
+        let exists = try await contains(name)
+        if exists {
+            throw SwitchboardError(.conflict, code: "event_type_exists", message: "event type \(name) already exists")
+        }
+        let now = environment.currentTime()
+        let revived = try await driver.execute("UPDATE event_types SET description = \(description), retired_at = NULL WHERE name = \(name)")
+        if revived == 0 {
+            try await driver.execute("INSERT INTO event_types (name, description, created_at) VALUES (\(name), \(description), \(now))")
+        }
+        return EventType(name: name, description: description)
+    }
+
+    /// Retires a custom type: new events and subscriptions may no longer use it; past events
+    /// and their deliveries are kept.
+    public func retire(name: String) async throws {
+        if EventType.builtIn.contains(where: { $0.name == name }) {
+            throw SwitchboardError(.conflict, code: "built_in_event_type", message: "\(name) is a built-in event type and cannot be retired")
+        }
+        let changed = try await driver.execute("UPDATE event_types SET retired_at = \(environment.currentTime()) WHERE name = \(name) AND retired_at IS NULL")
+        guard changed > 0 else { throw SwitchboardError.notFound("event type", id: name) }
     }
 
     /// Checks a subscription list: each name must be known or `*`. Returns the names with
@@ -24,5 +71,15 @@ public struct EventTypeCatalog: Sendable {
             result.append(name)
         }
         return result
+    }
+
+    /// `resource.action` in lower case with digits and underscores, at most 100 characters.
+    static func isValidName(_ name: String) -> Bool {
+        let parts = name.split(separator: ".", omittingEmptySubsequences: false)
+        guard name.count <= 100, parts.count == 2 else { return false }
+        return parts.allSatisfy { part in
+            guard let first = part.first, first.isASCII, first.isLowercase else { return false }
+            return part.allSatisfy { $0.isASCII && ($0.isLowercase || $0.isNumber || $0 == "_") }
+        }
     }
 }

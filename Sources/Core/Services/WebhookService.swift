@@ -8,15 +8,24 @@ public struct WebhookDraft: Sendable {
     public var description: String?
     public var isActive: Bool
     public var secret: String?
+    /// Overrides `WEBHOOK_RETRY_ATTEMPTS` for this webhook.
+    public var maxRetries: Int?
+    /// Overrides the retry delays (milliseconds) for this webhook.
+    public var retryDelaysMilliseconds: [Int]?
 
     /// Creates a draft; `isActive` defaults to true as in the seed.
-    public init(name: String, url: String, events: [String], description: String? = nil, isActive: Bool = true, secret: String? = nil) {
+    public init(
+        name: String, url: String, events: [String], description: String? = nil, isActive: Bool = true, secret: String? = nil,
+        maxRetries: Int? = nil, retryDelaysMilliseconds: [Int]? = nil
+    ) {
         self.name = name
         self.url = url
         self.events = events
         self.description = description
         self.isActive = isActive
         self.secret = secret
+        self.maxRetries = maxRetries
+        self.retryDelaysMilliseconds = retryDelaysMilliseconds
     }
 }
 
@@ -28,15 +37,23 @@ public struct WebhookChanges: Sendable {
     public var description: String??
     public var isActive: Bool?
     public var secret: String?
+    /// `.some(nil)` goes back to the server default.
+    public var maxRetries: Int??
+    public var retryDelaysMilliseconds: [Int]??
 
     /// Creates a change set.
-    public init(name: String? = nil, url: String? = nil, events: [String]? = nil, description: String?? = nil, isActive: Bool? = nil, secret: String? = nil) {
+    public init(
+        name: String? = nil, url: String? = nil, events: [String]? = nil, description: String?? = nil, isActive: Bool? = nil,
+        secret: String? = nil, maxRetries: Int?? = nil, retryDelaysMilliseconds: [Int]?? = nil
+    ) {
         self.name = name
         self.url = url
         self.events = events
         self.description = description
         self.isActive = isActive
         self.secret = secret
+        self.maxRetries = maxRetries
+        self.retryDelaysMilliseconds = retryDelaysMilliseconds
     }
 }
 
@@ -45,6 +62,10 @@ public struct WebhookService: Sendable {
     let driver: any StorageDriver
     let catalog: EventTypeCatalog
     let environment: CoreEnvironment
+    /// Refuses URLs that lead to private or reserved addresses; nil checks nothing.
+    let targetGuard: OutboundTargetGuard?
+    /// How long a rotated-out secret keeps signing beside the new one.
+    let rotationOverlap: Duration
 
     /// Longest accepted name, description, URL and secret.
     public static let maxNameLength = 200
@@ -52,11 +73,43 @@ public struct WebhookService: Sendable {
     public static let maxURLLength = 2048
     public static let secretLengths = 16...512
 
-    /// Creates the service.
-    public init(driver: any StorageDriver, catalog: EventTypeCatalog = EventTypeCatalog(), environment: CoreEnvironment = .live) {
+    /// Creates the service; the catalog defaults to one over the same database.
+    public init(
+        driver: any StorageDriver, catalog: EventTypeCatalog? = nil, targetGuard: OutboundTargetGuard? = nil,
+        rotationOverlap: Duration = .seconds(24 * 3600), environment: CoreEnvironment = .live
+    ) {
         self.driver = driver
-        self.catalog = catalog
+        self.catalog = catalog ?? EventTypeCatalog(driver: driver, environment: environment)
+        self.targetGuard = targetGuard
+        self.rotationOverlap = rotationOverlap
         self.environment = environment
+    }
+
+    /// Refuses a URL whose host is, or resolves to, a reserved address. A name that does not
+    /// resolve yet is accepted: deliveries check again when they connect.
+    func checkTarget(_ url: String) async throws {
+        guard let targetGuard else { return }
+        if case .refused(let reason) = await targetGuard.check(url: url) {
+            throw SwitchboardError(.validation, code: "target_not_allowed", message: "url: \(reason)")
+        }
+    }
+
+    /// Issues a new signing secret (or takes the given one); the old one keeps signing beside
+    /// it for `overlap` (default: the configured overlap) so receivers can switch without
+    /// missing a delivery.
+    public func rotateSecret(id: UUID, newSecret: String?, overlap: Duration?) async throws -> Webhook {
+        var webhook = try await get(id: id)
+        let now = environment.currentTime()
+        let overlap = overlap ?? rotationOverlap
+        guard overlap >= .zero, overlap <= .seconds(30 * 86_400) else {
+            throw SwitchboardError.invalid("overlapHours must be between 0 and 720")
+        }
+        webhook.previousSecret = overlap > .zero ? webhook.secret : nil
+        webhook.previousSecretExpiresAt = overlap > .zero ? Timestamp.truncated(now.addingTimeInterval(overlap.seconds)) : nil
+        webhook.secret = try newSecret.map(Self.validSecret) ?? SecretMaterial.newWebhookSecret()
+        webhook.updatedAt = now
+        try await WebhookStore(executor: driver).update(webhook)
+        return webhook
     }
 
     private var store: WebhookStore { WebhookStore(executor: driver) }
@@ -68,11 +121,13 @@ public struct WebhookService: Sendable {
         let webhook = Webhook(
             id: environment.newID(),
             name: try Self.validName(draft.name),
-            url: try Self.validURL(draft.url),
+            url: try await validTarget(draft.url),
             events: try await catalog.validateSubscription(draft.events),
             description: try Self.validDescription(draft.description),
             isActive: draft.isActive,
             secret: try draft.secret.map(Self.validSecret) ?? SecretMaterial.newWebhookSecret(),
+            maxAttempts: try Self.validMaxRetries(draft.maxRetries),
+            retryDelaysMilliseconds: try Self.validRetryDelays(draft.retryDelaysMilliseconds),
             createdAt: now,
             updatedAt: now
         )
@@ -98,10 +153,12 @@ public struct WebhookService: Sendable {
     public func update(id: UUID, changes: WebhookChanges) async throws -> Webhook {
         var webhook = try await get(id: id)
         if let name = changes.name { webhook.name = try Self.validName(name) }
-        if let url = changes.url { webhook.url = try Self.validURL(url) }
+        if let url = changes.url { webhook.url = try await validTarget(url) }
         if let events = changes.events { webhook.events = try await catalog.validateSubscription(events) }
         if let description = changes.description { webhook.description = try Self.validDescription(description) }
         if let secret = changes.secret { webhook.secret = try Self.validSecret(secret) }
+        if let maxRetries = changes.maxRetries { webhook.maxAttempts = try Self.validMaxRetries(maxRetries) }
+        if let delays = changes.retryDelaysMilliseconds { webhook.retryDelaysMilliseconds = try Self.validRetryDelays(delays) }
         if let isActive = changes.isActive {
             if isActive, !webhook.isActive {
                 webhook.consecutiveFailures = 0
@@ -122,6 +179,26 @@ public struct WebhookService: Sendable {
         guard try await store.delete(id: id) else {
             throw SwitchboardError.notFound("webhook", id: id.uuidString.lowercased())
         }
+    }
+
+    func validTarget(_ url: String) async throws -> String {
+        let valid = try Self.validURL(url)
+        try await checkTarget(valid)
+        return valid
+    }
+
+    static func validMaxRetries(_ value: Int?) throws -> Int? {
+        guard let value else { return nil }
+        guard (0...20).contains(value) else { throw SwitchboardError.invalid("maxRetries must be between 0 and 20") }
+        return value
+    }
+
+    static func validRetryDelays(_ value: [Int]?) throws -> [Int]? {
+        guard let value else { return nil }
+        guard (1...20).contains(value.count), value.allSatisfy({ (100...86_400_000).contains($0) }) else {
+            throw SwitchboardError.invalid("retryDelaysMs must list 1 to 20 delays, each 100 to 86400000 milliseconds")
+        }
+        return value
     }
 
     static func validName(_ name: String) throws -> String {

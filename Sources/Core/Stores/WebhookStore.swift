@@ -11,7 +11,7 @@ public struct WebhookStore: Sendable {
 
     private static let columns = """
         id, name, url, events, description, is_active, secret, consecutive_failures, disabled_reason, \
-        disabled_at, max_attempts, created_at, updated_at
+        disabled_at, max_attempts, retry_delays_ms, previous_secret, previous_secret_expires_at, created_at, updated_at
         """
 
     /// Stores a new webhook.
@@ -20,7 +20,8 @@ public struct WebhookStore: Sendable {
             INSERT INTO webhooks (\(unsafeRaw: Self.columns))
             VALUES (\(webhook.id), \(webhook.name), \(webhook.url), \(JSONText.encode(webhook.events)), \(webhook.description),
                     \(webhook.isActive), \(webhook.secret), \(webhook.consecutiveFailures), \(webhook.disabledReason),
-                    \(webhook.disabledAt), \(webhook.maxAttempts), \(webhook.createdAt), \(webhook.updatedAt))
+                    \(webhook.disabledAt), \(webhook.maxAttempts), \(webhook.retryDelaysMilliseconds.map(JSONText.encode)),
+                    \(webhook.previousSecret), \(webhook.previousSecretExpiresAt), \(webhook.createdAt), \(webhook.updatedAt))
             """)
     }
 
@@ -31,7 +32,9 @@ public struct WebhookStore: Sendable {
             UPDATE webhooks SET name = \(webhook.name), url = \(webhook.url), events = \(JSONText.encode(webhook.events)),
                 description = \(webhook.description), is_active = \(webhook.isActive), secret = \(webhook.secret),
                 consecutive_failures = \(webhook.consecutiveFailures), disabled_reason = \(webhook.disabledReason),
-                disabled_at = \(webhook.disabledAt), max_attempts = \(webhook.maxAttempts), updated_at = \(webhook.updatedAt)
+                disabled_at = \(webhook.disabledAt), max_attempts = \(webhook.maxAttempts),
+                retry_delays_ms = \(webhook.retryDelaysMilliseconds.map(JSONText.encode)), previous_secret = \(webhook.previousSecret),
+                previous_secret_expires_at = \(webhook.previousSecretExpiresAt), updated_at = \(webhook.updatedAt)
             WHERE id = \(webhook.id)
             """) > 0
     }
@@ -49,6 +52,11 @@ public struct WebhookStore: Sendable {
             """)
         let total = try await executor.first("SELECT COUNT(*) AS total FROM webhooks")?.int("total") ?? 0
         return Page(items: try rows.map(Self.decode), total: total, limit: page.limit, offset: page.offset)
+    }
+
+    /// Every active webhook, for fanning an event out.
+    public func active() async throws -> [Webhook] {
+        try await executor.query("SELECT \(unsafeRaw: Self.columns) FROM webhooks WHERE is_active = \(true)").map(Self.decode)
     }
 
     /// Deletes a webhook; returns false when it did not exist.
@@ -69,6 +77,9 @@ public struct WebhookStore: Sendable {
             disabledReason: try row.optionalString("disabled_reason"),
             disabledAt: try row.optionalDate("disabled_at"),
             maxAttempts: try row.optionalInt("max_attempts"),
+            retryDelaysMilliseconds: try row.optionalString("retry_delays_ms").map { try JSONText.decodeIntegers($0, column: "retry_delays_ms") },
+            previousSecret: try row.optionalString("previous_secret"),
+            previousSecretExpiresAt: try row.optionalDate("previous_secret_expires_at"),
             createdAt: try row.date("created_at"),
             updatedAt: try row.date("updated_at")
         )

@@ -7,6 +7,22 @@ enum JSONText {
         JSONValue.array(strings.map(JSONValue.string)).compactText
     }
 
+    static func encode(_ integers: [Int]) -> String {
+        JSONValue.array(integers.map { .number(Double($0)) }).compactText
+    }
+
+    static func decodeIntegers(_ text: String, column: String) throws -> [Int] {
+        guard case .array(let items) = try JSONValue.parse(Array(text.utf8)) else {
+            throw StorageError.typeMismatch(column: column, expected: "JSON array", found: .text(text))
+        }
+        return try items.map {
+            guard case .number(let number) = $0, let integer = Int(exactly: number) else {
+                throw StorageError.typeMismatch(column: column, expected: "JSON array of integers", found: .text(text))
+            }
+            return integer
+        }
+    }
+
     static func decodeStrings(_ text: String, column: String) throws -> [String] {
         guard case .array(let items) = try JSONValue.parse(Array(text.utf8)) else {
             throw StorageError.typeMismatch(column: column, expected: "JSON array", found: .text(text))

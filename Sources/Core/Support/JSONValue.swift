@@ -73,13 +73,47 @@ public indirect enum JSONValue: Sendable, Equatable {
         }
     }
 
-    /// Numbers as JavaScript prints them: integers without a fraction, others shortest.
+    /// Numbers exactly as JavaScript's `Number.prototype.toString` prints them (ECMA-262
+    /// Number::toString): the shortest round-trip digits, fixed notation from 1e-7 up to 1e21,
+    /// exponent form (`1e+21`, `1.5e-7`) outside it.
     static func format(_ number: Double) -> String {
         guard number.isFinite else { return "null" }
-        if number == number.rounded(), abs(number) < 1e21 {
-            return String(format: "%.0f", number) == "-0" ? "0" : String(format: "%.0f", number)
+        if number == 0 { return "0" }
+        let negative = number < 0
+        // Swift's description gives the same shortest round-trip digits; only the layout differs.
+        var text = "\(abs(number))"
+        var exponent = 0
+        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+            exponent = Int(text[text.index(after: e)...]) ?? 0
+            text = String(text[..<e])
         }
-        return "\(number)"
+        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
+        let integerPart = String(parts[0])
+        var fractionPart = parts.count > 1 ? String(parts[1]) : ""
+        while fractionPart.hasSuffix("0") { fractionPart.removeLast() }
+        var digits = integerPart + fractionPart
+        // n: position of the decimal point relative to the start of `digits`.
+        var n = integerPart.count + exponent
+        while digits.hasPrefix("0"), digits.count > 1 {
+            digits.removeFirst()
+            n -= 1
+        }
+        while digits.hasSuffix("0"), digits.count > 1 { digits.removeLast() }
+        let k = digits.count
+        let body: String
+        if k <= n, n <= 21 {
+            body = digits + String(repeating: "0", count: n - k)
+        } else if 0 < n, n <= 21 {
+            body = String(digits.prefix(n)) + "." + String(digits.dropFirst(n))
+        } else if -6 < n, n <= 0 {
+            body = "0." + String(repeating: "0", count: -n) + digits
+        } else {
+            let e = n - 1
+            let sign = e < 0 ? "-" : "+"
+            let mantissa = k == 1 ? digits : String(digits.prefix(1)) + "." + String(digits.dropFirst())
+            body = mantissa + "e" + sign + String(abs(e))
+        }
+        return negative ? "-" + body : body
     }
 
     static func writeString(_ text: String, to output: inout String) {

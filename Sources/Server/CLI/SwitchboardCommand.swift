@@ -74,7 +74,8 @@ struct ServeCommand: AsyncParsableCommand {
             announce(issued, title: "No API key existed, so Switchboard created an admin key (permission *):")
         }
         logger.info("starting", metadata: ["database": "\(DatabaseURL.redacted(settings.databaseURL))", "address": "\(settings.host):\(settings.port)"])
-        try await SwitchboardApp.application(settings: settings, driver: driver, logger: logger).runService()
+        let components = try SwitchboardComponents(settings: settings, driver: driver, logger: logger)
+        try await SwitchboardApp.application(components, logger: logger).runService()
     }
 }
 

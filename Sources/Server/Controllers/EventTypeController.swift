@@ -1,13 +1,24 @@
 import Core
 import Hummingbird
 
-/// `/api/event-types`: the event types webhooks can subscribe to.
+/// `/api/event-types`: list the event types, register custom ones and retire them.
 struct EventTypeController: Sendable {
     let catalog: EventTypeCatalog
+    let maxBodyBytes: Int
 
     func register(on api: APIRouteRegistrar) {
         api.add(.listEventTypes) { _, _ in
             .success(.array(try await catalog.all().map(Render.eventType)))
+        }
+        api.add(.createEventType) { request, _ in
+            let body = try await JSONObjectReader.read(request, limit: maxBodyBytes, allowed: ["name", "description"])
+            let type = try await catalog.register(name: try body.requiredString("name"), description: try body.requiredString("description"))
+            return .success(Render.eventType(type), status: .created)
+        }
+        api.add(.retireEventType) { _, context in
+            let name = context.parameters.get("name") ?? ""
+            try await catalog.retire(name: name)
+            return .success(.object([("name", .string(name)), ("retired", .bool(true))]))
         }
     }
 }

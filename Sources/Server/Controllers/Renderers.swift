@@ -16,6 +16,9 @@ enum Render {
             ("consecutiveFailures", .integer(webhook.consecutiveFailures)),
             ("disabledReason", .optional(webhook.disabledReason)),
             ("disabledAt", .timestamp(webhook.disabledAt)),
+            ("maxRetries", .integer(webhook.maxAttempts)),
+            ("retryDelaysMs", webhook.retryDelaysMilliseconds.map { .array($0.map { .number(Double($0)) }) } ?? .null),
+            ("previousSecretExpiresAt", .timestamp(webhook.previousSecretExpiresAt)),
             ("createdAt", .timestamp(webhook.createdAt)),
             ("updatedAt", .timestamp(webhook.updatedAt)),
         ]
@@ -41,6 +44,57 @@ enum Render {
         ]
         if let plaintext { members.append(("key", .string(plaintext))) }
         return .object(members)
+    }
+
+    /// A delivery with its attempts, as the log shows it.
+    static func deliveryLog(_ log: DeliveryLog) -> JSONValue {
+        let delivery = log.delivery
+        return .object([
+            ("id", .string(delivery.id.uuidString.lowercased())),
+            ("eventId", .string(delivery.eventId.uuidString.lowercased())),
+            ("webhookId", .string(delivery.webhookId.uuidString.lowercased())),
+            ("eventType", .string(delivery.eventType)),
+            ("status", .string(delivery.status.rawValue)),
+            ("attemptCount", .integer(delivery.attemptCount)),
+            ("nextAttemptAt", .timestamp(delivery.nextAttemptAt)),
+            ("lastStatusCode", .integer(delivery.lastStatusCode)),
+            ("lastError", .optional(delivery.lastError)),
+            ("createdAt", .timestamp(delivery.createdAt)),
+            ("updatedAt", .timestamp(delivery.updatedAt)),
+            ("completedAt", .timestamp(delivery.completedAt)),
+            ("attempts", .array(log.attempts.map { attempt in
+                .object([
+                    ("id", .string(attempt.id.uuidString.lowercased())),
+                    ("attemptNumber", .integer(attempt.attemptNumber)),
+                    ("requestHeaders", .object(attempt.requestHeaders.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })),
+                    ("responseStatus", .integer(attempt.responseStatus)),
+                    ("responseBody", .optional(attempt.responseBodyExcerpt)),
+                    ("durationMs", .integer(attempt.durationMs)),
+                    ("error", .optional(attempt.error)),
+                    ("createdAt", .timestamp(attempt.createdAt)),
+                ])
+            })),
+        ])
+    }
+
+    /// The answer of a test send: what was sent and what came back.
+    static func testResult(_ test: WebhookTestResult) -> JSONValue {
+        .object([
+            ("delivered", .bool(test.result.verdict == .success)),
+            ("eventId", .string(test.eventID.uuidString.lowercased())),
+            ("deliveryId", .string(test.deliveryID.uuidString.lowercased())),
+            ("request", .object([
+                ("url", .string(test.request.url)),
+                ("headers", .object(test.request.headers.map { ($0.0, .string($0.1)) })),
+                ("body", .string(String(decoding: test.request.body, as: UTF8.self))),
+            ])),
+            ("response", .object([
+                ("status", .integer(test.result.status)),
+                ("body", .optional(test.result.bodyExcerpt)),
+            ])),
+            ("durationMs", .integer(Int((test.result.duration.seconds * 1000).rounded()))),
+            ("error", .optional(test.result.error)),
+        ])
     }
 
     /// An event type.

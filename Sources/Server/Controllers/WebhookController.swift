@@ -4,9 +4,11 @@ import Hummingbird
 /// `/api/webhooks`: create, list, read, change and delete webhooks.
 struct WebhookController: Sendable {
     let webhooks: WebhookService
+    let tester: WebhookTester
+    let logs: DeliveryLogService
     let maxBodyBytes: Int
 
-    static let createFields = ["name", "url", "events", "description", "isActive", "secret"]
+    static let createFields = ["name", "url", "events", "description", "isActive", "secret", "maxRetries", "retryDelaysMs"]
     static let updateFields = createFields
 
     func register(on api: APIRouteRegistrar) {
@@ -18,7 +20,9 @@ struct WebhookController: Sendable {
                 events: try body.requiredStringArray("events"),
                 description: try body.optionalString("description"),
                 isActive: try body.optionalBool("isActive") ?? true,
-                secret: try body.optionalString("secret")
+                secret: try body.optionalString("secret"),
+                maxRetries: try body.optionalInt("maxRetries"),
+                retryDelaysMilliseconds: try body.optionalIntArray("retryDelaysMs")
             ))
             return .success(Render.webhook(webhook, includeSecret: true), status: .created)
         }
@@ -37,9 +41,31 @@ struct WebhookController: Sendable {
                 events: try body.optionalStringArray("events"),
                 description: try body.patchString("description"),
                 isActive: try body.optionalBool("isActive"),
-                secret: try body.nonNullString("secret")
+                secret: try body.nonNullString("secret"),
+                maxRetries: body.has("maxRetries") ? .some(try body.optionalIntOrNull("maxRetries")) : nil,
+                retryDelaysMilliseconds: body.has("retryDelaysMs") ? .some(try body.optionalIntArrayOrNull("retryDelaysMs")) : nil
             )
             return .success(Render.webhook(try await webhooks.update(id: id, changes: changes)))
+        }
+        api.add(.testWebhook) { request, context in
+            let id = try context.pathID()
+            let body = try await JSONObjectReader.read(request, limit: maxBodyBytes, allowed: ["eventType"], emptyIsObject: true)
+            let test = try await tester.test(webhookID: id, eventType: try body.optionalString("eventType"))
+            return .success(Render.testResult(test))
+        }
+        api.add(.recoverWebhook) { request, context in
+            let id = try context.pathID()
+            let body = try await JSONObjectReader.read(request, limit: maxBodyBytes, allowed: ["since"])
+            guard let since = try body.optionalDate("since") else { throw SwitchboardError.invalid("since is required") }
+            let count = try await logs.recover(webhookID: id, since: since)
+            return .success(.object([("webhookId", .string(id.uuidString.lowercased())), ("requeued", .integer(count))]), status: .accepted)
+        }
+        api.add(.rotateWebhookSecret) { request, context in
+            let id = try context.pathID()
+            let body = try await JSONObjectReader.read(request, limit: maxBodyBytes, allowed: ["secret", "overlapHours"], emptyIsObject: true)
+            let overlap = try body.optionalInt("overlapHours").map { Duration.seconds($0 * 3600) }
+            let webhook = try await webhooks.rotateSecret(id: id, newSecret: try body.nonNullString("secret"), overlap: overlap)
+            return .success(Render.webhook(webhook, includeSecret: true))
         }
         api.add(.deleteWebhook) { _, context in
             let id = try context.pathID()

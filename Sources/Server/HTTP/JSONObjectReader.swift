@@ -56,6 +56,50 @@ struct JSONObjectReader {
         .invalid("\(key) must be \(expected), not \(found.typeName)")
     }
 
+    /// Any JSON value that must be present (null counts as present).
+    func requiredValue(_ key: String) throws -> JSONValue {
+        guard let value = value(key) else { throw SwitchboardError.invalid("\(key) is required") }
+        return value
+    }
+
+    /// A whole number that may be absent; null is refused.
+    func optionalInt(_ key: String) throws -> Int? {
+        switch value(key) {
+        case nil: return nil
+        case .number(let number)?:
+            guard let integer = Int(exactly: number) else { throw SwitchboardError.invalid("\(key) must be a whole number") }
+            return integer
+        case let other?: throw typeError(key, expected: "a whole number", found: other)
+        }
+    }
+
+    /// An array of whole numbers that may be absent; null is refused.
+    func optionalIntArray(_ key: String) throws -> [Int]? {
+        switch value(key) {
+        case nil: return nil
+        case .array(let items)?:
+            return try items.enumerated().map { index, item in
+                guard case .number(let number) = item, let integer = Int(exactly: number) else {
+                    throw typeError("\(key)[\(index)]", expected: "a whole number", found: item)
+                }
+                return integer
+            }
+        case let other?: throw typeError(key, expected: "an array of whole numbers", found: other)
+        }
+    }
+
+    /// For partial updates of nullable numbers: nil when null, else the number.
+    func optionalIntOrNull(_ key: String) throws -> Int? {
+        if case .null? = value(key) { return nil }
+        return try optionalInt(key)
+    }
+
+    /// For partial updates of nullable number lists: nil when null, else the list.
+    func optionalIntArrayOrNull(_ key: String) throws -> [Int]? {
+        if case .null? = value(key) { return nil }
+        return try optionalIntArray(key)
+    }
+
     /// A string that must be present.
     func requiredString(_ key: String) throws -> String {
         guard let string = try optionalString(key) else { throw SwitchboardError.invalid("\(key) is required") }

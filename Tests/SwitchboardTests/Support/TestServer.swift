@@ -13,11 +13,12 @@ struct TestServer {
     let database: TestDatabase
     let settings: ServerSettings
     let adminKey: String
-    let apiKeys: ApiKeyService
+    let components: SwitchboardComponents
+    var apiKeys: ApiKeyService { components.apiKeys }
 
     /// Sends requests to the router through HummingbirdTesting.
     func test<T>(_ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
-        let app = Application(router: SwitchboardApp.router(settings: settings, driver: database.driver))
+        let app = Application(router: SwitchboardApp.router(components))
         return try await app.test(.router, body)
     }
 
@@ -31,10 +32,19 @@ struct TestServer {
 func withTestServer<T>(configure: (inout ServerSettings) -> Void = { _ in }, _ body: (TestServer) async throws -> T) async throws -> T {
     try await withTestDatabase { database in
         var settings = ServerSettings(secretKey: TestServer.secret, databaseURL: "sqlite://\(database.path)")
+        settings.allowedTargets = "127.0.0.1"
+        settings.pollIntervalMilliseconds = 20
         configure(&settings)
-        let apiKeys = ApiKeyService(driver: database.driver, secrets: SecretMaterial(serverSecret: settings.secretKey), defaultExpiryDays: settings.apiKeyExpiryDays)
-        let admin = try #require(try await apiKeys.bootstrapAdminKeyIfNeeded())
-        return try await body(TestServer(database: database, settings: settings, adminKey: admin.plaintext, apiKeys: apiKeys))
+        let components = try SwitchboardComponents(settings: settings, driver: database.driver)
+        let admin = try #require(try await components.apiKeys.bootstrapAdminKeyIfNeeded())
+        do {
+            let result = try await body(TestServer(database: database, settings: settings, adminKey: admin.plaintext, components: components))
+            try await components.httpClient.shutdown()
+            return result
+        } catch {
+            try? await components.httpClient.shutdown()
+            throw error
+        }
     }
 }
 

@@ -1,0 +1,139 @@
+import Foundation
+
+/// Turns send results into stored state: the attempt row, the delivery's next step (done,
+/// retry at a time, or failed) and the webhook's failure count, auto-disabling it after too
+/// many failures in a row or at once on `410 Gone`.
+public struct AttemptRecorder: Sendable {
+    /// A job with what came of it.
+    public struct Outcome: Sendable {
+        public let job: DeliveryJob
+        public let result: SendResult
+        public let finishedAt: Date
+
+        /// Creates an outcome.
+        public init(job: DeliveryJob, result: SendResult, finishedAt: Date) {
+            self.job = job
+            self.result = result
+            self.finishedAt = finishedAt
+        }
+    }
+
+    let driver: any StorageDriver
+    let defaultPolicy: RetryPolicy
+    /// Failed attempts in a row after which a webhook is disabled.
+    let autoDisableThreshold: Int
+    let environment: CoreEnvironment
+
+    /// Creates a recorder.
+    public init(driver: any StorageDriver, defaultPolicy: RetryPolicy, autoDisableThreshold: Int, environment: CoreEnvironment = .live) {
+        self.driver = driver
+        self.defaultPolicy = defaultPolicy
+        self.autoDisableThreshold = autoDisableThreshold
+        self.environment = environment
+    }
+
+    /// The retry policy for a job: the webhook's overrides over the server default.
+    func policy(for job: DeliveryJob) -> RetryPolicy {
+        var policy = defaultPolicy
+        if let maxRetries = job.maxRetries { policy.maxRetries = maxRetries }
+        if let delays = job.retryDelaysMilliseconds, !delays.isEmpty { policy.delays = delays.map { .milliseconds($0) } }
+        return policy
+    }
+
+    /// The delivery row after this outcome (as it will be written).
+    public func nextState(for outcome: Outcome, retries: Bool = true) -> Delivery {
+        let job = outcome.job
+        let result = outcome.result
+        let now = outcome.finishedAt
+        var delivery = Delivery(
+            id: job.deliveryID, eventId: job.eventID, webhookId: job.webhookID, eventType: job.eventType, status: .failed,
+            attemptCount: job.attemptNumber, nextAttemptAt: nil, lastStatusCode: result.status,
+            lastError: result.error ?? result.status.map { "receiver answered HTTP \($0)" }, createdAt: now, updatedAt: now,
+            completedAt: now)
+        switch result.verdict {
+        case .success:
+            delivery.status = .succeeded
+            delivery.lastError = nil
+        case .retryable:
+            if retries, let delay = policy(for: job).delay(afterAttempt: job.attemptNumber, retryAfter: result.retryAfter) {
+                delivery.status = .pending
+                delivery.nextAttemptAt = Timestamp.truncated(now.addingTimeInterval(delay.seconds))
+                delivery.completedAt = nil
+            }
+        case .final:
+            if let status = result.status, (300..<400).contains(status) {
+                delivery.lastError = "receiver answered HTTP \(status); redirects are not followed, point the webhook at the final URL"
+            }
+        case .gone:
+            delivery.lastError = "receiver answered 410 Gone; the webhook was disabled"
+        }
+        return delivery
+    }
+
+    /// Stores a batch of outcomes in one transaction. `retries: false` makes every failure
+    /// final; `updatesHealth: false` leaves the webhooks' failure counts alone (test sends).
+    public func record(_ outcomes: [Outcome], retries: Bool = true, updatesHealth: Bool = true) async throws {
+        guard !outcomes.isEmpty else { return }
+        let threshold = autoDisableThreshold
+        let environment = environment
+        let states = outcomes.map { nextState(for: $0, retries: retries) }
+        try await driver.transaction { transaction in
+            let deliveries = DeliveryStore(executor: transaction)
+            try await deliveries.insert(attempts: outcomes.map { outcome in
+                DeliveryAttempt(
+                    id: environment.newID(), deliveryId: outcome.job.deliveryID, attemptNumber: outcome.job.attemptNumber,
+                    requestHeaders: Dictionary(outcome.result.requestHeaders, uniquingKeysWith: { first, _ in first }),
+                    responseStatus: outcome.result.status, responseBodyExcerpt: outcome.result.bodyExcerpt,
+                    durationMs: Int((outcome.result.duration.seconds * 1000).rounded()), error: outcome.result.error,
+                    createdAt: outcome.finishedAt)
+            })
+            for state in states { try await deliveries.update(state) }
+            let health = WebhookHealthUpdater(executor: transaction, threshold: threshold)
+            for outcome in outcomes where updatesHealth {
+                try await health.apply(outcome.result.verdict, webhookID: outcome.job.webhookID, at: outcome.finishedAt)
+            }
+        }
+    }
+
+    /// Marks deliveries of webhooks that were switched off as failed without sending them.
+    public func failInactive(_ jobs: [DeliveryJob]) async throws {
+        guard !jobs.isEmpty else { return }
+        let now = environment.currentTime()
+        try await driver.transaction { transaction in
+            let deliveries = DeliveryStore(executor: transaction)
+            for job in jobs {
+                try await deliveries.update(Delivery(
+                    id: job.deliveryID, eventId: job.eventID, webhookId: job.webhookID, eventType: job.eventType, status: .failed,
+                    attemptCount: job.attemptNumber - 1, nextAttemptAt: nil,
+                    lastError: "webhook is disabled; re-enable it and use POST /api/webhooks/:id/recover to resend",
+                    createdAt: now, updatedAt: now, completedAt: now))
+            }
+        }
+    }
+}
+
+/// Keeps each webhook's run of failures and switches it off when the run gets too long.
+struct WebhookHealthUpdater {
+    let executor: any SQLExecutor
+    let threshold: Int
+
+    func apply(_ verdict: SendResult.Verdict, webhookID: UUID, at now: Date) async throws {
+        switch verdict {
+        case .success:
+            try await executor.execute("UPDATE webhooks SET consecutive_failures = 0 WHERE id = \(webhookID) AND consecutive_failures <> 0")
+        case .gone:
+            try await executor.execute("""
+                UPDATE webhooks SET consecutive_failures = consecutive_failures + 1, is_active = \(false),
+                    disabled_reason = \("receiver answered 410 Gone"), disabled_at = \(now), updated_at = \(now)
+                WHERE id = \(webhookID)
+                """)
+        case .retryable, .final:
+            try await executor.execute("UPDATE webhooks SET consecutive_failures = consecutive_failures + 1 WHERE id = \(webhookID)")
+            try await executor.execute("""
+                UPDATE webhooks SET is_active = \(false), disabled_reason = \("\(threshold) consecutive failed delivery attempts"),
+                    disabled_at = \(now), updated_at = \(now)
+                WHERE id = \(webhookID) AND is_active = \(true) AND consecutive_failures >= \(threshold)
+                """)
+        }
+    }
+}

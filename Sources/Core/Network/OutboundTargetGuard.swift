@@ -1,0 +1,60 @@
+import Foundation
+
+/// Looks up the addresses of a host name.
+public protocol HostResolver: Sendable {
+    /// Every address the name resolves to; throws when it does not resolve.
+    func resolve(host: String) async throws -> [IPAddress]
+}
+
+/// Checks a webhook URL's target against the `TargetPolicy`, resolving names first, so that
+/// a name pointing at a private address is caught as well as a literal one.
+public struct OutboundTargetGuard: Sendable {
+    /// What the check found.
+    public enum Verdict: Sendable, Equatable {
+        /// Every address the host has may be reached.
+        case allowed
+        /// The host or one of its addresses is refused; the text says why.
+        case refused(String)
+        /// The name did not resolve (now); the text says why.
+        case unresolvable(String)
+    }
+
+    public let policy: TargetPolicy
+    let resolver: any HostResolver
+
+    /// Creates a guard.
+    public init(policy: TargetPolicy, resolver: any HostResolver) {
+        self.policy = policy
+        self.resolver = resolver
+    }
+
+    /// The host part of an http(s) URL, without IPv6 brackets.
+    public static func host(of url: String) -> String? {
+        guard var host = URLComponents(string: url)?.host, !host.isEmpty else { return nil }
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return host
+    }
+
+    /// Checks where `url` leads.
+    public func check(url: String) async -> Verdict {
+        guard let host = Self.host(of: url) else { return .refused("url has no host") }
+        if policy.allowsHost(host) { return .allowed }
+        let addresses: [IPAddress]
+        if let literal = IPAddress(host) {
+            addresses = [literal]
+        } else {
+            do {
+                addresses = try await resolver.resolve(host: host)
+            } catch {
+                return .unresolvable("host \(host) does not resolve: \(error)")
+            }
+            guard !addresses.isEmpty else { return .unresolvable("host \(host) has no addresses") }
+        }
+        for address in addresses {
+            if let reason = policy.refusal(for: address) {
+                return .refused(host == address.description ? reason : "\(host) resolves to \(reason)")
+            }
+        }
+        return .allowed
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+
+/// The answer to a publish: the event and how many deliveries it fanned out to.
+public struct PublishedEvent: Sendable, Equatable {
+    public let event: Event
+    public let deliveryCount: Int
+    /// True when the idempotency key matched an earlier event, which is returned instead.
+    public let isDuplicate: Bool
+}
+
+/// Accepts events: writes each with one delivery per subscribed active webhook in one
+/// transaction, so an accepted event is never without its deliveries.
+public struct EventDispatcher: Sendable {
+    let driver: any StorageDriver
+    let catalog: EventTypeCatalog
+    let environment: CoreEnvironment
+    /// Called after each commit that created deliveries, so a local worker can start at once.
+    let onPublished: @Sendable () -> Void
+
+    /// How long an idempotency key keeps returning the first event.
+    public static let idempotencyWindow: TimeInterval = 24 * 3600
+    /// Longest idempotency key accepted.
+    public static let maxIdempotencyKeyLength = 255
+
+    /// Creates the dispatcher.
+    public init(driver: any StorageDriver, catalog: EventTypeCatalog? = nil, environment: CoreEnvironment = .live, onPublished: @escaping @Sendable () -> Void = {}) {
+        self.driver = driver
+        self.catalog = catalog ?? EventTypeCatalog(driver: driver, environment: environment)
+        self.environment = environment
+        self.onPublished = onPublished
+    }
+
+    /// Publishes an event of a known type with `data` (any JSON value). The same
+    /// `idempotencyKey` within 24 hours returns the first event instead of a new one.
+    public func publish(type: String, data: JSONValue, idempotencyKey: String? = nil) async throws -> PublishedEvent {
+        guard try await catalog.contains(type) else {
+            throw SwitchboardError.invalid("type: unknown event type '\(type)'; GET /api/event-types lists the known ones, POST /api/event-types registers new ones")
+        }
+        if let idempotencyKey {
+            guard !idempotencyKey.isEmpty, idempotencyKey.count <= Self.maxIdempotencyKeyLength else {
+                throw SwitchboardError.invalid("idempotencyKey must be 1 to \(Self.maxIdempotencyKeyLength) characters")
+            }
+        }
+        let payload = data.compactText
+        do {
+            return try await insert(type: type, payload: payload, idempotencyKey: idempotencyKey)
+        } catch StorageError.uniqueViolation where idempotencyKey != nil {
+            // Another request with the same key committed first: answer with its event.
+            return try await insert(type: type, payload: payload, idempotencyKey: idempotencyKey)
+        }
+    }
+
+    private func insert(type: String, payload: String, idempotencyKey: String?) async throws -> PublishedEvent {
+        let now = environment.currentTime()
+        let environment = environment
+        let result = try await driver.transaction { transaction -> PublishedEvent in
+            let events = EventStore(executor: transaction)
+            let deliveries = DeliveryStore(executor: transaction)
+            if let idempotencyKey, let earlier = try await events.find(idempotencyKey: idempotencyKey) {
+                if now.timeIntervalSince(earlier.createdAt) < Self.idempotencyWindow {
+                    return PublishedEvent(event: earlier, deliveryCount: try await deliveries.count(eventID: earlier.id), isDuplicate: true)
+                }
+                try await events.releaseIdempotencyKey(eventID: earlier.id)
+            }
+            let event = Event(id: environment.newID(), type: type, payload: payload, idempotencyKey: idempotencyKey, createdAt: now)
+            try await events.insert(event)
+            let subscribers = try await WebhookStore(executor: transaction).active().filter { $0.subscribes(to: type) }
+            try await deliveries.insert(subscribers.map {
+                Delivery(
+                    id: environment.newID(), eventId: event.id, webhookId: $0.id, eventType: type, status: .pending, attemptCount: 0,
+                    nextAttemptAt: now, createdAt: now, updatedAt: now)
+            })
+            return PublishedEvent(event: event, deliveryCount: subscribers.count, isDuplicate: false)
+        }
+        if !result.isDuplicate, result.deliveryCount > 0 { onPublished() }
+        return result
+    }
+}

@@ -1,0 +1,30 @@
+import HTTPTypes
+import Core
+import Hummingbird
+
+/// `POST /api/events`: publish an event to every subscribed webhook.
+struct EventController: Sendable {
+    let dispatcher: EventDispatcher
+    let maxEventBytes: Int
+
+    func register(on api: APIRouteRegistrar) {
+        api.add(.publishEvent) { request, _ in
+            let body = try await JSONObjectReader.read(request, limit: maxEventBytes, allowed: ["type", "data", "idempotencyKey"])
+            // The key may also come as the customary Idempotency-Key header.
+            let key = try body.optionalString("idempotencyKey") ?? request.headers[.idempotencyKey]
+            let published = try await dispatcher.publish(type: try body.requiredString("type"), data: try body.requiredValue("data"), idempotencyKey: key)
+            return .success(.object([
+                ("eventId", .string(published.event.id.uuidString.lowercased())),
+                ("type", .string(published.event.type)),
+                ("deliveries", .integer(published.deliveryCount)),
+                ("duplicate", .bool(published.isDuplicate)),
+                ("createdAt", .timestamp(published.event.createdAt)),
+            ]), status: .accepted)
+        }
+    }
+}
+
+extension HTTPField.Name {
+    /// `Idempotency-Key`, the header form of `idempotencyKey`.
+    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+}

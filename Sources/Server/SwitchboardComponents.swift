@@ -1,0 +1,67 @@
+import AsyncHTTPClient
+import Core
+import Foundation
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// Every long-lived part of a Switchboard process, built once from the settings: the
+/// services the routes call, the outbound HTTP client and the delivery worker.
+public struct SwitchboardComponents: Sendable {
+    public let settings: ServerSettings
+    public let driver: any StorageDriver
+    public let catalog: EventTypeCatalog
+    public let webhooks: WebhookService
+    public let apiKeys: ApiKeyService
+    public let dispatcher: EventDispatcher
+    public let deliveryLogs: DeliveryLogService
+    public let tester: WebhookTester
+    /// Nil when `WEBHOOK_CONCURRENCY` is 0 (an API-only process).
+    public let worker: DeliveryWorker?
+    public let httpClient: HTTPClient
+
+    /// The background services, in start order; they stop in reverse, after the HTTP server.
+    public var services: [any Service] {
+        [driver, HTTPClientService(client: httpClient)] + (worker.map { [$0] } ?? [])
+    }
+
+    /// Builds the components. `resolver` is replaceable for tests.
+    public init(settings: ServerSettings, driver: any StorageDriver, logger: Logger = Logger(label: "switchboard")) throws {
+        try self.init(settings: settings, driver: driver, resolver: SystemHostResolver(), logger: logger)
+    }
+
+    init(settings: ServerSettings, driver: any StorageDriver, resolver: any HostResolver, logger: Logger) throws {
+        self.settings = settings
+        self.driver = driver
+        let targetGuard = OutboundTargetGuard(policy: try TargetPolicy(allowList: settings.allowedTargets), resolver: resolver)
+        catalog = EventTypeCatalog(driver: driver)
+        webhooks = WebhookService(driver: driver, catalog: catalog, targetGuard: targetGuard, rotationOverlap: .seconds(settings.secretOverlapHours * 3600))
+        apiKeys = ApiKeyService(driver: driver, secrets: SecretMaterial(serverSecret: settings.secretKey), defaultExpiryDays: settings.apiKeyExpiryDays)
+
+        var configuration = HTTPClient.Configuration(
+            redirectConfiguration: .disallow,
+            timeout: .init(connect: .milliseconds(Int64(settings.connectTimeoutMilliseconds)), read: .milliseconds(Int64(settings.deliveryTimeoutMilliseconds))),
+            decompression: .disabled)
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, settings.deliveryConcurrency))
+        httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        let sender = HTTPWebhookSender(
+            client: httpClient, targetGuard: targetGuard, totalTimeout: .milliseconds(settings.deliveryTimeoutMilliseconds),
+            excerptBytes: settings.responseExcerptBytes)
+        let recorder = AttemptRecorder(driver: driver, defaultPolicy: settings.retryPolicy, autoDisableThreshold: settings.autoDisableThreshold)
+        tester = WebhookTester(driver: driver, sender: sender, recorder: recorder, version: SwitchboardApp.version)
+
+        let worker = settings.deliveryConcurrency > 0
+            ? DeliveryWorker(
+                driver: driver, sender: sender, recorder: recorder,
+                configuration: DeliveryWorkerConfiguration(
+                    concurrency: settings.deliveryConcurrency,
+                    lease: .milliseconds(settings.deliveryTimeoutMilliseconds * 2 + 30_000),
+                    pollInterval: .milliseconds(settings.pollIntervalMilliseconds)),
+                version: SwitchboardApp.version, logger: Logger(label: "switchboard.delivery"))
+            : nil
+        self.worker = worker
+        let wake: @Sendable () -> Void = { worker?.wake() }
+        dispatcher = EventDispatcher(driver: driver, catalog: catalog, onPublished: wake)
+        deliveryLogs = DeliveryLogService(driver: driver, onRequeued: wake)
+    }
+}
