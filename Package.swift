@@ -94,6 +94,8 @@ let package = Package(
                 "SQLiteDriver",
                 "Server",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Tests/SwitchboardTests",
             swiftSettings: strictSettings

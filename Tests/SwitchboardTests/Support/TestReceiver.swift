@@ -1,0 +1,133 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+import Synchronization
+import Testing
+
+/// One request a test receiver got.
+struct ReceivedRequest: Sendable {
+    let headers: HTTPFields
+    let body: [UInt8]
+    let receivedAt: Date
+
+    func header(_ name: String) -> String? { headers[HTTPField.Name(name)!] }
+    var bodyText: String { String(decoding: body, as: UTF8.self) }
+}
+
+/// What a test receiver answers.
+struct ScriptedResponse: Sendable {
+    var status: HTTPResponse.Status = .ok
+    var headers: HTTPFields = [:]
+    var body: String = "ok"
+    var delay: Duration = .zero
+}
+
+/// A real HTTP server on 127.0.0.1 (a free port) that records every request and answers as
+/// the test scripts it.
+final class TestReceiver: Sendable {
+    let port: Int
+    private let group: ServiceGroup
+    private let runner: Task<Void, Never>
+    private let received: RequestLog
+
+    /// Requests in arrival order, shared with the route handler.
+    final class RequestLog: Sendable {
+        let entries = Mutex<[ReceivedRequest]>([])
+    }
+
+    var url: String { "http://127.0.0.1:\(port)/hook" }
+    var requests: [ReceivedRequest] { received.entries.withLock { $0 } }
+
+    private init(port: Int, group: ServiceGroup, runner: Task<Void, Never>, received: RequestLog) {
+        self.port = port
+        self.group = group
+        self.runner = runner
+        self.received = received
+    }
+
+    /// Starts a receiver; `respond` gets each request and its 0-based index.
+    static func start(_ respond: @escaping @Sendable (ReceivedRequest, Int) -> ScriptedResponse = { _, _ in ScriptedResponse() }) async throws -> TestReceiver {
+        let log = RequestLog()
+        let counter = Mutex(0)
+        let router = Router()
+        router.post("/hook") { request, _ -> Response in
+            var request = request
+            let body = try await request.collectBody(upTo: 1 << 22)
+            let received = ReceivedRequest(headers: request.headers, body: Array(body.readableBytesView), receivedAt: Date())
+            let index = counter.withLock { value in
+                defer { value += 1 }
+                return value
+            }
+            log.entries.withLock { $0.append(received) }
+            let answer = respond(received, index)
+            if answer.delay > .zero { try await Task.sleep(for: answer.delay) }
+            return Response(status: answer.status, headers: answer.headers, body: ResponseBody(byteBuffer: ByteBuffer(string: answer.body)))
+        }
+        let (ports, portContinuation) = AsyncStream<Int>.makeStream()
+        var logger = Logger(label: "test-receiver")
+        logger.logLevel = .warning
+        let app = Application(
+            router: router, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
+            onServerRunning: { channel in
+                portContinuation.yield(channel.localAddress?.port ?? 0)
+                portContinuation.finish()
+            },
+            logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [app], gracefulShutdownSignals: [], logger: logger))
+        let runner = Task { _ = try? await group.run() }
+        var iterator = ports.makeAsyncIterator()
+        let port = try #require(await iterator.next())
+        return TestReceiver(port: port, group: group, runner: runner, received: log)
+    }
+
+    /// Stops the server and waits for it.
+    func stop() async {
+        await group.triggerGracefulShutdown()
+        await runner.value
+    }
+}
+
+/// Runs `body` with a receiver, stopping it afterwards.
+func withReceiver<T>(_ respond: @escaping @Sendable (ReceivedRequest, Int) -> ScriptedResponse = { _, _ in ScriptedResponse() }, _ body: (TestReceiver) async throws -> T) async throws -> T {
+    let receiver = try await TestReceiver.start(respond)
+    do {
+        let result = try await body(receiver)
+        await receiver.stop()
+        return result
+    } catch {
+        await receiver.stop()
+        throw error
+    }
+}
+
+/// Runs the server's delivery worker while `body` runs, then shuts it down gracefully.
+func withRunningWorker<T>(_ server: TestServer, _ body: () async throws -> T) async throws -> T {
+    let worker = try #require(server.components.worker)
+    var logger = Logger(label: "test-worker")
+    logger.logLevel = .warning
+    let group = ServiceGroup(configuration: .init(services: [worker], gracefulShutdownSignals: [], logger: logger))
+    let runner = Task { try await group.run() }
+    do {
+        let result = try await body()
+        await group.triggerGracefulShutdown()
+        try await runner.value
+        return result
+    } catch {
+        await group.triggerGracefulShutdown()
+        try? await runner.value
+        throw error
+    }
+}
+
+/// Waits until `condition` holds, checking every 20 ms, for at most `timeout`.
+func eventually(timeout: Duration = .seconds(10), _ message: @autoclosure () -> String = "condition", sourceLocation: SourceLocation = #_sourceLocation, _ condition: () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    Issue.record("timed out waiting for \(message())", sourceLocation: sourceLocation)
+}
