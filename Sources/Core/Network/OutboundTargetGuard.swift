@@ -37,11 +37,16 @@ public struct OutboundTargetGuard: Sendable {
 
     /// Checks where `url` leads.
     public func check(url: String) async -> Verdict {
-        guard let host = Self.host(of: url) else { return .refused("url has no host") }
+        guard var host = Self.host(of: url)?.lowercased() else { return .refused("url has no host") }
+        // `localhost.` is the same name as `localhost`; and RFC 6761 reserves every
+        // `*.localhost` name for loopback, whatever a resolver says.
+        while host.hasSuffix(".") { host.removeLast() }
         if policy.allowsHost(host) { return .allowed }
         let addresses: [IPAddress]
         if let literal = IPAddress(host) {
             addresses = [literal]
+        } else if host == "localhost" || host.hasSuffix(".localhost") {
+            addresses = [IPAddress("127.0.0.1")!, IPAddress("::1")!]
         } else {
             do {
                 addresses = try await resolver.resolve(host: host)
