@@ -9,11 +9,7 @@ set -euo pipefail
 
 bin=${1:?usage: fuzz-api.sh BIN_DIR}
 repo=$(cd "$(dirname "$0")/.." && pwd)
-venv="$repo/.venv"
-if [ ! -x "$venv/bin/schemathesis" ]; then
-    python3 -m venv "$venv"
-    "$venv/bin/pip" install -q "schemathesis==4.32.5"
-fi
+venv=$("$repo/scripts/python-venv.sh")
 
 work=$(mktemp -d)
 server_pid=""

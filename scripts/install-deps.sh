@@ -9,6 +9,8 @@ missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
+# node runs the seed's own receiver snippet in the smoke test; any node will do.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
 if ! command -v swift >/dev/null 2>&1; then
     echo "error: the Swift toolchain (6.2 or newer) is not on PATH; install it first (see swift.org)." >&2
     exit 1

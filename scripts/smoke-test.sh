@@ -27,6 +27,8 @@ export MIGRATIONS_DIR="$repo/migrations"
 export DATABASE_URL="sqlite://$work/smoke.sqlite"
 export WEBHOOK_SECRET_KEY="smoke-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
 export LOG_LEVEL=warning
+# Deliveries in this test go to a receiver on loopback, which is refused by default.
+export WEBHOOK_ALLOWED_TARGETS=127.0.0.1
 
 echo "smoke test of $bin"
 
@@ -91,7 +93,7 @@ for line in lines:
 print("\n".join(joined))
 PY
 )
-[ ${#examples[@]} -ge 13 ] && pass "README has ${#examples[@]} curl examples" || fail "README has curl examples" "found ${#examples[@]}"
+[ ${#examples[@]} -ge 22 ] && pass "README has ${#examples[@]} curl examples" || fail "README has curl examples" "found ${#examples[@]}"
 for example in "${examples[@]}"; do
     code=$(eval "$example")
     if [[ "$code" =~ ^2 ]] && { [[ "$example" == *openapi.json* ]] || python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["success"] is True' "$response"; }; then
@@ -102,9 +104,40 @@ for example in "${examples[@]}"; do
     case "$example" in
         *"-X POST \$BASE/api/webhooks "*) WEBHOOK_ID=$(json_field id); export WEBHOOK_ID ;;
         *"-X POST \$BASE/api/api-keys "*) API_KEY_ID=$(json_field id); export API_KEY_ID ;;
+        *"/test "*) DELIVERY_ID=$(json_field deliveryId); export DELIVERY_ID ;;
     esac
 done
 unset -f curl
+
+# A delivery to a real receiver verifies with the seed's Node snippet and with the
+# standardwebhooks library, neither of which shares code with Switchboard.
+venv=$("$repo/scripts/python-venv.sh")
+receiver_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mkdir -p "$work/received"
+python3 "$repo/scripts/test-receiver.py" "$receiver_port" "$work/received" &
+receiver_pid=$!
+sleep 0.5
+created=$(command curl -s -X POST "$BASE/api/webhooks" -H "Authorization: Bearer $KEY" -H "Content-Type: application/json" \
+    -d "{\"name\":\"smoke receiver\",\"url\":\"http://127.0.0.1:$receiver_port/hook\",\"events\":[\"contact.updated\"]}")
+secret=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["data"]["secret"])' "$created")
+command curl -s -o /dev/null -X POST "$BASE/api/events" -H "Authorization: Bearer $KEY" -H "Content-Type: application/json" \
+    -d '{"type":"contact.updated","data":{"name":"Zoë / O\u0027Brien","tags":["a","b"],"score":1.50,"big":1e21,"tiny":0.0000001,"nested":{"emoji":"🎉","quote":"\"q\""}}}'
+for _ in $(seq 1 100); do [ -f "$work/received/0.headers.json" ] && break; sleep 0.1; done
+if [ -f "$work/received/0.headers.json" ]; then pass "event delivered to a real receiver"; else fail "event delivered to a real receiver"; fi
+if node "$repo/scripts/verify-seed-signature.js" "$work/received/0.body" "$work/received/0.headers.json" "$secret" 2>/dev/null; then
+    pass "seed Node snippet verifies X-Webhook-Signature"
+else
+    fail "seed Node snippet verifies X-Webhook-Signature" "body: $(cat "$work/received/0.body" 2>/dev/null)"
+fi
+if "$venv/bin/python" - "$work/received/0.body" "$work/received/0.headers.json" "$secret" <<'PY'
+import json, sys
+from standardwebhooks.webhooks import Webhook
+body = open(sys.argv[1], "rb").read()
+headers = json.load(open(sys.argv[2]))
+Webhook(sys.argv[3]).verify(body, headers)
+PY
+then pass "standardwebhooks library verifies webhook-signature"; else fail "standardwebhooks library verifies webhook-signature"; fi
+kill "$receiver_pid" 2>/dev/null
 
 # The api-keys CLI makes a key that works with exactly its permission.
 cli_key=$("$bin/switchboard" api-keys create --name ci --permissions read:webhooks | grep -oE 'sbk_[A-Za-z0-9_-]{43}')

@@ -72,14 +72,21 @@ public enum APIRoute: String, Sendable, CaseIterable {
     public static func methods(forPath path: String) -> [String] {
         let segments = path.split(separator: "/", omittingEmptySubsequences: true)
         let all = allCases.map { ($0.method, $0.path) } + publicRoutes
-        var methods: [String] = []
-        for (method, pattern) in all where !methods.contains(method) {
+        // Like the router, a literal segment beats a parameter: `/api/webhooks/logs` is the
+        // log route, not a webhook called "logs".
+        var best: (literals: Int, methods: [String]) = (-1, [])
+        for (method, pattern) in all {
             let patternSegments = pattern.split(separator: "/", omittingEmptySubsequences: true)
-            guard patternSegments.count == segments.count else { continue }
-            if zip(patternSegments, segments).allSatisfy({ $0.hasPrefix(":") || $0 == $1 }) {
-                methods.append(method)
+            guard patternSegments.count == segments.count,
+                  zip(patternSegments, segments).allSatisfy({ $0.hasPrefix(":") || $0 == $1 })
+            else { continue }
+            let literals = patternSegments.filter { !$0.hasPrefix(":") }.count
+            if literals > best.literals {
+                best = (literals, [method])
+            } else if literals == best.literals, !best.methods.contains(method) {
+                best.methods.append(method)
             }
         }
-        return methods
+        return best.methods
     }
 }

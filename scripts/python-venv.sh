@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Prints the path of the project's Python virtualenv (.venv), creating it and installing the
+# pinned test tools on first use: schemathesis (API fuzzing) and standardwebhooks (an
+# independent receiver-side signature check).
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+venv="$repo/.venv"
+requirements=("schemathesis==4.32.5" "standardwebhooks==1.1.0")
+stamp="$venv/.requirements"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "${requirements[*]}" ]; then
+    python3 -m venv "$venv" >&2
+    "$venv/bin/pip" install -q "${requirements[@]}" >&2
+    echo "${requirements[*]}" > "$stamp"
+fi
+echo "$venv"
