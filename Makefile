@@ -4,7 +4,7 @@ JOBS         ?= 2
 SWIFT_FLAGS  ?= -j $(JOBS)
 BIN           = $(shell $(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)
 
-.PHONY: run test build deps migrate smoke fuzz clean
+.PHONY: run test build deps migrate smoke fuzz bench clean
 
 ## Install missing system packages (as root) or print the apt-get line.
 deps:
@@ -38,6 +38,10 @@ smoke:
 ## Only the API fuzz run (binaries must be built).
 fuzz:
 	scripts/fuzz-api.sh "$(BIN)"
+
+## Delivery benchmark (release build, nginx receiver); prints ratios from one run. Not part of CI.
+bench: deps
+	benchmarks/delivery/run.sh
 
 clean:
 	rm -rf .build
