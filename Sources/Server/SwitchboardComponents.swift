@@ -21,9 +21,7 @@ public struct SwitchboardComponents: Sendable {
     public let httpClient: HTTPClient
 
     /// The background services, in start order; they stop in reverse, after the HTTP server.
-    public var services: [any Service] {
-        [driver, HTTPClientService(client: httpClient)] + (worker.map { [$0] } ?? [])
-    }
+    public let services: [any Service]
 
     /// Builds the components. `resolver` is replaceable for tests.
     public init(settings: ServerSettings, driver: any StorageDriver, logger: Logger = Logger(label: "switchboard")) throws {
@@ -63,5 +61,6 @@ public struct SwitchboardComponents: Sendable {
         let wake: @Sendable () -> Void = { worker?.wake() }
         dispatcher = EventDispatcher(driver: driver, catalog: catalog, onPublished: wake)
         deliveryLogs = DeliveryLogService(driver: driver, onRequeued: wake)
+        services = [driver, HTTPClientService(client: httpClient)] + (worker.map { [$0] } ?? [])
     }
 }
