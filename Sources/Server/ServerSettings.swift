@@ -45,6 +45,12 @@ public struct ServerSettings: Sendable {
     public var responseExcerptBytes: Int
     /// `WEBHOOK_POLL_INTERVAL_MS`: how often an idle worker looks for due deliveries, default 250.
     public var pollIntervalMilliseconds: Int
+    /// `TRUSTED_PROXIES`: addresses/CIDR ranges whose `X-Forwarded-For` is believed.
+    public var trustedProxies: String
+    /// `API_RATE_LIMIT`: the default quota of a key, `REQUESTS/SECONDS`, default 600/60.
+    public var apiRateLimit: RateLimit
+    /// `AUTH_FAILURE_LIMIT`: failed authentications allowed per client address, default 30/60.
+    public var authFailureLimit: RateLimit
 
     /// The seed's example value, refused because it is public.
     public static let placeholderSecret = "your-webhook-secret-key-change-in-production"
@@ -70,6 +76,9 @@ public struct ServerSettings: Sendable {
         self.secretOverlapHours = 24
         self.responseExcerptBytes = 2048
         self.pollIntervalMilliseconds = 250
+        self.trustedProxies = ""
+        self.apiRateLimit = RateLimit(requests: 600, windowSeconds: 60)
+        self.authFailureLimit = RateLimit(requests: 30, windowSeconds: 60)
     }
 
     /// Reads and checks every setting; the error names the variable and the accepted values.
@@ -105,6 +114,10 @@ public struct ServerSettings: Sendable {
         secretOverlapHours = try reader.integer("WEBHOOK_SECRET_OVERLAP_HOURS", default: secretOverlapHours, range: 0...720)
         responseExcerptBytes = try reader.integer("WEBHOOK_RESPONSE_EXCERPT_BYTES", default: responseExcerptBytes, range: 0...65_536)
         pollIntervalMilliseconds = try reader.integer("WEBHOOK_POLL_INTERVAL_MS", default: pollIntervalMilliseconds, range: 10...60_000)
+        trustedProxies = environment["TRUSTED_PROXIES"] ?? ""
+        _ = try ClientAddressResolver(trustedProxies: trustedProxies)
+        apiRateLimit = try reader.rateLimit("API_RATE_LIMIT", default: apiRateLimit)
+        authFailureLimit = try reader.rateLimit("AUTH_FAILURE_LIMIT", default: authFailureLimit)
     }
 
     /// The retry schedule the settings describe.
@@ -127,6 +140,14 @@ struct EnvironmentReader {
             throw ConfigurationError("\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(text)'")
         }
         return value
+    }
+
+    func rateLimit(_ name: String, default defaultValue: RateLimit) throws -> RateLimit {
+        guard let text = values[name], !text.isEmpty else { return defaultValue }
+        guard let limit = RateLimit(text) else {
+            throw ConfigurationError("\(name) must be REQUESTS/SECONDS such as 600/60 (1–1000000 requests, 1–86400 seconds), not '\(text)'")
+        }
+        return limit
     }
 
     func logLevel(_ name: String, default defaultValue: Logger.Level) throws -> Logger.Level {

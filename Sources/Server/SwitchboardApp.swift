@@ -15,7 +15,10 @@ public enum SwitchboardApp {
         router.add(middleware: ErrorEnvelopeMiddleware(maxBodyBytes: settings.maxBodyBytes))
         SystemController().register(on: router)
 
-        let api = APIRouteRegistrar(router: router, routeGuard: RouteGuard(apiKeys: components.apiKeys))
+        let routeGuard = RouteGuard(
+            apiKeys: components.apiKeys, addresses: components.clientAddresses, limiter: components.rateLimiter,
+            defaultLimit: settings.apiRateLimit, authFailureLimit: settings.authFailureLimit)
+        let api = APIRouteRegistrar(router: router, routeGuard: routeGuard)
         EventTypeController(catalog: components.catalog, maxBodyBytes: settings.maxBodyBytes).register(on: api)
         EventController(dispatcher: components.dispatcher, maxEventBytes: settings.maxEventBytes).register(on: api)
         WebhookController(webhooks: components.webhooks, tester: components.tester, logs: components.deliveryLogs, maxBodyBytes: settings.maxBodyBytes).register(on: api)

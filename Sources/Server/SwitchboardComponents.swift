@@ -19,6 +19,9 @@ public struct SwitchboardComponents: Sendable {
     /// Nil when `WEBHOOK_CONCURRENCY` is 0 (an API-only process).
     public let worker: DeliveryWorker?
     public let httpClient: HTTPClient
+    /// Request counters for key quotas and failed authentications.
+    public let rateLimiter = RateLimiter()
+    public let clientAddresses: ClientAddressResolver
 
     /// The background services, in start order; they stop in reverse, after the HTTP server.
     public let services: [any Service]
@@ -31,6 +34,7 @@ public struct SwitchboardComponents: Sendable {
     init(settings: ServerSettings, driver: any StorageDriver, resolver: any HostResolver, logger: Logger) throws {
         self.settings = settings
         self.driver = driver
+        clientAddresses = try ClientAddressResolver(trustedProxies: settings.trustedProxies)
         let targetGuard = OutboundTargetGuard(policy: try TargetPolicy(allowList: settings.allowedTargets), resolver: resolver)
         catalog = EventTypeCatalog(driver: driver)
         webhooks = WebhookService(driver: driver, catalog: catalog, targetGuard: targetGuard, rotationOverlap: .seconds(settings.secretOverlapHours * 3600))

@@ -88,7 +88,11 @@ struct ApiKeyRouteTests {
         (#"{"name":"k","permissions":["read:everything"]}"#, .unprocessableContent, "validation_failed"),
         (#"{"name":"k","permissions":["*"],"expiresAt":"2001-01-01T00:00:00Z"}"#, .unprocessableContent, "validation_failed"),
         (#"{"name":"k","permissions":["*"],"expiresAt":"tomorrow"}"#, .unprocessableContent, "validation_failed"),
-        (#"{"name":"k","permissions":["*"],"ipWhitelist":"x"}"#, .badRequest, "unknown_field"),
+        (#"{"name":"k","permissions":["*"],"ipWhitelist":"x"}"#, .unprocessableContent, "validation_failed"),
+        (#"{"name":"k","permissions":["*"],"ipWhitelist":["10.0.0.300"]}"#, .unprocessableContent, "validation_failed"),
+        (#"{"name":"k","permissions":["*"],"rateLimit":{"requests":5}}"#, .unprocessableContent, "validation_failed"),
+        (#"{"name":"k","permissions":["*"],"rateLimit":{"requests":5,"windowSeconds":60,"burst":2}}"#, .badRequest, "unknown_field"),
+        (#"{"name":"k","permissions":["*"],"scopes":["x"]}"#, .badRequest, "unknown_field"),
     ])
     func invalid(body: String, status: HTTPResponse.Status, code: String) async throws {
         try await withTestServer { server in

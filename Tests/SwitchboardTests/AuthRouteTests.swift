@@ -53,6 +53,7 @@ struct AuthRouteTests {
                 switch route {
                 case .createWebhook: #"{"name":"n","url":"https://a.example","events":["*"]}"#
                 case .updateWebhook: #"{"name":"renamed"}"#
+                case .updateApiKey: #"{"name":"victim renamed"}"#
                 case .createApiKey: #"{"name":"k","permissions":["read:webhooks"]}"#
                 case .regenerateApiKey, .testWebhook, .rotateWebhookSecret: "{}"
                 case .createEventType: #"{"name":"invoice.n\#(attempt)","description":"d"}"#

@@ -19,11 +19,21 @@ public struct ApiKey: Sendable, Equatable {
     public var permissions: [Permission]
     /// Addresses or CIDR ranges allowed to use the key; empty means anywhere.
     public var ipWhitelist: [String]
+    /// The key's own quota; nil means the server default (`API_RATE_LIMIT`).
+    public var rateLimit: RateLimit?
     public var expiresAt: Date?
     public var lastUsedAt: Date?
     public var revokedAt: Date?
     public var createdAt: Date
     public var updatedAt: Date
+
+    /// Whether `address` may use the key.
+    public func allows(_ address: IPAddress?) -> Bool {
+        guard !ipWhitelist.isEmpty else { return true }
+        guard let address else { return false }
+        return ipWhitelist.contains { IPRange($0)?.contains(address) ?? false }
+            || (address.embeddedIPv4.map { mapped in ipWhitelist.contains { IPRange($0)?.contains(mapped) ?? false } } ?? false)
+    }
 
     /// The status at a given moment.
     public func status(at now: Date) -> Status {
@@ -35,7 +45,7 @@ public struct ApiKey: Sendable, Equatable {
     /// Creates a key record.
     public init(
         id: UUID, name: String, description: String?, prefix: String, keyHash: String, permissions: [Permission],
-        ipWhitelist: [String] = [], expiresAt: Date?, lastUsedAt: Date? = nil, revokedAt: Date? = nil,
+        ipWhitelist: [String] = [], rateLimit: RateLimit? = nil, expiresAt: Date?, lastUsedAt: Date? = nil, revokedAt: Date? = nil,
         createdAt: Date, updatedAt: Date
     ) {
         self.id = id
@@ -45,6 +55,7 @@ public struct ApiKey: Sendable, Equatable {
         self.keyHash = keyHash
         self.permissions = permissions
         self.ipWhitelist = ipWhitelist
+        self.rateLimit = rateLimit
         self.expiresAt = expiresAt
         self.lastUsedAt = lastUsedAt
         self.revokedAt = revokedAt

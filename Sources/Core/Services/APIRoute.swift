@@ -19,6 +19,7 @@ public enum APIRoute: String, Sendable, CaseIterable {
     case listApiKeys
     case createApiKey
     case getApiKey
+    case updateApiKey
     case regenerateApiKey
     case deleteApiKey
 
@@ -28,7 +29,7 @@ public enum APIRoute: String, Sendable, CaseIterable {
         case .listEventTypes, .listWebhooks, .getWebhook, .listApiKeys, .getApiKey, .listDeliveryLogs, .getDeliveryLog: "GET"
         case .createWebhook, .createApiKey, .regenerateApiKey, .createEventType, .publishEvent, .testWebhook, .recoverWebhook,
              .rotateWebhookSecret, .retryDelivery: "POST"
-        case .updateWebhook: "PATCH"
+        case .updateWebhook, .updateApiKey: "PATCH"
         case .deleteWebhook, .deleteApiKey, .retireEventType: "DELETE"
         }
     }
@@ -48,7 +49,7 @@ public enum APIRoute: String, Sendable, CaseIterable {
         case .listWebhooks, .createWebhook: "/api/webhooks"
         case .getWebhook, .updateWebhook, .deleteWebhook: "/api/webhooks/:id"
         case .listApiKeys, .createApiKey: "/api/api-keys"
-        case .getApiKey, .deleteApiKey: "/api/api-keys/:id"
+        case .getApiKey, .deleteApiKey, .updateApiKey: "/api/api-keys/:id"
         case .regenerateApiKey: "/api/api-keys/:id/regenerate"
         }
     }
@@ -60,7 +61,7 @@ public enum APIRoute: String, Sendable, CaseIterable {
         case .createWebhook, .updateWebhook, .testWebhook, .recoverWebhook, .rotateWebhookSecret, .retryDelivery: .writeWebhooks
         case .createEventType, .retireEventType, .publishEvent: .writeEvents
         case .deleteWebhook: .deleteWebhooks
-        case .listApiKeys, .createApiKey, .getApiKey, .regenerateApiKey, .deleteApiKey: .all
+        case .listApiKeys, .createApiKey, .getApiKey, .updateApiKey, .regenerateApiKey, .deleteApiKey: .all
         }
     }
 

@@ -6,13 +6,38 @@ public struct ApiKeyDraft: Sendable {
     public var permissions: [Permission]
     public var description: String?
     public var expiresAt: Date?
+    /// Addresses and CIDR ranges allowed to use the key; empty means anywhere.
+    public var ipWhitelist: [String]
+    /// The key's own quota; nil means the server default.
+    public var rateLimit: RateLimit?
 
     /// Creates a draft.
-    public init(name: String, permissions: [Permission], description: String? = nil, expiresAt: Date? = nil) {
+    public init(
+        name: String, permissions: [Permission], description: String? = nil, expiresAt: Date? = nil, ipWhitelist: [String] = [],
+        rateLimit: RateLimit? = nil
+    ) {
         self.name = name
         self.permissions = permissions
         self.description = description
         self.expiresAt = expiresAt
+        self.ipWhitelist = ipWhitelist
+        self.rateLimit = rateLimit
+    }
+}
+
+/// A partial update of a key's settings; nil fields are left alone, `.some(nil)` clears.
+public struct ApiKeyChanges: Sendable {
+    public var name: String?
+    public var description: String??
+    public var ipWhitelist: [String]?
+    public var rateLimit: RateLimit??
+
+    /// Creates a change set.
+    public init(name: String? = nil, description: String?? = nil, ipWhitelist: [String]? = nil, rateLimit: RateLimit?? = nil) {
+        self.name = name
+        self.description = description
+        self.ipWhitelist = ipWhitelist
+        self.rateLimit = rateLimit
     }
 }
 
@@ -60,6 +85,7 @@ public struct ApiKeyService: Sendable {
             id: environment.newID(), name: name, description: description,
             prefix: String(plaintext.prefix(SecretMaterial.displayPrefixLength)),
             keyHash: secrets.hash(apiKey: plaintext), permissions: permissions,
+            ipWhitelist: try Self.validWhitelist(draft.ipWhitelist), rateLimit: try Self.validRateLimit(draft.rateLimit),
             expiresAt: expiresAt, createdAt: now, updatedAt: now
         )
         try await store.insert(record)
@@ -78,6 +104,37 @@ public struct ApiKeyService: Sendable {
             throw SwitchboardError.notFound("API key", id: id.uuidString.lowercased())
         }
         return key
+    }
+
+    /// Changes a key's name, description, address allowlist or quota.
+    public func update(id: UUID, changes: ApiKeyChanges) async throws -> ApiKey {
+        var key = try await get(id: id)
+        if let name = changes.name { key.name = try WebhookService.validName(name) }
+        if let description = changes.description { key.description = try WebhookService.validDescription(description) }
+        if let whitelist = changes.ipWhitelist { key.ipWhitelist = try Self.validWhitelist(whitelist) }
+        if let rateLimit = changes.rateLimit { key.rateLimit = try Self.validRateLimit(rateLimit) }
+        key.updatedAt = environment.currentTime()
+        try await store.update(key)
+        return key
+    }
+
+    static func validWhitelist(_ entries: [String]) throws -> [String] {
+        guard entries.count <= 100 else { throw SwitchboardError.invalid("ipWhitelist may hold at most 100 entries") }
+        return try entries.map { entry in
+            let trimmed = entry.trimmingCharacters(in: .whitespaces)
+            guard IPRange(trimmed) != nil else {
+                throw SwitchboardError.invalid("ipWhitelist: '\(entry)' is not an IPv4/IPv6 address or CIDR range such as 203.0.113.0/24 or 2001:db8::/32")
+            }
+            return trimmed
+        }
+    }
+
+    static func validRateLimit(_ limit: RateLimit?) throws -> RateLimit? {
+        guard let limit else { return nil }
+        guard RateLimit.validRequests.contains(limit.requests), RateLimit.validWindows.contains(limit.windowSeconds) else {
+            throw SwitchboardError.invalid("rateLimit needs requests 1–1000000 and windowSeconds 1–86400")
+        }
+        return limit
     }
 
     /// Replaces a key's secret part; the old key stops working at once.
@@ -104,7 +161,7 @@ public struct ApiKeyService: Sendable {
 
     /// The key a bearer token belongs to, if it is usable; otherwise an `unauthenticated`
     /// error whose code says why (`invalid_api_key`, `key_revoked`, `key_expired`).
-    public func authenticate(token: String) async throws -> ApiKey {
+    public func authenticate(token: String, from address: String? = nil) async throws -> ApiKey {
         guard SecretMaterial.looksLikeApiKey(token), let key = try await store.find(hash: secrets.hash(apiKey: token)) else {
             throw SwitchboardError(.unauthenticated, code: "invalid_api_key", message: "the API key is not valid")
         }
@@ -118,7 +175,7 @@ public struct ApiKeyService: Sendable {
             break
         }
         if key.lastUsedAt.map({ now.timeIntervalSince($0) >= Self.lastUsedResolution }) ?? true {
-            try await store.touch(id: key.id, at: now)
+            try await store.touch(id: key.id, at: now, from: address)
         }
         return key
     }

@@ -10,8 +10,8 @@ public struct ApiKeyStore: Sendable {
     }
 
     private static let columns = """
-        id, name, description, key_prefix, key_hash, permissions, ip_whitelist, expires_at, last_used_at, \
-        revoked_at, created_at, updated_at
+        id, name, description, key_prefix, key_hash, permissions, ip_whitelist, rate_limit_requests, \
+        rate_limit_window_seconds, expires_at, last_used_at, revoked_at, created_at, updated_at
         """
 
     /// Stores a new key record.
@@ -20,7 +20,7 @@ public struct ApiKeyStore: Sendable {
             INSERT INTO api_keys (\(unsafeRaw: Self.columns))
             VALUES (\(key.id), \(key.name), \(key.description), \(key.prefix), \(key.keyHash),
                     \(JSONText.encode(key.permissions.map(\.rawValue))), \(JSONText.encode(key.ipWhitelist)),
-                    \(key.expiresAt), \(key.lastUsedAt), \(key.revokedAt), \(key.createdAt), \(key.updatedAt))
+                    \(key.rateLimit?.requests), \(key.rateLimit?.windowSeconds), \(key.expiresAt), \(key.lastUsedAt), \(key.revokedAt), \(key.createdAt), \(key.updatedAt))
             """)
     }
 
@@ -30,15 +30,16 @@ public struct ApiKeyStore: Sendable {
         try await executor.execute("""
             UPDATE api_keys SET name = \(key.name), description = \(key.description), key_prefix = \(key.prefix),
                 key_hash = \(key.keyHash), permissions = \(JSONText.encode(key.permissions.map(\.rawValue))),
-                ip_whitelist = \(JSONText.encode(key.ipWhitelist)), expires_at = \(key.expiresAt),
+                ip_whitelist = \(JSONText.encode(key.ipWhitelist)), rate_limit_requests = \(key.rateLimit?.requests),
+                rate_limit_window_seconds = \(key.rateLimit?.windowSeconds), expires_at = \(key.expiresAt),
                 revoked_at = \(key.revokedAt), updated_at = \(key.updatedAt)
             WHERE id = \(key.id)
             """) > 0
     }
 
-    /// Records a use of the key.
-    public func touch(id: UUID, at time: Date) async throws {
-        try await executor.execute("UPDATE api_keys SET last_used_at = \(time) WHERE id = \(id)")
+    /// Records a use of the key and where it came from.
+    public func touch(id: UUID, at time: Date, from address: String?) async throws {
+        try await executor.execute("UPDATE api_keys SET last_used_at = \(time), last_used_ip = \(address) WHERE id = \(id)")
     }
 
     /// The key with this id, if any.
@@ -68,6 +69,10 @@ public struct ApiKeyStore: Sendable {
     }
 
     static func decode(_ row: SQLRow) throws -> ApiKey {
+        var rateLimit: RateLimit?
+        if let requests = try row.optionalInt("rate_limit_requests"), let window = try row.optionalInt("rate_limit_window_seconds") {
+            rateLimit = RateLimit(requests: requests, windowSeconds: window)
+        }
         let permissionNames = try JSONText.decodeStrings(try row.string("permissions"), column: "permissions")
         return ApiKey(
             id: try row.uuid("id"),
@@ -82,6 +87,7 @@ public struct ApiKeyStore: Sendable {
                 return permission
             },
             ipWhitelist: try JSONText.decodeStrings(try row.string("ip_whitelist"), column: "ip_whitelist"),
+            rateLimit: rateLimit,
             expiresAt: try row.optionalDate("expires_at"),
             lastUsedAt: try row.optionalDate("last_used_at"),
             revokedAt: try row.optionalDate("revoked_at"),

@@ -19,6 +19,8 @@ public struct SwitchboardError: Error, Sendable, Equatable, CustomStringConverti
         case payloadTooLarge
         /// Body in a format other than JSON (415).
         case unsupportedMediaType
+        /// Over a rate limit (429).
+        case rateLimited
         /// The database or a dependency is down (503).
         case unavailable
     }

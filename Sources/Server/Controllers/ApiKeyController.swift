@@ -7,7 +7,18 @@ struct ApiKeyController: Sendable {
     let apiKeys: ApiKeyService
     let maxBodyBytes: Int
 
-    static let createFields = ["name", "permissions", "description", "expiresAt"]
+    static let createFields = ["name", "permissions", "description", "expiresAt", "ipWhitelist", "rateLimit"]
+    static let updateFields = ["name", "description", "ipWhitelist", "rateLimit"]
+
+    /// `{"requests": N, "windowSeconds": S}`, or nil for null.
+    static func rateLimit(_ value: JSONValue?) throws -> RateLimit? {
+        guard let value, value != .null else { return nil }
+        let body = try JSONObjectReader(value, allowed: ["requests", "windowSeconds"])
+        guard let requests = try body.optionalInt("requests"), let window = try body.optionalInt("windowSeconds") else {
+            throw SwitchboardError.invalid("rateLimit needs requests and windowSeconds")
+        }
+        return RateLimit(requests: requests, windowSeconds: window)
+    }
 
     func register(on api: APIRouteRegistrar) {
         api.add(.createApiKey) { request, _ in
@@ -23,7 +34,9 @@ struct ApiKeyController: Sendable {
                 name: try body.requiredString("name"),
                 permissions: permissions,
                 description: try body.optionalString("description"),
-                expiresAt: try body.optionalDate("expiresAt")
+                expiresAt: try body.optionalDate("expiresAt"),
+                ipWhitelist: try body.optionalStringArray("ipWhitelist") ?? [],
+                rateLimit: try Self.rateLimit(body.optionalValue("rateLimit"))
             ))
             return .success(Render.apiKey(issued.record, plaintext: issued.plaintext), status: .created)
         }
@@ -34,6 +47,16 @@ struct ApiKeyController: Sendable {
         }
         api.add(.getApiKey) { _, context in
             .success(Render.apiKey(try await apiKeys.get(id: try context.pathID())))
+        }
+        api.add(.updateApiKey) { request, context in
+            let id = try context.pathID()
+            let body = try await JSONObjectReader.read(request, limit: maxBodyBytes, allowed: Self.updateFields)
+            let changes = ApiKeyChanges(
+                name: try body.nonNullString("name"),
+                description: try body.patchString("description"),
+                ipWhitelist: try body.optionalStringArray("ipWhitelist"),
+                rateLimit: body.has("rateLimit") ? .some(try Self.rateLimit(body.optionalValue("rateLimit"))) : nil)
+            return .success(Render.apiKey(try await apiKeys.update(id: id, changes: changes)))
         }
         api.add(.regenerateApiKey) { request, context in
             let id = try context.pathID()

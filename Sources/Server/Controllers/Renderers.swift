@@ -35,6 +35,7 @@ enum Render {
             ("prefix", .string(key.prefix)),
             ("permissions", .array(key.permissions.map { .string($0.rawValue) })),
             ("ipWhitelist", .array(key.ipWhitelist.map(JSONValue.string))),
+            ("rateLimit", key.rateLimit.map { .object([("requests", .integer($0.requests)), ("windowSeconds", .integer($0.windowSeconds))]) } ?? .null),
             ("status", .string(key.status(at: now).rawValue)),
             ("expiresAt", .timestamp(key.expiresAt)),
             ("lastUsedAt", .timestamp(key.lastUsedAt)),

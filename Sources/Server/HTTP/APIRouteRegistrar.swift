@@ -13,8 +13,14 @@ struct APIRouteRegistrar {
         let routeGuard = routeGuard
         router.on(RouterPath(route.path), method: HTTPRequest.Method(rawValue: route.method)!) { request, context in
             var context = context
-            try await routeGuard.authorize(request, context: &context, for: route)
-            return try await handler(request, context)
+            let rateLimitHeaders = try await routeGuard.authorize(request, context: &context, for: route)
+            do {
+                var response = try await handler(request, context)
+                response.extraHeaders.append(contentsOf: rateLimitHeaders)
+                return response
+            } catch {
+                throw HeaderedError(error, headers: rateLimitHeaders)
+            }
         }
     }
 }

@@ -23,6 +23,10 @@ struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
 
     func envelope(for error: any Error, request: Request, context: Context) -> APIResponse {
         switch error {
+        case let error as HeaderedError:
+            var answer = envelope(for: error.base, request: request, context: context)
+            answer.extraHeaders.append(contentsOf: error.headers)
+            return answer
         case let error as SwitchboardError:
             return .failure(status: Self.status(for: error.category), code: error.code, message: error.message)
         case let error as HTTPError:
@@ -72,6 +76,7 @@ struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
         case .conflict: .conflict
         case .payloadTooLarge: .contentTooLarge
         case .unsupportedMediaType: .unsupportedMediaType
+        case .rateLimited: .tooManyRequests
         case .unavailable: .serviceUnavailable
         }
     }

@@ -56,6 +56,11 @@ struct JSONObjectReader {
         .invalid("\(key) must be \(expected), not \(found.typeName)")
     }
 
+    /// Any JSON value, or nil when absent.
+    func optionalValue(_ key: String) -> JSONValue? {
+        value(key)
+    }
+
     /// Any JSON value that must be present (null counts as present).
     func requiredValue(_ key: String) throws -> JSONValue {
         guard let value = value(key) else { throw SwitchboardError.invalid("\(key) is required") }

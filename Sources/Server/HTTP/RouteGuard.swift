@@ -1,14 +1,60 @@
-import Foundation
 import Core
+import Foundation
+import HTTPTypes
 import Hummingbird
 
-/// Checks the bearer key of a request against the permission its route needs.
+/// Checks every API request before its handler runs: who sent it (client address), whether
+/// that address is hammering us with bad keys, the bearer key, the key's address allowlist,
+/// its quota, and the permission the route needs.
 struct RouteGuard: Sendable {
     let apiKeys: ApiKeyService
+    let addresses: ClientAddressResolver
+    let limiter: RateLimiter
+    let defaultLimit: RateLimit
+    let authFailureLimit: RateLimit
 
-    /// Authenticates the request and records the key in the context; 401 when the key is
-    /// missing or unusable, 403 when it lacks the route's permission.
-    func authorize(_ request: Request, context: inout SwitchboardRequestContext, for route: APIRoute) async throws {
+    /// Authorises the request and returns the `RateLimit-*` headers to send with the answer.
+    /// Failures are 401 (no usable key), 403 (address or permission) or 429 (quota), thrown
+    /// with those headers attached where they apply.
+    func authorize(_ request: Request, context: inout SwitchboardRequestContext, for route: APIRoute) async throws -> HTTPFields {
+        let client = addresses.clientAddress(peer: context.clientAddress, forwardedFor: request.headers[.xForwardedFor])
+        context.resolvedClientAddress = client?.description
+        let failureBucket = "auth-failures:\(client?.description ?? "unknown")"
+        let failures = limiter.peek(failureBucket, limit: authFailureLimit)
+        guard failures.allowed else {
+            throw HeaderedError(
+                SwitchboardError(.rateLimited, code: "too_many_auth_failures", message: "too many failed authentications from this address; retry in \(failures.resetSeconds) s"),
+                headers: [.retryAfter: String(failures.resetSeconds)])
+        }
+        let key: ApiKey
+        do {
+            key = try await authenticate(request, from: client)
+        } catch let error as SwitchboardError where error.category == .unauthenticated {
+            _ = limiter.consume(failureBucket, limit: authFailureLimit)
+            throw error
+        }
+        guard key.allows(client) else {
+            throw SwitchboardError(.forbidden, code: "ip_not_allowed", message: "this API key may not be used from \(client?.description ?? "an unknown address")")
+        }
+        let decision = limiter.consume("key:\(key.id)", limit: key.rateLimit ?? defaultLimit)
+        let headers = Self.headers(decision)
+        guard decision.allowed else {
+            var withRetry = headers
+            withRetry[.retryAfter] = String(decision.resetSeconds)
+            throw HeaderedError(
+                SwitchboardError(.rateLimited, code: "rate_limited", message: "this API key is over its limit of \(decision.limit) requests; retry in \(decision.resetSeconds) s"),
+                headers: withRetry)
+        }
+        guard key.permissions.grants(route.permission) else {
+            throw HeaderedError(
+                SwitchboardError(.forbidden, code: "insufficient_permissions", message: "this API key lacks the '\(route.permission.rawValue)' permission"),
+                headers: headers)
+        }
+        context.apiKey = key
+        return headers
+    }
+
+    private func authenticate(_ request: Request, from client: IPAddress?) async throws -> ApiKey {
         guard let header = request.headers[.authorization] else {
             throw SwitchboardError(.unauthenticated, code: "missing_api_key", message: "send an API key as 'Authorization: Bearer <key>'")
         }
@@ -16,10 +62,33 @@ struct RouteGuard: Sendable {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw SwitchboardError(.unauthenticated, code: "invalid_authorization", message: "the Authorization header must be 'Bearer <key>'")
         }
-        let key = try await apiKeys.authenticate(token: String(parts[1]).trimmingCharacters(in: .whitespaces))
-        guard key.permissions.grants(route.permission) else {
-            throw SwitchboardError(.forbidden, code: "insufficient_permissions", message: "this API key lacks the '\(route.permission.rawValue)' permission")
-        }
-        context.apiKey = key
+        return try await apiKeys.authenticate(token: String(parts[1]).trimmingCharacters(in: .whitespaces), from: client?.description)
     }
+
+    /// The IETF draft's `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`.
+    static func headers(_ decision: RateLimiter.Decision) -> HTTPFields {
+        [
+            .rateLimitLimit: String(decision.limit),
+            .rateLimitRemaining: String(decision.remaining),
+            .rateLimitReset: String(decision.resetSeconds),
+        ]
+    }
+}
+
+/// An error that must be answered with extra headers (rate-limit figures, `Retry-After`).
+struct HeaderedError: Error {
+    let base: any Error
+    let headers: HTTPFields
+
+    init(_ base: any Error, headers: HTTPFields) {
+        self.base = base
+        self.headers = headers
+    }
+}
+
+extension HTTPField.Name {
+    static let xForwardedFor = HTTPField.Name("X-Forwarded-For")!
+    static let rateLimitLimit = HTTPField.Name("RateLimit-Limit")!
+    static let rateLimitRemaining = HTTPField.Name("RateLimit-Remaining")!
+    static let rateLimitReset = HTTPField.Name("RateLimit-Reset")!
 }

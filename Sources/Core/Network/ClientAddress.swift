@@ -1,0 +1,44 @@
+/// Works out which address a request came from: the socket peer, unless the peer is a
+/// trusted proxy, in which case the right-most `X-Forwarded-For` entry that is not itself a
+/// trusted proxy. Entries a client wrote to the left of that are ignored, so a client cannot
+/// pick its own address by sending the header.
+public struct ClientAddressResolver: Sendable {
+    public let trustedProxies: [IPRange]
+
+    /// Creates a resolver trusting the given ranges.
+    public init(trustedProxies: [IPRange] = []) {
+        self.trustedProxies = trustedProxies
+    }
+
+    /// Parses `TRUSTED_PROXIES`, a comma-separated list of addresses and CIDR ranges.
+    public init(trustedProxies text: String) throws {
+        var ranges: [IPRange] = []
+        for entry in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !entry.isEmpty {
+            guard let range = IPRange(entry) else {
+                throw ConfigurationError("TRUSTED_PROXIES: '\(entry)' is not an address or CIDR range")
+            }
+            ranges.append(range)
+        }
+        self.init(trustedProxies: ranges)
+    }
+
+    func isTrusted(_ address: IPAddress) -> Bool {
+        trustedProxies.contains { $0.contains(address) }
+    }
+
+    /// The client's address, or nil when the peer is unknown.
+    public func clientAddress(peer: String?, forwardedFor: String?) -> IPAddress? {
+        guard let peer, let peerAddress = IPAddress(peer) else { return nil }
+        guard isTrusted(peerAddress), let forwardedFor else { return peerAddress }
+        let hops = forwardedFor.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        var client = peerAddress
+        for hop in hops.reversed() {
+            guard let address = IPAddress(hop) else { break }
+            client = address
+            if !isTrusted(address) { break }
+        }
+        return client
+    }
+}
+
+import Foundation

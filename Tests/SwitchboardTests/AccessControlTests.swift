@@ -1,0 +1,112 @@
+import Core
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Server
+import Testing
+
+@Suite("IP allowlists, trusted proxies and rate limits")
+struct AccessControlTests {
+    @Test("Client address: the socket peer, or X-Forwarded-For only from trusted proxies")
+    func clientAddress() throws {
+        let untrusting = ClientAddressResolver()
+        #expect(untrusting.clientAddress(peer: "127.0.0.1", forwardedFor: "203.0.113.9")?.description == "127.0.0.1")
+        let resolver = try ClientAddressResolver(trustedProxies: "127.0.0.1, 10.0.0.0/8, fd00::/8")
+        #expect(resolver.clientAddress(peer: "127.0.0.1", forwardedFor: "203.0.113.9")?.description == "203.0.113.9")
+        // A client that forges entries to the left gets the address the proxy saw.
+        #expect(resolver.clientAddress(peer: "127.0.0.1", forwardedFor: "1.1.1.1, 203.0.113.9, 10.0.0.5")?.description == "203.0.113.9")
+        #expect(resolver.clientAddress(peer: "198.51.100.7", forwardedFor: "1.1.1.1")?.description == "198.51.100.7")
+        #expect(resolver.clientAddress(peer: "fd00::1", forwardedFor: "2001:db8::5")?.description == IPAddress("2001:db8::5")?.description)
+        #expect(resolver.clientAddress(peer: "127.0.0.1", forwardedFor: "garbage")?.description == "127.0.0.1")
+        #expect(throws: ConfigurationError.self) { try ClientAddressResolver(trustedProxies: "everyone") }
+    }
+
+    @Test("Allowlists accept IPv4, IPv6 and CIDR; IPv4-mapped IPv6 counts as IPv4")
+    func allowlistMatching() {
+        let now = Date()
+        let key = ApiKey(
+            id: UUID(), name: "k", description: nil, prefix: "p", keyHash: "h", permissions: [.all],
+            ipWhitelist: ["203.0.113.0/24", "2001:db8::/32", "198.51.100.7"], expiresAt: nil, createdAt: now, updatedAt: now)
+        #expect(key.allows(IPAddress("203.0.113.200")))
+        #expect(key.allows(IPAddress("::ffff:203.0.113.5")))
+        #expect(key.allows(IPAddress("2001:db8:1::9")))
+        #expect(key.allows(IPAddress("198.51.100.7")))
+        #expect(!key.allows(IPAddress("198.51.100.8")))
+        #expect(!key.allows(IPAddress("2001:db9::1")))
+        #expect(!key.allows(nil))
+    }
+
+    @Test("A key used from outside its allowlist gets 403 ip_not_allowed; spoofed X-Forwarded-For does not help")
+    func ipAllowlist() async throws {
+        try await withTestServer(configure: { $0.trustedProxies = "127.0.0.1" }) { server in
+            let inside = try await server.apiKeys.create(ApiKeyDraft(name: "office", permissions: [.readWebhooks], ipWhitelist: ["203.0.113.0/24"]))
+            let loopback = try await server.apiKeys.create(ApiKeyDraft(name: "local", permissions: [.readWebhooks], ipWhitelist: ["127.0.0.1"]))
+            let app = Application(router: SwitchboardApp.router(server.components))
+            try await app.test(.live) { client in
+                let fromOffice = try await client.send(.get, "/api/webhooks", key: inside.plaintext, headers: [.init("X-Forwarded-For")!: "203.0.113.44"])
+                #expect(fromOffice.status == .ok)
+                let fromElsewhere = try await client.send(.get, "/api/webhooks", key: inside.plaintext, headers: [.init("X-Forwarded-For")!: "198.51.100.1"])
+                expectError(fromElsewhere, .forbidden, code: "ip_not_allowed")
+                expectError(try await client.send(.get, "/api/webhooks", key: inside.plaintext), .forbidden, code: "ip_not_allowed")
+                #expect(try await client.send(.get, "/api/webhooks", key: loopback.plaintext).status == .ok)
+            }
+        }
+        // Without trusted proxies the header is ignored: the peer (127.0.0.1) is the client.
+        try await withTestServer { server in
+            let inside = try await server.apiKeys.create(ApiKeyDraft(name: "office", permissions: [.readWebhooks], ipWhitelist: ["203.0.113.0/24"]))
+            let app = Application(router: SwitchboardApp.router(server.components))
+            try await app.test(.live) { client in
+                let spoofed = try await client.send(.get, "/api/webhooks", key: inside.plaintext, headers: [.init("X-Forwarded-For")!: "203.0.113.44"])
+                expectError(spoofed, .forbidden, code: "ip_not_allowed")
+            }
+        }
+    }
+
+    @Test("Over its quota a key gets 429 with Retry-After; answers carry RateLimit headers")
+    func keyRateLimit() async throws {
+        try await withTestServer { server in
+            try await server.test { client in
+                let created = try await client.send(.post, "/api/api-keys", key: server.adminKey, json: #"{"name":"slow","permissions":["read:webhooks"],"rateLimit":{"requests":3,"windowSeconds":60}}"#)
+                #expect(created.body["data"]?["rateLimit"]?["requests"]?.intValue == 3)
+                let key = try #require(created.body["data"]?["key"]?.stringValue)
+                for remaining in [2, 1, 0] {
+                    let answer = try await client.send(.get, "/api/webhooks", key: key)
+                    #expect(answer.status == .ok)
+                    #expect(answer.headers[.init("RateLimit-Limit")!] == "3")
+                    #expect(answer.headers[.init("RateLimit-Remaining")!] == String(remaining))
+                    #expect(Int(answer.headers[.init("RateLimit-Reset")!] ?? "") ?? 0 > 0)
+                }
+                let limited = try await client.send(.get, "/api/webhooks", key: key)
+                expectError(limited, .tooManyRequests, code: "rate_limited")
+                #expect(Int(limited.headers[.retryAfter] ?? "") ?? 0 > 0)
+                #expect(limited.headers[.init("RateLimit-Remaining")!] == "0")
+                // Other keys are not affected; errors after authentication carry the headers too.
+                let other = try await client.send(.get, "/api/webhooks/\(UUID().uuidString)", key: server.adminKey)
+                expectError(other, .notFound, code: "not_found")
+                #expect(other.headers[.init("RateLimit-Limit")!] == "600")
+
+                let id = try #require(created.body["data"]?["id"]?.stringValue)
+                let raised = try await client.send(.patch, "/api/api-keys/\(id)", key: server.adminKey, json: #"{"rateLimit":{"requests":1000,"windowSeconds":60}}"#)
+                #expect(raised.status == .ok)
+                #expect(try await client.send(.get, "/api/webhooks", key: key).status == .ok)
+                expectError(try await client.send(.patch, "/api/api-keys/\(id)", key: server.adminKey, json: #"{"ipWhitelist":["10.0.0.0/33"]}"#), .unprocessableContent, code: "validation_failed")
+                expectError(try await client.send(.patch, "/api/api-keys/\(id)", key: server.adminKey, json: #"{"rateLimit":{"requests":0,"windowSeconds":60}}"#), .unprocessableContent, code: "validation_failed")
+            }
+        }
+    }
+
+    @Test("Repeated failed authentications from one address are slowed down")
+    func authFailureLimit() async throws {
+        try await withTestServer(configure: { $0.authFailureLimit = RateLimit(requests: 5, windowSeconds: 60) }) { server in
+            let app = Application(router: SwitchboardApp.router(server.components))
+            try await app.test(.live) { client in
+                for _ in 0..<5 {
+                    expectError(try await client.send(.get, "/api/webhooks", key: SecretMaterial.newApiKey()), .unauthorized, code: "invalid_api_key")
+                }
+                let blocked = try await client.send(.get, "/api/webhooks", key: server.adminKey)
+                expectError(blocked, .tooManyRequests, code: "too_many_auth_failures")
+                #expect(blocked.headers[.retryAfter] != nil)
+            }
+        }
+    }
+}
