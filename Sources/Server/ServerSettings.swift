@@ -47,7 +47,7 @@ public struct ServerSettings: Sendable {
     public var pollIntervalMilliseconds: Int
     /// `TRUSTED_PROXIES`: addresses/CIDR ranges whose `X-Forwarded-For` is believed.
     public var trustedProxies: String
-    /// `API_RATE_LIMIT`: the default quota of a key, `REQUESTS/SECONDS`, default 600/60.
+    /// `API_RATE_LIMIT`: the default quota of a key, `REQUESTS/SECONDS`, default 6000/60.
     public var apiRateLimit: RateLimit
     /// `AUTH_FAILURE_LIMIT`: failed authentications allowed per client address, default 30/60.
     public var authFailureLimit: RateLimit
@@ -77,7 +77,7 @@ public struct ServerSettings: Sendable {
         self.responseExcerptBytes = 2048
         self.pollIntervalMilliseconds = 250
         self.trustedProxies = ""
-        self.apiRateLimit = RateLimit(requests: 600, windowSeconds: 60)
+        self.apiRateLimit = RateLimit(requests: 6000, windowSeconds: 60)
         self.authFailureLimit = RateLimit(requests: 30, windowSeconds: 60)
     }
 

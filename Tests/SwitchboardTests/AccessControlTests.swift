@@ -83,7 +83,7 @@ struct AccessControlTests {
                 // Other keys are not affected; errors after authentication carry the headers too.
                 let other = try await client.send(.get, "/api/webhooks/\(UUID().uuidString)", key: server.adminKey)
                 expectError(other, .notFound, code: "not_found")
-                #expect(other.headers[.init("RateLimit-Limit")!] == "600")
+                #expect(other.headers[.init("RateLimit-Limit")!] == "6000")
 
                 let id = try #require(created.body["data"]?["id"]?.stringValue)
                 let raised = try await client.send(.patch, "/api/api-keys/\(id)", key: server.adminKey, json: #"{"rateLimit":{"requests":1000,"windowSeconds":60}}"#)

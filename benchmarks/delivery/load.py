@@ -41,6 +41,25 @@ def webhooks(base, key, url, count):
         call(conn, "POST", "/api/webhooks", key, json.dumps({"name": f"bench {index}", "url": url, "events": ["*"]}))
 
 
+def run_threads(workers):
+    """Runs the threads and fails the whole run if any of them failed."""
+    errors = []
+
+    def guarded(target, args):
+        try:
+            target(*args)
+        except BaseException as error:  # SystemExit from call() included
+            errors.append(error)
+
+    threads = [threading.Thread(target=guarded, args=worker) for worker in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise SystemExit(f"{len(errors)} load thread(s) failed, first: {errors[0]}")
+
+
 def publish(base, key, count, threads):
     count, threads = int(count), int(threads)
     per_thread = [count // threads + (1 if i < count % threads else 0) for i in range(threads)]
@@ -51,11 +70,7 @@ def publish(base, key, count, threads):
             call(conn, "POST", "/api/events", key, EVENT)
 
     started = time.monotonic()
-    workers = [threading.Thread(target=worker, args=(n,)) for n in per_thread]
-    for thread in workers:
-        thread.start()
-    for thread in workers:
-        thread.join()
+    run_threads([(worker, (n,)) for n in per_thread])
     print(f"{count / (time.monotonic() - started):.0f}")
 
 
@@ -74,11 +89,7 @@ def paced(base, key, rate, seconds):
                 time.sleep(delay)
             call(conn, "POST", "/api/events", key, EVENT)
 
-    workers = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
-    for thread in workers:
-        thread.start()
-    for thread in workers:
-        thread.join()
+    run_threads([(worker, (i,)) for i in range(threads)])
 
 
 def latency(access_log, db):

@@ -27,7 +27,7 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 echo "building release binaries (first time: several minutes)..."
-(cd "$repo" && swift build -c release -j 2 --scratch-path .build-release >/dev/null)
+(cd "$repo" && swift build -c release -j 2 --scratch-path .build-release 2>&1 | grep -E "error|Compiling|Build" | tail -3)
 bin=$(cd "$repo" && swift build -c release -j 2 --scratch-path .build-release --show-bin-path)
 
 work=$(mktemp -d)
@@ -71,7 +71,8 @@ receiver_rps=$(wrk -t2 -c"$CONCURRENCY" -d5s -s "$work/post.lua" "http://127.0.0
 
 # --- Switchboard ------------------------------------------------------------------------
 export WEBHOOK_SECRET_KEY="bench-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
-export WEBHOOK_ALLOWED_TARGETS=127.0.0.1 LOG_LEVEL=error MIGRATIONS_DIR="$repo/migrations"
+# The load generator's key must not be throttled by the default per-key quota.
+export WEBHOOK_ALLOWED_TARGETS=127.0.0.1 LOG_LEVEL=error MIGRATIONS_DIR="$repo/migrations" API_RATE_LIMIT=1000000/1
 start_server() { # $1 database file, $2 concurrency; sets server_pid, BASE, KEY
     local port; port=$(free_port)
     DATABASE_URL="sqlite://$1" "$bin/switchboard-migrate" up >/dev/null

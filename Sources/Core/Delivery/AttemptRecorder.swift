@@ -77,21 +77,25 @@ public struct AttemptRecorder: Sendable {
         let threshold = autoDisableThreshold
         let environment = environment
         let states = outcomes.map { nextState(for: $0, retries: retries) }
-        try await driver.transaction { transaction in
-            let deliveries = DeliveryStore(executor: transaction)
-            try await deliveries.insert(attempts: outcomes.map { outcome in
-                DeliveryAttempt(
-                    id: environment.newID(), deliveryId: outcome.job.deliveryID, attemptNumber: outcome.job.attemptNumber,
-                    requestHeaders: Dictionary(outcome.result.requestHeaders, uniquingKeysWith: { first, _ in first }),
-                    responseStatus: outcome.result.status, responseBodyExcerpt: outcome.result.bodyExcerpt,
-                    durationMs: Int((outcome.result.duration.seconds * 1000).rounded()), error: outcome.result.error,
-                    createdAt: outcome.finishedAt)
-            })
-            for state in states { try await deliveries.update(state) }
-            let health = WebhookHealthUpdater(executor: transaction, threshold: threshold)
-            for outcome in outcomes where updatesHealth {
-                try await health.apply(outcome.result.verdict, webhookID: outcome.job.webhookID, at: outcome.finishedAt)
-            }
+        let attempts = outcomes.map { outcome in
+            DeliveryAttempt(
+                id: environment.newID(), deliveryId: outcome.job.deliveryID, attemptNumber: outcome.job.attemptNumber,
+                requestHeaders: Dictionary(outcome.result.requestHeaders, uniquingKeysWith: { first, _ in first }),
+                responseStatus: outcome.result.status, responseBodyExcerpt: outcome.result.bodyExcerpt,
+                durationMs: Int((outcome.result.duration.seconds * 1000).rounded()), error: outcome.result.error,
+                createdAt: outcome.finishedAt)
+        }
+        // Everything for the batch goes to the database in one round trip where the driver
+        // allows it: attempts, delivery states, webhook failure counts.
+        var queries = DeliveryStore.insertQueries(attempts) + states.map(DeliveryStore.updateQuery)
+        if updatesHealth {
+            queries += WebhookHealthUpdater.queries(
+                for: outcomes.map { ($0.result.verdict, $0.job.webhookID) }, threshold: threshold,
+                at: outcomes.map(\.finishedAt).max() ?? environment.currentTime())
+        }
+        let batch = queries
+        _ = try await driver.transaction { transaction in
+            try await transaction.executeAll(batch)
         }
     }
 
@@ -113,27 +117,34 @@ public struct AttemptRecorder: Sendable {
 }
 
 /// Keeps each webhook's run of failures and switches it off when the run gets too long.
-struct WebhookHealthUpdater {
-    let executor: any SQLExecutor
-    let threshold: Int
-
-    func apply(_ verdict: SendResult.Verdict, webhookID: UUID, at now: Date) async throws {
-        switch verdict {
-        case .success:
-            try await executor.execute("UPDATE webhooks SET consecutive_failures = 0 WHERE id = \(webhookID) AND consecutive_failures <> 0")
-        case .gone:
-            try await executor.execute("""
-                UPDATE webhooks SET consecutive_failures = consecutive_failures + 1, is_active = \(false),
-                    disabled_reason = \("receiver answered 410 Gone"), disabled_at = \(now), updated_at = \(now)
-                WHERE id = \(webhookID)
-                """)
-        case .retryable, .final:
-            try await executor.execute("UPDATE webhooks SET consecutive_failures = consecutive_failures + 1 WHERE id = \(webhookID)")
-            try await executor.execute("""
-                UPDATE webhooks SET is_active = \(false), disabled_reason = \("\(threshold) consecutive failed delivery attempts"),
-                    disabled_at = \(now), updated_at = \(now)
-                WHERE id = \(webhookID) AND is_active = \(true) AND consecutive_failures >= \(threshold)
-                """)
+enum WebhookHealthUpdater {
+    /// The statements that apply a batch of verdicts: successes reset their webhooks' counts
+    /// in one statement; each failure adds one and disables at the threshold; 410 disables.
+    static func queries(for verdicts: [(SendResult.Verdict, UUID)], threshold: Int, at now: Date) -> [SQLQuery] {
+        var queries: [SQLQuery] = []
+        let succeeded = Array(Set(verdicts.filter { $0.0 == .success }.map(\.1)))
+        if !succeeded.isEmpty {
+            queries.append("UPDATE webhooks SET consecutive_failures = 0 WHERE id IN (\(list: succeeded)) AND consecutive_failures <> 0")
         }
+        for (verdict, webhookID) in verdicts {
+            switch verdict {
+            case .success:
+                continue
+            case .gone:
+                queries.append("""
+                    UPDATE webhooks SET consecutive_failures = consecutive_failures + 1, is_active = \(false),
+                        disabled_reason = \("receiver answered 410 Gone"), disabled_at = \(now), updated_at = \(now)
+                    WHERE id = \(webhookID)
+                    """)
+            case .retryable, .final:
+                queries.append("UPDATE webhooks SET consecutive_failures = consecutive_failures + 1 WHERE id = \(webhookID)")
+                queries.append("""
+                    UPDATE webhooks SET is_active = \(false), disabled_reason = \("\(threshold) consecutive failed delivery attempts"),
+                        disabled_at = \(now), updated_at = \(now)
+                    WHERE id = \(webhookID) AND is_active = \(true) AND consecutive_failures >= \(threshold)
+                    """)
+            }
+        }
+        return queries
     }
 }

@@ -63,13 +63,13 @@ public struct EventDispatcher: Sendable {
                 try await events.releaseIdempotencyKey(eventID: earlier.id)
             }
             let event = Event(id: environment.newID(), type: type, payload: payload, idempotencyKey: idempotencyKey, createdAt: now)
-            try await events.insert(event)
             let subscribers = try await WebhookStore(executor: transaction).active().filter { $0.subscribes(to: type) }
-            try await deliveries.insert(subscribers.map {
+            let rows = subscribers.map {
                 Delivery(
                     id: environment.newID(), eventId: event.id, webhookId: $0.id, eventType: type, status: .pending, attemptCount: 0,
                     nextAttemptAt: now, createdAt: now, updatedAt: now)
-            })
+            }
+            try await transaction.executeAll([EventStore.insertQuery(event)] + DeliveryStore.insertQueries(rows))
             return PublishedEvent(event: event, deliveryCount: subscribers.count, isDuplicate: false)
         }
         if !result.isDuplicate, result.deliveryCount > 0 { onPublished() }

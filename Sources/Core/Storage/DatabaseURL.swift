@@ -22,6 +22,8 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
     public let raw: String
     /// For SQLite, the file path; empty for server databases.
     public let path: String
+    /// Query parameters (`?name=value&…`), e.g. `synchronous` for SQLite.
+    public let options: [String: String]
 
     /// Parses a URL; throws with a message naming the schemes that work.
     public init(_ raw: String) throws {
@@ -31,6 +33,14 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         }
         let scheme = raw[..<schemeEnd.lowerBound].lowercased()
         let rest = String(raw[schemeEnd.upperBound...])
+        var options: [String: String] = [:]
+        if let question = rest.firstIndex(of: "?") {
+            for pair in rest[rest.index(after: question)...].split(separator: "&") {
+                let parts = pair.split(separator: "=", maxSplits: 1)
+                options[String(parts[0])] = parts.count == 2 ? String(parts[1]).removingPercentEncoding ?? String(parts[1]) : ""
+            }
+        }
+        self.options = options
         switch scheme {
         case "sqlite", "sqlite3":
             let path = rest.split(separator: "?", maxSplits: 1).first.map(String.init) ?? ""

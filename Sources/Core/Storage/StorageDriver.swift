@@ -16,6 +16,12 @@ public protocol SQLExecutor: Sendable {
     func executeScript(_ sql: String) async throws
 }
 
+/// An executor that can run many statements in one trip to the database.
+public protocol SQLBatchExecutor: SQLExecutor {
+    /// Runs the statements in order and returns the rows each touched.
+    func executeBatch(_ queries: [SQLQuery]) async throws -> [Int]
+}
+
 /// A database that Core's stores run against. One implementation per database engine; Core
 /// never sees which.
 ///
@@ -33,6 +39,17 @@ public protocol StorageDriver: SQLExecutor, Service {
 }
 
 extension SQLExecutor {
+    /// Runs several data-changing statements in order and returns the rows each touched.
+    /// Drivers that can send them in one round trip override `executeBatch`; this default
+    /// runs them one by one.
+    @discardableResult
+    public func executeAll(_ queries: [SQLQuery]) async throws -> [Int] {
+        if let batching = self as? any SQLBatchExecutor { return try await batching.executeBatch(queries) }
+        var counts: [Int] = []
+        for query in queries { counts.append(try await execute(query)) }
+        return counts
+    }
+
     /// The first row of a result, if any.
     public func first(_ query: SQLQuery) async throws -> SQLRow? {
         try await self.query(query).first

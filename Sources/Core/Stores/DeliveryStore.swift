@@ -41,6 +41,12 @@ public struct DeliveryStore: Sendable {
 
     /// Stores new deliveries with few statements.
     public func insert(_ deliveries: [Delivery]) async throws {
+        try await executor.executeAll(Self.insertQueries(deliveries))
+    }
+
+    /// Multi-row `INSERT`s for new deliveries, one per chunk.
+    static func insertQueries(_ deliveries: [Delivery]) -> [SQLQuery] {
+        var queries: [SQLQuery] = []
         for start in stride(from: 0, to: deliveries.count, by: Self.insertChunk) {
             var query: SQLQuery = """
                 INSERT INTO webhook_deliveries (id, event_id, webhook_id, event_type, status, attempt_count, next_attempt_at, \
@@ -53,8 +59,9 @@ public struct DeliveryStore: Sendable {
                     \(delivery.attemptCount), \(delivery.nextAttemptAt), \(delivery.createdAt), \(delivery.updatedAt))
                     """)
             }
-            try await executor.execute(query)
+            queries.append(query)
         }
+        return queries
     }
 
     /// How many deliveries an event has.
@@ -110,6 +117,12 @@ public struct DeliveryStore: Sendable {
 
     /// Stores attempts with one multi-row `INSERT` per chunk.
     public func insert(attempts: [DeliveryAttempt]) async throws {
+        try await executor.executeAll(Self.insertQueries(attempts))
+    }
+
+    /// Multi-row `INSERT`s for attempts, one per chunk.
+    static func insertQueries(_ attempts: [DeliveryAttempt]) -> [SQLQuery] {
+        var queries: [SQLQuery] = []
         for start in stride(from: 0, to: attempts.count, by: Self.insertChunk) {
             var query: SQLQuery = """
                 INSERT INTO webhook_attempts (id, delivery_id, attempt_number, request_headers, response_status, response_body, \
@@ -123,19 +136,25 @@ public struct DeliveryStore: Sendable {
                     \(attempt.responseBodyExcerpt), \(attempt.durationMs), \(attempt.error), \(attempt.createdAt))
                     """)
             }
-            try await executor.execute(query)
+            queries.append(query)
         }
+        return queries
     }
 
     /// Writes the state a delivery reached after an attempt and releases its lease.
     public func update(_ delivery: Delivery) async throws {
-        try await executor.execute("""
+        try await executor.execute(Self.updateQuery(delivery))
+    }
+
+    /// The statement behind `update(_:)`.
+    static func updateQuery(_ delivery: Delivery) -> SQLQuery {
+        """
             UPDATE webhook_deliveries SET status = \(delivery.status.rawValue), attempt_count = \(delivery.attemptCount),
                 next_attempt_at = \(delivery.nextAttemptAt), locked_by = NULL, locked_until = NULL,
                 last_status_code = \(delivery.lastStatusCode), last_error = \(delivery.lastError),
                 updated_at = \(delivery.updatedAt), completed_at = \(delivery.completedAt)
             WHERE id = \(delivery.id)
-            """)
+            """
     }
 
     /// Gives leases back without an attempt (used on shutdown for work not started).

@@ -11,10 +11,15 @@ public struct EventStore: Sendable {
 
     /// Stores an event.
     public func insert(_ event: Event) async throws {
-        try await executor.execute("""
-            INSERT INTO events (id, type, payload, idempotency_key, created_at)
-            VALUES (\(event.id), \(event.type), \(event.payload), \(event.idempotencyKey), \(event.createdAt))
-            """)
+        try await executor.execute(Self.insertQuery(event))
+    }
+
+    /// The statement behind `insert(_:)`.
+    static func insertQuery(_ event: Event) -> SQLQuery {
+        """
+        INSERT INTO events (id, type, payload, idempotency_key, created_at)
+        VALUES (\(event.id), \(event.type), \(event.payload), \(event.idempotencyKey), \(event.createdAt))
+        """
     }
 
     /// The event holding an idempotency key, if any.

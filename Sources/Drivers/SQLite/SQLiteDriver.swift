@@ -12,8 +12,18 @@ public final class SQLiteDriver: StorageDriver {
     /// Runs statements on the single writer connection; only used while holding `gate`.
     let writer: SQLiteWriterConnection
 
+    /// How hard SQLite works to survive a power cut (`PRAGMA synchronous`).
+    public enum Durability: String, Sendable {
+        /// Every commit is flushed to disk before it returns (SQLite's FULL): an accepted
+        /// event survives a power cut. The default.
+        case full
+        /// Commits survive a crash of Switchboard but the last ones may be lost on a power cut
+        /// (SQLite's NORMAL in WAL mode); much faster on slow disks.
+        case normal
+    }
+
     /// Opens (and creates if needed) the database file at `path`, creating its folder too.
-    public init(path: String) throws {
+    public init(path: String, durability: Durability = .full) throws {
         let url = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         var configuration = Configuration()
@@ -24,6 +34,9 @@ public final class SQLiteDriver: StorageDriver {
         // them whole, so GRDB may leave one open between hops.
         configuration.allowsUnsafeTransactions = true
         configuration.label = "switchboard"
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(durability == .full ? "FULL" : "NORMAL")")
+        }
         do {
             pool = try DatabasePool(path: url.path, configuration: configuration)
         } catch {
@@ -32,9 +45,14 @@ public final class SQLiteDriver: StorageDriver {
         writer = SQLiteWriterConnection(pool: pool, dialect: dialect)
     }
 
-    /// Opens the file a `sqlite://` URL names.
+    /// Opens the file a `sqlite://` URL names; `?synchronous=normal` trades power-cut
+    /// durability for speed (see `Durability`).
     public convenience init(url: DatabaseURL) throws {
-        try self.init(path: url.path)
+        let option = url.options["synchronous"]?.lowercased() ?? "full"
+        guard let durability = Durability(rawValue: option) else {
+            throw StorageError.invalidURL("synchronous must be full or normal, not '\(option)'")
+        }
+        try self.init(path: url.path, durability: durability)
     }
 
     public func query(_ query: SQLQuery) async throws -> [SQLRow] {
@@ -42,7 +60,7 @@ public final class SQLiteDriver: StorageDriver {
         let arguments = SQLiteValues.arguments(query)
         do {
             return try await pool.read { db in
-                SQLiteValues.rows(try Row.fetchAll(db, sql: sql, arguments: arguments))
+                SQLiteValues.rows(try Row.fetchAll(try db.cachedStatement(sql: sql), arguments: arguments))
             }
         } catch {
             throw SQLiteValues.translate(error)
@@ -96,7 +114,9 @@ public final class SQLiteDriver: StorageDriver {
 
 /// Statements on the writer connection. Handed to transaction bodies, where each statement
 /// runs inside the transaction the driver opened; also the driver's path for single writes.
-struct SQLiteWriterConnection: SQLExecutor {
+/// Statements are prepared once and cached by GRDB, and a batch runs in one hop to the
+/// writer's queue.
+struct SQLiteWriterConnection: SQLBatchExecutor {
     let pool: DatabasePool
     let dialect: SQLDialect
 
@@ -113,7 +133,7 @@ struct SQLiteWriterConnection: SQLExecutor {
         let arguments = SQLiteValues.arguments(query)
         do {
             return try await pool.writeWithoutTransaction { db in
-                SQLiteValues.rows(try Row.fetchAll(db, sql: sql, arguments: arguments))
+                SQLiteValues.rows(try Row.fetchAll(try db.cachedStatement(sql: sql), arguments: arguments))
             }
         } catch {
             throw SQLiteValues.translate(error)
@@ -126,8 +146,22 @@ struct SQLiteWriterConnection: SQLExecutor {
         let arguments = SQLiteValues.arguments(query)
         do {
             return try await pool.writeWithoutTransaction { db in
-                try db.execute(sql: sql, arguments: arguments)
+                try db.cachedStatement(sql: sql).execute(arguments: arguments)
                 return db.changesCount
+            }
+        } catch {
+            throw SQLiteValues.translate(error)
+        }
+    }
+
+    func executeBatch(_ queries: [SQLQuery]) async throws -> [Int] {
+        let prepared = queries.map { ($0.sql(in: dialect), SQLiteValues.arguments($0)) }
+        do {
+            return try await pool.writeWithoutTransaction { db in
+                try prepared.map { sql, arguments in
+                    try db.cachedStatement(sql: sql).execute(arguments: arguments)
+                    return db.changesCount
+                }
             }
         } catch {
             throw SQLiteValues.translate(error)
