@@ -14,6 +14,8 @@ EVENTS=${EVENTS:-2000}
 CONCURRENCY=${CONCURRENCY:-64}
 RATE=${RATE:-1000}
 RATE_SECONDS=${RATE_SECONDS:-5}
+# Appended to the SQLite URL, e.g. "?synchronous=normal" to measure without a flush per commit.
+SQLITE_QUERY=${SQLITE_QUERY:-}
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 here="$repo/benchmarks/delivery"
@@ -75,8 +77,8 @@ export WEBHOOK_SECRET_KEY="bench-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
 export WEBHOOK_ALLOWED_TARGETS=127.0.0.1 LOG_LEVEL=error MIGRATIONS_DIR="$repo/migrations" API_RATE_LIMIT=1000000/1
 start_server() { # $1 database file, $2 concurrency; sets server_pid, BASE, KEY
     local port; port=$(free_port)
-    DATABASE_URL="sqlite://$1" "$bin/switchboard-migrate" up >/dev/null
-    (cd "$work" && DATABASE_URL="sqlite://$1" PORT=$port WEBHOOK_CONCURRENCY=$2 exec "$bin/switchboard" serve >"$1.log" 2>&1) &
+    DATABASE_URL="sqlite://$1$SQLITE_QUERY" "$bin/switchboard-migrate" up >/dev/null
+    (cd "$work" && DATABASE_URL="sqlite://$1$SQLITE_QUERY" PORT=$port WEBHOOK_CONCURRENCY=$2 exec "$bin/switchboard" serve >"$1.log" 2>&1) &
     server_pid=$!
     pids+=("$server_pid")
     BASE="http://127.0.0.1:$port"
@@ -117,7 +119,7 @@ kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
 ratio=$(python3 -c "print(f'{$delivery_rps / $receiver_rps:.2f}')")
 peak=$(( rss_throughput > rss_latency ? rss_throughput : rss_latency ))
 echo
-echo "Switchboard delivery benchmark ($(date -u +%Y-%m-%d), $(nproc) cores, SQLite, concurrency $CONCURRENCY)"
+echo "Switchboard delivery benchmark ($(date -u +%Y-%m-%d), $(nproc) cores, SQLite$SQLITE_QUERY, concurrency $CONCURRENCY)"
 printf '  %-48s %s\n' "deliveries/s ($WEBHOOKS webhooks x $EVENTS events, $delivered/$total ok)" "$delivery_rps"
 printf '  %-48s %s\n' "receiver capacity (wrk, same body, $CONCURRENCY conns)" "$receiver_rps"
 printf '  %-48s %s\n' "ratio (goal >= 0.5)" "$ratio"

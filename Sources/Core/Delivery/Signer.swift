@@ -12,7 +12,7 @@ public enum Signer {
     /// The seed's signature header value.
     public static func seedSignature(body: [UInt8], secret: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))
-        return "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
+        return "sha256=" + Hex.encode(mac)
     }
 
     /// One Standard Webhooks signature, `v1,<base64>`.

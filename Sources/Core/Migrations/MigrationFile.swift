@@ -22,7 +22,7 @@ public struct MigrationFile: Sendable, Equatable {
 
     /// Hex SHA-256 of the up script; recorded when applied so later edits are noticed.
     public var checksum: String {
-        SHA256.hash(data: Data(upSQL.utf8)).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(SHA256.hash(data: Data(upSQL.utf8)))
     }
 }
 

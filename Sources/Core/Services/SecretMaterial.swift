@@ -23,7 +23,7 @@ public struct SecretMaterial: Sendable {
 
     /// The keyed hash an API key is stored and looked up under (hex HMAC-SHA256).
     public func hash(apiKey: String) -> String {
-        HMAC<SHA256>.authenticationCode(for: Data(apiKey.utf8), using: pepper).map { String(format: "%02x", $0) }.joined()
+        Hex.encode(HMAC<SHA256>.authenticationCode(for: Data(apiKey.utf8), using: pepper))
     }
 
     /// A new API key: the prefix and 32 random bytes in URL-safe base64.

@@ -75,12 +75,20 @@ public struct DeliveryStore: Sendable {
     /// and on SQLite the single writer does.
     public func claimDue(worker: String, now: Date, lease: Duration, limit: Int) async throws -> [DeliveryJob] {
         let locking = executor.dialect.claimLockingClause.map { " " + $0 } ?? ""
-        let candidates = try await executor.query("""
+        // Two queries rather than one with OR: each walks its own index in order and stops at
+        // the limit, where an OR would sort every due row on each claim.
+        var candidates = try await executor.query("""
             SELECT id FROM webhook_deliveries
-            WHERE (status = \(DeliveryStatus.pending.rawValue) AND next_attempt_at <= \(now))
-               OR (status = \(DeliveryStatus.inProgress.rawValue) AND locked_until <= \(now))
-            ORDER BY next_attempt_at LIMIT \(limit)\(unsafeRaw: locking)
+            WHERE status = \(DeliveryStatus.inProgress.rawValue) AND locked_until <= \(now)
+            LIMIT \(limit)\(unsafeRaw: locking)
             """).map { try $0.uuid("id") }
+        if candidates.count < limit {
+            candidates += try await executor.query("""
+                SELECT id FROM webhook_deliveries
+                WHERE status = \(DeliveryStatus.pending.rawValue) AND next_attempt_at <= \(now)
+                ORDER BY next_attempt_at LIMIT \(limit - candidates.count)\(unsafeRaw: locking)
+                """).map { try $0.uuid("id") }
+        }
         guard !candidates.isEmpty else { return [] }
         let until = now.addingTimeInterval(lease.seconds)
         try await executor.execute("""
