@@ -110,3 +110,29 @@ struct AccessControlTests {
         }
     }
 }
+
+@Suite("API key verification cache")
+struct ApiKeyCacheTests {
+    @Test("Cached verification skips the database; revoke and regenerate take effect at once")
+    func cache() async throws {
+        try await withTestDatabase { database in
+            let cache = ApiKeyCache(ttl: .seconds(60))
+            let service = ApiKeyService(driver: database.driver, secrets: SecretMaterial(serverSecret: "server-secret-for-tests"), defaultExpiryDays: 0, cache: cache)
+            let issued = try await service.create(ApiKeyDraft(name: "k", permissions: [.all]))
+            _ = try await service.authenticate(token: issued.plaintext)
+            // Remove the row behind the service's back: the cached verification still answers.
+            try await database.driver.execute("DELETE FROM api_keys WHERE id = \(issued.record.id)")
+            #expect(try await service.authenticate(token: issued.plaintext).id == issued.record.id)
+
+            let other = try await service.create(ApiKeyDraft(name: "o", permissions: [.all]))
+            _ = try await service.authenticate(token: other.plaintext)
+            let regenerated = try await service.regenerate(id: other.record.id)
+            await #expect(throws: SwitchboardError.self) { try await service.authenticate(token: other.plaintext) }
+            _ = try await service.authenticate(token: regenerated.plaintext)
+            _ = try await service.revoke(id: other.record.id)
+            await #expect { try await service.authenticate(token: regenerated.plaintext) } throws: {
+                ($0 as? SwitchboardError)?.code == "key_revoked"
+            }
+        }
+    }
+}

@@ -48,13 +48,19 @@ public struct ApiKeyService: Sendable {
     let environment: CoreEnvironment
     /// Lifetime of a key created without `expiresAt`; nil means no expiry.
     let defaultLifetime: TimeInterval?
+    /// Recently verified keys.
+    let cache: ApiKeyCache
 
     /// How stale `last_used_at` may get before a request writes it again; keeps the hot path
     /// from writing on every request.
     public static let lastUsedResolution: TimeInterval = 60
 
     /// Creates the service. `defaultExpiryDays` of 0 means keys without `expiresAt` never expire.
-    public init(driver: any StorageDriver, secrets: SecretMaterial, defaultExpiryDays: Int, environment: CoreEnvironment = .live) {
+    public init(
+        driver: any StorageDriver, secrets: SecretMaterial, defaultExpiryDays: Int, cache: ApiKeyCache = ApiKeyCache(),
+        environment: CoreEnvironment = .live
+    ) {
+        self.cache = cache
         self.driver = driver
         self.secrets = secrets
         self.environment = environment
@@ -115,6 +121,7 @@ public struct ApiKeyService: Sendable {
         if let rateLimit = changes.rateLimit { key.rateLimit = try Self.validRateLimit(rateLimit) }
         key.updatedAt = environment.currentTime()
         try await store.update(key)
+        cache.invalidate(id: id)
         return key
     }
 
@@ -145,6 +152,7 @@ public struct ApiKeyService: Sendable {
         key.keyHash = secrets.hash(apiKey: plaintext)
         key.updatedAt = environment.currentTime()
         try await store.update(key)
+        cache.invalidate(id: id)
         return IssuedApiKey(record: key, plaintext: plaintext)
     }
 
@@ -156,13 +164,21 @@ public struct ApiKeyService: Sendable {
         key.revokedAt = now
         key.updatedAt = now
         try await store.update(key)
+        cache.invalidate(id: id)
         return key
     }
 
     /// The key a bearer token belongs to, if it is usable; otherwise an `unauthenticated`
     /// error whose code says why (`invalid_api_key`, `key_revoked`, `key_expired`).
     public func authenticate(token: String, from address: String? = nil) async throws -> ApiKey {
-        guard SecretMaterial.looksLikeApiKey(token), let key = try await store.find(hash: secrets.hash(apiKey: token)) else {
+        guard SecretMaterial.looksLikeApiKey(token) else {
+            throw SwitchboardError(.unauthenticated, code: "invalid_api_key", message: "the API key is not valid")
+        }
+        let hash = secrets.hash(apiKey: token)
+        let cached = cache.key(forHash: hash)
+        let found: ApiKey?
+        if let cached { found = cached } else { found = try await store.find(hash: hash) }
+        guard var key = found else {
             throw SwitchboardError(.unauthenticated, code: "invalid_api_key", message: "the API key is not valid")
         }
         let now = environment.currentTime()
@@ -176,6 +192,10 @@ public struct ApiKeyService: Sendable {
         }
         if key.lastUsedAt.map({ now.timeIntervalSince($0) >= Self.lastUsedResolution }) ?? true {
             try await store.touch(id: key.id, at: now, from: address)
+            key.lastUsedAt = now
+            cache.store(key)
+        } else if cached == nil {
+            cache.store(key)
         }
         return key
     }
