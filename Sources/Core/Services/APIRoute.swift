@@ -22,11 +22,12 @@ public enum APIRoute: String, Sendable, CaseIterable {
     case updateApiKey
     case regenerateApiKey
     case deleteApiKey
+    case listAuditLogs
 
     /// The HTTP method, upper case.
     public var method: String {
         switch self {
-        case .listEventTypes, .listWebhooks, .getWebhook, .listApiKeys, .getApiKey, .listDeliveryLogs, .getDeliveryLog: "GET"
+        case .listEventTypes, .listWebhooks, .getWebhook, .listApiKeys, .getApiKey, .listDeliveryLogs, .getDeliveryLog, .listAuditLogs: "GET"
         case .createWebhook, .createApiKey, .regenerateApiKey, .createEventType, .publishEvent, .testWebhook, .recoverWebhook,
              .rotateWebhookSecret, .retryDelivery: "POST"
         case .updateWebhook, .updateApiKey: "PATCH"
@@ -51,6 +52,7 @@ public enum APIRoute: String, Sendable, CaseIterable {
         case .listApiKeys, .createApiKey: "/api/api-keys"
         case .getApiKey, .deleteApiKey, .updateApiKey: "/api/api-keys/:id"
         case .regenerateApiKey: "/api/api-keys/:id/regenerate"
+        case .listAuditLogs: "/api/audit-logs"
         }
     }
 
@@ -61,8 +63,41 @@ public enum APIRoute: String, Sendable, CaseIterable {
         case .createWebhook, .updateWebhook, .testWebhook, .recoverWebhook, .rotateWebhookSecret, .retryDelivery: .writeWebhooks
         case .createEventType, .retireEventType, .publishEvent: .writeEvents
         case .deleteWebhook: .deleteWebhooks
-        case .listApiKeys, .createApiKey, .getApiKey, .updateApiKey, .regenerateApiKey, .deleteApiKey: .all
+        case .listApiKeys, .createApiKey, .getApiKey, .updateApiKey, .regenerateApiKey, .deleteApiKey, .listAuditLogs: .all
         }
+    }
+
+    /// The audit action recorded when the route succeeds, or nil for routes that change
+    /// nothing (reads) or are too frequent to audit one by one (publishing events).
+    public var auditAction: String? {
+        switch self {
+        case .createEventType: "event_type.registered"
+        case .retireEventType: "event_type.retired"
+        case .createWebhook: "webhook.created"
+        case .updateWebhook: "webhook.updated"
+        case .deleteWebhook: "webhook.deleted"
+        case .testWebhook: "webhook.tested"
+        case .recoverWebhook: "webhook.recovered"
+        case .rotateWebhookSecret: "webhook.secret_rotated"
+        case .retryDelivery: "delivery.retried"
+        case .createApiKey: "api_key.created"
+        case .updateApiKey: "api_key.updated"
+        case .regenerateApiKey: "api_key.regenerated"
+        case .deleteApiKey: "api_key.revoked"
+        case .listEventTypes, .publishEvent, .listWebhooks, .getWebhook, .listDeliveryLogs, .getDeliveryLog, .listApiKeys,
+             .getApiKey, .listAuditLogs:
+            nil
+        }
+    }
+
+    /// What kind of resource the route acts on, for the audit trail.
+    public var targetType: String {
+        if path.hasPrefix("/api/api-keys") { return "api_key" }
+        if path.hasPrefix("/api/webhooks/logs") { return "delivery" }
+        if path.hasPrefix("/api/webhooks") { return "webhook" }
+        if path.hasPrefix("/api/event-types") { return "event_type" }
+        if path.hasPrefix("/api/events") { return "event" }
+        return "system"
     }
 
     /// Routes that need no key; listed so method checks know every path.

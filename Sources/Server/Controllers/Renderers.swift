@@ -98,6 +98,20 @@ enum Render {
         ])
     }
 
+    /// An audit entry; `changes` is the redacted request body as JSON, when there was one.
+    static func auditEntry(_ entry: AuditEntry) -> JSONValue {
+        .object([
+            ("id", .string(entry.id.uuidString.lowercased())),
+            ("actorKeyId", .optional(entry.actorKeyId?.uuidString.lowercased())),
+            ("action", .string(entry.action)),
+            ("targetType", .string(entry.targetType)),
+            ("targetId", .optional(entry.targetId)),
+            ("clientAddress", .optional(entry.clientAddress)),
+            ("changes", entry.changes.flatMap { try? JSONValue.parse(Array($0.utf8)) } ?? .null),
+            ("createdAt", .timestamp(entry.createdAt)),
+        ])
+    }
+
     /// An event type.
     static func eventType(_ type: EventType) -> JSONValue {
         .object([("name", .string(type.name)), ("description", .string(type.description))])

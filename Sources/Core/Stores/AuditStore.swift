@@ -1,0 +1,58 @@
+import Foundation
+
+/// Filters for the audit trail.
+public struct AuditFilter: Sendable, Equatable {
+    public var actorKeyID: UUID?
+    public var action: String?
+    public var targetID: String?
+    public var since: Date?
+
+    /// Creates a filter; nil fields do not filter.
+    public init(actorKeyID: UUID? = nil, action: String? = nil, targetID: String? = nil, since: Date? = nil) {
+        self.actorKeyID = actorKeyID
+        self.action = action
+        self.targetID = targetID
+        self.since = since
+    }
+}
+
+/// Reads and writes `audit_logs`.
+public struct AuditStore: Sendable {
+    let executor: any SQLExecutor
+
+    /// A store running its statements on `executor`.
+    public init(executor: any SQLExecutor) {
+        self.executor = executor
+    }
+
+    /// Records an entry.
+    public func insert(_ entry: AuditEntry) async throws {
+        try await executor.execute("""
+            INSERT INTO audit_logs (id, actor_key_id, action, target_type, target_id, client_address, changes, created_at)
+            VALUES (\(entry.id), \(entry.actorKeyId), \(entry.action), \(entry.targetType), \(entry.targetId),
+                    \(entry.clientAddress), \(entry.changes), \(entry.createdAt))
+            """)
+    }
+
+    /// Entries newest first.
+    public func list(_ filter: AuditFilter, limit: Int) async throws -> [AuditEntry] {
+        var conditions: [SQLQuery] = []
+        if let actor = filter.actorKeyID { conditions.append("actor_key_id = \(actor)") }
+        if let action = filter.action { conditions.append("action = \(action)") }
+        if let target = filter.targetID { conditions.append("target_id = \(target)") }
+        if let since = filter.since { conditions.append("created_at >= \(since)") }
+        var query: SQLQuery = "SELECT id, actor_key_id, action, target_type, target_id, client_address, changes, created_at FROM audit_logs"
+        for (index, condition) in conditions.enumerated() {
+            query.append(index == 0 ? " WHERE " : " AND ")
+            query.append(condition)
+        }
+        query.append(" ORDER BY created_at DESC, id DESC LIMIT \(limit)")
+        return try await executor.query(query).map { row in
+            AuditEntry(
+                id: try row.uuid("id"), actorKeyId: try row.optionalUUID("actor_key_id"), action: try row.string("action"),
+                targetType: try row.string("target_type"), targetId: try row.optionalString("target_id"),
+                clientAddress: try row.optionalString("client_address"), changes: try row.optionalString("changes"),
+                createdAt: try row.date("created_at"))
+        }
+    }
+}
