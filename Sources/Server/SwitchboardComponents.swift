@@ -19,6 +19,8 @@ public struct SwitchboardComponents: Sendable {
     /// Nil when `WEBHOOK_CONCURRENCY` is 0 (an API-only process).
     public let worker: DeliveryWorker?
     public let httpClient: HTTPClient
+    /// Encrypts webhook signing secrets at rest.
+    public let cipher: SecretCipher
     /// Request counters for key quotas and failed authentications.
     public let rateLimiter = RateLimiter()
     public let clientAddresses: ClientAddressResolver
@@ -37,7 +39,9 @@ public struct SwitchboardComponents: Sendable {
         clientAddresses = try ClientAddressResolver(trustedProxies: settings.trustedProxies)
         let targetGuard = OutboundTargetGuard(policy: try TargetPolicy(allowList: settings.allowedTargets), resolver: resolver)
         catalog = EventTypeCatalog(driver: driver)
-        webhooks = WebhookService(driver: driver, catalog: catalog, targetGuard: targetGuard, rotationOverlap: .seconds(settings.secretOverlapHours * 3600))
+        let cipher = SecretCipher(serverSecret: settings.secretKey)
+        self.cipher = cipher
+        webhooks = WebhookService(driver: driver, cipher: cipher, catalog: catalog, targetGuard: targetGuard, rotationOverlap: .seconds(settings.secretOverlapHours * 3600))
         apiKeys = ApiKeyService(driver: driver, secrets: SecretMaterial(serverSecret: settings.secretKey), defaultExpiryDays: settings.apiKeyExpiryDays)
 
         var configuration = HTTPClient.Configuration(
@@ -50,7 +54,7 @@ public struct SwitchboardComponents: Sendable {
             client: httpClient, targetGuard: targetGuard, totalTimeout: .milliseconds(settings.deliveryTimeoutMilliseconds),
             excerptBytes: settings.responseExcerptBytes)
         let recorder = AttemptRecorder(driver: driver, defaultPolicy: settings.retryPolicy, autoDisableThreshold: settings.autoDisableThreshold)
-        tester = WebhookTester(driver: driver, sender: sender, recorder: recorder, version: SwitchboardApp.version)
+        tester = WebhookTester(driver: driver, sender: sender, recorder: recorder, cipher: cipher, version: SwitchboardApp.version)
 
         let worker = settings.deliveryConcurrency > 0
             ? DeliveryWorker(
@@ -59,7 +63,7 @@ public struct SwitchboardComponents: Sendable {
                     concurrency: settings.deliveryConcurrency,
                     lease: .milliseconds(settings.deliveryTimeoutMilliseconds * 2 + 30_000),
                     pollInterval: .milliseconds(settings.pollIntervalMilliseconds)),
-                version: SwitchboardApp.version, logger: Logger(label: "switchboard.delivery"))
+                cipher: cipher, version: SwitchboardApp.version, logger: Logger(label: "switchboard.delivery"))
             : nil
         self.worker = worker
         let wake: @Sendable () -> Void = { worker?.wake() }

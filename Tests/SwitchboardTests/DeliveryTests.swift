@@ -257,7 +257,7 @@ struct DeliveryTests {
                 for _ in 0..<5 { _ = try await server.components.dispatcher.publish(type: "contact.updated", data: .object([])) }
                 // A worker claims everything and dies without sending or recording anything.
                 let claimed = try await server.database.driver.transaction { transaction in
-                    try await DeliveryStore(executor: transaction).claimDue(worker: "crashed", now: Timestamp.truncated(Date()), lease: .milliseconds(300), limit: 10)
+                    try await DeliveryStore(executor: transaction, cipher: server.components.cipher).claimDue(worker: "crashed", now: Timestamp.truncated(Date()), lease: .milliseconds(300), limit: 10)
                 }
                 #expect(claimed.count == 5)
                 try await withRunningWorker(server) {

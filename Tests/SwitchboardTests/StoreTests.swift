@@ -8,7 +8,7 @@ struct StoreTests {
     @Test("Webhook store: insert, find, page, update, delete")
     func webhookStore() async throws {
         try await withTestDatabase { database in
-            let store = WebhookStore(executor: database.driver)
+            let store = WebhookStore(executor: database.driver, cipher: testCipher)
             let base = Timestamp.truncated(Date())
             var created: [Webhook] = []
             for index in 0..<5 {
@@ -102,7 +102,7 @@ struct StoreTests {
     @Test("Webhook service validates fields")
     func webhookValidation() async throws {
         try await withTestDatabase { database in
-            let service = WebhookService(driver: database.driver)
+            let service = WebhookService(driver: database.driver, cipher: testCipher)
             let good = WebhookDraft(name: "n", url: "https://example.com/hook", events: ["contact.created"])
             let created = try await service.create(good)
             #expect(created.secret?.hasPrefix("whsec_") == true)
@@ -126,13 +126,13 @@ struct StoreTests {
     @Test("Re-enabling a disabled webhook clears its failure state")
     func reenable() async throws {
         try await withTestDatabase { database in
-            let service = WebhookService(driver: database.driver)
+            let service = WebhookService(driver: database.driver, cipher: testCipher)
             var webhook = try await service.create(WebhookDraft(name: "n", url: "https://example.com", events: ["*"]))
             webhook.isActive = false
             webhook.consecutiveFailures = 10
             webhook.disabledReason = "10 consecutive failures"
             webhook.disabledAt = Timestamp.truncated(Date())
-            try await WebhookStore(executor: database.driver).update(webhook)
+            try await WebhookStore(executor: database.driver, cipher: testCipher).update(webhook)
 
             let enabled = try await service.update(id: webhook.id, changes: WebhookChanges(isActive: true))
             #expect(enabled.isActive)
@@ -189,6 +189,9 @@ struct StoreTests {
         }
     }
 }
+
+/// The cipher tests use for webhook secrets.
+let testCipher = SecretCipher(serverSecret: TestServer.secret)
 
 /// A clock tests can move.
 final class MutableClock: Sendable {

@@ -41,6 +41,7 @@ public final class DeliveryWorker: Service {
     let recorder: AttemptRecorder
     let configuration: DeliveryWorkerConfiguration
     let version: String
+    let cipher: SecretCipher
     let environment: CoreEnvironment
     let logger: Logger
 
@@ -62,8 +63,9 @@ public final class DeliveryWorker: Service {
     /// Creates a worker.
     public init(
         driver: any StorageDriver, sender: any WebhookSender, recorder: AttemptRecorder, configuration: DeliveryWorkerConfiguration,
-        version: String, environment: CoreEnvironment = .live, logger: Logger = Logger(label: "switchboard.delivery")
+        cipher: SecretCipher, version: String, environment: CoreEnvironment = .live, logger: Logger = Logger(label: "switchboard.delivery")
     ) {
+        self.cipher = cipher
         self.driver = driver
         self.sender = sender
         self.recorder = recorder
@@ -134,8 +136,9 @@ public final class DeliveryWorker: Service {
         let worker = configuration.workerID
         let lease = configuration.lease
         let now = environment.currentTime()
+        let cipher = cipher
         return try await driver.transaction { transaction in
-            try await DeliveryStore(executor: transaction).claimDue(worker: worker, now: now, lease: lease, limit: limit)
+            try await DeliveryStore(executor: transaction, cipher: cipher).claimDue(worker: worker, now: now, lease: lease, limit: limit)
         }
     }
 

@@ -51,7 +51,7 @@ public struct DeliveryLogService: Sendable {
 
     /// Re-queues every failed delivery of a webhook created since `since`; returns how many.
     public func recover(webhookID: UUID, since: Date) async throws -> Int {
-        guard try await WebhookStore(executor: driver).find(id: webhookID) != nil else {
+        guard try await WebhookStore.exists(id: webhookID, on: driver) else {
             throw SwitchboardError.notFound("webhook", id: webhookID.uuidString.lowercased())
         }
         let count = try await DeliveryStore(executor: driver).requeueFailed(webhookID: webhookID, since: since, now: environment.currentTime())

@@ -63,7 +63,8 @@ public struct EventDispatcher: Sendable {
                 try await events.releaseIdempotencyKey(eventID: earlier.id)
             }
             let event = Event(id: environment.newID(), type: type, payload: payload, idempotencyKey: idempotencyKey, createdAt: now)
-            let subscribers = try await WebhookStore(executor: transaction).active().filter { $0.subscribes(to: type) }
+            let subscribers = try await WebhookStore.activeSubscriptions(on: transaction)
+                .filter { $0.events.contains(EventType.wildcard) || $0.events.contains(type) }
             let rows = subscribers.map {
                 Delivery(
                     id: environment.newID(), eventId: event.id, webhookId: $0.id, eventType: type, status: .pending, attemptCount: 0,

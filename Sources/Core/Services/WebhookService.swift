@@ -66,6 +66,8 @@ public struct WebhookService: Sendable {
     let targetGuard: OutboundTargetGuard?
     /// How long a rotated-out secret keeps signing beside the new one.
     let rotationOverlap: Duration
+    /// Encrypts signing secrets at rest.
+    let cipher: SecretCipher
 
     /// Longest accepted name, description, URL and secret.
     public static let maxNameLength = 200
@@ -75,9 +77,10 @@ public struct WebhookService: Sendable {
 
     /// Creates the service; the catalog defaults to one over the same database.
     public init(
-        driver: any StorageDriver, catalog: EventTypeCatalog? = nil, targetGuard: OutboundTargetGuard? = nil,
+        driver: any StorageDriver, cipher: SecretCipher, catalog: EventTypeCatalog? = nil, targetGuard: OutboundTargetGuard? = nil,
         rotationOverlap: Duration = .seconds(24 * 3600), environment: CoreEnvironment = .live
     ) {
+        self.cipher = cipher
         self.driver = driver
         self.catalog = catalog ?? EventTypeCatalog(driver: driver, environment: environment)
         self.targetGuard = targetGuard
@@ -108,11 +111,11 @@ public struct WebhookService: Sendable {
         webhook.previousSecretExpiresAt = overlap > .zero ? Timestamp.truncated(now.addingTimeInterval(overlap.seconds)) : nil
         webhook.secret = try newSecret.map(Self.validSecret) ?? SecretMaterial.newWebhookSecret()
         webhook.updatedAt = now
-        try await WebhookStore(executor: driver).update(webhook)
+        try await store.update(webhook)
         return webhook
     }
 
-    private var store: WebhookStore { WebhookStore(executor: driver) }
+    private var store: WebhookStore { WebhookStore(executor: driver, cipher: cipher) }
 
     /// Validates and stores a new webhook. Without a secret one is generated; either way the
     /// returned value holds it, for the one answer that shows it.

@@ -16,10 +16,15 @@ public struct WebhookTester: Sendable {
     let recorder: AttemptRecorder
     let catalog: EventTypeCatalog
     let version: String
+    let cipher: SecretCipher
     let environment: CoreEnvironment
 
     /// Creates the tester.
-    public init(driver: any StorageDriver, sender: any WebhookSender, recorder: AttemptRecorder, version: String, environment: CoreEnvironment = .live) {
+    public init(
+        driver: any StorageDriver, sender: any WebhookSender, recorder: AttemptRecorder, cipher: SecretCipher, version: String,
+        environment: CoreEnvironment = .live
+    ) {
+        self.cipher = cipher
         self.driver = driver
         self.sender = sender
         self.recorder = recorder
@@ -34,16 +39,17 @@ public struct WebhookTester: Sendable {
         guard try await catalog.contains(type) else {
             throw SwitchboardError.invalid("eventType: unknown event type '\(type)'; GET /api/event-types lists the known ones")
         }
-        guard try await WebhookStore(executor: driver).find(id: webhookID) != nil else {
+        guard try await WebhookStore.exists(id: webhookID, on: driver) else {
             throw SwitchboardError.notFound("webhook", id: webhookID.uuidString.lowercased())
         }
         let now = environment.currentTime()
         let event = Event(id: environment.newID(), type: type, payload: Self.sampleData(for: type, webhookID: webhookID).compactText, idempotencyKey: nil, createdAt: now)
         let deliveryID = environment.newID()
         let environment = environment
+        let cipher = cipher
         let job = try await driver.transaction { transaction -> DeliveryJob? in
             try await EventStore(executor: transaction).insert(event)
-            let store = DeliveryStore(executor: transaction)
+            let store = DeliveryStore(executor: transaction, cipher: cipher)
             try await store.insert([Delivery(
                 id: deliveryID, eventId: event.id, webhookId: webhookID, eventType: type, status: .inProgress, attemptCount: 0,
                 nextAttemptAt: nil, createdAt: now, updatedAt: now)])

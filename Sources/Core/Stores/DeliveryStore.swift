@@ -25,10 +25,22 @@ public struct DeliveryLogFilter: Sendable, Equatable {
 /// Reads and writes `webhook_deliveries` (the queue) and `webhook_attempts`.
 public struct DeliveryStore: Sendable {
     let executor: any SQLExecutor
+    /// Decrypts webhook secrets for jobs; only claiming needs it.
+    let cipher: SecretCipher?
 
     /// A store running its statements on `executor`.
-    public init(executor: any SQLExecutor) {
+    public init(executor: any SQLExecutor, cipher: SecretCipher? = nil) {
         self.executor = executor
+        self.cipher = cipher
+    }
+
+    private func openSecret(_ stored: String?) throws -> String? {
+        guard let stored else { return nil }
+        guard let cipher else {
+            guard !SecretCipher.isEncrypted(stored) else { throw StorageError.driver(detail: "DeliveryStore needs the secret cipher to build jobs") }
+            return stored
+        }
+        return try cipher.open(stored)
     }
 
     static let columns = """
@@ -115,8 +127,8 @@ public struct DeliveryStore: Sendable {
             return DeliveryJob(
                 deliveryID: try row.uuid("id"), eventID: try row.uuid("event_id"), eventType: try row.string("event_type"),
                 eventCreatedAt: try row.date("event_created_at"), dataJSON: try row.string("payload"),
-                webhookID: try row.uuid("webhook_id"), url: try row.string("url"), secret: try row.optionalString("secret"),
-                previousSecret: previousExpiry.map { $0 > now } == true ? try row.optionalString("previous_secret") : nil,
+                webhookID: try row.uuid("webhook_id"), url: try row.string("url"), secret: try openSecret(try row.optionalString("secret")),
+                previousSecret: previousExpiry.map { $0 > now } == true ? try openSecret(try row.optionalString("previous_secret")) : nil,
                 webhookIsActive: try row.bool("is_active"), maxRetries: try row.optionalInt("max_attempts"),
                 retryDelaysMilliseconds: try row.optionalString("retry_delays_ms").map { try JSONText.decodeIntegers($0, column: "retry_delays_ms") },
                 attemptNumber: try row.int("attempt_count") + 1)

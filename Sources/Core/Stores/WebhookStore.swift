@@ -3,10 +3,13 @@ import Foundation
 /// Reads and writes the `webhooks` table.
 public struct WebhookStore: Sendable {
     let executor: any SQLExecutor
+    let cipher: SecretCipher
 
-    /// A store running its statements on `executor` (a driver, or an open transaction).
-    public init(executor: any SQLExecutor) {
+    /// A store running its statements on `executor` (a driver, or an open transaction);
+    /// signing secrets are encrypted with `cipher` on the way in and decrypted on the way out.
+    public init(executor: any SQLExecutor, cipher: SecretCipher) {
         self.executor = executor
+        self.cipher = cipher
     }
 
     private static let columns = """
@@ -19,9 +22,9 @@ public struct WebhookStore: Sendable {
         try await executor.execute("""
             INSERT INTO webhooks (\(unsafeRaw: Self.columns))
             VALUES (\(webhook.id), \(webhook.name), \(webhook.url), \(JSONText.encode(webhook.events)), \(webhook.description),
-                    \(webhook.isActive), \(webhook.secret), \(webhook.consecutiveFailures), \(webhook.disabledReason),
+                    \(webhook.isActive), \(try webhook.secret.map(cipher.seal)), \(webhook.consecutiveFailures), \(webhook.disabledReason),
                     \(webhook.disabledAt), \(webhook.maxAttempts), \(webhook.retryDelaysMilliseconds.map(JSONText.encode)),
-                    \(webhook.previousSecret), \(webhook.previousSecretExpiresAt), \(webhook.createdAt), \(webhook.updatedAt))
+                    \(try webhook.previousSecret.map(cipher.seal)), \(webhook.previousSecretExpiresAt), \(webhook.createdAt), \(webhook.updatedAt))
             """)
     }
 
@@ -30,10 +33,10 @@ public struct WebhookStore: Sendable {
     public func update(_ webhook: Webhook) async throws -> Bool {
         try await executor.execute("""
             UPDATE webhooks SET name = \(webhook.name), url = \(webhook.url), events = \(JSONText.encode(webhook.events)),
-                description = \(webhook.description), is_active = \(webhook.isActive), secret = \(webhook.secret),
+                description = \(webhook.description), is_active = \(webhook.isActive), secret = \(try webhook.secret.map(cipher.seal)),
                 consecutive_failures = \(webhook.consecutiveFailures), disabled_reason = \(webhook.disabledReason),
                 disabled_at = \(webhook.disabledAt), max_attempts = \(webhook.maxAttempts),
-                retry_delays_ms = \(webhook.retryDelaysMilliseconds.map(JSONText.encode)), previous_secret = \(webhook.previousSecret),
+                retry_delays_ms = \(webhook.retryDelaysMilliseconds.map(JSONText.encode)), previous_secret = \(try webhook.previousSecret.map(cipher.seal)),
                 previous_secret_expires_at = \(webhook.previousSecretExpiresAt), updated_at = \(webhook.updatedAt)
             WHERE id = \(webhook.id)
             """) > 0
@@ -41,7 +44,7 @@ public struct WebhookStore: Sendable {
 
     /// The webhook with this id, if any.
     public func find(id: UUID) async throws -> Webhook? {
-        try await executor.first("SELECT \(unsafeRaw: Self.columns) FROM webhooks WHERE id = \(id)").map(Self.decode)
+        try await executor.first("SELECT \(unsafeRaw: Self.columns) FROM webhooks WHERE id = \(id)").map(decode)
     }
 
     /// One page of webhooks, newest first.
@@ -51,12 +54,20 @@ public struct WebhookStore: Sendable {
             LIMIT \(page.limit) OFFSET \(page.offset)
             """)
         let total = try await executor.first("SELECT COUNT(*) AS total FROM webhooks")?.int("total") ?? 0
-        return Page(items: try rows.map(Self.decode), total: total, limit: page.limit, offset: page.offset)
+        return Page(items: try rows.map(decode), total: total, limit: page.limit, offset: page.offset)
     }
 
-    /// Every active webhook, for fanning an event out.
-    public func active() async throws -> [Webhook] {
-        try await executor.query("SELECT \(unsafeRaw: Self.columns) FROM webhooks WHERE is_active = \(true)").map(Self.decode)
+    /// Id and subscribed event types of every active webhook, for fanning an event out
+    /// (secrets are not read, so nothing is decrypted on the publish path).
+    public static func activeSubscriptions(on executor: any SQLExecutor) async throws -> [(id: UUID, events: [String])] {
+        try await executor.query("SELECT id, events FROM webhooks WHERE is_active = \(true)").map {
+            (try $0.uuid("id"), try JSONText.decodeStrings(try $0.string("events"), column: "events"))
+        }
+    }
+
+    /// Whether a webhook exists.
+    public static func exists(id: UUID, on executor: any SQLExecutor) async throws -> Bool {
+        try await executor.first("SELECT id FROM webhooks WHERE id = \(id)") != nil
     }
 
     /// Deletes a webhook; returns false when it did not exist.
@@ -64,7 +75,7 @@ public struct WebhookStore: Sendable {
         try await executor.execute("DELETE FROM webhooks WHERE id = \(id)") > 0
     }
 
-    static func decode(_ row: SQLRow) throws -> Webhook {
+    func decode(_ row: SQLRow) throws -> Webhook {
         Webhook(
             id: try row.uuid("id"),
             name: try row.string("name"),
@@ -72,13 +83,13 @@ public struct WebhookStore: Sendable {
             events: try JSONText.decodeStrings(try row.string("events"), column: "events"),
             description: try row.optionalString("description"),
             isActive: try row.bool("is_active"),
-            secret: try row.optionalString("secret"),
+            secret: try row.optionalString("secret").map(cipher.open),
             consecutiveFailures: try row.int("consecutive_failures"),
             disabledReason: try row.optionalString("disabled_reason"),
             disabledAt: try row.optionalDate("disabled_at"),
             maxAttempts: try row.optionalInt("max_attempts"),
             retryDelaysMilliseconds: try row.optionalString("retry_delays_ms").map { try JSONText.decodeIntegers($0, column: "retry_delays_ms") },
-            previousSecret: try row.optionalString("previous_secret"),
+            previousSecret: try row.optionalString("previous_secret").map(cipher.open),
             previousSecretExpiresAt: try row.optionalDate("previous_secret_expires_at"),
             createdAt: try row.date("created_at"),
             updatedAt: try row.date("updated_at")

@@ -75,6 +75,8 @@ struct ServeCommand: AsyncParsableCommand {
         }
         logger.info("starting", metadata: ["database": "\(DatabaseURL.redacted(settings.databaseURL))", "address": "\(settings.host):\(settings.port)"])
         let components = try SwitchboardComponents(settings: settings, driver: driver, logger: logger)
+        let encrypted = try await components.cipher.encryptPlaintextSecrets(driver: driver)
+        if encrypted > 0 { logger.notice("encrypted the signing secrets of \(encrypted) webhook(s) stored in plaintext") }
         try await SwitchboardApp.application(components, logger: logger).runService()
     }
 }
