@@ -19,12 +19,12 @@ public enum SwitchboardApp {
             apiKeys: components.apiKeys, addresses: components.clientAddresses, limiter: components.rateLimiter,
             defaultLimit: settings.apiRateLimit, authFailureLimit: settings.authFailureLimit)
         let audit = AuditTrail(driver: components.driver)
-        let api = APIRouteRegistrar(router: router, routeGuard: routeGuard, audit: audit, maxBodyBytes: settings.maxBodyBytes)
+        let api = APIRouteRegistrar(router: router, routeGuard: routeGuard, audit: audit, usage: components.usage, maxBodyBytes: settings.maxBodyBytes)
         EventTypeController(catalog: components.catalog, maxBodyBytes: settings.maxBodyBytes).register(on: api)
         EventController(dispatcher: components.dispatcher, maxEventBytes: settings.maxEventBytes).register(on: api)
         WebhookController(webhooks: components.webhooks, tester: components.tester, logs: components.deliveryLogs, maxBodyBytes: settings.maxBodyBytes).register(on: api)
         DeliveryLogController(logs: components.deliveryLogs).register(on: api)
-        ApiKeyController(apiKeys: components.apiKeys, maxBodyBytes: settings.maxBodyBytes).register(on: api)
+        ApiKeyController(apiKeys: components.apiKeys, usage: components.usage, maxBodyBytes: settings.maxBodyBytes).register(on: api)
         AuditLogController(audit: audit).register(on: api)
         return router
     }

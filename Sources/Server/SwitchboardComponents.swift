@@ -21,6 +21,8 @@ public struct SwitchboardComponents: Sendable {
     public let httpClient: HTTPClient
     /// Encrypts webhook signing secrets at rest.
     public let cipher: SecretCipher
+    /// Per-key request counts.
+    public let usage: UsageTracker
     /// Request counters for key quotas and failed authentications.
     public let rateLimiter = RateLimiter()
     public let clientAddresses: ClientAddressResolver
@@ -69,6 +71,8 @@ public struct SwitchboardComponents: Sendable {
         let wake: @Sendable () -> Void = { worker?.wake() }
         dispatcher = EventDispatcher(driver: driver, catalog: catalog, onPublished: wake)
         deliveryLogs = DeliveryLogService(driver: driver, onRequeued: wake)
-        services = [driver, HTTPClientService(client: httpClient)] + (worker.map { [$0] } ?? [])
+        let usage = UsageTracker(driver: driver)
+        self.usage = usage
+        services = [driver, HTTPClientService(client: httpClient), usage] + (worker.map { [$0] } ?? [])
     }
 }

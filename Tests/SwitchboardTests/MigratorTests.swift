@@ -6,7 +6,7 @@ import Testing
 
 @Suite("Migrations")
 struct MigratorTests {
-    static let tables = ["api_keys", "audit_logs", "event_types", "events", "webhook_attempts", "webhook_deliveries", "webhooks"]
+    static let tables = ["api_key_usage", "api_keys", "audit_logs", "event_types", "events", "webhook_attempts", "webhook_deliveries", "webhooks"]
 
     func tableNames(_ driver: any StorageDriver) async throws -> [String] {
         try await driver.query("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name")

@@ -21,13 +21,15 @@ public enum APIRoute: String, Sendable, CaseIterable {
     case getApiKey
     case updateApiKey
     case regenerateApiKey
+    case apiKeyUsage
     case deleteApiKey
     case listAuditLogs
 
     /// The HTTP method, upper case.
     public var method: String {
         switch self {
-        case .listEventTypes, .listWebhooks, .getWebhook, .listApiKeys, .getApiKey, .listDeliveryLogs, .getDeliveryLog, .listAuditLogs: "GET"
+        case .listEventTypes, .listWebhooks, .getWebhook, .listApiKeys, .getApiKey, .listDeliveryLogs, .getDeliveryLog, .listAuditLogs,
+             .apiKeyUsage: "GET"
         case .createWebhook, .createApiKey, .regenerateApiKey, .createEventType, .publishEvent, .testWebhook, .recoverWebhook,
              .rotateWebhookSecret, .retryDelivery: "POST"
         case .updateWebhook, .updateApiKey: "PATCH"
@@ -53,6 +55,7 @@ public enum APIRoute: String, Sendable, CaseIterable {
         case .getApiKey, .deleteApiKey, .updateApiKey: "/api/api-keys/:id"
         case .regenerateApiKey: "/api/api-keys/:id/regenerate"
         case .listAuditLogs: "/api/audit-logs"
+        case .apiKeyUsage: "/api/api-keys/:id/usage"
         }
     }
 
@@ -63,7 +66,7 @@ public enum APIRoute: String, Sendable, CaseIterable {
         case .createWebhook, .updateWebhook, .testWebhook, .recoverWebhook, .rotateWebhookSecret, .retryDelivery: .writeWebhooks
         case .createEventType, .retireEventType, .publishEvent: .writeEvents
         case .deleteWebhook: .deleteWebhooks
-        case .listApiKeys, .createApiKey, .getApiKey, .updateApiKey, .regenerateApiKey, .deleteApiKey, .listAuditLogs: .all
+        case .listApiKeys, .createApiKey, .getApiKey, .updateApiKey, .regenerateApiKey, .deleteApiKey, .listAuditLogs, .apiKeyUsage: .all
         }
     }
 
@@ -85,7 +88,7 @@ public enum APIRoute: String, Sendable, CaseIterable {
         case .regenerateApiKey: "api_key.regenerated"
         case .deleteApiKey: "api_key.revoked"
         case .listEventTypes, .publishEvent, .listWebhooks, .getWebhook, .listDeliveryLogs, .getDeliveryLog, .listApiKeys,
-             .getApiKey, .listAuditLogs:
+             .getApiKey, .listAuditLogs, .apiKeyUsage:
             nil
         }
     }

@@ -144,14 +144,25 @@ public struct ApiKeyService: Sendable {
         return limit
     }
 
-    /// Replaces a key's secret part; the old key stops working at once.
-    public func regenerate(id: UUID) async throws -> IssuedApiKey {
+    /// Longest grace period a regeneration may give the old key.
+    public static let maxGracePeriod: TimeInterval = 30 * 86_400
+
+    /// Replaces a key's secret part. The old key stops working at once, or after
+    /// `gracePeriod` so clients can switch without an outage.
+    public func regenerate(id: UUID, gracePeriod: TimeInterval = 0) async throws -> IssuedApiKey {
+        guard (0...Self.maxGracePeriod).contains(gracePeriod) else {
+            throw SwitchboardError.invalid("gracePeriodSeconds must be between 0 and \(Int(Self.maxGracePeriod))")
+        }
         var key = try await get(id: id)
+        let oldHash = key.keyHash
         let plaintext = SecretMaterial.newApiKey()
         key.prefix = String(plaintext.prefix(SecretMaterial.displayPrefixLength))
         key.keyHash = secrets.hash(apiKey: plaintext)
         key.updatedAt = environment.currentTime()
         try await store.update(key)
+        try await store.setPrevious(
+            id: id, hash: gracePeriod > 0 ? oldHash : nil,
+            until: gracePeriod > 0 ? Timestamp.truncated(key.updatedAt.addingTimeInterval(gracePeriod)) : nil)
         cache.invalidate(id: id)
         return IssuedApiKey(record: key, plaintext: plaintext)
     }
@@ -176,12 +187,17 @@ public struct ApiKeyService: Sendable {
         }
         let hash = secrets.hash(apiKey: token)
         let cached = cache.key(forHash: hash)
-        let found: ApiKey?
+        let now = environment.currentTime()
+        var found: ApiKey?
         if let cached { found = cached } else { found = try await store.find(hash: hash) }
+        var viaGracePeriod = false
+        if found == nil, let replaced = try await store.find(previousHash: hash, validAt: now) {
+            found = replaced
+            viaGracePeriod = true
+        }
         guard var key = found else {
             throw SwitchboardError(.unauthenticated, code: "invalid_api_key", message: "the API key is not valid")
         }
-        let now = environment.currentTime()
         switch key.status(at: now) {
         case .revoked:
             throw SwitchboardError(.unauthenticated, code: "key_revoked", message: "the API key has been revoked")
@@ -194,7 +210,7 @@ public struct ApiKeyService: Sendable {
             try await store.touch(id: key.id, at: now, from: address)
             key.lastUsedAt = now
             cache.store(key)
-        } else if cached == nil {
+        } else if cached == nil, !viaGracePeriod {
             cache.store(key)
         }
         return key

@@ -52,6 +52,18 @@ public struct ApiKeyStore: Sendable {
         try await executor.first("SELECT \(unsafeRaw: Self.columns) FROM api_keys WHERE key_hash = \(hash)").map(Self.decode)
     }
 
+    /// The key that was regenerated from the key with this hash, while its grace period lasts.
+    public func find(previousHash hash: String, validAt now: Date) async throws -> ApiKey? {
+        try await executor.first("""
+            SELECT \(unsafeRaw: Self.columns) FROM api_keys WHERE previous_key_hash = \(hash) AND previous_key_expires_at > \(now)
+            """).map(Self.decode)
+    }
+
+    /// Keeps the replaced key's hash working until `until` (or not at all when nil).
+    public func setPrevious(id: UUID, hash: String?, until: Date?) async throws {
+        try await executor.execute("UPDATE api_keys SET previous_key_hash = \(hash), previous_key_expires_at = \(until) WHERE id = \(id)")
+    }
+
     /// One page of keys, newest first; revoked keys only when asked for.
     public func list(_ page: PageRequest, includeRevoked: Bool = false) async throws -> Page<ApiKey> {
         let filter: SQLQuery = includeRevoked ? "" : "WHERE revoked_at IS NULL"

@@ -5,6 +5,7 @@ import Hummingbird
 /// `/api/api-keys`: issue, list, read, regenerate and revoke API keys.
 struct ApiKeyController: Sendable {
     let apiKeys: ApiKeyService
+    let usage: UsageTracker
     let maxBodyBytes: Int
 
     static let createFields = ["name", "permissions", "description", "expiresAt", "ipWhitelist", "rateLimit"]
@@ -60,9 +61,35 @@ struct ApiKeyController: Sendable {
         }
         api.add(.regenerateApiKey) { request, context in
             let id = try context.pathID()
-            _ = try await JSONObjectReader.read(request, limit: maxBodyBytes, allowed: [], emptyIsObject: true)
-            let issued = try await apiKeys.regenerate(id: id)
+            let body = try await JSONObjectReader.read(request, limit: maxBodyBytes, allowed: ["gracePeriodSeconds"], emptyIsObject: true)
+            let issued = try await apiKeys.regenerate(id: id, gracePeriod: TimeInterval(try body.optionalInt("gracePeriodSeconds") ?? 0))
             return .success(Render.apiKey(issued.record, plaintext: issued.plaintext))
+        }
+        api.add(.apiKeyUsage) { request, context in
+            let id = try context.pathID()
+            let key = try await apiKeys.get(id: id)
+            func date(_ name: String, default value: Date) throws -> Date {
+                guard let text = request.uri.queryParameters[name[...]] else { return value }
+                guard let date = Timestamp.parse(String(text)) else {
+                    throw SwitchboardError.badRequest("\(name) must be an ISO-8601 time such as 2026-01-01T00:00:00Z, not '\(text)'", code: "invalid_query")
+                }
+                return date
+            }
+            let until = try date("until", default: Date())
+            let since = try date("since", default: until.addingTimeInterval(-30 * 86_400))
+            guard since <= until else { throw SwitchboardError.badRequest("since must not be after until", code: "invalid_query") }
+            let rows = try await usage.usage(keyID: key.id, since: since, until: until)
+            return .success(.object([
+                ("keyId", .string(key.id.uuidString.lowercased())),
+                ("lastUsedAt", .timestamp(key.lastUsedAt)),
+                ("totalRequests", .integer(rows.reduce(0) { $0 + $1.requests })),
+                ("days", .array(rows.map { row in
+                    .object([
+                        ("day", .string(row.day)), ("routeGroup", .string(row.routeGroup)),
+                        ("statusClass", .string(row.statusClass)), ("requests", .integer(row.requests)),
+                    ])
+                })),
+            ]))
         }
         api.add(.deleteApiKey) { _, context in
             .success(Render.apiKey(try await apiKeys.revoke(id: try context.pathID())))

@@ -1,4 +1,5 @@
 import Core
+import HTTPTypes
 import Hummingbird
 import Logging
 
@@ -11,15 +12,25 @@ struct APIRouteRegistrar {
     let router: Router<SwitchboardRequestContext>
     let routeGuard: RouteGuard
     let audit: AuditTrail
+    let usage: UsageTracker
     let maxBodyBytes: Int
 
     func add(_ route: APIRoute, handler: @escaping Handler) {
         let routeGuard = routeGuard
         let audit = audit
+        let usage = usage
         let maxBodyBytes = maxBodyBytes
         router.on(RouterPath(route.path), method: HTTPRequest.Method(rawValue: route.method)!) { request, context in
             var context = context
-            let rateLimitHeaders = try await routeGuard.authorize(request, context: &context, for: route)
+            let rateLimitHeaders: HTTPFields
+            do {
+                rateLimitHeaders = try await routeGuard.authorize(request, context: &context, for: route)
+            } catch let error as HeaderedError {
+                if let keyID = error.keyID {
+                    usage.record(keyID: keyID, routeGroup: route.targetType, status: Int(ErrorEnvelopeMiddleware<SwitchboardRequestContext>.status(of: error).code))
+                }
+                throw error
+            }
             do {
                 var request = request
                 var changes: JSONValue?
@@ -42,8 +53,12 @@ struct APIRouteRegistrar {
                         context.logger.error("audit record failed", metadata: ["action": "\(action)", "error": "\(error)"])
                     }
                 }
+                if let key = context.apiKey { usage.record(keyID: key.id, routeGroup: route.targetType, status: Int(response.status.code)) }
                 return response
             } catch {
+                if let key = context.apiKey {
+                    usage.record(keyID: key.id, routeGroup: route.targetType, status: Int(ErrorEnvelopeMiddleware<SwitchboardRequestContext>.status(of: error).code))
+                }
                 throw HeaderedError(error, headers: rateLimitHeaders)
             }
         }

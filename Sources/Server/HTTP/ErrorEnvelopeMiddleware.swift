@@ -66,6 +66,19 @@ struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
         }
     }
 
+    /// The status an error will be answered with.
+    static func status(of error: any Error) -> HTTPResponse.Status {
+        switch error {
+        case let error as HeaderedError: status(of: error.base)
+        case let error as SwitchboardError: status(for: error.category)
+        case let error as HTTPError: error.status
+        case is NIOTooManyBytesError: .contentTooLarge
+        case StorageError.unavailable: .serviceUnavailable
+        case StorageError.uniqueViolation: .conflict
+        default: .internalServerError
+        }
+    }
+
     static func status(for category: SwitchboardError.Category) -> HTTPResponse.Status {
         switch category {
         case .badRequest: .badRequest

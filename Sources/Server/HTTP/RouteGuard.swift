@@ -34,7 +34,9 @@ struct RouteGuard: Sendable {
             throw error
         }
         guard key.allows(client) else {
-            throw SwitchboardError(.forbidden, code: "ip_not_allowed", message: "this API key may not be used from \(client?.description ?? "an unknown address")")
+            throw HeaderedError(
+                SwitchboardError(.forbidden, code: "ip_not_allowed", message: "this API key may not be used from \(client?.description ?? "an unknown address")"),
+                headers: [:], keyID: key.id)
         }
         let decision = limiter.consume("key:\(key.id)", limit: key.rateLimit ?? defaultLimit)
         let headers = Self.headers(decision)
@@ -43,12 +45,12 @@ struct RouteGuard: Sendable {
             withRetry[.retryAfter] = String(decision.resetSeconds)
             throw HeaderedError(
                 SwitchboardError(.rateLimited, code: "rate_limited", message: "this API key is over its limit of \(decision.limit) requests; retry in \(decision.resetSeconds) s"),
-                headers: withRetry)
+                headers: withRetry, keyID: key.id)
         }
         guard key.permissions.grants(route.permission) else {
             throw HeaderedError(
                 SwitchboardError(.forbidden, code: "insufficient_permissions", message: "this API key lacks the '\(route.permission.rawValue)' permission"),
-                headers: headers)
+                headers: headers, keyID: key.id)
         }
         context.apiKey = key
         return headers
@@ -75,14 +77,17 @@ struct RouteGuard: Sendable {
     }
 }
 
-/// An error that must be answered with extra headers (rate-limit figures, `Retry-After`).
+/// An error that must be answered with extra headers (rate-limit figures, `Retry-After`),
+/// and, when an authenticated key caused it, which key (for its usage counts).
 struct HeaderedError: Error {
     let base: any Error
     let headers: HTTPFields
+    let keyID: UUID?
 
-    init(_ base: any Error, headers: HTTPFields) {
+    init(_ base: any Error, headers: HTTPFields, keyID: UUID? = nil) {
         self.base = base
         self.headers = headers
+        self.keyID = keyID
     }
 }
 

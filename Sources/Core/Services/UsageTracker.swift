@@ -1,0 +1,90 @@
+import Foundation
+import ServiceLifecycle
+import Synchronization
+
+/// One row of API-key usage: requests on one UTC day, to one route group, ending in one
+/// status class.
+public struct UsageRow: Sendable, Equatable {
+    public var day: String
+    public var routeGroup: String
+    public var statusClass: String
+    public var requests: Int
+}
+
+/// Counts API requests per key, day, route group and status class in memory and adds them to
+/// `api_key_usage` every few seconds, so counting costs the request path no database write.
+/// A `Service`: it flushes on its interval and once more on shutdown.
+public final class UsageTracker: Service {
+    private struct Bucket: Hashable {
+        let keyID: UUID
+        let day: String
+        let routeGroup: String
+        let statusClass: String
+    }
+
+    private let counts = Mutex<[Bucket: Int]>([:])
+    let driver: any StorageDriver
+    let interval: Duration
+
+    /// Creates a tracker writing to `driver` every `interval`.
+    public init(driver: any StorageDriver, interval: Duration = .seconds(5)) {
+        self.driver = driver
+        self.interval = interval
+    }
+
+    /// Counts one request.
+    public func record(keyID: UUID, routeGroup: String, status: Int, at date: Date = Date()) {
+        let bucket = Bucket(keyID: keyID, day: String(Timestamp.format(date).prefix(10)), routeGroup: routeGroup, statusClass: "\(status / 100)xx")
+        counts.withLock { $0[bucket, default: 0] += 1 }
+    }
+
+    /// Adds the counts gathered so far to the table.
+    public func flush() async throws {
+        let pending = counts.withLock { counts -> [Bucket: Int] in
+            defer { counts.removeAll(keepingCapacity: true) }
+            return counts
+        }
+        guard !pending.isEmpty else { return }
+        let upsert: String = switch driver.dialect.upsertStyle {
+        case .onConflict: " ON CONFLICT (key_id, day, route_group, status_class) DO UPDATE SET requests = api_key_usage.requests + excluded.requests"
+        case .onDuplicateKey: " ON DUPLICATE KEY UPDATE requests = requests + VALUES(requests)"
+        }
+        let queries: [SQLQuery] = pending.map { bucket, count in
+            """
+            INSERT INTO api_key_usage (key_id, day, route_group, status_class, requests)
+            VALUES (\(bucket.keyID), \(bucket.day), \(bucket.routeGroup), \(bucket.statusClass), \(count))\(unsafeRaw: upsert)
+            """
+        }
+        do {
+            _ = try await driver.transaction { transaction in try await transaction.executeAll(queries) }
+        } catch {
+            // Keep the counts for the next flush rather than lose them.
+            counts.withLock { counts in
+                for (bucket, count) in pending { counts[bucket, default: 0] += count }
+            }
+            throw error
+        }
+    }
+
+    /// Usage of one key between two days (inclusive, `YYYY-MM-DD`), oldest first.
+    public func usage(keyID: UUID, since: Date, until: Date) async throws -> [UsageRow] {
+        try await flush()
+        let first = String(Timestamp.format(since).prefix(10))
+        let last = String(Timestamp.format(until).prefix(10))
+        return try await driver.query("""
+            SELECT day, route_group, status_class, requests FROM api_key_usage
+            WHERE key_id = \(keyID) AND day >= \(first) AND day <= \(last)
+            ORDER BY day, route_group, status_class
+            """).map {
+            UsageRow(day: try $0.string("day"), routeGroup: try $0.string("route_group"), statusClass: try $0.string("status_class"), requests: try $0.int("requests"))
+        }
+    }
+
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully, !Task.isCancelled {
+            try? await Task.sleep(for: interval)
+            try? await flush()
+        }
+        try? await flush()
+    }
+}
