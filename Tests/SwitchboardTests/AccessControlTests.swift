@@ -106,6 +106,8 @@ struct AccessControlTests {
                 let blocked = try await client.send(.get, "/api/webhooks", key: server.adminKey)
                 expectError(blocked, .tooManyRequests, code: "too_many_auth_failures")
                 #expect(blocked.headers[.retryAfter] != nil)
+                // Requests without any key are answered 401 and neither counted nor blocked.
+                expectError(try await client.send(.get, "/api/webhooks"), .unauthorized, code: "missing_api_key")
             }
         }
     }

@@ -19,6 +19,8 @@ struct RouteGuard: Sendable {
     func authorize(_ request: Request, context: inout SwitchboardRequestContext, for route: APIRoute) async throws -> HTTPFields {
         let client = addresses.clientAddress(peer: context.clientAddress, forwardedFor: request.headers[.xForwardedFor])
         context.resolvedClientAddress = client?.description
+        // A request with no key at all has nothing to guess: it is told so and not counted.
+        let token = try Self.bearerToken(request)
         let failureBucket = "auth-failures:\(client?.description ?? "unknown")"
         let failures = limiter.peek(failureBucket, limit: authFailureLimit)
         guard failures.allowed else {
@@ -28,7 +30,7 @@ struct RouteGuard: Sendable {
         }
         let key: ApiKey
         do {
-            key = try await authenticate(request, from: client)
+            key = try await apiKeys.authenticate(token: token, from: client?.description)
         } catch let error as SwitchboardError where error.category == .unauthenticated {
             _ = limiter.consume(failureBucket, limit: authFailureLimit)
             throw error
@@ -56,7 +58,8 @@ struct RouteGuard: Sendable {
         return headers
     }
 
-    private func authenticate(_ request: Request, from client: IPAddress?) async throws -> ApiKey {
+    /// The key in `Authorization: Bearer <key>`, or a 401 saying what is wrong with the header.
+    static func bearerToken(_ request: Request) throws -> String {
         guard let header = request.headers[.authorization] else {
             throw SwitchboardError(.unauthenticated, code: "missing_api_key", message: "send an API key as 'Authorization: Bearer <key>'")
         }
@@ -64,7 +67,7 @@ struct RouteGuard: Sendable {
         guard parts.count == 2, parts[0].lowercased() == "bearer" else {
             throw SwitchboardError(.unauthenticated, code: "invalid_authorization", message: "the Authorization header must be 'Bearer <key>'")
         }
-        return try await apiKeys.authenticate(token: String(parts[1]).trimmingCharacters(in: .whitespaces), from: client?.description)
+        return String(parts[1]).trimmingCharacters(in: .whitespaces)
     }
 
     /// The IETF draft's `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`.
