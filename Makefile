@@ -42,6 +42,7 @@ fuzz:
 ## Delivery benchmark (release build, nginx receiver); prints ratios from one run. Not part of CI.
 bench: deps
 	benchmarks/delivery/run.sh
+	benchmarks/auth/run.sh
 
 clean:
 	rm -rf .build

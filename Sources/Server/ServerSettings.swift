@@ -52,6 +52,10 @@ public struct ServerSettings: Sendable {
     /// `AUTH_FAILURE_LIMIT`: failed authentications allowed per client address, default 30/60.
     public var authFailureLimit: RateLimit
 
+    /// `SWITCHBOARD_ENV=development`: a missing or example `WEBHOOK_SECRET_KEY` is replaced by a
+    /// fixed, public development secret instead of stopping the server.
+    public var isDevelopment = false
+
     /// The seed's example value, refused because it is public.
     public static let placeholderSecret = "your-webhook-secret-key-change-in-production"
 
@@ -82,9 +86,17 @@ public struct ServerSettings: Sendable {
     }
 
     /// Reads and checks every setting; the error names the variable and the accepted values.
+    /// The fixed secret of development mode. Public, so only for throwaway local data.
+    public static let developmentSecret = "switchboard-development-mode-only-secret"
+
     public init(environment: [String: String]) throws {
+        var environment = environment
+        let development = environment["SWITCHBOARD_ENV"]?.lowercased() == "development"
+        if development, (environment["WEBHOOK_SECRET_KEY"] ?? "").isEmpty || environment["WEBHOOK_SECRET_KEY"] == Self.placeholderSecret {
+            environment["WEBHOOK_SECRET_KEY"] = Self.developmentSecret
+        }
         guard let secret = environment["WEBHOOK_SECRET_KEY"], !secret.isEmpty else {
-            throw ConfigurationError("WEBHOOK_SECRET_KEY is not set: set it to a long random value (e.g. `openssl rand -hex 32`); `make run` writes one to .env for you")
+            throw ConfigurationError("WEBHOOK_SECRET_KEY is not set: set it to a long random value (e.g. `openssl rand -hex 32`; `make run` writes one to .env for you), or set SWITCHBOARD_ENV=development for throwaway local data")
         }
         guard secret != Self.placeholderSecret else {
             throw ConfigurationError("WEBHOOK_SECRET_KEY still has the example value from the documentation: replace it with a long random value")
@@ -93,6 +105,7 @@ public struct ServerSettings: Sendable {
             throw ConfigurationError("WEBHOOK_SECRET_KEY must be at least 16 characters")
         }
         self.init(secretKey: secret)
+        isDevelopment = development
         let reader = EnvironmentReader(environment)
         databaseURL = environment["DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? DatabaseURL.defaultValue
         _ = try DatabaseURL(databaseURL)

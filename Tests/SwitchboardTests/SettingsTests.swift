@@ -33,6 +33,17 @@ struct SettingsTests {
         }
     }
 
+    @Test("Development mode replaces a missing or example secret, and only then")
+    func developmentMode() throws {
+        let dev = try ServerSettings(environment: ["SWITCHBOARD_ENV": "development"])
+        #expect(dev.isDevelopment && dev.secretKey == ServerSettings.developmentSecret)
+        let example = try ServerSettings(environment: ["SWITCHBOARD_ENV": "development", "WEBHOOK_SECRET_KEY": ServerSettings.placeholderSecret])
+        #expect(example.secretKey == ServerSettings.developmentSecret)
+        let own = try ServerSettings(environment: ["SWITCHBOARD_ENV": "development", "WEBHOOK_SECRET_KEY": "my-own-long-secret-value"])
+        #expect(own.secretKey == "my-own-long-secret-value")
+        #expect(throws: ConfigurationError.self) { try ServerSettings(environment: ["SWITCHBOARD_ENV": "production"]) }
+    }
+
     @Test("A missing, short or example WEBHOOK_SECRET_KEY is refused", arguments: [
         [:], ["WEBHOOK_SECRET_KEY": ""], ["WEBHOOK_SECRET_KEY": "short"],
         ["WEBHOOK_SECRET_KEY": "your-webhook-secret-key-change-in-production"],

@@ -68,6 +68,9 @@ struct ServeCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "switchboard")
+        if settings.isDevelopment, settings.secretKey == ServerSettings.developmentSecret {
+            logger.warning("SWITCHBOARD_ENV=development: using the public development WEBHOOK_SECRET_KEY; never use this database for real data")
+        }
         let driver = try await openCurrentDatabase(settings)
         let apiKeys = ApiKeyService(driver: driver, secrets: SecretMaterial(serverSecret: settings.secretKey), defaultExpiryDays: settings.apiKeyExpiryDays)
         if let issued = try await apiKeys.bootstrapAdminKeyIfNeeded() {

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Authentication overhead: wrk against authenticated `GET /api/webhooks` and unauthenticated
+# `GET /health` of the same release server in one run, and their ratio (goal >= 0.8).
+# Usage: benchmarks/auth/run.sh (also run by make bench); CONNECTIONS and SECONDS_PER_RUN knobs.
+set -euo pipefail
+CONNECTIONS=${CONNECTIONS:-32}
+SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
+
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+command -v wrk >/dev/null 2>&1 || { [ "$(id -u)" -eq 0 ] && apt-get install -y -qq wrk >/dev/null || { echo "install wrk" >&2; exit 1; }; }
+(cd "$repo" && swift build -c release -j 2 --scratch-path .build-release 2>&1 | grep -E "error|Build" | tail -1)
+bin=$(cd "$repo" && swift build -c release -j 2 --scratch-path .build-release --show-bin-path)
+
+work=$(mktemp -d)
+server_pid=""
+cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+export DATABASE_URL="sqlite://$work/auth.sqlite" MIGRATIONS_DIR="$repo/migrations" LOG_LEVEL=error
+export WEBHOOK_SECRET_KEY="bench-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')" API_RATE_LIMIT=1000000000/1 WEBHOOK_CONCURRENCY=0
+"$bin/switchboard-migrate" up >/dev/null
+(cd "$work" && PORT=$port exec "$bin/switchboard" serve >"$work/server.log" 2>&1) &
+server_pid=$!
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.05; done
+key=$(grep -oE 'sbk_[A-Za-z0-9_-]{43}' "$work/server.log" | head -n 1)
+for index in 1 2 3; do
+    curl -fs -o /dev/null -X POST "http://127.0.0.1:$port/api/webhooks" -H "Authorization: Bearer $key" -H "Content-Type: application/json" \
+        -d "{\"name\":\"bench $index\",\"url\":\"https://hooks.example/$index\",\"events\":[\"*\"]}"
+done
+rps() { wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" "$@" | awk '/Requests\/sec/ {print $2}'; }
+health=$(rps "http://127.0.0.1:$port/health")
+authenticated=$(rps -H "Authorization: Bearer $key" "http://127.0.0.1:$port/api/webhooks")
+echo
+echo "Switchboard auth benchmark ($(date -u +%Y-%m-%d), $(nproc) cores, SQLite, $CONNECTIONS connections)"
+printf '  %-46s %s\n' "GET /health (no key), req/s" "$health"
+printf '  %-46s %s\n' "GET /api/webhooks (Bearer key), req/s" "$authenticated"
+printf '  %-46s %s\n' "ratio (goal >= 0.8)" "$(python3 -c "print(f'{$authenticated / $health:.2f}')")"
