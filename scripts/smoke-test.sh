@@ -147,6 +147,7 @@ code=$(command curl -s -o /dev/null -w '%{http_code}' -X POST "$BASE/api/api-key
 
 # No plaintext key anywhere in the database files.
 if [ -z "$KEY" ] || [ -z "$cli_key" ] || grep -qaF -e "$KEY" -e "$cli_key" "$work"/smoke.sqlite*; then fail "no plaintext key in the database"; else pass "no plaintext key in the database"; fi
+if [ -z "$secret" ] || grep -qaF -e "$secret" "$work"/smoke.sqlite*; then fail "no plaintext webhook secret in the database"; else pass "no plaintext webhook secret in the database"; fi
 
 # Graceful shutdown on SIGTERM.
 kill -TERM "$server_pid"

@@ -45,6 +45,7 @@ struct AccessControlTests {
             try await app.test(.live) { client in
                 let fromOffice = try await client.send(.get, "/api/webhooks", key: inside.plaintext, headers: [.init("X-Forwarded-For")!: "203.0.113.44"])
                 #expect(fromOffice.status == .ok)
+                #expect(try await server.apiKeys.get(id: inside.record.id).lastUsedAddress == "203.0.113.44")
                 let fromElsewhere = try await client.send(.get, "/api/webhooks", key: inside.plaintext, headers: [.init("X-Forwarded-For")!: "198.51.100.1"])
                 expectError(fromElsewhere, .forbidden, code: "ip_not_allowed")
                 expectError(try await client.send(.get, "/api/webhooks", key: inside.plaintext), .forbidden, code: "ip_not_allowed")

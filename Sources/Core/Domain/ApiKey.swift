@@ -23,6 +23,8 @@ public struct ApiKey: Sendable, Equatable {
     public var rateLimit: RateLimit?
     public var expiresAt: Date?
     public var lastUsedAt: Date?
+    /// The client address of the last use.
+    public var lastUsedAddress: String?
     public var revokedAt: Date?
     public var createdAt: Date
     public var updatedAt: Date
@@ -45,7 +47,7 @@ public struct ApiKey: Sendable, Equatable {
     /// Creates a key record.
     public init(
         id: UUID, name: String, description: String?, prefix: String, keyHash: String, permissions: [Permission],
-        ipWhitelist: [String] = [], rateLimit: RateLimit? = nil, expiresAt: Date?, lastUsedAt: Date? = nil, revokedAt: Date? = nil,
+        ipWhitelist: [String] = [], rateLimit: RateLimit? = nil, expiresAt: Date?, lastUsedAt: Date? = nil, lastUsedAddress: String? = nil, revokedAt: Date? = nil,
         createdAt: Date, updatedAt: Date
     ) {
         self.id = id
@@ -58,6 +60,7 @@ public struct ApiKey: Sendable, Equatable {
         self.rateLimit = rateLimit
         self.expiresAt = expiresAt
         self.lastUsedAt = lastUsedAt
+        self.lastUsedAddress = lastUsedAddress
         self.revokedAt = revokedAt
         self.createdAt = createdAt
         self.updatedAt = updatedAt

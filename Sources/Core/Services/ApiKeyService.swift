@@ -209,6 +209,7 @@ public struct ApiKeyService: Sendable {
         if key.lastUsedAt.map({ now.timeIntervalSince($0) >= Self.lastUsedResolution }) ?? true {
             try await store.touch(id: key.id, at: now, from: address)
             key.lastUsedAt = now
+            key.lastUsedAddress = address
             cache.store(key)
         } else if cached == nil, !viaGracePeriod {
             cache.store(key)

@@ -11,7 +11,7 @@ public struct ApiKeyStore: Sendable {
 
     private static let columns = """
         id, name, description, key_prefix, key_hash, permissions, ip_whitelist, rate_limit_requests, \
-        rate_limit_window_seconds, expires_at, last_used_at, revoked_at, created_at, updated_at
+        rate_limit_window_seconds, expires_at, last_used_at, last_used_ip, revoked_at, created_at, updated_at
         """
 
     /// Stores a new key record.
@@ -20,7 +20,8 @@ public struct ApiKeyStore: Sendable {
             INSERT INTO api_keys (\(unsafeRaw: Self.columns))
             VALUES (\(key.id), \(key.name), \(key.description), \(key.prefix), \(key.keyHash),
                     \(JSONText.encode(key.permissions.map(\.rawValue))), \(JSONText.encode(key.ipWhitelist)),
-                    \(key.rateLimit?.requests), \(key.rateLimit?.windowSeconds), \(key.expiresAt), \(key.lastUsedAt), \(key.revokedAt), \(key.createdAt), \(key.updatedAt))
+                    \(key.rateLimit?.requests), \(key.rateLimit?.windowSeconds), \(key.expiresAt), \(key.lastUsedAt),
+                    \(key.lastUsedAddress), \(key.revokedAt), \(key.createdAt), \(key.updatedAt))
             """)
     }
 
@@ -102,6 +103,7 @@ public struct ApiKeyStore: Sendable {
             rateLimit: rateLimit,
             expiresAt: try row.optionalDate("expires_at"),
             lastUsedAt: try row.optionalDate("last_used_at"),
+            lastUsedAddress: try row.optionalString("last_used_ip"),
             revokedAt: try row.optionalDate("revoked_at"),
             createdAt: try row.date("created_at"),
             updatedAt: try row.date("updated_at")

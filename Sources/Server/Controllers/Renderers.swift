@@ -39,6 +39,7 @@ enum Render {
             ("status", .string(key.status(at: now).rawValue)),
             ("expiresAt", .timestamp(key.expiresAt)),
             ("lastUsedAt", .timestamp(key.lastUsedAt)),
+            ("lastUsedAddress", .optional(key.lastUsedAddress)),
             ("revokedAt", .timestamp(key.revokedAt)),
             ("createdAt", .timestamp(key.createdAt)),
             ("updatedAt", .timestamp(key.updatedAt)),
