@@ -23,13 +23,13 @@ migrate: build
 run: migrate
 	$(BIN)/switchboard serve
 
-## Build and run the whole test suite, the end-to-end smoke test of the binaries and README,
-## and the schemathesis fuzz run against the OpenAPI document.
+## Build and run the whole test suite (Swift Testing), the schemathesis fuzz run against the
+## OpenAPI document, and last the end-to-end smoke test of the binaries and README.
 test: deps
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
-	$(SWIFT) test $(SWIFT_FLAGS) --skip-build
-	scripts/smoke-test.sh "$(BIN)"
+	$(SWIFT) test $(SWIFT_FLAGS) --skip-build --disable-xctest
 	scripts/fuzz-api.sh "$(BIN)"
+	scripts/smoke-test.sh "$(BIN)"
 
 ## Only the end-to-end smoke test (binaries must be built).
 smoke:
