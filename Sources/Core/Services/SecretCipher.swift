@@ -10,11 +10,7 @@ public struct SecretCipher: Sendable {
 
     /// Derives the encryption key from the server secret.
     public init(serverSecret: String) {
-        key = HKDF<SHA256>.deriveKey(
-            inputKeyMaterial: SymmetricKey(data: Data(serverSecret.utf8)),
-            salt: Data("switchboard".utf8),
-            info: Data("webhook-secret-encryption-v1".utf8),
-            outputByteCount: 32)
+        key = SecretMaterial.deriveKey(from: serverSecret, purpose: "webhook-secret-encryption-v1")
     }
 
     /// Whether stored text is already encrypted.

@@ -13,12 +13,17 @@ public struct SecretMaterial: Sendable {
     /// Derives the hashing pepper from the server secret (`WEBHOOK_SECRET_KEY`), so a stolen
     /// database alone cannot be used to test guessed keys.
     public init(serverSecret: String) {
-        pepper = HKDF<SHA256>.deriveKey(
+        pepper = Self.deriveKey(from: serverSecret, purpose: "api-key-hash-v1")
+    }
+
+    /// A 256-bit key for one purpose, derived from the server secret with HKDF-SHA256, so
+    /// every use of `WEBHOOK_SECRET_KEY` gets an independent key.
+    static func deriveKey(from serverSecret: String, purpose: String) -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(
             inputKeyMaterial: SymmetricKey(data: Data(serverSecret.utf8)),
             salt: Data("switchboard".utf8),
-            info: Data("api-key-hash-v1".utf8),
-            outputByteCount: 32
-        )
+            info: Data(purpose.utf8),
+            outputByteCount: 32)
     }
 
     /// The keyed hash an API key is stored and looked up under (hex HMAC-SHA256).

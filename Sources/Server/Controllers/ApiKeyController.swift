@@ -68,15 +68,8 @@ struct ApiKeyController: Sendable {
         api.add(.apiKeyUsage) { request, context in
             let id = try context.pathID()
             let key = try await apiKeys.get(id: id)
-            func date(_ name: String, default value: Date) throws -> Date {
-                guard let text = request.uri.queryParameters[name[...]] else { return value }
-                guard let date = Timestamp.parse(String(text)) else {
-                    throw SwitchboardError.badRequest("\(name) must be an ISO-8601 time such as 2026-01-01T00:00:00Z, not '\(text)'", code: "invalid_query")
-                }
-                return date
-            }
-            let until = try date("until", default: Date())
-            let since = try date("since", default: until.addingTimeInterval(-30 * 86_400))
+            let until = try request.queryDate("until") ?? Date()
+            let since = try request.queryDate("since") ?? until.addingTimeInterval(-30 * 86_400)
             guard since <= until else { throw SwitchboardError.badRequest("since must not be after until", code: "invalid_query") }
             let rows = try await usage.usage(keyID: key.id, since: since, until: until)
             return .success(.object([

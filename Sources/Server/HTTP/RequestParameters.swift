@@ -9,6 +9,29 @@ extension Request {
         try PageRequest(limit: try queryInteger("limit") ?? PageRequest.defaultLimit, offset: try queryInteger("offset") ?? 0)
     }
 
+    /// A UUID query parameter, or nil when absent; `what` names it in the error.
+    func queryUUID(_ name: String, what: String) throws -> UUID? {
+        guard let text = uri.queryParameters[name[...]] else { return nil }
+        guard let id = UUID(uuidString: String(text)) else {
+            throw SwitchboardError.badRequest("\(name) must be \(what) (UUID), not '\(text)'", code: "invalid_query")
+        }
+        return id
+    }
+
+    /// An ISO-8601 time query parameter, or nil when absent.
+    func queryDate(_ name: String) throws -> Date? {
+        guard let text = uri.queryParameters[name[...]] else { return nil }
+        guard let date = Timestamp.parse(String(text)) else {
+            throw SwitchboardError.badRequest("\(name) must be an ISO-8601 time such as 2026-01-01T00:00:00Z, not '\(text)'", code: "invalid_query")
+        }
+        return date
+    }
+
+    /// A string query parameter, or nil when absent.
+    func queryString(_ name: String) -> String? {
+        uri.queryParameters[name[...]].map(String.init)
+    }
+
     /// A `true`/`false` query parameter, or nil when absent.
     func queryBool(_ name: String) throws -> Bool? {
         guard let text = uri.queryParameters[name[...]] else { return nil }
