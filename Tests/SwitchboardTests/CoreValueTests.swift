@@ -17,6 +17,19 @@ struct CoreValueTests {
         #expect(list.sql(in: .sqlite) == "IN (?, ?, ?)")
     }
 
+    @Test("WHERE clauses and chunked multi-row inserts")
+    func queryBuilders() {
+        #expect(SQLQuery.whereClause([]).sql(in: .sqlite) == "")
+        let clause = SQLQuery.whereClause(["a = \(1)", "b = \("x")"])
+        #expect(clause.sql(in: .sqlite) == " WHERE a = ? AND b = ?")
+        #expect(clause.binds == [.integer(1), .text("x")])
+        let rows: [SQLQuery] = (0..<5).map { "(\($0))" }
+        let inserts = SQLQuery.multiRowInserts("INSERT INTO t (n) VALUES ", rows: rows, chunk: 2)
+        #expect(inserts.map { $0.sql(in: .sqlite) } == ["INSERT INTO t (n) VALUES (?), (?)", "INSERT INTO t (n) VALUES (?), (?)", "INSERT INTO t (n) VALUES (?)"])
+        #expect(inserts.flatMap(\.binds) == (0..<5).map { .integer(Int64($0)) })
+        #expect(SQLQuery.multiRowInserts("INSERT", rows: [], chunk: 2).isEmpty)
+    }
+
     @Test("JSON round-trips compactly, in member order, like JSON.stringify")
     func jsonRoundTrip() throws {
         let text = #"{ "b": 1, "a": [true, null, 2.5, -0, 1e3, "x/y\"\u00e9\n"], "c": {} }"#

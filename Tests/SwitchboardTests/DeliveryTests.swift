@@ -317,19 +317,11 @@ struct FaultInjectingDriver: StorageDriver {
     let failOn: String
     var dialect: SQLDialect { base.dialect }
 
-    func check(_ query: SQLQuery) throws {
-        if query.sql(in: dialect).contains(failOn) { throw InjectedFault() }
-    }
+    private var checked: FaultInjectingExecutor { FaultInjectingExecutor(base: base, failOn: failOn) }
 
-    func query(_ query: SQLQuery) async throws -> [SQLRow] {
-        try check(query)
-        return try await base.query(query)
-    }
+    func query(_ query: SQLQuery) async throws -> [SQLRow] { try await checked.query(query) }
 
-    func execute(_ query: SQLQuery) async throws -> Int {
-        try check(query)
-        return try await base.execute(query)
-    }
+    func execute(_ query: SQLQuery) async throws -> Int { try await checked.execute(query) }
 
     func executeScript(_ sql: String) async throws { try await base.executeScript(sql) }
 

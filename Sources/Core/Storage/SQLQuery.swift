@@ -35,6 +35,29 @@ public struct SQLQuery: Sendable, ExpressibleByStringInterpolation {
         fragments.append(contentsOf: other.fragments)
     }
 
+    /// ` WHERE a AND b …` for the given conditions, or nothing when there are none.
+    public static func whereClause(_ conditions: [SQLQuery]) -> SQLQuery {
+        var clause: SQLQuery = ""
+        for (index, condition) in conditions.enumerated() {
+            clause.append(index == 0 ? " WHERE " : " AND ")
+            clause.append(condition)
+        }
+        return clause
+    }
+
+    /// Multi-row inserts: `head` (ending in `VALUES `) followed by up to `chunk` comma-separated
+    /// rows per statement, so large batches stay under every database's parameter limit.
+    public static func multiRowInserts(_ head: SQLQuery, rows: [SQLQuery], chunk: Int) -> [SQLQuery] {
+        stride(from: 0, to: rows.count, by: chunk).map { start in
+            var query = head
+            for (offset, row) in rows[start..<min(start + chunk, rows.count)].enumerated() {
+                if offset > 0 { query.append(", ") }
+                query.append(row)
+            }
+            return query
+        }
+    }
+
     /// The bound values in order of appearance.
     public var binds: [SQLValue] {
         fragments.compactMap { if case .bind(let value) = $0 { value } else { nil } }

@@ -41,12 +41,10 @@ public struct AuditStore: Sendable {
         if let action = filter.action { conditions.append("action = \(action)") }
         if let target = filter.targetID { conditions.append("target_id = \(target)") }
         if let since = filter.since { conditions.append("created_at >= \(since)") }
-        var query: SQLQuery = "SELECT id, actor_key_id, action, target_type, target_id, client_address, changes, created_at FROM audit_logs"
-        for (index, condition) in conditions.enumerated() {
-            query.append(index == 0 ? " WHERE " : " AND ")
-            query.append(condition)
-        }
-        query.append(" ORDER BY created_at DESC, id DESC LIMIT \(limit)")
+        let query: SQLQuery = """
+            SELECT id, actor_key_id, action, target_type, target_id, client_address, changes, created_at
+            FROM audit_logs\(SQLQuery.whereClause(conditions)) ORDER BY created_at DESC, id DESC LIMIT \(limit)
+            """
         return try await executor.query(query).map { row in
             AuditEntry(
                 id: try row.uuid("id"), actorKeyId: try row.optionalUUID("actor_key_id"), action: try row.string("action"),

@@ -58,22 +58,17 @@ public struct DeliveryStore: Sendable {
 
     /// Multi-row `INSERT`s for new deliveries, one per chunk.
     static func insertQueries(_ deliveries: [Delivery]) -> [SQLQuery] {
-        var queries: [SQLQuery] = []
-        for start in stride(from: 0, to: deliveries.count, by: Self.insertChunk) {
-            var query: SQLQuery = """
-                INSERT INTO webhook_deliveries (id, event_id, webhook_id, event_type, status, attempt_count, next_attempt_at, \
-                created_at, updated_at) VALUES 
+        SQLQuery.multiRowInserts("""
+            INSERT INTO webhook_deliveries (id, event_id, webhook_id, event_type, status, attempt_count, next_attempt_at, \
+            created_at, updated_at) VALUES 
+            """,
+            rows: deliveries.map { delivery in
                 """
-            for (offset, delivery) in deliveries[start..<min(start + Self.insertChunk, deliveries.count)].enumerated() {
-                if offset > 0 { query.append(", ") }
-                query.append("""
-                    (\(delivery.id), \(delivery.eventId), \(delivery.webhookId), \(delivery.eventType), \(delivery.status.rawValue), \
-                    \(delivery.attemptCount), \(delivery.nextAttemptAt), \(delivery.createdAt), \(delivery.updatedAt))
-                    """)
-            }
-            queries.append(query)
-        }
-        return queries
+                (\(delivery.id), \(delivery.eventId), \(delivery.webhookId), \(delivery.eventType), \(delivery.status.rawValue), \
+                \(delivery.attemptCount), \(delivery.nextAttemptAt), \(delivery.createdAt), \(delivery.updatedAt))
+                """
+            },
+            chunk: insertChunk)
     }
 
     /// How many deliveries an event has.
@@ -142,23 +137,18 @@ public struct DeliveryStore: Sendable {
 
     /// Multi-row `INSERT`s for attempts, one per chunk.
     static func insertQueries(_ attempts: [DeliveryAttempt]) -> [SQLQuery] {
-        var queries: [SQLQuery] = []
-        for start in stride(from: 0, to: attempts.count, by: Self.insertChunk) {
-            var query: SQLQuery = """
-                INSERT INTO webhook_attempts (id, delivery_id, attempt_number, request_headers, response_status, response_body, \
-                duration_ms, error, created_at) VALUES 
-                """
-            for (offset, attempt) in attempts[start..<min(start + Self.insertChunk, attempts.count)].enumerated() {
-                if offset > 0 { query.append(", ") }
+        SQLQuery.multiRowInserts("""
+            INSERT INTO webhook_attempts (id, delivery_id, attempt_number, request_headers, response_status, response_body, \
+            duration_ms, error, created_at) VALUES 
+            """,
+            rows: attempts.map { attempt in
                 let headers = JSONValue.object(attempt.requestHeaders.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }).compactText
-                query.append("""
+                return """
                     (\(attempt.id), \(attempt.deliveryId), \(attempt.attemptNumber), \(headers), \(attempt.responseStatus), \
                     \(attempt.responseBodyExcerpt), \(attempt.durationMs), \(attempt.error), \(attempt.createdAt))
-                    """)
-            }
-            queries.append(query)
-        }
-        return queries
+                    """
+            },
+            chunk: insertChunk)
     }
 
     /// Writes the state a delivery reached after an attempt and releases its lease.
@@ -208,12 +198,10 @@ public struct DeliveryStore: Sendable {
         if let (createdAt, id) = cursor {
             conditions.append("(d.created_at < \(createdAt) OR (d.created_at = \(createdAt) AND d.id < \(id)))")
         }
-        var query: SQLQuery = "SELECT \(unsafeRaw: Self.columns) FROM webhook_deliveries d"
-        for (index, condition) in conditions.enumerated() {
-            query.append(index == 0 ? " WHERE " : " AND ")
-            query.append(condition)
-        }
-        query.append(" ORDER BY d.created_at DESC, d.id DESC LIMIT \(limit)")
+        let query: SQLQuery = """
+            SELECT \(unsafeRaw: Self.columns) FROM webhook_deliveries d\(SQLQuery.whereClause(conditions))
+            ORDER BY d.created_at DESC, d.id DESC LIMIT \(limit)
+            """
         let deliveries = try await executor.query(query).map(Self.decode)
         let attempts = try await attempts(deliveryIDs: deliveries.map(\.id))
         return deliveries.map { DeliveryLog(delivery: $0, attempts: attempts[$0.id] ?? []) }
