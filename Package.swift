@@ -30,6 +30,13 @@ let package = Package(
         // Outbound deliveries: pooled keep-alive connections, timeouts, redirect control.
         .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        // PostgreSQL: speaks the wire protocol natively (no libpq), async, pooled, a Service.
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        // TLS settings for PostgreSQL's sslmode; already built for async-http-client.
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        // NIOThreadPool keeps libmariadb's blocking calls off the cooperative pool; already
+        // built for Hummingbird.
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
         .target(
@@ -52,8 +59,35 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         .target(
+            name: "PostgresDriver",
+            dependencies: [
+                "Core",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            ],
+            path: "Sources/Drivers/Postgres",
+            swiftSettings: strictSettings
+        ),
+        // libmariadb (Debian's libmariadb-dev), MariaDB's C connector; also speaks to MySQL.
+        .systemLibrary(
+            name: "CMariaDB",
+            path: "Sources/Drivers/CMariaDB",
+            pkgConfig: "libmariadb",
+            providers: [.apt(["libmariadb-dev"])]
+        ),
+        .target(
+            name: "MySQLDriver",
+            dependencies: [
+                "Core",
+                "CMariaDB",
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Sources/Drivers/MySQL",
+            swiftSettings: strictSettings
+        ),
+        .target(
             name: "StorageDrivers",
-            dependencies: ["Core", "SQLiteDriver"],
+            dependencies: ["Core", "SQLiteDriver", "PostgresDriver", "MySQLDriver"],
             path: "Sources/Drivers/Registry",
             swiftSettings: strictSettings
         ),
@@ -92,6 +126,9 @@ let package = Package(
             dependencies: [
                 "Core",
                 "SQLiteDriver",
+                "PostgresDriver",
+                "MySQLDriver",
+                "StorageDrivers",
                 "Server",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -44,9 +44,9 @@ struct DeliveryTests {
         try await server.components.deliveryLogs.list(DeliveryLogFilter(webhookID: webhook), cursor: nil, limit: 100).entries
     }
 
-    @Test("A published event arrives once, signed both ways, with the documented body and headers")
-    func deliversSigned() async throws {
-        try await withTestServer(configure: Self.fastRetries) { server in
+    @Test("A published event arrives once, signed both ways, with the documented body and headers", arguments: TestDriverKind.all)
+    func deliversSigned(_ kind: TestDriverKind) async throws {
+        try await withTestServer(kind, configure: Self.fastRetries) { server in
             try await withReceiver { receiver in
                 let webhook = try await makeWebhook(server, url: receiver.url, events: ["contact.created"])
                 let other = try await makeWebhook(server, url: receiver.url, events: ["property.deleted"])
@@ -80,9 +80,9 @@ struct DeliveryTests {
         }
     }
 
-    @Test("Retryable answers are retried on the schedule until one succeeds", arguments: [500, 502, 503, 408, 429])
-    func retriesThenSucceeds(status: Int) async throws {
-        try await withTestServer(configure: Self.fastRetries) { server in
+    @Test("Retryable answers are retried on the schedule until one succeeds", arguments: TestDriverKind.all, [500, 502, 503, 408, 429])
+    func retriesThenSucceeds(_ kind: TestDriverKind, status: Int) async throws {
+        try await withTestServer(kind, configure: Self.fastRetries) { server in
             try await withReceiver({ _, index in
                 index < 2 ? ScriptedResponse(status: HTTPResponse.Status(code: status), body: "try later") : ScriptedResponse()
             }) { receiver in
@@ -106,9 +106,9 @@ struct DeliveryTests {
         }
     }
 
-    @Test("Other 4xx answers and redirects are final after one attempt", arguments: [400, 401, 404, 422, 301, 302])
-    func finalStatuses(status: Int) async throws {
-        try await withTestServer(configure: Self.fastRetries) { server in
+    @Test("Other 4xx answers and redirects are final after one attempt", arguments: TestDriverKind.all, [400, 401, 404, 422, 301, 302])
+    func finalStatuses(_ kind: TestDriverKind, status: Int) async throws {
+        try await withTestServer(kind, configure: Self.fastRetries) { server in
             try await withReceiver({ _, _ in ScriptedResponse(status: HTTPResponse.Status(code: status), headers: [.location: "http://127.0.0.1:1/elsewhere"]) }) { receiver in
                 let webhook = try await makeWebhook(server, url: receiver.url)
                 try await withRunningWorker(server) {
@@ -123,9 +123,9 @@ struct DeliveryTests {
         }
     }
 
-    @Test("Out of retries, a delivery fails after 1 + maxRetries attempts")
-    func exhaustsRetries() async throws {
-        try await withTestServer(configure: Self.fastRetries) { server in
+    @Test("Out of retries, a delivery fails after 1 + maxRetries attempts", arguments: TestDriverKind.all)
+    func exhaustsRetries(_ kind: TestDriverKind) async throws {
+        try await withTestServer(kind, configure: Self.fastRetries) { server in
             try await withReceiver({ _, _ in ScriptedResponse(status: .internalServerError) }) { receiver in
                 let webhook = try await makeWebhook(server, url: receiver.url, maxRetries: 2, delays: [100])
                 try await withRunningWorker(server) {
@@ -138,9 +138,9 @@ struct DeliveryTests {
         }
     }
 
-    @Test("Retry-After is honoured")
-    func retryAfter() async throws {
-        try await withTestServer(configure: Self.fastRetries) { server in
+    @Test("Retry-After is honoured", arguments: TestDriverKind.all)
+    func retryAfter(_ kind: TestDriverKind) async throws {
+        try await withTestServer(kind, configure: Self.fastRetries) { server in
             try await withReceiver({ _, index in
                 index == 0 ? ScriptedResponse(status: .tooManyRequests, headers: [.retryAfter: "1"]) : ScriptedResponse()
             }) { receiver in
@@ -156,9 +156,9 @@ struct DeliveryTests {
         }
     }
 
-    @Test("410 Gone disables the webhook at once")
-    func goneDisables() async throws {
-        try await withTestServer(configure: Self.fastRetries) { server in
+    @Test("410 Gone disables the webhook at once", arguments: TestDriverKind.all)
+    func goneDisables(_ kind: TestDriverKind) async throws {
+        try await withTestServer(kind, configure: Self.fastRetries) { server in
             try await withReceiver({ _, _ in ScriptedResponse(status: .gone) }) { receiver in
                 let webhook = try await makeWebhook(server, url: receiver.url)
                 try await withRunningWorker(server) {
@@ -175,9 +175,9 @@ struct DeliveryTests {
         }
     }
 
-    @Test("Consecutive failures disable a webhook; re-enabling resets the count")
-    func autoDisable() async throws {
-        try await withTestServer(configure: { Self.fastRetries(&$0); $0.autoDisableThreshold = 4 }) { server in
+    @Test("Consecutive failures disable a webhook; re-enabling resets the count", arguments: TestDriverKind.all)
+    func autoDisable(_ kind: TestDriverKind) async throws {
+        try await withTestServer(kind, configure: { Self.fastRetries(&$0); $0.autoDisableThreshold = 4 }) { server in
             try await withReceiver({ _, _ in ScriptedResponse(status: .serviceUnavailable) }) { receiver in
                 let webhook = try await makeWebhook(server, url: receiver.url, maxRetries: 1, delays: [100])
                 try await withRunningWorker(server) {
@@ -199,9 +199,9 @@ struct DeliveryTests {
         }
     }
 
-    @Test("The same idempotency key within 24 h returns the first event and delivers once")
-    func idempotency() async throws {
-        try await withTestServer(configure: Self.fastRetries) { server in
+    @Test("The same idempotency key within 24 h returns the first event and delivers once", arguments: TestDriverKind.all)
+    func idempotency(_ kind: TestDriverKind) async throws {
+        try await withTestServer(kind, configure: Self.fastRetries) { server in
             try await withReceiver { receiver in
                 let webhook = try await makeWebhook(server, url: receiver.url)
                 try await withRunningWorker(server) {
@@ -219,9 +219,9 @@ struct DeliveryTests {
         }
     }
 
-    @Test("Manual retry appends an attempt to a failed delivery; recover re-queues failed ones")
-    func manualRetryAndRecover() async throws {
-        try await withTestServer(configure: Self.fastRetries) { server in
+    @Test("Manual retry appends an attempt to a failed delivery; recover re-queues failed ones", arguments: TestDriverKind.all)
+    func manualRetryAndRecover(_ kind: TestDriverKind) async throws {
+        try await withTestServer(kind, configure: Self.fastRetries) { server in
             let healthy = Mutex(false)
             try await withReceiver({ _, _ in healthy.withLock { $0 } ? ScriptedResponse() : ScriptedResponse(status: .badRequest) }) { receiver in
                 let webhook = try await makeWebhook(server, url: receiver.url)
@@ -249,9 +249,9 @@ struct DeliveryTests {
         }
     }
 
-    @Test("A crashed worker's leases expire and another worker completes its deliveries")
-    func leaseExpiry() async throws {
-        try await withTestServer(configure: Self.fastRetries) { server in
+    @Test("A crashed worker's leases expire and another worker completes its deliveries", arguments: TestDriverKind.all)
+    func leaseExpiry(_ kind: TestDriverKind) async throws {
+        try await withTestServer(kind, configure: Self.fastRetries) { server in
             try await withReceiver { receiver in
                 let webhook = try await makeWebhook(server, url: receiver.url)
                 for _ in 0..<5 { _ = try await server.components.dispatcher.publish(type: "contact.updated", data: .object([])) }
@@ -271,9 +271,9 @@ struct DeliveryTests {
         }
     }
 
-    @Test("Shutdown lets requests in flight finish and records them")
-    func gracefulShutdown() async throws {
-        try await withTestServer(configure: Self.fastRetries) { server in
+    @Test("Shutdown lets requests in flight finish and records them", arguments: TestDriverKind.all)
+    func gracefulShutdown(_ kind: TestDriverKind) async throws {
+        try await withTestServer(kind, configure: Self.fastRetries) { server in
             try await withReceiver({ _, _ in ScriptedResponse(delay: .milliseconds(400)) }) { receiver in
                 let webhook = try await makeWebhook(server, url: receiver.url)
                 try await withRunningWorker(server) {
@@ -288,9 +288,9 @@ struct DeliveryTests {
         }
     }
 
-    @Test("An accepted event always has its deliveries: a failed fan-out leaves no event")
-    func atomicPublish() async throws {
-        try await withTestServer { server in
+    @Test("An accepted event always has its deliveries: a failed fan-out leaves no event", arguments: TestDriverKind.all)
+    func atomicPublish(_ kind: TestDriverKind) async throws {
+        try await withTestServer(kind) { server in
             _ = try await server.components.webhooks.create(WebhookDraft(name: "n", url: "https://a.example", events: ["*"]))
             let faulty = FaultInjectingDriver(base: server.database.driver, failOn: "INSERT INTO webhook_deliveries")
             let dispatcher = EventDispatcher(driver: faulty)

@@ -3,11 +3,11 @@ import Core
 import Foundation
 import Testing
 
-@Suite("Stores and services on SQLite")
+@Suite("Stores and services on every database")
 struct StoreTests {
-    @Test("Webhook store: insert, find, page, update, delete")
-    func webhookStore() async throws {
-        try await withTestDatabase { database in
+    @Test("Webhook store: insert, find, page, update, delete", arguments: TestDriverKind.all)
+    func webhookStore(_ kind: TestDriverKind) async throws {
+        try await withTestDatabase(kind) { database in
             let store = WebhookStore(executor: database.driver, cipher: testCipher)
             let base = Timestamp.truncated(Date())
             var created: [Webhook] = []
@@ -39,9 +39,9 @@ struct StoreTests {
         }
     }
 
-    @Test("Transactions commit together or not at all")
-    func transactions() async throws {
-        try await withTestDatabase { database in
+    @Test("Transactions commit together or not at all", arguments: TestDriverKind.all)
+    func transactions(_ kind: TestDriverKind) async throws {
+        try await withTestDatabase(kind) { database in
             let driver = database.driver
             let now = Date()
             struct Boom: Error {}
@@ -62,9 +62,9 @@ struct StoreTests {
         }
     }
 
-    @Test("Concurrent transactions and writes do not interleave")
-    func concurrentWrites() async throws {
-        try await withTestDatabase { database in
+    @Test("Concurrent transactions and writes do not interleave", arguments: TestDriverKind.all)
+    func concurrentWrites(_ kind: TestDriverKind) async throws {
+        try await withTestDatabase(kind) { database in
             let driver = database.driver
             try await withThrowingTaskGroup(of: Void.self) { group in
                 for index in 0..<40 {
@@ -86,9 +86,9 @@ struct StoreTests {
         }
     }
 
-    @Test("Unique violations surface as StorageError.uniqueViolation")
-    func uniqueViolation() async throws {
-        try await withTestDatabase { database in
+    @Test("Unique violations surface as StorageError.uniqueViolation", arguments: TestDriverKind.all)
+    func uniqueViolation(_ kind: TestDriverKind) async throws {
+        try await withTestDatabase(kind) { database in
             let insert: SQLQuery = "INSERT INTO event_types (name, description, created_at) VALUES (\("a.b"), \("x"), \(Date()))"
             try await database.driver.execute(insert)
             await #expect {
@@ -99,9 +99,9 @@ struct StoreTests {
         }
     }
 
-    @Test("Webhook service validates fields")
-    func webhookValidation() async throws {
-        try await withTestDatabase { database in
+    @Test("Webhook service validates fields", arguments: TestDriverKind.all)
+    func webhookValidation(_ kind: TestDriverKind) async throws {
+        try await withTestDatabase(kind) { database in
             let service = WebhookService(driver: database.driver, cipher: testCipher)
             let good = WebhookDraft(name: "n", url: "https://example.com/hook", events: ["contact.created"])
             let created = try await service.create(good)
@@ -123,9 +123,9 @@ struct StoreTests {
         }
     }
 
-    @Test("Re-enabling a disabled webhook clears its failure state")
-    func reenable() async throws {
-        try await withTestDatabase { database in
+    @Test("Re-enabling a disabled webhook clears its failure state", arguments: TestDriverKind.all)
+    func reenable(_ kind: TestDriverKind) async throws {
+        try await withTestDatabase(kind) { database in
             let service = WebhookService(driver: database.driver, cipher: testCipher)
             var webhook = try await service.create(WebhookDraft(name: "n", url: "https://example.com", events: ["*"]))
             webhook.isActive = false
@@ -142,9 +142,9 @@ struct StoreTests {
         }
     }
 
-    @Test("API keys: verify, revoke, regenerate, expire; only hashes stored")
-    func apiKeyLifecycle() async throws {
-        try await withTestDatabase { database in
+    @Test("API keys: verify, revoke, regenerate, expire; only hashes stored", arguments: TestDriverKind.all)
+    func apiKeyLifecycle(_ kind: TestDriverKind) async throws {
+        try await withTestDatabase(kind) { database in
             let clock = MutableClock(Date())
             let service = ApiKeyService(
                 driver: database.driver, secrets: SecretMaterial(serverSecret: "server-secret-for-tests"), defaultExpiryDays: 365,
@@ -171,6 +171,11 @@ struct StoreTests {
                 ($0 as? SwitchboardError)?.code == "key_revoked"
             }
 
+            let stored = try await database.driver.query("SELECT * FROM api_keys").flatMap(\.values).map { "\($0)" }.joined()
+            for plaintext in [issued.plaintext, regenerated.plaintext, other.plaintext] {
+                #expect(!stored.contains(plaintext))
+            }
+            guard database.path != nil else { return }
             let bytes = try database.rawBytes()
             for plaintext in [issued.plaintext, regenerated.plaintext, other.plaintext] {
                 #expect(bytes.range(of: Data(plaintext.utf8)) == nil)
@@ -178,9 +183,9 @@ struct StoreTests {
         }
     }
 
-    @Test("Bootstrap creates one admin key only when none exists")
-    func bootstrap() async throws {
-        try await withTestDatabase { database in
+    @Test("Bootstrap creates one admin key only when none exists", arguments: TestDriverKind.all)
+    func bootstrap(_ kind: TestDriverKind) async throws {
+        try await withTestDatabase(kind) { database in
             let service = ApiKeyService(driver: database.driver, secrets: SecretMaterial(serverSecret: "server-secret-for-tests"), defaultExpiryDays: 0)
             let admin = try #require(try await service.bootstrapAdminKeyIfNeeded())
             #expect(admin.record.permissions == [.all])

@@ -51,6 +51,7 @@ public struct Migrator: Sendable {
     }
 
     private func ensureTable() async throws {
+        try await driver.prepareNamespace()
         try await driver.executeScript("""
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version VARCHAR(16) PRIMARY KEY,

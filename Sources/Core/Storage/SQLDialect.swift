@@ -79,4 +79,31 @@ public struct SQLDialect: Sendable, Equatable {
         claimLockingClause: nil,
         supportsTransactionalDDL: true
     )
+
+    /// PostgreSQL 12+: `$n` parameters, `RETURNING`, `ON CONFLICT`, row locks that concurrent
+    /// claimers skip, and DDL inside transactions.
+    public static let postgres = SQLDialect(
+        name: "postgres",
+        placeholderStyle: .dollarNumbered,
+        identifierQuote: "\"",
+        supportsReturning: true,
+        upsertStyle: .onConflict,
+        claimLockingClause: "FOR UPDATE SKIP LOCKED",
+        supportsTransactionalDDL: true
+    )
+
+    /// MySQL 8.0.1+ and MariaDB 10.6+ (the first versions with `SKIP LOCKED`): `?` parameters,
+    /// `ON DUPLICATE KEY UPDATE`, no `UPDATE … RETURNING`, and DDL that commits by itself.
+    public static let mysql = SQLDialect(
+        name: "mysql",
+        placeholderStyle: .questionMark,
+        identifierQuote: "`",
+        supportsReturning: false,
+        upsertStyle: .onDuplicateKey,
+        claimLockingClause: "FOR UPDATE SKIP LOCKED",
+        supportsTransactionalDDL: false
+    )
+
+    /// Every dialect Switchboard ships migrations for.
+    public static let all: [SQLDialect] = [.sqlite, .postgres, .mysql]
 }

@@ -36,6 +36,15 @@ public protocol StorageDriver: SQLExecutor, Service {
 
     /// Closes every connection. Called by `run()` on shutdown, and by tools that never run it.
     func close() async throws
+
+    /// Creates the namespace Switchboard's tables live in when the database URL names one
+    /// (PostgreSQL's `?schema=`). Called by the migrator before anything else.
+    func prepareNamespace() async throws
+}
+
+extension StorageDriver {
+    /// Most databases need no namespace of their own.
+    public func prepareNamespace() async throws {}
 }
 
 extension SQLExecutor {

@@ -36,6 +36,12 @@ public enum Timestamp {
         return Date(timeIntervalSince1970: TimeInterval(Int64(whole.timeIntervalSince1970) * 1000 + milliseconds) / 1000)
     }
 
+    /// A date rounded to the nearest millisecond, the value `format` writes; drivers with a
+    /// native timestamp type bind this so all three databases store the same instant.
+    public static func rounded(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded() / 1000)
+    }
+
     /// A date rounded down to whole milliseconds, the precision every driver stores.
     public static func truncated(_ date: Date) -> Date {
         Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded(.down) / 1000)

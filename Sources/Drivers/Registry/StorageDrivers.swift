@@ -1,18 +1,19 @@
 public import Core
+import MySQLDriver
+import PostgresDriver
 import SQLiteDriver
 
 /// Opens the driver a `DATABASE_URL` names. The one place that knows every concrete driver,
 /// so the server and the migrate tool choose alike.
 public enum StorageDrivers {
-    /// Parses `raw` and opens a driver for it; throws a message naming the supported schemes
-    /// when there is no driver for the URL's scheme.
+    /// Parses `raw` and opens a driver for it; throws a message naming what to fix when the
+    /// URL cannot be used.
     public static func open(_ raw: String) throws -> any StorageDriver {
         let url = try DatabaseURL(raw)
         switch url.engine {
-        case .sqlite:
-            return try SQLiteDriver(url: url)
-        case .postgres, .mysql:
-            throw StorageError.invalidURL("no driver for \(url.engine.rawValue) in this build; use a sqlite:// URL")
+        case .sqlite: return try SQLiteDriver(url: url)
+        case .postgres: return try PostgresDriver(url: url)
+        case .mysql: return try MySQLDriver(url: url)
         }
     }
 }

@@ -29,9 +29,11 @@ struct TestServer {
 }
 
 /// Runs `body` against a fresh server and database.
-func withTestServer<T>(configure: (inout ServerSettings) -> Void = { _ in }, _ body: (TestServer) async throws -> T) async throws -> T {
-    try await withTestDatabase { database in
-        var settings = ServerSettings(secretKey: TestServer.secret, databaseURL: "sqlite://\(database.path)")
+func withTestServer<T>(
+    _ kind: TestDriverKind = .sqlite, configure: (inout ServerSettings) -> Void = { _ in }, _ body: (TestServer) async throws -> T
+) async throws -> T {
+    try await withTestDatabase(kind) { database in
+        var settings = ServerSettings(secretKey: TestServer.secret, databaseURL: database.url)
         settings.allowedTargets = "127.0.0.1"
         settings.pollIntervalMilliseconds = 20
         configure(&settings)

@@ -1,0 +1,218 @@
+import Core
+import Foundation
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+import Synchronization
+
+/// The PostgreSQL driver: postgres-nio's `PostgresClient` pool, speaking the wire protocol
+/// natively. The pool runs in a task of its own from creation, so the migrate tool and tests
+/// can use the driver without a service group; `run()` waits for shutdown and closes it.
+public final class PostgresDriver: StorageDriver {
+    public let dialect = SQLDialect.postgres
+    let client: PostgresClient
+    let settings: PostgresSettings
+    let logger: Logger
+    private let poolTask: Task<Void, Never>
+
+    /// Creates the pool for a `postgres://` URL; connections open on first use.
+    public init(url: DatabaseURL, logger: Logger = Logger(label: "switchboard.postgres")) throws {
+        settings = try PostgresSettings(url)
+        self.logger = logger
+        let client = PostgresClient(configuration: settings.configuration, backgroundLogger: logger)
+        self.client = client
+        poolTask = Task { await client.run() }
+    }
+
+    public func query(_ query: SQLQuery) async throws -> [SQLRow] {
+        try await withConnection { try await PostgresConnectionExecutor(connection: $0, logger: self.logger).query(query) }
+    }
+
+    @discardableResult
+    public func execute(_ query: SQLQuery) async throws -> Int {
+        try await withConnection { try await PostgresConnectionExecutor(connection: $0, logger: self.logger).execute(query) }
+    }
+
+    public func executeScript(_ sql: String) async throws {
+        try await withConnection { try await PostgresConnectionExecutor(connection: $0, logger: self.logger).executeScript(sql) }
+    }
+
+    /// Runs `body` between `BEGIN` and `COMMIT` on one pooled connection. A deadlock or
+    /// serialization failure rolls the transaction back on the server; it is then run again
+    /// (up to three times in all) before the failure is reported.
+    public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+        // The lease deadline runs the body in a child task, which needs an escaping closure;
+        // the task group ends before this call returns, so the body never outlives it.
+        try await withoutActuallyEscaping(body) { body in try await transaction(escaping: body) }
+    }
+
+    private func transaction<T: Sendable>(escaping body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+        var attempt = 1
+        while true {
+            let failures = FailureRecord()
+            do {
+                return try await withConnection { connection in
+                    let executor = PostgresConnectionExecutor(connection: connection, logger: self.logger, failures: failures)
+                    try await executor.run("BEGIN")
+                    do {
+                        let result = try await body(executor)
+                        try await executor.run("COMMIT")
+                        return result
+                    } catch {
+                        try? await executor.run("ROLLBACK")
+                        throw error
+                    }
+                }
+            } catch where failures.lastWasRetryable && attempt < 3 {
+                attempt += 1
+                logger.debug("retrying transaction after a conflict", metadata: ["error": "\(error)"])
+            }
+        }
+    }
+
+    /// Creates the `?schema=` schema if the URL names one (called by the migrate tool).
+    public func prepareNamespace() async throws {
+        guard let schema = settings.schema else { return }
+        // The name was checked to be a plain lower-case identifier, so it can be spliced.
+        try await executeScript("CREATE SCHEMA IF NOT EXISTS \(schema)")
+    }
+
+    public func close() async throws {
+        poolTask.cancel()
+        await poolTask.value
+    }
+
+    public func run() async throws {
+        try? await gracefulShutdown()
+        try await close()
+    }
+
+    /// Leases a connection for `body`. Waiting for a connection is bounded by the URL's
+    /// `connect_timeout`: while the server is down the pool keeps trying to connect and a
+    /// caller gets `unavailable` instead of waiting for ever. Once `body` has started it runs
+    /// to the end; only the wait is cut short. Errors from `body` pass through unchanged.
+    private func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let lease = LeaseState()
+        let client = client
+        let timeout = settings.connectTimeout
+        do {
+            return try await withThrowingTaskGroup(of: T?.self) { group in
+                group.addTask {
+                    try await client.withConnection { connection in
+                        guard lease.begin() else { throw CancellationError() }
+                        do {
+                            return try await body(connection)
+                        } catch {
+                            throw BodyError(underlying: error)
+                        }
+                    }
+                }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    if lease.expire() {
+                        throw StorageError.unavailable(detail: "no PostgreSQL connection within \(timeout)")
+                    }
+                    return nil
+                }
+                while let result = try await group.next() {
+                    if let value = result {
+                        group.cancelAll()
+                        return value
+                    }
+                }
+                throw CancellationError()
+            }
+        } catch let error as BodyError {
+            throw error.underlying
+        } catch {
+            throw PostgresValues.translate(error)
+        }
+    }
+}
+
+/// An error thrown by the caller's code on a leased connection, kept apart from the pool's.
+private struct BodyError: Error {
+    let underlying: any Error
+}
+
+/// The last server error seen on a connection, so a transaction can tell a deadlock or
+/// serialization failure (worth running again) from other failures.
+final class FailureRecord: Sendable {
+    private let sqlState = Mutex<String?>(nil)
+
+    func record(_ error: any Error) {
+        sqlState.withLock { $0 = PostgresValues.sqlState(error) }
+    }
+
+    var lastWasRetryable: Bool {
+        sqlState.withLock { $0 == "40001" || $0 == "40P01" }
+    }
+}
+
+/// Who got there first: the lease (the body starts) or the deadline.
+final class LeaseState: Sendable {
+    private let state = Mutex(0)
+
+    /// Marks the body as started; false when the deadline already passed.
+    func begin() -> Bool {
+        state.withLock { value in
+            guard value == 0 else { return false }
+            value = 1
+            return true
+        }
+    }
+
+    /// Marks the deadline as passed; false when the body already started.
+    func expire() -> Bool {
+        state.withLock { value in
+            guard value == 0 else { return false }
+            value = 2
+            return true
+        }
+    }
+}
+
+/// Statements on one leased connection; handed to transaction bodies. Errors come out as
+/// Core's `StorageError`.
+struct PostgresConnectionExecutor: SQLExecutor {
+    let connection: PostgresConnection
+    let logger: Logger
+    var failures = FailureRecord()
+    var dialect: SQLDialect { .postgres }
+
+    func query(_ query: SQLQuery) async throws -> [SQLRow] {
+        try await translatingErrors {
+            let result = try await connection.query(try PostgresValues.query(query), logger: logger).get()
+            return try PostgresValues.rows(result.rows)
+        }
+    }
+
+    @discardableResult
+    func execute(_ query: SQLQuery) async throws -> Int {
+        try await translatingErrors {
+            try await connection.query(try PostgresValues.query(query), logger: logger).get().metadata.rows ?? 0
+        }
+    }
+
+    /// Runs the script's statements one after another on this connection (postgres-nio
+    /// speaks only the extended protocol, which takes one statement at a time).
+    func executeScript(_ sql: String) async throws {
+        for statement in SQLScript.statements(sql) { try await run(statement) }
+    }
+
+    /// Runs one statement written by the program, without parameters.
+    func run(_ statement: String) async throws {
+        try await translatingErrors {
+            _ = try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).get()
+        }
+    }
+
+    private func translatingErrors<T>(_ work: () async throws -> T) async throws -> T {
+        do {
+            return try await work()
+        } catch {
+            failures.record(error)
+            throw PostgresValues.translate(error)
+        }
+    }
+}
