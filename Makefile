@@ -4,7 +4,7 @@ JOBS         ?= 2
 SWIFT_FLAGS  ?= -j $(JOBS)
 BIN           = $(shell $(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)
 
-.PHONY: run test build deps migrate smoke fuzz bench clean
+.PHONY: run test build deps migrate smoke fuzz bench clean test-db test-db-stop
 
 ## Install missing system packages (as root) or print the apt-get line.
 deps:
@@ -23,13 +23,25 @@ migrate: build
 run: migrate
 	$(BIN)/switchboard serve
 
-## Build and run the whole test suite (Swift Testing), the schemathesis fuzz run against the
+## Build and run the whole test suite (Swift Testing) against SQLite and against throwaway
+## PostgreSQL and MariaDB servers on loopback (installed and started if absent), then the
+## database-restart test of the built server on both, the schemathesis fuzz run against the
 ## OpenAPI document, and last the end-to-end smoke test of the binaries and README.
 test: deps
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
-	$(SWIFT) test $(SWIFT_FLAGS) --skip-build --disable-xctest
+	scripts/test-databases.sh start > .build/test-databases.env
+	. ./.build/test-databases.env && $(SWIFT) test $(SWIFT_FLAGS) --skip-build --disable-xctest
+	scripts/restart-test.sh "$(BIN)"
 	scripts/fuzz-api.sh "$(BIN)"
 	scripts/smoke-test.sh "$(BIN)"
+
+## Start (installing if needed) the PostgreSQL and MariaDB servers the tests use, and print
+## their TEST_POSTGRES_URL / TEST_MYSQL_URL; `make test-db-stop` stops them.
+test-db:
+	@scripts/test-databases.sh start
+
+test-db-stop:
+	@scripts/test-databases.sh stop
 
 ## Only the end-to-end smoke test (binaries must be built).
 smoke:

@@ -3,8 +3,9 @@
 # As root it runs apt-get itself; otherwise it prints the command to run.
 set -euo pipefail
 
+# libmariadb-dev + pkg-config: the MySQL/MariaDB driver links Connector/C.
 # python3-venv: the API fuzz run installs schemathesis into .venv.
-packages=(libsqlite3-dev curl python3 python3-venv)
+packages=(libsqlite3-dev libmariadb-dev pkg-config curl python3 python3-venv)
 missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -36,9 +36,12 @@ echo "smoke test of $bin"
 output=$("$bin/switchboard" serve 2>&1); status=$?
 if [ $status -ne 0 ] && grep -q "switchboard-migrate up" <<<"$output"; then pass "server refuses an unmigrated database"; else fail "server refuses an unmigrated database" "$output"; fi
 
-# A URL without a driver is refused with a clear message.
-output=$(DATABASE_URL="postgres://u:secret@127.0.0.1:1/x" "$bin/switchboard" serve 2>&1); status=$?
-if [ $status -ne 0 ] && grep -q "no driver for postgres" <<<"$output" && ! grep -q secret <<<"$output"; then pass "unsupported DATABASE_URL refused"; else fail "unsupported DATABASE_URL refused" "$output"; fi
+# A database that cannot be reached, or a URL that cannot be used, stops start-up with a clear
+# message that does not print the password.
+output=$(DATABASE_URL="postgres://u:secret@127.0.0.1:1/x?connect_timeout=1" "$bin/switchboard" serve 2>&1); status=$?
+if [ $status -ne 0 ] && grep -q "database unavailable" <<<"$output" && ! grep -q secret <<<"$output"; then pass "unreachable database refused"; else fail "unreachable database refused" "$output"; fi
+output=$(DATABASE_URL="mysql://u:secret@127.0.0.1:1/x?pool=3" "$bin/switchboard" serve 2>&1); status=$?
+if [ $status -ne 0 ] && grep -q "unknown mysql option 'pool'" <<<"$output" && ! grep -q secret <<<"$output"; then pass "misspelt DATABASE_URL option refused"; else fail "misspelt DATABASE_URL option refused" "$output"; fi
 
 # Migrate: status → up → status → down → up.
 check "migrate status lists pending versions" bash -c "'$bin/switchboard-migrate' status | grep -q pending"

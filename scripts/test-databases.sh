@@ -5,6 +5,8 @@
 #   scripts/test-databases.sh start   # start both (reuses servers already answering), print env lines
 #   scripts/test-databases.sh stop    # stop both
 #   scripts/test-databases.sh env     # print the TEST_POSTGRES_URL / TEST_MYSQL_URL lines
+#   scripts/test-databases.sh start-postgres|stop-postgres|start-mysql|stop-mysql
+#                                     # one server only (the restart tests use these)
 #
 # Data lives under $TEST_DB_ROOT (default /tmp/switchboard-test-db); fsync is off, so it is
 # for tests only. Ports default to 55432 (PostgreSQL) and 53306 (MariaDB) so the image's own
@@ -32,7 +34,7 @@ install_packages() {
     command -v mariadbd >/dev/null 2>&1 || missing+=(mariadb-server)
     command -v mariadb >/dev/null 2>&1 || missing+=(mariadb-client)
     [ ${#missing[@]} -eq 0 ] && return 0
-    echo "installing test database servers: ${missing[*]}"
+    echo "installing test database servers: ${missing[*]}" >&2
     if [ "$(id -u)" -ne 0 ]; then
         echo "run as root: apt-get install -y ${missing[*]}" >&2
         exit 1
@@ -84,7 +86,7 @@ start_mariadb() {
     # Output goes to a file: an inherited pipe would keep a CI step waiting for the server.
     nohup mariadbd --no-defaults --user="$(id -un)" --datadir="$data" --bind-address=127.0.0.1 --port="$MY_PORT" \
         --socket="$socket" --pid-file="$ROOT/mariadb.pid" --innodb-flush-log-at-trx-commit=0 \
-        --max-connections=300 --skip-log-bin >"$ROOT/mariadb.log" 2>&1 < /dev/null &
+        --max-connections=300 --skip-log-bin >>"$ROOT/mariadb.log" 2>&1 < /dev/null &
     for _ in $(seq 1 60); do
         if mariadb-admin --no-defaults --socket="$socket" -u root ping >/dev/null 2>&1; then break; fi
         sleep 0.5
@@ -101,8 +103,11 @@ SQL
     mariadb_ping || { echo "MariaDB did not start; see $ROOT/mariadb.log" >&2; exit 1; }
 }
 
-stop_all() {
+stop_postgres() {
     if [ -f "$ROOT/postgres/postmaster.pid" ]; then as_pg "$PG_BIN/pg_ctl" -D "$ROOT/postgres" -m fast -w stop >/dev/null || true; fi
+}
+
+stop_mariadb() {
     if [ -f "$ROOT/mariadb.pid" ]; then
         kill "$(cat "$ROOT/mariadb.pid")" 2>/dev/null || true
         for _ in $(seq 1 60); do [ -f "$ROOT/mariadb.pid" ] || break; sleep 0.5; done
@@ -121,7 +126,11 @@ case "${1:-start}" in
         start_mariadb
         print_env
         ;;
-    stop) stop_all ;;
+    stop) stop_postgres; stop_mariadb ;;
+    start-postgres) install_packages; start_postgres ;;
+    stop-postgres) stop_postgres ;;
+    start-mysql) install_packages; start_mariadb ;;
+    stop-mysql) stop_mariadb ;;
     env) print_env ;;
-    *) echo "usage: $0 start|stop|env" >&2; exit 2 ;;
+    *) echo "usage: $0 start|stop|env|start-postgres|stop-postgres|start-mysql|stop-mysql" >&2; exit 2 ;;
 esac

@@ -42,23 +42,17 @@ final class MySQLConnection: @unchecked Sendable {
         let location = settings.location
         guard mysql_real_connect(handle, location.host, location.user, location.password, settings.database,
                                  UInt32(location.port), nil, flags) != nil else {
-            let error = MySQLFailure(code: mysql_errno(handle), message: String(cString: mysql_error(handle)))
-            mysql_close(handle)
-            throw error
+            // Every stored property is set, so a throw runs deinit, which closes the handle.
+            throw MySQLFailure(code: mysql_errno(handle), message: String(cString: mysql_error(handle)))
         }
-        do {
-            // UTC for any server-side time function; READ COMMITTED so concurrent claimers
-            // lock only the rows they take (no gap locks); strict mode so an over-long value
-            // is an error rather than silently cut.
-            try script("""
-                SET time_zone = '+00:00';
-                SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED;
-                SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION'
-                """)
-        } catch {
-            mysql_close(handle)
-            throw error
-        }
+        // UTC for any server-side time function; READ COMMITTED so concurrent claimers lock
+        // only the rows they take (no gap locks); strict mode so an over-long value is an
+        // error rather than silently cut.
+        try script("""
+            SET time_zone = '+00:00';
+            SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED;
+            SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION'
+            """)
     }
 
     deinit {
@@ -99,6 +93,8 @@ final class MySQLConnection: @unchecked Sendable {
             // "Prepared statement needs to be re-prepared" after a schema change.
             forget(sql)
             return try run(sql: sql, binds: query.binds)
+        } catch let error as MySQLFailure {
+            throw MySQLFailure(code: error.code, message: "\(error.message) [in: \(sql.prefix(80))…]")
         }
     }
 
@@ -144,8 +140,14 @@ final class MySQLConnection: @unchecked Sendable {
         MySQLFailure(code: mysql_errno(handle), message: String(cString: mysql_error(handle)))
     }
 
+    /// The statement's error, or the connection's when the error arrived while rows were
+    /// being read (libmariadb then records it on the connection only).
     private func failure(_ statement: UnsafeMutablePointer<MYSQL_STMT>) -> MySQLFailure {
-        MySQLFailure(code: mysql_stmt_errno(statement), message: String(cString: mysql_stmt_error(statement)))
+        let code = mysql_stmt_errno(statement)
+        guard code == 0 else { return MySQLFailure(code: code, message: String(cString: mysql_stmt_error(statement))) }
+        let connectionCode = mysql_errno(handle)
+        guard connectionCode == 0 else { return failure() }
+        return MySQLFailure(code: 0, message: "statement failed without an error number (sqlstate \(String(cString: mysql_stmt_sqlstate(statement))))")
     }
 }
 

@@ -18,6 +18,10 @@ public final class PostgresDriver: StorageDriver {
     /// Creates the pool for a `postgres://` URL; connections open on first use.
     public init(url: DatabaseURL, logger: Logger = Logger(label: "switchboard.postgres")) throws {
         settings = try PostgresSettings(url)
+        var logger = logger
+        // The pool logs every reconnect attempt at info; during an outage the callers already
+        // report `database unavailable`, so only its warnings and errors are kept.
+        logger.logLevel = max(logger.logLevel, .warning)
         self.logger = logger
         let client = PostgresClient(configuration: settings.configuration, backgroundLogger: logger)
         self.client = client

@@ -42,7 +42,9 @@ enum PostgresValues {
                 ? .integer(number.int64Value) : .real(number.doubleValue)
         case .bool: return .bool(try cell.decode(Bool.self))
         case .uuid: return .uuid(try cell.decode(UUID.self))
-        case .timestamptz, .timestamp: return .timestamp(try cell.decode(Date.self))
+        // Rounded to the millisecond it was stored with, so the value equals the one written
+        // (microseconds through a Double can land a hair off).
+        case .timestamptz, .timestamp: return .timestamp(Timestamp.rounded(try cell.decode(Date.self)))
         case .bytea: return .blob(try cell.decode([UInt8].self))
         default: return .text(try cell.decode(String.self))
         }

@@ -1,0 +1,59 @@
+import Core
+import Foundation
+import Server
+import StorageDrivers
+import Testing
+
+/// Several Switchboard processes on one database. (A database that goes away and comes back
+/// is tested on the built server by `scripts/restart-test.sh`, which `make test` runs.)
+@Suite("Several servers on one database")
+struct SharedDatabaseTests {
+    static func fast(_ settings: inout ServerSettings) {
+        settings.retryAttempts = 3
+        settings.deliveryTimeoutMilliseconds = 5000
+    }
+
+    @Test("Two servers on one database deliver each of 2,000 events exactly once", arguments: TestDriverKind.all)
+    func twoServersShareTheQueue(_ kind: TestDriverKind) async throws {
+        try await withTestServer(kind, configure: Self.fast) { first in
+            // The second server: its own driver (its own pool), services and worker.
+            let secondDriver = try StorageDrivers.open(first.database.url)
+            let second = try SwitchboardComponents(settings: first.settings, driver: secondDriver)
+            defer { Task { [second] in try? await second.httpClient.shutdown(); try? await secondDriver.close() } }
+            let secondServer = TestServer(database: first.database, settings: first.settings, adminKey: first.adminKey, components: second)
+
+            try await withReceiver { receiver in
+                _ = try await first.components.webhooks.create(WebhookDraft(name: "shared", url: receiver.url, events: ["*"]))
+                let total = 2000
+                try await withRunningWorker(first) {
+                    try await withRunningWorker(secondServer) {
+                        try await withThrowingTaskGroup(of: Void.self) { group in
+                            for lane in 0..<8 {
+                                let dispatcher = lane % 2 == 0 ? first.components.dispatcher : second.dispatcher
+                                group.addTask {
+                                    for index in stride(from: lane, to: total, by: 8) {
+                                        _ = try await dispatcher.publish(type: "contact.created", data: .object([("n", .number(Double(index)))]))
+                                    }
+                                }
+                            }
+                            try await group.waitForAll()
+                        }
+                        try await eventually(timeout: .seconds(120), "all \(total) deliveries") {
+                            receiver.requests.count >= total
+                        }
+                        // Time for a duplicate to show up, if the claim let one through.
+                        try await Task.sleep(for: .milliseconds(500))
+                    }
+                }
+                let eventIDs = receiver.requests.compactMap { $0.header("webhook-id") }
+                #expect(receiver.requests.count == total)
+                #expect(Set(eventIDs).count == total)
+                let attempts = try await first.database.driver.first("SELECT COUNT(*) AS n FROM webhook_attempts")?.int("n")
+                #expect(attempts == total)
+                let succeeded = try await first.database.driver.first(
+                    "SELECT COUNT(*) AS n FROM webhook_deliveries WHERE status = \(DeliveryStatus.succeeded.rawValue)")?.int("n")
+                #expect(succeeded == total)
+            }
+        }
+    }
+}
