@@ -9,7 +9,6 @@
 import calendar
 import http.client
 import json
-import sqlite3
 import sys
 import threading
 import time
@@ -92,11 +91,11 @@ def paced(base, key, rate, seconds):
     run_threads([(worker, (i,)) for i in range(threads)])
 
 
-def latency(access_log, db):
-    database = sqlite3.connect(db)
+def latency(access_log, created_file):
+    """created_file: one `delivery id<TAB>event created_at (UTC, YYYY-MM-DDTHH:MM:SS.mmm…)` per line."""
     created = {}
-    for delivery_id, created_at in database.execute(
-            "SELECT d.id, e.created_at FROM webhook_deliveries d JOIN events e ON e.id = d.event_id"):
+    for line in open(created_file):
+        delivery_id, created_at = line.rstrip("\n").split("\t")
         created[delivery_id] = created_at
     samples = []
     for line in open(access_log):

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Delivery benchmark: release build, SQLite (or DATABASE_URL when other drivers exist), nginx
-# from Debian as the receiver (`return 200`). Prints, from one run:
+# Delivery benchmark: release build, nginx from Debian as the receiver (`return 200`), and the
+# database DATABASE_URL names: SQLite files of its own when unset or sqlite://, else a fresh
+# schema (postgres://…) or database (mysql://…) per phase on that server. Prints, from one run:
 #   - deliveries per second for WEBHOOKS × EVENTS queued deliveries at CONCURRENCY;
 #   - the receiver's own capacity measured by wrk with the same body and connection count;
 #   - their ratio (goal ≥ 0.5);
@@ -20,7 +21,7 @@ SQLITE_QUERY=${SQLITE_QUERY:-}
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 here="$repo/benchmarks/delivery"
 missing=()
-for tool in nginx:nginx wrk:wrk sqlite3:sqlite3; do
+for tool in nginx:nginx wrk:wrk sqlite3:sqlite3 psql:postgresql-client mariadb:mariadb-client; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -75,21 +76,64 @@ receiver_rps=$(wrk -t2 -c"$CONCURRENCY" -d5s -s "$work/post.lua" "http://127.0.0
 export WEBHOOK_SECRET_KEY="bench-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
 # The load generator's key must not be throttled by the default per-key quota.
 export WEBHOOK_ALLOWED_TARGETS=127.0.0.1 LOG_LEVEL=error MIGRATIONS_DIR="$repo/migrations" API_RATE_LIMIT=1000000/1
-start_server() { # $1 database file, $2 concurrency; sets server_pid, BASE, KEY
+BENCH_URL=${DATABASE_URL:-sqlite://}
+engine=${BENCH_URL%%://*}
+# URL parts for the command-line clients: user password host port database.
+read -r db_user db_password db_host db_port db_name < <(python3 - "$BENCH_URL" <<'PY'
+import sys, urllib.parse
+u = urllib.parse.urlparse(sys.argv[1])
+print(u.username or "-", u.password or "-", u.hostname or "-", u.port or 0, (u.path or "/-").lstrip("/") or "-")
+PY
+)
+new_database() { # $1 phase name; prints the DATABASE_URL of a fresh, empty database
+    local name="bench_$1_$(date +%s)"
+    case "$engine" in
+        postgres|postgresql)
+            local sep="?"; [[ "$BENCH_URL" == *"?"* ]] && sep="&"
+            echo "$BENCH_URL${sep}schema=$name" ;;
+        mysql|mariadb)
+            mariadb --no-defaults -h "$db_host" -P "$db_port" -u "$db_user" -p"$db_password" \
+                -e "CREATE DATABASE $name CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+            echo "$engine://$db_user:$db_password@$db_host:$db_port/$name" ;;
+        *) echo "sqlite://$work/$name.sqlite$SQLITE_QUERY" ;;
+    esac
+}
+sql() { # $1 DATABASE_URL, $2 query; prints rows tab-separated
+    case "$engine" in
+        postgres|postgresql)
+            local schema=${1##*schema=}
+            PGPASSWORD="$db_password" PGOPTIONS="-c search_path=$schema" psql -qtAF $'\t' -h "$db_host" -p "$db_port" -U "$db_user" -d "$db_name" -c "$2" ;;
+        mysql|mariadb)
+            mariadb --no-defaults -N -B -h "$db_host" -P "$db_port" -u "$db_user" -p"$db_password" "${1##*/}" -e "$2" ;;
+        *) local file=${1#sqlite://}; sqlite3 -separator $'\t' "${file%%\?*}" "$2" ;;
+    esac
+}
+start_server() { # $1 DATABASE_URL, $2 concurrency; sets server_pid, BASE, KEY
     local port; port=$(free_port)
-    DATABASE_URL="sqlite://$1$SQLITE_QUERY" "$bin/switchboard-migrate" up >/dev/null
-    (cd "$work" && DATABASE_URL="sqlite://$1$SQLITE_QUERY" PORT=$port WEBHOOK_CONCURRENCY=$2 exec "$bin/switchboard" serve >"$1.log" 2>&1) &
+    DATABASE_URL="$1" "$bin/switchboard-migrate" up >/dev/null
+    (cd "$work" && DATABASE_URL="$1" PORT=$port WEBHOOK_CONCURRENCY=$2 exec "$bin/switchboard" serve >"$work/server-$port.log" 2>&1) &
     server_pid=$!
     pids+=("$server_pid")
     BASE="http://127.0.0.1:$port"
     for _ in $(seq 1 100); do curl -fs "$BASE/health" >/dev/null 2>&1 && break; sleep 0.05; done
-    KEY=$(grep -oE 'sbk_[A-Za-z0-9_-]{43}' "$1.log" | head -n 1 || true)
+    KEY=$(grep -oE 'sbk_[A-Za-z0-9_-]{43}' "$work/server-$port.log" | head -n 1 || true)
 }
 peak_rss_mb() { awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
-succeeded() { sqlite3 "$1" "SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'succeeded'"; }
+succeeded() { sql "$1" "SELECT COUNT(*) FROM webhook_deliveries WHERE status = 'succeeded'"; }
+case "$engine" in
+    postgres|postgresql)
+        rate_query="SELECT ROUND(COUNT(*) / EXTRACT(EPOCH FROM MAX(completed_at) - MIN(completed_at))) FROM webhook_deliveries WHERE status = 'succeeded'"
+        created_query="SELECT d.id, to_char(e.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS') FROM webhook_deliveries d JOIN events e ON e.id = d.event_id" ;;
+    mysql|mariadb)
+        rate_query="SELECT ROUND(COUNT(*) / (TIMESTAMPDIFF(MICROSECOND, MIN(completed_at), MAX(completed_at)) / 1000000)) FROM webhook_deliveries WHERE status = 'succeeded'"
+        created_query="SELECT d.id, DATE_FORMAT(e.created_at, '%Y-%m-%dT%H:%i:%s.%f') FROM webhook_deliveries d JOIN events e ON e.id = d.event_id" ;;
+    *)
+        rate_query="SELECT ROUND(COUNT(*) / ((julianday(MAX(completed_at)) - julianday(MIN(completed_at))) * 86400.0)) FROM webhook_deliveries WHERE status = 'succeeded'"
+        created_query="SELECT d.id, e.created_at FROM webhook_deliveries d JOIN events e ON e.id = d.event_id" ;;
+esac
 
 # Throughput: queue every delivery with an API-only server, then let one worker drain them.
-db="$work/throughput.sqlite"
+db=$(new_database throughput)
 start_server "$db" 0
 admin_key=$KEY
 python3 "$here/load.py" webhooks "$BASE" "$admin_key" "http://127.0.0.1:$nginx_port/hook" "$WEBHOOKS"
@@ -102,24 +146,25 @@ while [ "$(succeeded "$db")" -lt "$total" ] && [ $SECONDS -lt $deadline ]; do sl
 delivered=$(succeeded "$db")
 rss_throughput=$(peak_rss_mb "$server_pid")
 kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
-delivery_rps=$(sqlite3 "$db" "SELECT ROUND(COUNT(*) / ((julianday(MAX(completed_at)) - julianday(MIN(completed_at))) * 86400.0)) FROM webhook_deliveries WHERE status = 'succeeded'")
+delivery_rps=$(sql "$db" "$rate_query")
 
 # Latency: one webhook, events published at a fixed rate while the worker runs.
-db="$work/latency.sqlite"
+db=$(new_database latency)
 start_server "$db" "$CONCURRENCY"
 python3 "$here/load.py" webhooks "$BASE" "$KEY" "http://127.0.0.1:$nginx_port/timed" 1
 python3 "$here/load.py" paced "$BASE" "$KEY" "$RATE" "$RATE_SECONDS"
-expected=$(sqlite3 "$db" "SELECT COUNT(*) FROM webhook_deliveries")
+expected=$(sql "$db" "SELECT COUNT(*) FROM webhook_deliveries")
 deadline=$((SECONDS + 60))
 while [ "$(succeeded "$db")" -lt "$expected" ] && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
 rss_latency=$(peak_rss_mb "$server_pid")
-read -r samples p50 p99 < <(python3 "$here/load.py" latency "$work/access.log" "$db")
+sql "$db" "$created_query" > "$work/created.tsv"
+read -r samples p50 p99 < <(python3 "$here/load.py" latency "$work/access.log" "$work/created.tsv")
 kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
 
 ratio=$(python3 -c "print(f'{$delivery_rps / $receiver_rps:.2f}')")
 peak=$(( rss_throughput > rss_latency ? rss_throughput : rss_latency ))
 echo
-echo "Switchboard delivery benchmark ($(date -u +%Y-%m-%d), $(nproc) cores, SQLite$SQLITE_QUERY, concurrency $CONCURRENCY)"
+echo "Switchboard delivery benchmark ($(date -u +%Y-%m-%d), $(nproc) cores, $engine$SQLITE_QUERY, concurrency $CONCURRENCY)"
 printf '  %-48s %s\n' "deliveries/s ($WEBHOOKS webhooks x $EVENTS events, $delivered/$total ok)" "$delivery_rps"
 printf '  %-48s %s\n' "receiver capacity (wrk, same body, $CONCURRENCY conns)" "$receiver_rps"
 printf '  %-48s %s\n' "ratio (goal >= 0.5)" "$ratio"
