@@ -82,7 +82,7 @@ public final class MySQLDriver: StorageDriver {
 /// Statements on one leased connection, each run on the driver's thread pool. Handed to
 /// transaction bodies; remembers the last server error so the driver can tell a lost
 /// connection or a deadlock from other failures.
-struct MySQLSession: SQLExecutor {
+struct MySQLSession: SQLBatchExecutor {
     let connection: MySQLConnection
     let threads: NIOThreadPool
     private let failure = FailureBox()
@@ -106,6 +106,11 @@ struct MySQLSession: SQLExecutor {
 
     func executeScript(_ sql: String) async throws {
         try await blocking { connection in try connection.script(sql) }
+    }
+
+    /// Every statement in one trip to the thread pool (still one round trip each to the server).
+    func executeBatch(_ queries: [SQLQuery]) async throws -> [Int] {
+        try await blocking { connection in try queries.map { try connection.run($0).affected } }
     }
 
     private func blocking<T: Sendable>(_ work: @escaping @Sendable (MySQLConnection) throws -> T) async throws -> T {

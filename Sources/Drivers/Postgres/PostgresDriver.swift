@@ -178,7 +178,7 @@ final class LeaseState: Sendable {
 
 /// Statements on one leased connection; handed to transaction bodies. Errors come out as
 /// Core's `StorageError`.
-struct PostgresConnectionExecutor: SQLExecutor {
+struct PostgresConnectionExecutor: SQLBatchExecutor {
     let connection: PostgresConnection
     let logger: Logger
     var failures = FailureRecord()
@@ -195,6 +195,17 @@ struct PostgresConnectionExecutor: SQLExecutor {
     func execute(_ query: SQLQuery) async throws -> Int {
         try await translatingErrors {
             try await connection.query(try PostgresValues.query(query), logger: logger).get().metadata.rows ?? 0
+        }
+    }
+
+    /// Hands every statement to the connection before waiting for the first answer, so they
+    /// run back to back in order without a task switch between them.
+    func executeBatch(_ queries: [SQLQuery]) async throws -> [Int] {
+        try await translatingErrors {
+            let pending = try queries.map { connection.query(try PostgresValues.query($0), logger: logger) }
+            var counts: [Int] = []
+            for answer in pending { counts.append(try await answer.get().metadata.rows ?? 0) }
+            return counts
         }
     }
 
