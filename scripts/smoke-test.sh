@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End-to-end check of the built binaries, the way an operator uses them: the migrate tool on a
 # fresh SQLite file, the server's refusal of an unmigrated database, the first-start admin key,
-# every curl example in README.md, the api-keys CLI, and a graceful shutdown.
+# every curl example in README.md, the api-keys and cleanup-logs CLIs, and a graceful shutdown.
 # Usage: scripts/smoke-test.sh BIN_DIR
 set -uo pipefail
 
@@ -151,6 +151,13 @@ code=$(command curl -s -o /dev/null -w '%{http_code}' -X POST "$BASE/api/api-key
 # No plaintext key anywhere in the database files.
 if [ -z "$KEY" ] || [ -z "$cli_key" ] || grep -qaF -e "$KEY" -e "$cli_key" "$work"/smoke.sqlite*; then fail "no plaintext key in the database"; else pass "no plaintext key in the database"; fi
 if [ -z "$secret" ] || grep -qaF -e "$secret" "$work"/smoke.sqlite*; then fail "no plaintext webhook secret in the database"; else pass "no plaintext webhook secret in the database"; fi
+
+# Maintenance: the clean-up counts, then deletes nothing recent; bad arguments are refused.
+output=$("$bin/switchboard" cleanup-logs --dry-run 2>&1)
+if grep -q "would delete 0 delivery log(s) older than 90 days" <<<"$output"; then pass "cleanup-logs --dry-run reports counts"; else fail "cleanup-logs --dry-run reports counts" "$output"; fi
+output=$("$bin/switchboard" cleanup-logs --older-than 30 2>&1)
+if grep -q "deleted 0 delivery log(s) older than 30 days" <<<"$output"; then pass "cleanup-logs keeps recent logs"; else fail "cleanup-logs keeps recent logs" "$output"; fi
+check "cleanup-logs --older-than 0 refused" bash -c "! '$bin/switchboard' cleanup-logs --older-than 0"
 
 # Graceful shutdown on SIGTERM.
 kill -TERM "$server_pid"

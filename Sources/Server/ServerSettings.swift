@@ -23,6 +23,10 @@ public struct ServerSettings: Sendable {
     public var apiKeyExpiryDays: Int
     /// `WEBHOOK_CLEANUP_INTERVAL` in hours, default 24.
     public var cleanupIntervalHours: Int
+    /// `WEBHOOK_LOG_RETENTION_DAYS`: finished delivery logs older than this are deleted, default 90.
+    public var logRetentionDays: Int
+    /// `API_KEY_CLEANUP_GRACE_DAYS`: keys expired longer ago than this are deleted, default 30.
+    public var expiredKeyGraceDays: Int
     /// `MAX_BODY_BYTES`: the largest request body accepted, default 1 MiB.
     public var maxBodyBytes: Int
     /// `MAX_EVENT_BYTES`: the largest `POST /api/events` body, default 256 KiB.
@@ -70,6 +74,8 @@ public struct ServerSettings: Sendable {
         self.retryDelayMilliseconds = 5000
         self.apiKeyExpiryDays = 365
         self.cleanupIntervalHours = 24
+        self.logRetentionDays = 90
+        self.expiredKeyGraceDays = 30
         self.maxBodyBytes = 1 << 20
         self.maxEventBytes = 256 << 10
         self.allowedTargets = ""
@@ -116,6 +122,8 @@ public struct ServerSettings: Sendable {
         retryDelayMilliseconds = try reader.integer("WEBHOOK_RETRY_DELAY", default: retryDelayMilliseconds, range: 1...3_600_000)
         apiKeyExpiryDays = try reader.integer("API_KEY_EXPIRY_DAYS", default: apiKeyExpiryDays, range: 0...36_500)
         cleanupIntervalHours = try reader.integer("WEBHOOK_CLEANUP_INTERVAL", default: cleanupIntervalHours, range: 1...8_760)
+        logRetentionDays = try reader.integer("WEBHOOK_LOG_RETENTION_DAYS", default: logRetentionDays, range: 1...36_500)
+        expiredKeyGraceDays = try reader.integer("API_KEY_CLEANUP_GRACE_DAYS", default: expiredKeyGraceDays, range: 0...36_500)
         maxBodyBytes = try reader.integer("MAX_BODY_BYTES", default: maxBodyBytes, range: 1024...(64 << 20))
         maxEventBytes = try reader.integer("MAX_EVENT_BYTES", default: maxEventBytes, range: 1024...(16 << 20))
         allowedTargets = environment["WEBHOOK_ALLOWED_TARGETS"] ?? ""
@@ -131,6 +139,11 @@ public struct ServerSettings: Sendable {
         _ = try ClientAddressResolver(trustedProxies: trustedProxies)
         apiRateLimit = try reader.rateLimit("API_RATE_LIMIT", default: apiRateLimit)
         authFailureLimit = try reader.rateLimit("AUTH_FAILURE_LIMIT", default: authFailureLimit)
+    }
+
+    /// What the clean-up keeps, from `WEBHOOK_LOG_RETENTION_DAYS` and `API_KEY_CLEANUP_GRACE_DAYS`.
+    public var retentionPolicy: RetentionPolicy {
+        RetentionPolicy(deliveryLogDays: logRetentionDays, expiredKeyGraceDays: expiredKeyGraceDays)
     }
 
     /// The retry schedule the settings describe.

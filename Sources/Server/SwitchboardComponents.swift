@@ -73,6 +73,9 @@ public struct SwitchboardComponents: Sendable {
         deliveryLogs = DeliveryLogService(driver: driver, onRequeued: wake)
         let usage = UsageTracker(driver: driver)
         self.usage = usage
-        services = [driver, HTTPClientService(client: httpClient), usage] + (worker.map { [$0] } ?? [])
+        let cleanup = CleanupService(
+            cleaner: RetentionCleaner(driver: driver, policy: settings.retentionPolicy),
+            interval: .seconds(settings.cleanupIntervalHours * 3600), logger: Logger(label: "switchboard.cleanup"))
+        services = [driver, HTTPClientService(client: httpClient), usage, cleanup] + (worker.map { [$0] } ?? [])
     }
 }

@@ -9,7 +9,7 @@ public struct SwitchboardCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "switchboard",
         abstract: "Webhook delivery and API-key management server.",
-        subcommands: [ServeCommand.self, ApiKeysCommand.self],
+        subcommands: [ServeCommand.self, ApiKeysCommand.self, CleanupLogsCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 
