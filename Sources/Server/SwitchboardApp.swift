@@ -13,7 +13,11 @@ public enum SwitchboardApp {
         let settings = components.settings
         let router = Router(context: SwitchboardRequestContext.self)
         router.add(middleware: ErrorEnvelopeMiddleware(maxBodyBytes: settings.maxBodyBytes))
-        SystemController().register(on: router)
+        // The versions this build ships, read once: `/ready` compares them with the database.
+        let environment = (try? DotEnv.merged()) ?? ProcessInfo.processInfo.environment
+        let shipped = try? MigrationDirectory.locate(environment: environment).load(for: components.driver.dialect).map(\.version)
+        let readiness = ReadinessCheck(driver: components.driver, shippedVersions: shipped, worker: components.worker)
+        SystemController(readiness: readiness).register(on: router)
 
         let routeGuard = RouteGuard(
             apiKeys: components.apiKeys, addresses: components.clientAddresses, limiter: components.rateLimiter,

@@ -19,6 +19,41 @@ struct SystemRouteTests {
         }
     }
 
+    @Test("/ready: database, migrations and worker; 503 naming what is wrong")
+    func readiness() async throws {
+        try await withTestServer { server in
+            try await server.test { client in
+                // The worker has not been started in this test server.
+                let stopped = try await client.send(.get, "/ready")
+                expectError(stopped, .serviceUnavailable, code: "not_ready")
+                #expect(stopped.body["error"]?["message"]?.stringValue?.contains("delivery worker not running") == true)
+
+                try await withRunningWorker(server) {
+                    try await eventually("worker reported running") { server.components.worker?.isRunning == true }
+                    let ready = try await client.send(.get, "/ready")
+                    #expect(ready.status == .ok)
+                    #expect(ready.body["data"]?["status"]?.stringValue == "ready")
+                    #expect(ready.body["data"]?["checks"]?["database"]?.stringValue == "ok")
+                    #expect(ready.body["data"]?["checks"]?["migrations"]?.stringValue == "ok")
+                    #expect(ready.body["data"]?["checks"]?["worker"]?.stringValue == "running")
+
+                    try await server.database.driver.execute("DELETE FROM schema_migrations WHERE version = \("0003")")
+                    let behind = try await client.send(.get, "/ready")
+                    expectError(behind, .serviceUnavailable, code: "not_ready")
+                    #expect(behind.body["error"]?["message"]?.stringValue?.contains("migrations 0003 not applied") == true)
+                }
+            }
+        }
+        // An API-only process (no worker) is ready without one.
+        try await withTestServer(configure: { $0.deliveryConcurrency = 0 }) { server in
+            try await server.test { client in
+                let ready = try await client.send(.get, "/ready")
+                #expect(ready.status == .ok)
+                #expect(ready.body["data"]?["checks"]?["worker"]?.stringValue == "disabled")
+            }
+        }
+    }
+
     @Test("Unknown routes get the error envelope")
     func unknownRoute() async throws {
         try await withTestServer { server in
@@ -63,6 +98,7 @@ struct SystemRouteTests {
                 }
                 var served = Set(APIRoute.allCases.map { "\($0.method) \($0.path.replacingOccurrences(of: ":id", with: "{id}").replacingOccurrences(of: ":name", with: "{name}"))" })
                 served.insert("GET /health")
+                served.insert("GET /ready")
                 served.insert("GET /openapi.json")
                 #expect(documented == served)
                 // Every authenticated route documents its 401 and 403 answers.

@@ -58,7 +58,12 @@ public final class DeliveryWorker: Service {
         var stopRequested = false
         /// Set once nothing is in flight after the claim loop ended: the recorder may finish.
         var drained = false
+        /// True between the start and the end of `run()`.
+        var running = false
     }
+
+    /// Whether the worker's loops are running (for readiness checks).
+    public var isRunning: Bool { state.withLock { $0.running } }
 
     /// Creates a worker.
     public init(
@@ -82,6 +87,8 @@ public final class DeliveryWorker: Service {
 
     public func run() async throws {
         logger.info("delivery worker started", metadata: ["worker": "\(configuration.workerID)", "concurrency": "\(configuration.concurrency)"])
+        state.withLock { $0.running = true }
+        defer { state.withLock { $0.running = false } }
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 group.addTask { await self.recordLoop() }

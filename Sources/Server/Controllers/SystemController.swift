@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 
-/// Routes that need no key: liveness and the API description.
+/// Routes that need no key: liveness, readiness and the API description.
 struct SystemController: Sendable {
     /// The OpenAPI document shipped with the server, read once.
     static let openAPIDocument: ByteBuffer = {
@@ -14,9 +14,21 @@ struct SystemController: Sendable {
     }()
 
     let startedAt = Date()
+    let readiness: ReadinessCheck
 
     func register(on router: Router<SwitchboardRequestContext>) {
         let startedAt = startedAt
+        let readiness = readiness
+        router.get("/ready") { _, _ -> APIResponse in
+            let report = await readiness.evaluate()
+            guard report.problems.isEmpty else {
+                return .failure(status: .serviceUnavailable, code: "not_ready", message: "not ready: " + report.problems.joined(separator: "; "))
+            }
+            return .success(.object([
+                ("status", .string("ready")),
+                ("checks", .object(report.checks.map { ($0.name, .string($0.state)) })),
+            ]))
+        }
         router.get("/health") { _, _ -> APIResponse in
             .success(.object([
                 ("status", .string("ok")),
