@@ -40,6 +40,7 @@ struct SystemRouteTests {
                     try await server.database.driver.execute("DELETE FROM schema_migrations WHERE version = \("0003")")
                     let behind = try await client.send(.get, "/ready")
                     expectError(behind, .serviceUnavailable, code: "not_ready")
+                    expectError(try await client.send(.post, "/ready"), .methodNotAllowed, code: "method_not_allowed")
                     #expect(behind.body["error"]?["message"]?.stringValue?.contains("migrations 0003 not applied") == true)
                 }
             }
@@ -97,9 +98,7 @@ struct SystemRouteTests {
                     }
                 }
                 var served = Set(APIRoute.allCases.map { "\($0.method) \($0.path.replacingOccurrences(of: ":id", with: "{id}").replacingOccurrences(of: ":name", with: "{name}"))" })
-                served.insert("GET /health")
-                served.insert("GET /ready")
-                served.insert("GET /openapi.json")
+                for route in APIRoute.publicRoutes { served.insert("\(route.method) \(route.path)") }
                 #expect(documented == served)
                 // Every authenticated route documents its 401 and 403 answers.
                 for route in APIRoute.allCases {

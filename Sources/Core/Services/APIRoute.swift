@@ -104,7 +104,7 @@ public enum APIRoute: String, Sendable, CaseIterable {
     }
 
     /// Routes that need no key; listed so method checks know every path.
-    public static let publicRoutes: [(method: String, path: String)] = [("GET", "/health"), ("GET", "/openapi.json")]
+    public static let publicRoutes: [(method: String, path: String)] = [("GET", "/health"), ("GET", "/ready"), ("GET", "/openapi.json")]
 
     /// The methods served on a concrete path such as `/api/webhooks/3f2b…`, for answering
     /// 405 with an `Allow` header instead of 404 when only the method is wrong.
