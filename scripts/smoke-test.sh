@@ -62,7 +62,8 @@ cp -r "$repo/migrations" "$work/migrations-copy"
 
 # Start the server on a free port and read the admin key it prints on first start.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-PORT=$port "$bin/switchboard" serve >"$work/server.log" 2>&1 &
+# DEBUG as the seed documents it: delivery debug lines although LOG_LEVEL is warning.
+DEBUG='webhook:*' PORT=$port "$bin/switchboard" serve >"$work/server.log" 2>&1 &
 server_pid=$!
 export BASE="http://127.0.0.1:$port"
 for _ in $(seq 1 100); do
@@ -127,6 +128,7 @@ command curl -s -o /dev/null -X POST "$BASE/api/events" -H "Authorization: Beare
     -d '{"type":"contact.updated","data":{"name":"Zoë / O\u0027Brien","tags":["a","b"],"score":1.50,"big":1e21,"tiny":0.0000001,"nested":{"emoji":"🎉","quote":"\"q\""}}}'
 for _ in $(seq 1 100); do [ -f "$work/received/0.headers.json" ] && break; sleep 0.1; done
 if [ -f "$work/received/0.headers.json" ]; then pass "event delivered to a real receiver"; else fail "event delivered to a real receiver"; fi
+if grep -q "debug switchboard.delivery: attempt=1 delivery=.* status=200 webhook=.*delivery attempt" "$work/server.log"; then pass "DEBUG=webhook:* logs each attempt with its ids"; else fail "DEBUG=webhook:* logs each attempt with its ids" "$(tail -5 "$work/server.log")"; fi
 if node "$repo/scripts/verify-seed-signature.js" "$work/received/0.body" "$work/received/0.headers.json" "$secret" 2>/dev/null; then
     pass "seed Node snippet verifies X-Webhook-Signature"
 else

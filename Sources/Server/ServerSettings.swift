@@ -21,6 +21,8 @@ public struct ServerSettings: Sendable {
     public var retryDelayMilliseconds: Int
     /// `API_KEY_EXPIRY_DAYS`: lifetime of keys created without `expiresAt`; 0 means never.
     public var apiKeyExpiryDays: Int
+    /// `DEBUG`: subsystems that log at debug level whatever `LOG_LEVEL` says, e.g. `webhook:*`.
+    public var debugNamespaces: DebugNamespaces
     /// `WEBHOOK_CLEANUP_INTERVAL` in hours, default 24.
     public var cleanupIntervalHours: Int
     /// `WEBHOOK_LOG_RETENTION_DAYS`: finished delivery logs older than this are deleted, default 90.
@@ -74,6 +76,7 @@ public struct ServerSettings: Sendable {
         self.retryDelayMilliseconds = 5000
         self.apiKeyExpiryDays = 365
         self.cleanupIntervalHours = 24
+        self.debugNamespaces = DebugNamespaces("")
         self.logRetentionDays = 90
         self.expiredKeyGraceDays = 30
         self.maxBodyBytes = 1 << 20
@@ -118,6 +121,7 @@ public struct ServerSettings: Sendable {
         host = environment["HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? host
         port = try reader.integer("PORT", default: port, range: 1...65535)
         logLevel = try reader.logLevel("LOG_LEVEL", default: logLevel)
+        debugNamespaces = DebugNamespaces(environment["DEBUG"] ?? "")
         retryAttempts = try reader.integer("WEBHOOK_RETRY_ATTEMPTS", default: retryAttempts, range: 0...20)
         retryDelayMilliseconds = try reader.integer("WEBHOOK_RETRY_DELAY", default: retryDelayMilliseconds, range: 1...3_600_000)
         apiKeyExpiryDays = try reader.integer("API_KEY_EXPIRY_DAYS", default: apiKeyExpiryDays, range: 0...36_500)

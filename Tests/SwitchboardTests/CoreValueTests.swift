@@ -86,6 +86,21 @@ struct CoreValueTests {
         #expect(((try? DatabaseURL(raw)) != nil) == valid)
     }
 
+    @Test("DEBUG namespaces: wildcards, exclusions, separators, and logger labels")
+    func debugNamespaces() {
+        let all = DebugNamespaces("webhook:*")
+        #expect(all.isEnabled("webhook:delivery") && all.isEnabled("webhook:cleanup"))
+        #expect(!all.isEnabled("express:router"))
+        let some = DebugNamespaces("webhook:*,-webhook:cleanup other")
+        #expect(some.isEnabled("webhook:delivery") && !some.isEnabled("webhook:cleanup") && some.isEnabled("other"))
+        #expect(DebugNamespaces("*").isEnabled("anything"))
+        #expect(!DebugNamespaces("").isEnabled("webhook:delivery"))
+        #expect(DebugNamespaces("web*:deli*").isEnabled("webhook:delivery"))
+        #expect(!DebugNamespaces("webhook:d*y").isEnabled("webhook:delivery-x"))
+        #expect(DebugNamespaces.namespace(forLoggerLabel: "switchboard.delivery") == "webhook:delivery")
+        #expect(DebugNamespaces.namespace(forLoggerLabel: "switchboard") == "webhook:server")
+    }
+
     @Test("Passwords are redacted from printed database URLs")
     func redaction() {
         #expect(DatabaseURL.redacted("postgres://user:hunter2@db:5432/crm") == "postgres://user:****@db:5432/crm")

@@ -62,9 +62,11 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let settings = try loadSettings()
         let level = settings.logLevel
+        let debug = settings.debugNamespaces
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardOutput(label: label)
-            handler.logLevel = level
+            // DEBUG=webhook:* (as the seed documents) turns on debug lines per subsystem.
+            handler.logLevel = debug.isEnabled(DebugNamespaces.namespace(forLoggerLabel: label)) ? min(level, .debug) : level
             return handler
         }
         let logger = Logger(label: "switchboard")
