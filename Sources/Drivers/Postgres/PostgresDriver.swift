@@ -149,7 +149,7 @@ final class FailureRecord: Sendable {
     }
 
     var lastWasRetryable: Bool {
-        sqlState.withLock { $0 == "40001" || $0 == "40P01" }
+        sqlState.withLock { $0.map(PostgresValues.retryableStates.contains) ?? false }
     }
 }
 

@@ -55,11 +55,8 @@ enum PostgresValues {
         (error as? PSQLError)?.serverInfo?[.sqlState]
     }
 
-    /// Deadlocks and serialization failures: the transaction was rolled back and may be rerun.
-    static func isRetryable(_ error: any Error) -> Bool {
-        guard let state = sqlState(error) else { return false }
-        return state == "40001" || state == "40P01"
-    }
+    /// Serialization failure and deadlock: the transaction was rolled back and may be rerun.
+    static let retryableStates: Set<String> = ["40001", "40P01"]
 
     /// Maps postgres-nio's errors to Core's: lost or refused connections become `unavailable`
     /// (503 to API clients) so callers can tell an outage from a bad statement.
@@ -74,7 +71,8 @@ enum PostgresValues {
             let message = psql.serverInfo?[.message] ?? "\(psql)"
             switch state {
             case "23505": return StorageError.uniqueViolation(detail: message)
-            case "40001", "40P01": return StorageError.unavailable(detail: "transaction conflict: \(message)")
+            case _ where retryableStates.contains(state):
+                return StorageError.unavailable(detail: "transaction conflict: \(message)")
             case _ where state.hasPrefix("08") || state.hasPrefix("53") || state.hasPrefix("57"):
                 return StorageError.unavailable(detail: message)
             default: return StorageError.driver(detail: "\(message) (SQLSTATE \(state))")
