@@ -37,6 +37,10 @@ let package = Package(
         // NIOThreadPool keeps libmariadb's blocking calls off the cooperative pool; already
         // built for Hummingbird.
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        // Counters, gauges and histograms through the server ecosystem's metrics API (already
+        // built for Hummingbird), exported at /metrics in Prometheus' text format.
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         .target(
@@ -45,6 +49,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             path: "Sources/Core",
             swiftSettings: strictSettings
@@ -100,6 +105,8 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             path: "Sources/Server",
             resources: [.copy("Resources/openapi.json")],

@@ -57,6 +57,13 @@ public struct ServerSettings: Sendable {
     public var apiRateLimit: RateLimit
     /// `AUTH_FAILURE_LIMIT`: failed authentications allowed per client address, default 30/60.
     public var authFailureLimit: RateLimit
+    /// `WEBHOOK_HEALTH_CHECK_INTERVAL` in seconds: how often every webhook's health is judged
+    /// even without new attempts, default 60.
+    public var healthCheckIntervalSeconds: Int
+    /// `WEBHOOK_UNHEALTHY_AFTER`: failed attempts in a row that make a webhook unhealthy, default 5.
+    public var unhealthyAfterFailures: Int
+    /// `WEBHOOK_HEALTH_WINDOW_HOURS`: the hours a webhook's success rate is judged over, default 24.
+    public var healthWindowHours: Int
 
     /// `SWITCHBOARD_ENV=development`: a missing or example `WEBHOOK_SECRET_KEY` is replaced by a
     /// fixed, public development secret instead of stopping the server.
@@ -92,6 +99,9 @@ public struct ServerSettings: Sendable {
         self.trustedProxies = ""
         self.apiRateLimit = RateLimit(requests: 6000, windowSeconds: 60)
         self.authFailureLimit = RateLimit(requests: 30, windowSeconds: 60)
+        self.healthCheckIntervalSeconds = 60
+        self.unhealthyAfterFailures = 5
+        self.healthWindowHours = 24
     }
 
     /// Reads and checks every setting; the error names the variable and the accepted values.
@@ -143,6 +153,17 @@ public struct ServerSettings: Sendable {
         _ = try ClientAddressResolver(trustedProxies: trustedProxies)
         apiRateLimit = try reader.rateLimit("API_RATE_LIMIT", default: apiRateLimit)
         authFailureLimit = try reader.rateLimit("AUTH_FAILURE_LIMIT", default: authFailureLimit)
+        healthCheckIntervalSeconds = try reader.integer("WEBHOOK_HEALTH_CHECK_INTERVAL", default: healthCheckIntervalSeconds, range: 1...86_400)
+        unhealthyAfterFailures = try reader.integer("WEBHOOK_UNHEALTHY_AFTER", default: unhealthyAfterFailures, range: 1...1_000_000)
+        healthWindowHours = try reader.integer("WEBHOOK_HEALTH_WINDOW_HOURS", default: healthWindowHours, range: 1...AnalyticsWindow.maximumHours)
+    }
+
+    /// The health rules the settings describe.
+    public var healthRules: HealthRules {
+        var rules = HealthRules()
+        rules.windowHours = healthWindowHours
+        rules.unhealthyConsecutiveFailures = unhealthyAfterFailures
+        return rules
     }
 
     /// What the clean-up keeps, from `WEBHOOK_LOG_RETENTION_DAYS` and `API_KEY_CLEANUP_GRACE_DAYS`.

@@ -12,12 +12,13 @@ public enum SwitchboardApp {
     public static func router(_ components: SwitchboardComponents) -> Router<SwitchboardRequestContext> {
         let settings = components.settings
         let router = Router(context: SwitchboardRequestContext.self)
+        router.add(middleware: RequestMetricsMiddleware())
         router.add(middleware: ErrorEnvelopeMiddleware(maxBodyBytes: settings.maxBodyBytes))
         // The versions this build ships, read once: `/ready` compares them with the database.
         let environment = (try? DotEnv.merged()) ?? ProcessInfo.processInfo.environment
         let shipped = try? MigrationDirectory.locate(environment: environment).load(for: components.driver.dialect).map(\.version)
         let readiness = ReadinessCheck(driver: components.driver, shippedVersions: shipped, worker: components.worker)
-        SystemController(readiness: readiness).register(on: router)
+        SystemController(readiness: readiness, metrics: components.metrics, driver: components.driver).register(on: router)
 
         let routeGuard = RouteGuard(
             apiKeys: components.apiKeys, addresses: components.clientAddresses, limiter: components.rateLimiter,
@@ -30,6 +31,9 @@ public enum SwitchboardApp {
         DeliveryLogController(logs: components.deliveryLogs).register(on: api)
         ApiKeyController(apiKeys: components.apiKeys, usage: components.usage, maxBodyBytes: settings.maxBodyBytes).register(on: api)
         AuditLogController(audit: audit).register(on: api)
+        AnalyticsController(
+            analytics: components.analytics, apiKeyAnalytics: ApiKeyAnalytics(usage: components.usage, driver: components.driver)
+        ).register(on: api)
         return router
     }
 

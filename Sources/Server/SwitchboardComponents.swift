@@ -26,6 +26,12 @@ public struct SwitchboardComponents: Sendable {
     /// Request counters for key quotas and failed authentications.
     public let rateLimiter = RateLimiter()
     public let clientAddresses: ClientAddressResolver
+    /// Analytics and health, read from the hourly statistics.
+    public let analytics: WebhookAnalytics
+    /// Judges webhook health and announces changes.
+    public let healthMonitor: HealthMonitor
+    /// Prometheus export of the process's metrics.
+    public let metrics: MetricsExport
 
     /// The background services, in start order; they stop in reverse, after the HTTP server.
     public let services: [any Service]
@@ -55,7 +61,18 @@ public struct SwitchboardComponents: Sendable {
         let sender = HTTPWebhookSender(
             client: httpClient, targetGuard: targetGuard, totalTimeout: .milliseconds(settings.deliveryTimeoutMilliseconds),
             excerptBytes: settings.responseExcerptBytes)
-        let recorder = AttemptRecorder(driver: driver, defaultPolicy: settings.retryPolicy, autoDisableThreshold: settings.autoDisableThreshold)
+        metrics = MetricsExport.shared
+        analytics = WebhookAnalytics(driver: driver, rules: settings.healthRules)
+        // The monitor publishes events the worker should deliver at once, and the worker's
+        // recorder asks the monitor to look again: the relay closes that loop.
+        let wakeRelay = CallbackRelay()
+        let healthMonitor = HealthMonitor(
+            analytics: analytics, driver: driver, interval: .seconds(settings.healthCheckIntervalSeconds),
+            logger: Logger(label: "switchboard.health"), onPublished: { wakeRelay.fire() })
+        self.healthMonitor = healthMonitor
+        let recorder = AttemptRecorder(
+            driver: driver, defaultPolicy: settings.retryPolicy, autoDisableThreshold: settings.autoDisableThreshold,
+            onRecorded: { healthMonitor.poke() })
         tester = WebhookTester(driver: driver, sender: sender, recorder: recorder, cipher: cipher, version: SwitchboardApp.version)
 
         let worker = settings.deliveryConcurrency > 0
@@ -69,6 +86,7 @@ public struct SwitchboardComponents: Sendable {
             : nil
         self.worker = worker
         let wake: @Sendable () -> Void = { worker?.wake() }
+        wakeRelay.set(wake)
         dispatcher = EventDispatcher(driver: driver, catalog: catalog, onPublished: wake)
         deliveryLogs = DeliveryLogService(driver: driver, onRequeued: wake)
         let usage = UsageTracker(driver: driver)
@@ -76,6 +94,6 @@ public struct SwitchboardComponents: Sendable {
         let cleanup = CleanupService(
             cleaner: RetentionCleaner(driver: driver, policy: settings.retentionPolicy),
             interval: .seconds(settings.cleanupIntervalHours * 3600), logger: Logger(label: "switchboard.cleanup"))
-        services = [driver, HTTPClientService(client: httpClient), usage, cleanup] + (worker.map { [$0] } ?? [])
+        services = [driver, HTTPClientService(client: httpClient), usage, cleanup, healthMonitor] + (worker.map { [$0] } ?? [])
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 
 /// Turns send results into stored state: the attempt row, the delivery's next step (done,
 /// retry at a time, or failed) and the webhook's failure count, auto-disabling it after too
@@ -23,9 +24,15 @@ public struct AttemptRecorder: Sendable {
     /// Failed attempts in a row after which a webhook is disabled.
     let autoDisableThreshold: Int
     let environment: CoreEnvironment
+    /// Called after each stored batch, so the health monitor can look at the webhooks again.
+    let onRecorded: @Sendable () -> Void
 
     /// Creates a recorder.
-    public init(driver: any StorageDriver, defaultPolicy: RetryPolicy, autoDisableThreshold: Int, environment: CoreEnvironment = .live) {
+    public init(
+        driver: any StorageDriver, defaultPolicy: RetryPolicy, autoDisableThreshold: Int, environment: CoreEnvironment = .live,
+        onRecorded: @escaping @Sendable () -> Void = {}
+    ) {
+        self.onRecorded = onRecorded
         self.driver = driver
         self.defaultPolicy = defaultPolicy
         self.autoDisableThreshold = autoDisableThreshold
@@ -87,7 +94,14 @@ public struct AttemptRecorder: Sendable {
         }
         // Everything for the batch goes to the database in one round trip where the driver
         // allows it: attempts, delivery states, webhook failure counts.
+        // Statistics count every attempt, test sends included: they reached the receiver too.
+        let samples = zip(outcomes, attempts).map { outcome, attempt in
+            StatsRollup.Sample(
+                webhookID: outcome.job.webhookID, success: outcome.result.verdict == .success, milliseconds: attempt.durationMs,
+                at: attempt.createdAt)
+        }
         var queries = DeliveryStore.insertQueries(attempts) + states.map(DeliveryStore.updateQuery)
+            + StatsRollup.upsertQueries(samples, dialect: driver.dialect)
         if updatesHealth {
             queries += WebhookHealthUpdater.queries(
                 for: outcomes.map { ($0.result.verdict, $0.job.webhookID) }, threshold: threshold,
@@ -97,6 +111,26 @@ public struct AttemptRecorder: Sendable {
         _ = try await driver.transaction { transaction in
             try await transaction.executeAll(batch)
         }
+        Self.countMetrics(outcomes, states: states)
+        onRecorded()
+    }
+
+    /// Deliveries by what came of the attempt, and the attempts' latency histogram.
+    private static func countMetrics(_ outcomes: [Outcome], states: [Delivery]) {
+        var byOutcome: [String: Int] = [:]
+        for state in states {
+            let outcome = switch state.status {
+            case .succeeded: "succeeded"
+            case .pending: "retry_scheduled"
+            default: "failed"
+            }
+            byOutcome[outcome, default: 0] += 1
+        }
+        for (outcome, count) in byOutcome {
+            Counter(label: "switchboard_deliveries_total", dimensions: [("outcome", outcome)]).increment(by: count)
+        }
+        let latency = Metrics.Timer(label: "switchboard_delivery_attempt_duration_seconds")
+        for outcome in outcomes { latency.record(duration: outcome.result.duration) }
     }
 
     /// Marks deliveries of webhooks that were switched off as failed without sending them.

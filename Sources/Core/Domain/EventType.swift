@@ -14,7 +14,8 @@ public struct EventType: Sendable, Equatable, Codable {
     /// Subscribing to this name receives every event type.
     public static let wildcard = "*"
 
-    /// The seed's ten built-in event types.
+    /// The seed's ten built-in event types, then the operational events the health monitor
+    /// publishes.
     public static let builtIn: [EventType] = [
         EventType(name: "contact.created", description: "Triggered when a new contact is created"),
         EventType(name: "contact.updated", description: "Triggered when a contact is updated"),
@@ -26,5 +27,8 @@ public struct EventType: Sendable, Equatable, Codable {
         EventType(name: "property.updated", description: "Triggered when a property is updated"),
         EventType(name: "property.deleted", description: "Triggered when a property is deleted"),
         EventType(name: "webhook.test", description: "Test event for webhook verification"),
+        EventType(name: "webhook.disabled", description: "A webhook was disabled (by hand, 410 Gone, or too many failures in a row)"),
+        EventType(name: "webhook.unhealthy", description: "A webhook's health state became unhealthy"),
+        EventType(name: "webhook.recovered", description: "A webhook left the unhealthy or disabled state"),
     ]
 }

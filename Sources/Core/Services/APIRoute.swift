@@ -24,12 +24,15 @@ public enum APIRoute: String, Sendable, CaseIterable {
     case apiKeyUsage
     case deleteApiKey
     case listAuditLogs
+    case webhookAnalytics
+    case webhookStats
+    case apiKeyAnalytics
 
     /// The HTTP method, upper case.
     public var method: String {
         switch self {
         case .listEventTypes, .listWebhooks, .getWebhook, .listApiKeys, .getApiKey, .listDeliveryLogs, .getDeliveryLog, .listAuditLogs,
-             .apiKeyUsage: "GET"
+             .apiKeyUsage, .webhookAnalytics, .webhookStats, .apiKeyAnalytics: "GET"
         case .createWebhook, .createApiKey, .regenerateApiKey, .createEventType, .publishEvent, .testWebhook, .recoverWebhook,
              .rotateWebhookSecret, .retryDelivery: "POST"
         case .updateWebhook, .updateApiKey: "PATCH"
@@ -56,17 +59,20 @@ public enum APIRoute: String, Sendable, CaseIterable {
         case .regenerateApiKey: "/api/api-keys/:id/regenerate"
         case .listAuditLogs: "/api/audit-logs"
         case .apiKeyUsage: "/api/api-keys/:id/usage"
+        case .webhookAnalytics: "/api/webhooks/analytics"
+        case .webhookStats: "/api/webhooks/:id/stats"
+        case .apiKeyAnalytics: "/api/api-keys/analytics"
         }
     }
 
     /// What the calling key must hold.
     public var permission: Permission {
         switch self {
-        case .listEventTypes, .listWebhooks, .getWebhook, .listDeliveryLogs, .getDeliveryLog: .readWebhooks
+        case .listEventTypes, .listWebhooks, .getWebhook, .listDeliveryLogs, .getDeliveryLog, .webhookAnalytics, .webhookStats: .readWebhooks
         case .createWebhook, .updateWebhook, .testWebhook, .recoverWebhook, .rotateWebhookSecret, .retryDelivery: .writeWebhooks
         case .createEventType, .retireEventType, .publishEvent: .writeEvents
         case .deleteWebhook: .deleteWebhooks
-        case .listApiKeys, .createApiKey, .getApiKey, .updateApiKey, .regenerateApiKey, .deleteApiKey, .listAuditLogs, .apiKeyUsage: .all
+        case .listApiKeys, .createApiKey, .getApiKey, .updateApiKey, .regenerateApiKey, .deleteApiKey, .listAuditLogs, .apiKeyUsage, .apiKeyAnalytics: .all
         }
     }
 
@@ -88,7 +94,7 @@ public enum APIRoute: String, Sendable, CaseIterable {
         case .regenerateApiKey: "api_key.regenerated"
         case .deleteApiKey: "api_key.revoked"
         case .listEventTypes, .publishEvent, .listWebhooks, .getWebhook, .listDeliveryLogs, .getDeliveryLog, .listApiKeys,
-             .getApiKey, .listAuditLogs, .apiKeyUsage:
+             .getApiKey, .listAuditLogs, .apiKeyUsage, .webhookAnalytics, .webhookStats, .apiKeyAnalytics:
             nil
         }
     }
@@ -104,7 +110,9 @@ public enum APIRoute: String, Sendable, CaseIterable {
     }
 
     /// Routes that need no key; listed so method checks know every path.
-    public static let publicRoutes: [(method: String, path: String)] = [("GET", "/health"), ("GET", "/ready"), ("GET", "/openapi.json")]
+    public static let publicRoutes: [(method: String, path: String)] = [
+        ("GET", "/health"), ("GET", "/ready"), ("GET", "/metrics"), ("GET", "/openapi.json"),
+    ]
 
     /// The methods served on a concrete path such as `/api/webhooks/3f2b…`, for answering
     /// 405 with an `Allow` header instead of 404 when only the method is wrong.

@@ -62,18 +62,28 @@ public struct EventDispatcher: Sendable {
                 }
                 try await events.releaseIdempotencyKey(eventID: earlier.id)
             }
-            let event = Event(id: environment.newID(), type: type, payload: payload, idempotencyKey: idempotencyKey, createdAt: now)
-            let subscribers = try await WebhookStore.activeSubscriptions(on: transaction)
-                .filter { $0.events.contains(EventType.wildcard) || $0.events.contains(type) }
-            let rows = subscribers.map {
-                Delivery(
-                    id: environment.newID(), eventId: event.id, webhookId: $0.id, eventType: type, status: .pending, attemptCount: 0,
-                    nextAttemptAt: now, createdAt: now, updatedAt: now)
-            }
-            try await transaction.executeAll([EventStore.insertQuery(event)] + DeliveryStore.insertQueries(rows))
-            return PublishedEvent(event: event, deliveryCount: subscribers.count, isDuplicate: false)
+            return try await Self.insertEvent(
+                type: type, payload: payload, idempotencyKey: idempotencyKey, now: now, environment: environment, on: transaction)
         }
         if !result.isDuplicate, result.deliveryCount > 0 { onPublished() }
         return result
+    }
+
+    /// Writes an event and one pending delivery per subscribed active webhook with
+    /// `transaction`, so callers can publish as part of a larger change (operational events).
+    static func insertEvent(
+        type: String, payload: String, idempotencyKey: String? = nil, now: Date, environment: CoreEnvironment,
+        on transaction: any SQLExecutor
+    ) async throws -> PublishedEvent {
+        let event = Event(id: environment.newID(), type: type, payload: payload, idempotencyKey: idempotencyKey, createdAt: now)
+        let subscribers = try await WebhookStore.activeSubscriptions(on: transaction)
+            .filter { $0.events.contains(EventType.wildcard) || $0.events.contains(type) }
+        let rows = subscribers.map {
+            Delivery(
+                id: environment.newID(), eventId: event.id, webhookId: $0.id, eventType: type, status: .pending, attemptCount: 0,
+                nextAttemptAt: now, createdAt: now, updatedAt: now)
+        }
+        try await transaction.executeAll([EventStore.insertQuery(event)] + DeliveryStore.insertQueries(rows))
+        return PublishedEvent(event: event, deliveryCount: subscribers.count, isDuplicate: false)
     }
 }

@@ -25,14 +25,8 @@ struct CleanupLogsCommand: AsyncParsableCommand {
         let settings = try loadSettings()
         var policy = settings.retentionPolicy
         if let olderThan { policy.deliveryLogDays = olderThan }
-        let driver = try await openCurrentDatabase(settings)
-        let report: CleanupReport
-        do {
-            report = try await RetentionCleaner(driver: driver, policy: policy).run(dryRun: dryRun)
-            try await driver.close()
-        } catch {
-            try? await driver.close()
-            throw error
+        let report = try await withCurrentDatabase(settings) { driver in
+            try await RetentionCleaner(driver: driver, policy: policy).run(dryRun: dryRun)
         }
         let verb = dryRun ? "would delete" : "deleted"
         print("""

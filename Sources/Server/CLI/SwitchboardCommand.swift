@@ -9,7 +9,7 @@ public struct SwitchboardCommand: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "switchboard",
         abstract: "Webhook delivery and API-key management server.",
-        subcommands: [ServeCommand.self, ApiKeysCommand.self, CleanupLogsCommand.self],
+        subcommands: [ServeCommand.self, ApiKeysCommand.self, CleanupLogsCommand.self, UpdateStatsCommand.self, HealthCheckCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 
@@ -34,6 +34,19 @@ func openCurrentDatabase(_ settings: ServerSettings) async throws -> any Storage
         throw error
     }
     return driver
+}
+
+/// Runs `body` with the configured, current database and closes it afterwards.
+func withCurrentDatabase<T>(_ settings: ServerSettings, _ body: (any StorageDriver) async throws -> T) async throws -> T {
+    let driver = try await openCurrentDatabase(settings)
+    do {
+        let result = try await body(driver)
+        try await driver.close()
+        return result
+    } catch {
+        try? await driver.close()
+        throw error
+    }
 }
 
 /// Prints a newly issued key in a box that is hard to miss.

@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 
-/// Routes that need no key: liveness, readiness and the API description.
+/// Routes that need no key: liveness, readiness, metrics and the API description.
 struct SystemController: Sendable {
     /// The OpenAPI document shipped with the server, read once.
     static let openAPIDocument: ByteBuffer = {
@@ -15,10 +15,21 @@ struct SystemController: Sendable {
 
     let startedAt = Date()
     let readiness: ReadinessCheck
+    let metrics: MetricsExport
+    let driver: any StorageDriver
 
     func register(on router: Router<SwitchboardRequestContext>) {
         let startedAt = startedAt
         let readiness = readiness
+        let metrics = metrics
+        let driver = driver
+        router.get("/metrics") { _, _ -> Response in
+            // Prometheus' text exposition format, version 0.0.4.
+            let text = try await metrics.render(driver: driver)
+            return Response(
+                status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                body: ResponseBody(byteBuffer: ByteBuffer(bytes: text)))
+        }
         router.get("/ready") { _, _ -> APIResponse in
             let report = await readiness.evaluate()
             guard report.problems.isEmpty else {

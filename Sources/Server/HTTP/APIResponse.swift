@@ -38,20 +38,3 @@ struct APIResponse: ResponseGenerator {
         return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: document.compactText)))
     }
 }
-
-extension JSONValue {
-    /// A string, or null.
-    static func optional(_ text: String?) -> JSONValue {
-        text.map(JSONValue.string) ?? .null
-    }
-
-    /// A timestamp in Switchboard's text form, or null.
-    static func timestamp(_ date: Date?) -> JSONValue {
-        date.map { .string(Timestamp.format($0)) } ?? .null
-    }
-
-    /// A whole number, or null.
-    static func integer(_ value: Int?) -> JSONValue {
-        value.map { .number(Double($0)) } ?? .null
-    }
-}

@@ -25,8 +25,9 @@ struct APIRouteRegistrar {
             let rateLimitHeaders: HTTPFields
             do {
                 rateLimitHeaders = try await routeGuard.authorize(request, context: &context, for: route)
-            } catch let error as HeaderedError {
-                if let keyID = error.keyID {
+            } catch {
+                GuardMetrics.count(error)
+                if let error = error as? HeaderedError, let keyID = error.keyID {
                     usage.record(keyID: keyID, routeGroup: route.targetType, status: Int(ErrorEnvelopeMiddleware<SwitchboardRequestContext>.status(of: error).code))
                 }
                 throw error

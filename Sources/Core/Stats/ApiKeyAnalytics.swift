@@ -1,0 +1,94 @@
+import Foundation
+
+/// Requests and errors on one day, or by one key.
+public struct RequestFigures: Sendable, Equatable {
+    public var requests = 0
+    /// 4xx answers.
+    public var clientErrors = 0
+    /// 5xx answers.
+    public var serverErrors = 0
+
+    /// Error answers (4xx and 5xx) as a percentage with one decimal, 0 without requests.
+    public var errorRate: Double {
+        requests == 0 ? 0 : (Double(clientErrors + serverErrors) * 1000 / Double(requests)).rounded() / 10
+    }
+
+    mutating func add(statusClass: String, requests count: Int) {
+        requests += count
+        if statusClass == "4xx" { clientErrors += count }
+        if statusClass == "5xx" { serverErrors += count }
+    }
+}
+
+/// `GET /api/api-keys/analytics`: requests per day, the busiest keys and error rates, read
+/// from the per-day usage counts.
+public struct ApiKeyAnalyticsReport: Sendable {
+    public struct KeyFigures: Sendable {
+        public let keyID: UUID
+        /// Nil when the key has since been deleted by the clean-up.
+        public let name: String?
+        public let prefix: String?
+        public let figures: RequestFigures
+    }
+
+    public let firstDay: String
+    public let lastDay: String
+    public var total = RequestFigures()
+    /// Every day of the window, oldest first, zeros included.
+    public var days: [(day: String, figures: RequestFigures)] = []
+    /// The keys with the most requests, most first.
+    public var topKeys: [KeyFigures] = []
+}
+
+/// Reads API-key usage analytics.
+public struct ApiKeyAnalytics: Sendable {
+    let usage: UsageTracker
+    let driver: any StorageDriver
+    let environment: CoreEnvironment
+
+    /// The longest window, in days.
+    public static let maximumDays = 366
+
+    /// Creates the reader; counts still in memory are written first so the answer is current.
+    public init(usage: UsageTracker, driver: any StorageDriver, environment: CoreEnvironment = .live) {
+        self.usage = usage
+        self.driver = driver
+        self.environment = environment
+    }
+
+    /// The last `days` UTC days up to today, with the `top` busiest keys.
+    public func report(days: Int, top: Int) async throws -> ApiKeyAnalyticsReport {
+        guard (1...Self.maximumDays).contains(days) else {
+            throw SwitchboardError.badRequest("days must be from 1 to \(Self.maximumDays)", code: "invalid_query")
+        }
+        guard (1...100).contains(top) else { throw SwitchboardError.badRequest("top must be from 1 to 100", code: "invalid_query") }
+        try await usage.flush()
+        let now = environment.currentTime()
+        let dayKeys = (0..<days).reversed().map { String(Timestamp.format(now.addingTimeInterval(-Double($0) * 86_400)).prefix(10)) }
+        var report = ApiKeyAnalyticsReport(firstDay: dayKeys.first!, lastDay: dayKeys.last!)
+        let rows = try await driver.query("""
+            SELECT key_id, day, status_class, SUM(requests) AS requests FROM api_key_usage
+            WHERE day >= \(report.firstDay) AND day <= \(report.lastDay) GROUP BY key_id, day, status_class
+            """)
+        var byDay: [String: RequestFigures] = [:]
+        var byKey: [UUID: RequestFigures] = [:]
+        for row in rows {
+            let statusClass = try row.string("status_class")
+            let requests = try row.int("requests")
+            byDay[try row.string("day"), default: RequestFigures()].add(statusClass: statusClass, requests: requests)
+            byKey[try row.uuid("key_id"), default: RequestFigures()].add(statusClass: statusClass, requests: requests)
+            report.total.add(statusClass: statusClass, requests: requests)
+        }
+        report.days = dayKeys.map { ($0, byDay[$0] ?? RequestFigures()) }
+        let busiest = byKey.sorted { $0.value.requests != $1.value.requests ? $0.value.requests > $1.value.requests : $0.key.uuidString < $1.key.uuidString }
+            .prefix(top)
+        var names: [UUID: (String, String)] = [:]
+        if !busiest.isEmpty {
+            for row in try await driver.query("SELECT id, name, key_prefix FROM api_keys WHERE id IN (\(list: busiest.map(\.key)))") {
+                names[try row.uuid("id")] = (try row.string("name"), try row.string("key_prefix"))
+            }
+        }
+        report.topKeys = busiest.map { ApiKeyAnalyticsReport.KeyFigures(keyID: $0.key, name: names[$0.key]?.0, prefix: names[$0.key]?.1, figures: $0.value) }
+        return report
+    }
+}

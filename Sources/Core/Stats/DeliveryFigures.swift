@@ -1,0 +1,99 @@
+import Foundation
+
+/// Counts of delivery attempts over some span: how many, how many succeeded (2xx), their
+/// total time and a latency histogram. Figures add up, so hours combine into windows.
+public struct DeliveryFigures: Sendable, Equatable {
+    /// Upper bounds, in milliseconds, of the latency buckets; one more bucket holds the rest.
+    public static let bucketBounds: [Int] = [25, 50, 100, 250, 500, 1000, 2500, 5000, 10000]
+    /// The rollup columns holding each bucket's count, in bucket order.
+    public static let bucketColumns: [String] = bucketBounds.map { "lat_le_\($0)" } + ["lat_over_\(bucketBounds.last!)"]
+
+    public var attempts = 0
+    public var successes = 0
+    public var totalMilliseconds = 0
+    /// Attempts per latency bucket, `bucketColumns.count` long.
+    public var buckets = [Int](repeating: 0, count: DeliveryFigures.bucketColumns.count)
+    public var lastSuccessAt: Date?
+    public var lastFailureAt: Date?
+
+    /// Empty figures.
+    public init() {}
+
+    /// Attempts that did not get a 2xx answer (refused, timed out, or any other status).
+    public var failures: Int { attempts - successes }
+
+    /// Successes as a percentage with one decimal (98.5), or 0 when nothing was attempted.
+    public var successRate: Double {
+        attempts == 0 ? 0 : (Double(successes) * 1000 / Double(attempts)).rounded() / 10
+    }
+
+    /// Mean attempt duration in whole milliseconds, or 0 when nothing was attempted.
+    public var averageMilliseconds: Int {
+        attempts == 0 ? 0 : Int((Double(totalMilliseconds) / Double(attempts)).rounded())
+    }
+
+    /// Counts one attempt.
+    public mutating func add(success: Bool, milliseconds: Int, at date: Date) {
+        attempts += 1
+        totalMilliseconds += milliseconds
+        buckets[Self.bucketIndex(milliseconds)] += 1
+        if success {
+            successes += 1
+            lastSuccessAt = max(lastSuccessAt ?? date, date)
+        } else {
+            lastFailureAt = max(lastFailureAt ?? date, date)
+        }
+    }
+
+    /// Adds other figures to these.
+    public mutating func add(_ other: DeliveryFigures) {
+        attempts += other.attempts
+        successes += other.successes
+        totalMilliseconds += other.totalMilliseconds
+        for index in buckets.indices { buckets[index] += other.buckets[index] }
+        lastSuccessAt = [lastSuccessAt, other.lastSuccessAt].compactMap { $0 }.max()
+        lastFailureAt = [lastFailureAt, other.lastFailureAt].compactMap { $0 }.max()
+    }
+
+    /// The bucket an attempt of `milliseconds` falls in.
+    public static func bucketIndex(_ milliseconds: Int) -> Int {
+        bucketBounds.firstIndex { milliseconds <= $0 } ?? bucketBounds.count
+    }
+
+    /// The `quantile` (0…1) of attempt durations in milliseconds, estimated from the buckets
+    /// by interpolating inside the bucket where it falls; nil when nothing was attempted.
+    /// Above the last bound the bound itself is reported (the histogram knows no more).
+    public func percentile(_ quantile: Double) -> Int? {
+        let total = buckets.reduce(0, +)
+        guard total > 0 else { return nil }
+        let rank = quantile * Double(total)
+        var below = 0
+        for (index, count) in buckets.enumerated() where count > 0 {
+            if Double(below + count) >= rank {
+                guard index < Self.bucketBounds.count else { return Self.bucketBounds.last! }
+                let lower = index == 0 ? 0 : Double(Self.bucketBounds[index - 1])
+                let upper = Double(Self.bucketBounds[index])
+                let fraction = max(0, rank - Double(below)) / Double(count)
+                return Int((lower + (upper - lower) * fraction).rounded())
+            }
+            below += count
+        }
+        return Self.bucketBounds.last!
+    }
+}
+
+extension DeliveryFigures {
+    /// Reads figures from a row of sums named like the rollup's columns.
+    init(row: SQLRow) throws {
+        attempts = try row.optionalInt("attempts") ?? 0
+        successes = try row.optionalInt("successes") ?? 0
+        totalMilliseconds = try row.optionalInt("total_ms") ?? 0
+        buckets = try Self.bucketColumns.map { try row.optionalInt($0) ?? 0 }
+        lastSuccessAt = try row.optionalDate("last_success_at")
+        lastFailureAt = try row.optionalDate("last_failure_at")
+    }
+
+    /// `SUM(attempts) AS attempts, …, MAX(last_success_at) AS last_success_at, …` over rollup rows.
+    static let sumColumns: String = (["attempts", "successes", "total_ms"] + bucketColumns).map { "SUM(\($0)) AS \($0)" }
+        .joined(separator: ", ") + ", MAX(last_success_at) AS last_success_at, MAX(last_failure_at) AS last_failure_at"
+}

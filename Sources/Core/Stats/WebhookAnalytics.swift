@@ -1,0 +1,183 @@
+import Foundation
+
+/// A span of time for analytics, whole hours: `since` is rounded down and `until` up to the
+/// hour, because statistics are kept per hour.
+public struct AnalyticsWindow: Sendable, Equatable {
+    /// The first hour included.
+    public let since: Date
+    /// The end of the last hour included (exclusive).
+    public let until: Date
+
+    /// The longest window an hourly series is drawn for.
+    public static let maximumHours = 31 * 24
+
+    /// A window from `since` to `until` (default: now), checked: `since` before `until`, at
+    /// most 31 days.
+    public init(since: Date, until: Date) throws {
+        let start = StatsHour.start(since)
+        var end = StatsHour.start(until)
+        if end < until { end += 3600 }
+        guard start < end else { throw SwitchboardError.badRequest("since must be before until", code: "invalid_query") }
+        guard end.timeIntervalSince(start) <= Double(Self.maximumHours) * 3600 else {
+            throw SwitchboardError.badRequest("the window may span at most 31 days (744 hours); narrow since/until", code: "invalid_query")
+        }
+        self.since = start
+        self.until = end
+    }
+
+    /// The last `hours` hours up to the end of the current one.
+    public static func last(hours: Int, now: Date) -> AnalyticsWindow {
+        let end = StatsHour.start(now) + 3600
+        return try! AnalyticsWindow(since: end - Double(hours) * 3600, until: end)
+    }
+
+    /// The hour keys the window covers, oldest first.
+    public var hours: [Date] {
+        stride(from: since.timeIntervalSince1970, to: until.timeIntervalSince1970, by: 3600).map(Date.init(timeIntervalSince1970:))
+    }
+}
+
+/// One hour of a chart series.
+public struct HourlyFigures: Sendable, Equatable {
+    public let hour: Date
+    public let figures: DeliveryFigures
+}
+
+/// A webhook with its health: what the rules said and the figures they looked at.
+public struct WebhookHealthReport: Sendable {
+    public let id: UUID
+    public let name: String
+    public let url: String
+    public let isActive: Bool
+    public let consecutiveFailures: Int
+    /// The state last announced by an operational event (`health_state`).
+    public let announcedState: HealthState
+    public let verdict: HealthVerdict
+    /// Attempts in the health window.
+    public let window: DeliveryFigures
+}
+
+/// The seed's analytics overview plus the figures behind it.
+public struct AnalyticsOverview: Sendable {
+    public var totalWebhooks = 0
+    public var activeWebhooks = 0
+    public var healthyWebhooks = 0
+    public var degradedWebhooks = 0
+    /// Active webhooks in the unhealthy state (the seed's `failed_webhooks`).
+    public var failedWebhooks = 0
+    public var disabledWebhooks = 0
+    /// Attempts in the window (all time when no window was asked for).
+    public var deliveries = DeliveryFigures()
+    public var window: AnalyticsWindow?
+    public var series: [HourlyFigures] = []
+}
+
+/// Per-webhook statistics for `GET /api/webhooks/:id/stats`.
+public struct WebhookStats: Sendable {
+    public let report: WebhookHealthReport
+    public let window: AnalyticsWindow
+    public let figures: DeliveryFigures
+    public let lastSuccessAt: Date?
+    public let lastFailureAt: Date?
+}
+
+/// Reads analytics from the hourly rollup — never from the delivery logs, so the cost grows
+/// with webhooks × hours, not with deliveries.
+public struct WebhookAnalytics: Sendable {
+    let driver: any StorageDriver
+    /// The rules health states are judged by.
+    public let rules: HealthRules
+    let environment: CoreEnvironment
+
+    /// Creates the reader.
+    public init(driver: any StorageDriver, rules: HealthRules = HealthRules(), environment: CoreEnvironment = .live) {
+        self.driver = driver
+        self.rules = rules
+        self.environment = environment
+    }
+
+    /// Summed figures per webhook between two hours (`until` exclusive; nil bounds are open).
+    func figuresByWebhook(since: Date?, until: Date?, webhookID: UUID? = nil) async throws -> [UUID: DeliveryFigures] {
+        var conditions: [SQLQuery] = []
+        if let since { conditions.append("hour >= \(StatsHour.key(since))") }
+        if let until { conditions.append("hour < \(StatsHour.key(until))") }
+        if let webhookID { conditions.append("webhook_id = \(webhookID)") }
+        let rows = try await driver.query("""
+            SELECT webhook_id, \(unsafeRaw: DeliveryFigures.sumColumns) FROM webhook_stats_hourly\(SQLQuery.whereClause(conditions))
+            GROUP BY webhook_id
+            """)
+        var result: [UUID: DeliveryFigures] = [:]
+        for row in rows { result[try row.uuid("webhook_id")] = try DeliveryFigures(row: row) }
+        return result
+    }
+
+    /// Every hour of `window` with its figures (zeros for quiet hours), for one webhook or all.
+    func series(_ window: AnalyticsWindow, webhookID: UUID? = nil) async throws -> [HourlyFigures] {
+        var conditions: [SQLQuery] = ["hour >= \(StatsHour.key(window.since))", "hour < \(StatsHour.key(window.until))"]
+        if let webhookID { conditions.append("webhook_id = \(webhookID)") }
+        let rows = try await driver.query("""
+            SELECT hour, \(unsafeRaw: DeliveryFigures.sumColumns) FROM webhook_stats_hourly\(SQLQuery.whereClause(conditions))
+            GROUP BY hour
+            """)
+        var byHour: [String: DeliveryFigures] = [:]
+        for row in rows { byHour[try row.string("hour")] = try DeliveryFigures(row: row) }
+        return window.hours.map { HourlyFigures(hour: $0, figures: byHour[StatsHour.key($0)] ?? DeliveryFigures()) }
+    }
+
+    /// Every webhook with its health as the rules judge it now, oldest first.
+    public func healthReports(webhookID: UUID? = nil) async throws -> [WebhookHealthReport] {
+        let now = environment.currentTime()
+        let windowFigures = try await figuresByWebhook(since: rules.windowStart(now: now), until: nil, webhookID: webhookID)
+        let filter: SQLQuery = webhookID.map { " WHERE id = \($0)" } ?? ""
+        let rows = try await driver.query("""
+            SELECT id, name, url, is_active, consecutive_failures, disabled_reason, health_state FROM webhooks\(filter)
+            ORDER BY created_at, id
+            """)
+        return try rows.map { row in
+            let id = try row.uuid("id")
+            let input = WebhookHealthInput(
+                isActive: try row.bool("is_active"), disabledReason: try row.optionalString("disabled_reason"),
+                consecutiveFailures: try row.int("consecutive_failures"), window: windowFigures[id] ?? DeliveryFigures())
+            return WebhookHealthReport(
+                id: id, name: try row.string("name"), url: try row.string("url"), isActive: input.isActive,
+                consecutiveFailures: input.consecutiveFailures,
+                announcedState: HealthState(rawValue: try row.string("health_state")) ?? .healthy,
+                verdict: rules.evaluate(input), window: input.window)
+        }
+    }
+
+    /// The overview: webhook counts by health, and attempts in `window` (all time if nil)
+    /// with an hourly series over the window (the last 24 hours if nil).
+    public func overview(window: AnalyticsWindow?) async throws -> AnalyticsOverview {
+        var overview = AnalyticsOverview()
+        for report in try await healthReports() {
+            overview.totalWebhooks += 1
+            switch report.verdict.state {
+            case .disabled: overview.disabledWebhooks += 1
+            case .healthy: overview.healthyWebhooks += 1
+            case .degraded: overview.degradedWebhooks += 1
+            case .unhealthy: overview.failedWebhooks += 1
+            }
+            if report.isActive { overview.activeWebhooks += 1 }
+        }
+        for figures in try await figuresByWebhook(since: window?.since, until: window?.until).values {
+            overview.deliveries.add(figures)
+        }
+        let seriesWindow = window ?? AnalyticsWindow.last(hours: 24, now: environment.currentTime())
+        overview.window = window
+        overview.series = try await series(seriesWindow)
+        return overview
+    }
+
+    /// One webhook's statistics over `window` (default: the health window) with its health.
+    public func stats(webhookID: UUID, window: AnalyticsWindow?) async throws -> WebhookStats {
+        guard let report = try await healthReports(webhookID: webhookID).first else {
+            throw SwitchboardError.notFound("webhook", id: webhookID.uuidString.lowercased())
+        }
+        let window = window ?? AnalyticsWindow.last(hours: rules.windowHours, now: environment.currentTime())
+        let figures = try await figuresByWebhook(since: window.since, until: window.until, webhookID: webhookID)[webhookID] ?? DeliveryFigures()
+        // The last success and failure ever, not only in the window.
+        let ever = try await figuresByWebhook(since: nil, until: nil, webhookID: webhookID)[webhookID]
+        return WebhookStats(report: report, window: window, figures: figures, lastSuccessAt: ever?.lastSuccessAt, lastFailureAt: ever?.lastFailureAt)
+    }
+}

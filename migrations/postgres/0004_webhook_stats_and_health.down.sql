@@ -1,0 +1,3 @@
+ALTER TABLE webhooks DROP COLUMN health_changed_at;
+ALTER TABLE webhooks DROP COLUMN health_state;
+DROP TABLE webhook_stats_hourly;

@@ -1,0 +1,54 @@
+-- Hourly delivery statistics per webhook, kept up to date as attempts are recorded, so
+-- analytics read a few rows per webhook and hour instead of every delivery log.
+-- Hours are UTC text 'YYYY-MM-DDTHH', the same on every database.
+-- Latency is counted in buckets (lat_le_N: more than the previous bound, at most N ms),
+-- from which percentiles are estimated. `switchboard update-stats` rebuilds the rows.
+CREATE TABLE webhook_stats_hourly (
+    webhook_id      uuid NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+    hour            char(13) NOT NULL,
+    attempts        bigint NOT NULL DEFAULT 0,
+    successes       bigint NOT NULL DEFAULT 0,
+    failures        bigint NOT NULL DEFAULT 0,
+    total_ms        bigint NOT NULL DEFAULT 0,
+    lat_le_25       bigint NOT NULL DEFAULT 0,
+    lat_le_50       bigint NOT NULL DEFAULT 0,
+    lat_le_100      bigint NOT NULL DEFAULT 0,
+    lat_le_250      bigint NOT NULL DEFAULT 0,
+    lat_le_500      bigint NOT NULL DEFAULT 0,
+    lat_le_1000     bigint NOT NULL DEFAULT 0,
+    lat_le_2500     bigint NOT NULL DEFAULT 0,
+    lat_le_5000     bigint NOT NULL DEFAULT 0,
+    lat_le_10000    bigint NOT NULL DEFAULT 0,
+    lat_over_10000  bigint NOT NULL DEFAULT 0,
+    last_success_at timestamptz(3),
+    last_failure_at timestamptz(3),
+    PRIMARY KEY (webhook_id, hour)
+);
+CREATE INDEX webhook_stats_hourly_hour_idx ON webhook_stats_hourly (hour);
+
+-- Existing delivery logs are counted once now; new attempts are added as they are recorded.
+INSERT INTO webhook_stats_hourly (webhook_id, hour, attempts, successes, failures, total_ms, lat_le_25, lat_le_50, lat_le_100, lat_le_250, lat_le_500, lat_le_1000, lat_le_2500, lat_le_5000, lat_le_10000, lat_over_10000, last_success_at, last_failure_at)
+SELECT d.webhook_id, to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24'),
+    COUNT(*),
+    SUM(CASE WHEN a.response_status >= 200 AND a.response_status < 300 THEN 1 ELSE 0 END),
+    SUM(CASE WHEN a.response_status >= 200 AND a.response_status < 300 THEN 0 ELSE 1 END),
+    SUM(a.duration_ms),
+    SUM(CASE WHEN a.duration_ms <= 25 THEN 1 ELSE 0 END),
+    SUM(CASE WHEN a.duration_ms > 25 AND a.duration_ms <= 50 THEN 1 ELSE 0 END),
+    SUM(CASE WHEN a.duration_ms > 50 AND a.duration_ms <= 100 THEN 1 ELSE 0 END),
+    SUM(CASE WHEN a.duration_ms > 100 AND a.duration_ms <= 250 THEN 1 ELSE 0 END),
+    SUM(CASE WHEN a.duration_ms > 250 AND a.duration_ms <= 500 THEN 1 ELSE 0 END),
+    SUM(CASE WHEN a.duration_ms > 500 AND a.duration_ms <= 1000 THEN 1 ELSE 0 END),
+    SUM(CASE WHEN a.duration_ms > 1000 AND a.duration_ms <= 2500 THEN 1 ELSE 0 END),
+    SUM(CASE WHEN a.duration_ms > 2500 AND a.duration_ms <= 5000 THEN 1 ELSE 0 END),
+    SUM(CASE WHEN a.duration_ms > 5000 AND a.duration_ms <= 10000 THEN 1 ELSE 0 END),
+    SUM(CASE WHEN a.duration_ms > 10000 THEN 1 ELSE 0 END),
+    MAX(CASE WHEN a.response_status >= 200 AND a.response_status < 300 THEN a.created_at END),
+    MAX(CASE WHEN a.response_status >= 200 AND a.response_status < 300 THEN NULL ELSE a.created_at END)
+FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
+GROUP BY d.webhook_id, to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24');
+
+-- The health state last announced by an operational event, so each change is announced
+-- once even with several servers on one database.
+ALTER TABLE webhooks ADD COLUMN health_state varchar(20) NOT NULL DEFAULT 'healthy';
+ALTER TABLE webhooks ADD COLUMN health_changed_at timestamptz(3);

@@ -1,0 +1,54 @@
+-- Hourly delivery statistics per webhook, kept up to date as attempts are recorded, so
+-- analytics read a few rows per webhook and hour instead of every delivery log.
+-- Hours are UTC text 'YYYY-MM-DDTHH' (the first 13 characters of a stored timestamp).
+-- Latency is counted in buckets (lat_le_N: more than the previous bound, at most N ms),
+-- from which percentiles are estimated. `switchboard update-stats` rebuilds the rows.
+CREATE TABLE webhook_stats_hourly (
+    webhook_id      TEXT NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
+    hour            TEXT NOT NULL,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    successes       INTEGER NOT NULL DEFAULT 0,
+    failures        INTEGER NOT NULL DEFAULT 0,
+    total_ms        INTEGER NOT NULL DEFAULT 0,
+    lat_le_25       INTEGER NOT NULL DEFAULT 0,
+    lat_le_50       INTEGER NOT NULL DEFAULT 0,
+    lat_le_100      INTEGER NOT NULL DEFAULT 0,
+    lat_le_250      INTEGER NOT NULL DEFAULT 0,
+    lat_le_500      INTEGER NOT NULL DEFAULT 0,
+    lat_le_1000     INTEGER NOT NULL DEFAULT 0,
+    lat_le_2500     INTEGER NOT NULL DEFAULT 0,
+    lat_le_5000     INTEGER NOT NULL DEFAULT 0,
+    lat_le_10000    INTEGER NOT NULL DEFAULT 0,
+    lat_over_10000  INTEGER NOT NULL DEFAULT 0,
+    last_success_at TEXT,
+    last_failure_at TEXT,
+    PRIMARY KEY (webhook_id, hour)
+);
+CREATE INDEX webhook_stats_hourly_hour_idx ON webhook_stats_hourly (hour);
+
+-- Existing delivery logs are counted once now; new attempts are added as they are recorded.
+INSERT INTO webhook_stats_hourly (webhook_id, hour, attempts, successes, failures, total_ms, lat_le_25, lat_le_50, lat_le_100, lat_le_250, lat_le_500, lat_le_1000, lat_le_2500, lat_le_5000, lat_le_10000, lat_over_10000, last_success_at, last_failure_at)
+SELECT d.webhook_id, substr(a.created_at, 1, 13),
+    COUNT(*),
+    SUM(CASE WHEN a.response_status >= 200 AND a.response_status < 300 THEN 1 ELSE 0 END),
+    SUM(CASE WHEN a.response_status >= 200 AND a.response_status < 300 THEN 0 ELSE 1 END),
+    SUM(a.duration_ms),
+    SUM(CASE WHEN a.duration_ms <= 25 THEN 1 ELSE 0 END),
+    SUM(CASE WHEN a.duration_ms > 25 AND a.duration_ms <= 50 THEN 1 ELSE 0 END),
+    SUM(CASE WHEN a.duration_ms > 50 AND a.duration_ms <= 100 THEN 1 ELSE 0 END),
+    SUM(CASE WHEN a.duration_ms > 100 AND a.duration_ms <= 250 THEN 1 ELSE 0 END),
+    SUM(CASE WHEN a.duration_ms > 250 AND a.duration_ms <= 500 THEN 1 ELSE 0 END),
+    SUM(CASE WHEN a.duration_ms > 500 AND a.duration_ms <= 1000 THEN 1 ELSE 0 END),
+    SUM(CASE WHEN a.duration_ms > 1000 AND a.duration_ms <= 2500 THEN 1 ELSE 0 END),
+    SUM(CASE WHEN a.duration_ms > 2500 AND a.duration_ms <= 5000 THEN 1 ELSE 0 END),
+    SUM(CASE WHEN a.duration_ms > 5000 AND a.duration_ms <= 10000 THEN 1 ELSE 0 END),
+    SUM(CASE WHEN a.duration_ms > 10000 THEN 1 ELSE 0 END),
+    MAX(CASE WHEN a.response_status >= 200 AND a.response_status < 300 THEN a.created_at END),
+    MAX(CASE WHEN a.response_status >= 200 AND a.response_status < 300 THEN NULL ELSE a.created_at END)
+FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
+GROUP BY d.webhook_id, substr(a.created_at, 1, 13);
+
+-- The health state last announced by an operational event, so each change is announced
+-- once even with several servers on one database.
+ALTER TABLE webhooks ADD COLUMN health_state TEXT NOT NULL DEFAULT 'healthy';
+ALTER TABLE webhooks ADD COLUMN health_changed_at TEXT;
