@@ -49,7 +49,7 @@ public final class HealthMonitor: Service {
 
     /// The operational event announcing a change, or nil for changes that are not announced
     /// (such as healthy ↔ degraded).
-    static func eventType(from old: HealthState, to new: HealthState) -> String? {
+    public static func eventType(from old: HealthState, to new: HealthState) -> String? {
         switch (old, new) {
         case (_, .disabled) where old != .disabled: "webhook.disabled"
         case (_, .unhealthy) where old != .unhealthy: "webhook.unhealthy"

@@ -1,0 +1,221 @@
+import Core
+import Foundation
+import HummingbirdTesting
+import Server
+import Testing
+
+@Suite("Analytics and statistics on every database")
+struct AnalyticsTests {
+    func makeWebhook(_ server: TestServer, url: String, events: [String], maxRetries: Int? = 0) async throws -> Webhook {
+        try await server.components.webhooks.create(WebhookDraft(name: "w", url: url, events: events, maxRetries: maxRetries, retryDelaysMilliseconds: [100]))
+    }
+
+    func logs(_ server: TestServer, webhook: UUID) async throws -> [DeliveryLog] {
+        try await server.components.deliveryLogs.list(DeliveryLogFilter(webhookID: webhook), cursor: nil, limit: 100).entries
+    }
+
+    func finished(_ server: TestServer, webhook: UUID, count: Int) async throws -> Bool {
+        let entries = try await logs(server, webhook: webhook)
+        return entries.count == count && entries.allSatisfy { $0.delivery.status == .succeeded || $0.delivery.status == .failed }
+    }
+
+    @Test("Analytics figures match deliveries with known outcomes and latencies; a rebuild gives the same figures", arguments: TestDriverKind.all)
+    func figuresMatchDeliveries(_ kind: TestDriverKind) async throws {
+        try await withTestServer(kind) { server in
+            try await withReceiver { fast in
+                try await withReceiver({ _, _ in ScriptedResponse(status: .internalServerError) }) { failing in
+                    try await withReceiver({ _, _ in ScriptedResponse(delay: .milliseconds(300)) }) { slow in
+                        let ok = try await makeWebhook(server, url: fast.url, events: ["contact.created"])
+                        let broken = try await makeWebhook(server, url: failing.url, events: ["contact.updated"])
+                        let sluggish = try await makeWebhook(server, url: slow.url, events: ["property.created"])
+                        try await withRunningWorker(server) {
+                            for _ in 0..<6 {
+                                _ = try await server.components.dispatcher.publish(type: "contact.created", data: .object([]))
+                                _ = try await server.components.dispatcher.publish(type: "contact.updated", data: .object([]))
+                            }
+                            for _ in 0..<2 { _ = try await server.components.dispatcher.publish(type: "property.created", data: .object([])) }
+                            try await eventually(timeout: .seconds(20), "all deliveries finished") {
+                                let a = try await finished(server, webhook: ok.id, count: 6)
+                                let b = try await finished(server, webhook: broken.id, count: 6)
+                                let c = try await finished(server, webhook: sluggish.id, count: 2)
+                                return a && b && c
+                            }
+                        }
+                        var durations: [Int] = []
+                        for webhook in [ok, broken, sluggish] {
+                            durations += try await logs(server, webhook: webhook.id).flatMap(\.attempts).map(\.durationMs)
+                        }
+                        #expect(durations.count == 14)
+                        let expectedAverage = Int((Double(durations.reduce(0, +)) / 14).rounded())
+
+                        let before = try await server.test { client in
+                            let answer = try await client.send(.get, "/api/webhooks/analytics", key: server.adminKey)
+                            #expect(answer.status == .ok, "\(answer.body.compactText)")
+                            let data = try #require(answer.body["data"])
+                            #expect(data["total_webhooks"]?.intValue == 3)
+                            #expect(data["active_webhooks"]?.intValue == 3)
+                            #expect(data["total_deliveries"]?.intValue == 14)
+                            #expect(data["successful_deliveries"]?.intValue == 8)
+                            #expect(data["failed_deliveries"]?.intValue == 6)
+                            #expect(data["success_rate"] == .number(57.1))
+                            #expect(data["average_response_time"]?.intValue == expectedAverage)
+                            // The broken webhook failed 6 times in a row (unhealthy at 5).
+                            #expect(data["failed_webhooks"]?.intValue == 1)
+                            #expect(data["healthy_webhooks"]?.intValue == 2)
+                            // p95 is the slow receiver's ~300 ms: its bucket is 250–500 ms.
+                            let p95 = try #require(data["p95_response_time"]?.intValue)
+                            #expect((250...500).contains(p95))
+                            let series = data["series"]?.arrayValue ?? []
+                            #expect(series.count == 24)
+                            #expect(series.compactMap { $0["deliveries"]?.intValue }.reduce(0, +) == 14)
+                            #expect(series.compactMap { $0["failures"]?.intValue }.reduce(0, +) == 6)
+
+                            let stats = try await client.send(.get, "/api/webhooks/\(broken.id.uuidString.lowercased())/stats", key: server.adminKey)
+                            #expect(stats.body["data"]?["state"]?.stringValue == "unhealthy")
+                            #expect(stats.body["data"]?["rule"]?.stringValue?.contains("6 failed attempts in a row") == true)
+                            #expect(stats.body["data"]?["consecutive_failures"]?.intValue == 6)
+                            #expect(stats.body["data"]?["success_rate"] == .number(0))
+                            #expect(stats.body["data"]?["last_success_at"] == .null)
+                            #expect(stats.body["data"]?["last_failure_at"]?.stringValue != nil)
+                            let slowStats = try await client.send(.get, "/api/webhooks/\(sluggish.id.uuidString.lowercased())/stats", key: server.adminKey)
+                            #expect((slowStats.body["data"]?["average_response_time"]?.intValue ?? 0) >= 300)
+                            #expect(slowStats.body["data"]?["state"]?.stringValue == "healthy")
+                            #expect(slowStats.body["data"]?["total_deliveries"]?.intValue == 2)
+                            return data
+                        }
+
+                        // Recounting from the logs gives exactly the incremental figures.
+                        let rebuilt = try await StatsRollup.rebuild(driver: server.database.driver)
+                        #expect(rebuilt.attempts == 14)
+                        #expect(rebuilt.rows >= 3)
+                        try await server.test { client in
+                            let after = try await client.send(.get, "/api/webhooks/analytics", key: server.adminKey)
+                            #expect(after.body["data"] == before)
+                            let hourAgo = Timestamp.format(Date().addingTimeInterval(-3600))
+                            let windowed = try await client.send(.get, "/api/webhooks/analytics?since=\(hourAgo)", key: server.adminKey)
+                            #expect(windowed.body["data"]?["total_deliveries"]?.intValue == 14)
+                            #expect(windowed.body["data"]?["series"]?.arrayValue.count == 2)
+                            let future = Timestamp.format(Date().addingTimeInterval(7200))
+                            expectError(try await client.send(.get, "/api/webhooks/analytics?since=\(future)", key: server.adminKey), .badRequest, code: "invalid_query")
+                            let longAgo = Timestamp.format(Date().addingTimeInterval(-40 * 86_400))
+                            expectError(try await client.send(.get, "/api/webhooks/analytics?since=\(longAgo)", key: server.adminKey), .badRequest, code: "invalid_query")
+                            expectError(try await client.send(.get, "/api/webhooks/analytics?until=\(hourAgo)", key: server.adminKey), .badRequest, code: "invalid_query")
+                            expectError(try await client.send(.get, "/api/webhooks/\(UUID().uuidString)/stats", key: server.adminKey), .notFound, code: "not_found")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("Health changes are announced once as operational events to a subscribed receiver", arguments: TestDriverKind.all)
+    func healthTransitionsAreAnnounced(_ kind: TestDriverKind) async throws {
+        try await withTestServer(kind, configure: { $0.unhealthyAfterFailures = 3 }) { server in
+            // The watched receiver fails its first three requests, then recovers.
+            try await withReceiver({ _, index in ScriptedResponse(status: index < 3 ? .serviceUnavailable : .ok) }) { flaky in
+                try await withReceiver { watcher in
+                    let watched = try await makeWebhook(server, url: flaky.url, events: ["contact.created"])
+                    _ = try await makeWebhook(server, url: watcher.url, events: ["webhook.unhealthy", "webhook.recovered", "webhook.disabled"])
+                    let monitor = server.components.healthMonitor
+                    // A second monitor, as another server on the same database would run.
+                    let rival = HealthMonitor(analytics: server.components.analytics, driver: server.database.driver, interval: .seconds(60))
+                    try await withRunningWorker(server) {
+                        for _ in 0..<3 { _ = try await server.components.dispatcher.publish(type: "contact.created", data: .object([])) }
+                        try await eventually("three failures") { try await finished(server, webhook: watched.id, count: 3) }
+                        async let first = monitor.evaluate()
+                        async let second = rival.evaluate()
+                        let transitions = try await first + second
+                        #expect(transitions.map(\.to) == [.unhealthy])
+                        #expect(transitions.first?.eventType == "webhook.unhealthy")
+                        #expect(try await monitor.evaluate().isEmpty)
+                        try await eventually("unhealthy announced") { watcher.requests.count == 1 }
+
+                        _ = try await server.components.dispatcher.publish(type: "contact.created", data: .object([]))
+                        try await eventually("a success") { try await finished(server, webhook: watched.id, count: 4) }
+                        #expect(try await monitor.evaluate().map(\.eventType) == ["webhook.recovered"])
+                        try await eventually("recovery announced") { watcher.requests.count == 2 }
+
+                        _ = try await server.components.webhooks.update(id: watched.id, changes: WebhookChanges(isActive: false))
+                        #expect(try await monitor.evaluate().map(\.eventType) == ["webhook.disabled"])
+                        try await eventually("disabling announced") { watcher.requests.count == 3 }
+                    }
+                    let bodies = try watcher.requests.map { try JSONValue.parse(Array($0.body)) }
+                    #expect(bodies.map { $0["type"]?.stringValue } == ["webhook.unhealthy", "webhook.recovered", "webhook.disabled"])
+                    #expect(bodies.allSatisfy { $0["data"]?["webhook_id"]?.stringValue == watched.id.uuidString.lowercased() })
+                    #expect(bodies.map { $0["data"]?["previous_state"]?.stringValue } == ["healthy", "unhealthy", "healthy"])
+                    #expect(bodies.first?["data"]?["rule"]?.stringValue?.contains("3 failed attempts in a row") == true)
+                    #expect(watcher.requests.allSatisfy { $0.header("X-Webhook-Event")?.hasPrefix("webhook.") == true })
+                }
+            }
+        }
+    }
+}
+
+@Suite("Health rules and latency figures")
+struct HealthRuleTests {
+    func figures(successes: Int, failures: Int) -> DeliveryFigures {
+        var figures = DeliveryFigures()
+        for _ in 0..<successes { figures.add(success: true, milliseconds: 10, at: Date()) }
+        for _ in 0..<failures { figures.add(success: false, milliseconds: 10, at: Date()) }
+        return figures
+    }
+
+    @Test("Each rule decides the state it documents")
+    func rules() {
+        let rules = HealthRules()
+        func state(active: Bool = true, inRow: Int = 0, _ window: DeliveryFigures = DeliveryFigures()) -> HealthState {
+            rules.evaluate(WebhookHealthInput(isActive: active, disabledReason: nil, consecutiveFailures: inRow, window: window)).state
+        }
+        #expect(state() == .healthy)
+        #expect(state(active: false) == .disabled)
+        #expect(state(active: false, inRow: 50) == .disabled)
+        #expect(state(inRow: 5) == .unhealthy)
+        #expect(state(inRow: 4) == .degraded)
+        #expect(state(inRow: 1, figures(successes: 4, failures: 6)) == .unhealthy)
+        // The same poor rate, but the last attempt succeeded: working again, so only degraded.
+        #expect(state(figures(successes: 4, failures: 6)) == .degraded)
+        #expect(state(figures(successes: 94, failures: 6)) == .degraded)
+        #expect(state(figures(successes: 95, failures: 5)) == .healthy)
+        // Too few attempts to judge a rate.
+        #expect(state(figures(successes: 1, failures: 8)) == .healthy)
+    }
+
+    @Test("Operational events are sent for the documented changes only")
+    func announcedChanges() {
+        #expect(HealthMonitor.eventType(from: .healthy, to: .unhealthy) == "webhook.unhealthy")
+        #expect(HealthMonitor.eventType(from: .degraded, to: .unhealthy) == "webhook.unhealthy")
+        #expect(HealthMonitor.eventType(from: .unhealthy, to: .disabled) == "webhook.disabled")
+        #expect(HealthMonitor.eventType(from: .unhealthy, to: .healthy) == "webhook.recovered")
+        #expect(HealthMonitor.eventType(from: .disabled, to: .degraded) == "webhook.recovered")
+        #expect(HealthMonitor.eventType(from: .healthy, to: .degraded) == nil)
+        #expect(HealthMonitor.eventType(from: .degraded, to: .healthy) == nil)
+    }
+
+    @Test("Percentiles are interpolated inside latency buckets")
+    func percentiles() {
+        var figures = DeliveryFigures()
+        #expect(figures.percentile(0.5) == nil)
+        for ms in [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] { figures.add(success: true, milliseconds: ms, at: Date()) }
+        #expect(figures.percentile(0.5) == 13)  // all in 0–25 ms: half way is 12.5
+        figures.add(success: true, milliseconds: 400, at: Date())
+        figures.add(success: false, milliseconds: 60_000, at: Date())
+        #expect(figures.percentile(0.95) == 10_000)  // above the last bound: the bound
+        #expect(figures.averageMilliseconds == Int((Double(55 + 400 + 60_000) / 12).rounded()))
+        #expect(figures.successRate == 91.7)
+        #expect(DeliveryFigures.bucketIndex(25) == 0)
+        #expect(DeliveryFigures.bucketIndex(26) == 1)
+        #expect(DeliveryFigures.bucketIndex(10_001) == DeliveryFigures.bucketBounds.count)
+    }
+
+    @Test("Windows are whole hours, at most 31 days")
+    func windows() throws {
+        let since = try #require(Timestamp.parse("2026-11-01T10:20:00.000Z"))
+        let until = try #require(Timestamp.parse("2026-11-01T12:00:01.000Z"))
+        let window = try AnalyticsWindow(since: since, until: until)
+        #expect(Timestamp.format(window.since) == "2026-11-01T10:00:00.000Z")
+        #expect(Timestamp.format(window.until) == "2026-11-01T13:00:00.000Z")
+        #expect(window.hours.count == 3)
+        #expect(throws: SwitchboardError.self) { try AnalyticsWindow(since: until, until: since) }
+        #expect(throws: SwitchboardError.self) { try AnalyticsWindow(since: since, until: since.addingTimeInterval(32 * 86_400)) }
+    }
+}
