@@ -219,3 +219,55 @@ struct HealthRuleTests {
         #expect(throws: SwitchboardError.self) { try AnalyticsWindow(since: since, until: since.addingTimeInterval(32 * 86_400)) }
     }
 }
+
+@Suite("Statistics migration on every database")
+struct StatsMigrationTests {
+    @Test("Upgrading to version 0004 counts the delivery logs already stored, as a rebuild does", arguments: TestDriverKind.all)
+    func backfill(_ kind: TestDriverKind) async throws {
+        try await withTestDatabase(kind, migrate: false) { database in
+            let driver = database.driver
+            let files = try TestDatabase.migrations.load(for: driver.dialect)
+            try await Migrator(driver: driver, files: files.filter { $0.version < "0004" }).up()
+            let at = { (text: String) in Timestamp.parse("2026-11-02T\(text).000Z")! }
+            let webhook = Webhook(
+                id: UUID(), name: "old", url: "https://example.com/hook", events: ["*"], description: nil, isActive: true, secret: nil,
+                createdAt: at("09:00:00"), updatedAt: at("09:00:00"))
+            try await WebhookStore(executor: driver, cipher: SecretCipher(serverSecret: TestServer.secret)).insert(webhook)
+            let event = Event(id: UUID(), type: "contact.created", payload: "{}", idempotencyKey: nil, createdAt: at("10:00:00"))
+            try await EventStore(executor: driver).insert(event)
+            let delivery = Delivery(
+                id: UUID(), eventId: event.id, webhookId: webhook.id, eventType: event.type, status: .succeeded, attemptCount: 3,
+                nextAttemptAt: nil, createdAt: at("10:00:00"), updatedAt: at("11:05:00"))
+            try await DeliveryStore(executor: driver).insert([delivery])
+            let attempts = [(200, 30, "10:15:00"), (500, 600, "10:20:00"), (nil, 5, "11:05:00")].enumerated().map { index, attempt in
+                DeliveryAttempt(
+                    id: UUID(), deliveryId: delivery.id, attemptNumber: index + 1, requestHeaders: [:], responseStatus: attempt.0,
+                    responseBodyExcerpt: nil, durationMs: attempt.1, error: attempt.0 == nil ? "connection refused" : nil, createdAt: at(attempt.2))
+            }
+            try await DeliveryStore(executor: driver).insert(attempts: attempts)
+
+            try await Migrator(driver: driver, files: files).up()
+            let analytics = WebhookAnalytics(driver: driver)
+            let window = try AnalyticsWindow(since: at("10:00:00"), until: at("12:00:00"))
+            let migrated = try await analytics.series(window)
+            #expect(migrated.map(\.figures.attempts) == [2, 1])
+            #expect(migrated.map(\.figures.successes) == [1, 0])
+            #expect(migrated.map(\.figures.totalMilliseconds) == [630, 5])
+            #expect(migrated[0].figures.buckets[DeliveryFigures.bucketIndex(30)] == 1)
+            #expect(migrated[0].figures.buckets[DeliveryFigures.bucketIndex(600)] == 1)
+            #expect(migrated[0].figures.lastSuccessAt == at("10:15:00"))
+            #expect(migrated[0].figures.lastFailureAt == at("10:20:00"))
+            #expect(migrated[1].figures.lastFailureAt == at("11:05:00"))
+            #expect(migrated[1].figures.lastSuccessAt == nil)
+
+            let report = try await StatsRollup.rebuild(driver: driver)
+            #expect(report.fromHour == "2026-11-02T10")
+            #expect(report.rows == 2)
+            #expect(report.attempts == 3)
+            #expect(try await analytics.series(window) == migrated)
+            // A rebuild from a later hour leaves the earlier one alone.
+            #expect(try await StatsRollup.rebuild(driver: driver, since: at("11:30:00")).attempts == 1)
+            #expect(try await analytics.series(window) == migrated)
+        }
+    }
+}

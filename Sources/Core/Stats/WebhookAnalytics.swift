@@ -112,7 +112,7 @@ public struct WebhookAnalytics: Sendable {
     }
 
     /// Every hour of `window` with its figures (zeros for quiet hours), for one webhook or all.
-    func series(_ window: AnalyticsWindow, webhookID: UUID? = nil) async throws -> [HourlyFigures] {
+    public func series(_ window: AnalyticsWindow, webhookID: UUID? = nil) async throws -> [HourlyFigures] {
         var conditions: [SQLQuery] = ["hour >= \(StatsHour.key(window.since))", "hour < \(StatsHour.key(window.until))"]
         if let webhookID { conditions.append("webhook_id = \(webhookID)") }
         let rows = try await driver.query("""
