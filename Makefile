@@ -51,10 +51,11 @@ smoke:
 fuzz:
 	scripts/fuzz-api.sh "$(BIN)"
 
-## Delivery benchmark (release build, nginx receiver); prints ratios from one run. Not part of CI.
+## Benchmarks (release build): delivery (nginx receiver), auth, analytics at 1 M logs; ratios from one run. Not part of CI.
 bench: deps
 	benchmarks/delivery/run.sh
 	benchmarks/auth/run.sh
+	benchmarks/analytics/run.sh
 
 clean:
 	rm -rf .build

@@ -68,7 +68,7 @@ struct SystemRouteTests {
         }
     }
 
-    @Test("Event types: the seed's ten, with descriptions")
+    @Test("Event types: the seed's ten and the three operational ones, with descriptions")
     func eventTypes() async throws {
         try await withTestServer { server in
             try await server.test { client in
@@ -76,7 +76,8 @@ struct SystemRouteTests {
                 #expect(result.status == .ok)
                 let names = result.body["data"]?.arrayValue.compactMap { $0["name"]?.stringValue }
                 #expect(names == EventType.builtIn.map(\.name))
-                #expect(names?.count == 10)
+                #expect(names?.count == 13)
+                #expect(names?.suffix(3) == ["webhook.disabled", "webhook.unhealthy", "webhook.recovered"])
                 #expect(result.body["data"]?.arrayValue.allSatisfy { $0["description"]?.stringValue?.isEmpty == false } == true)
             }
         }
