@@ -96,18 +96,22 @@ public struct WebhookAnalytics: Sendable {
         self.environment = environment
     }
 
+    /// Rollup rows summed per `group` column (`webhook_id` or `hour`) under `conditions`.
+    private func sums(by group: String, where conditions: [SQLQuery]) async throws -> [(row: SQLRow, figures: DeliveryFigures)] {
+        try await driver.query("""
+            SELECT \(unsafeRaw: group), \(unsafeRaw: DeliveryFigures.sumColumns) FROM webhook_stats_hourly\(SQLQuery.whereClause(conditions))
+            GROUP BY \(unsafeRaw: group)
+            """).map { ($0, try DeliveryFigures(row: $0)) }
+    }
+
     /// Summed figures per webhook between two hours (`until` exclusive; nil bounds are open).
     func figuresByWebhook(since: Date?, until: Date?, webhookID: UUID? = nil) async throws -> [UUID: DeliveryFigures] {
         var conditions: [SQLQuery] = []
         if let since { conditions.append("hour >= \(StatsHour.key(since))") }
         if let until { conditions.append("hour < \(StatsHour.key(until))") }
         if let webhookID { conditions.append("webhook_id = \(webhookID)") }
-        let rows = try await driver.query("""
-            SELECT webhook_id, \(unsafeRaw: DeliveryFigures.sumColumns) FROM webhook_stats_hourly\(SQLQuery.whereClause(conditions))
-            GROUP BY webhook_id
-            """)
         var result: [UUID: DeliveryFigures] = [:]
-        for row in rows { result[try row.uuid("webhook_id")] = try DeliveryFigures(row: row) }
+        for (row, figures) in try await sums(by: "webhook_id", where: conditions) { result[try row.uuid("webhook_id")] = figures }
         return result
     }
 
@@ -115,12 +119,8 @@ public struct WebhookAnalytics: Sendable {
     public func series(_ window: AnalyticsWindow, webhookID: UUID? = nil) async throws -> [HourlyFigures] {
         var conditions: [SQLQuery] = ["hour >= \(StatsHour.key(window.since))", "hour < \(StatsHour.key(window.until))"]
         if let webhookID { conditions.append("webhook_id = \(webhookID)") }
-        let rows = try await driver.query("""
-            SELECT hour, \(unsafeRaw: DeliveryFigures.sumColumns) FROM webhook_stats_hourly\(SQLQuery.whereClause(conditions))
-            GROUP BY hour
-            """)
         var byHour: [String: DeliveryFigures] = [:]
-        for row in rows { byHour[try row.string("hour")] = try DeliveryFigures(row: row) }
+        for (row, figures) in try await sums(by: "hour", where: conditions) { byHour[try row.string("hour")] = figures }
         return window.hours.map { HourlyFigures(hour: $0, figures: byHour[StatsHour.key($0)] ?? DeliveryFigures()) }
     }
 

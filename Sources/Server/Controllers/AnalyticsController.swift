@@ -13,6 +13,7 @@ struct AnalyticsController: Sendable {
             let overview = try await analytics.overview(window: try Self.window(request))
             let deliveries = overview.deliveries
             return .success(.object([
+                // The seed's seven fields first, in its order.
                 ("total_webhooks", .integer(overview.totalWebhooks)),
                 ("active_webhooks", .integer(overview.activeWebhooks)),
                 ("total_deliveries", .integer(deliveries.attempts)),
@@ -44,13 +45,7 @@ struct AnalyticsController: Sendable {
                 ("last_failure_at", .timestamp(stats.lastFailureAt)),
                 ("since", .timestamp(stats.window.since)),
                 ("until", .timestamp(stats.window.until)),
-                ("total_deliveries", .integer(figures.attempts)),
-                ("successful_deliveries", .integer(figures.successes)),
-                ("failed_deliveries", .integer(figures.failures)),
-                ("success_rate", .number(figures.successRate)),
-                ("average_response_time", .integer(figures.averageMilliseconds)),
-                ("p50_response_time", .integer(figures.percentile(0.5))),
-                ("p95_response_time", .integer(figures.percentile(0.95))),
+            ] + Self.deliveryMembers(figures) + [
                 ("health_window_hours", .integer(analytics.rules.windowHours)),
                 ("health_window_success_rate", .number(stats.report.window.successRate)),
                 ("health_window_deliveries", .integer(stats.report.window.attempts)),
@@ -98,6 +93,19 @@ struct AnalyticsController: Sendable {
             ("p50_response_time", .integer(hour.figures.percentile(0.5))),
             ("p95_response_time", .integer(hour.figures.percentile(0.95))),
         ])
+    }
+
+    /// Totals, rate and response times of a span, as `/stats` names them.
+    static func deliveryMembers(_ figures: DeliveryFigures) -> [(key: String, value: JSONValue)] {
+        [
+            ("total_deliveries", .integer(figures.attempts)),
+            ("successful_deliveries", .integer(figures.successes)),
+            ("failed_deliveries", .integer(figures.failures)),
+            ("success_rate", .number(figures.successRate)),
+            ("average_response_time", .integer(figures.averageMilliseconds)),
+            ("p50_response_time", .integer(figures.percentile(0.5))),
+            ("p95_response_time", .integer(figures.percentile(0.95))),
+        ]
     }
 
     static func requestMembers(_ figures: RequestFigures) -> [(key: String, value: JSONValue)] {
