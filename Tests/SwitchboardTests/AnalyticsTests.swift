@@ -265,6 +265,11 @@ struct StatsMigrationTests {
             #expect(migrated[0].figures.lastFailureAt == at("10:20:00"))
             #expect(migrated[1].figures.lastFailureAt == at("11:05:00"))
             #expect(migrated[1].figures.lastSuccessAt == nil)
+            let allTime = try await analytics.totals(nil)
+            #expect(allTime.attempts == 3)
+            #expect(allTime.totalMilliseconds == 635)
+            #expect(allTime.lastSuccessAt == at("10:15:00"))
+            #expect(allTime.lastFailureAt == at("11:05:00"))
 
             let report = try await StatsRollup.rebuild(driver: driver)
             #expect(report.fromHour == "2026-11-02T10")
@@ -274,6 +279,7 @@ struct StatsMigrationTests {
             // A rebuild from a later hour leaves the earlier one alone.
             #expect(try await StatsRollup.rebuild(driver: driver, since: at("11:30:00")).attempts == 1)
             #expect(try await analytics.series(window) == migrated)
+            #expect(try await analytics.totals(nil) == allTime)
         }
     }
 }

@@ -3,9 +3,10 @@
 -- Hours are UTC text 'YYYY-MM-DDTHH', the same on every database.
 -- Latency is counted in buckets (lat_le_N: more than the previous bound, at most N ms),
 -- from which percentiles are estimated. `switchboard update-stats` rebuilds the rows.
+-- The key starts with the hour: analytics read ranges of hours.
 CREATE TABLE webhook_stats_hourly (
-    webhook_id      CHAR(36) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
     hour            CHAR(13) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
+    webhook_id      CHAR(36) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
     attempts        BIGINT NOT NULL DEFAULT 0,
     successes       BIGINT NOT NULL DEFAULT 0,
     failures        BIGINT NOT NULL DEFAULT 0,
@@ -22,14 +23,37 @@ CREATE TABLE webhook_stats_hourly (
     lat_over_10000  BIGINT NOT NULL DEFAULT 0,
     last_success_at DATETIME(3),
     last_failure_at DATETIME(3),
-    PRIMARY KEY (webhook_id, hour),
-    INDEX webhook_stats_hourly_hour_idx (hour),
+    PRIMARY KEY (hour, webhook_id),
+    INDEX webhook_stats_hourly_webhook_idx (webhook_id, hour),
     CONSTRAINT webhook_stats_hourly_webhook_fk FOREIGN KEY (webhook_id) REFERENCES webhooks (id) ON DELETE CASCADE
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
 
+-- The same figures per webhook over all time (the sum of its hourly rows), so all-time
+-- totals cost one row per webhook however long the history.
+CREATE TABLE webhook_stats_total (
+    webhook_id      CHAR(36) CHARACTER SET ascii COLLATE ascii_bin NOT NULL PRIMARY KEY,
+    attempts        BIGINT NOT NULL DEFAULT 0,
+    successes       BIGINT NOT NULL DEFAULT 0,
+    failures        BIGINT NOT NULL DEFAULT 0,
+    total_ms        BIGINT NOT NULL DEFAULT 0,
+    lat_le_25       BIGINT NOT NULL DEFAULT 0,
+    lat_le_50       BIGINT NOT NULL DEFAULT 0,
+    lat_le_100      BIGINT NOT NULL DEFAULT 0,
+    lat_le_250      BIGINT NOT NULL DEFAULT 0,
+    lat_le_500      BIGINT NOT NULL DEFAULT 0,
+    lat_le_1000     BIGINT NOT NULL DEFAULT 0,
+    lat_le_2500     BIGINT NOT NULL DEFAULT 0,
+    lat_le_5000     BIGINT NOT NULL DEFAULT 0,
+    lat_le_10000    BIGINT NOT NULL DEFAULT 0,
+    lat_over_10000  BIGINT NOT NULL DEFAULT 0,
+    last_success_at DATETIME(3),
+    last_failure_at DATETIME(3),
+    CONSTRAINT webhook_stats_total_webhook_fk FOREIGN KEY (webhook_id) REFERENCES webhooks (id) ON DELETE CASCADE
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
 -- Existing delivery logs are counted once now; new attempts are added as they are recorded.
-INSERT INTO webhook_stats_hourly (webhook_id, hour, attempts, successes, failures, total_ms, lat_le_25, lat_le_50, lat_le_100, lat_le_250, lat_le_500, lat_le_1000, lat_le_2500, lat_le_5000, lat_le_10000, lat_over_10000, last_success_at, last_failure_at)
-SELECT d.webhook_id, DATE_FORMAT(a.created_at, '%Y-%m-%dT%H'),
+INSERT INTO webhook_stats_hourly (hour, webhook_id, attempts, successes, failures, total_ms, lat_le_25, lat_le_50, lat_le_100, lat_le_250, lat_le_500, lat_le_1000, lat_le_2500, lat_le_5000, lat_le_10000, lat_over_10000, last_success_at, last_failure_at)
+SELECT DATE_FORMAT(a.created_at, '%Y-%m-%dT%H'), d.webhook_id,
     COUNT(*),
     SUM(CASE WHEN a.response_status >= 200 AND a.response_status < 300 THEN 1 ELSE 0 END),
     SUM(CASE WHEN a.response_status >= 200 AND a.response_status < 300 THEN 0 ELSE 1 END),
@@ -47,7 +71,10 @@ SELECT d.webhook_id, DATE_FORMAT(a.created_at, '%Y-%m-%dT%H'),
     MAX(CASE WHEN a.response_status >= 200 AND a.response_status < 300 THEN a.created_at END),
     MAX(CASE WHEN a.response_status >= 200 AND a.response_status < 300 THEN NULL ELSE a.created_at END)
 FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
-GROUP BY d.webhook_id, DATE_FORMAT(a.created_at, '%Y-%m-%dT%H');
+GROUP BY DATE_FORMAT(a.created_at, '%Y-%m-%dT%H'), d.webhook_id;
+INSERT INTO webhook_stats_total (webhook_id, attempts, successes, failures, total_ms, lat_le_25, lat_le_50, lat_le_100, lat_le_250, lat_le_500, lat_le_1000, lat_le_2500, lat_le_5000, lat_le_10000, lat_over_10000, last_success_at, last_failure_at)
+SELECT webhook_id, SUM(attempts), SUM(successes), SUM(failures), SUM(total_ms), SUM(lat_le_25), SUM(lat_le_50), SUM(lat_le_100), SUM(lat_le_250), SUM(lat_le_500), SUM(lat_le_1000), SUM(lat_le_2500), SUM(lat_le_5000), SUM(lat_le_10000), SUM(lat_over_10000), MAX(last_success_at), MAX(last_failure_at)
+FROM webhook_stats_hourly GROUP BY webhook_id;
 
 -- The health state last announced by an operational event, so each change is announced
 -- once even with several servers on one database.

@@ -3,9 +3,10 @@
 -- Hours are UTC text 'YYYY-MM-DDTHH' (the first 13 characters of a stored timestamp).
 -- Latency is counted in buckets (lat_le_N: more than the previous bound, at most N ms),
 -- from which percentiles are estimated. `switchboard update-stats` rebuilds the rows.
+-- The key starts with the hour: analytics read ranges of hours.
 CREATE TABLE webhook_stats_hourly (
-    webhook_id      TEXT NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
     hour            TEXT NOT NULL,
+    webhook_id      TEXT NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
     attempts        INTEGER NOT NULL DEFAULT 0,
     successes       INTEGER NOT NULL DEFAULT 0,
     failures        INTEGER NOT NULL DEFAULT 0,
@@ -22,13 +23,35 @@ CREATE TABLE webhook_stats_hourly (
     lat_over_10000  INTEGER NOT NULL DEFAULT 0,
     last_success_at TEXT,
     last_failure_at TEXT,
-    PRIMARY KEY (webhook_id, hour)
+    PRIMARY KEY (hour, webhook_id)
 );
-CREATE INDEX webhook_stats_hourly_hour_idx ON webhook_stats_hourly (hour);
+CREATE INDEX webhook_stats_hourly_webhook_idx ON webhook_stats_hourly (webhook_id, hour);
+
+-- The same figures per webhook over all time (the sum of its hourly rows), so all-time
+-- totals cost one row per webhook however long the history.
+CREATE TABLE webhook_stats_total (
+    webhook_id      TEXT NOT NULL PRIMARY KEY REFERENCES webhooks (id) ON DELETE CASCADE,
+    attempts        INTEGER NOT NULL DEFAULT 0,
+    successes       INTEGER NOT NULL DEFAULT 0,
+    failures        INTEGER NOT NULL DEFAULT 0,
+    total_ms        INTEGER NOT NULL DEFAULT 0,
+    lat_le_25       INTEGER NOT NULL DEFAULT 0,
+    lat_le_50       INTEGER NOT NULL DEFAULT 0,
+    lat_le_100      INTEGER NOT NULL DEFAULT 0,
+    lat_le_250      INTEGER NOT NULL DEFAULT 0,
+    lat_le_500      INTEGER NOT NULL DEFAULT 0,
+    lat_le_1000     INTEGER NOT NULL DEFAULT 0,
+    lat_le_2500     INTEGER NOT NULL DEFAULT 0,
+    lat_le_5000     INTEGER NOT NULL DEFAULT 0,
+    lat_le_10000    INTEGER NOT NULL DEFAULT 0,
+    lat_over_10000  INTEGER NOT NULL DEFAULT 0,
+    last_success_at TEXT,
+    last_failure_at TEXT
+);
 
 -- Existing delivery logs are counted once now; new attempts are added as they are recorded.
-INSERT INTO webhook_stats_hourly (webhook_id, hour, attempts, successes, failures, total_ms, lat_le_25, lat_le_50, lat_le_100, lat_le_250, lat_le_500, lat_le_1000, lat_le_2500, lat_le_5000, lat_le_10000, lat_over_10000, last_success_at, last_failure_at)
-SELECT d.webhook_id, substr(a.created_at, 1, 13),
+INSERT INTO webhook_stats_hourly (hour, webhook_id, attempts, successes, failures, total_ms, lat_le_25, lat_le_50, lat_le_100, lat_le_250, lat_le_500, lat_le_1000, lat_le_2500, lat_le_5000, lat_le_10000, lat_over_10000, last_success_at, last_failure_at)
+SELECT substr(a.created_at, 1, 13), d.webhook_id,
     COUNT(*),
     SUM(CASE WHEN a.response_status >= 200 AND a.response_status < 300 THEN 1 ELSE 0 END),
     SUM(CASE WHEN a.response_status >= 200 AND a.response_status < 300 THEN 0 ELSE 1 END),
@@ -46,7 +69,10 @@ SELECT d.webhook_id, substr(a.created_at, 1, 13),
     MAX(CASE WHEN a.response_status >= 200 AND a.response_status < 300 THEN a.created_at END),
     MAX(CASE WHEN a.response_status >= 200 AND a.response_status < 300 THEN NULL ELSE a.created_at END)
 FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
-GROUP BY d.webhook_id, substr(a.created_at, 1, 13);
+GROUP BY substr(a.created_at, 1, 13), d.webhook_id;
+INSERT INTO webhook_stats_total (webhook_id, attempts, successes, failures, total_ms, lat_le_25, lat_le_50, lat_le_100, lat_le_250, lat_le_500, lat_le_1000, lat_le_2500, lat_le_5000, lat_le_10000, lat_over_10000, last_success_at, last_failure_at)
+SELECT webhook_id, SUM(attempts), SUM(successes), SUM(failures), SUM(total_ms), SUM(lat_le_25), SUM(lat_le_50), SUM(lat_le_100), SUM(lat_le_250), SUM(lat_le_500), SUM(lat_le_1000), SUM(lat_le_2500), SUM(lat_le_5000), SUM(lat_le_10000), SUM(lat_over_10000), MAX(last_success_at), MAX(last_failure_at)
+FROM webhook_stats_hourly GROUP BY webhook_id;
 
 -- The health state last announced by an operational event, so each change is announced
 -- once even with several servers on one database.

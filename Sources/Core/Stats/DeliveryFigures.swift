@@ -93,7 +93,10 @@ extension DeliveryFigures {
         lastFailureAt = try row.optionalDate("last_failure_at")
     }
 
+    /// The statistics tables' count columns, in table order.
+    static let countColumns = ["attempts", "successes", "failures", "total_ms"] + bucketColumns
+
     /// `SUM(attempts) AS attempts, …, MAX(last_success_at) AS last_success_at, …` over rollup rows.
-    static let sumColumns: String = (["attempts", "successes", "total_ms"] + bucketColumns).map { "SUM(\($0)) AS \($0)" }
+    static let sumColumns: String = countColumns.map { "SUM(\($0)) AS \($0)" }
         .joined(separator: ", ") + ", MAX(last_success_at) AS last_success_at, MAX(last_failure_at) AS last_failure_at"
 }

@@ -1,8 +1,8 @@
 import Foundation
 
-/// Keeps `webhook_stats_hourly` — attempts per webhook and hour — in step with
-/// `webhook_attempts`: recorded batches add to it in the same transaction, and `rebuild`
-/// recounts it from the delivery logs.
+/// Keeps `webhook_stats_hourly` (attempts per hour and webhook) and `webhook_stats_total`
+/// (per webhook, all time) in step with `webhook_attempts`: recorded batches add to both in
+/// the same transaction, and `rebuild` recounts them from the delivery logs.
 public enum StatsRollup {
     /// One recorded attempt, as the rollup counts it.
     public struct Sample: Sendable {
@@ -20,41 +20,54 @@ public enum StatsRollup {
         }
     }
 
-    static let countColumns = ["attempts", "successes", "failures", "total_ms"] + DeliveryFigures.bucketColumns
+    static let countColumns = DeliveryFigures.countColumns
 
-    /// The upserts adding a batch of attempts: one statement per webhook and hour, in key
-    /// order so concurrent batches lock rows in the same order (no deadlocks between them).
+    /// The upserts adding a batch of attempts: one statement per hour and webhook, then one
+    /// per webhook for the all-time totals, each set in key order so concurrent batches lock
+    /// rows in the same order (no deadlocks between them).
     public static func upsertQueries(_ samples: [Sample], dialect: SQLDialect) -> [SQLQuery] {
-        var grouped: [String: (webhookID: UUID, hour: String, figures: DeliveryFigures)] = [:]
+        var hourly: [String: (hour: String, webhookID: UUID, figures: DeliveryFigures)] = [:]
+        var totals: [String: (webhookID: UUID, figures: DeliveryFigures)] = [:]
         for sample in samples {
             let hour = StatsHour.key(sample.at)
-            let key = sample.webhookID.uuidString.lowercased() + hour
-            grouped[key, default: (sample.webhookID, hour, DeliveryFigures())].figures
+            let webhook = sample.webhookID.uuidString.lowercased()
+            hourly[hour + webhook, default: (hour, sample.webhookID, DeliveryFigures())].figures
+                .add(success: sample.success, milliseconds: sample.milliseconds, at: sample.at)
+            totals[webhook, default: (sample.webhookID, DeliveryFigures())].figures
                 .add(success: sample.success, milliseconds: sample.milliseconds, at: sample.at)
         }
-        let conflict = conflictClause(dialect)
-        return grouped.keys.sorted().map { key in
-            let (webhookID, hour, figures) = grouped[key]!
-            var query: SQLQuery = """
-                INSERT INTO webhook_stats_hourly (webhook_id, hour, \(unsafeRaw: countColumns.joined(separator: ", ")), last_success_at, last_failure_at)
-                VALUES (\(webhookID), \(hour), \(figures.attempts), \(figures.successes), \(figures.failures), \(figures.totalMilliseconds)
-                """
-            for count in figures.buckets { query.append(", \(count)") }
-            query.append(", \(figures.lastSuccessAt), \(figures.lastFailureAt))\(unsafeRaw: conflict)")
-            return query
+        let hourlyQueries = hourly.keys.sorted().map { key in
+            let (hour, webhookID, figures) = hourly[key]!
+            return upsert(into: "webhook_stats_hourly", keys: ["hour", "webhook_id"], values: "\(hour), \(webhookID)", figures, dialect)
         }
+        let totalQueries = totals.keys.sorted().map { key in
+            let (webhookID, figures) = totals[key]!
+            return upsert(into: "webhook_stats_total", keys: ["webhook_id"], values: "\(webhookID)", figures, dialect)
+        }
+        return hourlyQueries + totalQueries
+    }
+
+    /// `INSERT … VALUES (keys, figures)` that adds to the row when the key exists.
+    private static func upsert(into table: String, keys: [String], values: SQLQuery, _ figures: DeliveryFigures, _ dialect: SQLDialect) -> SQLQuery {
+        var query: SQLQuery = """
+            INSERT INTO \(unsafeRaw: table) (\(unsafeRaw: (keys + countColumns).joined(separator: ", ")), last_success_at, last_failure_at)
+            VALUES (\(values), \(figures.attempts), \(figures.successes), \(figures.failures), \(figures.totalMilliseconds)
+            """
+        for count in figures.buckets { query.append(", \(count)") }
+        query.append(", \(figures.lastSuccessAt), \(figures.lastFailureAt))\(unsafeRaw: conflictClause(table: table, keys: keys, dialect))")
+        return query
     }
 
     /// The clause that adds to an existing row instead of failing on the key.
-    private static func conflictClause(_ dialect: SQLDialect) -> String {
+    private static func conflictClause(table: String, keys: [String], _ dialect: SQLDialect) -> String {
         let greatest = dialect == .sqlite ? "MAX" : "GREATEST"
         switch dialect.upsertStyle {
         case .onConflict:
-            let sums = countColumns.map { "\($0) = webhook_stats_hourly.\($0) + excluded.\($0)" }
+            let sums = countColumns.map { "\($0) = \(table).\($0) + excluded.\($0)" }
             let latest = ["last_success_at", "last_failure_at"].map {
-                "\($0) = COALESCE(\(greatest)(webhook_stats_hourly.\($0), excluded.\($0)), webhook_stats_hourly.\($0), excluded.\($0))"
+                "\($0) = COALESCE(\(greatest)(\(table).\($0), excluded.\($0)), \(table).\($0), excluded.\($0))"
             }
-            return " ON CONFLICT (webhook_id, hour) DO UPDATE SET " + (sums + latest).joined(separator: ", ")
+            return " ON CONFLICT (\(keys.joined(separator: ", "))) DO UPDATE SET " + (sums + latest).joined(separator: ", ")
         case .onDuplicateKey:
             let sums = countColumns.map { "\($0) = \($0) + VALUES(\($0))" }
             let latest = ["last_success_at", "last_failure_at"].map {
@@ -96,16 +109,23 @@ public enum StatsRollup {
             lower = bound
         }
         let select = """
-            SELECT d.webhook_id, \(hourExpression), COUNT(*), SUM(CASE WHEN \(success) THEN 1 ELSE 0 END),
+            SELECT \(hourExpression), d.webhook_id, COUNT(*), SUM(CASE WHEN \(success) THEN 1 ELSE 0 END),
                 SUM(CASE WHEN \(success) THEN 0 ELSE 1 END), SUM(a.duration_ms), \(buckets.joined(separator: ", ")),
                 MAX(CASE WHEN \(success) THEN a.created_at END), MAX(CASE WHEN \(success) THEN NULL ELSE a.created_at END)
             FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
             """
         return try await driver.transaction { transaction in
+            let columns = countColumns.joined(separator: ", ") + ", last_success_at, last_failure_at"
             try await transaction.execute("DELETE FROM webhook_stats_hourly WHERE hour >= \(fromHour)")
             let rows = try await transaction.execute("""
-                INSERT INTO webhook_stats_hourly (webhook_id, hour, \(unsafeRaw: countColumns.joined(separator: ", ")), last_success_at, last_failure_at)
-                \(unsafeRaw: select) WHERE a.created_at >= \(fromDate) GROUP BY d.webhook_id, \(unsafeRaw: hourExpression)
+                INSERT INTO webhook_stats_hourly (hour, webhook_id, \(unsafeRaw: columns))
+                \(unsafeRaw: select) WHERE a.created_at >= \(fromDate) GROUP BY \(unsafeRaw: hourExpression), d.webhook_id
+                """)
+            // All-time totals are the sums of the hourly rows, old hours included.
+            try await transaction.execute("DELETE FROM webhook_stats_total")
+            try await transaction.execute("""
+                INSERT INTO webhook_stats_total (webhook_id, \(unsafeRaw: columns))
+                SELECT webhook_id, \(unsafeRaw: DeliveryFigures.sumColumns) FROM webhook_stats_hourly GROUP BY webhook_id
                 """)
             let counted = try await transaction.first("SELECT SUM(attempts) AS attempts FROM webhook_stats_hourly WHERE hour >= \(fromHour)")
             return RebuildReport(fromHour: fromHour, rows: rows, attempts: try counted?.optionalInt("attempts") ?? 0)

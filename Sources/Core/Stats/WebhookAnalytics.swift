@@ -81,8 +81,8 @@ public struct WebhookStats: Sendable {
     public let lastFailureAt: Date?
 }
 
-/// Reads analytics from the hourly rollup — never from the delivery logs, so the cost grows
-/// with webhooks × hours, not with deliveries.
+/// Reads analytics from the statistics tables — never from the delivery logs, so the cost
+/// grows with webhooks × hours in the window, not with deliveries.
 public struct WebhookAnalytics: Sendable {
     let driver: any StorageDriver
     /// The rules health states are judged by.
@@ -96,12 +96,26 @@ public struct WebhookAnalytics: Sendable {
         self.environment = environment
     }
 
-    /// Rollup rows summed per `group` column (`webhook_id` or `hour`) under `conditions`.
-    private func sums(by group: String, where conditions: [SQLQuery]) async throws -> [(row: SQLRow, figures: DeliveryFigures)] {
-        try await driver.query("""
-            SELECT \(unsafeRaw: group), \(unsafeRaw: DeliveryFigures.sumColumns) FROM webhook_stats_hourly\(SQLQuery.whereClause(conditions))
-            GROUP BY \(unsafeRaw: group)
+    /// Rows of `table` summed per `group` column (`webhook_id` or `hour`), or into one row
+    /// when `group` is nil, under `conditions`.
+    private func sums(
+        from table: String = "webhook_stats_hourly", by group: String?, where conditions: [SQLQuery]
+    ) async throws -> [(row: SQLRow, figures: DeliveryFigures)] {
+        let selected = group.map { "\($0), " } ?? ""
+        let grouping = group.map { " GROUP BY \($0)" } ?? ""
+        return try await driver.query("""
+            SELECT \(unsafeRaw: selected + DeliveryFigures.sumColumns) FROM \(unsafeRaw: table)\(SQLQuery.whereClause(conditions))\(unsafeRaw: grouping)
             """).map { ($0, try DeliveryFigures(row: $0)) }
+    }
+
+    /// Figures over `window` (whole hours), for one webhook or all; all time when nil, read
+    /// from the per-webhook totals so the cost does not grow with the history.
+    public func totals(_ window: AnalyticsWindow?, webhookID: UUID? = nil) async throws -> DeliveryFigures {
+        var conditions: [SQLQuery] = []
+        if let webhookID { conditions.append("webhook_id = \(webhookID)") }
+        guard let window else { return try await sums(from: "webhook_stats_total", by: nil, where: conditions).first?.figures ?? DeliveryFigures() }
+        conditions += ["hour >= \(StatsHour.key(window.since))", "hour < \(StatsHour.key(window.until))"]
+        return try await sums(by: nil, where: conditions).first?.figures ?? DeliveryFigures()
     }
 
     /// Summed figures per webhook between two hours (`until` exclusive; nil bounds are open).
@@ -160,9 +174,7 @@ public struct WebhookAnalytics: Sendable {
             }
             if report.isActive { overview.activeWebhooks += 1 }
         }
-        for figures in try await figuresByWebhook(since: window?.since, until: window?.until).values {
-            overview.deliveries.add(figures)
-        }
+        overview.deliveries = try await totals(window)
         let seriesWindow = window ?? AnalyticsWindow.last(hours: 24, now: environment.currentTime())
         overview.window = window
         overview.series = try await series(seriesWindow)
@@ -175,9 +187,9 @@ public struct WebhookAnalytics: Sendable {
             throw SwitchboardError.notFound("webhook", id: webhookID.uuidString.lowercased())
         }
         let window = window ?? AnalyticsWindow.last(hours: rules.windowHours, now: environment.currentTime())
-        let figures = try await figuresByWebhook(since: window.since, until: window.until, webhookID: webhookID)[webhookID] ?? DeliveryFigures()
+        let figures = try await totals(window, webhookID: webhookID)
         // The last success and failure ever, not only in the window.
-        let ever = try await figuresByWebhook(since: nil, until: nil, webhookID: webhookID)[webhookID]
-        return WebhookStats(report: report, window: window, figures: figures, lastSuccessAt: ever?.lastSuccessAt, lastFailureAt: ever?.lastFailureAt)
+        let ever = try await totals(nil, webhookID: webhookID)
+        return WebhookStats(report: report, window: window, figures: figures, lastSuccessAt: ever.lastSuccessAt, lastFailureAt: ever.lastFailureAt)
     }
 }
