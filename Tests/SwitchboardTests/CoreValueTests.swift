@@ -62,6 +62,28 @@ struct CoreValueTests {
         #expect(Timestamp.parse("2027-01-01T02:00:00+02:00") == Timestamp.parse("2027-01-01T00:00:00Z"))
         #expect(Timestamp.parse("2027-01-01 00:00:00") == Timestamp.parse("2027-01-01T00:00:00Z"))
         #expect(Timestamp.parse("yesterday") == nil)
+        #expect(Timestamp.parse("2026-11-29 17:57:53.123") == Timestamp.parse("2026-11-29T17:57:53.123Z"))
+        #expect(Timestamp.parse("2026-02-29T00:00:00.000Z") == nil)
+        #expect(Timestamp.parse("2028-02-29T00:00:00.000Z") != nil)
+        #expect(Timestamp.parse("2026-13-01T00:00:00.000Z") == nil)
+    }
+
+    @Test("The hand-written timestamp form agrees with Foundation's calendar, 1900 to 2300")
+    func timestampsAgreeWithFoundation() throws {
+        let style = Date.ISO8601FormatStyle(timeZone: .gmt)
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for _ in 0..<5_000 {
+            // A fixed linear congruential sequence: the same dates every run.
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let milliseconds = -2_208_988_800_000 + Int64(state >> 20) % 12_622_780_800_000
+            let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
+            let fraction = milliseconds - seconds * 1000
+            let expected = String(style.format(Date(timeIntervalSince1970: TimeInterval(seconds))).dropLast())
+                + "." + String(format: "%03d", Int(fraction)) + "Z"
+            let date = Date(timeIntervalSince1970: TimeInterval(milliseconds) / 1000)
+            #expect(Timestamp.format(date) == expected)
+            #expect(Timestamp.parse(expected) == date)
+        }
     }
 
     @Test(".env files: comments, quotes, export, and the environment wins")

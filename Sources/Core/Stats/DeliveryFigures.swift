@@ -96,7 +96,8 @@ extension DeliveryFigures {
     /// The statistics tables' count columns, in table order.
     static let countColumns = ["attempts", "successes", "failures", "total_ms"] + bucketColumns
 
-    /// `SUM(attempts) AS attempts, …, MAX(last_success_at) AS last_success_at, …` over rollup rows.
-    static let sumColumns: String = countColumns.map { "SUM(\($0)) AS \($0)" }
-        .joined(separator: ", ") + ", MAX(last_success_at) AS last_success_at, MAX(last_failure_at) AS last_failure_at"
+    /// `SUM(attempts) AS attempts, …` over statistics rows.
+    static let countSums: String = countColumns.map { "SUM(\($0)) AS \($0)" }.joined(separator: ", ")
+    /// `countSums` and the latest success and failure.
+    static let sumColumns: String = countSums + ", MAX(last_success_at) AS last_success_at, MAX(last_failure_at) AS last_failure_at"
 }

@@ -97,14 +97,15 @@ public struct WebhookAnalytics: Sendable {
     }
 
     /// Rows of `table` summed per `group` column (`webhook_id` or `hour`), or into one row
-    /// when `group` is nil, under `conditions`.
+    /// when `group` is nil, under `conditions`; with the latest success and failure only when
+    /// `latest` (reading timestamps back costs more than the sums).
     private func sums(
-        from table: String = "webhook_stats_hourly", by group: String?, where conditions: [SQLQuery]
+        from table: String = "webhook_stats_hourly", by group: String?, where conditions: [SQLQuery], latest: Bool = false
     ) async throws -> [(row: SQLRow, figures: DeliveryFigures)] {
-        let selected = group.map { "\($0), " } ?? ""
+        let selected = (group.map { "\($0), " } ?? "") + (latest ? DeliveryFigures.sumColumns : DeliveryFigures.countSums)
         let grouping = group.map { " GROUP BY \($0)" } ?? ""
         return try await driver.query("""
-            SELECT \(unsafeRaw: selected + DeliveryFigures.sumColumns) FROM \(unsafeRaw: table)\(SQLQuery.whereClause(conditions))\(unsafeRaw: grouping)
+            SELECT \(unsafeRaw: selected) FROM \(unsafeRaw: table)\(SQLQuery.whereClause(conditions))\(unsafeRaw: grouping)
             """).map { ($0, try DeliveryFigures(row: $0)) }
     }
 
@@ -113,9 +114,11 @@ public struct WebhookAnalytics: Sendable {
     public func totals(_ window: AnalyticsWindow?, webhookID: UUID? = nil) async throws -> DeliveryFigures {
         var conditions: [SQLQuery] = []
         if let webhookID { conditions.append("webhook_id = \(webhookID)") }
-        guard let window else { return try await sums(from: "webhook_stats_total", by: nil, where: conditions).first?.figures ?? DeliveryFigures() }
+        guard let window else {
+            return try await sums(from: "webhook_stats_total", by: nil, where: conditions, latest: true).first?.figures ?? DeliveryFigures()
+        }
         conditions += ["hour >= \(StatsHour.key(window.since))", "hour < \(StatsHour.key(window.until))"]
-        return try await sums(by: nil, where: conditions).first?.figures ?? DeliveryFigures()
+        return try await sums(by: nil, where: conditions, latest: false).first?.figures ?? DeliveryFigures()
     }
 
     /// Summed figures per webhook between two hours (`until` exclusive; nil bounds are open).

@@ -10,15 +10,38 @@ public enum Timestamp {
     public static func format(_ date: Date) -> String {
         let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
         let (seconds, fraction) = floorDivision(milliseconds, by: 1000)
-        let whole = secondsStyle.format(Date(timeIntervalSince1970: TimeInterval(seconds)))
-        let padded = String(fraction)
-        return String(whole.dropLast()) + "." + String(repeating: "0", count: 3 - padded.count) + padded + "Z"
+        let (days, secondOfDay) = floorDivision(seconds, by: 86_400)
+        let (year, month, day) = CivilCalendar.date(fromDays: days)
+        guard (0...9999).contains(year) else {
+            // Outside four-digit years: Foundation's spelling (rare; never written by us).
+            let whole = secondsStyle.format(Date(timeIntervalSince1970: TimeInterval(seconds)))
+            return String(whole.dropLast()) + "." + digits(fraction, 3) + "Z"
+        }
+        // Written by hand: every stored row and every answer formats timestamps, and this is
+        // many times cheaper than a format style.
+        var text = ""
+        text.reserveCapacity(24)
+        text += digits(year, 4) + "-" + digits(month, 2) + "-" + digits(day, 2) + "T"
+        text += digits(secondOfDay / 3600, 2) + ":" + digits(secondOfDay % 3600 / 60, 2) + ":" + digits(secondOfDay % 60, 2)
+        text += "." + digits(fraction, 3) + "Z"
+        return text
+    }
+
+    /// `value` in decimal, zero-padded to `width` digits.
+    private static func digits(_ value: some BinaryInteger, _ width: Int) -> String {
+        let text = String(value)
+        return text.count >= width ? text : String(repeating: "0", count: width - text.count) + text
     }
 
     /// Reads ISO 8601 with or without fractional seconds and with `Z` or an offset; also the
     /// `YYYY-MM-DD HH:MM:SS[.fff]` form that SQL databases print. Fractions keep millisecond
     /// precision exactly, so a formatted date reads back equal to `truncated(date)`.
     public static func parse(_ text: String) -> Date? {
+        switch parseCanonical(text) {
+        case .date(let date): return date
+        case .impossible: return nil
+        case .otherForm: break
+        }
         var text = text.trimmingCharacters(in: .whitespaces)
         guard text.count >= 19 else { return nil }
         let separator = text.index(text.startIndex, offsetBy: 10)
@@ -36,6 +59,49 @@ public enum Timestamp {
         return Date(timeIntervalSince1970: TimeInterval(Int64(whole.timeIntervalSince1970) * 1000 + milliseconds) / 1000)
     }
 
+    /// What the fast reader made of a text.
+    enum CanonicalParse {
+        case date(Date)
+        /// The right shape but no such instant (month 13, February 30, hour 24): refused
+        /// rather than rolled over into the next month.
+        case impossible
+        /// Another form (an offset, other precision): left to Foundation.
+        case otherForm
+    }
+
+    /// The forms databases hand back most — `YYYY-MM-DD[T ]HH:MM:SS[.fff][Z]` in UTC — read by
+    /// arithmetic.
+    static func parseCanonical(_ text: String) -> CanonicalParse {
+        var bytes = Array(text.utf8)
+        if bytes.last == UInt8(ascii: "Z") { bytes.removeLast() }
+        guard bytes.count == 19 || bytes.count == 23 else { return .otherForm }
+        func number(_ start: Int, _ length: Int) -> Int? {
+            var value = 0
+            for byte in bytes[start..<(start + length)] {
+                guard byte >= 48, byte <= 57 else { return nil }
+                value = value * 10 + Int(byte - 48)
+            }
+            return value
+        }
+        guard bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
+              bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " "),
+              bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
+              let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
+              let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2)
+        else { return .otherForm }
+        var milliseconds = 0
+        if bytes.count == 23 {
+            guard bytes[19] == UInt8(ascii: "."), let fraction = number(20, 3) else { return .otherForm }
+            milliseconds = fraction
+        }
+        guard (1...12).contains(month), day >= 1, day <= CivilCalendar.daysIn(month: month, year: year),
+              hour < 24, minute < 60, second < 60
+        else { return .impossible }
+        let days = CivilCalendar.days(year: year, month: month, day: day)
+        let total = (days * 86_400 + Int64(hour * 3600 + minute * 60 + second)) * 1000 + Int64(milliseconds)
+        return .date(Date(timeIntervalSince1970: TimeInterval(total) / 1000))
+    }
+
     /// A date rounded to the nearest millisecond, the value `format` writes; drivers with a
     /// native timestamp type bind this so all three databases store the same instant.
     public static func rounded(_ date: Date) -> Date {
@@ -50,5 +116,40 @@ public enum Timestamp {
     private static func floorDivision(_ value: Int64, by divisor: Int64) -> (Int64, Int64) {
         let quotient = value >= 0 ? value / divisor : (value - divisor + 1) / divisor
         return (quotient, value - quotient * divisor)
+    }
+}
+
+/// Days since 1970-01-01 ↔ proleptic Gregorian dates (Howard Hinnant's algorithms).
+enum CivilCalendar {
+    /// The date `days` after 1970-01-01.
+    static func date(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let shifted = days + 719_468
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let shiftedMonth = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * shiftedMonth + 2) / 5 + 1
+        let month = shiftedMonth < 10 ? shiftedMonth + 3 : shiftedMonth - 9
+        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+    }
+
+    /// Days from 1970-01-01 to a date.
+    static func days(year: Int, month: Int, day: Int) -> Int64 {
+        let year = Int64(month <= 2 ? year - 1 : year)
+        let era = (year >= 0 ? year : year - 399) / 400
+        let yearOfEra = year - era * 400
+        let dayOfYear = Int64((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5 + day - 1)
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        return era * 146_097 + dayOfEra - 719_468
+    }
+
+    /// Days in a month of the proleptic Gregorian calendar.
+    static func daysIn(month: Int, year: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
     }
 }
