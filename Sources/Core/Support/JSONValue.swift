@@ -79,6 +79,9 @@ public indirect enum JSONValue: Sendable, Equatable {
     static func format(_ number: Double) -> String {
         guard number.isFinite else { return "null" }
         if number == 0 { return "0" }
+        // Whole numbers below 2^53 (counts, ids, milliseconds: most numbers) print as integers,
+        // which is what the general path below arrives at, far more cheaply.
+        if number == number.rounded(.towardZero), abs(number) < 9_007_199_254_740_992 { return String(Int64(number)) }
         let negative = number < 0
         // Swift's description gives the same shortest round-trip digits; only the layout differs.
         var text = "\(abs(number))"
