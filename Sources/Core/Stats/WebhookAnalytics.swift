@@ -177,10 +177,14 @@ public struct WebhookAnalytics: Sendable {
             }
             if report.isActive { overview.activeWebhooks += 1 }
         }
-        overview.deliveries = try await totals(window)
-        let seriesWindow = window ?? AnalyticsWindow.last(hours: 24, now: environment.currentTime())
         overview.window = window
-        overview.series = try await series(seriesWindow)
+        overview.series = try await series(window ?? AnalyticsWindow.last(hours: 24, now: environment.currentTime()))
+        if window != nil {
+            // The series covers exactly the window: its hours add up to the totals.
+            for hour in overview.series { overview.deliveries.add(hour.figures) }
+        } else {
+            overview.deliveries = try await totals(nil)
+        }
         return overview
     }
 
