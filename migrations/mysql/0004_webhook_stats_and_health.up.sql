@@ -3,7 +3,8 @@
 -- Hours are UTC text 'YYYY-MM-DDTHH', the same on every database.
 -- Latency is counted in buckets (lat_le_N: more than the previous bound, at most N ms),
 -- from which percentiles are estimated. `switchboard update-stats` rebuilds the rows.
--- The key starts with the hour: analytics read ranges of hours.
+-- The key starts with the hour: analytics read ranges of hours. The webhook index is the one
+-- InnoDB needs for the foreign key.
 CREATE TABLE webhook_stats_hourly (
     hour            CHAR(13) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
     webhook_id      CHAR(36) CHARACTER SET ascii COLLATE ascii_bin NOT NULL,
