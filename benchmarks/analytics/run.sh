@@ -78,13 +78,14 @@ base="http://127.0.0.1:$port"
 total=$(curl -fs "$base/api/webhooks/analytics" -H "Authorization: Bearer $key" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["total_deliveries"])')
 
 measure() { # prints "req/s p50 p99"
-    wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency "$@" | awk '
+    wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" --latency "$@" | awk '
         /Requests\/sec/ {rps = $2}
         $1 == "50%" {p50 = $2}
         $1 == "99%" {p99 = $2}
         END {print rps, p50, p99}'
 }
 read -r health_rps health_p50 health_p99 < <(measure "$base/health")
+read -r _ single_p50 single_p99 < <(CONNECTIONS=1 measure -H "Authorization: Bearer $key" "$base/api/webhooks/analytics")
 read -r all_rps all_p50 all_p99 < <(measure -H "Authorization: Bearer $key" "$base/api/webhooks/analytics")
 since=$(date -u -d '-7 days' +%Y-%m-%dT%H:00:00Z)
 read -r week_rps week_p50 week_p99 < <(measure -H "Authorization: Bearer $key" "$base/api/webhooks/analytics?since=$since")
@@ -97,6 +98,7 @@ printf '  %-58s %s\n' "analytics total_deliveries" "$total"
 printf '  %-58s %s\n' "update-stats rebuild of all logs" "$rebuild_seconds s -> $rollup_rows hourly rows"
 printf '  %-58s %s\n' "same totals straight from the logs (sqlite3, once)" "$raw_ms ms"
 printf '  %-58s %s\n' "GET /health: req/s, p50, p99" "$health_rps, $health_p50, $health_p99"
+printf '  %-58s %s\n' "GET /api/webhooks/analytics, one client: p50, p99" "$single_p50, $single_p99"
 printf '  %-58s %s\n' "GET /api/webhooks/analytics (all time): req/s, p50, p99" "$all_rps, $all_p50, $all_p99"
 printf '  %-58s %s\n' "GET /api/webhooks/analytics?since=7 days: req/s, p50, p99" "$week_rps, $week_p50, $week_p99"
 printf '  %-58s %s\n' "GET /api/webhooks/:id/stats: req/s, p50, p99" "$stats_rps, $stats_p50, $stats_p99"
