@@ -1,12 +1,13 @@
 -- Hourly delivery statistics per webhook, kept up to date as attempts are recorded, so
 -- analytics read a few rows per webhook and hour instead of every delivery log.
--- Hours are UTC text 'YYYY-MM-DDTHH', the same on every database.
+-- Hours are UTC text 'YYYY-MM-DDTHH', the same on every database: varchar, not char, because
+-- a char column compared with a text parameter is cast, and the cast cannot use the index.
 -- Latency is counted in buckets (lat_le_N: more than the previous bound, at most N ms),
 -- from which percentiles are estimated. `switchboard update-stats` rebuilds the rows.
 -- The key starts with the hour: analytics read ranges of hours. (No index leads with the
 -- webhook: planners would scan all of it to group by webhook instead of reading the range.)
 CREATE TABLE webhook_stats_hourly (
-    hour            char(13) NOT NULL,
+    hour            varchar(13) NOT NULL,
     webhook_id      uuid NOT NULL REFERENCES webhooks (id) ON DELETE CASCADE,
     attempts        bigint NOT NULL DEFAULT 0,
     successes       bigint NOT NULL DEFAULT 0,
@@ -78,3 +79,7 @@ FROM webhook_stats_hourly GROUP BY webhook_id;
 -- once even with several servers on one database.
 ALTER TABLE webhooks ADD COLUMN health_state varchar(20) NOT NULL DEFAULT 'healthy';
 ALTER TABLE webhooks ADD COLUMN health_changed_at timestamptz(3);
+
+-- The same for the usage table's day (version 0003 made it char(10)): ranges of days are
+-- read by the API-key analytics.
+ALTER TABLE api_key_usage ALTER COLUMN day TYPE varchar(10);
