@@ -121,17 +121,6 @@ public struct WebhookAnalytics: Sendable {
         return try await sums(by: nil, where: conditions, latest: false).first?.figures ?? DeliveryFigures()
     }
 
-    /// Summed figures per webhook between two hours (`until` exclusive; nil bounds are open).
-    func figuresByWebhook(since: Date?, until: Date?, webhookID: UUID? = nil) async throws -> [UUID: DeliveryFigures] {
-        var conditions: [SQLQuery] = []
-        if let since { conditions.append("hour >= \(StatsHour.key(since))") }
-        if let until { conditions.append("hour < \(StatsHour.key(until))") }
-        if let webhookID { conditions.append("webhook_id = \(webhookID)") }
-        var result: [UUID: DeliveryFigures] = [:]
-        for (row, figures) in try await sums(by: "webhook_id", where: conditions) { result[try row.uuid("webhook_id")] = figures }
-        return result
-    }
-
     /// Every hour of `window` with its figures (zeros for quiet hours), for one webhook or all.
     public func series(_ window: AnalyticsWindow, webhookID: UUID? = nil) async throws -> [HourlyFigures] {
         var conditions: [SQLQuery] = ["hour >= \(StatsHour.key(window.since))", "hour < \(StatsHour.key(window.until))"]
@@ -143,20 +132,23 @@ public struct WebhookAnalytics: Sendable {
 
     /// Every webhook with its health as the rules judge it now, oldest first.
     public func healthReports(webhookID: UUID? = nil) async throws -> [WebhookHealthReport] {
-        let now = environment.currentTime()
-        let windowFigures = try await figuresByWebhook(since: rules.windowStart(now: now), until: nil, webhookID: webhookID)
-        let filter: SQLQuery = webhookID.map { " WHERE id = \($0)" } ?? ""
+        let since = StatsHour.key(rules.windowStart(now: environment.currentTime()))
+        let filter: SQLQuery = webhookID.map { " WHERE w.id = \($0)" } ?? ""
+        // One round trip: each webhook with its figures over the health window.
         let rows = try await driver.query("""
-            SELECT id, name, url, is_active, consecutive_failures, disabled_reason, health_state FROM webhooks\(filter)
-            ORDER BY created_at, id
+            SELECT w.id, w.name, w.url, w.is_active, w.consecutive_failures, w.disabled_reason, w.health_state,
+                \(unsafeRaw: DeliveryFigures.countColumns.map { "s.\($0)" }.joined(separator: ", "))
+            FROM webhooks w LEFT JOIN (
+                SELECT webhook_id, \(unsafeRaw: DeliveryFigures.countSums) FROM webhook_stats_hourly WHERE hour >= \(since) GROUP BY webhook_id
+            ) s ON s.webhook_id = w.id\(filter)
+            ORDER BY w.created_at, w.id
             """)
         return try rows.map { row in
-            let id = try row.uuid("id")
             let input = WebhookHealthInput(
                 isActive: try row.bool("is_active"), disabledReason: try row.optionalString("disabled_reason"),
-                consecutiveFailures: try row.int("consecutive_failures"), window: windowFigures[id] ?? DeliveryFigures())
+                consecutiveFailures: try row.int("consecutive_failures"), window: try DeliveryFigures(row: row))
             return WebhookHealthReport(
-                id: id, name: try row.string("name"), url: try row.string("url"), isActive: input.isActive,
+                id: try row.uuid("id"), name: try row.string("name"), url: try row.string("url"), isActive: input.isActive,
                 consecutiveFailures: input.consecutiveFailures,
                 announcedState: HealthState(rawValue: try row.string("health_state")) ?? .healthy,
                 verdict: rules.evaluate(input), window: input.window)
