@@ -96,7 +96,7 @@ public struct WebhookAnalytics: Sendable {
         self.environment = environment
     }
 
-    /// Rows of `table` summed per `group` column (`webhook_id` or `hour`), or into one row
+    /// Rows of `table` summed per `group` column (such as `hour`), or into one row
     /// when `group` is nil, under `conditions`; with the latest success and failure only when
     /// `latest` (reading timestamps back costs more than the sums).
     private func sums(
