@@ -92,14 +92,14 @@ public struct AttemptRecorder: Sendable {
                 durationMs: Int((outcome.result.duration.seconds * 1000).rounded()), error: outcome.result.error,
                 createdAt: outcome.finishedAt)
         }
-        // Everything for the batch goes to the database in one round trip where the driver
-        // allows it: attempts, delivery states, webhook failure counts.
         // Statistics count every attempt, test sends included: they reached the receiver too.
         let samples = zip(outcomes, attempts).map { outcome, attempt in
             StatsRollup.Sample(
                 webhookID: outcome.job.webhookID, success: outcome.result.verdict == .success, milliseconds: attempt.durationMs,
                 at: attempt.createdAt)
         }
+        // Everything for the batch goes to the database in one round trip where the driver
+        // allows it: attempts, delivery states, statistics, webhook failure counts.
         var queries = DeliveryStore.insertQueries(attempts) + states.map(DeliveryStore.updateQuery)
             + StatsRollup.upsertQueries(samples, dialect: driver.dialect)
         if updatesHealth {
