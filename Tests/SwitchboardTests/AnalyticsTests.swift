@@ -1,7 +1,10 @@
 import Core
 import Foundation
 import HummingbirdTesting
+import Logging
 import Server
+import ServiceLifecycle
+import Synchronization
 import Testing
 
 @Suite("Analytics and statistics on every database")
@@ -153,6 +156,29 @@ struct AnalyticsTests {
                     #expect(watcher.requests.allSatisfy { $0.header("X-Webhook-Event")?.hasPrefix("webhook.") == true })
                 }
             }
+        }
+    }
+}
+
+@Suite("Health monitor service")
+struct HealthMonitorServiceTests {
+    @Test("The monitor stops promptly on graceful shutdown, however long its interval")
+    func stopsOnShutdown() async throws {
+        try await withTestServer { server in
+            let monitor = HealthMonitor(analytics: server.components.analytics, driver: server.database.driver, interval: .seconds(3600))
+            var logger = Logger(label: "test-monitor")
+            logger.logLevel = .warning
+            let group = ServiceGroup(configuration: .init(services: [monitor], gracefulShutdownSignals: [], logger: logger))
+            let stopped = Mutex(false)
+            // Not awaited: a monitor that ignored shutdown would hold the test for an hour.
+            Task {
+                try? await group.run()
+                stopped.withLock { $0 = true }
+            }
+            // Let it finish its first evaluation and settle into the hour-long wait.
+            try await Task.sleep(for: .milliseconds(300))
+            await group.triggerGracefulShutdown()
+            try await eventually("the monitor stopped after shutdown began, not after its interval") { stopped.withLock { $0 } }
         }
     }
 }

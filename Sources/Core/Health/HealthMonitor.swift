@@ -113,8 +113,9 @@ public final class HealthMonitor: Service {
     }
 
     public func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
+        // The wait between evaluations is not cancellable, so shutdown wakes it instead.
+        await withGracefulShutdownHandler {
+            while !Task.isShuttingDownGracefully, !Task.isCancelled {
                 do {
                     try await self.evaluate()
                 } catch is CancellationError {
@@ -123,9 +124,12 @@ public final class HealthMonitor: Service {
                     self.logger.error("health evaluation failed; will try again", metadata: ["error": "\(error)"])
                 }
                 await self.signal.wait(timeout: self.interval)
+                guard !Task.isShuttingDownGracefully else { return }
                 // Coalesce the pokes of a busy second into one evaluation.
                 try? await Task.sleep(for: .milliseconds(500))
             }
+        } onGracefulShutdown: {
+            Task { await self.signal.signal() }
         }
     }
 }
