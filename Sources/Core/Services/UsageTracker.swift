@@ -81,9 +81,16 @@ public final class UsageTracker: Service {
     }
 
     public func run() async throws {
-        while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            try? await Task.sleep(for: interval)
-            try? await flush()
+        // Shutdown cuts the sleep short; the counts gathered so far are written after it.
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await Task.sleep(for: self.interval)
+                } catch {
+                    return
+                }
+                try? await self.flush()
+            }
         }
         try? await flush()
     }
