@@ -68,6 +68,16 @@ struct CoreValueTests {
         #expect(Timestamp.parse("2026-13-01T00:00:00.000Z") == nil)
     }
 
+    @Test("Accumulating upserts add sums and keep the later timestamp, per dialect")
+    func accumulatingUpsert() {
+        let postgres = SQLDialect.postgres.accumulatingUpsert(table: "t", conflictColumns: ["a", "b"], summed: ["n"], latest: ["at"])
+        #expect(postgres == " ON CONFLICT (a, b) DO UPDATE SET n = t.n + excluded.n, at = COALESCE(GREATEST(t.at, excluded.at), t.at, excluded.at)")
+        let sqlite = SQLDialect.sqlite.accumulatingUpsert(table: "t", conflictColumns: ["a"], summed: ["n"], latest: ["at"])
+        #expect(sqlite == " ON CONFLICT (a) DO UPDATE SET n = t.n + excluded.n, at = COALESCE(MAX(t.at, excluded.at), t.at, excluded.at)")
+        let mysql = SQLDialect.mysql.accumulatingUpsert(table: "t", conflictColumns: ["a"], summed: ["n", "m"])
+        #expect(mysql == " ON DUPLICATE KEY UPDATE n = n + VALUES(n), m = m + VALUES(m)")
+    }
+
     @Test("The hand-written timestamp form agrees with Foundation's calendar, 1900 to 2300")
     func timestampsAgreeWithFoundation() throws {
         let style = Date.ISO8601FormatStyle(timeZone: .gmt)

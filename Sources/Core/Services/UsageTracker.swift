@@ -45,10 +45,8 @@ public final class UsageTracker: Service {
             return counts
         }
         guard !pending.isEmpty else { return }
-        let upsert: String = switch driver.dialect.upsertStyle {
-        case .onConflict: " ON CONFLICT (key_id, day, route_group, status_class) DO UPDATE SET requests = api_key_usage.requests + excluded.requests"
-        case .onDuplicateKey: " ON DUPLICATE KEY UPDATE requests = requests + VALUES(requests)"
-        }
+        let upsert = driver.dialect.accumulatingUpsert(
+            table: "api_key_usage", conflictColumns: ["key_id", "day", "route_group", "status_class"], summed: ["requests"])
         let queries: [SQLQuery] = pending.map { bucket, count in
             """
             INSERT INTO api_key_usage (key_id, day, route_group, status_class, requests)

@@ -54,27 +54,8 @@ public enum StatsRollup {
             VALUES (\(values), \(figures.attempts), \(figures.successes), \(figures.failures), \(figures.totalMilliseconds)
             """
         for count in figures.buckets { query.append(", \(count)") }
-        query.append(", \(figures.lastSuccessAt), \(figures.lastFailureAt))\(unsafeRaw: conflictClause(table: table, keys: keys, dialect))")
+        query.append(", \(figures.lastSuccessAt), \(figures.lastFailureAt))\(unsafeRaw: dialect.accumulatingUpsert(table: table, conflictColumns: keys, summed: countColumns, latest: ["last_success_at", "last_failure_at"]))")
         return query
-    }
-
-    /// The clause that adds to an existing row instead of failing on the key.
-    private static func conflictClause(table: String, keys: [String], _ dialect: SQLDialect) -> String {
-        let greatest = dialect == .sqlite ? "MAX" : "GREATEST"
-        switch dialect.upsertStyle {
-        case .onConflict:
-            let sums = countColumns.map { "\($0) = \(table).\($0) + excluded.\($0)" }
-            let latest = ["last_success_at", "last_failure_at"].map {
-                "\($0) = COALESCE(\(greatest)(\(table).\($0), excluded.\($0)), \(table).\($0), excluded.\($0))"
-            }
-            return " ON CONFLICT (\(keys.joined(separator: ", "))) DO UPDATE SET " + (sums + latest).joined(separator: ", ")
-        case .onDuplicateKey:
-            let sums = countColumns.map { "\($0) = \($0) + VALUES(\($0))" }
-            let latest = ["last_success_at", "last_failure_at"].map {
-                "\($0) = COALESCE(\(greatest)(\($0), VALUES(\($0))), \($0), VALUES(\($0)))"
-            }
-            return " ON DUPLICATE KEY UPDATE " + (sums + latest).joined(separator: ", ")
-        }
     }
 
     /// What a rebuild did.
