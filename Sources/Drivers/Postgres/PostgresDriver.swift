@@ -14,6 +14,8 @@ public final class PostgresDriver: StorageDriver {
     let settings: PostgresSettings
     let logger: Logger
     private let poolTask: Task<Void, Never>
+    /// Fails statements left waiting on connections that closed.
+    private let watches = ConnectionWatches()
 
     /// Creates the pool for a `postgres://` URL; connections open on first use.
     public init(url: DatabaseURL, logger: Logger = Logger(label: "switchboard.postgres")) throws {
@@ -29,16 +31,16 @@ public final class PostgresDriver: StorageDriver {
     }
 
     public func query(_ query: SQLQuery) async throws -> [SQLRow] {
-        try await withConnection { try await PostgresConnectionExecutor(connection: $0, logger: self.logger).query(query) }
+        try await withConnection { try await self.executor(on: $0).query(query) }
     }
 
     @discardableResult
     public func execute(_ query: SQLQuery) async throws -> Int {
-        try await withConnection { try await PostgresConnectionExecutor(connection: $0, logger: self.logger).execute(query) }
+        try await withConnection { try await self.executor(on: $0).execute(query) }
     }
 
     public func executeScript(_ sql: String) async throws {
-        try await withConnection { try await PostgresConnectionExecutor(connection: $0, logger: self.logger).executeScript(sql) }
+        try await withConnection { try await self.executor(on: $0).executeScript(sql) }
     }
 
     /// Runs `body` between `BEGIN` and `COMMIT` on one pooled connection. A deadlock or
@@ -56,7 +58,7 @@ public final class PostgresDriver: StorageDriver {
             let failures = FailureRecord()
             do {
                 return try await withConnection { connection in
-                    let executor = PostgresConnectionExecutor(connection: connection, logger: self.logger, failures: failures)
+                    let executor = self.executor(on: connection, failures: failures)
                     try await executor.run("BEGIN")
                     do {
                         let result = try await body(executor)
@@ -72,6 +74,13 @@ public final class PostgresDriver: StorageDriver {
                 logger.debug("retrying transaction after a conflict", metadata: ["error": "\(error)"])
             }
         }
+    }
+
+    /// Statements on a leased connection, watched so that its close ends every wait on it.
+    private func executor(on connection: PostgresConnection, failures: FailureRecord = FailureRecord()) -> PostgresConnectionExecutor {
+        PostgresConnectionExecutor(
+            connection: connection, watch: watches.watch(id: connection.id, closeFuture: connection.closeFuture), logger: logger,
+            failures: failures)
     }
 
     /// Creates the `?schema=` schema if the URL names one (called by the migrate tool).
@@ -93,28 +102,36 @@ public final class PostgresDriver: StorageDriver {
 
     /// Leases a connection for `body`. Waiting for a connection is bounded by the URL's
     /// `connect_timeout`: while the server is down the pool keeps trying to connect and a
-    /// caller gets `unavailable` instead of waiting for ever. Once `body` has started it runs
-    /// to the end; only the wait is cut short. Errors from `body` pass through unchanged.
+    /// caller gets `unavailable` instead of waiting for ever. Once `body` has started it has
+    /// `query_timeout` to finish; past it the connection is closed (the server rolls back
+    /// whatever was open) and the caller gets `unavailable`. So no caller waits unbounded,
+    /// whatever the server or the network does. Errors from `body` pass through unchanged.
     private func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let lease = LeaseState()
         let client = client
-        let timeout = settings.connectTimeout
+        let connectTimeout = settings.connectTimeout
+        let queryTimeout = settings.queryTimeout
+        let logger = logger
         do {
             return try await withThrowingTaskGroup(of: T?.self) { group in
                 group.addTask {
                     try await client.withConnection { connection in
                         guard lease.begin() else { throw CancellationError() }
                         do {
-                            return try await body(connection)
+                            return try await withDeadline(queryTimeout) { try await body(connection) }
+                        } catch is DeadlineExceeded {
+                            logger.warning("closing a PostgreSQL connection that did not answer in time", metadata: ["timeout": "\(queryTimeout)"])
+                            try? await withDeadline(.seconds(1)) { try await connection.close() }
+                            throw BodyError(underlying: StorageError.unavailable(detail: "no answer from PostgreSQL within \(queryTimeout) (query_timeout)"))
                         } catch {
                             throw BodyError(underlying: error)
                         }
                     }
                 }
                 group.addTask {
-                    try await Task.sleep(for: timeout)
+                    try await Task.sleep(for: connectTimeout)
                     if lease.expire() {
-                        throw StorageError.unavailable(detail: "no PostgreSQL connection within \(timeout)")
+                        throw StorageError.unavailable(detail: "no PostgreSQL connection within \(connectTimeout)")
                     }
                     return nil
                 }
@@ -180,13 +197,14 @@ final class LeaseState: Sendable {
 /// Core's `StorageError`.
 struct PostgresConnectionExecutor: SQLBatchExecutor {
     let connection: PostgresConnection
+    let watch: ConnectionWatch
     let logger: Logger
     var failures = FailureRecord()
     var dialect: SQLDialect { .postgres }
 
     func query(_ query: SQLQuery) async throws -> [SQLRow] {
         try await translatingErrors {
-            let result = try await connection.query(try PostgresValues.query(query), logger: logger).get()
+            let result = try await connection.query(try PostgresValues.query(query), logger: logger).value(orFailureWhenClosed: watch)
             return try PostgresValues.rows(result.rows)
         }
     }
@@ -194,7 +212,7 @@ struct PostgresConnectionExecutor: SQLBatchExecutor {
     @discardableResult
     func execute(_ query: SQLQuery) async throws -> Int {
         try await translatingErrors {
-            try await connection.query(try PostgresValues.query(query), logger: logger).get().metadata.rows ?? 0
+            try await connection.query(try PostgresValues.query(query), logger: logger).value(orFailureWhenClosed: watch).metadata.rows ?? 0
         }
     }
 
@@ -204,7 +222,7 @@ struct PostgresConnectionExecutor: SQLBatchExecutor {
         try await translatingErrors {
             let pending = try queries.map { connection.query(try PostgresValues.query($0), logger: logger) }
             var counts: [Int] = []
-            for answer in pending { counts.append(try await answer.get().metadata.rows ?? 0) }
+            for answer in pending { counts.append(try await answer.value(orFailureWhenClosed: watch).metadata.rows ?? 0) }
             return counts
         }
     }
@@ -218,11 +236,16 @@ struct PostgresConnectionExecutor: SQLBatchExecutor {
     /// Runs one statement written by the program, without parameters.
     func run(_ statement: String) async throws {
         try await translatingErrors {
-            _ = try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).get()
+            _ = try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).value(orFailureWhenClosed: watch)
         }
     }
 
     private func translatingErrors<T>(_ work: () async throws -> T) async throws -> T {
+        // A statement written to a connection the server already closed may never be
+        // answered (see `valueOrCancellation`); most such cases are caught here at once.
+        guard !connection.isClosed else {
+            throw StorageError.unavailable(detail: "the PostgreSQL connection was closed")
+        }
         do {
             return try await work()
         } catch {

@@ -5,7 +5,7 @@ import PostgresNIO
 
 /// What a `postgres://` URL asks for, checked before any connection is made.
 ///
-/// `postgres://USER:PASSWORD@HOST:PORT/DATABASE?schema=NAME&sslmode=prefer&pool_size=10&connect_timeout=10`
+/// `postgres://USER:PASSWORD@HOST:PORT/DATABASE?schema=NAME&sslmode=prefer&pool_size=10&connect_timeout=10&query_timeout=30`
 struct PostgresSettings: Sendable {
     /// How the connection is encrypted, as libpq names it.
     enum SSLMode: String, Sendable, CaseIterable {
@@ -25,10 +25,13 @@ struct PostgresSettings: Sendable {
     let sslMode: SSLMode
     let poolSize: Int
     let connectTimeout: Duration
+    /// Longest one statement, or one whole transaction, may hold its connection; past it the
+    /// connection is closed (the server rolls back) and the caller gets `unavailable`.
+    let queryTimeout: Duration
 
     init(_ url: DatabaseURL) throws {
         location = try url.serverLocation(defaultPort: 5432)
-        try url.rejectUnknownOptions(known: ["schema", "sslmode", "pool_size", "connect_timeout"])
+        try url.rejectUnknownOptions(known: ["schema", "sslmode", "pool_size", "connect_timeout", "query_timeout"])
         if let schema = url.options["schema"] {
             // Unquoted identifiers only, so the name means the same in search_path and in SQL.
             guard schema.range(of: "^[a-z_][a-z0-9_]{0,62}$", options: .regularExpression) != nil else {
@@ -41,6 +44,7 @@ struct PostgresSettings: Sendable {
         sslMode = try url.choiceOption("sslmode", default: SSLMode.prefer)
         poolSize = try url.integerOption("pool_size", default: 10, range: 1...500)
         connectTimeout = .seconds(try url.integerOption("connect_timeout", default: 10, range: 1...600))
+        queryTimeout = .seconds(try url.integerOption("query_timeout", default: 30, range: 1...3600))
     }
 
     /// postgres-nio's client configuration for these settings.
