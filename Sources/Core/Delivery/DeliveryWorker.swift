@@ -15,6 +15,9 @@ public struct DeliveryWorkerConfiguration: Sendable {
     public var pollInterval: Duration
     /// This worker's name in `locked_by`.
     public var workerID: String
+    /// On shutdown, how long outcomes that cannot be stored (the database is gone) are
+    /// retried before they are left to lease expiry.
+    public var shutdownRecordingGrace: Duration = .seconds(5)
 
     /// Creates a configuration.
     public init(concurrency: Int = 64, lease: Duration = .seconds(60), pollInterval: Duration = .milliseconds(250), workerID: String = DeliveryWorkerConfiguration.defaultWorkerID()) {
@@ -60,10 +63,38 @@ public final class DeliveryWorker: Service {
         var drained = false
         /// True between the start and the end of `run()`.
         var running = false
+        /// When the claim loop last went round without an error.
+        var lastGoodLoop: ContinuousClock.Instant?
+        /// Whether the latest claim failed (the database refused or did not answer).
+        var lastClaimFailed = false
+    }
+
+    /// What a readiness check needs to know about the worker.
+    public enum Condition: Sendable, Equatable {
+        /// Not started, or stopped.
+        case stopped
+        /// Claiming: the last round of the claim loop went well, recently.
+        case running
+        /// Running, but its last claim failed (usually: the database is unavailable).
+        case failing
+        /// Running, but no round has finished for longer than the bound: stuck.
+        case stalled(since: Duration)
     }
 
     /// Whether the worker's loops are running (for readiness checks).
     public var isRunning: Bool { state.withLock { $0.running } }
+
+    /// The longest a healthy round of the claim loop takes: a claim (bounded by the driver's
+    /// own deadline) plus the idle wait. Past this without a round, the worker is stalled.
+    public var stallBound: Duration { configuration.pollInterval * 2 + .seconds(60) }
+
+    /// The worker's condition now.
+    public func condition(now: ContinuousClock.Instant = .now) -> Condition {
+        let (running, last, failed) = state.withLock { ($0.running, $0.lastGoodLoop, $0.lastClaimFailed) }
+        guard running else { return .stopped }
+        if let last, now - last > stallBound { return .stalled(since: now - last) }
+        return failed ? .failing : .running
+    }
 
     /// Creates a worker.
     public init(
@@ -87,7 +118,10 @@ public final class DeliveryWorker: Service {
 
     public func run() async throws {
         logger.info("delivery worker started", metadata: ["worker": "\(configuration.workerID)", "concurrency": "\(configuration.concurrency)"])
-        state.withLock { $0.running = true }
+        state.withLock {
+            $0.running = true
+            $0.lastGoodLoop = .now
+        }
         defer { state.withLock { $0.running = false } }
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
@@ -120,22 +154,37 @@ public final class DeliveryWorker: Service {
                     failures = 0
                     claimedFull = jobs.count == free
                     let inactive = jobs.filter { !$0.webhookIsActive }
-                    if !inactive.isEmpty { try await recorder.failInactive(inactive) }
                     for job in jobs where job.webhookIsActive {
                         state.withLock { $0.inFlight += 1 }
                         group.addTask { await self.deliver(job) }
                     }
+                    // Claimed for a webhook switched off meanwhile: marked failed. Should that
+                    // fail, their leases expire and the next claim finds them again.
+                    if !inactive.isEmpty { try await recorder.failInactive(inactive) }
+                    markRound(failed: false)
                     if !jobs.isEmpty, !claimedFull { continue }
                 } catch {
+                    // Any error of any statement: logged, backed off, tried again. The loop
+                    // itself never ends but on shutdown.
                     failures += 1
-                    logger.error("claiming deliveries failed", metadata: ["error": "\(error)", "failures": "\(failures)"])
+                    markRound(failed: true)
+                    logger.error("claiming deliveries failed; retrying", metadata: ["error": "\(error)", "failures": "\(failures)"])
                     await claimSignal.wait(timeout: configuration.pollInterval * min(20, failures * 2))
                     continue
                 }
+            } else {
+                markRound(failed: false)
             }
             if !claimedFull || free <= 0 {
                 await claimSignal.wait(timeout: configuration.pollInterval)
             }
+        }
+    }
+
+    private func markRound(failed: Bool) {
+        state.withLock { state in
+            state.lastClaimFailed = failed
+            if !failed { state.lastGoodLoop = .now }
         }
     }
 
@@ -166,19 +215,27 @@ public final class DeliveryWorker: Service {
     }
 
     private func recordLoop() async {
+        var shutdownDeadline: ContinuousClock.Instant?
         while true {
             let (batch, drained) = state.withLock { state -> ([AttemptRecorder.Outcome], Bool) in
                 let batch = state.finished
                 state.finished.removeAll(keepingCapacity: true)
                 return (batch, state.drained)
             }
+            if drained, shutdownDeadline == nil { shutdownDeadline = .now + configuration.shutdownRecordingGrace }
             if !batch.isEmpty {
                 do {
                     try await recorder.record(batch)
                 } catch {
-                    // Keep the outcomes and try again; if this process dies first, the leases
-                    // expire and the deliveries are attempted again (at least once).
-                    logger.error("recording delivery attempts failed", metadata: ["error": "\(error)", "count": "\(batch.count)"])
+                    // If this process dies first, or shutdown cannot wait any longer, the
+                    // leases expire and the deliveries are attempted again (at least once).
+                    if let shutdownDeadline, ContinuousClock.now >= shutdownDeadline || Task.isCancelled {
+                        logger.error("shutting down with delivery attempts not recorded; they are sent again when their leases expire", metadata: [
+                            "error": "\(error)", "count": "\(batch.count)",
+                        ])
+                        return
+                    }
+                    logger.error("recording delivery attempts failed; retrying", metadata: ["error": "\(error)", "count": "\(batch.count)"])
                     state.withLock { $0.finished.insert(contentsOf: batch, at: 0) }
                     await recordSignal.wait(timeout: .seconds(1))
                     continue

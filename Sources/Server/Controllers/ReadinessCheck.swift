@@ -39,9 +39,19 @@ struct ReadinessCheck: Sendable {
             report.problems.append("database unavailable")
         }
         if let worker {
-            let running = worker.isRunning
-            report.checks.append(Check(name: "worker", state: running ? "running" : "stopped"))
-            if !running { report.problems.append("delivery worker not running") }
+            switch worker.condition() {
+            case .running:
+                report.checks.append(Check(name: "worker", state: "running"))
+            case .stopped:
+                report.checks.append(Check(name: "worker", state: "stopped"))
+                report.problems.append("delivery worker not running")
+            case .failing:
+                report.checks.append(Check(name: "worker", state: "failing"))
+                report.problems.append("delivery worker cannot claim deliveries (see the server log)")
+            case .stalled(let since):
+                report.checks.append(Check(name: "worker", state: "stalled"))
+                report.problems.append("delivery worker has not completed a round for \(Int(since.components.seconds)) s")
+            }
         } else {
             report.checks.append(Check(name: "worker", state: "disabled"))
         }
