@@ -146,6 +146,8 @@ public struct ApiKeyService: Sendable {
 
     /// Longest grace period a regeneration may give the old key.
     public static let maxGracePeriod: TimeInterval = 30 * 86_400
+    /// Accepted `gracePeriodSeconds`.
+    public static let gracePeriodSecondsRange = 0...(30 * 86_400)
 
     /// Replaces a key's secret part. The old key stops working at once, or after
     /// `gracePeriod` so clients can switch without an outage.

@@ -7,6 +7,8 @@ public struct AuditTrail: Sendable {
 
     /// Field names whose values never reach the audit trail.
     public static let redactedFields: Set<String> = ["secret", "key", "password", "token", "authorization", "previousSecret"]
+    /// Accepted page sizes of the audit log.
+    public static let limits = 1...500
     /// Longest change summary kept.
     public static let maxSummaryBytes = 4096
 
@@ -35,7 +37,7 @@ public struct AuditTrail: Sendable {
 
     /// Entries newest first (at most 500).
     public func list(_ filter: AuditFilter, limit: Int) async throws -> [AuditEntry] {
-        guard (1...500).contains(limit) else {
+        guard Self.limits.contains(limit) else {
             throw SwitchboardError.badRequest("limit must be between 1 and 500", code: "invalid_query")
         }
         return try await AuditStore(executor: driver).list(filter, limit: limit)

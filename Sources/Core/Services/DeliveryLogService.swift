@@ -60,12 +60,17 @@ public struct DeliveryLogService: Sendable {
     }
 
     static func encodeCursor(_ delivery: Delivery) -> String {
-        "\(Int64((delivery.createdAt.timeIntervalSince1970 * 1000).rounded()))_\(delivery.id.uuidString.lowercased())"
+        "\(Timestamp.clampedMilliseconds(delivery.createdAt))_\(delivery.id.uuidString.lowercased())"
     }
 
+    /// The position a cursor names. Its time must be one a delivery can have been created at
+    /// (the accepted span): anything else was not issued by a server and is refused before it
+    /// meets date arithmetic.
     static func decodeCursor(_ text: String) throws -> (Date, UUID) {
         let parts = text.split(separator: "_", maxSplits: 1)
-        guard parts.count == 2, let millis = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])) else {
+        guard parts.count == 2, let millis = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])),
+              Timestamp.acceptedRange.contains(Date(timeIntervalSince1970: TimeInterval(millis) / 1000))
+        else {
             throw SwitchboardError.badRequest("cursor is not one this server issued; use next_cursor from the previous page", code: "invalid_cursor")
         }
         return (Date(timeIntervalSince1970: TimeInterval(millis) / 1000), id)

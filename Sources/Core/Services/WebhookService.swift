@@ -74,6 +74,12 @@ public struct WebhookService: Sendable {
     public static let maxDescriptionLength = 2000
     public static let maxURLLength = 2048
     public static let secretLengths = 16...512
+    /// Accepted `maxRetries`.
+    public static let maxRetriesRange = 0...20
+    /// Accepted entries of `retryDelaysMs`, in milliseconds (up to a day).
+    public static let retryDelayRange = 100...86_400_000
+    /// Accepted `overlapHours` on rotation (up to 30 days).
+    public static let overlapHoursRange = 0...720
 
     /// Creates the service; the catalog defaults to one over the same database.
     public init(
@@ -104,8 +110,8 @@ public struct WebhookService: Sendable {
         var webhook = try await get(id: id)
         let now = environment.currentTime()
         let overlap = overlap ?? rotationOverlap
-        guard overlap >= .zero, overlap <= .seconds(30 * 86_400) else {
-            throw SwitchboardError.invalid("overlapHours must be between 0 and 720")
+        guard overlap >= .zero, overlap <= .seconds(Self.overlapHoursRange.upperBound * 3600) else {
+            throw SwitchboardError.invalid("overlapHours must be between \(Self.overlapHoursRange.lowerBound) and \(Self.overlapHoursRange.upperBound)")
         }
         webhook.previousSecret = overlap > .zero ? webhook.secret : nil
         webhook.previousSecretExpiresAt = overlap > .zero ? Timestamp.truncated(now.addingTimeInterval(overlap.seconds)) : nil
@@ -192,13 +198,13 @@ public struct WebhookService: Sendable {
 
     static func validMaxRetries(_ value: Int?) throws -> Int? {
         guard let value else { return nil }
-        guard (0...20).contains(value) else { throw SwitchboardError.invalid("maxRetries must be between 0 and 20") }
+        guard maxRetriesRange.contains(value) else { throw SwitchboardError.invalid("maxRetries must be between 0 and 20") }
         return value
     }
 
     static func validRetryDelays(_ value: [Int]?) throws -> [Int]? {
         guard let value else { return nil }
-        guard (1...20).contains(value.count), value.allSatisfy({ (100...86_400_000).contains($0) }) else {
+        guard (1...20).contains(value.count), value.allSatisfy({ retryDelayRange.contains($0) }) else {
             throw SwitchboardError.invalid("retryDelaysMs must list 1 to 20 delays, each 100 to 86400000 milliseconds")
         }
         return value

@@ -48,6 +48,8 @@ public struct ApiKeyAnalytics: Sendable {
 
     /// The longest window, in days.
     public static let maximumDays = 366
+    /// Accepted `top`: how many keys the report ranks.
+    public static let topRange = 1...100
 
     /// Creates the reader; counts still in memory are written first so the answer is current.
     public init(usage: UsageTracker, driver: any StorageDriver, environment: CoreEnvironment = .live) {
@@ -61,7 +63,7 @@ public struct ApiKeyAnalytics: Sendable {
         guard (1...Self.maximumDays).contains(days) else {
             throw SwitchboardError.badRequest("days must be from 1 to \(Self.maximumDays)", code: "invalid_query")
         }
-        guard (1...100).contains(top) else { throw SwitchboardError.badRequest("top must be from 1 to 100", code: "invalid_query") }
+        guard Self.topRange.contains(top) else { throw SwitchboardError.badRequest("top must be from 1 to 100", code: "invalid_query") }
         try await usage.flush()
         let now = environment.currentTime()
         let dayKeys = (0..<days).reversed().map { String(Timestamp.format(now.addingTimeInterval(-Double($0) * 86_400)).prefix(10)) }

@@ -48,7 +48,7 @@ public struct SQLRow: Sendable {
         case .null: return nil
         case .integer(let value): return Int(value)
         case .bool(let flag): return flag ? 1 : 0
-        case .real(let value) where value == value.rounded(): return Int(value)
+        case .real(let value) where Int(exactly: value) != nil: return Int(exactly: value)
         case .text(let text) where Int(text) != nil: return Int(text)
         case let other: throw StorageError.typeMismatch(column: column, expected: "integer", found: other)
         }

@@ -6,17 +6,37 @@ import Foundation
 public enum Timestamp {
     private static let secondsStyle = Date.ISO8601FormatStyle(timeZone: .gmt)
 
-    /// The text form of a date, rounded to the nearest millisecond.
+    /// 0000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z in milliseconds since 1970: the
+    /// span `format` can spell with four-digit years.
+    static let formattableMilliseconds: ClosedRange<Int64> = -62_167_219_200_000...253_402_300_799_999
+
+    /// The instants a client may send, in a query or a body: from 1970-01-01T00:00:00Z to
+    /// 9998-12-31T23:59:59.999Z. Every database stores these and a month either side (MySQL's
+    /// DATETIME ends with year 9999), so windows computed from them never overflow a column.
+    public static let acceptedRange: ClosedRange<Date> =
+        Date(timeIntervalSince1970: 0)...Date(timeIntervalSince1970: 253_370_764_799.999)
+
+    /// Why a client's time is refused, for error messages.
+    public static let acceptedRangeDescription = "between 1970-01-01T00:00:00Z and 9998-12-31T23:59:59Z"
+
+    /// Milliseconds since 1970 rounded from `date`, held to the formattable span (so no date,
+    /// however far off or not even finite, makes the conversion trap).
+    static func clampedMilliseconds(_ date: Date) -> Int64 {
+        let milliseconds = (date.timeIntervalSince1970 * 1000).rounded()
+        guard milliseconds.isFinite else { return milliseconds < 0 ? formattableMilliseconds.lowerBound : formattableMilliseconds.upperBound }
+        if milliseconds <= Double(formattableMilliseconds.lowerBound) { return formattableMilliseconds.lowerBound }
+        if milliseconds >= Double(formattableMilliseconds.upperBound) { return formattableMilliseconds.upperBound }
+        return Int64(milliseconds)
+    }
+
+    /// The text form of a date, rounded to the nearest millisecond. Dates outside the years
+    /// 0000–9999 are written as the nearest end of that span; nothing Switchboard stores or
+    /// accepts comes near it.
     public static func format(_ date: Date) -> String {
-        let milliseconds = Int64((date.timeIntervalSince1970 * 1000).rounded())
+        let milliseconds = clampedMilliseconds(date)
         let (seconds, fraction) = floorDivision(milliseconds, by: 1000)
         let (days, secondOfDay) = floorDivision(seconds, by: 86_400)
         let (year, month, day) = CivilCalendar.date(fromDays: days)
-        guard (0...9999).contains(year) else {
-            // Outside four-digit years: Foundation's spelling (rare; never written by us).
-            let whole = secondsStyle.format(Date(timeIntervalSince1970: TimeInterval(seconds)))
-            return String(whole.dropLast()) + "." + digits(fraction, 3) + "Z"
-        }
         // Written by hand: every stored row and every answer formats timestamps, and this is
         // many times cheaper than a format style.
         var text = ""
@@ -55,8 +75,10 @@ public enum Timestamp {
             text.removeSubrange(dot..<text.index(dot, offsetBy: digits.count + 1))
         }
         if text.count == 19 { text += "Z" }
-        guard let whole = try? secondsStyle.parse(text) else { return nil }
-        return Date(timeIntervalSince1970: TimeInterval(Int64(whole.timeIntervalSince1970) * 1000 + milliseconds) / 1000)
+        guard let whole = try? secondsStyle.parse(text), let seconds = Int64(exactly: whole.timeIntervalSince1970.rounded(.down)),
+              formattableMilliseconds.contains(seconds.multipliedReportingOverflow(by: 1000).partialValue)
+        else { return nil }
+        return Date(timeIntervalSince1970: TimeInterval(seconds * 1000 + milliseconds) / 1000)
     }
 
     /// What the fast reader made of a text.

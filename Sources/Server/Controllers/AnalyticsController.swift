@@ -52,7 +52,8 @@ struct AnalyticsController: Sendable {
             ]))
         }
         api.add(.apiKeyAnalytics) { request, _ in
-            let report = try await apiKeyAnalytics.report(days: try request.queryInteger("days") ?? 30, top: try request.queryInteger("top") ?? 10)
+            let report = try await apiKeyAnalytics.report(days: try request.queryInteger("days", in: 1...ApiKeyAnalytics.maximumDays) ?? 30,
+                top: try request.queryInteger("top", in: ApiKeyAnalytics.topRange) ?? 10)
             return .success(.object([
                 ("first_day", .string(report.firstDay)),
                 ("last_day", .string(report.lastDay)),

@@ -15,7 +15,9 @@ struct ApiKeyController: Sendable {
     static func rateLimit(_ value: JSONValue?) throws -> RateLimit? {
         guard let value, value != .null else { return nil }
         let body = try JSONObjectReader(value, allowed: ["requests", "windowSeconds"])
-        guard let requests = try body.optionalInt("requests"), let window = try body.optionalInt("windowSeconds") else {
+        guard let requests = try body.optionalInt("requests", in: RateLimit.validRequests),
+              let window = try body.optionalInt("windowSeconds", in: RateLimit.validWindows)
+        else {
             throw SwitchboardError.invalid("rateLimit needs requests and windowSeconds")
         }
         return RateLimit(requests: requests, windowSeconds: window)
@@ -62,7 +64,7 @@ struct ApiKeyController: Sendable {
         api.add(.regenerateApiKey) { request, context in
             let id = try context.pathID()
             let body = try await JSONObjectReader.read(request, limit: maxBodyBytes, allowed: ["gracePeriodSeconds"], emptyIsObject: true)
-            let issued = try await apiKeys.regenerate(id: id, gracePeriod: TimeInterval(try body.optionalInt("gracePeriodSeconds") ?? 0))
+            let issued = try await apiKeys.regenerate(id: id, gracePeriod: TimeInterval(try body.optionalInt("gracePeriodSeconds", in: ApiKeyService.gracePeriodSecondsRange) ?? 0))
             return .success(Render.apiKey(issued.record, plaintext: issued.plaintext))
         }
         api.add(.apiKeyUsage) { request, context in

@@ -13,7 +13,7 @@ struct AuditLogController: Sendable {
                 action: request.queryString("action"),
                 targetID: request.queryString("target"),
                 since: try request.queryDate("since"))
-            let entries = try await audit.list(filter, limit: try request.queryInteger("limit") ?? 100)
+            let entries = try await audit.list(filter, limit: try request.queryInteger("limit", in: AuditTrail.limits) ?? 100)
             return .success(.array(entries.map(Render.auditEntry)))
         }
     }

@@ -19,7 +19,7 @@ struct DeliveryLogController: Sendable {
                 }
                 filter.status = status
             }
-            let limit = try request.queryInteger("limit") ?? DeliveryLogService.defaultLimit
+            let limit = try request.queryInteger("limit", in: 1...DeliveryLogService.maxLimit) ?? DeliveryLogService.defaultLimit
             let page = try await logs.list(filter, cursor: request.queryString("cursor"), limit: limit)
             return .success(.array(page.entries.map(Render.deliveryLog)), extra: [("pagination", .object([
                 ("limit", .integer(limit)),

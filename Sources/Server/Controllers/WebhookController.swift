@@ -21,8 +21,8 @@ struct WebhookController: Sendable {
                 description: try body.optionalString("description"),
                 isActive: try body.optionalBool("isActive") ?? true,
                 secret: try body.optionalString("secret"),
-                maxRetries: try body.optionalInt("maxRetries"),
-                retryDelaysMilliseconds: try body.optionalIntArray("retryDelaysMs")
+                maxRetries: try body.optionalInt("maxRetries", in: WebhookService.maxRetriesRange),
+                retryDelaysMilliseconds: try body.optionalIntArray("retryDelaysMs", in: WebhookService.retryDelayRange)
             ))
             return .success(Render.webhook(webhook, includeSecret: true), status: .created)
         }
@@ -42,8 +42,9 @@ struct WebhookController: Sendable {
                 description: try body.patchString("description"),
                 isActive: try body.optionalBool("isActive"),
                 secret: try body.nonNullString("secret"),
-                maxRetries: body.has("maxRetries") ? .some(try body.optionalIntOrNull("maxRetries")) : nil,
-                retryDelaysMilliseconds: body.has("retryDelaysMs") ? .some(try body.optionalIntArrayOrNull("retryDelaysMs")) : nil
+                maxRetries: body.has("maxRetries") ? .some(try body.optionalIntOrNull("maxRetries", in: WebhookService.maxRetriesRange)) : nil,
+                retryDelaysMilliseconds: body.has("retryDelaysMs")
+                    ? .some(try body.optionalIntArrayOrNull("retryDelaysMs", in: WebhookService.retryDelayRange)) : nil
             )
             return .success(Render.webhook(try await webhooks.update(id: id, changes: changes)))
         }
@@ -63,7 +64,7 @@ struct WebhookController: Sendable {
         api.add(.rotateWebhookSecret) { request, context in
             let id = try context.pathID()
             let body = try await JSONObjectReader.read(request, limit: maxBodyBytes, allowed: ["secret", "overlapHours"], emptyIsObject: true)
-            let overlap = try body.optionalInt("overlapHours").map { Duration.seconds($0 * 3600) }
+            let overlap = try body.optionalInt("overlapHours", in: WebhookService.overlapHoursRange).map { Duration.seconds($0 * 3600) }
             let webhook = try await webhooks.rotateSecret(id: id, newSecret: try body.nonNullString("secret"), overlap: overlap)
             return .success(Render.webhook(webhook, includeSecret: true))
         }

@@ -47,23 +47,11 @@ struct HTTPWebhookSender: WebhookSender {
             return SendResult(
                 requestHeaders: headers, status: Int(response.status.code),
                 bodyExcerpt: excerpt.isEmpty ? nil : String(decoding: excerpt, as: UTF8.self),
-                retryAfter: response.headers.first(name: "Retry-After").flatMap(Self.parseRetryAfter),
+                retryAfter: response.headers.first(name: "Retry-After").flatMap { RetryAfter.parse($0) },
                 error: nil, duration: clock.now - start)
         } catch {
             return failure(Self.describe(error))
         }
-    }
-
-    /// `Retry-After` as seconds or an HTTP date.
-    static func parseRetryAfter(_ value: String) -> Duration? {
-        let trimmed = value.trimmingCharacters(in: .whitespaces)
-        if let seconds = Int(trimmed), seconds >= 0 { return .seconds(seconds) }
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "GMT")
-        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
-        guard let date = formatter.date(from: trimmed) else { return nil }
-        return .seconds(max(0, Int(date.timeIntervalSinceNow.rounded(.up))))
     }
 
     /// A short, stable description of a transport error for the log.

@@ -67,42 +67,46 @@ struct JSONObjectReader {
         return value
     }
 
-    /// A whole number that may be absent; null is refused.
-    func optionalInt(_ key: String) throws -> Int? {
+    /// A whole number within `range` that may be absent; null is refused. Every number a
+    /// client sends is held to its range here, before any arithmetic can overflow on it.
+    func optionalInt(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
         switch value(key) {
         case nil: return nil
-        case .number(let number)?:
-            guard let integer = Int(exactly: number) else { throw SwitchboardError.invalid("\(key) must be a whole number") }
-            return integer
+        case .number(let number)?: return try Self.integer(number, key: key, in: range)
         case let other?: throw typeError(key, expected: "a whole number", found: other)
         }
     }
 
-    /// An array of whole numbers that may be absent; null is refused.
-    func optionalIntArray(_ key: String) throws -> [Int]? {
+    /// An array of whole numbers, each within `range`, that may be absent; null is refused.
+    func optionalIntArray(_ key: String, in range: ClosedRange<Int>) throws -> [Int]? {
         switch value(key) {
         case nil: return nil
         case .array(let items)?:
             return try items.enumerated().map { index, item in
-                guard case .number(let number) = item, let integer = Int(exactly: number) else {
-                    throw typeError("\(key)[\(index)]", expected: "a whole number", found: item)
-                }
-                return integer
+                guard case .number(let number) = item else { throw typeError("\(key)[\(index)]", expected: "a whole number", found: item) }
+                return try Self.integer(number, key: "\(key)[\(index)]", in: range)
             }
         case let other?: throw typeError(key, expected: "an array of whole numbers", found: other)
         }
     }
 
+    private static func integer(_ number: Double, key: String, in range: ClosedRange<Int>) throws -> Int {
+        guard let integer = Int(exactly: number), range.contains(integer) else {
+            throw SwitchboardError.invalid("\(key) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return integer
+    }
+
     /// For partial updates of nullable numbers: nil when null, else the number.
-    func optionalIntOrNull(_ key: String) throws -> Int? {
+    func optionalIntOrNull(_ key: String, in range: ClosedRange<Int>) throws -> Int? {
         if case .null? = value(key) { return nil }
-        return try optionalInt(key)
+        return try optionalInt(key, in: range)
     }
 
     /// For partial updates of nullable number lists: nil when null, else the list.
-    func optionalIntArrayOrNull(_ key: String) throws -> [Int]? {
+    func optionalIntArrayOrNull(_ key: String, in range: ClosedRange<Int>) throws -> [Int]? {
         if case .null? = value(key) { return nil }
-        return try optionalIntArray(key)
+        return try optionalIntArray(key, in: range)
     }
 
     /// A string that must be present.
@@ -160,11 +164,14 @@ struct JSONObjectReader {
         return items
     }
 
-    /// An ISO-8601 timestamp that may be absent or null.
+    /// An ISO-8601 timestamp in `Timestamp.acceptedRange` that may be absent or null.
     func optionalDate(_ key: String) throws -> Date? {
         guard let text = try optionalString(key) else { return nil }
         guard let date = Timestamp.parse(text) else {
             throw SwitchboardError.invalid("\(key) must be an ISO-8601 timestamp such as 2027-01-01T00:00:00Z, not '\(text)'")
+        }
+        guard Timestamp.acceptedRange.contains(date) else {
+            throw SwitchboardError.invalid("\(key) must be \(Timestamp.acceptedRangeDescription), not '\(text)'")
         }
         return date
     }

@@ -6,7 +6,9 @@ import Hummingbird
 extension Request {
     /// The `limit` and `offset` query parameters as a page request.
     func pageRequest() throws -> PageRequest {
-        try PageRequest(limit: try queryInteger("limit") ?? PageRequest.defaultLimit, offset: try queryInteger("offset") ?? 0)
+        try PageRequest(
+            limit: try queryInteger("limit", in: 1...PageRequest.maxLimit) ?? PageRequest.defaultLimit,
+            offset: try queryInteger("offset", in: 0...PageRequest.maxOffset) ?? 0)
     }
 
     /// A UUID query parameter, or nil when absent; `what` names it in the error.
@@ -18,11 +20,15 @@ extension Request {
         return id
     }
 
-    /// An ISO-8601 time query parameter, or nil when absent.
+    /// An ISO-8601 time query parameter, or nil when absent; it must lie in
+    /// `Timestamp.acceptedRange`.
     func queryDate(_ name: String) throws -> Date? {
         guard let text = uri.queryParameters[name[...]] else { return nil }
         guard let date = Timestamp.parse(String(text)) else {
             throw SwitchboardError.badRequest("\(name) must be an ISO-8601 time such as 2026-01-01T00:00:00Z, not '\(text)'", code: "invalid_query")
+        }
+        guard Timestamp.acceptedRange.contains(date) else {
+            throw SwitchboardError.badRequest("\(name) must be \(Timestamp.acceptedRangeDescription), not '\(text)'", code: "invalid_query")
         }
         return date
     }
@@ -42,11 +48,12 @@ extension Request {
         }
     }
 
-    /// A whole-number query parameter, or nil when absent.
-    func queryInteger(_ name: String) throws -> Int? {
+    /// A whole-number query parameter within `range`, or nil when absent.
+    func queryInteger(_ name: String, in range: ClosedRange<Int>) throws -> Int? {
         guard let text = uri.queryParameters[name[...]] else { return nil }
-        guard let value = Int(text) else {
-            throw SwitchboardError.badRequest("query parameter \(name) must be a whole number, not '\(text)'", code: "invalid_query")
+        guard let value = Int(text), range.contains(value) else {
+            throw SwitchboardError.badRequest(
+                "query parameter \(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(text)'", code: "invalid_query")
         }
         return value
     }
