@@ -27,6 +27,9 @@ server_pid=$!
 for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.1; done
 key=$(grep -oE 'sbk_[A-Za-z0-9_-]{43}' "$work/server.log" | head -n 1)
 
+# The examples the document lists (boundary values among them), each sent on its own first.
+python3 "$repo/scripts/boundary-examples.py" "http://127.0.0.1:$port" "$key"
+
 cd "$work"
 "$venv/bin/schemathesis" run "http://127.0.0.1:$port/openapi.json" \
     -H "Authorization: Bearer $key" \
