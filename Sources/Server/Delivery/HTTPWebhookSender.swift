@@ -5,18 +5,21 @@ import NIOCore
 import NIOHTTP1
 
 /// Sends deliveries over HTTP with async-http-client: pooled keep-alive connections,
-/// redirects never followed, connect and total timeouts, and the response body read only up
-/// to a cap. Every target is checked against the outbound policy before connecting.
+/// redirects never followed, and one deadline for the whole attempt — connecting, the
+/// response head and the body — so a receiver that answers slowly, or sends its body a byte
+/// at a time, holds a delivery slot no longer than `WEBHOOK_TIMEOUT_MS`. Every target is
+/// checked against the outbound policy before connecting.
 struct HTTPWebhookSender: WebhookSender {
     let client: HTTPClient
     let targetGuard: OutboundTargetGuard
-    /// Longest a whole attempt may take, connection included.
+    /// Longest a whole attempt may take, connection and response body included.
     let totalTimeout: Duration
     /// How much of a response body is kept for the log.
     let excerptBytes: Int
 
-    /// Most bytes read from a response before the rest is abandoned.
-    static let maxDrainBytes = 1 << 20
+    /// Most bytes of a response read in all: past the excerpt, a small remainder is still read
+    /// so the connection can be reused; a longer body is abandoned (its connection closed).
+    static let maxReadBytes = 64 << 10
 
     func send(url: String, headers: [(String, String)], body: [UInt8]) async -> SendResult {
         let clock = ContinuousClock()
@@ -33,22 +36,32 @@ struct HTTPWebhookSender: WebhookSender {
         request.method = .POST
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: body))
+        let client = client
+        let excerptBytes = excerptBytes
+        let prepared = request
+        // What remains of the attempt's time after the target check.
+        let remaining = totalTimeout - (clock.now - start)
         do {
-            let response = try await client.execute(request, timeout: .nanoseconds(Int64(totalTimeout.seconds * 1e9)))
-            var excerpt: [UInt8] = []
-            var read = 0
-            for try await chunk in response.body {
-                if excerpt.count < excerptBytes {
-                    excerpt.append(contentsOf: chunk.readableBytesView.prefix(excerptBytes - excerpt.count))
+            let (status, excerpt, retryAfter) = try await withDeadline(remaining) {
+                // async-http-client's own deadline stops at the response head; the body is read
+                // under the same overall deadline by `withDeadline`.
+                let response = try await client.execute(prepared, timeout: .nanoseconds(Int64(max(0, remaining.seconds) * 1e9)))
+                var excerpt: [UInt8] = []
+                var read = 0
+                for try await chunk in response.body {
+                    if excerpt.count < excerptBytes {
+                        excerpt.append(contentsOf: chunk.readableBytesView.prefix(excerptBytes - excerpt.count))
+                    }
+                    read += chunk.readableBytes
+                    if read >= Self.maxReadBytes { break }
                 }
-                read += chunk.readableBytes
-                if read >= Self.maxDrainBytes { break }
+                return (Int(response.status.code), excerpt, response.headers.first(name: "Retry-After").flatMap { RetryAfter.parse($0) })
             }
             return SendResult(
-                requestHeaders: headers, status: Int(response.status.code),
-                bodyExcerpt: excerpt.isEmpty ? nil : String(decoding: excerpt, as: UTF8.self),
-                retryAfter: response.headers.first(name: "Retry-After").flatMap { RetryAfter.parse($0) },
-                error: nil, duration: clock.now - start)
+                requestHeaders: headers, status: status, bodyExcerpt: excerpt.isEmpty ? nil : String(decoding: excerpt, as: UTF8.self),
+                retryAfter: retryAfter, error: nil, duration: clock.now - start)
+        } catch is DeadlineExceeded {
+            return failure("timed out waiting for the receiver (WEBHOOK_TIMEOUT_MS is \(Int(totalTimeout.seconds * 1000)) ms for the whole attempt)")
         } catch {
             return failure(Self.describe(error))
         }

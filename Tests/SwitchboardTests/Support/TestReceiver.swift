@@ -9,6 +9,8 @@ import Testing
 
 /// One request a test receiver got.
 struct ReceivedRequest: Sendable {
+    /// Path and query, e.g. `/hook?slow=1`.
+    let uri: String
     let headers: HTTPFields
     let body: [UInt8]
     let receivedAt: Date
@@ -23,6 +25,9 @@ struct ScriptedResponse: Sendable {
     var headers: HTTPFields = [:]
     var body: String = "ok"
     var delay: Duration = .zero
+    /// When set, the head is sent at once and then the body one byte per this interval, for
+    /// as long as the client keeps reading (a receiver that stalls its answer).
+    var dribble: Duration?
 }
 
 /// A real HTTP server on 127.0.0.1 (a free port) that records every request and answers as
@@ -56,7 +61,7 @@ final class TestReceiver: Sendable {
         router.post("/hook") { request, _ -> Response in
             var request = request
             let body = try await request.collectBody(upTo: 1 << 22)
-            let received = ReceivedRequest(headers: request.headers, body: Array(body.readableBytesView), receivedAt: Date())
+            let received = ReceivedRequest(uri: request.uri.description, headers: request.headers, body: Array(body.readableBytesView), receivedAt: Date())
             let index = counter.withLock { value in
                 defer { value += 1 }
                 return value
@@ -64,6 +69,14 @@ final class TestReceiver: Sendable {
             log.entries.withLock { $0.append(received) }
             let answer = respond(received, index)
             if answer.delay > .zero { try await Task.sleep(for: answer.delay) }
+            if let interval = answer.dribble {
+                return Response(status: answer.status, headers: answer.headers, body: ResponseBody { writer in
+                    while true {
+                        try await writer.write(ByteBuffer(string: "x"))
+                        try await Task.sleep(for: interval)
+                    }
+                })
+            }
             return Response(status: answer.status, headers: answer.headers, body: ResponseBody(byteBuffer: ByteBuffer(string: answer.body)))
         }
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
