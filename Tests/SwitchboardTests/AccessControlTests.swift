@@ -21,6 +21,24 @@ struct AccessControlTests {
         #expect(throws: ConfigurationError.self) { try ClientAddressResolver(trustedProxies: "everyone") }
     }
 
+    @Test("Behind HOST=:: a proxy arrives IPv4-mapped and still matches an IPv4 TRUSTED_PROXIES entry; X-Forwarded-For entries may carry ports")
+    func mappedProxiesAndPorts() throws {
+        let resolver = try ClientAddressResolver(trustedProxies: "10.0.0.0/8")
+        // A dual-stack socket reports the IPv4 proxy 10.0.0.5 as ::ffff:10.0.0.5.
+        #expect(resolver.clientAddress(peer: "::ffff:10.0.0.5", forwardedFor: "203.0.113.9")?.description == "203.0.113.9")
+        #expect(resolver.clientAddress(peer: "::ffff:198.51.100.7", forwardedFor: "203.0.113.9")?.description == "198.51.100.7")
+        // ip:port entries (Azure, some load balancers) do not stop the walk.
+        #expect(resolver.clientAddress(peer: "10.0.0.5", forwardedFor: "203.0.113.9:51234, 10.0.0.7:443")?.description == "203.0.113.9")
+        #expect(resolver.clientAddress(peer: "10.0.0.5", forwardedFor: "[2001:db8::1]:443")?.description == IPAddress("2001:db8::1")?.description)
+        #expect(resolver.clientAddress(peer: "10.0.0.5", forwardedFor: "::ffff:203.0.113.9")?.description == "203.0.113.9")
+        #expect(IPAddress(forwarded: "203.0.113.9:x") == nil)
+        #expect(IPAddress(forwarded: "[2001:db8::1]x") == nil)
+        // Clients are counted per IPv4 address and per IPv6 /64.
+        #expect(IPAddress("2001:db8:1:2:aaaa::1")?.clientGroup == IPAddress("2001:db8:1:2:ffff::9")?.clientGroup)
+        #expect(IPAddress("2001:db8:1:2::1")?.clientGroup != IPAddress("2001:db8:1:3::1")?.clientGroup)
+        #expect(IPAddress("::ffff:203.0.113.9")?.clientGroup == "203.0.113.9")
+    }
+
     @Test("Allowlists accept IPv4, IPv6 and CIDR; IPv4-mapped IPv6 counts as IPv4")
     func allowlistMatching() {
         let now = Date()

@@ -22,18 +22,21 @@ public struct ClientAddressResolver: Sendable {
         self.init(trustedProxies: ranges)
     }
 
-    func isTrusted(_ address: IPAddress) -> Bool {
-        trustedProxies.contains { $0.contains(address) }
+    /// Whether `address` (in its unmapped form) is one of the trusted proxies.
+    public func isTrusted(_ address: IPAddress) -> Bool {
+        let address = address.unmapped
+        return trustedProxies.contains { $0.contains(address) }
     }
 
-    /// The client's address, or nil when the peer is unknown.
+    /// The client's address, or nil when the peer is unknown. Addresses come back unmapped
+    /// (`::ffff:10.0.0.5` as `10.0.0.5`); `X-Forwarded-For` entries may carry a port.
     public func clientAddress(peer: String?, forwardedFor: String?) -> IPAddress? {
-        guard let peer, let peerAddress = IPAddress(peer) else { return nil }
+        guard let peer, let peerAddress = IPAddress(peer)?.unmapped else { return nil }
         guard isTrusted(peerAddress), let forwardedFor else { return peerAddress }
         let hops = forwardedFor.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         var client = peerAddress
         for hop in hops.reversed() {
-            guard let address = IPAddress(hop) else { break }
+            guard let address = IPAddress(forwarded: hop)?.unmapped else { break }
             client = address
             if !isTrusted(address) { break }
         }

@@ -24,8 +24,43 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// Parses an address as proxies write it in `X-Forwarded-For`: bare, or with a port
+    /// (`203.0.113.7:51234`, `[2001:db8::1]:443`).
+    public init?(forwarded text: some StringProtocol) {
+        let text = text.trimmingCharacters(in: .whitespaces)
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            let rest = text[text.index(after: close)...]
+            guard rest.isEmpty || (rest.hasPrefix(":") && rest.dropFirst().allSatisfy(\.isNumber)) else { return nil }
+            self.init(text[text.index(after: text.startIndex)..<close])
+        } else if let colon = text.firstIndex(of: ":"), text.filter({ $0 == ":" }).count == 1 {
+            // One colon: IPv4 with a port (an IPv6 address has at least two).
+            guard text[text.index(after: colon)...].allSatisfy(\.isNumber) else { return nil }
+            self.init(text[..<colon])
+        } else {
+            self.init(text)
+        }
+    }
+
     /// Whether this is an IPv4 address.
     public var isIPv4: Bool { bytes.count == 4 }
+
+    /// An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`, as a dual-stack socket on `HOST=::`
+    /// reports an IPv4 peer) as the IPv4 address it stands for; any other address unchanged.
+    /// Client addresses are compared with ranges in this form, so `TRUSTED_PROXIES=10.0.0.0/8`
+    /// and allowlists match whichever way the socket was opened.
+    public var unmapped: IPAddress {
+        guard bytes.count == 16, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF else { return self }
+        return IPAddress(bytes: Array(bytes[12..<16]))!
+    }
+
+    /// The group a client's requests are counted under: the address itself for IPv4, its
+    /// /64 network for IPv6 (one subscriber usually holds a whole /64, so counting single
+    /// IPv6 addresses would give one client 2^64 budgets).
+    public var clientGroup: String {
+        let address = unmapped
+        guard !address.isIPv4 else { return address.description }
+        return IPAddress(bytes: Array(address.bytes[0..<8]) + Array(repeating: 0, count: 8))!.description + "/64"
+    }
 
     /// The IPv4 address inside an IPv4-mapped (`::ffff:a.b.c.d`), IPv4-compatible (`::a.b.c.d`)
     /// or NAT64 (`64:ff9b::a.b.c.d`) IPv6 address; nil otherwise.
