@@ -55,8 +55,12 @@ public struct ServerSettings: Sendable {
     public var trustedProxies: String
     /// `API_RATE_LIMIT`: the default quota of a key, `REQUESTS/SECONDS`, default 6000/60.
     public var apiRateLimit: RateLimit
-    /// `AUTH_FAILURE_LIMIT`: failed authentications allowed per client address, default 30/60.
+    /// `AUTH_FAILURE_LIMIT`: failed authentications allowed per client (IPv4 address or IPv6
+    /// /64), default 30/60.
     public var authFailureLimit: RateLimit
+    /// `AUTH_FAILURE_BUCKETS`: most clients whose failed authentications are counted at once,
+    /// default 100000; past it the oldest count makes room (memory stays bounded).
+    public var authFailureBuckets: Int
     /// `WEBHOOK_HEALTH_CHECK_INTERVAL` in seconds: how often every webhook's health is judged
     /// even without new attempts, default 60.
     public var healthCheckIntervalSeconds: Int
@@ -99,6 +103,7 @@ public struct ServerSettings: Sendable {
         self.trustedProxies = ""
         self.apiRateLimit = RateLimit(requests: 6000, windowSeconds: 60)
         self.authFailureLimit = RateLimit(requests: 30, windowSeconds: 60)
+        self.authFailureBuckets = 100_000
         self.healthCheckIntervalSeconds = 60
         self.unhealthyAfterFailures = 5
         self.healthWindowHours = 24
@@ -153,6 +158,7 @@ public struct ServerSettings: Sendable {
         _ = try ClientAddressResolver(trustedProxies: trustedProxies)
         apiRateLimit = try reader.rateLimit("API_RATE_LIMIT", default: apiRateLimit)
         authFailureLimit = try reader.rateLimit("AUTH_FAILURE_LIMIT", default: authFailureLimit)
+        authFailureBuckets = try reader.integer("AUTH_FAILURE_BUCKETS", default: authFailureBuckets, range: 1_000...10_000_000)
         healthCheckIntervalSeconds = try reader.integer("WEBHOOK_HEALTH_CHECK_INTERVAL", default: healthCheckIntervalSeconds, range: 1...86_400)
         unhealthyAfterFailures = try reader.integer("WEBHOOK_UNHEALTHY_AFTER", default: unhealthyAfterFailures, range: 1...1_000_000)
         healthWindowHours = try reader.integer("WEBHOOK_HEALTH_WINDOW_HOURS", default: healthWindowHours, range: 1...AnalyticsWindow.maximumHours)

@@ -21,7 +21,8 @@ public enum SwitchboardApp {
         SystemController(readiness: readiness, metrics: components.metrics, driver: components.driver).register(on: router)
 
         let routeGuard = RouteGuard(
-            apiKeys: components.apiKeys, addresses: components.clientAddresses, limiter: components.rateLimiter,
+            apiKeys: components.apiKeys, addresses: components.clientAddresses, quotas: components.quotaLimiter,
+            authFailures: components.authFailureLimiter,
             defaultLimit: settings.apiRateLimit, authFailureLimit: settings.authFailureLimit)
         let audit = AuditTrail(driver: components.driver)
         let api = APIRouteRegistrar(router: router, routeGuard: routeGuard, audit: audit, usage: components.usage, maxBodyBytes: settings.maxBodyBytes)

@@ -23,8 +23,11 @@ public struct SwitchboardComponents: Sendable {
     public let cipher: SecretCipher
     /// Per-key request counts.
     public let usage: UsageTracker
-    /// Request counters for key quotas and failed authentications.
-    public let rateLimiter = RateLimiter()
+    /// Request counters of key quotas, one per key.
+    public let quotaLimiter = RateLimiter()
+    /// Failed authentications per client (IPv4 address or IPv6 /64), at most
+    /// `AUTH_FAILURE_BUCKETS` clients at once.
+    public let authFailureLimiter: RateLimiter
     public let clientAddresses: ClientAddressResolver
     /// Analytics and health, read from the hourly statistics.
     public let analytics: WebhookAnalytics
@@ -45,6 +48,7 @@ public struct SwitchboardComponents: Sendable {
         self.settings = settings
         self.driver = driver
         clientAddresses = try ClientAddressResolver(trustedProxies: settings.trustedProxies)
+        authFailureLimiter = RateLimiter(capacity: settings.authFailureBuckets)
         let targetGuard = OutboundTargetGuard(policy: try TargetPolicy(allowList: settings.allowedTargets), resolver: resolver)
         catalog = EventTypeCatalog(driver: driver)
         let cipher = SecretCipher(serverSecret: settings.secretKey)
@@ -94,6 +98,7 @@ public struct SwitchboardComponents: Sendable {
         let cleanup = CleanupService(
             cleaner: RetentionCleaner(driver: driver, policy: settings.retentionPolicy),
             interval: .seconds(settings.cleanupIntervalHours * 3600), logger: Logger(label: "switchboard.cleanup"))
-        services = [driver, HTTPClientService(client: httpClient), usage, cleanup, healthMonitor] + (worker.map { [$0] } ?? [])
+        services = [driver, HTTPClientService(client: httpClient), quotaLimiter, authFailureLimiter, usage, cleanup, healthMonitor]
+            + (worker.map { [$0] } ?? [])
     }
 }

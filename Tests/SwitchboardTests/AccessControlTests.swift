@@ -157,3 +157,84 @@ struct ApiKeyCacheTests {
         }
     }
 }
+
+@Suite("Rate limiter")
+struct RateLimiterTests {
+    @Test("an hourly quota survives a flood of short buckets and the sweep that clears them")
+    func ownWindows() async throws {
+        let limiter = RateLimiter()
+        let hourly = RateLimit(requests: 3, windowSeconds: 3600)
+        for _ in 0..<3 { #expect(limiter.consume("key", limit: hourly).allowed) }
+        #expect(!limiter.consume("key", limit: hourly).allowed)
+        // A flood of failed-auth buckets with a one-second window, then their windows end.
+        for index in 0..<20_000 { _ = limiter.consume("address-\(index)", limit: RateLimit(requests: 30, windowSeconds: 1)) }
+        try await Task.sleep(for: .milliseconds(1100))
+        _ = limiter.consume("late", limit: RateLimit(requests: 30, windowSeconds: 1))
+        limiter.sweep()
+        #expect(limiter.bucketCount == 2)
+        #expect(!limiter.consume("key", limit: hourly).allowed, "the hourly quota was reset")
+    }
+
+    @Test("the bucket map stays under its cap with 100,000 distinct IPv6 clients")
+    func capped() throws {
+        let limiter = RateLimiter(capacity: 10_000)
+        let limit = RateLimit(requests: 30, windowSeconds: 60)
+        _ = limiter.consume("first", limit: limit)
+        for index in 0..<100_000 {
+            let address = try #require(IPAddress("2001:db8:\(String(index >> 16, radix: 16)):\(String(index & 0xFFFF, radix: 16))::1"))
+            _ = limiter.consume(address.clientGroup, limit: limit)
+            #expect(limiter.bucketCount <= 10_000)
+        }
+        // The oldest made room first.
+        #expect(limiter.peek("first", limit: limit).remaining == 30)
+        // Addresses in one /64 share a bucket.
+        let one = RateLimiter(capacity: 10)
+        for host in 1...50 { _ = one.consume(IPAddress("2001:db8:1:2::\(String(host, radix: 16))")!.clientGroup, limit: limit) }
+        #expect(one.bucketCount == 1)
+        #expect(!one.peek(IPAddress("2001:db8:1:2:ffff::1")!.clientGroup, limit: limit).allowed)
+    }
+
+    @Test("a reservation counts at once and a refund gives it back")
+    func reservations() {
+        let limiter = RateLimiter()
+        let limit = RateLimit(requests: 2, windowSeconds: 60)
+        let first = limiter.reserve("client", limit: limit)
+        let second = limiter.reserve("client", limit: limit)
+        #expect(first.decision.allowed && second.decision.allowed)
+        #expect(!limiter.reserve("client", limit: limit).decision.allowed)
+        limiter.refund(first)
+        #expect(limiter.reserve("client", limit: limit).decision.allowed)
+    }
+
+    @Test("20 concurrent wrong keys from one address consume 20 failure slots: with room for 10, 10 are refused", arguments: TestDriverKind.all)
+    func concurrentGuesses(_ kind: TestDriverKind) async throws {
+        try await withTestServer(kind, configure: { $0.authFailureLimit = RateLimit(requests: 10, windowSeconds: 60) }) { server in
+            let app = Application(router: SwitchboardApp.router(server.components))
+            try await app.test(.live) { client in
+                let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                    for _ in 0..<20 {
+                        group.addTask { try await client.send(.get, "/api/webhooks", key: SecretMaterial.newApiKey()).status }
+                    }
+                    return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+                }
+                #expect(statuses.filter { $0 == .unauthorized }.count == 10, "\(statuses)")
+                #expect(statuses.filter { $0 == .tooManyRequests }.count == 10, "\(statuses)")
+            }
+        }
+    }
+
+    @Test("a good key gives its failure slot back, and a key verified moments ago passes the brake")
+    func goodKeysDoNotCount() async throws {
+        try await withTestServer(configure: { $0.authFailureLimit = RateLimit(requests: 3, windowSeconds: 60) }) { server in
+            let app = Application(router: SwitchboardApp.router(server.components))
+            try await app.test(.live) { client in
+                for _ in 0..<5 { #expect(try await client.send(.get, "/api/webhooks", key: server.adminKey).status == .ok) }
+                for _ in 0..<3 {
+                    expectError(try await client.send(.get, "/api/webhooks", key: SecretMaterial.newApiKey()), .unauthorized, code: "invalid_api_key")
+                }
+                expectError(try await client.send(.get, "/api/webhooks", key: SecretMaterial.newApiKey()), .tooManyRequests, code: "too_many_auth_failures")
+                #expect(try await client.send(.get, "/api/webhooks", key: server.adminKey).status == .ok)
+            }
+        }
+    }
+}

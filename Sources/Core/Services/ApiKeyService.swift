@@ -181,6 +181,12 @@ public struct ApiKeyService: Sendable {
         return key
     }
 
+    /// Whether `token` is a key this process verified recently (it is in the verification
+    /// cache). Such a token is no guess, so the failed-authentication brake need not hold it.
+    public func isRecentlyVerified(token: String) -> Bool {
+        SecretMaterial.looksLikeApiKey(token) && cache.key(forHash: secrets.hash(apiKey: token)) != nil
+    }
+
     /// The key a bearer token belongs to, if it is usable; otherwise an `unauthenticated`
     /// error whose code says why (`invalid_api_key`, `key_revoked`, `key_expired`).
     public func authenticate(token: String, from address: String? = nil) async throws -> ApiKey {

@@ -9,7 +9,10 @@ import Hummingbird
 struct RouteGuard: Sendable {
     let apiKeys: ApiKeyService
     let addresses: ClientAddressResolver
-    let limiter: RateLimiter
+    /// Key quotas: one bucket per API key (as many as there are keys).
+    let quotas: RateLimiter
+    /// Failed authentications: one bucket per client (IPv4 address or IPv6 /64), capped.
+    let authFailures: RateLimiter
     let defaultLimit: RateLimit
     let authFailureLimit: RateLimit
 
@@ -21,26 +24,37 @@ struct RouteGuard: Sendable {
         context.resolvedClientAddress = client?.description
         // A request with no key at all has nothing to guess: it is told so and not counted.
         let token = try Self.bearerToken(request)
-        let failureBucket = "auth-failures:\(client?.description ?? "unknown")"
-        let failures = limiter.peek(failureBucket, limit: authFailureLimit)
-        guard failures.allowed else {
-            throw HeaderedError(
-                SwitchboardError(.rateLimited, code: "too_many_auth_failures", message: "too many failed authentications from this address; retry in \(failures.resetSeconds) s"),
-                headers: [.retryAfter: String(failures.resetSeconds)])
+        // A token that is not a recently verified key may be a guess: a failure slot is taken
+        // before it is checked (so concurrent guesses cannot all slip under the limit) and
+        // given back if the key turns out good.
+        var reservation: RateLimiter.Reservation?
+        if !apiKeys.isRecentlyVerified(token: token) {
+            let reserved = authFailures.reserve(client?.clientGroup ?? "unknown", limit: authFailureLimit)
+            guard reserved.decision.allowed else {
+                let wait = reserved.decision.resetSeconds
+                throw HeaderedError(
+                    SwitchboardError(.rateLimited, code: "too_many_auth_failures", message: "too many failed authentications from this address; retry in \(wait) s"),
+                    headers: [.retryAfter: String(wait)])
+            }
+            reservation = reserved
         }
         let key: ApiKey
         do {
             key = try await apiKeys.authenticate(token: token, from: client?.description)
         } catch let error as SwitchboardError where error.category == .unauthenticated {
-            _ = limiter.consume(failureBucket, limit: authFailureLimit)
+            throw error
+        } catch {
+            // Not a verdict on the token (the database is unavailable): not a failure.
+            reservation.map(authFailures.refund)
             throw error
         }
+        reservation.map(authFailures.refund)
         guard key.allows(client) else {
             throw HeaderedError(
                 SwitchboardError(.forbidden, code: "ip_not_allowed", message: "this API key may not be used from \(client?.description ?? "an unknown address")"),
                 headers: [:], keyID: key.id)
         }
-        let decision = limiter.consume("key:\(key.id)", limit: key.rateLimit ?? defaultLimit)
+        let decision = quotas.consume(key.id.uuidString, limit: key.rateLimit ?? defaultLimit)
         let headers = Self.headers(decision)
         guard decision.allowed else {
             var withRetry = headers
