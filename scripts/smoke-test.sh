@@ -25,7 +25,7 @@ check() { local name=$1; shift; if "$@" >/dev/null 2>&1; then pass "$name"; else
 cd "$work"
 export MIGRATIONS_DIR="$repo/migrations"
 export DATABASE_URL="sqlite://$work/smoke.sqlite"
-export WEBHOOK_SECRET_KEY="smoke-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
+export WEBHOOK_SECRET_KEY="smoke-$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
 export LOG_LEVEL=warning
 # Deliveries in this test go to a receiver on loopback, which is refused by default.
 export WEBHOOK_ALLOWED_TARGETS=127.0.0.1

@@ -61,6 +61,21 @@ public struct ServerSettings: Sendable {
     /// `AUTH_FAILURE_BUCKETS`: most clients whose failed authentications are counted at once,
     /// default 100000; past it the oldest count makes room (memory stays bounded).
     public var authFailureBuckets: Int
+    /// `HTTP_MAX_CONNECTIONS`: open client connections at once, default 1024; more are
+    /// answered 503 and closed.
+    public var maxConnections: Int
+    /// `HTTP_MAX_CONNECTIONS_PER_CLIENT`: open connections from one client (IPv4 address or IPv6
+    /// /64; trusted proxies exempt), default 128.
+    public var maxConnectionsPerClient: Int
+    /// `HTTP_IDLE_TIMEOUT_SECONDS`: longest a connection may wait for a complete request head
+    /// (new, or kept alive after an answer), default 30; slow headers do not extend it.
+    public var idleTimeoutSeconds: Int
+    /// `HTTP_BODY_TIMEOUT_SECONDS`: longest from a request's head to the end of its body,
+    /// default 30.
+    public var bodyTimeoutSeconds: Int
+    /// `SHUTDOWN_TIMEOUT_SECONDS`: longest a graceful shutdown may take before the remaining
+    /// work is cancelled, default 30.
+    public var shutdownTimeoutSeconds: Int
     /// `WEBHOOK_HEALTH_CHECK_INTERVAL` in seconds: how often every webhook's health is judged
     /// even without new attempts, default 60.
     public var healthCheckIntervalSeconds: Int
@@ -104,6 +119,11 @@ public struct ServerSettings: Sendable {
         self.apiRateLimit = RateLimit(requests: 6000, windowSeconds: 60)
         self.authFailureLimit = RateLimit(requests: 30, windowSeconds: 60)
         self.authFailureBuckets = 100_000
+        self.maxConnections = 1024
+        self.maxConnectionsPerClient = 128
+        self.idleTimeoutSeconds = 30
+        self.bodyTimeoutSeconds = 30
+        self.shutdownTimeoutSeconds = 30
         self.healthCheckIntervalSeconds = 60
         self.unhealthyAfterFailures = 5
         self.healthWindowHours = 24
@@ -128,12 +148,24 @@ public struct ServerSettings: Sendable {
         guard secret.count >= 16 else {
             throw ConfigurationError("WEBHOOK_SECRET_KEY must be at least 16 characters")
         }
+        if !development, SecretMaterial.estimatedEntropyBits(secret) < SecretMaterial.minimumRootSecretBits {
+            throw ConfigurationError(
+                "WEBHOOK_SECRET_KEY must carry at least 32 bytes of randomness (64 hex digits or 43 base64 characters, e.g. from `openssl rand -hex 32`): every API key and stored webhook secret is derived from it, and a shorter or memorable value can be guessed offline from a copy of the database")
+        }
         self.init(secretKey: secret)
         isDevelopment = development
         let reader = EnvironmentReader(environment)
         databaseURL = environment["DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? DatabaseURL.defaultValue
-        _ = try DatabaseURL(databaseURL)
+        let database = try DatabaseURL(databaseURL)
         host = environment["HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? host
+        if development {
+            // Development mode may swap in a public root secret: only for data nobody else can
+            // reach (a local file, a server listening on loopback only).
+            guard Self.isLoopback(host: host), database.engine == .sqlite else {
+                throw ConfigurationError(
+                    "SWITCHBOARD_ENV=development is only allowed with a loopback HOST (127.0.0.1, ::1 or localhost) and a SQLite database, since it may use a public WEBHOOK_SECRET_KEY; this configuration has HOST=\(host) and a \(database.engine.rawValue) database. Unset SWITCHBOARD_ENV and set a WEBHOOK_SECRET_KEY (`openssl rand -hex 32`)")
+            }
+        }
         port = try reader.integer("PORT", default: port, range: 1...65535)
         logLevel = try reader.logLevel("LOG_LEVEL", default: logLevel)
         debugNamespaces = DebugNamespaces(environment["DEBUG"] ?? "")
@@ -159,9 +191,21 @@ public struct ServerSettings: Sendable {
         apiRateLimit = try reader.rateLimit("API_RATE_LIMIT", default: apiRateLimit)
         authFailureLimit = try reader.rateLimit("AUTH_FAILURE_LIMIT", default: authFailureLimit)
         authFailureBuckets = try reader.integer("AUTH_FAILURE_BUCKETS", default: authFailureBuckets, range: 1_000...10_000_000)
+        maxConnections = try reader.integer("HTTP_MAX_CONNECTIONS", default: maxConnections, range: 1...1_000_000)
+        maxConnectionsPerClient = try reader.integer("HTTP_MAX_CONNECTIONS_PER_CLIENT", default: maxConnectionsPerClient, range: 1...1_000_000)
+        idleTimeoutSeconds = try reader.integer("HTTP_IDLE_TIMEOUT_SECONDS", default: idleTimeoutSeconds, range: 1...3600)
+        bodyTimeoutSeconds = try reader.integer("HTTP_BODY_TIMEOUT_SECONDS", default: bodyTimeoutSeconds, range: 1...3600)
+        shutdownTimeoutSeconds = try reader.integer("SHUTDOWN_TIMEOUT_SECONDS", default: shutdownTimeoutSeconds, range: 1...3600)
         healthCheckIntervalSeconds = try reader.integer("WEBHOOK_HEALTH_CHECK_INTERVAL", default: healthCheckIntervalSeconds, range: 1...86_400)
         unhealthyAfterFailures = try reader.integer("WEBHOOK_UNHEALTHY_AFTER", default: unhealthyAfterFailures, range: 1...1_000_000)
         healthWindowHours = try reader.integer("WEBHOOK_HEALTH_WINDOW_HOURS", default: healthWindowHours, range: 1...AnalyticsWindow.maximumHours)
+    }
+
+    /// Whether `host` (a `HOST` value) listens on loopback only.
+    static func isLoopback(host: String) -> Bool {
+        if host.lowercased() == "localhost" { return true }
+        guard let address = IPAddress(host)?.unmapped else { return false }
+        return IPRange("127.0.0.0/8")!.contains(address) || address == IPAddress("::1")
     }
 
     /// The health rules the settings describe.
@@ -175,6 +219,13 @@ public struct ServerSettings: Sendable {
     /// What the clean-up keeps, from `WEBHOOK_LOG_RETENTION_DAYS` and `API_KEY_CLEANUP_GRACE_DAYS`.
     public var retentionPolicy: RetentionPolicy {
         RetentionPolicy(deliveryLogDays: logRetentionDays, expiredKeyGraceDays: expiredKeyGraceDays)
+    }
+
+    /// The connection limits and client timeouts the settings describe.
+    var connectionLimits: ConnectionLimits {
+        ConnectionLimits(
+            maxConnections: maxConnections, maxConnectionsPerClient: maxConnectionsPerClient,
+            headTimeout: .seconds(idleTimeoutSeconds), bodyTimeout: .seconds(bodyTimeoutSeconds))
     }
 
     /// The retry schedule the settings describe.

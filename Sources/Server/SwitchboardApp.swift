@@ -2,6 +2,7 @@ import Core
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 /// Builds Switchboard's HTTP application from its settings and a storage driver.
 public enum SwitchboardApp {
@@ -42,12 +43,28 @@ public enum SwitchboardApp {
     /// client, delivery worker), which stop after the server on SIGTERM/SIGINT.
     public static func application(_ components: SwitchboardComponents, logger: Logger) -> some ApplicationProtocol {
         let settings = components.settings
+        let counter = ConnectionCounter(limits: settings.connectionLimits, trusted: components.clientAddresses)
         return Application(
             router: router(components),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuardHandler(counter: counter)])),
             configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "Switchboard/\(version)"),
             services: components.services,
             logger: logger
         )
+    }
+
+    /// Runs the application until SIGTERM or SIGINT, then shuts it down gracefully: the HTTP
+    /// server first (answers in flight are finished), then the background services in reverse
+    /// start order. Every service bounds its own waits; should one still hang, it is cancelled
+    /// after `SHUTDOWN_TIMEOUT_SECONDS`, so the process always ends.
+    public static func run(_ components: SwitchboardComponents, logger: Logger) async throws {
+        var configuration = ServiceGroupConfiguration(
+            services: [application(components, logger: logger)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        configuration.maximumGracefulShutdownDuration = .seconds(components.settings.shutdownTimeoutSeconds)
+        // Past this, cancellation that still has not ended the services is escalated to a crash
+        // (swift-service-lifecycle's last resort), which at least frees the port.
+        configuration.maximumCancellationDuration = .seconds(10)
+        try await ServiceGroup(configuration: configuration).run()
     }
 
     /// Refuses a database whose schema is behind the migrations this build ships.

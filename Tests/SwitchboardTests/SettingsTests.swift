@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Server settings")
 struct SettingsTests {
-    static let secret = ["WEBHOOK_SECRET_KEY": "a-long-enough-secret-value"]
+    static let secret = ["WEBHOOK_SECRET_KEY": "3b0c6f1e9a7d4c2b8e5f0a1d6c3b9e7f2a4d8c0b6e1f5a3d9c7b2e0f4a6d8c1b"]
 
     @Test("Defaults match the documentation")
     func defaults() throws {
@@ -42,6 +42,34 @@ struct SettingsTests {
         let own = try ServerSettings(environment: ["SWITCHBOARD_ENV": "development", "WEBHOOK_SECRET_KEY": "my-own-long-secret-value"])
         #expect(own.secretKey == "my-own-long-secret-value")
         #expect(throws: ConfigurationError.self) { try ServerSettings(environment: ["SWITCHBOARD_ENV": "production"]) }
+        #expect(try ServerSettings(environment: ["SWITCHBOARD_ENV": "development", "HOST": "::1"]).isDevelopment)
+        #expect(try ServerSettings(environment: ["SWITCHBOARD_ENV": "development", "HOST": "localhost"]).isDevelopment)
+    }
+
+    @Test("Development mode is refused unless the server listens on loopback only and uses SQLite", arguments: [
+        ["HOST": "0.0.0.0"], ["HOST": "::"], ["HOST": "10.0.0.5"], ["HOST": "example.com"],
+        ["DATABASE_URL": "postgres://u:p@127.0.0.1/x"], ["DATABASE_URL": "mysql://u:p@127.0.0.1/x"],
+    ])
+    func developmentModeRefused(overrides: [String: String]) {
+        #expect {
+            try ServerSettings(environment: ["SWITCHBOARD_ENV": "development"].merging(overrides) { $1 })
+        } throws: { error in
+            (error as? ConfigurationError)?.message.contains("SWITCHBOARD_ENV=development is only allowed") == true
+        }
+    }
+
+    @Test("Outside development WEBHOOK_SECRET_KEY needs 32 bytes of randomness", arguments: [
+        ("0123456789abcdef", false), ("correct-horse-battery-staple-42", false), (String(repeating: "ab", count: 40), false),
+        ("3b0c6f1e9a7d4c2b8e5f0a1d6c3b9e7f2a4d8c0b6e1f5a3d9c7b2e0f4a6d8c1", false),
+        ("3b0c6f1e9a7d4c2b8e5f0a1d6c3b9e7f2a4d8c0b6e1f5a3d9c7b2e0f4a6d8c1b", true),
+        ("q3V8mZx1Lk9PwR2tY7nB4cJ6hF0sD5aG8eU1iO3pQ9w", true),
+    ])
+    func rootSecretEntropy(secret: String, accepted: Bool) {
+        let result = Result { try ServerSettings(environment: ["WEBHOOK_SECRET_KEY": secret]) }
+        #expect(((try? result.get()) != nil) == accepted, "\(secret)")
+        if !accepted, case .failure(let error) = result {
+            #expect((error as? ConfigurationError)?.message.contains("32 bytes") == true || (error as? ConfigurationError)?.message.contains("16 characters") == true)
+        }
     }
 
     @Test("A missing, short or example WEBHOOK_SECRET_KEY is refused", arguments: [

@@ -55,7 +55,7 @@ esac
 cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; drop_database; rm -rf "$work"; }
 trap cleanup EXIT
 export MIGRATIONS_DIR="$repo/migrations" LOG_LEVEL=error
-export WEBHOOK_SECRET_KEY="bench-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')" API_RATE_LIMIT=1000000/1 WEBHOOK_CONCURRENCY=0
+export WEBHOOK_SECRET_KEY="bench-$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" API_RATE_LIMIT=1000000/1 WEBHOOK_CONCURRENCY=0
 "$bin/switchboard-migrate" up >/dev/null
 
 # Events of WEBHOOKS deliveries each; every delivery has one attempt: 97 % answered 200, the

@@ -17,7 +17,7 @@ cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; rm -rf "$wor
 trap cleanup EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 export DATABASE_URL="sqlite://$work/auth.sqlite" MIGRATIONS_DIR="$repo/migrations" LOG_LEVEL=error
-export WEBHOOK_SECRET_KEY="bench-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')" API_RATE_LIMIT=1000000/1 WEBHOOK_CONCURRENCY=0
+export WEBHOOK_SECRET_KEY="bench-$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" API_RATE_LIMIT=1000000/1 WEBHOOK_CONCURRENCY=0
 "$bin/switchboard-migrate" up >/dev/null
 (cd "$work" && PORT=$port exec "$bin/switchboard" serve >"$work/server.log" 2>&1) &
 server_pid=$!

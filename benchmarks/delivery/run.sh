@@ -73,7 +73,7 @@ LUA
 receiver_rps=$(wrk -t2 -c"$CONCURRENCY" -d5s -s "$work/post.lua" "http://127.0.0.1:$nginx_port/hook" | awk '/Requests\/sec/ {print $2}')
 
 # --- Switchboard ------------------------------------------------------------------------
-export WEBHOOK_SECRET_KEY="bench-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
+export WEBHOOK_SECRET_KEY="bench-$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
 # The load generator's key must not be throttled by the default per-key quota.
 export WEBHOOK_ALLOWED_TARGETS=127.0.0.1 LOG_LEVEL=error MIGRATIONS_DIR="$repo/migrations" API_RATE_LIMIT=1000000/1
 BENCH_URL=${DATABASE_URL:-sqlite://}

@@ -50,6 +50,25 @@ public struct SecretMaterial: Sendable {
             }
     }
 
+    /// A cautious estimate of the randomness in a secret, in bits: its length times what one
+    /// character of the smallest usual alphabet holding all its characters can carry (4 bits
+    /// for hex digits, 6 for base64, 6.5 for other printable text). A value with few distinct
+    /// characters is no random string whatever its length, and counts 64 bits at most.
+    public static func estimatedEntropyBits(_ secret: String) -> Double {
+        let characters = Array(secret.unicodeScalars)
+        let hex = characters.allSatisfy { $0.properties.isASCIIHexDigit }
+        let base64 = characters.allSatisfy { ($0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil)) || "+/=_-".unicodeScalars.contains($0) }
+        let perCharacter = hex ? 4.0 : base64 ? 6.0 : 6.5
+        let bits = Double(characters.filter { $0 != "=" }.count) * perCharacter
+        return Set(characters).count < 8 ? min(bits, 64) : bits
+    }
+
+    /// The randomness `WEBHOOK_SECRET_KEY` must carry outside development: 32 bytes, as
+    /// `openssl rand -hex 32` (64 hex digits) or 43 base64 characters give. Every key and
+    /// stored secret is derived from it, and a stored `enc:v1:` secret lets anyone holding the
+    /// database test guesses offline, so a memorable value is not enough.
+    public static let minimumRootSecretBits = 256.0
+
     static func randomBytes(_ count: Int) -> [UInt8] {
         var generator = SystemRandomNumberGenerator()
         return (0..<count).map { _ in UInt8.random(in: .min ... .max, using: &generator) }

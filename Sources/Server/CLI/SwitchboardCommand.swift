@@ -95,7 +95,7 @@ struct ServeCommand: AsyncParsableCommand {
         let components = try SwitchboardComponents(settings: settings, driver: driver, logger: logger)
         let encrypted = try await components.cipher.encryptPlaintextSecrets(driver: driver)
         if encrypted > 0 { logger.notice("encrypted the signing secrets of \(encrypted) webhook(s) stored in plaintext") }
-        try await SwitchboardApp.application(components, logger: logger).runService()
+        try await SwitchboardApp.run(components, logger: logger)
     }
 }
 
