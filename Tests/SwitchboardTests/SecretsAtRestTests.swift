@@ -35,9 +35,49 @@ struct SecretsAtRestTests {
                 #expect(bytes.range(of: Data(secret.utf8)) == nil, "\(secret) is not stored in plaintext")
             }
 
-            // Another server secret cannot read them.
+            // Another server secret cannot read them; the webhook still reads, marked.
             let other = WebhookService(driver: server.database.driver, cipher: SecretCipher(serverSecret: "a-completely-different-key"))
-            await #expect(throws: StorageError.self) { try await other.get(id: webhook.id) }
+            let unreadable = try await other.get(id: webhook.id)
+            #expect(unreadable.secret == nil && unreadable.secretIsUnreadable)
+        }
+    }
+}
+
+@Suite("A webhook whose secret cannot be decrypted")
+struct UnreadableSecretTests {
+    @Test("its deliveries fail with the reason; another webhook's deliveries go out; a test send is refused", arguments: TestDriverKind.all)
+    func poisonedRow(_ kind: TestDriverKind) async throws {
+        try await withTestServer(kind) { server in
+            try await withReceiver { receiver in
+                let poisoned = try await server.components.webhooks.create(WebhookDraft(name: "poisoned", url: receiver.url + "?poisoned", events: ["*"]))
+                let healthy = try await server.components.webhooks.create(WebhookDraft(name: "healthy", url: receiver.url, events: ["*"]))
+                // As written by a server with another WEBHOOK_SECRET_KEY sharing the database.
+                let foreign = try SecretCipher(serverSecret: "another-server-secret-entirely").seal("whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQtc2VjcmV0")
+                try await server.database.driver.execute("UPDATE webhooks SET secret = \(foreign) WHERE id = \(poisoned.id)")
+                try await withRunningWorker(server) {
+                    for _ in 0..<3 { _ = try await server.components.dispatcher.publish(type: "contact.created", data: .object([])) }
+                    try await eventually("the healthy webhook's three deliveries") {
+                        let logs = try await server.components.deliveryLogs.list(DeliveryLogFilter(webhookID: healthy.id, status: .succeeded), cursor: nil, limit: 10)
+                        return logs.entries.count == 3
+                    }
+                    try await eventually("the poisoned webhook's three deliveries failed") {
+                        let logs = try await server.components.deliveryLogs.list(DeliveryLogFilter(webhookID: poisoned.id, status: .failed), cursor: nil, limit: 10)
+                        return logs.entries.count == 3
+                    }
+                    let failed = try await server.components.deliveryLogs.list(DeliveryLogFilter(webhookID: poisoned.id), cursor: nil, limit: 10)
+                    for entry in failed.entries {
+                        #expect(entry.delivery.lastError == DeliveryStore.unreadableSecretReason)
+                        #expect(entry.attempts.isEmpty)
+                    }
+                    #expect(!receiver.requests.contains { $0.uri.contains("poisoned") })
+                }
+                try await server.test { client in
+                    expectError(try await client.send(.post, "/api/webhooks/\(poisoned.id)/test", key: server.adminKey), .conflict, code: "secret_unreadable")
+                    // Rotating gives it a readable secret again.
+                    #expect(try await client.send(.post, "/api/webhooks/\(poisoned.id)/rotate-secret", key: server.adminKey, json: #"{"overlapHours":0}"#).status == .ok)
+                    #expect(try await client.send(.post, "/api/webhooks/\(poisoned.id)/test", key: server.adminKey).status == .ok)
+                }
+            }
         }
     }
 }

@@ -133,20 +133,24 @@ public struct AttemptRecorder: Sendable {
         for outcome in outcomes { latency.record(duration: outcome.result.duration) }
     }
 
-    /// Marks deliveries of webhooks that were switched off as failed without sending them.
-    public func failInactive(_ jobs: [DeliveryJob]) async throws {
+    /// Why a claimed job is failed without being sent, or nil when it may be sent.
+    public static func reasonNotToSend(_ job: DeliveryJob) -> String? {
+        if !job.webhookIsActive { return "webhook is disabled; re-enable it and use POST /api/webhooks/:id/recover to resend" }
+        return job.unsendableReason
+    }
+
+    /// Marks claimed deliveries that cannot be sent (their webhook was switched off, or its
+    /// secret cannot be decrypted) as failed, with the reason, without an attempt.
+    public func failWithoutSending(_ jobs: [DeliveryJob]) async throws {
         guard !jobs.isEmpty else { return }
         let now = environment.currentTime()
-        try await driver.transaction { transaction in
-            let deliveries = DeliveryStore(executor: transaction)
-            for job in jobs {
-                try await deliveries.update(Delivery(
-                    id: job.deliveryID, eventId: job.eventID, webhookId: job.webhookID, eventType: job.eventType, status: .failed,
-                    attemptCount: job.attemptNumber - 1, nextAttemptAt: nil,
-                    lastError: "webhook is disabled; re-enable it and use POST /api/webhooks/:id/recover to resend",
-                    createdAt: now, updatedAt: now, completedAt: now))
-            }
+        let queries = jobs.map { job in
+            DeliveryStore.updateQuery(Delivery(
+                id: job.deliveryID, eventId: job.eventID, webhookId: job.webhookID, eventType: job.eventType, status: .failed,
+                attemptCount: job.attemptNumber - 1, nextAttemptAt: nil, lastError: Self.reasonNotToSend(job),
+                createdAt: now, updatedAt: now, completedAt: now))
         }
+        _ = try await driver.transaction { transaction in try await transaction.executeAll(queries) }
     }
 }
 

@@ -21,12 +21,17 @@ public struct DeliveryJob: Sendable, Equatable {
     public var retryDelaysMilliseconds: [Int]?
     /// The number this attempt will have (1 for the first).
     public var attemptNumber: Int
+    /// Why this delivery cannot be sent at all (its webhook's secret cannot be decrypted), or
+    /// nil. Such a delivery fails with this reason; other webhooks' deliveries are unaffected.
+    public var unsendableReason: String?
 
     /// Creates a job.
     public init(
         deliveryID: UUID, eventID: UUID, eventType: String, eventCreatedAt: Date, dataJSON: String, webhookID: UUID, url: String,
-        secret: String?, previousSecret: String?, webhookIsActive: Bool, maxRetries: Int?, retryDelaysMilliseconds: [Int]?, attemptNumber: Int
+        secret: String?, previousSecret: String?, webhookIsActive: Bool, maxRetries: Int?, retryDelaysMilliseconds: [Int]?, attemptNumber: Int,
+        unsendableReason: String? = nil
     ) {
+        self.unsendableReason = unsendableReason
         self.deliveryID = deliveryID
         self.eventID = eventID
         self.eventType = eventType

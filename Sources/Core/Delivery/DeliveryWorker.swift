@@ -153,14 +153,20 @@ public final class DeliveryWorker: Service {
                     let jobs = try await claim(limit: free)
                     failures = 0
                     claimedFull = jobs.count == free
-                    let inactive = jobs.filter { !$0.webhookIsActive }
-                    for job in jobs where job.webhookIsActive {
+                    let unsendable = jobs.filter { AttemptRecorder.reasonNotToSend($0) != nil }
+                    for job in jobs where AttemptRecorder.reasonNotToSend(job) == nil {
                         state.withLock { $0.inFlight += 1 }
                         group.addTask { await self.deliver(job) }
                     }
-                    // Claimed for a webhook switched off meanwhile: marked failed. Should that
-                    // fail, their leases expire and the next claim finds them again.
-                    if !inactive.isEmpty { try await recorder.failInactive(inactive) }
+                    // Claimed for a webhook switched off meanwhile, or whose secret cannot be
+                    // read: marked failed with the reason. Should that fail, their leases
+                    // expire and the next claim finds them again.
+                    if !unsendable.isEmpty {
+                        logger.warning("failing deliveries that cannot be sent", metadata: [
+                            "count": "\(unsendable.count)", "reason": "\(AttemptRecorder.reasonNotToSend(unsendable[0]) ?? "-")",
+                        ])
+                        try await recorder.failWithoutSending(unsendable)
+                    }
                     markRound(failed: false)
                     if !jobs.isEmpty, !claimedFull { continue }
                 } catch {

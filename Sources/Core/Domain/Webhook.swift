@@ -27,6 +27,9 @@ public struct Webhook: Sendable, Equatable {
     public var previousSecretExpiresAt: Date?
     public var createdAt: Date
     public var updatedAt: Date
+    /// True when a secret is stored but could not be decrypted with this server's key
+    /// (`secret` is then nil); rotating the secret replaces it.
+    public var secretIsUnreadable = false
 
     /// Whether an event of `type` should be delivered to this webhook.
     public func subscribes(to type: String) -> Bool {

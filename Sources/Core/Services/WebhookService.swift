@@ -113,11 +113,13 @@ public struct WebhookService: Sendable {
         guard overlap >= .zero, overlap <= .seconds(Self.overlapHoursRange.upperBound * 3600) else {
             throw SwitchboardError.invalid("overlapHours must be between \(Self.overlapHoursRange.lowerBound) and \(Self.overlapHoursRange.upperBound)")
         }
+        // An unreadable secret cannot keep signing: it is replaced without an overlap.
         webhook.previousSecret = overlap > .zero ? webhook.secret : nil
-        webhook.previousSecretExpiresAt = overlap > .zero ? Timestamp.truncated(now.addingTimeInterval(overlap.seconds)) : nil
+        webhook.previousSecretExpiresAt = webhook.previousSecret != nil ? Timestamp.truncated(now.addingTimeInterval(overlap.seconds)) : nil
         webhook.secret = try newSecret.map(Self.validSecret) ?? SecretMaterial.newWebhookSecret()
+        webhook.secretIsUnreadable = false
         webhook.updatedAt = now
-        try await store.update(webhook)
+        try await store.updateSecrets(webhook)
         return webhook
     }
 
@@ -179,6 +181,10 @@ public struct WebhookService: Sendable {
         webhook.updatedAt = environment.currentTime()
         guard try await store.update(webhook) else {
             throw SwitchboardError.notFound("webhook", id: id.uuidString.lowercased())
+        }
+        if changes.secret != nil {
+            webhook.secretIsUnreadable = false
+            try await store.updateSecrets(webhook)
         }
         return webhook
     }

@@ -53,7 +53,12 @@ public struct WebhookTester: Sendable {
             try await store.insert([Delivery(
                 id: deliveryID, eventId: event.id, webhookId: webhookID, eventType: type, status: .inProgress, attemptCount: 0,
                 nextAttemptAt: nil, createdAt: now, updatedAt: now)])
-            return try await store.jobs(ids: [deliveryID], now: environment.currentTime()).first
+            let job = try await store.jobs(ids: [deliveryID], now: environment.currentTime()).first
+            if let reason = job?.unsendableReason {
+                // Thrown inside the transaction: the sample event and delivery are not kept.
+                throw SwitchboardError(.conflict, code: "secret_unreadable", message: reason)
+            }
+            return job
         }
         guard let job else { throw SwitchboardError.notFound("webhook", id: webhookID.uuidString.lowercased()) }
         let request = DeliveryRequest(job: job, now: environment.now(), version: version)

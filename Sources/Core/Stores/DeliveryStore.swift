@@ -106,6 +106,9 @@ public struct DeliveryStore: Sendable {
         return try await jobs(ids: candidates, now: now)
     }
 
+    /// Why a delivery whose webhook secret cannot be decrypted fails.
+    public static let unreadableSecretReason = "the webhook's signing secret cannot be decrypted (was WEBHOOK_SECRET_KEY changed, or does a server with another key share this database?); set a new one with POST /api/webhooks/:id/rotate-secret, then retry"
+
     /// The send-ready view of the given deliveries.
     public func jobs(ids: [UUID], now: Date) async throws -> [DeliveryJob] {
         guard !ids.isEmpty else { return [] }
@@ -119,14 +122,24 @@ public struct DeliveryStore: Sendable {
             WHERE d.id IN (\(list: ids))
             """).map { row in
             let previousExpiry = try row.optionalDate("previous_secret_expires_at")
+            // A secret that cannot be opened (another WEBHOOK_SECRET_KEY wrote it) spoils this
+            // webhook's deliveries only, not the whole claim.
+            var unsendable: String?
+            var secret: String?
+            var previousSecret: String?
+            do {
+                secret = try openSecret(try row.optionalString("secret"))
+                previousSecret = previousExpiry.map { $0 > now } == true ? try openSecret(try row.optionalString("previous_secret")) : nil
+            } catch {
+                unsendable = Self.unreadableSecretReason
+            }
             return DeliveryJob(
                 deliveryID: try row.uuid("id"), eventID: try row.uuid("event_id"), eventType: try row.string("event_type"),
                 eventCreatedAt: try row.date("event_created_at"), dataJSON: try row.string("payload"),
-                webhookID: try row.uuid("webhook_id"), url: try row.string("url"), secret: try openSecret(try row.optionalString("secret")),
-                previousSecret: previousExpiry.map { $0 > now } == true ? try openSecret(try row.optionalString("previous_secret")) : nil,
+                webhookID: try row.uuid("webhook_id"), url: try row.string("url"), secret: secret, previousSecret: previousSecret,
                 webhookIsActive: try row.bool("is_active"), maxRetries: try row.optionalInt("max_attempts"),
                 retryDelaysMilliseconds: try row.optionalString("retry_delays_ms").map { try JSONText.decodeIntegers($0, column: "retry_delays_ms") },
-                attemptNumber: try row.int("attempt_count") + 1)
+                attemptNumber: try row.int("attempt_count") + 1, unsendableReason: unsendable)
         }
     }
 

@@ -28,15 +28,26 @@ public struct WebhookStore: Sendable {
             """)
     }
 
-    /// Writes every mutable field of an existing webhook; returns false when it is gone.
+    /// Writes every mutable field of an existing webhook but its secrets (so an update never
+    /// rewrites, or loses, a stored secret it did not change); returns false when it is gone.
     @discardableResult
     public func update(_ webhook: Webhook) async throws -> Bool {
         try await executor.execute("""
             UPDATE webhooks SET name = \(webhook.name), url = \(webhook.url), events = \(JSONText.encode(webhook.events)),
-                description = \(webhook.description), is_active = \(webhook.isActive), secret = \(try webhook.secret.map(cipher.seal)),
+                description = \(webhook.description), is_active = \(webhook.isActive),
                 consecutive_failures = \(webhook.consecutiveFailures), disabled_reason = \(webhook.disabledReason),
                 disabled_at = \(webhook.disabledAt), max_attempts = \(webhook.maxAttempts),
-                retry_delays_ms = \(webhook.retryDelaysMilliseconds.map(JSONText.encode)), previous_secret = \(try webhook.previousSecret.map(cipher.seal)),
+                retry_delays_ms = \(webhook.retryDelaysMilliseconds.map(JSONText.encode)), updated_at = \(webhook.updatedAt)
+            WHERE id = \(webhook.id)
+            """) > 0
+    }
+
+    /// Writes a webhook's secret, the previous one and its expiry; returns false when it is gone.
+    @discardableResult
+    public func updateSecrets(_ webhook: Webhook) async throws -> Bool {
+        try await executor.execute("""
+            UPDATE webhooks SET secret = \(try webhook.secret.map(cipher.seal)),
+                previous_secret = \(try webhook.previousSecret.map(cipher.seal)),
                 previous_secret_expires_at = \(webhook.previousSecretExpiresAt), updated_at = \(webhook.updatedAt)
             WHERE id = \(webhook.id)
             """) > 0
@@ -75,24 +86,40 @@ public struct WebhookStore: Sendable {
         try await executor.execute("DELETE FROM webhooks WHERE id = \(id)") > 0
     }
 
+    /// A stored secret in the clear, or nil with `unreadable` set when this server's key
+    /// cannot open it: one such row must not make listing or rotating webhooks fail.
+    private func open(_ stored: String?, unreadable: inout Bool) -> String? {
+        guard let stored else { return nil }
+        do {
+            return try cipher.open(stored)
+        } catch {
+            unreadable = true
+            return nil
+        }
+    }
+
     func decode(_ row: SQLRow) throws -> Webhook {
-        Webhook(
+        var unreadable = false
+        var ignored = false
+        var webhook = Webhook(
             id: try row.uuid("id"),
             name: try row.string("name"),
             url: try row.string("url"),
             events: try JSONText.decodeStrings(try row.string("events"), column: "events"),
             description: try row.optionalString("description"),
             isActive: try row.bool("is_active"),
-            secret: try row.optionalString("secret").map(cipher.open),
+            secret: open(try row.optionalString("secret"), unreadable: &unreadable),
             consecutiveFailures: try row.int("consecutive_failures"),
             disabledReason: try row.optionalString("disabled_reason"),
             disabledAt: try row.optionalDate("disabled_at"),
             maxAttempts: try row.optionalInt("max_attempts"),
             retryDelaysMilliseconds: try row.optionalString("retry_delays_ms").map { try JSONText.decodeIntegers($0, column: "retry_delays_ms") },
-            previousSecret: try row.optionalString("previous_secret").map(cipher.open),
+            previousSecret: open(try row.optionalString("previous_secret"), unreadable: &ignored),
             previousSecretExpiresAt: try row.optionalDate("previous_secret_expires_at"),
             createdAt: try row.date("created_at"),
             updatedAt: try row.date("updated_at")
         )
+        webhook.secretIsUnreadable = unreadable
+        return webhook
     }
 }
