@@ -14,6 +14,7 @@ public enum SwitchboardApp {
         let settings = components.settings
         let router = Router(context: SwitchboardRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware())
+        router.add(middleware: NoStoreMiddleware())
         router.add(middleware: ErrorEnvelopeMiddleware(maxBodyBytes: settings.maxBodyBytes))
         // The versions this build ships, read once: `/ready` compares them with the database.
         let environment = (try? DotEnv.merged()) ?? ProcessInfo.processInfo.environment

@@ -123,7 +123,8 @@ struct AnalyticsTests {
             // The watched receiver fails its first three requests, then recovers.
             try await withReceiver({ _, index in ScriptedResponse(status: index < 3 ? .serviceUnavailable : .ok) }) { flaky in
                 try await withReceiver { watcher in
-                    let watched = try await makeWebhook(server, url: flaky.url, events: ["contact.created"])
+                    // A path and query holding a token, as receivers' URLs often do.
+                    let watched = try await makeWebhook(server, url: flaky.url + "?token=s3cr3t", events: ["contact.created"])
                     _ = try await makeWebhook(server, url: watcher.url, events: ["webhook.unhealthy", "webhook.recovered", "webhook.disabled"])
                     let monitor = server.components.healthMonitor
                     // A second monitor, as another server on the same database would run.
@@ -154,6 +155,9 @@ struct AnalyticsTests {
                     #expect(bodies.map { $0["data"]?["previous_state"]?.stringValue } == ["healthy", "unhealthy", "healthy"])
                     #expect(bodies.first?["data"]?["rule"]?.stringValue?.contains("3 failed attempts in a row") == true)
                     #expect(watcher.requests.allSatisfy { $0.header("X-Webhook-Event")?.hasPrefix("webhook.") == true })
+                    // Every subscriber of `*` gets these: the URL's path and query stay out.
+                    #expect(bodies.allSatisfy { $0["data"]?["url"]?.stringValue == "http://127.0.0.1:\(flaky.port)" })
+                    #expect(watcher.requests.allSatisfy { !$0.bodyText.contains("s3cr3t") && !$0.bodyText.contains("/hook") })
                 }
             }
         }

@@ -35,6 +35,37 @@ struct DeliveryRouteTests {
         }
     }
 
+    @Test("A write:events key can neither publish nor register Switchboard's own webhook.* events")
+    func reservedEventTypes() async throws {
+        try await withTestServer { server in
+            let publisher = try await server.key([.writeEvents])
+            try await server.test { client in
+                for type in ["webhook.disabled", "webhook.unhealthy", "webhook.recovered", "webhook.test"] {
+                    expectError(try await client.send(.post, "/api/events", key: publisher, json: #"{"type":"\#(type)","data":{}}"#),
+                                .unprocessableContent, code: "reserved_event_type")
+                }
+                expectError(try await client.send(.post, "/api/event-types", key: publisher, json: #"{"name":"webhook.forged","description":"x"}"#),
+                            .unprocessableContent, code: "reserved_event_type")
+                #expect(try await client.send(.post, "/api/events", key: publisher, json: #"{"type":"contact.created","data":{}}"#).status == .accepted)
+            }
+        }
+    }
+
+    @Test("Every /api answer, success or error, is marked Cache-Control: no-store; other routes are not")
+    func noStore() async throws {
+        try await withTestServer { server in
+            try await server.test { client in
+                let created = try await client.send(.post, "/api/api-keys", key: server.adminKey, json: #"{"name":"k","permissions":["read:webhooks"]}"#)
+                #expect(created.status == .created)
+                #expect(created.headers[.cacheControl] == "no-store")
+                #expect(try await client.send(.get, "/api/webhooks", key: server.adminKey).headers[.cacheControl] == "no-store")
+                #expect(try await client.send(.get, "/api/webhooks").headers[.cacheControl] == "no-store")
+                #expect(try await client.send(.get, "/api/nothing-here", key: server.adminKey).headers[.cacheControl] == "no-store")
+                #expect(try await client.send(.get, "/health").headers[.cacheControl] == nil)
+            }
+        }
+    }
+
     @Test("Custom event types: register, use, retire")
     func customEventTypes() async throws {
         try await withTestServer { server in

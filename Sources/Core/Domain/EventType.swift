@@ -14,6 +14,16 @@ public struct EventType: Sendable, Equatable, Codable {
     /// Subscribing to this name receives every event type.
     public static let wildcard = "*"
 
+    /// The resource whose events only Switchboard itself publishes (health changes, test
+    /// sends): a key with `write:events` may neither publish nor register `webhook.*`, so a
+    /// subscriber can trust that such an event, signed like any other, came from the server.
+    public static let reservedResource = "webhook"
+
+    /// Whether `name` belongs to Switchboard's own events.
+    public static func isReserved(_ name: String) -> Bool {
+        name.hasPrefix(reservedResource + ".")
+    }
+
     /// The seed's ten built-in event types, then the operational events the health monitor
     /// publishes.
     public static let builtIn: [EventType] = [

@@ -100,7 +100,9 @@ public final class HealthMonitor: Service {
         .object([
             ("webhook_id", .string(report.id.uuidString.lowercased())),
             ("name", .string(report.name)),
-            ("url", .string(report.url)),
+            // Scheme, host and port only: a URL's path and query often hold a token, and these
+            // events go to every subscriber of `*`.
+            ("url", .string(Self.origin(of: report.url))),
             ("state", .string(report.verdict.state.rawValue)),
             ("previous_state", .string(previous.rawValue)),
             ("rule", .string(report.verdict.rule)),
@@ -110,6 +112,13 @@ public final class HealthMonitor: Service {
             ("attempts", .integer(report.window.attempts)),
             ("changed_at", .timestamp(now)),
         ])
+    }
+
+    /// `scheme://host[:port]` of a URL, without credentials, path, query or fragment.
+    static func origin(of url: String) -> String {
+        guard let components = URLComponents(string: url), let scheme = components.scheme, let host = components.host else { return "" }
+        let bracketed = host.contains(":") && !host.hasPrefix("[") ? "[\(host)]" : host
+        return "\(scheme)://\(bracketed)" + (components.port.map { ":\($0)" } ?? "")
     }
 
     public func run() async throws {

@@ -57,7 +57,9 @@ public struct OutboundTargetGuard: Sendable {
         }
         for address in addresses {
             if let reason = policy.refusal(for: address) {
-                return .refused(host == address.description ? reason : "\(host) resolves to \(reason)")
+                // For a name, which address it resolved to is not told: answers and delivery
+                // logs would otherwise map the internal network for whoever asks.
+                return .refused(IPAddress(host) != nil ? reason : "\(host) resolves to a reserved address (loopback, private, link-local or metadata); allow it with WEBHOOK_ALLOWED_TARGETS if intended")
             }
         }
         return .allowed

@@ -9,6 +9,9 @@ public struct TargetPolicy: Sendable {
         "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15",
         "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
         "::/128", "::1/128", "100::/64", "2001:db8::/32", "fc00::/7", "fe80::/10", "fec0::/10", "ff00::/8",
+        // Local-use NAT64 (RFC 8215) and 6to4 (RFC 3056): both can carry an IPv4 address
+        // the translator or relay would reach for us.
+        "64:ff9b:1::/48", "2002::/16",
     ].map { IPRange($0)! }
 
     /// Ranges explicitly allowed.

@@ -33,6 +33,9 @@ public struct EventDispatcher: Sendable {
     /// Publishes an event of a known type with `data` (any JSON value). The same
     /// `idempotencyKey` within 24 hours returns the first event instead of a new one.
     public func publish(type: String, data: JSONValue, idempotencyKey: String? = nil) async throws -> PublishedEvent {
+        guard !EventType.isReserved(type) else {
+            throw SwitchboardError(.validation, code: "reserved_event_type", message: "type: webhook.* events are published by Switchboard itself (health changes, test sends); publish your own resource.action types")
+        }
         guard try await catalog.contains(type) else {
             throw SwitchboardError.invalid("type: unknown event type '\(type)'; GET /api/event-types lists the known ones, POST /api/event-types registers new ones")
         }

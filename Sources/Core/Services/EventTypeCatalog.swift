@@ -29,6 +29,9 @@ public struct EventTypeCatalog: Sendable {
         guard Self.isValidName(name) else {
             throw SwitchboardError.invalid("name must look like resource.action: lower-case letters, digits and _, one dot, at most 100 characters (e.g. invoice.paid)")
         }
+        guard !EventType.isReserved(name) else {
+            throw SwitchboardError(.validation, code: "reserved_event_type", message: "name: webhook.* event types belong to Switchboard itself; choose another resource name")
+        }
         let description = description.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !description.isEmpty, description.count <= 500 else {
             throw SwitchboardError.invalid("description must be 1 to 500 characters")
