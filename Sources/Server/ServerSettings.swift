@@ -73,6 +73,9 @@ public struct ServerSettings: Sendable {
     /// `HTTP_BODY_TIMEOUT_SECONDS`: longest from a request's head to the end of its body,
     /// default 30.
     public var bodyTimeoutSeconds: Int
+    /// `METRICS_QUEUE_CACHE_SECONDS`: how long `/metrics` reuses its count of the delivery
+    /// queue, default 5; 0 counts on every scrape.
+    public var metricsQueueCacheSeconds: Int
     /// `SHUTDOWN_TIMEOUT_SECONDS`: longest a graceful shutdown may take before the remaining
     /// work is cancelled, default 30.
     public var shutdownTimeoutSeconds: Int
@@ -124,6 +127,7 @@ public struct ServerSettings: Sendable {
         self.idleTimeoutSeconds = 30
         self.bodyTimeoutSeconds = 30
         self.shutdownTimeoutSeconds = 30
+        self.metricsQueueCacheSeconds = 5
         self.healthCheckIntervalSeconds = 60
         self.unhealthyAfterFailures = 5
         self.healthWindowHours = 24
@@ -196,6 +200,7 @@ public struct ServerSettings: Sendable {
         idleTimeoutSeconds = try reader.integer("HTTP_IDLE_TIMEOUT_SECONDS", default: idleTimeoutSeconds, range: 1...3600)
         bodyTimeoutSeconds = try reader.integer("HTTP_BODY_TIMEOUT_SECONDS", default: bodyTimeoutSeconds, range: 1...3600)
         shutdownTimeoutSeconds = try reader.integer("SHUTDOWN_TIMEOUT_SECONDS", default: shutdownTimeoutSeconds, range: 1...3600)
+        metricsQueueCacheSeconds = try reader.integer("METRICS_QUEUE_CACHE_SECONDS", default: metricsQueueCacheSeconds, range: 0...3600)
         healthCheckIntervalSeconds = try reader.integer("WEBHOOK_HEALTH_CHECK_INTERVAL", default: healthCheckIntervalSeconds, range: 1...86_400)
         unhealthyAfterFailures = try reader.integer("WEBHOOK_UNHEALTHY_AFTER", default: unhealthyAfterFailures, range: 1...1_000_000)
         healthWindowHours = try reader.integer("WEBHOOK_HEALTH_WINDOW_HOURS", default: healthWindowHours, range: 1...AnalyticsWindow.maximumHours)

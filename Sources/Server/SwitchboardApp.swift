@@ -20,7 +20,9 @@ public enum SwitchboardApp {
         let environment = (try? DotEnv.merged()) ?? ProcessInfo.processInfo.environment
         let shipped = try? MigrationDirectory.locate(environment: environment).load(for: components.driver.dialect).map(\.version)
         let readiness = ReadinessCheck(driver: components.driver, shippedVersions: shipped, worker: components.worker)
-        SystemController(readiness: readiness, metrics: components.metrics, driver: components.driver).register(on: router)
+        SystemController(
+            readiness: readiness, metrics: components.metrics, driver: components.driver,
+            queueFiguresMaxAge: .seconds(settings.metricsQueueCacheSeconds)).register(on: router)
 
         let routeGuard = RouteGuard(
             apiKeys: components.apiKeys, addresses: components.clientAddresses, quotas: components.quotaLimiter,

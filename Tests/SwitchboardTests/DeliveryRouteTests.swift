@@ -20,6 +20,12 @@ struct DeliveryRouteTests {
                 let again = try await client.send(.post, "/api/events", key: server.adminKey, json: #"{"type":"contact.created","data":{"id":8}}"#, headers: [.init("Idempotency-Key")!: "k1"])
                 #expect(again.body["data"]?["eventId"] == published.body["data"]?["eventId"])
                 #expect(again.body["data"]?["duplicate"] == .bool(true))
+                // Idempotency keys belong to the API key that used them: another key's "k1"
+                // is a new event, and cannot fetch the first key's.
+                let otherPublisher = try await server.key([.writeEvents])
+                let separate = try await client.send(.post, "/api/events", key: otherPublisher, json: #"{"type":"contact.created","data":{"id":9},"idempotencyKey":"k1"}"#)
+                #expect(separate.body["data"]?["duplicate"] == .bool(false))
+                #expect(separate.body["data"]?["eventId"] != published.body["data"]?["eventId"])
 
                 let other = try await client.send(.post, "/api/events", key: server.adminKey, json: #"{"type":"property.deleted","data":[1,2]}"#)
                 #expect(other.body["data"]?["deliveries"]?.intValue == 1)

@@ -68,6 +68,22 @@ struct MonitoringRouteTests {
         }
     }
 
+    @Test("/metrics counts the queue at most once per METRICS_QUEUE_CACHE_SECONDS")
+    func queueFiguresAreCached() async throws {
+        try await withTestServer(configure: { $0.metricsQueueCacheSeconds = 3600 }) { server in
+            _ = try await server.components.webhooks.create(WebhookDraft(name: "m", url: "https://m.example", events: ["*"]))
+            try await server.test { client in
+                let due = #"switchboard_delivery_queue_depth{state="due"}"#
+                #expect(try await metrics(client).samples[due] == 0)
+                _ = try await server.components.dispatcher.publish(type: "contact.created", data: .object([]))
+                // Counted a moment ago: the scrape reuses that count instead of asking the database.
+                #expect(try await metrics(client).samples[due] == 0)
+                let fresh = try await server.components.metrics.render(driver: server.database.driver, maxAge: .zero)
+                #expect(String(decoding: fresh, as: UTF8.self).contains(#"\#(due) 1"#))
+            }
+        }
+    }
+
     @Test("Rate-limit rejections are counted")
     func rateLimitMetric() async throws {
         try await withTestServer { server in

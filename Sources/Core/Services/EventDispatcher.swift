@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 
 /// The answer to a publish: the event and how many deliveries it fanned out to.
@@ -31,8 +32,9 @@ public struct EventDispatcher: Sendable {
     }
 
     /// Publishes an event of a known type with `data` (any JSON value). The same
-    /// `idempotencyKey` within 24 hours returns the first event instead of a new one.
-    public func publish(type: String, data: JSONValue, idempotencyKey: String? = nil) async throws -> PublishedEvent {
+    /// `idempotencyKey` from the same `scope` (the publishing API key) within 24 hours returns
+    /// the first event instead of a new one; another key's idempotency keys are never seen.
+    public func publish(type: String, data: JSONValue, idempotencyKey: String? = nil, scope: UUID? = nil) async throws -> PublishedEvent {
         guard !EventType.isReserved(type) else {
             throw SwitchboardError(.validation, code: "reserved_event_type", message: "type: webhook.* events are published by Switchboard itself (health changes, test sends); publish your own resource.action types")
         }
@@ -45,12 +47,22 @@ public struct EventDispatcher: Sendable {
             }
         }
         let payload = data.compactText
+        let stored = idempotencyKey.map { Self.storedIdempotencyKey($0, scope: scope) }
         do {
-            return try await insert(type: type, payload: payload, idempotencyKey: idempotencyKey)
-        } catch StorageError.uniqueViolation where idempotencyKey != nil {
+            return try await insert(type: type, payload: payload, idempotencyKey: stored)
+        } catch StorageError.uniqueViolation where stored != nil {
             // Another request with the same key committed first: answer with its event.
-            return try await insert(type: type, payload: payload, idempotencyKey: idempotencyKey)
+            return try await insert(type: type, payload: payload, idempotencyKey: stored)
         }
+    }
+
+    /// The stored form of an idempotency key: a SHA-256 of the publishing key's id and the
+    /// client's value, so each API key has idempotency keys of its own (one key cannot learn
+    /// another's events by guessing its idempotency keys), in a fixed length whatever the
+    /// client sent.
+    static func storedIdempotencyKey(_ key: String, scope: UUID?) -> String {
+        let scoped = (scope?.uuidString.lowercased() ?? "-") + "\n" + key
+        return "s1:" + Hex.encode(SHA256.hash(data: Array(scoped.utf8)))
     }
 
     private func insert(type: String, payload: String, idempotencyKey: String?) async throws -> PublishedEvent {

@@ -8,11 +8,11 @@ struct EventController: Sendable {
     let maxEventBytes: Int
 
     func register(on api: APIRouteRegistrar) {
-        api.add(.publishEvent) { request, _ in
+        api.add(.publishEvent) { request, context in
             let body = try await JSONObjectReader.read(request, limit: maxEventBytes, allowed: ["type", "data", "idempotencyKey"])
             // The key may also come as the customary Idempotency-Key header.
             let key = try body.optionalString("idempotencyKey") ?? request.headers[.idempotencyKey]
-            let published = try await dispatcher.publish(type: try body.requiredString("type"), data: try body.requiredValue("data"), idempotencyKey: key)
+            let published = try await dispatcher.publish(type: try body.requiredString("type"), data: try body.requiredValue("data"), idempotencyKey: key, scope: context.apiKey?.id)
             return .success(.object([
                 ("eventId", .string(published.event.id.uuidString.lowercased())),
                 ("type", .string(published.event.type)),

@@ -17,15 +17,18 @@ struct SystemController: Sendable {
     let readiness: ReadinessCheck
     let metrics: MetricsExport
     let driver: any StorageDriver
+    /// `METRICS_QUEUE_CACHE_SECONDS`: how long the counted queue is reused by `/metrics`.
+    let queueFiguresMaxAge: Duration
 
     func register(on router: Router<SwitchboardRequestContext>) {
         let startedAt = startedAt
         let readiness = readiness
         let metrics = metrics
         let driver = driver
+        let queueFiguresMaxAge = queueFiguresMaxAge
         router.get("/metrics") { _, _ -> Response in
             // Prometheus' text exposition format, version 0.0.4.
-            let text = try await metrics.render(driver: driver)
+            let text = try await metrics.render(driver: driver, maxAge: queueFiguresMaxAge)
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: text)))

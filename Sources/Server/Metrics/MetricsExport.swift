@@ -2,6 +2,7 @@ import Core
 import Foundation
 import Metrics
 import Prometheus
+import Synchronization
 
 /// The process's Prometheus registry, installed as the swift-metrics backend the first time
 /// it is used (swift-metrics allows one backend per process), and the `/metrics` text.
@@ -21,9 +22,39 @@ public final class MetricsExport: Sendable {
         MetricsSystem.bootstrap(factory)
     }
 
-    /// Refreshes the gauges read from the database (queue depth, oldest due delivery) and
-    /// returns every metric in Prometheus' text format.
-    public func render(driver: any StorageDriver, now: Date = Date()) async throws -> [UInt8] {
+    /// The queue as last counted, per database.
+    private struct QueueFigures {
+        var readAt: ContinuousClock.Instant
+        var due = 0
+        var scheduled = 0
+        var inFlight = 0
+        var oldestDueAge = 0.0
+    }
+
+    private let queueFigures = Mutex<[ObjectIdentifier: QueueFigures]>([:])
+
+    /// Sets the gauges read from the database (queue depth, oldest due delivery) and returns
+    /// every metric in Prometheus' text format. The queue is counted at most once per
+    /// `maxAge` (`METRICS_QUEUE_CACHE_SECONDS`): `/metrics` needs no key, so a client
+    /// scraping in a loop must not turn into a database load.
+    public func render(driver: any StorageDriver, now: Date = Date(), maxAge: Duration = .seconds(5)) async throws -> [UInt8] {
+        let id = ObjectIdentifier(driver as AnyObject)
+        let clock = ContinuousClock.now
+        var figures = queueFigures.withLock { $0[id] }
+        if figures == nil || clock - figures!.readAt >= maxAge {
+            let counted = try await countQueue(driver: driver, now: now, at: clock)
+            queueFigures.withLock { $0[id] = counted }
+            figures = counted
+        }
+        guard let figures else { return registry.emitToBuffer() }
+        Gauge(label: "switchboard_delivery_queue_depth", dimensions: [("state", "due")]).record(figures.due)
+        Gauge(label: "switchboard_delivery_queue_depth", dimensions: [("state", "scheduled")]).record(figures.scheduled)
+        Gauge(label: "switchboard_delivery_queue_depth", dimensions: [("state", "in_flight")]).record(figures.inFlight)
+        Gauge(label: "switchboard_delivery_oldest_due_age_seconds").record(figures.oldestDueAge)
+        return registry.emitToBuffer()
+    }
+
+    private func countQueue(driver: any StorageDriver, now: Date, at clock: ContinuousClock.Instant) async throws -> QueueFigures {
         let due = try await driver.first("""
             SELECT COUNT(*) AS due, MIN(next_attempt_at) AS oldest FROM webhook_deliveries
             WHERE status = \(DeliveryStatus.pending.rawValue) AND next_attempt_at <= \(now)
@@ -34,13 +65,11 @@ public final class MetricsExport: Sendable {
             """)
         var counts: [String: Int] = [:]
         for row in queued { counts[try row.string("status")] = try row.int("n") }
-        let dueCount = try due?.optionalInt("due") ?? 0
-        let pending = counts[DeliveryStatus.pending.rawValue] ?? 0
-        Gauge(label: "switchboard_delivery_queue_depth", dimensions: [("state", "due")]).record(dueCount)
-        Gauge(label: "switchboard_delivery_queue_depth", dimensions: [("state", "scheduled")]).record(max(0, pending - dueCount))
-        Gauge(label: "switchboard_delivery_queue_depth", dimensions: [("state", "in_flight")]).record(counts[DeliveryStatus.inProgress.rawValue] ?? 0)
-        let oldest = try due?.optionalDate("oldest")
-        Gauge(label: "switchboard_delivery_oldest_due_age_seconds").record(oldest.map { max(0, now.timeIntervalSince($0)) } ?? 0)
-        return registry.emitToBuffer()
+        var figures = QueueFigures(readAt: clock)
+        figures.due = try due?.optionalInt("due") ?? 0
+        figures.scheduled = max(0, (counts[DeliveryStatus.pending.rawValue] ?? 0) - figures.due)
+        figures.inFlight = counts[DeliveryStatus.inProgress.rawValue] ?? 0
+        figures.oldestDueAge = try due?.optionalDate("oldest").map { max(0, now.timeIntervalSince($0)) } ?? 0
+        return figures
     }
 }

@@ -36,6 +36,8 @@ func withTestServer<T>(
         var settings = ServerSettings(secretKey: TestServer.secret, databaseURL: database.url)
         settings.allowedTargets = "127.0.0.1"
         settings.pollIntervalMilliseconds = 20
+        // Tests read the queue gauges right after changing the queue.
+        settings.metricsQueueCacheSeconds = 0
         configure(&settings)
         let components = try SwitchboardComponents(settings: settings, driver: database.driver)
         let admin = try #require(try await components.apiKeys.bootstrapAdminKeyIfNeeded())
