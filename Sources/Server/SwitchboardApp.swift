@@ -16,6 +16,7 @@ public enum SwitchboardApp {
         router.add(middleware: RequestMetricsMiddleware())
         router.add(middleware: NoStoreMiddleware())
         router.add(middleware: ErrorEnvelopeMiddleware(maxBodyBytes: settings.maxBodyBytes))
+        router.add(middleware: ClientAddressMiddleware(resolver: components.clientAddresses))
         // The versions this build ships, read once: `/ready` compares them with the database.
         let environment = (try? DotEnv.merged()) ?? ProcessInfo.processInfo.environment
         let shipped = try? MigrationDirectory.locate(environment: environment).load(for: components.driver.dialect).map(\.version)
@@ -24,12 +25,14 @@ public enum SwitchboardApp {
             readiness: readiness, metrics: components.metrics, driver: components.driver,
             queueFiguresMaxAge: .seconds(settings.metricsQueueCacheSeconds)).register(on: router)
 
-        let routeGuard = RouteGuard(
-            apiKeys: components.apiKeys, addresses: components.clientAddresses, quotas: components.quotaLimiter,
-            authFailures: components.authFailureLimiter,
-            defaultLimit: settings.apiRateLimit, authFailureLimit: settings.authFailureLimit)
         let audit = AuditTrail(driver: components.driver)
-        let api = APIRouteRegistrar(router: router, routeGuard: routeGuard, audit: audit, usage: components.usage, maxBodyBytes: settings.maxBodyBytes)
+        let api = APIRouteRegistrar(
+            router: router,
+            authenticators: [
+                BearerKeyAuthenticator(apiKeys: components.apiKeys, failures: components.authFailureLimiter, failureLimit: settings.authFailureLimit),
+            ],
+            usage: components.usage, quotas: components.quotaLimiter, defaultLimit: settings.apiRateLimit, audit: audit,
+            maxBodyBytes: settings.maxBodyBytes)
         EventTypeController(catalog: components.catalog, maxBodyBytes: settings.maxBodyBytes).register(on: api)
         EventController(dispatcher: components.dispatcher, maxEventBytes: settings.maxEventBytes).register(on: api)
         WebhookController(webhooks: components.webhooks, tester: components.tester, logs: components.deliveryLogs, maxBodyBytes: settings.maxBodyBytes).register(on: api)

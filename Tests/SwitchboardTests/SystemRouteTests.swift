@@ -2,6 +2,7 @@ import Core
 import Foundation
 import Hummingbird
 import HummingbirdTesting
+import Server
 import Testing
 
 @Suite("System routes, envelope and OpenAPI")

@@ -1,5 +1,7 @@
 /// A request that broke a rule, with a stable machine-readable code and a message that says
-/// what to fix. The server maps each category to an HTTP status once.
+/// what to fix. The server maps each category to an HTTP status once, and sends `headers`
+/// with the answer (`Retry-After`, `RateLimit-*`, `Allow`), so they travel with the error
+/// through every layer that rethrows it.
 public struct SwitchboardError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The broad kind of failure; decides the HTTP status.
     public enum Category: Sendable, Equatable {
@@ -13,6 +15,8 @@ public struct SwitchboardError: Error, Sendable, Equatable, CustomStringConverti
         case forbidden
         /// No such resource (404).
         case notFound
+        /// The resource exists but not with this method (405).
+        case methodNotAllowed
         /// Clashes with current state (409).
         case conflict
         /// Body over the limit (413).
@@ -21,8 +25,23 @@ public struct SwitchboardError: Error, Sendable, Equatable, CustomStringConverti
         case unsupportedMediaType
         /// Over a rate limit (429).
         case rateLimited
+        /// Something unexpected went wrong on our side (500); `detail` says what, for the log
+        /// only.
+        case internalError
         /// The database or a dependency is down (503).
         case unavailable
+    }
+
+    /// A header to send with the answer.
+    public struct Header: Sendable, Equatable {
+        public let name: String
+        public let value: String
+
+        /// Creates a header.
+        public init(_ name: String, _ value: String) {
+            self.name = name
+            self.value = value
+        }
     }
 
     public let category: Category
@@ -30,15 +49,29 @@ public struct SwitchboardError: Error, Sendable, Equatable, CustomStringConverti
     public let code: String
     /// Human-readable explanation.
     public let message: String
+    /// Headers the answer carries (`Retry-After`, `RateLimit-*`, `Allow`).
+    public var headers: [Header]
+    /// What actually failed, for the server log; never sent to clients.
+    public var detail: String?
 
     /// Creates an error.
-    public init(_ category: Category, code: String, message: String) {
+    public init(_ category: Category, code: String, message: String, headers: [Header] = [], detail: String? = nil) {
         self.category = category
         self.code = code
         self.message = message
+        self.headers = headers
+        self.detail = detail
     }
 
-    public var description: String { "\(code): \(message)" }
+    public var description: String { "\(code): \(message)" + (detail.map { " (\($0))" } ?? "") }
+
+    /// The same error with `more` headers; a header already present keeps its first value.
+    public func adding(_ more: [Header]) -> SwitchboardError {
+        var copy = self
+        let names = Set(headers.map { $0.name.lowercased() })
+        copy.headers += more.filter { !names.contains($0.name.lowercased()) }
+        return copy
+    }
 
     /// A value that fails validation.
     public static func invalid(_ message: String) -> SwitchboardError {

@@ -12,7 +12,7 @@ struct EventController: Sendable {
             let body = try await JSONObjectReader.read(request, limit: maxEventBytes, allowed: ["type", "data", "idempotencyKey"])
             // The key may also come as the customary Idempotency-Key header.
             let key = try body.optionalString("idempotencyKey") ?? request.headers[.idempotencyKey]
-            let published = try await dispatcher.publish(type: try body.requiredString("type"), data: try body.requiredValue("data"), idempotencyKey: key, scope: context.apiKey?.id)
+            let published = try await dispatcher.publish(type: try body.requiredString("type"), data: try body.requiredValue("data"), idempotencyKey: key, scope: context.key.id)
             return .success(.object([
                 ("eventId", .string(published.event.id.uuidString.lowercased())),
                 ("type", .string(published.event.type)),

@@ -12,7 +12,7 @@ enum Render {
             ("events", .array(webhook.events.map(JSONValue.string))),
             ("description", .optional(webhook.description)),
             ("isActive", .bool(webhook.isActive)),
-            ("hasSecret", .bool(webhook.secret != nil)),
+            ("hasSecret", .bool(webhook.secret != nil || webhook.secretIsUnreadable)),
             ("consecutiveFailures", .integer(webhook.consecutiveFailures)),
             ("disabledReason", .optional(webhook.disabledReason)),
             ("disabledAt", .timestamp(webhook.disabledAt)),

@@ -1,67 +1,42 @@
 import Core
 import HTTPTypes
 import Hummingbird
-import Logging
 
-/// Registers handlers for the routes of `APIRoute`, each behind the route guard with the
-/// permission the table gives it, so no API route can be added without one. Routes that
-/// change something are written to the audit trail when they succeed, for the same reason.
+/// Registers the handlers of `APIRoute`, each behind the same pipeline, composed from the
+/// route table: authenticators (bearer key) → the authenticated context (401 when none
+/// recognised the caller) → usage counting → the key's address allowlist → its quota → the
+/// route's permission → the audit trail for routes that change something → the handler. A
+/// route cannot be added without its permission; a new way to authenticate is one more
+/// authenticator in `authenticators`.
 struct APIRouteRegistrar {
-    typealias Handler = @Sendable (Request, SwitchboardRequestContext) async throws -> APIResponse
+    typealias Handler = @Sendable (Request, AuthenticatedRequestContext) async throws -> APIResponse
 
     let router: Router<SwitchboardRequestContext>
-    let routeGuard: RouteGuard
-    let audit: AuditTrail
+    /// Middleware that may set `identity`, in order.
+    let authenticators: [any MiddlewareProtocol<Request, Response, SwitchboardRequestContext>]
     let usage: UsageTracker
+    let quotas: RateLimiter
+    let defaultLimit: RateLimit
+    let audit: AuditTrail
     let maxBodyBytes: Int
 
     func add(_ route: APIRoute, handler: @escaping Handler) {
-        let routeGuard = routeGuard
-        let audit = audit
-        let usage = usage
-        let maxBodyBytes = maxBodyBytes
-        router.on(RouterPath(route.path), method: HTTPRequest.Method(rawValue: route.method)!) { request, context in
-            var context = context
-            let rateLimitHeaders: HTTPFields
-            do {
-                rateLimitHeaders = try await routeGuard.authorize(request, context: &context, for: route)
-            } catch {
-                GuardMetrics.count(error)
-                if let error = error as? HeaderedError, let keyID = error.keyID {
-                    usage.record(keyID: keyID, routeGroup: route.targetType, status: Int(ErrorEnvelopeMiddleware<SwitchboardRequestContext>.status(of: error).code))
-                }
-                throw error
+        let group: RouterGroup<SwitchboardRequestContext> = router.group()
+        for authenticator in authenticators { group.add(middleware: authenticator) }
+        let authenticated: RouterGroup<AuthenticatedRequestContext> = group.group(context: AuthenticatedRequestContext.self)
+        authenticated.add(middleware: UsageMiddleware(usage: usage, routeGroup: route.targetType))
+        authenticated.add(middleware: AddressAllowlistMiddleware())
+        authenticated.add(middleware: QuotaMiddleware(quotas: quotas, defaultLimit: defaultLimit))
+        authenticated.add(middleware: PermissionMiddleware(permission: route.permission))
+        if let action = route.auditAction {
+            authenticated.add(middleware: AuditMiddleware(audit: audit, action: action, targetType: route.targetType, maxBodyBytes: maxBodyBytes))
+        }
+        authenticated.on(RouterPath(route.path), method: HTTPRequest.Method(rawValue: route.method)!) { request, context -> APIResponse in
+            let answer = try await handler(request, context)
+            if let created = CreatedTarget.current, case .string(let id)? = answer.document["data"]?["id"] {
+                created.note(id)
             }
-            do {
-                var request = request
-                var changes: JSONValue?
-                if route.auditAction != nil {
-                    // Buffered here so both the handler and the audit trail can read it.
-                    let body = try await request.collectBody(upTo: maxBodyBytes)
-                    changes = try? JSONValue.parse(body.readableBytesView)
-                }
-                var response = try await handler(request, context)
-                response.extraHeaders.append(contentsOf: rateLimitHeaders)
-                if let action = route.auditAction {
-                    let target = context.parameters.get("id") ?? context.parameters.get("name") ?? response.document["data"]?["id"].flatMap {
-                        if case .string(let id) = $0 { id } else { nil }
-                    }
-                    do {
-                        try await audit.record(
-                            actor: context.apiKey?.id, action: action, targetType: route.targetType, targetID: target,
-                            clientAddress: context.resolvedClientAddress, changes: changes)
-                    } catch {
-                        context.logger.error("audit record failed", metadata: ["action": "\(action)", "error": "\(error)"])
-                    }
-                }
-                if let key = context.apiKey { usage.record(keyID: key.id, routeGroup: route.targetType, status: Int(response.status.code)) }
-                return response
-            } catch {
-                if let key = context.apiKey {
-                    usage.record(keyID: key.id, routeGroup: route.targetType, status: Int(ErrorEnvelopeMiddleware<SwitchboardRequestContext>.status(of: error).code))
-                }
-                throw HeaderedError(error, headers: rateLimitHeaders)
-            }
+            return answer
         }
     }
 }

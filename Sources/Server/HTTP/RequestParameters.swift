@@ -59,7 +59,7 @@ extension Request {
     }
 }
 
-extension SwitchboardRequestContext {
+extension RequestContext {
     /// The `:id` path parameter as a UUID.
     func pathID(_ name: String = "id") throws -> UUID {
         let text = parameters.get(name) ?? ""

@@ -2,21 +2,42 @@ import Core
 import Hummingbird
 import NIOCore
 
-/// Per-request state: the framework's core storage, the caller's address and, once the
-/// auth check has passed, the API key that made the request.
+/// Per-request state of every route: the framework's core storage, who is calling (client
+/// address, after trusted proxies) and, once an authenticator recognised credentials, the
+/// API key behind them.
 public struct SwitchboardRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// The socket peer's address, without port.
-    public let clientAddress: String?
-    /// The client's address after trusted proxies, set by the route guard.
-    public var resolvedClientAddress: String?
-    /// The authenticated key, set by the route guard.
-    public var apiKey: ApiKey?
+    public let peerAddress: String?
+    /// The client's address after trusted proxies; set by `ClientAddressMiddleware`.
+    public var clientAddress: IPAddress?
+    /// The key an authenticator recognised, if any.
+    public var identity: ApiKey?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = CoreRequestContextStorage(source: source)
-        clientAddress = source.channel.remoteAddress?.ipAddress
-        resolvedClientAddress = nil
-        apiKey = nil
+        peerAddress = source.channel.remoteAddress?.ipAddress
+        clientAddress = nil
+        identity = nil
+    }
+}
+
+/// The context of an API route after authentication: the key is known. Created from the
+/// parent context by the router; when no authenticator recognised credentials the request
+/// ends here with 401.
+public struct AuthenticatedRequestContext: ChildRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The client's address after trusted proxies.
+    public let clientAddress: IPAddress?
+    /// The key the request is made with.
+    public let key: ApiKey
+
+    public init(context: SwitchboardRequestContext) throws {
+        guard let key = context.identity else {
+            throw SwitchboardError(.unauthenticated, code: "missing_api_key", message: "send an API key as 'Authorization: Bearer <key>'")
+        }
+        coreContext = context.coreContext
+        clientAddress = context.clientAddress
+        self.key = key
     }
 }

@@ -12,7 +12,7 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
             response = try await next(request, context)
             status = Int(response.status.code)
         } catch {
-            Self.count(request, context: context, status: Int(ErrorEnvelopeMiddleware<Context>.status(of: error).code))
+            Self.count(request, context: context, status: Int(SwitchboardError(translating: error).status.code))
             throw error
         }
         Self.count(request, context: context, status: status)
@@ -25,23 +25,5 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
         Counter(label: "switchboard_http_requests_total", dimensions: [
             ("method", request.method.rawValue), ("route", route), ("status", String(status)),
         ]).increment()
-    }
-}
-
-/// Counters for requests the route guard turned away.
-enum GuardMetrics {
-    /// Counts a refusal: 401/403 as authentication failures, 429 as rate-limit rejections,
-    /// labelled with the error code (`invalid_api_key`, `rate_limited`, …).
-    static func count(_ error: any Error) {
-        let base = (error as? HeaderedError)?.base ?? error
-        guard let refusal = base as? SwitchboardError else { return }
-        switch refusal.category {
-        case .unauthenticated, .forbidden:
-            Counter(label: "switchboard_auth_failures_total", dimensions: [("reason", refusal.code)]).increment()
-        case .rateLimited:
-            Counter(label: "switchboard_rate_limit_rejections_total", dimensions: [("reason", refusal.code)]).increment()
-        default:
-            break
-        }
     }
 }

@@ -1,6 +1,8 @@
+import Core
+
 /// Every authenticated API route and the permission it needs: the single table the server
 /// registers routes from, so a route cannot exist without a permission.
-public enum APIRoute: String, Sendable, CaseIterable {
+package enum APIRoute: String, Sendable, CaseIterable {
     case listEventTypes
     case createEventType
     case retireEventType
@@ -29,7 +31,7 @@ public enum APIRoute: String, Sendable, CaseIterable {
     case apiKeyAnalytics
 
     /// The HTTP method, upper case.
-    public var method: String {
+    package var method: String {
         switch self {
         case .listEventTypes, .listWebhooks, .getWebhook, .listApiKeys, .getApiKey, .listDeliveryLogs, .getDeliveryLog, .listAuditLogs,
              .apiKeyUsage, .webhookAnalytics, .webhookStats, .apiKeyAnalytics: "GET"
@@ -41,7 +43,7 @@ public enum APIRoute: String, Sendable, CaseIterable {
     }
 
     /// The path, with `:name` for path parameters.
-    public var path: String {
+    package var path: String {
         switch self {
         case .listEventTypes, .createEventType: "/api/event-types"
         case .retireEventType: "/api/event-types/:name"
@@ -66,7 +68,7 @@ public enum APIRoute: String, Sendable, CaseIterable {
     }
 
     /// What the calling key must hold.
-    public var permission: Permission {
+    package var permission: Permission {
         switch self {
         case .listEventTypes, .listWebhooks, .getWebhook, .listDeliveryLogs, .getDeliveryLog, .webhookAnalytics, .webhookStats: .readWebhooks
         case .createWebhook, .updateWebhook, .testWebhook, .recoverWebhook, .rotateWebhookSecret, .retryDelivery: .writeWebhooks
@@ -78,7 +80,7 @@ public enum APIRoute: String, Sendable, CaseIterable {
 
     /// The audit action recorded when the route succeeds, or nil for routes that change
     /// nothing (reads) or are too frequent to audit one by one (publishing events).
-    public var auditAction: String? {
+    package var auditAction: String? {
         switch self {
         case .createEventType: "event_type.registered"
         case .retireEventType: "event_type.retired"
@@ -100,7 +102,7 @@ public enum APIRoute: String, Sendable, CaseIterable {
     }
 
     /// What kind of resource the route acts on, for the audit trail.
-    public var targetType: String {
+    package var targetType: String {
         if path.hasPrefix("/api/api-keys") { return "api_key" }
         if path.hasPrefix("/api/webhooks/logs") { return "delivery" }
         if path.hasPrefix("/api/webhooks") { return "webhook" }
@@ -110,13 +112,13 @@ public enum APIRoute: String, Sendable, CaseIterable {
     }
 
     /// Routes that need no key; listed so method checks know every path.
-    public static let publicRoutes: [(method: String, path: String)] = [
+    package static let publicRoutes: [(method: String, path: String)] = [
         ("GET", "/health"), ("GET", "/ready"), ("GET", "/metrics"), ("GET", "/openapi.json"),
     ]
 
     /// The methods served on a concrete path such as `/api/webhooks/3f2b…`, for answering
     /// 405 with an `Allow` header instead of 404 when only the method is wrong.
-    public static func methods(forPath path: String) -> [String] {
+    package static func methods(forPath path: String) -> [String] {
         let segments = path.split(separator: "/", omittingEmptySubsequences: true)
         let all = allCases.map { ($0.method, $0.path) } + publicRoutes
         // Like the router, a literal segment beats a parameter: `/api/webhooks/logs` is the
