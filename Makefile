@@ -23,13 +23,14 @@ migrate: build
 run: migrate
 	$(BIN)/switchboard serve
 
-## Build and run the whole test suite (Swift Testing) against SQLite and against throwaway
+## Check that SQL lives only in stores, migrations and drivers; build and run the whole test suite (Swift Testing) against SQLite and against throwaway
 ## PostgreSQL and MariaDB servers on loopback (installed and started if absent), then the
 ## database-failure test of the built server on both (restart and 30 s down under load), the
 ## hardening test (slow clients, connection limits, proxies, start-up refusals), the
 ## schemathesis fuzz run against the OpenAPI document, and last the end-to-end smoke test of
 ## the binaries and README.
 test: deps
+	scripts/check-sql-placement.sh
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
 	scripts/test-databases.sh start > .build/test-databases.env
 	. ./.build/test-databases.env && $(SWIFT) test $(SWIFT_FLAGS) --skip-build --disable-xctest

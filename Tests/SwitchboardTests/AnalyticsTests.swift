@@ -94,7 +94,7 @@ struct AnalyticsTests {
                         }
 
                         // Recounting from the logs gives exactly the incremental figures.
-                        let rebuilt = try await StatsRollup.rebuild(driver: server.database.driver)
+                        let rebuilt = try await StatsStore.rebuild(driver: server.database.driver)
                         #expect(rebuilt.attempts == 14)
                         #expect(rebuilt.rows >= 3)
                         try await server.test { client in
@@ -300,13 +300,13 @@ struct StatsMigrationTests {
             #expect(allTime.lastSuccessAt == at("10:15:00"))
             #expect(allTime.lastFailureAt == at("11:05:00"))
 
-            let report = try await StatsRollup.rebuild(driver: driver)
+            let report = try await StatsStore.rebuild(driver: driver)
             #expect(report.fromHour == "2026-11-02T10")
             #expect(report.rows == 2)
             #expect(report.attempts == 3)
             #expect(try await analytics.series(window) == migrated)
             // A rebuild from a later hour leaves the earlier one alone.
-            #expect(try await StatsRollup.rebuild(driver: driver, since: at("11:30:00")).attempts == 1)
+            #expect(try await StatsStore.rebuild(driver: driver, since: at("11:30:00")).attempts == 1)
             #expect(try await analytics.series(window) == migrated)
             #expect(try await analytics.totals(nil) == allTime)
         }

@@ -94,16 +94,16 @@ public struct AttemptRecorder: Sendable {
         }
         // Statistics count every attempt, test sends included: they reached the receiver too.
         let samples = zip(outcomes, attempts).map { outcome, attempt in
-            StatsRollup.Sample(
+            StatsStore.Sample(
                 webhookID: outcome.job.webhookID, success: outcome.result.verdict == .success, milliseconds: attempt.durationMs,
                 at: attempt.createdAt)
         }
         // Everything for the batch goes to the database in one round trip where the driver
         // allows it: attempts, delivery states, statistics, webhook failure counts.
         var queries = DeliveryStore.insertQueries(attempts) + states.map(DeliveryStore.updateQuery)
-            + StatsRollup.upsertQueries(samples, dialect: driver.dialect)
+            + StatsStore.upsertQueries(samples, dialect: driver.dialect)
         if updatesHealth {
-            queries += WebhookHealthUpdater.queries(
+            queries += WebhookStore.failureCountQueries(
                 for: outcomes.map { ($0.result.verdict, $0.job.webhookID) }, threshold: threshold,
                 at: outcomes.map(\.finishedAt).max() ?? environment.currentTime())
         }
@@ -151,38 +151,5 @@ public struct AttemptRecorder: Sendable {
                 createdAt: now, updatedAt: now, completedAt: now))
         }
         _ = try await driver.transaction { transaction in try await transaction.executeAll(queries) }
-    }
-}
-
-/// Keeps each webhook's run of failures and switches it off when the run gets too long.
-enum WebhookHealthUpdater {
-    /// The statements that apply a batch of verdicts: successes reset their webhooks' counts
-    /// in one statement; each failure adds one and disables at the threshold; 410 disables.
-    static func queries(for verdicts: [(SendResult.Verdict, UUID)], threshold: Int, at now: Date) -> [SQLQuery] {
-        var queries: [SQLQuery] = []
-        let succeeded = Array(Set(verdicts.filter { $0.0 == .success }.map(\.1)))
-        if !succeeded.isEmpty {
-            queries.append("UPDATE webhooks SET consecutive_failures = 0 WHERE id IN (\(list: succeeded)) AND consecutive_failures <> 0")
-        }
-        for (verdict, webhookID) in verdicts {
-            switch verdict {
-            case .success:
-                continue
-            case .gone:
-                queries.append("""
-                    UPDATE webhooks SET consecutive_failures = consecutive_failures + 1, is_active = \(false),
-                        disabled_reason = \("receiver answered 410 Gone"), disabled_at = \(now), updated_at = \(now)
-                    WHERE id = \(webhookID)
-                    """)
-            case .retryable, .final:
-                queries.append("UPDATE webhooks SET consecutive_failures = consecutive_failures + 1 WHERE id = \(webhookID)")
-                queries.append("""
-                    UPDATE webhooks SET is_active = \(false), disabled_reason = \("\(threshold) consecutive failed delivery attempts"),
-                        disabled_at = \(now), updated_at = \(now)
-                    WHERE id = \(webhookID) AND is_active = \(true) AND consecutive_failures >= \(threshold)
-                    """)
-            }
-        }
-        return queries
     }
 }

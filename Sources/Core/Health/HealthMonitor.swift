@@ -77,11 +77,9 @@ public final class HealthMonitor: Service {
         let payload = Self.payload(report, previous: old, at: now).compactText
         let environment = environment
         let changed = try await driver.transaction { transaction -> Bool in
-            let updated = try await transaction.execute("""
-                UPDATE webhooks SET health_state = \(new.rawValue), health_changed_at = \(now)
-                WHERE id = \(report.id) AND health_state = \(old.rawValue)
-                """)
-            guard updated == 1 else { return false }
+            guard try await WebhookStore.changeHealthState(id: report.id, from: old.rawValue, to: new.rawValue, at: now, on: transaction) else {
+                return false
+            }
             if let eventType {
                 _ = try await EventDispatcher.insertEvent(type: eventType, payload: payload, now: now, environment: environment, on: transaction)
             }

@@ -69,6 +69,12 @@ public struct Migrator: Sendable {
         }
     }
 
+    /// The versions recorded as applied, in order, read without creating anything (for
+    /// readiness checks, which must not write).
+    public func appliedVersions() async throws -> [String] {
+        try await driver.query("SELECT version FROM schema_migrations ORDER BY version").map { try $0.string("version") }
+    }
+
     /// Every known version with its state, in version order.
     public func status() async throws -> [VersionStatus] {
         let appliedRows = try await applied()

@@ -12,16 +12,17 @@ public struct EventTypeCatalog: Sendable {
         self.environment = environment
     }
 
+    private var store: EventTypeStore { EventTypeStore(executor: driver) }
+
     /// Every usable event type: built-in ones first, then custom ones by name.
     public func all() async throws -> [EventType] {
-        let custom = try await driver.query("SELECT name, description FROM event_types WHERE retired_at IS NULL ORDER BY name")
-        return EventType.builtIn + (try custom.map { EventType(name: try $0.string("name"), description: try $0.string("description")) })
+        EventType.builtIn + (try await store.active())
     }
 
     /// Whether `name` is a usable event type.
     public func contains(_ name: String) async throws -> Bool {
         if EventType.builtIn.contains(where: { $0.name == name }) { return true }
-        return try await driver.first("SELECT name FROM event_types WHERE name = \(name) AND retired_at IS NULL") != nil
+        return try await store.isActive(name: name)
     }
 
     /// Registers a custom type (or brings back a retired one with a new description).
@@ -41,9 +42,8 @@ public struct EventTypeCatalog: Sendable {
             throw SwitchboardError(.conflict, code: "event_type_exists", message: "event type \(name) already exists")
         }
         let now = environment.currentTime()
-        let revived = try await driver.execute("UPDATE event_types SET description = \(description), retired_at = NULL WHERE name = \(name)")
-        if revived == 0 {
-            try await driver.execute("INSERT INTO event_types (name, description, created_at) VALUES (\(name), \(description), \(now))")
+        if try await !store.revive(name: name, description: description) {
+            try await store.insert(name: name, description: description, at: now)
         }
         return EventType(name: name, description: description)
     }
@@ -54,8 +54,7 @@ public struct EventTypeCatalog: Sendable {
         if EventType.builtIn.contains(where: { $0.name == name }) {
             throw SwitchboardError(.conflict, code: "built_in_event_type", message: "\(name) is a built-in event type and cannot be retired")
         }
-        let changed = try await driver.execute("UPDATE event_types SET retired_at = \(environment.currentTime()) WHERE name = \(name) AND retired_at IS NULL")
-        guard changed > 0 else { throw SwitchboardError.notFound("event type", id: name) }
+        guard try await store.retire(name: name, at: environment.currentTime()) else { throw SwitchboardError.notFound("event type", id: name) }
     }
 
     /// Checks a subscription list: each name must be known or `*`. Returns the names with

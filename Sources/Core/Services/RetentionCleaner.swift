@@ -48,49 +48,22 @@ public struct RetentionCleaner: Sendable {
         let logCutoff = now.addingTimeInterval(-Double(policy.deliveryLogDays) * 86_400)
         let idempotencyCutoff = now.addingTimeInterval(-EventDispatcher.idempotencyWindow)
         let keyCutoff = now.addingTimeInterval(-Double(policy.expiredKeyGraceDays) * 86_400)
-        let finished = [DeliveryStatus.succeeded.rawValue, DeliveryStatus.failed.rawValue]
         var report = CleanupReport()
-
-        report.deliveries = try await sweep(
-            table: "webhook_deliveries",
-            condition: "created_at < \(logCutoff) AND status IN (\(list: finished))",
-            dryRun: dryRun) { ids in ["DELETE FROM webhook_deliveries WHERE id IN (\(list: ids))"] }
-
-        // An event goes once every delivery it had is gone (or would be, in a dry run).
-        report.events = try await sweep(
-            table: "events",
-            condition: """
-                created_at < \(logCutoff) AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = events.id \
-                AND NOT (d.created_at < \(logCutoff) AND d.status IN (\(list: finished))))
-                """,
-            dryRun: dryRun) { ids in ["DELETE FROM events WHERE id IN (\(list: ids))"] }
-
-        report.idempotencyKeys = try await sweep(
-            table: "events",
-            condition: "idempotency_key IS NOT NULL AND created_at < \(idempotencyCutoff)",
-            dryRun: dryRun) { ids in ["UPDATE events SET idempotency_key = NULL WHERE id IN (\(list: ids))"] }
-
-        report.apiKeys = try await sweep(
-            table: "api_keys",
-            condition: "expires_at < \(keyCutoff)",
-            dryRun: dryRun) { ids in
-                ["DELETE FROM api_key_usage WHERE key_id IN (\(list: ids))", "DELETE FROM api_keys WHERE id IN (\(list: ids))"]
-            }
+        report.deliveries = try await sweep(.finishedDeliveries(before: logCutoff), dryRun: dryRun)
+        report.events = try await sweep(.orphanedEvents(before: logCutoff), dryRun: dryRun)
+        report.idempotencyKeys = try await sweep(.idempotencyKeys(before: idempotencyCutoff), dryRun: dryRun)
+        report.apiKeys = try await sweep(.expiredApiKeys(before: keyCutoff), dryRun: dryRun)
         return report
     }
 
-    /// Counts the rows of `table` matching `condition`, or removes them batch by batch with
-    /// the statements `remove` writes for each batch of ids; returns how many.
-    private func sweep(table: String, condition: SQLQuery, dryRun: Bool, remove: ([UUID]) -> [SQLQuery]) async throws -> Int {
-        if dryRun {
-            return try await driver.first("SELECT COUNT(*) AS n FROM \(unsafeRaw: table) WHERE \(condition)")?.int("n") ?? 0
-        }
+    /// Counts the sweep's rows, or removes them batch by batch; returns how many.
+    private func sweep(_ sweep: RetentionSweep, dryRun: Bool) async throws -> Int {
+        if dryRun { return try await sweep.count(on: driver) }
         var total = 0
         while true {
-            let ids = try await driver.query("SELECT id FROM \(unsafeRaw: table) WHERE \(condition) LIMIT \(policy.batchSize)")
-                .map { try $0.uuid("id") }
+            let ids = try await sweep.ids(on: driver, limit: policy.batchSize)
             guard !ids.isEmpty else { return total }
-            let statements = remove(ids)
+            let statements = sweep.statements(removing: ids)
             _ = try await driver.transaction { transaction in try await transaction.executeAll(statements) }
             total += ids.count
             if ids.count < policy.batchSize { return total }

@@ -43,17 +43,13 @@ public struct SecretCipher: Sendable {
     /// Safe to run at every start.
     @discardableResult
     public func encryptPlaintextSecrets(driver: any StorageDriver) async throws -> Int {
-        let rows = try await driver.query("SELECT id, secret, previous_secret FROM webhooks")
+        let store = WebhookStore(executor: driver, cipher: self)
         var changed = 0
-        for row in rows {
-            let secret = try row.optionalString("secret")
-            let previous = try row.optionalString("previous_secret")
+        for (id, secret, previous) in try await store.storedSecrets() {
             guard secret.map({ !Self.isEncrypted($0) }) == true || previous.map({ !Self.isEncrypted($0) }) == true else { continue }
-            try await driver.execute("""
-                UPDATE webhooks SET secret = \(try secret.map { Self.isEncrypted($0) ? $0 : try seal($0) }),
-                    previous_secret = \(try previous.map { Self.isEncrypted($0) ? $0 : try seal($0) })
-                WHERE id = \(try row.uuid("id"))
-                """)
+            try await store.replaceStoredSecrets(
+                id: id, secret: try secret.map { Self.isEncrypted($0) ? $0 : try seal($0) },
+                previous: try previous.map { Self.isEncrypted($0) ? $0 : try seal($0) })
             changed += 1
         }
         return changed

@@ -15,12 +15,7 @@ public struct UsageRow: Sendable, Equatable {
 /// `api_key_usage` every few seconds, so counting costs the request path no database write.
 /// A `Service`: it flushes on its interval and once more on shutdown.
 public final class UsageTracker: Service {
-    private struct Bucket: Hashable {
-        let keyID: UUID
-        let day: String
-        let routeGroup: String
-        let statusClass: String
-    }
+    private typealias Bucket = UsageStore.Cell
 
     private let counts = Mutex<[Bucket: Int]>([:])
     let driver: any StorageDriver
@@ -45,16 +40,8 @@ public final class UsageTracker: Service {
             return counts
         }
         guard !pending.isEmpty else { return }
-        let upsert = driver.dialect.accumulatingUpsert(
-            table: "api_key_usage", conflictColumns: ["key_id", "day", "route_group", "status_class"], summed: ["requests"])
-        let queries: [SQLQuery] = pending.map { bucket, count in
-            """
-            INSERT INTO api_key_usage (key_id, day, route_group, status_class, requests)
-            VALUES (\(bucket.keyID), \(bucket.day), \(bucket.routeGroup), \(bucket.statusClass), \(count))\(unsafeRaw: upsert)
-            """
-        }
         do {
-            _ = try await driver.transaction { transaction in try await transaction.executeAll(queries) }
+            try await driver.transaction { transaction in try await UsageStore(executor: transaction).add(pending) }
         } catch {
             // Keep the counts for the next flush rather than lose them.
             counts.withLock { counts in
@@ -69,13 +56,7 @@ public final class UsageTracker: Service {
         try await flush()
         let first = String(Timestamp.format(since).prefix(10))
         let last = String(Timestamp.format(until).prefix(10))
-        return try await driver.query("""
-            SELECT day, route_group, status_class, requests FROM api_key_usage
-            WHERE key_id = \(keyID) AND day >= \(first) AND day <= \(last)
-            ORDER BY day, route_group, status_class
-            """).map {
-            UsageRow(day: try $0.string("day"), routeGroup: try $0.string("route_group"), statusClass: try $0.string("status_class"), requests: try $0.int("requests"))
-        }
+        return try await UsageStore(executor: driver).rows(keyID: keyID, firstDay: first, lastDay: last)
     }
 
     public func run() async throws {

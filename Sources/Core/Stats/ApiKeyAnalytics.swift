@@ -68,28 +68,17 @@ public struct ApiKeyAnalytics: Sendable {
         let now = environment.currentTime()
         let dayKeys = (0..<days).reversed().map { String(Timestamp.format(now.addingTimeInterval(-Double($0) * 86_400)).prefix(10)) }
         var report = ApiKeyAnalyticsReport(firstDay: dayKeys.first!, lastDay: dayKeys.last!)
-        let rows = try await driver.query("""
-            SELECT key_id, day, status_class, SUM(requests) AS requests FROM api_key_usage
-            WHERE day >= \(report.firstDay) AND day <= \(report.lastDay) GROUP BY key_id, day, status_class
-            """)
         var byDay: [String: RequestFigures] = [:]
         var byKey: [UUID: RequestFigures] = [:]
-        for row in rows {
-            let statusClass = try row.string("status_class")
-            let requests = try row.int("requests")
-            byDay[try row.string("day"), default: RequestFigures()].add(statusClass: statusClass, requests: requests)
-            byKey[try row.uuid("key_id"), default: RequestFigures()].add(statusClass: statusClass, requests: requests)
+        for (keyID, day, statusClass, requests) in try await UsageStore(executor: driver).requestsByKeyAndDay(firstDay: report.firstDay, lastDay: report.lastDay) {
+            byDay[day, default: RequestFigures()].add(statusClass: statusClass, requests: requests)
+            byKey[keyID, default: RequestFigures()].add(statusClass: statusClass, requests: requests)
             report.total.add(statusClass: statusClass, requests: requests)
         }
         report.days = dayKeys.map { ($0, byDay[$0] ?? RequestFigures()) }
         let busiest = byKey.sorted { $0.value.requests != $1.value.requests ? $0.value.requests > $1.value.requests : $0.key.uuidString < $1.key.uuidString }
             .prefix(top)
-        var names: [UUID: (String, String)] = [:]
-        if !busiest.isEmpty {
-            for row in try await driver.query("SELECT id, name, key_prefix FROM api_keys WHERE id IN (\(list: busiest.map(\.key)))") {
-                names[try row.uuid("id")] = (try row.string("name"), try row.string("key_prefix"))
-            }
-        }
+        let names = try await ApiKeyStore(executor: driver).namesAndPrefixes(ids: busiest.map(\.key))
         report.topKeys = busiest.map { ApiKeyAnalyticsReport.KeyFigures(keyID: $0.key, name: names[$0.key]?.0, prefix: names[$0.key]?.1, figures: $0.value) }
         return report
     }

@@ -81,23 +81,3 @@ public struct DeliveryFigures: Sendable, Equatable {
         return Self.bucketBounds.last!
     }
 }
-
-extension DeliveryFigures {
-    /// Reads figures from a row of sums named like the rollup's columns.
-    init(row: SQLRow) throws {
-        attempts = try row.optionalInt("attempts") ?? 0
-        successes = try row.optionalInt("successes") ?? 0
-        totalMilliseconds = try row.optionalInt("total_ms") ?? 0
-        buckets = try Self.bucketColumns.map { try row.optionalInt($0) ?? 0 }
-        lastSuccessAt = try row.optionalDate("last_success_at")
-        lastFailureAt = try row.optionalDate("last_failure_at")
-    }
-
-    /// The statistics tables' count columns, in table order.
-    static let countColumns = ["attempts", "successes", "failures", "total_ms"] + bucketColumns
-
-    /// `SUM(attempts) AS attempts, …` over statistics rows.
-    static let countSums: String = countColumns.map { "SUM(\($0)) AS \($0)" }.joined(separator: ", ")
-    /// `countSums` and the latest success and failure.
-    static let sumColumns: String = countSums + ", MAX(last_success_at) AS last_success_at, MAX(last_failure_at) AS last_failure_at"
-}

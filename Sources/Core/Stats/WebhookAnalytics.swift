@@ -96,62 +96,27 @@ public struct WebhookAnalytics: Sendable {
         self.environment = environment
     }
 
-    /// Rows of `table` summed per `group` column (such as `hour`), or into one row
-    /// when `group` is nil, under `conditions`; with the latest success and failure only when
-    /// `latest` (reading timestamps back costs more than the sums).
-    private func sums(
-        from table: String = "webhook_stats_hourly", by group: String?, where conditions: [SQLQuery], latest: Bool = false
-    ) async throws -> [(row: SQLRow, figures: DeliveryFigures)] {
-        let selected = (group.map { "\($0), " } ?? "") + (latest ? DeliveryFigures.sumColumns : DeliveryFigures.countSums)
-        let grouping = group.map { " GROUP BY \($0)" } ?? ""
-        return try await driver.query("""
-            SELECT \(unsafeRaw: selected) FROM \(unsafeRaw: table)\(SQLQuery.whereClause(conditions))\(unsafeRaw: grouping)
-            """).map { ($0, try DeliveryFigures(row: $0)) }
-    }
-
-    /// Figures over `window` (whole hours), for one webhook or all; all time when nil, read
-    /// from the per-webhook totals so the cost does not grow with the history.
+    /// Figures over `window` (whole hours), for one webhook or all; all time when nil.
     public func totals(_ window: AnalyticsWindow?, webhookID: UUID? = nil) async throws -> DeliveryFigures {
-        var conditions: [SQLQuery] = []
-        if let webhookID { conditions.append("webhook_id = \(webhookID)") }
-        guard let window else {
-            return try await sums(from: "webhook_stats_total", by: nil, where: conditions, latest: true).first?.figures ?? DeliveryFigures()
-        }
-        conditions += ["hour >= \(StatsHour.key(window.since))", "hour < \(StatsHour.key(window.until))"]
-        return try await sums(by: nil, where: conditions, latest: false).first?.figures ?? DeliveryFigures()
+        guard let window else { return try await StatsStore.allTimeTotals(on: driver, webhookID: webhookID) }
+        return try await StatsStore.totals(on: driver, since: window.since, until: window.until, webhookID: webhookID)
     }
 
     /// Every hour of `window` with its figures (zeros for quiet hours), for one webhook or all.
     public func series(_ window: AnalyticsWindow, webhookID: UUID? = nil) async throws -> [HourlyFigures] {
-        var conditions: [SQLQuery] = ["hour >= \(StatsHour.key(window.since))", "hour < \(StatsHour.key(window.until))"]
-        if let webhookID { conditions.append("webhook_id = \(webhookID)") }
-        var byHour: [String: DeliveryFigures] = [:]
-        for (row, figures) in try await sums(by: "hour", where: conditions) { byHour[try row.string("hour")] = figures }
+        let byHour = try await StatsStore.hourly(on: driver, since: window.since, until: window.until, webhookID: webhookID)
         return window.hours.map { HourlyFigures(hour: $0, figures: byHour[StatsHour.key($0)] ?? DeliveryFigures()) }
     }
 
     /// Every webhook with its health as the rules judge it now, oldest first.
     public func healthReports(webhookID: UUID? = nil) async throws -> [WebhookHealthReport] {
-        let since = StatsHour.key(rules.windowStart(now: environment.currentTime()))
-        let filter: SQLQuery = webhookID.map { " WHERE w.id = \($0)" } ?? ""
-        // One round trip: each webhook with its figures over the health window.
-        let rows = try await driver.query("""
-            SELECT w.id, w.name, w.url, w.is_active, w.consecutive_failures, w.disabled_reason, w.health_state,
-                \(unsafeRaw: DeliveryFigures.countColumns.map { "s.\($0)" }.joined(separator: ", "))
-            FROM webhooks w LEFT JOIN (
-                SELECT webhook_id, \(unsafeRaw: DeliveryFigures.countSums) FROM webhook_stats_hourly WHERE hour >= \(since) GROUP BY webhook_id
-            ) s ON s.webhook_id = w.id\(filter)
-            ORDER BY w.created_at, w.id
-            """)
-        return try rows.map { row in
+        let since = rules.windowStart(now: environment.currentTime())
+        return try await StatsStore.healthRows(on: driver, since: since, webhookID: webhookID).map { row in
             let input = WebhookHealthInput(
-                isActive: try row.bool("is_active"), disabledReason: try row.optionalString("disabled_reason"),
-                consecutiveFailures: try row.int("consecutive_failures"), window: try DeliveryFigures(row: row))
+                isActive: row.isActive, disabledReason: row.disabledReason, consecutiveFailures: row.consecutiveFailures, window: row.figures)
             return WebhookHealthReport(
-                id: try row.uuid("id"), name: try row.string("name"), url: try row.string("url"), isActive: input.isActive,
-                consecutiveFailures: input.consecutiveFailures,
-                announcedState: HealthState(rawValue: try row.string("health_state")) ?? .healthy,
-                verdict: rules.evaluate(input), window: input.window)
+                id: row.id, name: row.name, url: row.url, isActive: input.isActive, consecutiveFailures: input.consecutiveFailures,
+                announcedState: HealthState(rawValue: row.announcedState) ?? .healthy, verdict: rules.evaluate(input), window: input.window)
         }
     }
 

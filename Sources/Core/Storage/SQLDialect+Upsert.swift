@@ -3,7 +3,7 @@ extension SQLDialect {
     /// the new values of the `summed` columns to it and keeps the later of old and new in the
     /// `latest` columns (nulls ignored). `conflictColumns` name the key (`ON CONFLICT` needs it).
     public func accumulatingUpsert(table: String, conflictColumns: [String], summed: [String], latest: [String] = []) -> String {
-        let greatest = self == .sqlite ? "MAX" : "GREATEST"
+        let greatest = greatestFunction
         let (old, new): (String, (String) -> String) = switch upsertStyle {
         case .onConflict: ("\(table).", { "excluded.\($0)" })
         case .onDuplicateKey: ("", { "VALUES(\($0))" })

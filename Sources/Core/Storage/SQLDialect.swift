@@ -19,14 +19,20 @@ public struct SQLDialect: Sendable, Equatable {
         case onDuplicateKey
     }
 
+    /// How a point in time is stored.
+    public enum TimestampStorage: Sendable, Equatable {
+        /// ISO-8601 text in UTC with milliseconds (SQLite), which sorts in time order.
+        case isoText
+        /// `timestamptz` (PostgreSQL).
+        case timestampWithTimeZone
+        /// `DATETIME(3)` holding UTC (MySQL, MariaDB; sessions run with time_zone '+00:00').
+        case utcDatetime
+    }
+
     /// Short name used for the migrations folder: `sqlite`, `postgres` or `mysql`.
     public var name: String
     /// How parameters are written.
     public var placeholderStyle: PlaceholderStyle
-    /// The character that opens and closes a quoted identifier.
-    public var identifierQuote: Character
-    /// Whether `INSERT/UPDATE … RETURNING` is available on this server version.
-    public var supportsReturning: Bool
     /// How upserts are spelled.
     public var upsertStyle: UpsertStyle
     /// The clause appended to a `SELECT` that claims rows for one worker, or `nil` where the
@@ -34,21 +40,25 @@ public struct SQLDialect: Sendable, Equatable {
     public var claimLockingClause: String?
     /// Whether DDL runs inside a transaction (false on MySQL, where DDL commits implicitly).
     public var supportsTransactionalDDL: Bool
+    /// How timestamps are stored.
+    public var timestampStorage: TimestampStorage
+    /// The function giving the larger of its arguments (`MAX` as a scalar on SQLite).
+    public var greatestFunction: String
 
     /// Creates a dialect description.
     public init(
         name: String,
         placeholderStyle: PlaceholderStyle,
-        identifierQuote: Character,
-        supportsReturning: Bool,
         upsertStyle: UpsertStyle,
         claimLockingClause: String?,
-        supportsTransactionalDDL: Bool
+        supportsTransactionalDDL: Bool,
+        timestampStorage: TimestampStorage,
+        greatestFunction: String
     ) {
+        self.timestampStorage = timestampStorage
+        self.greatestFunction = greatestFunction
         self.name = name
         self.placeholderStyle = placeholderStyle
-        self.identifierQuote = identifierQuote
-        self.supportsReturning = supportsReturning
         self.upsertStyle = upsertStyle
         self.claimLockingClause = claimLockingClause
         self.supportsTransactionalDDL = supportsTransactionalDDL
@@ -62,46 +72,50 @@ public struct SQLDialect: Sendable, Equatable {
         }
     }
 
-    /// An identifier quoted for this dialect, with embedded quote characters doubled.
-    public func quote(_ identifier: String) -> String {
-        let quote = String(identifierQuote)
-        return quote + identifier.replacingOccurrences(of: quote, with: quote + quote) + quote
+    /// SQL giving the UTC hour of the timestamp `column` as `YYYY-MM-DDTHH`, the key hourly
+    /// statistics are stored under (`StatsHour.key`).
+    public func utcHourKey(_ column: String) -> String {
+        switch timestampStorage {
+        case .isoText: "substr(\(column), 1, 13)"
+        case .timestampWithTimeZone: "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24')"
+        case .utcDatetime: "DATE_FORMAT(\(column), '%Y-%m-%dT%H')"
+        }
     }
 
-    /// SQLite 3.35+ as bundled by GRDB: `?` parameters, `RETURNING`, `ON CONFLICT`, and no row
+    /// SQLite 3.35+ as bundled by GRDB: `?` parameters, `ON CONFLICT`, and no row
     /// locks because a single writer at a time is the lock.
     public static let sqlite = SQLDialect(
         name: "sqlite",
         placeholderStyle: .questionMark,
-        identifierQuote: "\"",
-        supportsReturning: true,
         upsertStyle: .onConflict,
         claimLockingClause: nil,
-        supportsTransactionalDDL: true
+        supportsTransactionalDDL: true,
+        timestampStorage: .isoText,
+        greatestFunction: "MAX"
     )
 
-    /// PostgreSQL 12+: `$n` parameters, `RETURNING`, `ON CONFLICT`, row locks that concurrent
+    /// PostgreSQL 12+: `$n` parameters, `ON CONFLICT`, row locks that concurrent
     /// claimers skip, and DDL inside transactions.
     public static let postgres = SQLDialect(
         name: "postgres",
         placeholderStyle: .dollarNumbered,
-        identifierQuote: "\"",
-        supportsReturning: true,
         upsertStyle: .onConflict,
         claimLockingClause: "FOR UPDATE SKIP LOCKED",
-        supportsTransactionalDDL: true
+        supportsTransactionalDDL: true,
+        timestampStorage: .timestampWithTimeZone,
+        greatestFunction: "GREATEST"
     )
 
     /// MySQL 8.0.1+ and MariaDB 10.6+ (the first versions with `SKIP LOCKED`): `?` parameters,
-    /// `ON DUPLICATE KEY UPDATE`, no `UPDATE … RETURNING`, and DDL that commits by itself.
+    /// `ON DUPLICATE KEY UPDATE`, and DDL that commits by itself.
     public static let mysql = SQLDialect(
         name: "mysql",
         placeholderStyle: .questionMark,
-        identifierQuote: "`",
-        supportsReturning: false,
         upsertStyle: .onDuplicateKey,
         claimLockingClause: "FOR UPDATE SKIP LOCKED",
-        supportsTransactionalDDL: false
+        supportsTransactionalDDL: false,
+        timestampStorage: .utcDatetime,
+        greatestFunction: "GREATEST"
     )
 
     /// Every dialect Switchboard ships migrations for.

@@ -76,6 +76,16 @@ public struct ApiKeyStore: Sendable {
         return Page(items: try rows.map(Self.decode), total: total, limit: page.limit, offset: page.offset)
     }
 
+    /// The name and display prefix of each of the given keys that exists.
+    public func namesAndPrefixes(ids: [UUID]) async throws -> [UUID: (String, String)] {
+        guard !ids.isEmpty else { return [:] }
+        var names: [UUID: (String, String)] = [:]
+        for row in try await executor.query("SELECT id, name, key_prefix FROM api_keys WHERE id IN (\(list: ids))") {
+            names[try row.uuid("id")] = (try row.string("name"), try row.string("key_prefix"))
+        }
+        return names
+    }
+
     /// How many key records exist, revoked ones included.
     public func count() async throws -> Int {
         try await executor.first("SELECT COUNT(*) AS total FROM api_keys")?.int("total") ?? 0

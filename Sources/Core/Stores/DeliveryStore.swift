@@ -71,6 +71,38 @@ public struct DeliveryStore: Sendable {
             chunk: insertChunk)
     }
 
+    /// The queue as `/metrics` shows it.
+    public struct QueueFigures: Sendable, Equatable {
+        /// Pending and due now.
+        public var due = 0
+        /// Pending, due later.
+        public var scheduled = 0
+        /// Being sent (leased).
+        public var inFlight = 0
+        /// When the longest-waiting due delivery became due.
+        public var oldestDue: Date?
+    }
+
+    /// Counts the queue as of `now`.
+    public func queueFigures(now: Date) async throws -> QueueFigures {
+        let due = try await executor.first("""
+            SELECT COUNT(*) AS due, MIN(next_attempt_at) AS oldest FROM webhook_deliveries
+            WHERE status = \(DeliveryStatus.pending.rawValue) AND next_attempt_at <= \(now)
+            """)
+        let queued = try await executor.query("""
+            SELECT status, COUNT(*) AS n FROM webhook_deliveries
+            WHERE status IN (\(list: [DeliveryStatus.pending.rawValue, DeliveryStatus.inProgress.rawValue])) GROUP BY status
+            """)
+        var counts: [String: Int] = [:]
+        for row in queued { counts[try row.string("status")] = try row.int("n") }
+        var figures = QueueFigures()
+        figures.due = try due?.optionalInt("due") ?? 0
+        figures.scheduled = max(0, (counts[DeliveryStatus.pending.rawValue] ?? 0) - figures.due)
+        figures.inFlight = counts[DeliveryStatus.inProgress.rawValue] ?? 0
+        figures.oldestDue = try due?.optionalDate("oldest")
+        return figures
+    }
+
     /// How many deliveries an event has.
     public func count(eventID: UUID) async throws -> Int {
         try await executor.first("SELECT COUNT(*) AS n FROM webhook_deliveries WHERE event_id = \(eventID)")?.int("n") ?? 0

@@ -81,6 +81,59 @@ public struct WebhookStore: Sendable {
         try await executor.first("SELECT id FROM webhooks WHERE id = \(id)") != nil
     }
 
+    /// The statements that apply a batch of attempt verdicts to the webhooks' runs of
+    /// failures: successes reset their webhooks' counts in one statement; each failure adds
+    /// one and disables at `threshold`; 410 Gone disables at once.
+    static func failureCountQueries(for verdicts: [(SendResult.Verdict, UUID)], threshold: Int, at now: Date) -> [SQLQuery] {
+        var queries: [SQLQuery] = []
+        let succeeded = Array(Set(verdicts.filter { $0.0 == .success }.map(\.1)))
+        if !succeeded.isEmpty {
+            queries.append("UPDATE webhooks SET consecutive_failures = 0 WHERE id IN (\(list: succeeded)) AND consecutive_failures <> 0")
+        }
+        for (verdict, webhookID) in verdicts {
+            switch verdict {
+            case .success:
+                continue
+            case .gone:
+                queries.append("""
+                    UPDATE webhooks SET consecutive_failures = consecutive_failures + 1, is_active = \(false),
+                        disabled_reason = \("receiver answered 410 Gone"), disabled_at = \(now), updated_at = \(now)
+                    WHERE id = \(webhookID)
+                    """)
+            case .retryable, .final:
+                queries.append("UPDATE webhooks SET consecutive_failures = consecutive_failures + 1 WHERE id = \(webhookID)")
+                queries.append("""
+                    UPDATE webhooks SET is_active = \(false), disabled_reason = \("\(threshold) consecutive failed delivery attempts"),
+                        disabled_at = \(now), updated_at = \(now)
+                    WHERE id = \(webhookID) AND is_active = \(true) AND consecutive_failures >= \(threshold)
+                    """)
+            }
+        }
+        return queries
+    }
+
+    /// Moves a webhook's announced health state from `old` to `new`; false when another
+    /// process moved it first (a compare-and-set, so each change is announced once).
+    public static func changeHealthState(id: UUID, from old: String, to new: String, at now: Date, on executor: any SQLExecutor) async throws -> Bool {
+        try await executor.execute("""
+            UPDATE webhooks SET health_state = \(new), health_changed_at = \(now)
+            WHERE id = \(id) AND health_state = \(old)
+            """) == 1
+    }
+
+    /// Every webhook's stored secret and previous secret as they are in the table (encrypted
+    /// or not), for re-encryption.
+    public func storedSecrets() async throws -> [(id: UUID, secret: String?, previous: String?)] {
+        try await executor.query("SELECT id, secret, previous_secret FROM webhooks").map {
+            (try $0.uuid("id"), try $0.optionalString("secret"), try $0.optionalString("previous_secret"))
+        }
+    }
+
+    /// Writes stored secret text as given (already encrypted by the caller).
+    public func replaceStoredSecrets(id: UUID, secret: String?, previous: String?) async throws {
+        try await executor.execute("UPDATE webhooks SET secret = \(secret), previous_secret = \(previous) WHERE id = \(id)")
+    }
+
     /// Deletes a webhook; returns false when it did not exist.
     public func delete(id: UUID) async throws -> Bool {
         try await executor.execute("DELETE FROM webhooks WHERE id = \(id)") > 0

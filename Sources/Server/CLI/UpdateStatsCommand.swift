@@ -27,7 +27,7 @@ struct UpdateStatsCommand: AsyncParsableCommand {
         let settings = try loadSettings()
         let began = Date()
         let report = try await withCurrentDatabase(settings) { driver in
-            try await StatsRollup.rebuild(driver: driver, since: start)
+            try await StatsStore.rebuild(driver: driver, since: start)
         }
         let seconds = String(format: "%.2f", Date().timeIntervalSince(began))
         guard let fromHour = report.fromHour else {

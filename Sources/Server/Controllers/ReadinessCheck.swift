@@ -23,7 +23,7 @@ struct ReadinessCheck: Sendable {
     func evaluate() async -> Report {
         var report = Report()
         do {
-            let applied = try await driver.query("SELECT version FROM schema_migrations ORDER BY version").map { try $0.string("version") }
+            let applied = try await Migrator(driver: driver, files: []).appliedVersions()
             report.checks.append(Check(name: "database", state: "ok"))
             if let shippedVersions {
                 let missing = shippedVersions.filter { !applied.contains($0) }

@@ -55,21 +55,12 @@ public final class MetricsExport: Sendable {
     }
 
     private func countQueue(driver: any StorageDriver, now: Date, at clock: ContinuousClock.Instant) async throws -> QueueFigures {
-        let due = try await driver.first("""
-            SELECT COUNT(*) AS due, MIN(next_attempt_at) AS oldest FROM webhook_deliveries
-            WHERE status = \(DeliveryStatus.pending.rawValue) AND next_attempt_at <= \(now)
-            """)
-        let queued = try await driver.query("""
-            SELECT status, COUNT(*) AS n FROM webhook_deliveries
-            WHERE status IN (\(list: [DeliveryStatus.pending.rawValue, DeliveryStatus.inProgress.rawValue])) GROUP BY status
-            """)
-        var counts: [String: Int] = [:]
-        for row in queued { counts[try row.string("status")] = try row.int("n") }
+        let queue = try await DeliveryStore(executor: driver).queueFigures(now: now)
         var figures = QueueFigures(readAt: clock)
-        figures.due = try due?.optionalInt("due") ?? 0
-        figures.scheduled = max(0, (counts[DeliveryStatus.pending.rawValue] ?? 0) - figures.due)
-        figures.inFlight = counts[DeliveryStatus.inProgress.rawValue] ?? 0
-        figures.oldestDueAge = try due?.optionalDate("oldest").map { max(0, now.timeIntervalSince($0)) } ?? 0
+        figures.due = queue.due
+        figures.scheduled = queue.scheduled
+        figures.inFlight = queue.inFlight
+        figures.oldestDueAge = queue.oldestDue.map { max(0, now.timeIntervalSince($0)) } ?? 0
         return figures
     }
 }

@@ -1,9 +1,10 @@
 import Foundation
 
-/// Keeps `webhook_stats_hourly` (attempts per hour and webhook) and `webhook_stats_total`
-/// (per webhook, all time) in step with `webhook_attempts`: recorded batches add to both in
-/// the same transaction, and `rebuild` recounts them from the delivery logs.
-public enum StatsRollup {
+/// Reads and writes `webhook_stats_hourly` (attempts per hour and webhook) and
+/// `webhook_stats_total` (per webhook, all time), kept in step with `webhook_attempts`:
+/// recorded batches add to both in the same transaction (`upsertQueries`), and `rebuild`
+/// recounts them from the delivery logs.
+public enum StatsStore {
     /// One recorded attempt, as the rollup counts it.
     public struct Sample: Sendable {
         public let webhookID: UUID
@@ -115,10 +116,97 @@ public enum StatsRollup {
 
     /// SQL naming an attempt's hour the way `StatsHour.key` does.
     static func hourExpression(_ dialect: SQLDialect) -> String {
-        switch dialect.name {
-        case "postgres": "to_char(a.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24')"
-        case "mysql": "DATE_FORMAT(a.created_at, '%Y-%m-%dT%H')"
-        default: "substr(a.created_at, 1, 13)"
+        dialect.utcHourKey("a.created_at")
+    }
+
+    /// Rows of `table` summed per `group` column (such as `hour`), or into one row when
+    /// `group` is nil, under `conditions`; with the latest success and failure only when
+    /// `latest` (reading timestamps back costs more than the sums).
+    static func sums(
+        on executor: any SQLExecutor, from table: String = "webhook_stats_hourly", by group: String?, where conditions: [SQLQuery],
+        latest: Bool = false
+    ) async throws -> [(row: SQLRow, figures: DeliveryFigures)] {
+        let selected = (group.map { "\($0), " } ?? "") + (latest ? DeliveryFigures.sumColumns : DeliveryFigures.countSums)
+        let grouping = group.map { " GROUP BY \($0)" } ?? ""
+        return try await executor.query("""
+            SELECT \(unsafeRaw: selected) FROM \(unsafeRaw: table)\(SQLQuery.whereClause(conditions))\(unsafeRaw: grouping)
+            """).map { ($0, try DeliveryFigures(row: $0)) }
+    }
+
+    /// The figures of the whole hours `[since, until)`, for one webhook or all.
+    public static func totals(on executor: any SQLExecutor, since: Date, until: Date, webhookID: UUID?) async throws -> DeliveryFigures {
+        var conditions: [SQLQuery] = ["hour >= \(StatsHour.key(since))", "hour < \(StatsHour.key(until))"]
+        if let webhookID { conditions.append("webhook_id = \(webhookID)") }
+        return try await sums(on: executor, by: nil, where: conditions).first?.figures ?? DeliveryFigures()
+    }
+
+    /// The figures of all time, for one webhook or all, read from the per-webhook totals so
+    /// the cost does not grow with the history.
+    public static func allTimeTotals(on executor: any SQLExecutor, webhookID: UUID?) async throws -> DeliveryFigures {
+        let conditions: [SQLQuery] = webhookID.map { ["webhook_id = \($0)"] } ?? []
+        return try await sums(on: executor, from: "webhook_stats_total", by: nil, where: conditions, latest: true).first?.figures ?? DeliveryFigures()
+    }
+
+    /// The figures of each hour in `[since, until)` that had attempts, by `StatsHour.key`.
+    public static func hourly(on executor: any SQLExecutor, since: Date, until: Date, webhookID: UUID?) async throws -> [String: DeliveryFigures] {
+        var conditions: [SQLQuery] = ["hour >= \(StatsHour.key(since))", "hour < \(StatsHour.key(until))"]
+        if let webhookID { conditions.append("webhook_id = \(webhookID)") }
+        var byHour: [String: DeliveryFigures] = [:]
+        for (row, figures) in try await sums(on: executor, by: "hour", where: conditions) { byHour[try row.string("hour")] = figures }
+        return byHour
+    }
+
+    /// A webhook with its figures since a given hour, as health is judged from.
+    public struct HealthRow: Sendable {
+        public let id: UUID
+        public let name: String
+        public let url: String
+        public let isActive: Bool
+        public let consecutiveFailures: Int
+        public let disabledReason: String?
+        /// The state last announced (`webhooks.health_state`), if one is stored.
+        public let announcedState: String
+        public let figures: DeliveryFigures
+    }
+
+    /// Every webhook (or one) with its figures from the hour `since` on, oldest first, in
+    /// one round trip.
+    public static func healthRows(on executor: any SQLExecutor, since: Date, webhookID: UUID?) async throws -> [HealthRow] {
+        let filter: SQLQuery = webhookID.map { " WHERE w.id = \($0)" } ?? ""
+        return try await executor.query("""
+            SELECT w.id, w.name, w.url, w.is_active, w.consecutive_failures, w.disabled_reason, w.health_state,
+                \(unsafeRaw: DeliveryFigures.countColumns.map { "s.\($0)" }.joined(separator: ", "))
+            FROM webhooks w LEFT JOIN (
+                SELECT webhook_id, \(unsafeRaw: DeliveryFigures.countSums) FROM webhook_stats_hourly
+                WHERE hour >= \(StatsHour.key(since)) GROUP BY webhook_id
+            ) s ON s.webhook_id = w.id\(filter)
+            ORDER BY w.created_at, w.id
+            """).map { row in
+            HealthRow(
+                id: try row.uuid("id"), name: try row.string("name"), url: try row.string("url"), isActive: try row.bool("is_active"),
+                consecutiveFailures: try row.int("consecutive_failures"), disabledReason: try row.optionalString("disabled_reason"),
+                announcedState: try row.string("health_state"), figures: try DeliveryFigures(row: row))
         }
     }
 }
+
+extension DeliveryFigures {
+    /// Reads figures from a row of sums named like the rollup's columns.
+    init(row: SQLRow) throws {
+        attempts = try row.optionalInt("attempts") ?? 0
+        successes = try row.optionalInt("successes") ?? 0
+        totalMilliseconds = try row.optionalInt("total_ms") ?? 0
+        buckets = try Self.bucketColumns.map { try row.optionalInt($0) ?? 0 }
+        lastSuccessAt = try row.optionalDate("last_success_at")
+        lastFailureAt = try row.optionalDate("last_failure_at")
+    }
+
+    /// The statistics tables' count columns, in table order.
+    static let countColumns = ["attempts", "successes", "failures", "total_ms"] + bucketColumns
+
+    /// `SUM(attempts) AS attempts, …` over statistics rows.
+    static let countSums: String = countColumns.map { "SUM(\($0)) AS \($0)" }.joined(separator: ", ")
+    /// `countSums` and the latest success and failure.
+    static let sumColumns: String = countSums + ", MAX(last_success_at) AS last_success_at, MAX(last_failure_at) AS last_failure_at"
+}
+
