@@ -25,17 +25,12 @@ func withMigrator(_ body: (Migrator, any StorageDriver) async throws -> Void) as
     let raw = env["DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? DatabaseURL.defaultValue
     // Errors are thrown as they are: each describes itself, and the argument parser prints
     // that description and exits non-zero.
-    let driver = try StorageDrivers.open(raw)
-    do {
+    try await StorageDrivers.open(raw).withRunning { driver in
         let directory = MigrationDirectory.locate(environment: env)
         let files = try directory.load(for: driver.dialect)
         print("database: \(DatabaseURL.redacted(raw))")
         print("migrations: \(directory.folder(for: driver.dialect).path)")
         try await body(Migrator(driver: driver, files: files, log: { print($0) }), driver)
-        try await driver.close()
-    } catch {
-        try? await driver.close()
-        throw error
     }
 }
 

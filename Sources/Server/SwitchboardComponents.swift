@@ -37,6 +37,8 @@ public struct SwitchboardComponents: Sendable {
     public let metrics: MetricsExport
 
     /// The background services, in start order; they stop in reverse, after the HTTP server.
+    /// The storage driver is not among them: it runs around the whole group (`withRunning`),
+    /// so it is there before the first service starts and until the last has stopped.
     public let services: [any Service]
 
     /// Builds the components. `resolver` is replaceable for tests.
@@ -98,7 +100,7 @@ public struct SwitchboardComponents: Sendable {
         let cleanup = CleanupService(
             cleaner: RetentionCleaner(driver: driver, policy: settings.retentionPolicy),
             interval: .seconds(settings.cleanupIntervalHours * 3600), logger: Logger(label: "switchboard.cleanup"))
-        services = [driver, HTTPClientService(client: httpClient), quotaLimiter, authFailureLimiter, usage, cleanup, healthMonitor]
+        services = [HTTPClientService(client: httpClient), quotaLimiter, authFailureLimiter, usage, cleanup, healthMonitor]
             + (worker.map { [$0] } ?? [])
     }
 }

@@ -17,43 +17,52 @@ struct SharedDatabaseTests {
     func twoServersShareTheQueue(_ kind: TestDriverKind) async throws {
         try await withTestServer(kind, configure: Self.fast) { first in
             // The second server: its own driver (its own pool), services and worker.
-            let secondDriver = try StorageDrivers.open(first.database.url)
-            let second = try SwitchboardComponents(settings: first.settings, driver: secondDriver)
-            defer { Task { [second] in try? await second.httpClient.shutdown(); try? await secondDriver.close() } }
-            let secondServer = TestServer(database: first.database, settings: first.settings, adminKey: first.adminKey, components: second)
+            try await StorageDrivers.open(first.database.url).withRunning { secondDriver in
+                let second = try SwitchboardComponents(settings: first.settings, driver: secondDriver)
+                let secondServer = TestServer(database: first.database, settings: first.settings, adminKey: first.adminKey, components: second)
+                do {
+                    try await deliverOnce(first: first, second: secondServer)
+                    try await second.httpClient.shutdown()
+                } catch {
+                    try? await second.httpClient.shutdown()
+                    throw error
+                }
+            }
+        }
+    }
 
-            try await withReceiver { receiver in
-                _ = try await first.components.webhooks.create(WebhookDraft(name: "shared", url: receiver.url, events: ["*"]))
-                let total = 2000
-                try await withRunningWorker(first) {
-                    try await withRunningWorker(secondServer) {
-                        try await withThrowingTaskGroup(of: Void.self) { group in
-                            for lane in 0..<8 {
-                                let dispatcher = lane % 2 == 0 ? first.components.dispatcher : second.dispatcher
-                                group.addTask {
-                                    for index in stride(from: lane, to: total, by: 8) {
-                                        _ = try await dispatcher.publish(type: "contact.created", data: .object([("n", .number(Double(index)))]))
-                                    }
+    private func deliverOnce(first: TestServer, second: TestServer) async throws {
+        try await withReceiver { receiver in
+            _ = try await first.components.webhooks.create(WebhookDraft(name: "shared", url: receiver.url, events: ["*"]))
+            let total = 2000
+            try await withRunningWorker(first) {
+                try await withRunningWorker(second) {
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for lane in 0..<8 {
+                            let dispatcher = lane % 2 == 0 ? first.components.dispatcher : second.components.dispatcher
+                            group.addTask {
+                                for index in stride(from: lane, to: total, by: 8) {
+                                    _ = try await dispatcher.publish(type: "contact.created", data: .object([("n", .number(Double(index)))]))
                                 }
                             }
-                            try await group.waitForAll()
                         }
-                        try await eventually(timeout: .seconds(120), "all \(total) deliveries") {
-                            receiver.requests.count >= total
-                        }
-                        // Time for a duplicate to show up, if the claim let one through.
-                        try await Task.sleep(for: .milliseconds(500))
+                        try await group.waitForAll()
                     }
+                    try await eventually(timeout: .seconds(120), "all \(total) deliveries") {
+                        receiver.requests.count >= total
+                    }
+                    // Time for a duplicate to show up, if the claim let one through.
+                    try await Task.sleep(for: .milliseconds(500))
                 }
-                let eventIDs = receiver.requests.compactMap { $0.header("webhook-id") }
-                #expect(receiver.requests.count == total)
-                #expect(Set(eventIDs).count == total)
-                let attempts = try await first.database.driver.first("SELECT COUNT(*) AS n FROM webhook_attempts")?.int("n")
-                #expect(attempts == total)
-                let succeeded = try await first.database.driver.first(
-                    "SELECT COUNT(*) AS n FROM webhook_deliveries WHERE status = \(DeliveryStatus.succeeded.rawValue)")?.int("n")
-                #expect(succeeded == total)
             }
+            let eventIDs = receiver.requests.compactMap { $0.header("webhook-id") }
+            #expect(receiver.requests.count == total)
+            #expect(Set(eventIDs).count == total)
+            let attempts = try await first.database.driver.first("SELECT COUNT(*) AS n FROM webhook_attempts")?.int("n")
+            #expect(attempts == total)
+            let succeeded = try await first.database.driver.first(
+                "SELECT COUNT(*) AS n FROM webhook_deliveries WHERE status = \(DeliveryStatus.succeeded.rawValue)")?.int("n")
+            #expect(succeeded == total)
         }
     }
 }

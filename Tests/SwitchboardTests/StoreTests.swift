@@ -210,3 +210,22 @@ final class MutableClock: Sendable {
         storage.withLock { $0 = $0.addingTimeInterval(seconds) }
     }
 }
+
+@Suite("Transactions")
+struct TransactionScopeTests {
+    @Test("The driver itself called inside one of its transactions throws at once instead of waiting for it", arguments: TestDriverKind.all)
+    func outerDriverInsideTransaction(_ kind: TestDriverKind) async throws {
+        try await withTestDatabase(kind) { database in
+            let driver = database.driver
+            await #expect(throws: StorageError.self) {
+                try await driver.transaction { _ in try await driver.execute("DELETE FROM audit_logs") }
+            }
+            await #expect(throws: StorageError.self) {
+                try await driver.transaction { _ in try await driver.transaction { inner in try await inner.execute("DELETE FROM audit_logs") } }
+            }
+            // The executor the body is given works, and so does the driver afterwards.
+            try await driver.transaction { transaction in try await transaction.execute("DELETE FROM audit_logs") }
+            #expect(try await driver.query("SELECT COUNT(*) AS n FROM audit_logs").first?.int("n") == 0)
+        }
+    }
+}

@@ -113,7 +113,7 @@ public final class DeliveryWorker: Service {
 
     /// Asks the worker to look for due deliveries now (called after a publish).
     public func wake() {
-        Task { await claimSignal.signal() }
+        claimSignal.signal()
     }
 
     public func run() async throws {
@@ -126,19 +126,17 @@ public final class DeliveryWorker: Service {
         await withGracefulShutdownHandler {
             await withDiscardingTaskGroup { group in
                 group.addTask { await self.recordLoop() }
-                await self.claimLoop(group: &group)
-                // Requests in flight finish (they have timeouts); then the last outcomes are stored.
-                while state.withLock({ $0.inFlight }) > 0 {
-                    await claimSignal.wait(timeout: .milliseconds(50))
+                // The inner group returns once the claim loop has stopped and every request in
+                // flight has finished (each has a deadline); then the last outcomes are stored.
+                await withDiscardingTaskGroup { deliveries in
+                    await self.claimLoop(group: &deliveries)
                 }
                 state.withLock { $0.drained = true }
-                await recordSignal.signal()
+                recordSignal.signal()
             }
         } onGracefulShutdown: {
             self.state.withLock { $0.stopRequested = true }
-            Task {
-                await self.claimSignal.signal()
-            }
+            self.claimSignal.signal()
         }
         logger.info("delivery worker stopped", metadata: ["worker": "\(configuration.workerID)"])
     }
@@ -216,8 +214,8 @@ public final class DeliveryWorker: Service {
             $0.finished.append(outcome)
             $0.inFlight -= 1
         }
-        await recordSignal.signal()
-        await claimSignal.signal()
+        recordSignal.signal()
+        claimSignal.signal()
     }
 
     private func recordLoop() async {

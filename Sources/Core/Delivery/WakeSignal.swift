@@ -1,44 +1,67 @@
-/// A wake-up call for one waiting task: `wait(timeout:)` returns when `signal()` is called or
-/// the timeout passes, whichever is first. A signal sent while nobody waits is kept for the
-/// next wait, so none is lost.
-public actor WakeSignal {
-    private var pending = false
-    private var waiter: CheckedContinuation<Void, Never>?
-    private var generation = 0
+import Synchronization
+
+/// A wake-up call for one waiting task: `wait(timeout:)` returns when `signal()` is called,
+/// the timeout passes or the task is cancelled, whichever is first. A signal sent while
+/// nobody waits is kept for the next wait, so none is lost. `signal()` is synchronous, so
+/// callers (a publish, a finished delivery, a shutdown handler) need no task to send one.
+public final class WakeSignal: Sendable {
+    private struct State {
+        var pending = false
+        var waiter: CheckedContinuation<Void, Never>?
+    }
+
+    private let state = Mutex(State())
 
     /// Creates a signal with nothing pending.
     public init() {}
 
     /// Wakes the waiter, or the next one to wait.
     public func signal() {
-        if let waiter {
-            self.waiter = nil
-            waiter.resume()
-        } else {
-            pending = true
-        }
-    }
-
-    /// Waits for a signal or the timeout.
-    public func wait(timeout: Duration) async {
-        if pending {
-            pending = false
-            return
-        }
-        generation += 1
-        let current = generation
-        await withCheckedContinuation { continuation in
-            waiter = continuation
-            Task { [weak self] in
-                try? await Task.sleep(for: timeout)
-                await self?.expire(generation: current)
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard let waiter = state.waiter else {
+                state.pending = true
+                return nil
             }
+            state.waiter = nil
+            return waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Waits for a signal, the timeout or cancellation. One task waits at a time.
+    public func wait(timeout: Duration) async {
+        if state.withLock({ state in
+            defer { state.pending = false }
+            return state.pending
+        }) { return }
+        // Both children end with this call: the first to finish cancels the other.
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await self.waitForSignal() }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
         }
     }
 
-    private func expire(generation expired: Int) {
-        guard expired == generation, let waiter else { return }
-        self.waiter = nil
-        waiter.resume()
+    private func waitForSignal() async {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.pending || Task.isCancelled {
+                        state.pending = false
+                        return true
+                    }
+                    state.waiter = continuation
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume()
+        }
     }
 }

@@ -44,7 +44,7 @@ public final class HealthMonitor: Service {
 
     /// Asks for an evaluation soon (called after attempts are recorded).
     public func poke() {
-        Task { await signal.signal() }
+        signal.signal()
     }
 
     /// The operational event announcing a change, or nil for changes that are not announced
@@ -136,7 +136,7 @@ public final class HealthMonitor: Service {
                 try? await Task.sleep(for: .milliseconds(500))
             }
         } onGracefulShutdown: {
-            Task { await self.signal.signal() }
+            self.signal.signal()
         }
     }
 }

@@ -25,17 +25,16 @@ public protocol SQLBatchExecutor: SQLExecutor {
 /// A database that Core's stores run against. One implementation per database engine; Core
 /// never sees which.
 ///
-/// A driver is a `Service`: its `run()` keeps the pool alive until graceful shutdown, then
-/// closes it.
+/// A driver is a `Service`: its `run()` does the pool's background work (PostgreSQL's client
+/// lives there) until graceful shutdown or cancellation, then closes every connection. A
+/// server runs it around its service group; tools and tests use `withRunning`.
 public protocol StorageDriver: SQLExecutor, Service {
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
     ///
     /// Statements inside must go through the executor passed to `body`; using the driver
-    /// itself there would run outside the transaction (and on SQLite wait for it forever).
+    /// itself there throws at once (it would run outside the transaction, and on SQLite wait
+    /// for it for ever).
     func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T
-
-    /// Closes every connection. Called by `run()` on shutdown, and by tools that never run it.
-    func close() async throws
 
     /// Creates the namespace Switchboard's tables live in when the database URL names one
     /// (PostgreSQL's `?schema=`). Called by the migrator before anything else.
@@ -45,6 +44,35 @@ public protocol StorageDriver: SQLExecutor, Service {
 extension StorageDriver {
     /// Most databases need no namespace of their own.
     public func prepareNamespace() async throws {}
+
+    /// Runs `body` while the driver runs, then stops it (closing its connections), also when
+    /// `body` throws: the way to use a driver outside a service group.
+    public func withRunning<T>(_ body: (Self) async throws -> T) async throws -> T {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.run() }
+            defer { group.cancelAll() }
+            return try await body(self)
+        }
+    }
+}
+
+/// Marks the task running a transaction's body, so a call on the driver itself from inside
+/// it fails at once instead of running outside the transaction (or, on SQLite, waiting for
+/// it for ever).
+public enum TransactionScope {
+    @TaskLocal static var driver: ObjectIdentifier?
+
+    /// Runs `body` marked as inside a transaction of `driver`.
+    public static func inside<T>(_ driver: AnyObject, _ body: () async throws -> T) async rethrows -> T {
+        try await $driver.withValue(ObjectIdentifier(driver)) { try await body() }
+    }
+
+    /// Throws when called from inside a transaction of `driver`.
+    public static func checkOutside(_ driver: AnyObject) throws {
+        if let current = Self.driver, current == ObjectIdentifier(driver) {
+            throw StorageError.driver(detail: "a statement was run on the driver inside one of its transactions; use the executor passed to the transaction's body")
+        }
+    }
 }
 
 extension SQLExecutor {

@@ -36,12 +36,13 @@ public final class MySQLDriver: StorageDriver {
     /// lock-wait timeout rolls the transaction back; it is then run again (up to three times
     /// in all) before the failure is reported.
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+        try TransactionScope.checkOutside(self)
         var attempt = 1
         while true {
             let session = MySQLSession(connection: try await pool.lease(), threads: threads)
             do {
                 try await session.executeScript("START TRANSACTION")
-                let result = try await body(session)
+                let result = try await TransactionScope.inside(self) { try await body(session) }
                 try await session.executeScript("COMMIT")
                 pool.release(session.connection, reusable: true)
                 return result
@@ -56,7 +57,8 @@ public final class MySQLDriver: StorageDriver {
         }
     }
 
-    public func close() async throws {
+    /// Closes every connection and stops the driver's threads (after `run()` ends).
+    func close() async throws {
         pool.close()
         try await threads.shutdownGracefully()
     }
@@ -67,6 +69,7 @@ public final class MySQLDriver: StorageDriver {
     }
 
     private func withSession<T: Sendable>(_ body: (MySQLSession) async throws -> T) async throws -> T {
+        try TransactionScope.checkOutside(self)
         let session = MySQLSession(connection: try await pool.lease(), threads: threads)
         do {
             let result = try await body(session)

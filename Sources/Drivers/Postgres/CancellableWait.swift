@@ -137,3 +137,47 @@ private final class ResumeOnce<Value: Sendable>: Sendable {
         continuation?.resume(with: result)
     }
 }
+
+/// Opened once `run()` is about to start the pool: statements wait for it (cancellably), so
+/// none asks postgres-nio for a connection before its client runs.
+final class StartGate: Sendable {
+    private struct State {
+        var open = false
+        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        var nextID = 0
+    }
+
+    private let state = Mutex(State())
+
+    /// Lets every waiter (and every later caller) through.
+    func open() {
+        let waiters = state.withLock { state in
+            state.open = true
+            defer { state.waiters.removeAll() }
+            return Array(state.waiters.values)
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Returns once the gate is open, or the task is cancelled.
+    func wait() async {
+        if state.withLock({ $0.open }) { return }
+        let id = state.withLock { state in
+            state.nextID += 1
+            return state.nextID
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let passNow = state.withLock { state -> Bool in
+                    if state.open || Task.isCancelled { return true }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if passNow { continuation.resume() }
+            }
+        } onCancel: {
+            let waiter = state.withLock { $0.waiters.removeValue(forKey: id) }
+            waiter?.resume()
+        }
+    }
+}

@@ -6,16 +6,17 @@ import ServiceLifecycle
 import Synchronization
 
 /// The PostgreSQL driver: postgres-nio's `PostgresClient` pool, speaking the wire protocol
-/// natively. The pool runs in a task of its own from creation, so the migrate tool and tests
-/// can use the driver without a service group; `run()` waits for shutdown and closes it.
+/// natively. The pool lives in `run()`: a server runs the driver around its service group,
+/// tools and tests with `withRunning`.
 public final class PostgresDriver: StorageDriver {
     public let dialect = SQLDialect.postgres
     let client: PostgresClient
     let settings: PostgresSettings
     let logger: Logger
-    private let poolTask: Task<Void, Never>
     /// Fails statements left waiting on connections that closed.
     private let watches = ConnectionWatches()
+    /// Open once `run()` starts the pool.
+    private let started = StartGate()
 
     /// Creates the pool for a `postgres://` URL; connections open on first use.
     public init(url: DatabaseURL, logger: Logger = Logger(label: "switchboard.postgres")) throws {
@@ -25,21 +26,22 @@ public final class PostgresDriver: StorageDriver {
         // report `database unavailable`, so only its warnings and errors are kept.
         logger.logLevel = max(logger.logLevel, .warning)
         self.logger = logger
-        let client = PostgresClient(configuration: settings.configuration, backgroundLogger: logger)
-        self.client = client
-        poolTask = Task { await client.run() }
+        client = PostgresClient(configuration: settings.configuration, backgroundLogger: logger)
     }
 
     public func query(_ query: SQLQuery) async throws -> [SQLRow] {
-        try await withConnection { try await self.executor(on: $0).query(query) }
+        try TransactionScope.checkOutside(self)
+        return try await withConnection { try await self.executor(on: $0).query(query) }
     }
 
     @discardableResult
     public func execute(_ query: SQLQuery) async throws -> Int {
-        try await withConnection { try await self.executor(on: $0).execute(query) }
+        try TransactionScope.checkOutside(self)
+        return try await withConnection { try await self.executor(on: $0).execute(query) }
     }
 
     public func executeScript(_ sql: String) async throws {
+        try TransactionScope.checkOutside(self)
         try await withConnection { try await self.executor(on: $0).executeScript(sql) }
     }
 
@@ -49,7 +51,8 @@ public final class PostgresDriver: StorageDriver {
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         // The lease deadline runs the body in a child task, which needs an escaping closure;
         // the task group ends before this call returns, so the body never outlives it.
-        try await withoutActuallyEscaping(body) { body in try await transaction(escaping: body) }
+        try TransactionScope.checkOutside(self)
+        return try await withoutActuallyEscaping(body) { body in try await transaction(escaping: body) }
     }
 
     private func transaction<T: Sendable>(escaping body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
@@ -61,7 +64,7 @@ public final class PostgresDriver: StorageDriver {
                     let executor = self.executor(on: connection, failures: failures)
                     try await executor.run("BEGIN")
                     do {
-                        let result = try await body(executor)
+                        let result = try await TransactionScope.inside(self) { try await body(executor) }
                         try await executor.run("COMMIT")
                         return result
                     } catch {
@@ -90,14 +93,18 @@ public final class PostgresDriver: StorageDriver {
         try await executeScript("CREATE SCHEMA IF NOT EXISTS \(schema)")
     }
 
-    public func close() async throws {
-        poolTask.cancel()
-        await poolTask.value
-    }
-
+    /// Runs the pool until graceful shutdown (or cancellation), then closes its connections.
     public func run() async throws {
-        try? await gracefulShutdown()
-        try await close()
+        let client = client
+        let started = started
+        await withDiscardingTaskGroup { group in
+            group.addTask {
+                started.open()
+                await client.run()
+            }
+            try? await gracefulShutdown()
+            group.cancelAll()
+        }
     }
 
     /// Leases a connection for `body`. Waiting for a connection is bounded by the URL's
@@ -109,13 +116,15 @@ public final class PostgresDriver: StorageDriver {
     private func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         let lease = LeaseState()
         let client = client
+        let started = started
         let connectTimeout = settings.connectTimeout
         let queryTimeout = settings.queryTimeout
         let logger = logger
         do {
             return try await withThrowingTaskGroup(of: T?.self) { group in
                 group.addTask {
-                    try await client.withConnection { connection in
+                    await started.wait()
+                    return try await client.withConnection { connection in
                         guard lease.begin() else { throw CancellationError() }
                         do {
                             return try await withDeadline(queryTimeout) { try await body(connection) }

@@ -56,6 +56,7 @@ public final class SQLiteDriver: StorageDriver {
     }
 
     public func query(_ query: SQLQuery) async throws -> [SQLRow] {
+        try TransactionScope.checkOutside(self)
         let sql = query.sql(in: dialect)
         let arguments = SQLiteValues.arguments(query)
         do {
@@ -71,6 +72,7 @@ public final class SQLiteDriver: StorageDriver {
     /// an explicit transaction, but still through the gate so it cannot land inside one.
     @discardableResult
     public func execute(_ query: SQLQuery) async throws -> Int {
+        try TransactionScope.checkOutside(self)
         let writer = writer
         return try await gate.withGate { try await writer.execute(query) }
     }
@@ -81,12 +83,13 @@ public final class SQLiteDriver: StorageDriver {
     }
 
     public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+        try TransactionScope.checkOutside(self)
         let writer = writer
         let pool = pool
         return try await gate.withGate {
             try await writer.run("BEGIN IMMEDIATE")
             do {
-                let result = try await body(writer)
+                let result = try await TransactionScope.inside(self) { try await body(writer) }
                 try await writer.run("COMMIT")
                 return result
             } catch {
@@ -102,7 +105,8 @@ public final class SQLiteDriver: StorageDriver {
         }
     }
 
-    public func close() async throws {
+    /// Closes the database file's connections (after `run()` ends).
+    func close() async throws {
         try pool.close()
     }
 

@@ -24,28 +24,13 @@ func loadSettings() throws -> ServerSettings {
     try ServerSettings(environment: try DotEnv.merged())
 }
 
-/// Opens the configured database and checks that its schema is current.
-func openCurrentDatabase(_ settings: ServerSettings) async throws -> any StorageDriver {
-    let driver = try StorageDrivers.open(settings.databaseURL)
-    do {
-        try await SwitchboardApp.requireCurrentSchema(driver: driver, migrations: MigrationDirectory.locate(environment: try DotEnv.merged()))
-    } catch {
-        try? await driver.close()
-        throw error
-    }
-    return driver
-}
-
-/// Runs `body` with the configured, current database and closes it afterwards.
+/// Runs `body` with the configured database running, once its schema is known to be current;
+/// stops the database afterwards.
 func withCurrentDatabase<T>(_ settings: ServerSettings, _ body: (any StorageDriver) async throws -> T) async throws -> T {
-    let driver = try await openCurrentDatabase(settings)
-    do {
-        let result = try await body(driver)
-        try await driver.close()
-        return result
-    } catch {
-        try? await driver.close()
-        throw error
+    let driver = try StorageDrivers.open(settings.databaseURL)
+    return try await driver.withRunning { driver in
+        try await SwitchboardApp.requireCurrentSchema(driver: driver, migrations: MigrationDirectory.locate(environment: try DotEnv.merged()))
+        return try await body(driver)
     }
 }
 
@@ -86,16 +71,19 @@ struct ServeCommand: AsyncParsableCommand {
         if settings.isDevelopment, settings.secretKey == ServerSettings.developmentSecret {
             logger.warning("SWITCHBOARD_ENV=development: using the public development WEBHOOK_SECRET_KEY; never use this database for real data")
         }
-        let driver = try await openCurrentDatabase(settings)
-        let apiKeys = ApiKeyService(driver: driver, secrets: SecretMaterial(serverSecret: settings.secretKey), defaultExpiryDays: settings.apiKeyExpiryDays)
-        if let issued = try await apiKeys.bootstrapAdminKeyIfNeeded() {
-            announce(issued, title: "No API key existed, so Switchboard created an admin key (permission *):")
+        // The database runs around the whole server: there before the first service starts,
+        // until the last one has stopped.
+        try await withCurrentDatabase(settings) { driver in
+            let apiKeys = ApiKeyService(driver: driver, secrets: SecretMaterial(serverSecret: settings.secretKey), defaultExpiryDays: settings.apiKeyExpiryDays)
+            if let issued = try await apiKeys.bootstrapAdminKeyIfNeeded() {
+                announce(issued, title: "No API key existed, so Switchboard created an admin key (permission *):")
+            }
+            logger.info("starting", metadata: ["database": "\(DatabaseURL.redacted(settings.databaseURL))", "address": "\(settings.host):\(settings.port)"])
+            let components = try SwitchboardComponents(settings: settings, driver: driver, logger: logger)
+            let encrypted = try await components.cipher.encryptPlaintextSecrets(driver: driver)
+            if encrypted > 0 { logger.notice("encrypted the signing secrets of \(encrypted) webhook(s) stored in plaintext") }
+            try await SwitchboardApp.run(components, logger: logger)
         }
-        logger.info("starting", metadata: ["database": "\(DatabaseURL.redacted(settings.databaseURL))", "address": "\(settings.host):\(settings.port)"])
-        let components = try SwitchboardComponents(settings: settings, driver: driver, logger: logger)
-        let encrypted = try await components.cipher.encryptPlaintextSecrets(driver: driver)
-        if encrypted > 0 { logger.notice("encrypted the signing secrets of \(encrypted) webhook(s) stored in plaintext") }
-        try await SwitchboardApp.run(components, logger: logger)
     }
 }
 
@@ -134,16 +122,11 @@ struct ApiKeysCommand: AsyncParsableCommand {
                 expiry = date
             }
             let settings = try loadSettings()
-            let driver = try await openCurrentDatabase(settings)
-            let service = ApiKeyService(driver: driver, secrets: SecretMaterial(serverSecret: settings.secretKey), defaultExpiryDays: settings.apiKeyExpiryDays)
-            do {
-                let issued = try await service.create(ApiKeyDraft(name: name, permissions: parsed, description: description, expiresAt: expiry))
-                try await driver.close()
-                announce(issued, title: "Created API key '\(issued.record.name)':")
-            } catch {
-                try? await driver.close()
-                throw error
+            let issued = try await withCurrentDatabase(settings) { driver in
+                let service = ApiKeyService(driver: driver, secrets: SecretMaterial(serverSecret: settings.secretKey), defaultExpiryDays: settings.apiKeyExpiryDays)
+                return try await service.create(ApiKeyDraft(name: name, permissions: parsed, description: description, expiresAt: expiry))
             }
+            announce(issued, title: "Created API key '\(issued.record.name)':")
         }
     }
 }

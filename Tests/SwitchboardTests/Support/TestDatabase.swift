@@ -47,7 +47,10 @@ struct TestDatabase {
     let driver: any StorageDriver
     /// The SQLite file, for tests that read its bytes.
     let path: String?
-    private let cleanup: @Sendable () async -> Void
+    /// Removes what the test created while the driver still runs (PostgreSQL's schema).
+    fileprivate let cleanupWhileRunning: @Sendable () async -> Void
+    /// Removes what is left once the driver stopped (the SQLite folder, the MariaDB database).
+    fileprivate let cleanupAfterStop: @Sendable () async -> Void
 
     /// The repository's `migrations` folder, found from this source file.
     static let migrations = MigrationDirectory(
@@ -55,21 +58,8 @@ struct TestDatabase {
             .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("migrations")
     )
 
-    /// Creates the database; migrates it unless `migrate` is false.
-    static func make(_ kind: TestDriverKind = .sqlite, migrate: Bool = true) async throws -> TestDatabase {
-        let database = try await create(kind)
-        if migrate {
-            do {
-                try await Migrator(driver: database.driver, files: try migrations.load(for: database.driver.dialect)).up()
-            } catch {
-                await database.remove()
-                throw error
-            }
-        }
-        return database
-    }
-
-    private static func create(_ kind: TestDriverKind) async throws -> TestDatabase {
+    /// Creates the database (its driver not yet running).
+    static func create(_ kind: TestDriverKind) async throws -> TestDatabase {
         let name = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(16)
         switch kind {
         case .sqlite:
@@ -77,35 +67,31 @@ struct TestDatabase {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             let path = folder.appendingPathComponent("test.sqlite").path
             let driver = try SQLiteDriver(path: path)
-            return TestDatabase(kind: kind, url: "sqlite://\(path)", driver: driver, path: path) {
-                try? await driver.close()
+            return TestDatabase(kind: kind, url: "sqlite://\(path)", driver: driver, path: path, cleanupWhileRunning: {}) {
                 try? FileManager.default.removeItem(at: folder)
             }
         case .postgres:
             let url = withOption(try requireServerURL(kind), "schema=\(name)&pool_size=4")
             let driver = try PostgresDriver(url: try DatabaseURL(url))
-            return TestDatabase(kind: kind, url: url, driver: driver, path: nil) {
+            return TestDatabase(kind: kind, url: url, driver: driver, path: nil, cleanupWhileRunning: {
                 try? await driver.executeScript("DROP SCHEMA IF EXISTS \(name) CASCADE")
-                try? await driver.close()
-            }
+            }, cleanupAfterStop: {})
         case .mysql:
             let base = try requireServerURL(kind)
-            let admin = try MySQLDriver(url: try DatabaseURL(withOption(base, "pool_size=1")))
-            try await admin.executeScript("CREATE DATABASE \(name) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+            let adminURL = try DatabaseURL(withOption(base, "pool_size=1"))
+            try await MySQLDriver(url: adminURL).withRunning { admin in
+                try await admin.executeScript("CREATE DATABASE \(name) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+            }
             let url = withOption(replacingDatabase(in: base, with: name), "pool_size=4")
             let driver = try MySQLDriver(url: try DatabaseURL(url))
-            return TestDatabase(kind: kind, url: url, driver: driver, path: nil) {
-                try? await driver.close()
-                try? await admin.executeScript("DROP DATABASE IF EXISTS \(name)")
-                try? await admin.close()
+            return TestDatabase(kind: kind, url: url, driver: driver, path: nil, cleanupWhileRunning: {}) {
+                try? await MySQLDriver(url: adminURL).withRunning { admin in
+                    try await admin.executeScript("DROP DATABASE IF EXISTS \(name)")
+                }
             }
         }
     }
 
-    /// Closes the database and deletes it.
-    func remove() async {
-        await cleanup()
-    }
 
     /// Every byte of a SQLite database's files (main file and WAL), for scanning for plaintext.
     func rawBytes() throws -> Data {
@@ -157,15 +143,28 @@ struct TestDatabaseMissing: Error, CustomStringConvertible {
     }
 }
 
-/// Runs `body` with a fresh database and removes it afterwards, also when `body` throws.
+/// Runs `body` with a fresh database (migrated unless `migrate` is false) whose driver runs
+/// meanwhile, and removes the database afterwards, also when `body` throws.
 func withTestDatabase<T>(_ kind: TestDriverKind = .sqlite, migrate: Bool = true, _ body: (TestDatabase) async throws -> T) async throws -> T {
-    let database = try await TestDatabase.make(kind, migrate: migrate)
+    let database = try await TestDatabase.create(kind)
     do {
-        let result = try await body(database)
-        await database.remove()
+        let result = try await database.driver.withRunning { driver in
+            do {
+                if migrate {
+                    try await Migrator(driver: driver, files: try TestDatabase.migrations.load(for: driver.dialect)).up()
+                }
+                let result = try await body(database)
+                await database.cleanupWhileRunning()
+                return result
+            } catch {
+                await database.cleanupWhileRunning()
+                throw error
+            }
+        }
+        await database.cleanupAfterStop()
         return result
     } catch {
-        await database.remove()
+        await database.cleanupAfterStop()
         throw error
     }
 }
