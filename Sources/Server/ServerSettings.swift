@@ -2,10 +2,16 @@ import Foundation
 import Core
 import Logging
 
-/// Everything the server reads from its environment, validated once at start-up.
+/// Everything the server reads from its environment (and `.env`), read and parsed once at
+/// start-up: nothing below it reads the environment, so the router and components depend on
+/// these values only (tests build them directly).
 public struct ServerSettings: Sendable {
     /// `DATABASE_URL`; unset means the SQLite file `./switchboard.sqlite`.
-    public var databaseURL: String
+    public var databaseURL: DatabaseURL
+    /// `MIGRATIONS_DIR`, or the nearest `migrations` folder above the working directory or
+    /// the binary: the migrations this build ships, which `/ready` and start-up compare with
+    /// the database.
+    public var migrations: MigrationDirectory
     /// `HOST`, default 127.0.0.1.
     public var host: String
     /// `PORT`, default 8080.
@@ -33,9 +39,9 @@ public struct ServerSettings: Sendable {
     public var maxBodyBytes: Int
     /// `MAX_EVENT_BYTES`: the largest `POST /api/events` body, default 256 KiB.
     public var maxEventBytes: Int
-    /// `WEBHOOK_ALLOWED_TARGETS`: CIDR ranges, addresses and host names deliveries may reach
-    /// even though they are private or reserved.
-    public var allowedTargets: String
+    /// `WEBHOOK_ALLOWED_TARGETS`: which private or reserved CIDR ranges, addresses and host
+    /// names deliveries may reach anyway.
+    public var outboundPolicy: TargetPolicy
     /// `WEBHOOK_TIMEOUT_MS`: longest one delivery attempt may take, default 10 s.
     public var deliveryTimeoutMilliseconds: Int
     /// `WEBHOOK_CONNECT_TIMEOUT_MS`: longest connecting may take, default 5 s.
@@ -51,8 +57,8 @@ public struct ServerSettings: Sendable {
     public var responseExcerptBytes: Int
     /// `WEBHOOK_POLL_INTERVAL_MS`: how often an idle worker looks for due deliveries, default 250.
     public var pollIntervalMilliseconds: Int
-    /// `TRUSTED_PROXIES`: addresses/CIDR ranges whose `X-Forwarded-For` is believed.
-    public var trustedProxies: String
+    /// `TRUSTED_PROXIES`: the proxies whose `X-Forwarded-For` is believed.
+    public var trustedProxies: ClientAddressResolver
     /// `API_RATE_LIMIT`: the default quota of a key, `REQUESTS/SECONDS`, default 6000/60.
     public var apiRateLimit: RateLimit
     /// `AUTH_FAILURE_LIMIT`: failed authentications allowed per client (IPv4 address or IPv6
@@ -95,8 +101,9 @@ public struct ServerSettings: Sendable {
     public static let placeholderSecret = "your-webhook-secret-key-change-in-production"
 
     /// Settings with the documented defaults and the given secret; for tests and tools.
-    public init(secretKey: String, databaseURL: String = DatabaseURL.defaultValue) {
+    public init(secretKey: String, databaseURL: DatabaseURL = try! DatabaseURL(DatabaseURL.defaultValue), migrations: MigrationDirectory = .locate(environment: [:])) {
         self.databaseURL = databaseURL
+        self.migrations = migrations
         self.host = "127.0.0.1"
         self.port = 8080
         self.logLevel = .info
@@ -110,7 +117,7 @@ public struct ServerSettings: Sendable {
         self.expiredKeyGraceDays = 30
         self.maxBodyBytes = 1 << 20
         self.maxEventBytes = 256 << 10
-        self.allowedTargets = ""
+        self.outboundPolicy = TargetPolicy()
         self.deliveryTimeoutMilliseconds = 10_000
         self.connectTimeoutMilliseconds = 5_000
         self.deliveryConcurrency = 64
@@ -118,7 +125,7 @@ public struct ServerSettings: Sendable {
         self.secretOverlapHours = 24
         self.responseExcerptBytes = 2048
         self.pollIntervalMilliseconds = 250
-        self.trustedProxies = ""
+        self.trustedProxies = ClientAddressResolver()
         self.apiRateLimit = RateLimit(requests: 6000, windowSeconds: 60)
         self.authFailureLimit = RateLimit(requests: 30, windowSeconds: 60)
         self.authFailureBuckets = 100_000
@@ -156,11 +163,10 @@ public struct ServerSettings: Sendable {
             throw ConfigurationError(
                 "WEBHOOK_SECRET_KEY must carry at least 32 bytes of randomness (64 hex digits or 43 base64 characters, e.g. from `openssl rand -hex 32`): every API key and stored webhook secret is derived from it, and a shorter or memorable value can be guessed offline from a copy of the database")
         }
-        self.init(secretKey: secret)
+        let database = try DatabaseURL(environment["DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? DatabaseURL.defaultValue)
+        self.init(secretKey: secret, databaseURL: database, migrations: .locate(environment: environment))
         isDevelopment = development
         let reader = EnvironmentReader(environment)
-        databaseURL = environment["DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? DatabaseURL.defaultValue
-        let database = try DatabaseURL(databaseURL)
         host = environment["HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? host
         if development {
             // Development mode may swap in a public root secret: only for data nobody else can
@@ -181,8 +187,7 @@ public struct ServerSettings: Sendable {
         expiredKeyGraceDays = try reader.integer("API_KEY_CLEANUP_GRACE_DAYS", default: expiredKeyGraceDays, range: 0...36_500)
         maxBodyBytes = try reader.integer("MAX_BODY_BYTES", default: maxBodyBytes, range: 1024...(64 << 20))
         maxEventBytes = try reader.integer("MAX_EVENT_BYTES", default: maxEventBytes, range: 1024...(16 << 20))
-        allowedTargets = environment["WEBHOOK_ALLOWED_TARGETS"] ?? ""
-        _ = try TargetPolicy(allowList: allowedTargets)
+        outboundPolicy = try TargetPolicy(allowList: environment["WEBHOOK_ALLOWED_TARGETS"] ?? "")
         deliveryTimeoutMilliseconds = try reader.integer("WEBHOOK_TIMEOUT_MS", default: deliveryTimeoutMilliseconds, range: 100...300_000)
         connectTimeoutMilliseconds = try reader.integer("WEBHOOK_CONNECT_TIMEOUT_MS", default: connectTimeoutMilliseconds, range: 100...60_000)
         deliveryConcurrency = try reader.integer("WEBHOOK_CONCURRENCY", default: deliveryConcurrency, range: 0...4096)
@@ -190,8 +195,7 @@ public struct ServerSettings: Sendable {
         secretOverlapHours = try reader.integer("WEBHOOK_SECRET_OVERLAP_HOURS", default: secretOverlapHours, range: 0...720)
         responseExcerptBytes = try reader.integer("WEBHOOK_RESPONSE_EXCERPT_BYTES", default: responseExcerptBytes, range: 0...65_536)
         pollIntervalMilliseconds = try reader.integer("WEBHOOK_POLL_INTERVAL_MS", default: pollIntervalMilliseconds, range: 10...60_000)
-        trustedProxies = environment["TRUSTED_PROXIES"] ?? ""
-        _ = try ClientAddressResolver(trustedProxies: trustedProxies)
+        trustedProxies = try ClientAddressResolver(trustedProxies: environment["TRUSTED_PROXIES"] ?? "")
         apiRateLimit = try reader.rateLimit("API_RATE_LIMIT", default: apiRateLimit)
         authFailureLimit = try reader.rateLimit("AUTH_FAILURE_LIMIT", default: authFailureLimit)
         authFailureBuckets = try reader.integer("AUTH_FAILURE_BUCKETS", default: authFailureBuckets, range: 1_000...10_000_000)

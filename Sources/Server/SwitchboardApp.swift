@@ -18,8 +18,7 @@ public enum SwitchboardApp {
         router.add(middleware: ErrorEnvelopeMiddleware(maxBodyBytes: settings.maxBodyBytes))
         router.add(middleware: ClientAddressMiddleware(resolver: components.clientAddresses))
         // The versions this build ships, read once: `/ready` compares them with the database.
-        let environment = (try? DotEnv.merged()) ?? ProcessInfo.processInfo.environment
-        let shipped = try? MigrationDirectory.locate(environment: environment).load(for: components.driver.dialect).map(\.version)
+        let shipped = try? settings.migrations.load(for: components.driver.dialect).map(\.version)
         let readiness = ReadinessCheck(driver: components.driver, shippedVersions: shipped, worker: components.worker)
         SystemController(
             readiness: readiness, metrics: components.metrics, driver: components.driver,

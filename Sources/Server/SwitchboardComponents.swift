@@ -49,9 +49,9 @@ public struct SwitchboardComponents: Sendable {
     init(settings: ServerSettings, driver: any StorageDriver, resolver: any HostResolver, logger: Logger) throws {
         self.settings = settings
         self.driver = driver
-        clientAddresses = try ClientAddressResolver(trustedProxies: settings.trustedProxies)
+        clientAddresses = settings.trustedProxies
         authFailureLimiter = RateLimiter(capacity: settings.authFailureBuckets)
-        let targetGuard = OutboundTargetGuard(policy: try TargetPolicy(allowList: settings.allowedTargets), resolver: resolver)
+        let targetGuard = OutboundTargetGuard(policy: settings.outboundPolicy, resolver: resolver)
         catalog = EventTypeCatalog(driver: driver)
         let cipher = SecretCipher(serverSecret: settings.secretKey)
         self.cipher = cipher

@@ -56,7 +56,7 @@ struct AccessControlTests {
 
     @Test("A key used from outside its allowlist gets 403 ip_not_allowed; spoofed X-Forwarded-For does not help")
     func ipAllowlist() async throws {
-        try await withTestServer(configure: { $0.trustedProxies = "127.0.0.1" }) { server in
+        try await withTestServer(configure: { $0.trustedProxies = ClientAddressResolver(trustedProxies: [IPRange("127.0.0.1")!]) }) { server in
             let inside = try await server.apiKeys.create(ApiKeyDraft(name: "office", permissions: [.readWebhooks], ipWhitelist: ["203.0.113.0/24"]))
             let loopback = try await server.apiKeys.create(ApiKeyDraft(name: "local", permissions: [.readWebhooks], ipWhitelist: ["127.0.0.1"]))
             let app = Application(router: SwitchboardApp.router(server.components))

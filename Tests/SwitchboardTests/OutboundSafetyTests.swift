@@ -19,7 +19,7 @@ struct OutboundSafetyTests {
 
     @Test("A refused name does not tell which internal address it resolved to")
     func refusalDoesNotMapTheNetwork() async throws {
-        try await withTestServer(configure: { $0.allowedTargets = "" }) { server in
+        try await withTestServer(configure: { $0.outboundPolicy = TargetPolicy() }) { server in
             try await server.test { client in
                 let answer = try await client.send(.post, "/api/webhooks", key: server.adminKey, json: #"{"name":"n","url":"http://localhost:9/x","events":["*"]}"#)
                 expectError(answer, .unprocessableContent, code: "target_not_allowed")
@@ -32,7 +32,7 @@ struct OutboundSafetyTests {
 
     @Test("Webhooks pointing at reserved addresses are refused at creation", arguments: forbidden)
     func refusedAtCreation(url: String) async throws {
-        try await withTestServer(configure: { $0.allowedTargets = "" }) { server in
+        try await withTestServer(configure: { $0.outboundPolicy = TargetPolicy() }) { server in
             try await server.test { client in
                 let body = #"{"name":"n","url":"\#(url)","events":["*"]}"#
                 expectError(try await client.send(.post, "/api/webhooks", key: server.adminKey, json: body), .unprocessableContent, code: "target_not_allowed")
@@ -42,7 +42,7 @@ struct OutboundSafetyTests {
 
     @Test("Public addresses and names that do not resolve yet are accepted", arguments: ["https://8.8.8.8/hook", "https://hooks.example/x", "http://[2606:4700::1111]/"])
     func publicAccepted(url: String) async throws {
-        try await withTestServer(configure: { $0.allowedTargets = "" }) { server in
+        try await withTestServer(configure: { $0.outboundPolicy = TargetPolicy() }) { server in
             _ = try await server.components.webhooks.create(WebhookDraft(name: "n", url: url, events: ["*"]))
         }
     }
@@ -80,7 +80,7 @@ struct OutboundSafetyTests {
     func refusedAtConnect() async throws {
         try await withReceiver { receiver in
             // Created while allowed, then the server restarts without the exception.
-            try await withTestServer(configure: { $0.allowedTargets = "" }) { server in
+            try await withTestServer(configure: { $0.outboundPolicy = TargetPolicy() }) { server in
                 let now = Timestamp.truncated(Date())
                 let webhook = Webhook(
                     id: UUID(), name: "old", url: receiver.url, events: ["*"], description: nil, isActive: true,

@@ -9,7 +9,7 @@ struct SettingsTests {
     @Test("Defaults match the documentation")
     func defaults() throws {
         let settings = try ServerSettings(environment: Self.secret)
-        #expect(settings.databaseURL == "sqlite://./switchboard.sqlite")
+        #expect(settings.databaseURL.raw == "sqlite://./switchboard.sqlite")
         #expect(settings.host == "127.0.0.1")
         #expect(settings.port == 8080)
         #expect(settings.logLevel == .info)

@@ -9,7 +9,11 @@ public enum StorageDrivers {
     /// Parses `raw` and opens a driver for it; throws a message naming what to fix when the
     /// URL cannot be used.
     public static func open(_ raw: String) throws -> any StorageDriver {
-        let url = try DatabaseURL(raw)
+        try open(try DatabaseURL(raw))
+    }
+
+    /// Opens a driver for a parsed URL.
+    public static func open(_ url: DatabaseURL) throws -> any StorageDriver {
         switch url.engine {
         case .sqlite: return try SQLiteDriver(url: url)
         case .postgres: return try PostgresDriver(url: url)

@@ -29,7 +29,7 @@ func loadSettings() throws -> ServerSettings {
 func withCurrentDatabase<T>(_ settings: ServerSettings, _ body: (any StorageDriver) async throws -> T) async throws -> T {
     let driver = try StorageDrivers.open(settings.databaseURL)
     return try await driver.withRunning { driver in
-        try await SwitchboardApp.requireCurrentSchema(driver: driver, migrations: MigrationDirectory.locate(environment: try DotEnv.merged()))
+        try await SwitchboardApp.requireCurrentSchema(driver: driver, migrations: settings.migrations)
         return try await body(driver)
     }
 }
@@ -78,7 +78,7 @@ struct ServeCommand: AsyncParsableCommand {
             if let issued = try await apiKeys.bootstrapAdminKeyIfNeeded() {
                 announce(issued, title: "No API key existed, so Switchboard created an admin key (permission *):")
             }
-            logger.info("starting", metadata: ["database": "\(DatabaseURL.redacted(settings.databaseURL))", "address": "\(settings.host):\(settings.port)"])
+            logger.info("starting", metadata: ["database": "\(DatabaseURL.redacted(settings.databaseURL.raw))", "address": "\(settings.host):\(settings.port)"])
             let components = try SwitchboardComponents(settings: settings, driver: driver, logger: logger)
             let encrypted = try await components.cipher.encryptPlaintextSecrets(driver: driver)
             if encrypted > 0 { logger.notice("encrypted the signing secrets of \(encrypted) webhook(s) stored in plaintext") }

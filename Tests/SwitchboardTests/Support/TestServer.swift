@@ -33,8 +33,8 @@ func withTestServer<T>(
     _ kind: TestDriverKind = .sqlite, configure: (inout ServerSettings) -> Void = { _ in }, _ body: (TestServer) async throws -> T
 ) async throws -> T {
     try await withTestDatabase(kind) { database in
-        var settings = ServerSettings(secretKey: TestServer.secret, databaseURL: database.url)
-        settings.allowedTargets = "127.0.0.1"
+        var settings = ServerSettings(secretKey: TestServer.secret, databaseURL: try DatabaseURL(database.url), migrations: TestDatabase.migrations)
+        settings.outboundPolicy = try TargetPolicy(allowList: "127.0.0.1")
         settings.pollIntervalMilliseconds = 20
         // Tests read the queue gauges right after changing the queue.
         settings.metricsQueueCacheSeconds = 0
