@@ -37,7 +37,7 @@ struct DeliveryTests {
 
     func makeWebhook(_ server: TestServer, url: String, events: [String] = ["*"], maxRetries: Int? = 3, delays: [Int]? = [100, 100, 100]) async throws -> Webhook {
         try await server.components.webhooks.create(WebhookDraft(
-            name: "receiver", url: url, events: events, maxRetries: maxRetries, retryDelaysMilliseconds: delays))
+            name: "receiver", url: url, events: events, maxRetries: maxRetries, retryDelaysMs: delays))
     }
 
     func deliveries(_ server: TestServer, webhook: UUID) async throws -> [DeliveryLog] {

@@ -84,7 +84,7 @@ struct OutboundSafetyTests {
                 let now = Timestamp.truncated(Date())
                 let webhook = Webhook(
                     id: UUID(), name: "old", url: receiver.url, events: ["*"], description: nil, isActive: true,
-                    secret: "whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ=", maxAttempts: 0, createdAt: now, updatedAt: now)
+                    secret: "whsec_c2VjcmV0LXNlY3JldC1zZWNyZXQ=", maxRetries: 0, createdAt: now, updatedAt: now)
                 try await WebhookStore(executor: server.database.driver, cipher: server.components.cipher).insert(webhook)
                 let test = try await server.components.tester.test(webhookID: webhook.id, eventType: nil)
                 #expect(test.result.status == nil)

@@ -19,7 +19,7 @@ struct SlowReceiverTests {
         try await withTestServer(configure: Self.settings) { server in
             try await withReceiver({ _, _ in ScriptedResponse(dribble: .milliseconds(100)) }) { receiver in
                 let webhook = try await server.components.webhooks.create(WebhookDraft(
-                    name: "dribbler", url: receiver.url, events: ["*"], maxRetries: 1, retryDelaysMilliseconds: [100]))
+                    name: "dribbler", url: receiver.url, events: ["*"], maxRetries: 1, retryDelaysMs: [100]))
                 try await withRunningWorker(server) {
                     _ = try await server.components.dispatcher.publish(type: "contact.created", data: .object([]))
                     try await eventually(timeout: .seconds(15), "two attempts, both timed out") {

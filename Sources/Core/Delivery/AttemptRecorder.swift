@@ -43,7 +43,7 @@ public struct AttemptRecorder: Sendable {
     func policy(for job: DeliveryJob) -> RetryPolicy {
         var policy = defaultPolicy
         if let maxRetries = job.maxRetries { policy.maxRetries = maxRetries }
-        if let delays = job.retryDelaysMilliseconds, !delays.isEmpty { policy.delays = delays.map { .milliseconds($0) } }
+        if let delays = job.retryDelaysMs, !delays.isEmpty { policy.delays = delays.map { .milliseconds($0) } }
         return policy
     }
 
@@ -53,7 +53,7 @@ public struct AttemptRecorder: Sendable {
         let result = outcome.result
         let now = outcome.finishedAt
         var delivery = Delivery(
-            id: job.deliveryID, eventId: job.eventID, webhookId: job.webhookID, eventType: job.eventType, status: .failed,
+            id: job.deliveryID, eventID: job.eventID, webhookID: job.webhookID, eventType: job.eventType, status: .failed,
             attemptCount: job.attemptNumber, nextAttemptAt: nil, lastStatusCode: result.status,
             lastError: result.error ?? result.status.map { "receiver answered HTTP \($0)" }, createdAt: now, updatedAt: now,
             completedAt: now)
@@ -86,7 +86,7 @@ public struct AttemptRecorder: Sendable {
         let states = outcomes.map { nextState(for: $0, retries: retries) }
         let attempts = outcomes.map { outcome in
             DeliveryAttempt(
-                id: environment.newID(), deliveryId: outcome.job.deliveryID, attemptNumber: outcome.job.attemptNumber,
+                id: environment.newID(), deliveryID: outcome.job.deliveryID, attemptNumber: outcome.job.attemptNumber,
                 requestHeaders: Dictionary(outcome.result.requestHeaders, uniquingKeysWith: { first, _ in first }),
                 responseStatus: outcome.result.status, responseBodyExcerpt: outcome.result.bodyExcerpt,
                 durationMs: Int((outcome.result.duration.seconds * 1000).rounded()), error: outcome.result.error,
@@ -146,7 +146,7 @@ public struct AttemptRecorder: Sendable {
         let now = environment.currentTime()
         let queries = jobs.map { job in
             DeliveryStore.updateQuery(Delivery(
-                id: job.deliveryID, eventId: job.eventID, webhookId: job.webhookID, eventType: job.eventType, status: .failed,
+                id: job.deliveryID, eventID: job.eventID, webhookID: job.webhookID, eventType: job.eventType, status: .failed,
                 attemptCount: job.attemptNumber - 1, nextAttemptAt: nil, lastError: Self.reasonNotToSend(job),
                 createdAt: now, updatedAt: now, completedAt: now))
         }

@@ -18,7 +18,7 @@ public struct DeliveryJob: Sendable, Equatable {
     /// Per-webhook override of the retry count.
     public var maxRetries: Int?
     /// Per-webhook override of the retry delays, in milliseconds.
-    public var retryDelaysMilliseconds: [Int]?
+    public var retryDelaysMs: [Int]?
     /// The number this attempt will have (1 for the first).
     public var attemptNumber: Int
     /// Why this delivery cannot be sent at all (its webhook's secret cannot be decrypted), or
@@ -28,7 +28,7 @@ public struct DeliveryJob: Sendable, Equatable {
     /// Creates a job.
     public init(
         deliveryID: UUID, eventID: UUID, eventType: String, eventCreatedAt: Date, dataJSON: String, webhookID: UUID, url: String,
-        secret: String?, previousSecret: String?, webhookIsActive: Bool, maxRetries: Int?, retryDelaysMilliseconds: [Int]?, attemptNumber: Int,
+        secret: String?, previousSecret: String?, webhookIsActive: Bool, maxRetries: Int?, retryDelaysMs: [Int]?, attemptNumber: Int,
         unsendableReason: String? = nil
     ) {
         self.unsendableReason = unsendableReason
@@ -43,7 +43,7 @@ public struct DeliveryJob: Sendable, Equatable {
         self.previousSecret = previousSecret
         self.webhookIsActive = webhookIsActive
         self.maxRetries = maxRetries
-        self.retryDelaysMilliseconds = retryDelaysMilliseconds
+        self.retryDelaysMs = retryDelaysMs
         self.attemptNumber = attemptNumber
     }
 }

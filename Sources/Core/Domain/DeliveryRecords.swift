@@ -34,8 +34,8 @@ public enum DeliveryStatus: String, Sendable, Codable, CaseIterable {
 /// One event on its way to one webhook: the queue row the delivery workers claim.
 public struct Delivery: Sendable, Equatable {
     public var id: UUID
-    public var eventId: UUID
-    public var webhookId: UUID
+    public var eventID: UUID
+    public var webhookID: UUID
     public var eventType: String
     public var status: DeliveryStatus
     public var attemptCount: Int
@@ -51,13 +51,13 @@ public struct Delivery: Sendable, Equatable {
 
     /// Creates a delivery record.
     public init(
-        id: UUID, eventId: UUID, webhookId: UUID, eventType: String, status: DeliveryStatus, attemptCount: Int,
+        id: UUID, eventID: UUID, webhookID: UUID, eventType: String, status: DeliveryStatus, attemptCount: Int,
         nextAttemptAt: Date?, lockedBy: String? = nil, lockedUntil: Date? = nil, lastStatusCode: Int? = nil,
         lastError: String? = nil, createdAt: Date, updatedAt: Date, completedAt: Date? = nil
     ) {
         self.id = id
-        self.eventId = eventId
-        self.webhookId = webhookId
+        self.eventID = eventID
+        self.webhookID = webhookID
         self.eventType = eventType
         self.status = status
         self.attemptCount = attemptCount
@@ -75,7 +75,7 @@ public struct Delivery: Sendable, Equatable {
 /// One HTTP request made for a delivery, and what came back.
 public struct DeliveryAttempt: Sendable, Equatable {
     public var id: UUID
-    public var deliveryId: UUID
+    public var deliveryID: UUID
     /// 1 for the first try.
     public var attemptNumber: Int
     /// The headers sent, signatures included (they are useless without the secret).
@@ -90,11 +90,11 @@ public struct DeliveryAttempt: Sendable, Equatable {
 
     /// Creates an attempt record.
     public init(
-        id: UUID, deliveryId: UUID, attemptNumber: Int, requestHeaders: [String: String], responseStatus: Int?,
+        id: UUID, deliveryID: UUID, attemptNumber: Int, requestHeaders: [String: String], responseStatus: Int?,
         responseBodyExcerpt: String?, durationMs: Int, error: String?, createdAt: Date
     ) {
         self.id = id
-        self.deliveryId = deliveryId
+        self.deliveryID = deliveryID
         self.attemptNumber = attemptNumber
         self.requestHeaders = requestHeaders
         self.responseStatus = responseStatus
@@ -109,11 +109,11 @@ public struct DeliveryAttempt: Sendable, Equatable {
 public struct AuditEntry: Sendable, Equatable {
     public var id: UUID
     /// The API key that acted, or nil for the server itself and the CLI.
-    public var actorKeyId: UUID?
+    public var actorKeyID: UUID?
     /// e.g. `webhook.created`, `api_key.revoked`.
     public var action: String
     public var targetType: String
-    public var targetId: String?
+    public var targetID: String?
     public var clientAddress: String?
     /// Compact JSON summary of the change, secrets redacted.
     public var changes: String?
@@ -121,14 +121,14 @@ public struct AuditEntry: Sendable, Equatable {
 
     /// Creates an audit entry.
     public init(
-        id: UUID, actorKeyId: UUID?, action: String, targetType: String, targetId: String?, clientAddress: String?,
+        id: UUID, actorKeyID: UUID?, action: String, targetType: String, targetID: String?, clientAddress: String?,
         changes: String?, createdAt: Date
     ) {
         self.id = id
-        self.actorKeyId = actorKeyId
+        self.actorKeyID = actorKeyID
         self.action = action
         self.targetType = targetType
-        self.targetId = targetId
+        self.targetID = targetID
         self.clientAddress = clientAddress
         self.changes = changes
         self.createdAt = createdAt

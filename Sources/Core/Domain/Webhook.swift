@@ -19,9 +19,9 @@ public struct Webhook: Sendable, Equatable {
     public var disabledReason: String?
     public var disabledAt: Date?
     /// Per-webhook override of `WEBHOOK_RETRY_ATTEMPTS` (retries after the first attempt).
-    public var maxAttempts: Int?
+    public var maxRetries: Int?
     /// Per-webhook override of the retry delays, in milliseconds.
-    public var retryDelaysMilliseconds: [Int]?
+    public var retryDelaysMs: [Int]?
     /// The secret replaced by the last rotation, which keeps signing until it expires.
     public var previousSecret: String?
     public var previousSecretExpiresAt: Date?
@@ -40,7 +40,7 @@ public struct Webhook: Sendable, Equatable {
     public init(
         id: UUID, name: String, url: String, events: [String], description: String?, isActive: Bool,
         secret: String?, consecutiveFailures: Int = 0, disabledReason: String? = nil, disabledAt: Date? = nil,
-        maxAttempts: Int? = nil, retryDelaysMilliseconds: [Int]? = nil, previousSecret: String? = nil,
+        maxRetries: Int? = nil, retryDelaysMs: [Int]? = nil, previousSecret: String? = nil,
         previousSecretExpiresAt: Date? = nil, createdAt: Date, updatedAt: Date
     ) {
         self.id = id
@@ -53,8 +53,8 @@ public struct Webhook: Sendable, Equatable {
         self.consecutiveFailures = consecutiveFailures
         self.disabledReason = disabledReason
         self.disabledAt = disabledAt
-        self.maxAttempts = maxAttempts
-        self.retryDelaysMilliseconds = retryDelaysMilliseconds
+        self.maxRetries = maxRetries
+        self.retryDelaysMs = retryDelaysMs
         self.previousSecret = previousSecret
         self.previousSecretExpiresAt = previousSecretExpiresAt
         self.createdAt = createdAt

@@ -31,7 +31,7 @@ public struct AuditTrail: Sendable {
             }
         }
         try await AuditStore(executor: driver).insert(AuditEntry(
-            id: environment.newID(), actorKeyId: actor, action: action, targetType: targetType, targetId: targetID,
+            id: environment.newID(), actorKeyID: actor, action: action, targetType: targetType, targetID: targetID,
             clientAddress: clientAddress, changes: summary, createdAt: environment.currentTime()))
     }
 

@@ -95,7 +95,7 @@ public struct EventDispatcher: Sendable {
             .filter { $0.events.contains(EventType.wildcard) || $0.events.contains(type) }
         let rows = subscribers.map {
             Delivery(
-                id: environment.newID(), eventId: event.id, webhookId: $0.id, eventType: type, status: .pending, attemptCount: 0,
+                id: environment.newID(), eventID: event.id, webhookID: $0.id, eventType: type, status: .pending, attemptCount: 0,
                 nextAttemptAt: now, createdAt: now, updatedAt: now)
         }
         try await transaction.executeAll([EventStore.insertQuery(event)] + DeliveryStore.insertQueries(rows))

@@ -11,12 +11,12 @@ public struct WebhookDraft: Sendable {
     /// Overrides `WEBHOOK_RETRY_ATTEMPTS` for this webhook.
     public var maxRetries: Int?
     /// Overrides the retry delays (milliseconds) for this webhook.
-    public var retryDelaysMilliseconds: [Int]?
+    public var retryDelaysMs: [Int]?
 
     /// Creates a draft; `isActive` defaults to true as in the seed.
     public init(
         name: String, url: String, events: [String], description: String? = nil, isActive: Bool = true, secret: String? = nil,
-        maxRetries: Int? = nil, retryDelaysMilliseconds: [Int]? = nil
+        maxRetries: Int? = nil, retryDelaysMs: [Int]? = nil
     ) {
         self.name = name
         self.url = url
@@ -25,7 +25,7 @@ public struct WebhookDraft: Sendable {
         self.isActive = isActive
         self.secret = secret
         self.maxRetries = maxRetries
-        self.retryDelaysMilliseconds = retryDelaysMilliseconds
+        self.retryDelaysMs = retryDelaysMs
     }
 }
 
@@ -39,12 +39,12 @@ public struct WebhookChanges: Sendable {
     public var secret: String?
     /// `.some(nil)` goes back to the server default.
     public var maxRetries: Int??
-    public var retryDelaysMilliseconds: [Int]??
+    public var retryDelaysMs: [Int]??
 
     /// Creates a change set.
     public init(
         name: String? = nil, url: String? = nil, events: [String]? = nil, description: String?? = nil, isActive: Bool? = nil,
-        secret: String? = nil, maxRetries: Int?? = nil, retryDelaysMilliseconds: [Int]?? = nil
+        secret: String? = nil, maxRetries: Int?? = nil, retryDelaysMs: [Int]?? = nil
     ) {
         self.name = name
         self.url = url
@@ -53,7 +53,7 @@ public struct WebhookChanges: Sendable {
         self.isActive = isActive
         self.secret = secret
         self.maxRetries = maxRetries
-        self.retryDelaysMilliseconds = retryDelaysMilliseconds
+        self.retryDelaysMs = retryDelaysMs
     }
 }
 
@@ -137,8 +137,8 @@ public struct WebhookService: Sendable {
             description: try Self.validDescription(draft.description),
             isActive: draft.isActive,
             secret: try draft.secret.map(Self.validSecret) ?? SecretMaterial.newWebhookSecret(),
-            maxAttempts: try Self.validMaxRetries(draft.maxRetries),
-            retryDelaysMilliseconds: try Self.validRetryDelays(draft.retryDelaysMilliseconds),
+            maxRetries: try Self.validMaxRetries(draft.maxRetries),
+            retryDelaysMs: try Self.validRetryDelays(draft.retryDelaysMs),
             createdAt: now,
             updatedAt: now
         )
@@ -168,8 +168,8 @@ public struct WebhookService: Sendable {
         if let events = changes.events { webhook.events = try await catalog.validateSubscription(events) }
         if let description = changes.description { webhook.description = try Self.validDescription(description) }
         if let secret = changes.secret { webhook.secret = try Self.validSecret(secret) }
-        if let maxRetries = changes.maxRetries { webhook.maxAttempts = try Self.validMaxRetries(maxRetries) }
-        if let delays = changes.retryDelaysMilliseconds { webhook.retryDelaysMilliseconds = try Self.validRetryDelays(delays) }
+        if let maxRetries = changes.maxRetries { webhook.maxRetries = try Self.validMaxRetries(maxRetries) }
+        if let delays = changes.retryDelaysMs { webhook.retryDelaysMs = try Self.validRetryDelays(delays) }
         if let isActive = changes.isActive {
             if isActive, !webhook.isActive {
                 webhook.consecutiveFailures = 0

@@ -51,7 +51,7 @@ public struct WebhookTester: Sendable {
             try await EventStore(executor: transaction).insert(event)
             let store = DeliveryStore(executor: transaction, cipher: cipher)
             try await store.insert([Delivery(
-                id: deliveryID, eventId: event.id, webhookId: webhookID, eventType: type, status: .inProgress, attemptCount: 0,
+                id: deliveryID, eventID: event.id, webhookID: webhookID, eventType: type, status: .inProgress, attemptCount: 0,
                 nextAttemptAt: nil, createdAt: now, updatedAt: now)])
             let job = try await store.jobs(ids: [deliveryID], now: environment.currentTime()).first
             if let reason = job?.unsendableReason {

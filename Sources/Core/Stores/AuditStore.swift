@@ -29,7 +29,7 @@ public struct AuditStore: Sendable {
     public func insert(_ entry: AuditEntry) async throws {
         try await executor.execute("""
             INSERT INTO audit_logs (id, actor_key_id, action, target_type, target_id, client_address, changes, created_at)
-            VALUES (\(entry.id), \(entry.actorKeyId), \(entry.action), \(entry.targetType), \(entry.targetId),
+            VALUES (\(entry.id), \(entry.actorKeyID), \(entry.action), \(entry.targetType), \(entry.targetID),
                     \(entry.clientAddress), \(entry.changes), \(entry.createdAt))
             """)
     }
@@ -47,8 +47,8 @@ public struct AuditStore: Sendable {
             """
         return try await executor.query(query).map { row in
             AuditEntry(
-                id: try row.uuid("id"), actorKeyId: try row.optionalUUID("actor_key_id"), action: try row.string("action"),
-                targetType: try row.string("target_type"), targetId: try row.optionalString("target_id"),
+                id: try row.uuid("id"), actorKeyID: try row.optionalUUID("actor_key_id"), action: try row.string("action"),
+                targetType: try row.string("target_type"), targetID: try row.optionalString("target_id"),
                 clientAddress: try row.optionalString("client_address"), changes: try row.optionalString("changes"),
                 createdAt: try row.date("created_at"))
         }

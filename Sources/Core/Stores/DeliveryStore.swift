@@ -64,7 +64,7 @@ public struct DeliveryStore: Sendable {
             """,
             rows: deliveries.map { delivery in
                 """
-                (\(delivery.id), \(delivery.eventId), \(delivery.webhookId), \(delivery.eventType), \(delivery.status.rawValue), \
+                (\(delivery.id), \(delivery.eventID), \(delivery.webhookID), \(delivery.eventType), \(delivery.status.rawValue), \
                 \(delivery.attemptCount), \(delivery.nextAttemptAt), \(delivery.createdAt), \(delivery.updatedAt))
                 """
             },
@@ -147,7 +147,7 @@ public struct DeliveryStore: Sendable {
         return try await executor.query("""
             SELECT d.id, d.event_id, d.event_type, d.attempt_count, e.created_at AS event_created_at, e.payload,
                    w.id AS webhook_id, w.url, w.secret, w.previous_secret, w.previous_secret_expires_at, w.is_active,
-                   w.max_attempts, w.retry_delays_ms
+                   w.max_retries, w.retry_delays_ms
             FROM webhook_deliveries d
             JOIN events e ON e.id = d.event_id
             JOIN webhooks w ON w.id = d.webhook_id
@@ -169,8 +169,8 @@ public struct DeliveryStore: Sendable {
                 deliveryID: try row.uuid("id"), eventID: try row.uuid("event_id"), eventType: try row.string("event_type"),
                 eventCreatedAt: try row.date("event_created_at"), dataJSON: try row.string("payload"),
                 webhookID: try row.uuid("webhook_id"), url: try row.string("url"), secret: secret, previousSecret: previousSecret,
-                webhookIsActive: try row.bool("is_active"), maxRetries: try row.optionalInt("max_attempts"),
-                retryDelaysMilliseconds: try row.optionalString("retry_delays_ms").map { try JSONText.decodeIntegers($0, column: "retry_delays_ms") },
+                webhookIsActive: try row.bool("is_active"), maxRetries: try row.optionalInt("max_retries"),
+                retryDelaysMs: try row.optionalString("retry_delays_ms").map { try JSONText.decodeIntegers($0, column: "retry_delays_ms") },
                 attemptNumber: try row.int("attempt_count") + 1, unsendableReason: unsendable)
         }
     }
@@ -189,7 +189,7 @@ public struct DeliveryStore: Sendable {
             rows: attempts.map { attempt in
                 let headers = JSONValue.object(attempt.requestHeaders.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }).compactText
                 return """
-                    (\(attempt.id), \(attempt.deliveryId), \(attempt.attemptNumber), \(headers), \(attempt.responseStatus), \
+                    (\(attempt.id), \(attempt.deliveryID), \(attempt.attemptNumber), \(headers), \(attempt.responseStatus), \
                     \(attempt.responseBodyExcerpt), \(attempt.durationMs), \(attempt.error), \(attempt.createdAt))
                     """
             },
@@ -282,11 +282,11 @@ public struct DeliveryStore: Sendable {
                 for (key, value) in members { if case .string(let text) = value { headers[key] = text } }
             }
             let attempt = DeliveryAttempt(
-                id: try row.uuid("id"), deliveryId: try row.uuid("delivery_id"), attemptNumber: try row.int("attempt_number"),
+                id: try row.uuid("id"), deliveryID: try row.uuid("delivery_id"), attemptNumber: try row.int("attempt_number"),
                 requestHeaders: headers, responseStatus: try row.optionalInt("response_status"),
                 responseBodyExcerpt: try row.optionalString("response_body"), durationMs: try row.int("duration_ms"),
                 error: try row.optionalString("error"), createdAt: try row.date("created_at"))
-            result[attempt.deliveryId, default: []].append(attempt)
+            result[attempt.deliveryID, default: []].append(attempt)
         }
         return result
     }
@@ -297,7 +297,7 @@ public struct DeliveryStore: Sendable {
             throw StorageError.typeMismatch(column: "status", expected: "delivery status", found: .text(statusText))
         }
         return Delivery(
-            id: try row.uuid("id"), eventId: try row.uuid("event_id"), webhookId: try row.uuid("webhook_id"),
+            id: try row.uuid("id"), eventID: try row.uuid("event_id"), webhookID: try row.uuid("webhook_id"),
             eventType: try row.string("event_type"), status: status, attemptCount: try row.int("attempt_count"),
             nextAttemptAt: try row.optionalDate("next_attempt_at"), lockedBy: try row.optionalString("locked_by"),
             lockedUntil: try row.optionalDate("locked_until"), lastStatusCode: try row.optionalInt("last_status_code"),

@@ -14,7 +14,7 @@ public struct WebhookStore: Sendable {
 
     private static let columns = """
         id, name, url, events, description, is_active, secret, consecutive_failures, disabled_reason, \
-        disabled_at, max_attempts, retry_delays_ms, previous_secret, previous_secret_expires_at, created_at, updated_at
+        disabled_at, max_retries, retry_delays_ms, previous_secret, previous_secret_expires_at, created_at, updated_at
         """
 
     /// Stores a new webhook.
@@ -23,7 +23,7 @@ public struct WebhookStore: Sendable {
             INSERT INTO webhooks (\(unsafeRaw: Self.columns))
             VALUES (\(webhook.id), \(webhook.name), \(webhook.url), \(JSONText.encode(webhook.events)), \(webhook.description),
                     \(webhook.isActive), \(try webhook.secret.map(cipher.seal)), \(webhook.consecutiveFailures), \(webhook.disabledReason),
-                    \(webhook.disabledAt), \(webhook.maxAttempts), \(webhook.retryDelaysMilliseconds.map(JSONText.encode)),
+                    \(webhook.disabledAt), \(webhook.maxRetries), \(webhook.retryDelaysMs.map(JSONText.encode)),
                     \(try webhook.previousSecret.map(cipher.seal)), \(webhook.previousSecretExpiresAt), \(webhook.createdAt), \(webhook.updatedAt))
             """)
     }
@@ -36,8 +36,8 @@ public struct WebhookStore: Sendable {
             UPDATE webhooks SET name = \(webhook.name), url = \(webhook.url), events = \(JSONText.encode(webhook.events)),
                 description = \(webhook.description), is_active = \(webhook.isActive),
                 consecutive_failures = \(webhook.consecutiveFailures), disabled_reason = \(webhook.disabledReason),
-                disabled_at = \(webhook.disabledAt), max_attempts = \(webhook.maxAttempts),
-                retry_delays_ms = \(webhook.retryDelaysMilliseconds.map(JSONText.encode)), updated_at = \(webhook.updatedAt)
+                disabled_at = \(webhook.disabledAt), max_retries = \(webhook.maxRetries),
+                retry_delays_ms = \(webhook.retryDelaysMs.map(JSONText.encode)), updated_at = \(webhook.updatedAt)
             WHERE id = \(webhook.id)
             """) > 0
     }
@@ -165,8 +165,8 @@ public struct WebhookStore: Sendable {
             consecutiveFailures: try row.int("consecutive_failures"),
             disabledReason: try row.optionalString("disabled_reason"),
             disabledAt: try row.optionalDate("disabled_at"),
-            maxAttempts: try row.optionalInt("max_attempts"),
-            retryDelaysMilliseconds: try row.optionalString("retry_delays_ms").map { try JSONText.decodeIntegers($0, column: "retry_delays_ms") },
+            maxRetries: try row.optionalInt("max_retries"),
+            retryDelaysMs: try row.optionalString("retry_delays_ms").map { try JSONText.decodeIntegers($0, column: "retry_delays_ms") },
             previousSecret: open(try row.optionalString("previous_secret"), unreadable: &ignored),
             previousSecretExpiresAt: try row.optionalDate("previous_secret_expires_at"),
             createdAt: try row.date("created_at"),

@@ -16,8 +16,8 @@ enum Render {
             ("consecutiveFailures", .integer(webhook.consecutiveFailures)),
             ("disabledReason", .optional(webhook.disabledReason)),
             ("disabledAt", .timestamp(webhook.disabledAt)),
-            ("maxRetries", .integer(webhook.maxAttempts)),
-            ("retryDelaysMs", webhook.retryDelaysMilliseconds.map { .array($0.map { .number(Double($0)) }) } ?? .null),
+            ("maxRetries", .integer(webhook.maxRetries)),
+            ("retryDelaysMs", webhook.retryDelaysMs.map { .array($0.map { .number(Double($0)) }) } ?? .null),
             ("previousSecretExpiresAt", .timestamp(webhook.previousSecretExpiresAt)),
             ("createdAt", .timestamp(webhook.createdAt)),
             ("updatedAt", .timestamp(webhook.updatedAt)),
@@ -53,8 +53,8 @@ enum Render {
         let delivery = log.delivery
         return .object([
             ("id", .string(delivery.id.uuidString.lowercased())),
-            ("eventId", .string(delivery.eventId.uuidString.lowercased())),
-            ("webhookId", .string(delivery.webhookId.uuidString.lowercased())),
+            ("eventId", .string(delivery.eventID.uuidString.lowercased())),
+            ("webhookId", .string(delivery.webhookID.uuidString.lowercased())),
             ("eventType", .string(delivery.eventType)),
             ("status", .string(delivery.status.rawValue)),
             ("attemptCount", .integer(delivery.attemptCount)),
@@ -103,10 +103,10 @@ enum Render {
     static func auditEntry(_ entry: AuditEntry) -> JSONValue {
         .object([
             ("id", .string(entry.id.uuidString.lowercased())),
-            ("actorKeyId", .optional(entry.actorKeyId?.uuidString.lowercased())),
+            ("actorKeyId", .optional(entry.actorKeyID?.uuidString.lowercased())),
             ("action", .string(entry.action)),
             ("targetType", .string(entry.targetType)),
-            ("targetId", .optional(entry.targetId)),
+            ("targetId", .optional(entry.targetID)),
             ("clientAddress", .optional(entry.clientAddress)),
             ("changes", entry.changes.flatMap { try? JSONValue.parse(Array($0.utf8)) } ?? .null),
             ("createdAt", .timestamp(entry.createdAt)),

@@ -22,7 +22,7 @@ struct WebhookController: Sendable {
                 isActive: try body.optionalBool("isActive") ?? true,
                 secret: try body.optionalString("secret"),
                 maxRetries: try body.optionalInt("maxRetries", in: WebhookService.maxRetriesRange),
-                retryDelaysMilliseconds: try body.optionalIntArray("retryDelaysMs", in: WebhookService.retryDelayRange)
+                retryDelaysMs: try body.optionalIntArray("retryDelaysMs", in: WebhookService.retryDelayRange)
             ))
             return .success(Render.webhook(webhook, includeSecret: true), status: .created)
         }
@@ -43,7 +43,7 @@ struct WebhookController: Sendable {
                 isActive: try body.optionalBool("isActive"),
                 secret: try body.nonNullString("secret"),
                 maxRetries: body.has("maxRetries") ? .some(try body.optionalIntOrNull("maxRetries", in: WebhookService.maxRetriesRange)) : nil,
-                retryDelaysMilliseconds: body.has("retryDelaysMs")
+                retryDelaysMs: body.has("retryDelaysMs")
                     ? .some(try body.optionalIntArrayOrNull("retryDelaysMs", in: WebhookService.retryDelayRange)) : nil
             )
             return .success(Render.webhook(try await webhooks.update(id: id, changes: changes)))

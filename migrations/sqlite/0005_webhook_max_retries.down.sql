@@ -1,0 +1,1 @@
+ALTER TABLE webhooks RENAME COLUMN max_retries TO max_attempts;
