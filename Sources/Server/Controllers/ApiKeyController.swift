@@ -8,39 +8,10 @@ struct ApiKeyController: Sendable {
     let usage: UsageTracker
     let maxBodyBytes: Int
 
-    static let createFields = ["name", "permissions", "description", "expiresAt", "ipWhitelist", "rateLimit"]
-    static let updateFields = ["name", "description", "ipWhitelist", "rateLimit"]
-
-    /// `{"requests": N, "windowSeconds": S}`, or nil for null.
-    static func rateLimit(_ value: JSONValue?) throws -> RateLimit? {
-        guard let value, value != .null else { return nil }
-        let body = try JSONObjectReader(value, allowed: ["requests", "windowSeconds"])
-        guard let requests = try body.optionalInt("requests", in: RateLimit.validRequests),
-              let window = try body.optionalInt("windowSeconds", in: RateLimit.validWindows)
-        else {
-            throw SwitchboardError.invalid("rateLimit needs requests and windowSeconds")
-        }
-        return RateLimit(requests: requests, windowSeconds: window)
-    }
-
     func register(on api: APIRouteRegistrar) {
         api.add(.createApiKey) { request, _ in
-            let body = try await JSONObjectReader.read(request, limit: maxBodyBytes, allowed: Self.createFields)
-            let names = try body.requiredStringArray("permissions")
-            let permissions = try names.map { name in
-                guard let permission = Permission(rawValue: name) else {
-                    throw SwitchboardError.invalid("permissions: unknown permission '\(name)'; known: \(Permission.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                return permission
-            }
-            let issued = try await apiKeys.create(ApiKeyDraft(
-                name: try body.requiredString("name"),
-                permissions: permissions,
-                description: try body.optionalString("description"),
-                expiresAt: try body.optionalDate("expiresAt"),
-                ipWhitelist: try body.optionalStringArray("ipWhitelist") ?? [],
-                rateLimit: try Self.rateLimit(body.optionalValue("rateLimit"))
-            ))
+            let body = try await request.decode(CreateApiKeyBody.self, limit: maxBodyBytes)
+            let issued = try await apiKeys.create(try body.draft())
             return .success(Render.apiKey(issued.record, plaintext: issued.plaintext), status: .created)
         }
         api.add(.listApiKeys) { request, _ in
@@ -53,18 +24,13 @@ struct ApiKeyController: Sendable {
         }
         api.add(.updateApiKey) { request, context in
             let id = try context.pathID()
-            let body = try await JSONObjectReader.read(request, limit: maxBodyBytes, allowed: Self.updateFields)
-            let changes = ApiKeyChanges(
-                name: try body.nonNullString("name"),
-                description: try body.patchString("description"),
-                ipWhitelist: try body.optionalStringArray("ipWhitelist"),
-                rateLimit: body.has("rateLimit") ? .some(try Self.rateLimit(body.optionalValue("rateLimit"))) : nil)
-            return .success(Render.apiKey(try await apiKeys.update(id: id, changes: changes)))
+            let body = try await request.decode(UpdateApiKeyBody.self, limit: maxBodyBytes)
+            return .success(Render.apiKey(try await apiKeys.update(id: id, changes: try body.changes())))
         }
         api.add(.regenerateApiKey) { request, context in
             let id = try context.pathID()
-            let body = try await JSONObjectReader.read(request, limit: maxBodyBytes, allowed: ["gracePeriodSeconds"], emptyIsObject: true)
-            let issued = try await apiKeys.regenerate(id: id, gracePeriod: TimeInterval(try body.optionalInt("gracePeriodSeconds", in: ApiKeyService.gracePeriodSecondsRange) ?? 0))
+            let body = try await request.decode(RegenerateApiKeyBody.self, limit: maxBodyBytes, emptyIsObject: true)
+            let issued = try await apiKeys.regenerate(id: id, gracePeriod: try body.gracePeriod())
             return .success(Render.apiKey(issued.record, plaintext: issued.plaintext))
         }
         api.add(.apiKeyUsage) { request, context in

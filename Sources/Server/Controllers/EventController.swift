@@ -9,10 +9,10 @@ struct EventController: Sendable {
 
     func register(on api: APIRouteRegistrar) {
         api.add(.publishEvent) { request, context in
-            let body = try await JSONObjectReader.read(request, limit: maxEventBytes, allowed: ["type", "data", "idempotencyKey"])
+            let body = try await request.decode(PublishEventBody.self, limit: maxEventBytes)
             // The key may also come as the customary Idempotency-Key header.
-            let key = try body.optionalString("idempotencyKey") ?? request.headers[.idempotencyKey]
-            let published = try await dispatcher.publish(type: try body.requiredString("type"), data: try body.requiredValue("data"), idempotencyKey: key, scope: context.key.id)
+            let key = body.idempotencyKey.value ?? request.headers[.idempotencyKey]
+            let published = try await dispatcher.publish(type: body.type, data: body.data, idempotencyKey: key, scope: context.key.id)
             return .success(.object([
                 ("eventId", .string(published.event.id.uuidString.lowercased())),
                 ("type", .string(published.event.type)),

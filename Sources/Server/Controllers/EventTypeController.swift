@@ -11,8 +11,8 @@ struct EventTypeController: Sendable {
             .success(.array(try await catalog.all().map(Render.eventType)))
         }
         api.add(.createEventType) { request, _ in
-            let body = try await JSONObjectReader.read(request, limit: maxBodyBytes, allowed: ["name", "description"])
-            let type = try await catalog.register(name: try body.requiredString("name"), description: try body.requiredString("description"))
+            let body = try await request.decode(CreateEventTypeBody.self, limit: maxBodyBytes)
+            let type = try await catalog.register(name: body.name, description: body.description)
             return .success(Render.eventType(type), status: .created)
         }
         api.add(.retireEventType) { _, context in

@@ -1,0 +1,191 @@
+import Core
+import Foundation
+
+// The JSON bodies the API accepts, one type per route. Field names are the API's; `Patch`
+// marks a field that may be `null`; an optional field may be left out but not set to `null`.
+// Numbers are range-checked (`checked`) before anything is computed from them.
+
+/// `POST /api/webhooks`.
+struct CreateWebhookBody: Decodable {
+    var name: String
+    var url: String
+    var events: [String]
+    var description: Patch<String>
+    var isActive: Bool?
+    var secret: Patch<String>
+    var maxRetries: Int?
+    var retryDelaysMs: [Int]?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, url, events, description, isActive, secret, maxRetries, retryDelaysMs
+    }
+
+    func draft() throws -> WebhookDraft {
+        WebhookDraft(
+            name: name, url: url, events: events, description: description.value, isActive: isActive ?? true, secret: secret.value,
+            maxRetries: try maxRetries.checked("maxRetries", in: WebhookService.maxRetriesRange),
+            retryDelaysMs: try retryDelaysMs.map { try $0.enumerated().map { try $1.checked("retryDelaysMs[\($0)]", in: WebhookService.retryDelayRange) } })
+    }
+}
+
+/// `PATCH /api/webhooks/:id`.
+struct UpdateWebhookBody: Decodable {
+    var name: String?
+    var url: String?
+    var events: [String]?
+    var description: Patch<String>
+    var isActive: Bool?
+    var secret: String?
+    /// `null` goes back to `WEBHOOK_RETRY_ATTEMPTS`.
+    var maxRetries: Patch<Int>
+    /// `null` goes back to the server's schedule.
+    var retryDelaysMs: Patch<[Int]>
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, url, events, description, isActive, secret, maxRetries, retryDelaysMs
+    }
+
+    func changes() throws -> WebhookChanges {
+        WebhookChanges(
+            name: name, url: url, events: events, description: description.change, isActive: isActive, secret: secret,
+            maxRetries: try maxRetries.change.map { try $0.checked("maxRetries", in: WebhookService.maxRetriesRange) },
+            retryDelaysMs: try retryDelaysMs.change.map { delays in
+                try delays.map { try $0.enumerated().map { try $1.checked("retryDelaysMs[\($0)]", in: WebhookService.retryDelayRange) } }
+            })
+    }
+}
+
+/// `POST /api/webhooks/:id/test`.
+struct TestWebhookBody: Decodable {
+    var eventType: Patch<String>
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case eventType
+    }
+}
+
+/// `POST /api/webhooks/:id/recover`.
+struct RecoverWebhookBody: Decodable {
+    var since: Date
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case since
+    }
+}
+
+/// `POST /api/webhooks/:id/rotate-secret`.
+struct RotateSecretBody: Decodable {
+    var secret: String?
+    var overlapHours: Int?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case secret, overlapHours
+    }
+
+    /// The overlap asked for, checked before it is turned into seconds.
+    func overlap() throws -> Duration? {
+        try overlapHours.checked("overlapHours", in: WebhookService.overlapHoursRange).map { .seconds($0 * 3600) }
+    }
+}
+
+/// `{"requests": N, "windowSeconds": S}` inside an API key's body.
+struct RateLimitBody: Decodable, Sendable {
+    var requests: Int
+    var windowSeconds: Int
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case requests, windowSeconds
+    }
+
+    func rateLimit() throws -> RateLimit {
+        RateLimit(
+            requests: try requests.checked("rateLimit.requests", in: RateLimit.validRequests),
+            windowSeconds: try windowSeconds.checked("rateLimit.windowSeconds", in: RateLimit.validWindows))
+    }
+}
+
+/// `POST /api/api-keys`.
+struct CreateApiKeyBody: Decodable {
+    var name: String
+    var permissions: [String]
+    var description: Patch<String>
+    var expiresAt: Patch<Date>
+    var ipWhitelist: [String]?
+    var rateLimit: Patch<RateLimitBody>
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, permissions, description, expiresAt, ipWhitelist, rateLimit
+    }
+
+    func draft() throws -> ApiKeyDraft {
+        ApiKeyDraft(
+            name: name, permissions: try Permission.parse(permissions, field: "permissions"), description: description.value,
+            expiresAt: expiresAt.value, ipWhitelist: ipWhitelist ?? [], rateLimit: try rateLimit.value?.rateLimit())
+    }
+}
+
+/// `PATCH /api/api-keys/:id`.
+struct UpdateApiKeyBody: Decodable {
+    var name: String?
+    var description: Patch<String>
+    var ipWhitelist: [String]?
+    /// `null` goes back to `API_RATE_LIMIT`.
+    var rateLimit: Patch<RateLimitBody>
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, description, ipWhitelist, rateLimit
+    }
+
+    func changes() throws -> ApiKeyChanges {
+        ApiKeyChanges(
+            name: name, description: description.change, ipWhitelist: ipWhitelist,
+            rateLimit: try rateLimit.change.map { try $0?.rateLimit() })
+    }
+}
+
+/// `POST /api/api-keys/:id/regenerate`.
+struct RegenerateApiKeyBody: Decodable {
+    var gracePeriodSeconds: Int?
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case gracePeriodSeconds
+    }
+
+    func gracePeriod() throws -> TimeInterval {
+        TimeInterval(try gracePeriodSeconds.checked("gracePeriodSeconds", in: ApiKeyService.gracePeriodSecondsRange) ?? 0)
+    }
+}
+
+/// `POST /api/events`.
+struct PublishEventBody: Decodable {
+    var type: String
+    /// Any JSON value, `null` included.
+    var data: JSONValue
+    var idempotencyKey: Patch<String>
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case type, data, idempotencyKey
+    }
+}
+
+/// `POST /api/event-types`.
+struct CreateEventTypeBody: Decodable {
+    var name: String
+    var description: String
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case name, description
+    }
+}
+
+extension Permission {
+    /// Permissions from their names, or a 422 naming the unknown one and the known ones.
+    static func parse(_ names: [String], field: String) throws -> [Permission] {
+        try names.map { name in
+            guard let permission = Permission(rawValue: name) else {
+                throw SwitchboardError.invalid("\(field): unknown permission '\(name)'; known: \(Permission.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            return permission
+        }
+    }
+}
