@@ -5,103 +5,103 @@ import Logging
 /// Everything the server reads from its environment (and `.env`), read and parsed once at
 /// start-up: nothing below it reads the environment, so the router and components depend on
 /// these values only (tests build them directly).
-public struct ServerSettings: Sendable {
+package struct ServerSettings: Sendable {
     /// `DATABASE_URL`; unset means the SQLite file `./switchboard.sqlite`.
-    public var databaseURL: DatabaseURL
+    package var databaseURL: DatabaseURL
     /// `MIGRATIONS_DIR`, or the nearest `migrations` folder above the working directory or
     /// the binary: the migrations this build ships, which `/ready` and start-up compare with
     /// the database.
-    public var migrations: MigrationDirectory
+    package var migrations: MigrationDirectory
     /// `HOST`, default 127.0.0.1.
-    public var host: String
+    package var host: String
     /// `PORT`, default 8080.
-    public var port: Int
+    package var port: Int
     /// `LOG_LEVEL`, default `info`.
-    public var logLevel: Logger.Level
+    package var logLevel: Logger.Level
     /// `WEBHOOK_SECRET_KEY`: the root secret API-key hashes (and later stored webhook secrets)
     /// are derived from.
-    public var secretKey: String
+    package var secretKey: String
     /// `WEBHOOK_RETRY_ATTEMPTS`, retries after the first attempt, default 3.
-    public var retryAttempts: Int
+    package var retryAttempts: Int
     /// `WEBHOOK_RETRY_DELAY` in milliseconds, the base of the backoff, default 5000.
-    public var retryDelayMilliseconds: Int
+    package var retryDelayMilliseconds: Int
     /// `API_KEY_EXPIRY_DAYS`: lifetime of keys created without `expiresAt`; 0 means never.
-    public var apiKeyExpiryDays: Int
+    package var apiKeyExpiryDays: Int
     /// `DEBUG`: subsystems that log at debug level whatever `LOG_LEVEL` says, e.g. `webhook:*`.
-    public var debugNamespaces: DebugNamespaces
+    package var debugNamespaces: DebugNamespaces
     /// `WEBHOOK_CLEANUP_INTERVAL` in hours, default 24.
-    public var cleanupIntervalHours: Int
+    package var cleanupIntervalHours: Int
     /// `WEBHOOK_LOG_RETENTION_DAYS`: finished delivery logs older than this are deleted, default 90.
-    public var logRetentionDays: Int
+    package var logRetentionDays: Int
     /// `API_KEY_CLEANUP_GRACE_DAYS`: keys expired longer ago than this are deleted, default 30.
-    public var expiredKeyGraceDays: Int
+    package var expiredKeyGraceDays: Int
     /// `MAX_BODY_BYTES`: the largest request body accepted, default 1 MiB.
-    public var maxBodyBytes: Int
+    package var maxBodyBytes: Int
     /// `MAX_EVENT_BYTES`: the largest `POST /api/events` body, default 256 KiB.
-    public var maxEventBytes: Int
+    package var maxEventBytes: Int
     /// `WEBHOOK_ALLOWED_TARGETS`: which private or reserved CIDR ranges, addresses and host
     /// names deliveries may reach anyway.
-    public var outboundPolicy: TargetPolicy
+    package var outboundPolicy: TargetPolicy
     /// `WEBHOOK_TIMEOUT_MS`: longest one delivery attempt may take, default 10 s.
-    public var deliveryTimeoutMilliseconds: Int
+    package var deliveryTimeoutMilliseconds: Int
     /// `WEBHOOK_CONNECT_TIMEOUT_MS`: longest connecting may take, default 5 s.
-    public var connectTimeoutMilliseconds: Int
+    package var connectTimeoutMilliseconds: Int
     /// `WEBHOOK_CONCURRENCY`: requests in flight per server process, default 64; 0 runs no
     /// delivery worker in this process (API only).
-    public var deliveryConcurrency: Int
+    package var deliveryConcurrency: Int
     /// `WEBHOOK_AUTO_DISABLE_AFTER`: failed attempts in a row that disable a webhook, default 10.
-    public var autoDisableThreshold: Int
+    package var autoDisableThreshold: Int
     /// `WEBHOOK_SECRET_OVERLAP_HOURS`: how long a rotated-out secret keeps signing, default 24.
-    public var secretOverlapHours: Int
+    package var secretOverlapHours: Int
     /// `WEBHOOK_RESPONSE_EXCERPT_BYTES`: how much of each response body is logged, default 2048.
-    public var responseExcerptBytes: Int
+    package var responseExcerptBytes: Int
     /// `WEBHOOK_POLL_INTERVAL_MS`: how often an idle worker looks for due deliveries, default 250.
-    public var pollIntervalMilliseconds: Int
+    package var pollIntervalMilliseconds: Int
     /// `TRUSTED_PROXIES`: the proxies whose `X-Forwarded-For` is believed.
-    public var trustedProxies: ClientAddressResolver
+    package var trustedProxies: ClientAddressResolver
     /// `API_RATE_LIMIT`: the default quota of a key, `REQUESTS/SECONDS`, default 6000/60.
-    public var apiRateLimit: RateLimit
+    package var apiRateLimit: RateLimit
     /// `AUTH_FAILURE_LIMIT`: failed authentications allowed per client (IPv4 address or IPv6
     /// /64), default 30/60.
-    public var authFailureLimit: RateLimit
+    package var authFailureLimit: RateLimit
     /// `AUTH_FAILURE_BUCKETS`: most clients whose failed authentications are counted at once,
     /// default 100000; past it the oldest count makes room (memory stays bounded).
-    public var authFailureBuckets: Int
+    package var authFailureBuckets: Int
     /// `HTTP_MAX_CONNECTIONS`: open client connections at once, default 1024; more are
     /// answered 503 and closed.
-    public var maxConnections: Int
+    package var maxConnections: Int
     /// `HTTP_MAX_CONNECTIONS_PER_CLIENT`: open connections from one client (IPv4 address or IPv6
     /// /64; trusted proxies exempt), default 128.
-    public var maxConnectionsPerClient: Int
+    package var maxConnectionsPerClient: Int
     /// `HTTP_IDLE_TIMEOUT_SECONDS`: longest a connection may wait for a complete request head
     /// (new, or kept alive after an answer), default 30; slow headers do not extend it.
-    public var idleTimeoutSeconds: Int
+    package var idleTimeoutSeconds: Int
     /// `HTTP_BODY_TIMEOUT_SECONDS`: longest from a request's head to the end of its body,
     /// default 30.
-    public var bodyTimeoutSeconds: Int
+    package var bodyTimeoutSeconds: Int
     /// `METRICS_QUEUE_CACHE_SECONDS`: how long `/metrics` reuses its count of the delivery
     /// queue, default 5; 0 counts on every scrape.
-    public var metricsQueueCacheSeconds: Int
+    package var metricsQueueCacheSeconds: Int
     /// `SHUTDOWN_TIMEOUT_SECONDS`: longest a graceful shutdown may take before the remaining
     /// work is cancelled, default 30.
-    public var shutdownTimeoutSeconds: Int
+    package var shutdownTimeoutSeconds: Int
     /// `WEBHOOK_HEALTH_CHECK_INTERVAL` in seconds: how often every webhook's health is judged
     /// even without new attempts, default 60.
-    public var healthCheckIntervalSeconds: Int
+    package var healthCheckIntervalSeconds: Int
     /// `WEBHOOK_UNHEALTHY_AFTER`: failed attempts in a row that make a webhook unhealthy, default 5.
-    public var unhealthyAfterFailures: Int
+    package var unhealthyAfterFailures: Int
     /// `WEBHOOK_HEALTH_WINDOW_HOURS`: the hours a webhook's success rate is judged over, default 24.
-    public var healthWindowHours: Int
+    package var healthWindowHours: Int
 
     /// `SWITCHBOARD_ENV=development`: a missing or example `WEBHOOK_SECRET_KEY` is replaced by a
     /// fixed, public development secret instead of stopping the server.
-    public var isDevelopment = false
+    package var isDevelopment = false
 
     /// The seed's example value, refused because it is public.
-    public static let placeholderSecret = "your-webhook-secret-key-change-in-production"
+    package static let placeholderSecret = "your-webhook-secret-key-change-in-production"
 
     /// Settings with the documented defaults and the given secret; for tests and tools.
-    public init(secretKey: String, databaseURL: DatabaseURL = try! DatabaseURL(DatabaseURL.defaultValue), migrations: MigrationDirectory = .locate(environment: [:])) {
+    package init(secretKey: String, databaseURL: DatabaseURL = try! DatabaseURL(DatabaseURL.defaultValue), migrations: MigrationDirectory = .locate(environment: [:])) {
         self.databaseURL = databaseURL
         self.migrations = migrations
         self.host = "127.0.0.1"
@@ -142,9 +142,9 @@ public struct ServerSettings: Sendable {
 
     /// Reads and checks every setting; the error names the variable and the accepted values.
     /// The fixed secret of development mode. Public, so only for throwaway local data.
-    public static let developmentSecret = "switchboard-development-mode-only-secret"
+    package static let developmentSecret = "switchboard-development-mode-only-secret"
 
-    public init(environment: [String: String]) throws {
+    package init(environment: [String: String]) throws {
         var environment = environment
         let development = environment["SWITCHBOARD_ENV"]?.lowercased() == "development"
         if development, (environment["WEBHOOK_SECRET_KEY"] ?? "").isEmpty || environment["WEBHOOK_SECRET_KEY"] == Self.placeholderSecret {
@@ -218,7 +218,7 @@ public struct ServerSettings: Sendable {
     }
 
     /// The health rules the settings describe.
-    public var healthRules: HealthRules {
+    package var healthRules: HealthRules {
         var rules = HealthRules()
         rules.windowHours = healthWindowHours
         rules.unhealthyConsecutiveFailures = unhealthyAfterFailures
@@ -226,7 +226,7 @@ public struct ServerSettings: Sendable {
     }
 
     /// What the clean-up keeps, from `WEBHOOK_LOG_RETENTION_DAYS` and `API_KEY_CLEANUP_GRACE_DAYS`.
-    public var retentionPolicy: RetentionPolicy {
+    package var retentionPolicy: RetentionPolicy {
         RetentionPolicy(deliveryLogDays: logRetentionDays, expiredKeyGraceDays: expiredKeyGraceDays)
     }
 
@@ -238,7 +238,7 @@ public struct ServerSettings: Sendable {
     }
 
     /// The retry schedule the settings describe.
-    public var retryPolicy: RetryPolicy {
+    package var retryPolicy: RetryPolicy {
         RetryPolicy(maxRetries: retryAttempts, baseDelay: .milliseconds(retryDelayMilliseconds))
     }
 }

@@ -5,12 +5,12 @@ import Logging
 import ServiceLifecycle
 
 /// Builds Switchboard's HTTP application from its settings and a storage driver.
-public enum SwitchboardApp {
+package enum SwitchboardApp {
     /// The version reported by `/health` and sent in `User-Agent`.
-    public static let version = "0.2.0"
+    package static let version = "0.2.0"
 
     /// The router with every route, for the server and for socket-free tests.
-    public static func router(_ components: SwitchboardComponents) -> Router<SwitchboardRequestContext> {
+    package static func router(_ components: SwitchboardComponents) -> Router<SwitchboardRequestContext> {
         let settings = components.settings
         let router = Router(context: SwitchboardRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware())
@@ -46,7 +46,7 @@ public enum SwitchboardApp {
 
     /// The application: the HTTP server plus the components' services (database, HTTP
     /// client, delivery worker), which stop after the server on SIGTERM/SIGINT.
-    public static func application(_ components: SwitchboardComponents, logger: Logger) -> some ApplicationProtocol {
+    package static func application(_ components: SwitchboardComponents, logger: Logger) -> some ApplicationProtocol {
         let settings = components.settings
         let counter = ConnectionCounter(limits: settings.connectionLimits, trusted: components.clientAddresses)
         return Application(
@@ -62,7 +62,7 @@ public enum SwitchboardApp {
     /// server first (answers in flight are finished), then the background services in reverse
     /// start order. Every service bounds its own waits; should one still hang, it is cancelled
     /// after `SHUTDOWN_TIMEOUT_SECONDS`, so the process always ends.
-    public static func run(_ components: SwitchboardComponents, logger: Logger) async throws {
+    package static func run(_ components: SwitchboardComponents, logger: Logger) async throws {
         var configuration = ServiceGroupConfiguration(
             services: [application(components, logger: logger)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
         configuration.maximumGracefulShutdownDuration = .seconds(components.settings.shutdownTimeoutSeconds)
@@ -73,7 +73,7 @@ public enum SwitchboardApp {
     }
 
     /// Refuses a database whose schema is behind the migrations this build ships.
-    public static func requireCurrentSchema(driver: any StorageDriver, migrations: MigrationDirectory) async throws {
+    package static func requireCurrentSchema(driver: any StorageDriver, migrations: MigrationDirectory) async throws {
         let files = try migrations.load(for: driver.dialect)
         let pending = try await Migrator(driver: driver, files: files).pending()
         guard pending.isEmpty else {

@@ -7,42 +7,42 @@ import ServiceLifecycle
 
 /// Every long-lived part of a Switchboard process, built once from the settings: the
 /// services the routes call, the outbound HTTP client and the delivery worker.
-public struct SwitchboardComponents: Sendable {
-    public let settings: ServerSettings
-    public let driver: any StorageDriver
-    public let catalog: EventTypeCatalog
-    public let webhooks: WebhookService
-    public let apiKeys: ApiKeyService
-    public let dispatcher: EventDispatcher
-    public let deliveryLogs: DeliveryLogService
-    public let tester: WebhookTester
+package struct SwitchboardComponents: Sendable {
+    package let settings: ServerSettings
+    package let driver: any StorageDriver
+    package let catalog: EventTypeCatalog
+    package let webhooks: WebhookService
+    package let apiKeys: ApiKeyService
+    package let dispatcher: EventDispatcher
+    package let deliveryLogs: DeliveryLogService
+    package let tester: WebhookTester
     /// Nil when `WEBHOOK_CONCURRENCY` is 0 (an API-only process).
-    public let worker: DeliveryWorker?
-    public let httpClient: HTTPClient
+    package let worker: DeliveryWorker?
+    package let httpClient: HTTPClient
     /// Encrypts webhook signing secrets at rest.
-    public let cipher: SecretCipher
+    package let cipher: SecretCipher
     /// Per-key request counts.
-    public let usage: UsageTracker
+    package let usage: UsageTracker
     /// Request counters of key quotas, one per key.
-    public let quotaLimiter = RateLimiter()
+    package let quotaLimiter = RateLimiter()
     /// Failed authentications per client (IPv4 address or IPv6 /64), at most
     /// `AUTH_FAILURE_BUCKETS` clients at once.
-    public let authFailureLimiter: RateLimiter
-    public let clientAddresses: ClientAddressResolver
+    package let authFailureLimiter: RateLimiter
+    package let clientAddresses: ClientAddressResolver
     /// Analytics and health, read from the hourly statistics.
-    public let analytics: WebhookAnalytics
+    package let analytics: WebhookAnalytics
     /// Judges webhook health and announces changes.
-    public let healthMonitor: HealthMonitor
+    package let healthMonitor: HealthMonitor
     /// Prometheus export of the process's metrics.
-    public let metrics: MetricsExport
+    package let metrics: MetricsExport
 
     /// The background services, in start order; they stop in reverse, after the HTTP server.
     /// The storage driver is not among them: it runs around the whole group (`withRunning`),
     /// so it is there before the first service starts and until the last has stopped.
-    public let services: [any Service]
+    package let services: [any Service]
 
     /// Builds the components. `resolver` is replaceable for tests.
-    public init(settings: ServerSettings, driver: any StorageDriver, logger: Logger = Logger(label: "switchboard")) throws {
+    package init(settings: ServerSettings, driver: any StorageDriver, logger: Logger = Logger(label: "switchboard")) throws {
         try self.init(settings: settings, driver: driver, resolver: SystemHostResolver(), logger: logger)
     }
 

@@ -224,7 +224,7 @@ struct TransactionScopeTests {
                 try await driver.transaction { _ in try await driver.transaction { inner in try await inner.execute("DELETE FROM audit_logs") } }
             }
             // The executor the body is given works, and so does the driver afterwards.
-            try await driver.transaction { transaction in try await transaction.execute("DELETE FROM audit_logs") }
+            _ = try await driver.transaction { transaction in try await transaction.execute("DELETE FROM audit_logs") }
             #expect(try await driver.query("SELECT COUNT(*) AS n FROM audit_logs").first?.int("n") == 0)
         }
     }

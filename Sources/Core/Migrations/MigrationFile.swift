@@ -2,18 +2,18 @@ import Crypto
 import Foundation
 
 /// One schema version: an `NNNN_name.up.sql` file and its `.down.sql` partner.
-public struct MigrationFile: Sendable, Equatable {
+package struct MigrationFile: Sendable, Equatable {
     /// The zero-padded version, e.g. `0001`; versions sort as text.
-    public let version: String
+    package let version: String
     /// The descriptive part of the file name.
-    public let name: String
+    package let name: String
     /// The SQL that applies this version.
-    public let upSQL: String
+    package let upSQL: String
     /// The SQL that reverts it.
-    public let downSQL: String
+    package let downSQL: String
 
     /// Creates a migration from its parts (files are usually read by `MigrationDirectory`).
-    public init(version: String, name: String, upSQL: String, downSQL: String) {
+    package init(version: String, name: String, upSQL: String, downSQL: String) {
         self.version = version
         self.name = name
         self.upSQL = upSQL
@@ -21,29 +21,29 @@ public struct MigrationFile: Sendable, Equatable {
     }
 
     /// Hex SHA-256 of the up script; recorded when applied so later edits are noticed.
-    public var checksum: String {
+    package var checksum: String {
         Hex.encode(SHA256.hash(data: Data(upSQL.utf8)))
     }
 }
 
 /// Finds and reads the migration files of one dialect.
-public struct MigrationDirectory: Sendable {
+package struct MigrationDirectory: Sendable {
     /// The root folder holding one sub-folder per dialect.
-    public let root: URL
+    package let root: URL
 
     /// Uses the given root folder, e.g. `./migrations`.
-    public init(root: URL) {
+    package init(root: URL) {
         self.root = root
     }
 
     /// The folder of one dialect.
-    public func folder(for dialect: SQLDialect) -> URL {
+    package func folder(for dialect: SQLDialect) -> URL {
         root.appendingPathComponent(dialect.name, isDirectory: true)
     }
 
     /// Every version of a dialect in order. Throws when a version lacks its down file, when two
     /// files share a version, or when a name is not `NNNN_name.up.sql`.
-    public func load(for dialect: SQLDialect) throws -> [MigrationFile] {
+    package func load(for dialect: SQLDialect) throws -> [MigrationFile] {
         let folder = folder(for: dialect)
         let names: [String]
         do {
@@ -80,7 +80,7 @@ public struct MigrationDirectory: Sendable {
     /// Finds the migrations folder: `MIGRATIONS_DIR` when set, otherwise the nearest
     /// `migrations` folder above the working directory or above the running executable (so a
     /// binary inside `.build` finds the repository's folder).
-    public static func locate(environment: [String: String], executablePath: String = CommandLine.arguments.first ?? "") -> MigrationDirectory {
+    package static func locate(environment: [String: String], executablePath: String = CommandLine.arguments.first ?? "") -> MigrationDirectory {
         if let configured = environment["MIGRATIONS_DIR"], !configured.isEmpty {
             return MigrationDirectory(root: URL(fileURLWithPath: configured, isDirectory: true))
         }

@@ -5,10 +5,10 @@ import Foundation
 /// Each version runs in its own transaction where the dialect allows DDL in transactions;
 /// on MySQL, where DDL commits by itself, progress is still recorded after each file so a
 /// failure leaves a clear point to resume from.
-public struct Migrator: Sendable {
+package struct Migrator: Sendable {
     /// The state of one version, as `status` reports it.
-    public struct VersionStatus: Sendable, Equatable {
-        public enum State: String, Sendable {
+    package struct VersionStatus: Sendable, Equatable {
+        package enum State: String, Sendable {
             case applied
             case pending
             /// Applied, but the file's checksum no longer matches what was applied.
@@ -17,16 +17,16 @@ public struct Migrator: Sendable {
             case missingFile = "missing file"
         }
 
-        public let version: String
-        public let name: String
-        public let state: State
-        public let appliedAt: Date?
+        package let version: String
+        package let name: String
+        package let state: State
+        package let appliedAt: Date?
     }
 
     /// A file that was changed after it was applied, or removed.
-    public struct ChecksumMismatch: Error, Sendable, CustomStringConvertible {
-        public let versions: [String]
-        public var description: String {
+    package struct ChecksumMismatch: Error, Sendable, CustomStringConvertible {
+        package let versions: [String]
+        package var description: String {
             "migration(s) \(versions.joined(separator: ", ")) changed or disappeared after being applied; "
                 + "restore the original files (add a new migration instead of editing an applied one)"
         }
@@ -38,7 +38,7 @@ public struct Migrator: Sendable {
 
     /// Creates a migrator for the given driver and its dialect's files. `log` receives one line
     /// per step.
-    public init(driver: any StorageDriver, files: [MigrationFile], log: @escaping @Sendable (String) -> Void = { _ in }) {
+    package init(driver: any StorageDriver, files: [MigrationFile], log: @escaping @Sendable (String) -> Void = { _ in }) {
         self.driver = driver
         self.files = files
         self.log = log
@@ -71,12 +71,12 @@ public struct Migrator: Sendable {
 
     /// The versions recorded as applied, in order, read without creating anything (for
     /// readiness checks, which must not write).
-    public func appliedVersions() async throws -> [String] {
+    package func appliedVersions() async throws -> [String] {
         try await driver.query("SELECT version FROM schema_migrations ORDER BY version").map { try $0.string("version") }
     }
 
     /// Every known version with its state, in version order.
-    public func status() async throws -> [VersionStatus] {
+    package func status() async throws -> [VersionStatus] {
         let appliedRows = try await applied()
         var result: [VersionStatus] = files.map { file in
             guard let row = appliedRows.first(where: { $0.version == file.version }) else {
@@ -91,7 +91,7 @@ public struct Migrator: Sendable {
     }
 
     /// Versions not applied yet, or throws when an applied one was edited or removed.
-    public func pending() async throws -> [MigrationFile] {
+    package func pending() async throws -> [MigrationFile] {
         let states = try await status()
         let broken = states.filter { $0.state == .changed || $0.state == .missingFile }.map(\.version)
         guard broken.isEmpty else { throw ChecksumMismatch(versions: broken) }
@@ -101,7 +101,7 @@ public struct Migrator: Sendable {
 
     /// Applies every pending version in order; returns the versions applied.
     @discardableResult
-    public func up() async throws -> [String] {
+    package func up() async throws -> [String] {
         let todo = try await pending()
         if todo.isEmpty { log("schema is up to date") }
         for file in todo {
@@ -117,7 +117,7 @@ public struct Migrator: Sendable {
 
     /// Reverts the most recent `steps` applied versions; returns the versions reverted.
     @discardableResult
-    public func down(steps: Int = 1) async throws -> [String] {
+    package func down(steps: Int = 1) async throws -> [String] {
         let states = try await status()
         let broken = states.filter { $0.state == .changed || $0.state == .missingFile }.map(\.version)
         guard broken.isEmpty else { throw ChecksumMismatch(versions: broken) }
@@ -150,7 +150,7 @@ public struct Migrator: Sendable {
 
     /// Writes the next version's empty up and down files into every dialect folder that
     /// exists, so the version lists stay identical. Returns the paths written.
-    public static func create(name: String, in directory: MigrationDirectory, dialects: [String]) throws -> [String] {
+    package static func create(name: String, in directory: MigrationDirectory, dialects: [String]) throws -> [String] {
         let slug = name.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "_" }
         let cleanName = String(slug).split(separator: "_").joined(separator: "_")
         guard !cleanName.isEmpty else { throw ConfigurationError("migration name must contain letters or digits") }

@@ -2,16 +2,16 @@
 /// trusted proxy, in which case the right-most `X-Forwarded-For` entry that is not itself a
 /// trusted proxy. Entries a client wrote to the left of that are ignored, so a client cannot
 /// pick its own address by sending the header.
-public struct ClientAddressResolver: Sendable {
-    public let trustedProxies: [IPRange]
+package struct ClientAddressResolver: Sendable {
+    package let trustedProxies: [IPRange]
 
     /// Creates a resolver trusting the given ranges.
-    public init(trustedProxies: [IPRange] = []) {
+    package init(trustedProxies: [IPRange] = []) {
         self.trustedProxies = trustedProxies
     }
 
     /// Parses `TRUSTED_PROXIES`, a comma-separated list of addresses and CIDR ranges.
-    public init(trustedProxies text: String) throws {
+    package init(trustedProxies text: String) throws {
         var ranges: [IPRange] = []
         for entry in text.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !entry.isEmpty {
             guard let range = IPRange(entry) else {
@@ -23,14 +23,14 @@ public struct ClientAddressResolver: Sendable {
     }
 
     /// Whether `address` (in its unmapped form) is one of the trusted proxies.
-    public func isTrusted(_ address: IPAddress) -> Bool {
+    package func isTrusted(_ address: IPAddress) -> Bool {
         let address = address.unmapped
         return trustedProxies.contains { $0.contains(address) }
     }
 
     /// The client's address, or nil when the peer is unknown. Addresses come back unmapped
     /// (`::ffff:10.0.0.5` as `10.0.0.5`); `X-Forwarded-For` entries may carry a port.
-    public func clientAddress(peer: String?, forwardedFor: String?) -> IPAddress? {
+    package func clientAddress(peer: String?, forwardedFor: String?) -> IPAddress? {
         guard let peer, let peerAddress = IPAddress(peer)?.unmapped else { return nil }
         guard isTrusted(peerAddress), let forwardedFor else { return peerAddress }
         let hops = forwardedFor.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }

@@ -1,17 +1,17 @@
 /// An IPv4 or IPv6 address as raw bytes, parsed from its usual text forms.
-public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
+package struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     /// 4 bytes for IPv4, 16 for IPv6.
-    public let bytes: [UInt8]
+    package let bytes: [UInt8]
 
     /// Wraps 4 or 16 bytes.
-    public init?(bytes: [UInt8]) {
+    package init?(bytes: [UInt8]) {
         guard bytes.count == 4 || bytes.count == 16 else { return nil }
         self.bytes = bytes
     }
 
     /// Parses dotted-quad IPv4 or RFC 4291 IPv6 text (with `::` and an embedded IPv4 tail;
     /// brackets and a `%zone` suffix are accepted and dropped).
-    public init?(_ text: some StringProtocol) {
+    package init?(_ text: some StringProtocol) {
         var text = String(text)
         if text.hasPrefix("["), text.hasSuffix("]") { text = String(text.dropFirst().dropLast()) }
         if let percent = text.firstIndex(of: "%") { text = String(text[..<percent]) }
@@ -26,7 +26,7 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
 
     /// Parses an address as proxies write it in `X-Forwarded-For`: bare, or with a port
     /// (`203.0.113.7:51234`, `[2001:db8::1]:443`).
-    public init?(forwarded text: some StringProtocol) {
+    package init?(forwarded text: some StringProtocol) {
         let text = text.trimmingCharacters(in: .whitespaces)
         if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
             let rest = text[text.index(after: close)...]
@@ -42,13 +42,13 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Whether this is an IPv4 address.
-    public var isIPv4: Bool { bytes.count == 4 }
+    package var isIPv4: Bool { bytes.count == 4 }
 
     /// An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`, as a dual-stack socket on `HOST=::`
     /// reports an IPv4 peer) as the IPv4 address it stands for; any other address unchanged.
     /// Client addresses are compared with ranges in this form, so `TRUSTED_PROXIES=10.0.0.0/8`
     /// and allowlists match whichever way the socket was opened.
-    public var unmapped: IPAddress {
+    package var unmapped: IPAddress {
         guard bytes.count == 16, bytes[0..<10].allSatisfy({ $0 == 0 }), bytes[10] == 0xFF, bytes[11] == 0xFF else { return self }
         return IPAddress(bytes: Array(bytes[12..<16]))!
     }
@@ -56,7 +56,7 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     /// The group a client's requests are counted under: the address itself for IPv4, its
     /// /64 network for IPv6 (one subscriber usually holds a whole /64, so counting single
     /// IPv6 addresses would give one client 2^64 budgets).
-    public var clientGroup: String {
+    package var clientGroup: String {
         let address = unmapped
         guard !address.isIPv4 else { return address.description }
         return IPAddress(bytes: Array(address.bytes[0..<8]) + Array(repeating: 0, count: 8))!.description + "/64"
@@ -64,7 +64,7 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
 
     /// The IPv4 address inside an IPv4-mapped (`::ffff:a.b.c.d`), IPv4-compatible (`::a.b.c.d`)
     /// or NAT64 (`64:ff9b::a.b.c.d`) IPv6 address; nil otherwise.
-    public var embeddedIPv4: IPAddress? {
+    package var embeddedIPv4: IPAddress? {
         guard bytes.count == 16 else { return nil }
         let head = Array(bytes[0..<12])
         let mapped = Array(repeating: UInt8(0), count: 10) + [0xFF, 0xFF]
@@ -76,7 +76,7 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         return IPAddress(bytes: Array(bytes[12..<16]))
     }
 
-    public var description: String {
+    package var description: String {
         if isIPv4 { return bytes.map(String.init).joined(separator: ".") }
         var groups: [String] = []
         for index in stride(from: 0, to: 16, by: 2) {
@@ -136,12 +136,12 @@ public struct IPAddress: Sendable, Hashable, CustomStringConvertible {
 }
 
 /// A range of addresses written `address/prefix`; a bare address is a range of one.
-public struct IPRange: Sendable, Hashable, CustomStringConvertible {
-    public let network: IPAddress
-    public let prefixLength: Int
+package struct IPRange: Sendable, Hashable, CustomStringConvertible {
+    package let network: IPAddress
+    package let prefixLength: Int
 
     /// Parses `10.0.0.0/8`, `fd00::/8`, or a single address.
-    public init?(_ text: some StringProtocol) {
+    package init?(_ text: some StringProtocol) {
         let parts = text.split(separator: "/", maxSplits: 1)
         guard let first = parts.first, let address = IPAddress(first) else { return nil }
         let maxLength = address.bytes.count * 8
@@ -155,7 +155,7 @@ public struct IPRange: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Whether `address` is inside the range (IPv4 ranges do not match IPv6 addresses).
-    public func contains(_ address: IPAddress) -> Bool {
+    package func contains(_ address: IPAddress) -> Bool {
         guard address.bytes.count == network.bytes.count else { return false }
         var remaining = prefixLength
         for (a, b) in zip(address.bytes, network.bytes) where remaining > 0 {
@@ -167,5 +167,5 @@ public struct IPRange: Sendable, Hashable, CustomStringConvertible {
         return true
     }
 
-    public var description: String { "\(network)/\(prefixLength)" }
+    package var description: String { "\(network)/\(prefixLength)" }
 }

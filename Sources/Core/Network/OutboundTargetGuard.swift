@@ -1,16 +1,16 @@
 import Foundation
 
 /// Looks up the addresses of a host name.
-public protocol HostResolver: Sendable {
+package protocol HostResolver: Sendable {
     /// Every address the name resolves to; throws when it does not resolve.
     func resolve(host: String) async throws -> [IPAddress]
 }
 
 /// Checks a webhook URL's target against the `TargetPolicy`, resolving names first, so that
 /// a name pointing at a private address is caught as well as a literal one.
-public struct OutboundTargetGuard: Sendable {
+package struct OutboundTargetGuard: Sendable {
     /// What the check found.
-    public enum Verdict: Sendable, Equatable {
+    package enum Verdict: Sendable, Equatable {
         /// Every address the host has may be reached.
         case allowed
         /// The host or one of its addresses is refused; the text says why.
@@ -19,24 +19,24 @@ public struct OutboundTargetGuard: Sendable {
         case unresolvable(String)
     }
 
-    public let policy: TargetPolicy
+    package let policy: TargetPolicy
     let resolver: any HostResolver
 
     /// Creates a guard.
-    public init(policy: TargetPolicy, resolver: any HostResolver) {
+    package init(policy: TargetPolicy, resolver: any HostResolver) {
         self.policy = policy
         self.resolver = resolver
     }
 
     /// The host part of an http(s) URL, without IPv6 brackets.
-    public static func host(of url: String) -> String? {
+    package static func host(of url: String) -> String? {
         guard var host = URLComponents(string: url)?.host, !host.isEmpty else { return nil }
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         return host
     }
 
     /// Checks where `url` leads.
-    public func check(url: String) async -> Verdict {
+    package func check(url: String) async -> Verdict {
         guard var host = Self.host(of: url)?.lowercased() else { return .refused("url has no host") }
         // `localhost.` is the same name as `localhost`; and RFC 6761 reserves every
         // `*.localhost` name for loopback, whatever a resolver says.

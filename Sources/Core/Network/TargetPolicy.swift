@@ -2,9 +2,9 @@
 /// carrier-grade NAT, cloud metadata and other special-purpose ranges are refused unless
 /// `WEBHOOK_ALLOWED_TARGETS` names them, so a webhook URL cannot be used to probe the
 /// network Switchboard runs in.
-public struct TargetPolicy: Sendable {
+package struct TargetPolicy: Sendable {
     /// Special-purpose ranges (RFC 6890 and friends) that deliveries may not reach by default.
-    public static let blockedRanges: [IPRange] = [
+    package static let blockedRanges: [IPRange] = [
         "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16", "172.16.0.0/12",
         "192.0.0.0/24", "192.0.2.0/24", "192.88.99.0/24", "192.168.0.0/16", "198.18.0.0/15",
         "198.51.100.0/24", "203.0.113.0/24", "224.0.0.0/4", "240.0.0.0/4",
@@ -15,19 +15,19 @@ public struct TargetPolicy: Sendable {
     ].map { IPRange($0)! }
 
     /// Ranges explicitly allowed.
-    public let allowedRanges: [IPRange]
+    package let allowedRanges: [IPRange]
     /// Host names explicitly allowed (lower case).
-    public let allowedHosts: Set<String>
+    package let allowedHosts: Set<String>
 
     /// A policy with the given exceptions.
-    public init(allowedRanges: [IPRange] = [], allowedHosts: Set<String> = []) {
+    package init(allowedRanges: [IPRange] = [], allowedHosts: Set<String> = []) {
         self.allowedRanges = allowedRanges
         self.allowedHosts = Set(allowedHosts.map { $0.lowercased() })
     }
 
     /// Parses `WEBHOOK_ALLOWED_TARGETS`: a comma-separated list of CIDR ranges, addresses and
     /// host names.
-    public init(allowList: String) throws {
+    package init(allowList: String) throws {
         var ranges: [IPRange] = []
         var hosts: Set<String> = []
         for entry in allowList.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !entry.isEmpty {
@@ -43,13 +43,13 @@ public struct TargetPolicy: Sendable {
     }
 
     /// Whether the host name itself is on the allow list (then its addresses are not checked).
-    public func allowsHost(_ host: String) -> Bool {
+    package func allowsHost(_ host: String) -> Bool {
         allowedHosts.contains(host.lowercased())
     }
 
     /// Why `address` may not be reached, or nil when it may. IPv6 addresses that embed an
     /// IPv4 address are judged by that address too.
-    public func refusal(for address: IPAddress) -> String? {
+    package func refusal(for address: IPAddress) -> String? {
         if allowedRanges.contains(where: { $0.contains(address) }) { return nil }
         if let embedded = address.embeddedIPv4, let reason = refusal(for: embedded) { return reason }
         guard let range = Self.blockedRanges.first(where: { $0.contains(address) }) else { return nil }

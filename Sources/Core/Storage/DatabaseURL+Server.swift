@@ -2,18 +2,18 @@ import Foundation
 
 extension DatabaseURL {
     /// Where a database server is and who to log in as, from `SCHEME://USER:PASSWORD@HOST:PORT/DATABASE`.
-    public struct ServerLocation: Sendable, Equatable {
-        public var host: String
-        public var port: Int
-        public var user: String
-        public var password: String?
+    package struct ServerLocation: Sendable, Equatable {
+        package var host: String
+        package var port: Int
+        package var user: String
+        package var password: String?
         /// The database name, or nil when the URL has no path.
-        public var database: String?
+        package var database: String?
     }
 
     /// The server part of a `postgres://` or `mysql://` URL, percent-decoded; throws a message
     /// showing the expected form when the host or user is missing.
-    public func serverLocation(defaultPort: Int) throws -> ServerLocation {
+    package func serverLocation(defaultPort: Int) throws -> ServerLocation {
         let form = "\(engine.rawValue)://USER:PASSWORD@HOST:\(defaultPort)/DATABASE"
         guard let components = URLComponents(string: raw), let host = components.host, !host.isEmpty else {
             throw StorageError.invalidURL("\(engine.rawValue) URL needs a host: \(form)")
@@ -31,14 +31,14 @@ extension DatabaseURL {
     }
 
     /// Throws when the URL has a `?name=` option outside `known`, so a typo is not ignored.
-    public func rejectUnknownOptions(known: Set<String>) throws {
+    package func rejectUnknownOptions(known: Set<String>) throws {
         if let unknown = options.keys.sorted().first(where: { !known.contains($0) }) {
             throw StorageError.invalidURL("unknown \(engine.rawValue) option '\(unknown)'; known: \(known.sorted().joined(separator: ", "))")
         }
     }
 
     /// A whole-number `?name=` option within `range`, or `defaultValue` when absent.
-    public func integerOption(_ name: String, default defaultValue: Int, range: ClosedRange<Int>) throws -> Int {
+    package func integerOption(_ name: String, default defaultValue: Int, range: ClosedRange<Int>) throws -> Int {
         guard let text = options[name] else { return defaultValue }
         guard let number = Int(text), range.contains(number) else {
             throw StorageError.invalidURL("\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(text)'")
@@ -47,7 +47,7 @@ extension DatabaseURL {
     }
 
     /// A `?name=` option that must be one of an enumeration's raw values.
-    public func choiceOption<Choice: RawRepresentable & CaseIterable>(_ name: String, default defaultValue: Choice) throws -> Choice
+    package func choiceOption<Choice: RawRepresentable & CaseIterable>(_ name: String, default defaultValue: Choice) throws -> Choice
     where Choice.RawValue == String {
         guard let text = options[name] else { return defaultValue }
         guard let choice = Choice(rawValue: text) else {

@@ -5,28 +5,28 @@ import Foundation
 /// `sqlite://./switchboard.sqlite` and `sqlite:///abs/path.sqlite` name a file (relative
 /// paths are relative to the working directory); `sqlite::memory:` is not offered because
 /// the migrate tool and the server must see the same data.
-public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
+package struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
     /// The engine named by the URL's scheme.
-    public enum Engine: String, Sendable {
+    package enum Engine: String, Sendable {
         case sqlite
         case postgres
         case mysql
     }
 
     /// The default when `DATABASE_URL` is unset.
-    public static let defaultValue = "sqlite://./switchboard.sqlite"
+    package static let defaultValue = "sqlite://./switchboard.sqlite"
 
     /// The engine to use.
-    public let engine: Engine
+    package let engine: Engine
     /// The URL as given.
-    public let raw: String
+    package let raw: String
     /// For SQLite, the file path; empty for server databases.
-    public let path: String
+    package let path: String
     /// Query parameters (`?name=value&…`), e.g. `synchronous` for SQLite.
-    public let options: [String: String]
+    package let options: [String: String]
 
     /// Parses a URL; throws with a message naming the schemes that work.
-    public init(_ raw: String) throws {
+    package init(_ raw: String) throws {
         self.raw = raw
         guard let schemeEnd = raw.range(of: "://") else {
             throw StorageError.invalidURL("'\(DatabaseURL.redacted(raw))' has no scheme; use sqlite://PATH (e.g. \(DatabaseURL.defaultValue))")
@@ -60,10 +60,10 @@ public struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
         }
     }
 
-    public var description: String { DatabaseURL.redacted(raw) }
+    package var description: String { DatabaseURL.redacted(raw) }
 
     /// The URL with any password replaced, safe to print.
-    public static func redacted(_ raw: String) -> String {
+    package static func redacted(_ raw: String) -> String {
         guard let schemeEnd = raw.range(of: "://"), let at = raw[schemeEnd.upperBound...].firstIndex(of: "@") else {
             return raw
         }

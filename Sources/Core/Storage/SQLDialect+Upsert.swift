@@ -2,7 +2,7 @@ extension SQLDialect {
     /// The clause after `INSERT … VALUES (…)` that, when a row with the same key exists, adds
     /// the new values of the `summed` columns to it and keeps the later of old and new in the
     /// `latest` columns (nulls ignored). `conflictColumns` name the key (`ON CONFLICT` needs it).
-    public func accumulatingUpsert(table: String, conflictColumns: [String], summed: [String], latest: [String] = []) -> String {
+    package func accumulatingUpsert(table: String, conflictColumns: [String], summed: [String], latest: [String] = []) -> String {
         let greatest = greatestFunction
         let (old, new): (String, (String) -> String) = switch upsertStyle {
         case .onConflict: ("\(table).", { "excluded.\($0)" })

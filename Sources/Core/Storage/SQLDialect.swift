@@ -2,9 +2,9 @@
 ///
 /// Stores are written once; where the text must differ they ask the dialect instead of
 /// testing which driver they run on.
-public struct SQLDialect: Sendable, Equatable {
+package struct SQLDialect: Sendable, Equatable {
     /// How bound parameters are written.
-    public enum PlaceholderStyle: Sendable, Equatable {
+    package enum PlaceholderStyle: Sendable, Equatable {
         /// `$1`, `$2`, … (PostgreSQL).
         case dollarNumbered
         /// `?` for every parameter (SQLite, MySQL).
@@ -12,7 +12,7 @@ public struct SQLDialect: Sendable, Equatable {
     }
 
     /// How an insert that may collide with a unique key is turned into an update.
-    public enum UpsertStyle: Sendable, Equatable {
+    package enum UpsertStyle: Sendable, Equatable {
         /// `ON CONFLICT (…) DO UPDATE SET col = excluded.col` (PostgreSQL, SQLite).
         case onConflict
         /// `ON DUPLICATE KEY UPDATE col = VALUES(col)` (MySQL, MariaDB).
@@ -20,7 +20,7 @@ public struct SQLDialect: Sendable, Equatable {
     }
 
     /// How a point in time is stored.
-    public enum TimestampStorage: Sendable, Equatable {
+    package enum TimestampStorage: Sendable, Equatable {
         /// ISO-8601 text in UTC with milliseconds (SQLite), which sorts in time order.
         case isoText
         /// `timestamptz` (PostgreSQL).
@@ -30,23 +30,23 @@ public struct SQLDialect: Sendable, Equatable {
     }
 
     /// Short name used for the migrations folder: `sqlite`, `postgres` or `mysql`.
-    public var name: String
+    package var name: String
     /// How parameters are written.
-    public var placeholderStyle: PlaceholderStyle
+    package var placeholderStyle: PlaceholderStyle
     /// How upserts are spelled.
-    public var upsertStyle: UpsertStyle
+    package var upsertStyle: UpsertStyle
     /// The clause appended to a `SELECT` that claims rows for one worker, or `nil` where the
     /// database serialises writers itself (SQLite).
-    public var claimLockingClause: String?
+    package var claimLockingClause: String?
     /// Whether DDL runs inside a transaction (false on MySQL, where DDL commits implicitly).
-    public var supportsTransactionalDDL: Bool
+    package var supportsTransactionalDDL: Bool
     /// How timestamps are stored.
-    public var timestampStorage: TimestampStorage
+    package var timestampStorage: TimestampStorage
     /// The function giving the larger of its arguments (`MAX` as a scalar on SQLite).
-    public var greatestFunction: String
+    package var greatestFunction: String
 
     /// Creates a dialect description.
-    public init(
+    package init(
         name: String,
         placeholderStyle: PlaceholderStyle,
         upsertStyle: UpsertStyle,
@@ -65,7 +65,7 @@ public struct SQLDialect: Sendable, Equatable {
     }
 
     /// The placeholder for the parameter at a 1-based position.
-    public func placeholder(_ position: Int) -> String {
+    package func placeholder(_ position: Int) -> String {
         switch placeholderStyle {
         case .dollarNumbered: "$\(position)"
         case .questionMark: "?"
@@ -74,7 +74,7 @@ public struct SQLDialect: Sendable, Equatable {
 
     /// SQL giving the UTC hour of the timestamp `column` as `YYYY-MM-DDTHH`, the key hourly
     /// statistics are stored under (`StatsHour.key`).
-    public func utcHourKey(_ column: String) -> String {
+    package func utcHourKey(_ column: String) -> String {
         switch timestampStorage {
         case .isoText: "substr(\(column), 1, 13)"
         case .timestampWithTimeZone: "to_char(\(column) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24')"
@@ -84,7 +84,7 @@ public struct SQLDialect: Sendable, Equatable {
 
     /// SQLite 3.35+ as bundled by GRDB: `?` parameters, `ON CONFLICT`, and no row
     /// locks because a single writer at a time is the lock.
-    public static let sqlite = SQLDialect(
+    package static let sqlite = SQLDialect(
         name: "sqlite",
         placeholderStyle: .questionMark,
         upsertStyle: .onConflict,
@@ -96,7 +96,7 @@ public struct SQLDialect: Sendable, Equatable {
 
     /// PostgreSQL 12+: `$n` parameters, `ON CONFLICT`, row locks that concurrent
     /// claimers skip, and DDL inside transactions.
-    public static let postgres = SQLDialect(
+    package static let postgres = SQLDialect(
         name: "postgres",
         placeholderStyle: .dollarNumbered,
         upsertStyle: .onConflict,
@@ -108,7 +108,7 @@ public struct SQLDialect: Sendable, Equatable {
 
     /// MySQL 8.0.1+ and MariaDB 10.6+ (the first versions with `SKIP LOCKED`): `?` parameters,
     /// `ON DUPLICATE KEY UPDATE`, and DDL that commits by itself.
-    public static let mysql = SQLDialect(
+    package static let mysql = SQLDialect(
         name: "mysql",
         placeholderStyle: .questionMark,
         upsertStyle: .onDuplicateKey,
@@ -119,5 +119,5 @@ public struct SQLDialect: Sendable, Equatable {
     )
 
     /// Every dialect Switchboard ships migrations for.
-    public static let all: [SQLDialect] = [.sqlite, .postgres, .mysql]
+    package static let all: [SQLDialect] = [.sqlite, .postgres, .mysql]
 }

@@ -7,36 +7,36 @@
 /// ```swift
 /// let query: SQLQuery = "SELECT * FROM webhooks WHERE id = \(id) AND is_active = \(true)"
 /// ```
-public struct SQLQuery: Sendable, ExpressibleByStringInterpolation {
+package struct SQLQuery: Sendable, ExpressibleByStringInterpolation {
     /// One piece of a statement: literal SQL text or a bound value.
-    public enum Fragment: Sendable, Equatable {
+    package enum Fragment: Sendable, Equatable {
         case sql(String)
         case bind(SQLValue)
     }
 
     /// The pieces in order.
-    public private(set) var fragments: [Fragment]
+    package private(set) var fragments: [Fragment]
 
-    public init(stringLiteral value: String) {
+    package init(stringLiteral value: String) {
         fragments = [.sql(value)]
     }
 
-    public init(stringInterpolation: StringInterpolation) {
+    package init(stringInterpolation: StringInterpolation) {
         fragments = stringInterpolation.fragments
     }
 
     /// A statement made of the given fragments.
-    public init(fragments: [Fragment]) {
+    package init(fragments: [Fragment]) {
         self.fragments = fragments
     }
 
     /// Appends another statement's fragments, e.g. an optional `WHERE` clause.
-    public mutating func append(_ other: SQLQuery) {
+    package mutating func append(_ other: SQLQuery) {
         fragments.append(contentsOf: other.fragments)
     }
 
     /// ` WHERE a AND b …` for the given conditions, or nothing when there are none.
-    public static func whereClause(_ conditions: [SQLQuery]) -> SQLQuery {
+    package static func whereClause(_ conditions: [SQLQuery]) -> SQLQuery {
         var clause: SQLQuery = ""
         for (index, condition) in conditions.enumerated() {
             clause.append(index == 0 ? " WHERE " : " AND ")
@@ -47,7 +47,7 @@ public struct SQLQuery: Sendable, ExpressibleByStringInterpolation {
 
     /// Multi-row inserts: `head` (ending in `VALUES `) followed by up to `chunk` comma-separated
     /// rows per statement, so large batches stay under every database's parameter limit.
-    public static func multiRowInserts(_ head: SQLQuery, rows: [SQLQuery], chunk: Int) -> [SQLQuery] {
+    package static func multiRowInserts(_ head: SQLQuery, rows: [SQLQuery], chunk: Int) -> [SQLQuery] {
         stride(from: 0, to: rows.count, by: chunk).map { start in
             var query = head
             for (offset, row) in rows[start..<min(start + chunk, rows.count)].enumerated() {
@@ -59,12 +59,12 @@ public struct SQLQuery: Sendable, ExpressibleByStringInterpolation {
     }
 
     /// The bound values in order of appearance.
-    public var binds: [SQLValue] {
+    package var binds: [SQLValue] {
         fragments.compactMap { if case .bind(let value) = $0 { value } else { nil } }
     }
 
     /// The statement text with each bound value replaced by the dialect's placeholder.
-    public func sql(in dialect: SQLDialect) -> String {
+    package func sql(in dialect: SQLDialect) -> String {
         var text = ""
         var index = 0
         for fragment in fragments {
@@ -79,30 +79,30 @@ public struct SQLQuery: Sendable, ExpressibleByStringInterpolation {
         return text
     }
 
-    public struct StringInterpolation: StringInterpolationProtocol {
+    package struct StringInterpolation: StringInterpolationProtocol {
         var fragments: [Fragment] = []
 
-        public init(literalCapacity: Int, interpolationCount: Int) {
+        package init(literalCapacity: Int, interpolationCount: Int) {
             fragments.reserveCapacity(interpolationCount * 2 + 1)
         }
 
-        public mutating func appendLiteral(_ literal: String) {
+        package mutating func appendLiteral(_ literal: String) {
             guard !literal.isEmpty else { return }
             fragments.append(.sql(literal))
         }
 
         /// Binds a value as a parameter.
-        public mutating func appendInterpolation(_ value: some SQLBindable) {
+        package mutating func appendInterpolation(_ value: some SQLBindable) {
             fragments.append(.bind(value.sqlValue))
         }
 
         /// Binds an optional value; nil becomes SQL `NULL`.
-        public mutating func appendInterpolation<Value: SQLBindable>(_ value: Value?) {
+        package mutating func appendInterpolation<Value: SQLBindable>(_ value: Value?) {
             fragments.append(.bind(value?.sqlValue ?? .null))
         }
 
         /// Binds each value and joins their placeholders with commas, for `IN (...)` lists.
-        public mutating func appendInterpolation(list values: [some SQLBindable]) {
+        package mutating func appendInterpolation(list values: [some SQLBindable]) {
             for (offset, value) in values.enumerated() {
                 if offset > 0 { fragments.append(.sql(", ")) }
                 fragments.append(.bind(value.sqlValue))
@@ -110,12 +110,12 @@ public struct SQLQuery: Sendable, ExpressibleByStringInterpolation {
         }
 
         /// Inserts another statement's fragments in place.
-        public mutating func appendInterpolation(_ query: SQLQuery) {
+        package mutating func appendInterpolation(_ query: SQLQuery) {
             fragments.append(contentsOf: query.fragments)
         }
 
         /// Inserts SQL text as it is. Only for text the program itself wrote, never for input.
-        public mutating func appendInterpolation(unsafeRaw text: String) {
+        package mutating func appendInterpolation(unsafeRaw text: String) {
             fragments.append(.sql(text))
         }
     }

@@ -1,32 +1,32 @@
 import Foundation
 
 /// One result row, with columns addressed by name.
-public struct SQLRow: Sendable {
+package struct SQLRow: Sendable {
     /// Column names in result order.
-    public let columns: [String]
+    package let columns: [String]
     /// Values in the same order as `columns`.
-    public let values: [SQLValue]
+    package let values: [SQLValue]
 
     /// Creates a row from parallel arrays of names and values.
-    public init(columns: [String], values: [SQLValue]) {
+    package init(columns: [String], values: [SQLValue]) {
         self.columns = columns
         self.values = values
     }
 
     /// The raw value of a column, or `.null` when the column is absent.
-    public subscript(column: String) -> SQLValue {
+    package subscript(column: String) -> SQLValue {
         guard let index = columns.firstIndex(of: column) else { return .null }
         return values[index]
     }
 
     /// A text column; throws when it is null or of another type.
-    public func string(_ column: String) throws -> String {
+    package func string(_ column: String) throws -> String {
         guard let value = try optionalString(column) else { throw StorageError.unexpectedNull(column) }
         return value
     }
 
     /// A text column that may be null.
-    public func optionalString(_ column: String) throws -> String? {
+    package func optionalString(_ column: String) throws -> String? {
         switch self[column] {
         case .null: return nil
         case .text(let text): return text
@@ -37,13 +37,13 @@ public struct SQLRow: Sendable {
     }
 
     /// An integer column; throws when it is null or of another type.
-    public func int(_ column: String) throws -> Int {
+    package func int(_ column: String) throws -> Int {
         guard let value = try optionalInt(column) else { throw StorageError.unexpectedNull(column) }
         return value
     }
 
     /// An integer column that may be null.
-    public func optionalInt(_ column: String) throws -> Int? {
+    package func optionalInt(_ column: String) throws -> Int? {
         switch self[column] {
         case .null: return nil
         case .integer(let value): return Int(value)
@@ -55,7 +55,7 @@ public struct SQLRow: Sendable {
     }
 
     /// A floating-point column that may be null.
-    public func optionalDouble(_ column: String) throws -> Double? {
+    package func optionalDouble(_ column: String) throws -> Double? {
         switch self[column] {
         case .null: return nil
         case .real(let value): return value
@@ -66,7 +66,7 @@ public struct SQLRow: Sendable {
     }
 
     /// A boolean column, stored natively or as 0/1.
-    public func bool(_ column: String) throws -> Bool {
+    package func bool(_ column: String) throws -> Bool {
         switch self[column] {
         case .bool(let flag): return flag
         case .integer(let value): return value != 0
@@ -76,13 +76,13 @@ public struct SQLRow: Sendable {
     }
 
     /// A UUID column, stored natively or as text.
-    public func uuid(_ column: String) throws -> UUID {
+    package func uuid(_ column: String) throws -> UUID {
         guard let value = try optionalUUID(column) else { throw StorageError.unexpectedNull(column) }
         return value
     }
 
     /// A UUID column that may be null.
-    public func optionalUUID(_ column: String) throws -> UUID? {
+    package func optionalUUID(_ column: String) throws -> UUID? {
         switch self[column] {
         case .null: return nil
         case .uuid(let uuid): return uuid
@@ -96,13 +96,13 @@ public struct SQLRow: Sendable {
     }
 
     /// A timestamp column; throws when it is null or unreadable.
-    public func date(_ column: String) throws -> Date {
+    package func date(_ column: String) throws -> Date {
         guard let value = try optionalDate(column) else { throw StorageError.unexpectedNull(column) }
         return value
     }
 
     /// A timestamp column that may be null. Text is read as the UTC form drivers write.
-    public func optionalDate(_ column: String) throws -> Date? {
+    package func optionalDate(_ column: String) throws -> Date? {
         switch self[column] {
         case .null: return nil
         case .timestamp(let date): return date

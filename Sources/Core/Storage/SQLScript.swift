@@ -4,9 +4,9 @@
 /// Semicolons inside quoted strings, quoted identifiers, dollar-quoted bodies
 /// (`$$ … $$`, `$tag$ … $tag$`) and comments do not split. Statements that hold only
 /// whitespace and comments are dropped.
-public enum SQLScript {
+package enum SQLScript {
     /// The statements of `script`, in order, without their terminating semicolons.
-    public static func statements(_ script: String) -> [String] {
+    package static func statements(_ script: String) -> [String] {
         let characters = Array(script.unicodeScalars)
         var statements: [String] = []
         var current = String.UnicodeScalarView()

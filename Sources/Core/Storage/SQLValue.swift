@@ -5,7 +5,7 @@ import Foundation
 /// Drivers map each case to their native type: `.uuid` becomes `uuid` on PostgreSQL and text
 /// elsewhere, `.timestamp` becomes `timestamptz`/`DATETIME(6)`/ISO-8601 text, `.bool` an integer
 /// where the database has no boolean type.
-public enum SQLValue: Sendable, Equatable {
+package enum SQLValue: Sendable, Equatable {
     case null
     case integer(Int64)
     case real(Double)
@@ -17,20 +17,20 @@ public enum SQLValue: Sendable, Equatable {
 }
 
 /// Types that can be bound as a statement parameter.
-public protocol SQLBindable: Sendable {
+package protocol SQLBindable: Sendable {
     /// The value as it is sent to the database.
     var sqlValue: SQLValue { get }
 }
 
-extension String: SQLBindable { public var sqlValue: SQLValue { .text(self) } }
-extension Int: SQLBindable { public var sqlValue: SQLValue { .integer(Int64(self)) } }
-extension Int64: SQLBindable { public var sqlValue: SQLValue { .integer(self) } }
-extension Double: SQLBindable { public var sqlValue: SQLValue { .real(self) } }
-extension Bool: SQLBindable { public var sqlValue: SQLValue { .bool(self) } }
-extension UUID: SQLBindable { public var sqlValue: SQLValue { .uuid(self) } }
-extension Date: SQLBindable { public var sqlValue: SQLValue { .timestamp(self) } }
-extension SQLValue: SQLBindable { public var sqlValue: SQLValue { self } }
+extension String: SQLBindable { package var sqlValue: SQLValue { .text(self) } }
+extension Int: SQLBindable { package var sqlValue: SQLValue { .integer(Int64(self)) } }
+extension Int64: SQLBindable { package var sqlValue: SQLValue { .integer(self) } }
+extension Double: SQLBindable { package var sqlValue: SQLValue { .real(self) } }
+extension Bool: SQLBindable { package var sqlValue: SQLValue { .bool(self) } }
+extension UUID: SQLBindable { package var sqlValue: SQLValue { .uuid(self) } }
+extension Date: SQLBindable { package var sqlValue: SQLValue { .timestamp(self) } }
+extension SQLValue: SQLBindable { package var sqlValue: SQLValue { self } }
 
 extension Optional: SQLBindable where Wrapped: SQLBindable {
-    public var sqlValue: SQLValue { self?.sqlValue ?? .null }
+    package var sqlValue: SQLValue { self?.sqlValue ?? .null }
 }

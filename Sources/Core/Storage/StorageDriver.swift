@@ -1,7 +1,7 @@
 import ServiceLifecycle
 
 /// Something that runs statements: a driver's connection pool, or one open transaction.
-public protocol SQLExecutor: Sendable {
+package protocol SQLExecutor: Sendable {
     /// The SQL flavour statements must be written in.
     var dialect: SQLDialect { get }
 
@@ -17,7 +17,7 @@ public protocol SQLExecutor: Sendable {
 }
 
 /// An executor that can run many statements in one trip to the database.
-public protocol SQLBatchExecutor: SQLExecutor {
+package protocol SQLBatchExecutor: SQLExecutor {
     /// Runs the statements in order and returns the rows each touched.
     func executeBatch(_ queries: [SQLQuery]) async throws -> [Int]
 }
@@ -28,7 +28,7 @@ public protocol SQLBatchExecutor: SQLExecutor {
 /// A driver is a `Service`: its `run()` does the pool's background work (PostgreSQL's client
 /// lives there) until graceful shutdown or cancellation, then closes every connection. A
 /// server runs it around its service group; tools and tests use `withRunning`.
-public protocol StorageDriver: SQLExecutor, Service {
+package protocol StorageDriver: SQLExecutor, Service {
     /// Runs `body` in one transaction: committed when it returns, rolled back when it throws.
     ///
     /// Statements inside must go through the executor passed to `body`; using the driver
@@ -43,11 +43,11 @@ public protocol StorageDriver: SQLExecutor, Service {
 
 extension StorageDriver {
     /// Most databases need no namespace of their own.
-    public func prepareNamespace() async throws {}
+    package func prepareNamespace() async throws {}
 
     /// Runs `body` while the driver runs, then stops it (closing its connections), also when
     /// `body` throws: the way to use a driver outside a service group.
-    public func withRunning<T>(_ body: (Self) async throws -> T) async throws -> T {
+    package func withRunning<T>(_ body: (Self) async throws -> T) async throws -> T {
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await self.run() }
             defer { group.cancelAll() }
@@ -59,16 +59,16 @@ extension StorageDriver {
 /// Marks the task running a transaction's body, so a call on the driver itself from inside
 /// it fails at once instead of running outside the transaction (or, on SQLite, waiting for
 /// it for ever).
-public enum TransactionScope {
+package enum TransactionScope {
     @TaskLocal static var driver: ObjectIdentifier?
 
     /// Runs `body` marked as inside a transaction of `driver`.
-    public static func inside<T>(_ driver: AnyObject, _ body: () async throws -> T) async rethrows -> T {
+    package static func inside<T>(_ driver: AnyObject, _ body: () async throws -> T) async rethrows -> T {
         try await $driver.withValue(ObjectIdentifier(driver)) { try await body() }
     }
 
     /// Throws when called from inside a transaction of `driver`.
-    public static func checkOutside(_ driver: AnyObject) throws {
+    package static func checkOutside(_ driver: AnyObject) throws {
         if let current = Self.driver, current == ObjectIdentifier(driver) {
             throw StorageError.driver(detail: "a statement was run on the driver inside one of its transactions; use the executor passed to the transaction's body")
         }
@@ -80,7 +80,7 @@ extension SQLExecutor {
     /// Drivers that can send them in one round trip override `executeBatch`; this default
     /// runs them one by one.
     @discardableResult
-    public func executeAll(_ queries: [SQLQuery]) async throws -> [Int] {
+    package func executeAll(_ queries: [SQLQuery]) async throws -> [Int] {
         if let batching = self as? any SQLBatchExecutor { return try await batching.executeBatch(queries) }
         var counts: [Int] = []
         for query in queries { counts.append(try await execute(query)) }
@@ -88,7 +88,7 @@ extension SQLExecutor {
     }
 
     /// The first row of a result, if any.
-    public func first(_ query: SQLQuery) async throws -> SQLRow? {
+    package func first(_ query: SQLQuery) async throws -> SQLRow? {
         try await self.query(query).first
     }
 }

@@ -1,5 +1,5 @@
 /// Failures of the storage layer itself, as opposed to a request that breaks a rule.
-public enum StorageError: Error, Sendable, CustomStringConvertible {
+package enum StorageError: Error, Sendable, CustomStringConvertible {
     /// A column that must hold a value was null.
     case unexpectedNull(String)
     /// A column held a value of another type than the store expected.
@@ -13,7 +13,7 @@ public enum StorageError: Error, Sendable, CustomStringConvertible {
     /// Any other error the driver reported.
     case driver(detail: String)
 
-    public var description: String {
+    package var description: String {
         switch self {
         case .unexpectedNull(let column): "column \(column) was unexpectedly null"
         case .typeMismatch(let column, let expected, let found): "column \(column): expected \(expected), found \(found)"

@@ -1,9 +1,9 @@
 /// The time allowed for a piece of work ran out before the work finished.
-public struct DeadlineExceeded: Error, Sendable, CustomStringConvertible {
+package struct DeadlineExceeded: Error, Sendable, CustomStringConvertible {
     /// The time that was allowed.
-    public let timeout: Duration
+    package let timeout: Duration
 
-    public var description: String { "no result within \(timeout)" }
+    package var description: String { "no result within \(timeout)" }
 }
 
 /// Runs `body` and returns its result, or cancels it and throws `DeadlineExceeded` when
@@ -12,7 +12,7 @@ public struct DeadlineExceeded: Error, Sendable, CustomStringConvertible {
 /// The body runs in a child task, so the call returns only once the body has noticed its
 /// cancellation: every wait inside it must be cancellable (a plain `EventLoopFuture.get()`
 /// is not).
-public func withDeadline<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
+package func withDeadline<T: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable () async throws -> T) async throws -> T {
     try await withThrowingTaskGroup(of: T?.self) { group in
         group.addTask { try await body() }
         group.addTask {

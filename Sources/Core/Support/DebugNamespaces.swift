@@ -2,25 +2,25 @@
 /// (`DEBUG=webhook:*`): namespaces separated by commas or spaces, `*` matching any run of
 /// characters, and a leading `-` excluding a namespace. Switchboard's subsystems are
 /// `webhook:delivery`, `webhook:cleanup` and `webhook:server`.
-public struct DebugNamespaces: Sendable, Equatable {
+package struct DebugNamespaces: Sendable, Equatable {
     private let included: [String]
     private let excluded: [String]
 
     /// Parses a `DEBUG` value; an empty one enables nothing.
-    public init(_ specification: String) {
+    package init(_ specification: String) {
         let names = specification.split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init)
         included = names.filter { !$0.hasPrefix("-") }
         excluded = names.filter { $0.hasPrefix("-") }.map { String($0.dropFirst()) }
     }
 
     /// Whether debug output is on for `namespace`.
-    public func isEnabled(_ namespace: String) -> Bool {
+    package func isEnabled(_ namespace: String) -> Bool {
         !excluded.contains { Self.matches(namespace, pattern: $0) } && included.contains { Self.matches(namespace, pattern: $0) }
     }
 
     /// The namespace of a logger label: `switchboard.delivery` → `webhook:delivery`,
     /// `switchboard` → `webhook:server`.
-    public static func namespace(forLoggerLabel label: String) -> String {
+    package static func namespace(forLoggerLabel label: String) -> String {
         let prefix = "switchboard."
         return label.hasPrefix(prefix) ? "webhook:" + label.dropFirst(prefix.count) : "webhook:server"
     }

@@ -3,16 +3,16 @@ import Foundation
 /// Reads `KEY=VALUE` lines from a `.env` file, the way most deployment tools write them:
 /// blank lines and `#` comments are skipped, an optional `export ` prefix is dropped, and
 /// single- or double-quoted values lose their quotes.
-public enum DotEnv {
+package enum DotEnv {
     /// The variables in the file at `path`, or an empty dictionary when there is no such file.
-    public static func load(path: String) throws -> [String: String] {
+    package static func load(path: String) throws -> [String: String] {
         guard FileManager.default.fileExists(atPath: path) else { return [:] }
         let text = try String(contentsOfFile: path, encoding: .utf8)
         return try parse(text)
     }
 
     /// Parses the text of a `.env` file.
-    public static func parse(_ text: String) throws -> [String: String] {
+    package static func parse(_ text: String) throws -> [String: String] {
         var values: [String: String] = [:]
         for (number, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             var line = rawLine.trimmingCharacters(in: .whitespaces)
@@ -36,18 +36,18 @@ public enum DotEnv {
 
     /// The process environment layered over the `.env` file: a variable set in the
     /// environment wins over the file.
-    public static func merged(environment: [String: String] = ProcessInfo.processInfo.environment, path: String = ".env") throws -> [String: String] {
+    package static func merged(environment: [String: String] = ProcessInfo.processInfo.environment, path: String = ".env") throws -> [String: String] {
         try load(path: path).merging(environment) { _, fromEnvironment in fromEnvironment }
     }
 }
 
 /// A setting that is missing or out of range; the message says which and how to fix it.
-public struct ConfigurationError: Error, Sendable, CustomStringConvertible {
+package struct ConfigurationError: Error, Sendable, CustomStringConvertible {
     /// What is wrong and what to do.
-    public let message: String
+    package let message: String
 
     /// Creates an error with the given message.
-    public init(_ message: String) { self.message = message }
+    package init(_ message: String) { self.message = message }
 
-    public var description: String { message }
+    package var description: String { message }
 }

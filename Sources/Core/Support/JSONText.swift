@@ -37,14 +37,14 @@ enum JSONText {
 }
 
 /// A page of results and how to ask for the rest.
-public struct Page<Item: Sendable>: Sendable {
-    public let items: [Item]
-    public let total: Int
-    public let limit: Int
-    public let offset: Int
+package struct Page<Item: Sendable>: Sendable {
+    package let items: [Item]
+    package let total: Int
+    package let limit: Int
+    package let offset: Int
 
     /// Creates a page.
-    public init(items: [Item], total: Int, limit: Int, offset: Int) {
+    package init(items: [Item], total: Int, limit: Int, offset: Int) {
         self.items = items
         self.total = total
         self.limit = limit
@@ -53,19 +53,19 @@ public struct Page<Item: Sendable>: Sendable {
 }
 
 /// Which slice of a list to return.
-public struct PageRequest: Sendable, Equatable {
+package struct PageRequest: Sendable, Equatable {
     /// The most items one page may hold.
-    public static let maxLimit = 100
+    package static let maxLimit = 100
     /// Items per page when none is asked for.
-    public static let defaultLimit = 20
+    package static let defaultLimit = 20
     /// The largest offset accepted; deeper paging is better done with filters.
-    public static let maxOffset = 1_000_000_000
+    package static let maxOffset = 1_000_000_000
 
-    public let limit: Int
-    public let offset: Int
+    package let limit: Int
+    package let offset: Int
 
     /// Validates the bounds: `limit` 1…100, `offset` ≥ 0.
-    public init(limit: Int = PageRequest.defaultLimit, offset: Int = 0) throws {
+    package init(limit: Int = PageRequest.defaultLimit, offset: Int = 0) throws {
         guard (1...PageRequest.maxLimit).contains(limit) else {
             throw SwitchboardError.badRequest("limit must be between 1 and \(PageRequest.maxLimit)", code: "invalid_query")
         }

@@ -2,7 +2,7 @@ import Foundation
 
 /// A JSON document kept as written: object members stay in their order, which matters when
 /// the same bytes must come out again (signed payloads).
-public indirect enum JSONValue: Sendable, Equatable {
+package indirect enum JSONValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case number(Double)
@@ -11,7 +11,7 @@ public indirect enum JSONValue: Sendable, Equatable {
     /// Members in document order.
     case object([(key: String, value: JSONValue)])
 
-    public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
+    package static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): true
         case let (.bool(a), .bool(b)): a == b
@@ -24,13 +24,13 @@ public indirect enum JSONValue: Sendable, Equatable {
     }
 
     /// The member named `key` of an object.
-    public subscript(key: String) -> JSONValue? {
+    package subscript(key: String) -> JSONValue? {
         guard case .object(let members) = self else { return nil }
         return members.first { $0.key == key }?.value
     }
 
     /// A short name of the value's type, for error messages.
-    public var typeName: String {
+    package var typeName: String {
         switch self {
         case .null: "null"
         case .bool: "boolean"
@@ -42,7 +42,7 @@ public indirect enum JSONValue: Sendable, Equatable {
     }
 
     /// Compact text with no spaces and unescaped `/`, matching JavaScript's `JSON.stringify`.
-    public var compactText: String {
+    package var compactText: String {
         var output = ""
         write(to: &output)
         return output
@@ -148,15 +148,15 @@ public indirect enum JSONValue: Sendable, Equatable {
 
 extension JSONValue {
     /// Why a document could not be read, with the byte offset.
-    public struct ParseError: Error, Sendable, CustomStringConvertible {
-        public let message: String
-        public let offset: Int
-        public var description: String { "\(message) at byte \(offset)" }
+    package struct ParseError: Error, Sendable, CustomStringConvertible {
+        package let message: String
+        package let offset: Int
+        package var description: String { "\(message) at byte \(offset)" }
     }
 
     /// Parses a complete JSON document. Rejects trailing data, duplicate object keys and
     /// nesting deeper than `maxDepth`.
-    public static func parse(_ bytes: some Collection<UInt8>, maxDepth: Int = 64) throws -> JSONValue {
+    package static func parse(_ bytes: some Collection<UInt8>, maxDepth: Int = 64) throws -> JSONValue {
         var parser = Parser(bytes: Array(bytes), maxDepth: maxDepth)
         parser.skipWhitespace()
         let value = try parser.parseValue(depth: 0)
@@ -345,7 +345,7 @@ extension JSONValue {
 extension JSONValue: Decodable {
     /// Any JSON value from any decoder. (The server's own body decoder hands its parsed value
     /// over as it is, member order included; this is the path for other decoders.)
-    public init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         if let object = try? decoder.container(keyedBy: AnyKey.self) {
             self = .object(try object.allKeys.map { ($0.stringValue, try object.decode(JSONValue.self, forKey: $0)) })
         } else if var array = try? decoder.unkeyedContainer() {

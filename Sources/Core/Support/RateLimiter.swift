@@ -2,18 +2,18 @@ import ServiceLifecycle
 import Synchronization
 
 /// The quota of an API key: `requests` per `windowSeconds`.
-public struct RateLimit: Sendable, Equatable {
-    public var requests: Int
-    public var windowSeconds: Int
+package struct RateLimit: Sendable, Equatable {
+    package var requests: Int
+    package var windowSeconds: Int
 
     /// Creates a quota.
-    public init(requests: Int, windowSeconds: Int) {
+    package init(requests: Int, windowSeconds: Int) {
         self.requests = requests
         self.windowSeconds = windowSeconds
     }
 
     /// Parses `REQUESTS/SECONDS`, e.g. `600/60`.
-    public init?(_ text: String) {
+    package init?(_ text: String) {
         let parts = text.split(separator: "/")
         guard parts.count == 2, let requests = Int(parts[0].trimmingCharacters(in: .whitespaces)),
               let seconds = Int(parts[1].trimmingCharacters(in: .whitespaces)),
@@ -23,8 +23,8 @@ public struct RateLimit: Sendable, Equatable {
     }
 
     /// Accepted bounds.
-    public static let validRequests = 1...1_000_000
-    public static let validWindows = 1...86_400
+    package static let validRequests = 1...1_000_000
+    package static let validWindows = 1...86_400
 }
 
 /// Fixed-window request counters kept in this process, one per bucket name (an API key, or
@@ -35,19 +35,19 @@ public struct RateLimit: Sendable, Equatable {
 /// one-minute buckets). The number of buckets is capped: past `capacity` the oldest bucket
 /// makes room, so a client inventing addresses costs bounded memory. Ended windows are
 /// cleared by `run()` on a timer, never on the request path.
-public final class RateLimiter: Service, Sendable {
+package final class RateLimiter: Service, Sendable {
     /// What a request may do, and the numbers for the `RateLimit-*` headers.
-    public struct Decision: Sendable, Equatable {
-        public let allowed: Bool
-        public let limit: Int
-        public let remaining: Int
+    package struct Decision: Sendable, Equatable {
+        package let allowed: Bool
+        package let limit: Int
+        package let remaining: Int
         /// Seconds until the window resets.
-        public let resetSeconds: Int
+        package let resetSeconds: Int
     }
 
     /// A request counted ahead of its outcome, which `refund` may give back.
-    public struct Reservation: Sendable {
-        public let decision: Decision
+    package struct Reservation: Sendable {
+        package let decision: Decision
         let bucket: String
         let windowStart: ContinuousClock.Instant
     }
@@ -69,39 +69,39 @@ public final class RateLimiter: Service, Sendable {
     private let state = Mutex(State())
     private let clock = ContinuousClock()
     /// Most buckets kept at once.
-    public let capacity: Int
+    package let capacity: Int
     /// How often `run()` clears ended windows.
-    public let sweepInterval: Duration
+    package let sweepInterval: Duration
 
     /// Creates an empty limiter holding at most `capacity` buckets.
-    public init(capacity: Int = 100_000, sweepInterval: Duration = .seconds(10)) {
+    package init(capacity: Int = 100_000, sweepInterval: Duration = .seconds(10)) {
         self.capacity = max(1, capacity)
         self.sweepInterval = sweepInterval
     }
 
     /// How many buckets are held now.
-    public var bucketCount: Int { state.withLock { $0.windows.count } }
+    package var bucketCount: Int { state.withLock { $0.windows.count } }
 
     /// Counts one request against `bucket` and says whether it is within `limit`.
-    public func consume(_ bucket: String, limit: RateLimit) -> Decision {
+    package func consume(_ bucket: String, limit: RateLimit) -> Decision {
         record(bucket, limit: limit, counts: true).decision
     }
 
     /// Looks at `bucket` without counting a request.
-    public func peek(_ bucket: String, limit: RateLimit) -> Decision {
+    package func peek(_ bucket: String, limit: RateLimit) -> Decision {
         record(bucket, limit: limit, counts: false).decision
     }
 
     /// Counts one request before its outcome is known, atomically with the check: concurrent
     /// callers cannot all pass a limit that only one more fits under. `refund` gives the
     /// request back when the outcome should not count.
-    public func reserve(_ bucket: String, limit: RateLimit) -> Reservation {
+    package func reserve(_ bucket: String, limit: RateLimit) -> Reservation {
         let (decision, start) = record(bucket, limit: limit, counts: true)
         return Reservation(decision: decision, bucket: bucket, windowStart: start)
     }
 
     /// Gives back a reserved request (if its window is still the current one).
-    public func refund(_ reservation: Reservation) {
+    package func refund(_ reservation: Reservation) {
         guard reservation.decision.allowed else { return }
         state.withLock { state in
             guard var window = state.windows[reservation.bucket], window.start == reservation.windowStart, window.count > 0 else { return }
@@ -147,7 +147,7 @@ public final class RateLimiter: Service, Sendable {
     }
 
     /// Drops every bucket whose own window has ended.
-    public func sweep() {
+    package func sweep() {
         let now = clock.now
         state.withLock { state in
             state.windows = state.windows.filter { now - $0.value.start < $0.value.length }
@@ -157,7 +157,7 @@ public final class RateLimiter: Service, Sendable {
     }
 
     /// Sweeps ended windows every `sweepInterval` until shutdown.
-    public func run() async throws {
+    package func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {

@@ -2,9 +2,9 @@
 /// what to fix. The server maps each category to an HTTP status once, and sends `headers`
 /// with the answer (`Retry-After`, `RateLimit-*`, `Allow`), so they travel with the error
 /// through every layer that rethrows it.
-public struct SwitchboardError: Error, Sendable, Equatable, CustomStringConvertible {
+package struct SwitchboardError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The broad kind of failure; decides the HTTP status.
-    public enum Category: Sendable, Equatable {
+    package enum Category: Sendable, Equatable {
         /// Malformed input (400).
         case badRequest
         /// Well-formed but invalid values (422).
@@ -33,29 +33,29 @@ public struct SwitchboardError: Error, Sendable, Equatable, CustomStringConverti
     }
 
     /// A header to send with the answer.
-    public struct Header: Sendable, Equatable {
-        public let name: String
-        public let value: String
+    package struct Header: Sendable, Equatable {
+        package let name: String
+        package let value: String
 
         /// Creates a header.
-        public init(_ name: String, _ value: String) {
+        package init(_ name: String, _ value: String) {
             self.name = name
             self.value = value
         }
     }
 
-    public let category: Category
+    package let category: Category
     /// Stable code for clients, e.g. `validation_failed`.
-    public let code: String
+    package let code: String
     /// Human-readable explanation.
-    public let message: String
+    package let message: String
     /// Headers the answer carries (`Retry-After`, `RateLimit-*`, `Allow`).
-    public var headers: [Header]
+    package var headers: [Header]
     /// What actually failed, for the server log; never sent to clients.
-    public var detail: String?
+    package var detail: String?
 
     /// Creates an error.
-    public init(_ category: Category, code: String, message: String, headers: [Header] = [], detail: String? = nil) {
+    package init(_ category: Category, code: String, message: String, headers: [Header] = [], detail: String? = nil) {
         self.category = category
         self.code = code
         self.message = message
@@ -63,10 +63,10 @@ public struct SwitchboardError: Error, Sendable, Equatable, CustomStringConverti
         self.detail = detail
     }
 
-    public var description: String { "\(code): \(message)" + (detail.map { " (\($0))" } ?? "") }
+    package var description: String { "\(code): \(message)" + (detail.map { " (\($0))" } ?? "") }
 
     /// The same error with `more` headers; a header already present keeps its first value.
-    public func adding(_ more: [Header]) -> SwitchboardError {
+    package func adding(_ more: [Header]) -> SwitchboardError {
         var copy = self
         let names = Set(headers.map { $0.name.lowercased() })
         copy.headers += more.filter { !names.contains($0.name.lowercased()) }
@@ -74,17 +74,17 @@ public struct SwitchboardError: Error, Sendable, Equatable, CustomStringConverti
     }
 
     /// A value that fails validation.
-    public static func invalid(_ message: String) -> SwitchboardError {
+    package static func invalid(_ message: String) -> SwitchboardError {
         SwitchboardError(.validation, code: "validation_failed", message: message)
     }
 
     /// A body or parameter that cannot be read at all.
-    public static func badRequest(_ message: String, code: String = "bad_request") -> SwitchboardError {
+    package static func badRequest(_ message: String, code: String = "bad_request") -> SwitchboardError {
         SwitchboardError(.badRequest, code: code, message: message)
     }
 
     /// A resource that does not exist.
-    public static func notFound(_ resource: String, id: String) -> SwitchboardError {
+    package static func notFound(_ resource: String, id: String) -> SwitchboardError {
         SwitchboardError(.notFound, code: "not_found", message: "\(resource) \(id) does not exist")
     }
 }

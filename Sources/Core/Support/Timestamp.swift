@@ -3,7 +3,7 @@ import Foundation
 /// The one textual form of a point in time that Switchboard writes: ISO 8601 in UTC with
 /// milliseconds, e.g. `2026-11-29T17:57:53.123Z`. It sorts as text in time order, which
 /// SQLite relies on.
-public enum Timestamp {
+package enum Timestamp {
     private static let secondsStyle = Date.ISO8601FormatStyle(timeZone: .gmt)
 
     /// 0000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z in milliseconds since 1970: the
@@ -13,11 +13,11 @@ public enum Timestamp {
     /// The instants a client may send, in a query or a body: from 1970-01-01T00:00:00Z to
     /// 9998-12-31T23:59:59.999Z. Every database stores these and a month either side (MySQL's
     /// DATETIME ends with year 9999), so windows computed from them never overflow a column.
-    public static let acceptedRange: ClosedRange<Date> =
+    package static let acceptedRange: ClosedRange<Date> =
         Date(timeIntervalSince1970: 0)...Date(timeIntervalSince1970: 253_370_764_799.999)
 
     /// Why a client's time is refused, for error messages.
-    public static let acceptedRangeDescription = "between 1970-01-01T00:00:00Z and 9998-12-31T23:59:59Z"
+    package static let acceptedRangeDescription = "between 1970-01-01T00:00:00Z and 9998-12-31T23:59:59Z"
 
     /// Milliseconds since 1970 rounded from `date`, held to the formattable span (so no date,
     /// however far off or not even finite, makes the conversion trap).
@@ -32,7 +32,7 @@ public enum Timestamp {
     /// The text form of a date, rounded to the nearest millisecond. Dates outside the years
     /// 0000–9999 are written as the nearest end of that span; nothing Switchboard stores or
     /// accepts comes near it.
-    public static func format(_ date: Date) -> String {
+    package static func format(_ date: Date) -> String {
         let milliseconds = clampedMilliseconds(date)
         let (seconds, fraction) = floorDivision(milliseconds, by: 1000)
         let (days, secondOfDay) = floorDivision(seconds, by: 86_400)
@@ -56,7 +56,7 @@ public enum Timestamp {
     /// Reads ISO 8601 with or without fractional seconds and with `Z` or an offset; also the
     /// `YYYY-MM-DD HH:MM:SS[.fff]` form that SQL databases print. Fractions keep millisecond
     /// precision exactly, so a formatted date reads back equal to `truncated(date)`.
-    public static func parse(_ text: String) -> Date? {
+    package static func parse(_ text: String) -> Date? {
         switch parseCanonical(text) {
         case .date(let date): return date
         case .impossible: return nil
@@ -126,12 +126,12 @@ public enum Timestamp {
 
     /// A date rounded to the nearest millisecond, the value `format` writes; drivers with a
     /// native timestamp type bind this so all three databases store the same instant.
-    public static func rounded(_ date: Date) -> Date {
+    package static func rounded(_ date: Date) -> Date {
         Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded() / 1000)
     }
 
     /// A date rounded down to whole milliseconds, the precision every driver stores.
-    public static func truncated(_ date: Date) -> Date {
+    package static func truncated(_ date: Date) -> Date {
         Date(timeIntervalSince1970: (date.timeIntervalSince1970 * 1000).rounded(.down) / 1000)
     }
 

@@ -6,36 +6,36 @@ import Synchronization
 /// The MySQL/MariaDB driver over libmariadb (Connector/C). Its calls block, so every one runs
 /// on a thread pool of the driver's own, sized to the connection pool, and never on Swift's
 /// cooperative threads (two on this machine: one blocking call would stall half the server).
-public final class MySQLDriver: StorageDriver {
-    public let dialect = SQLDialect.mysql
+package final class MySQLDriver: StorageDriver {
+    package let dialect = SQLDialect.mysql
     let pool: MySQLPool
     let threads: NIOThreadPool
 
     /// Creates the pool for a `mysql://` or `mariadb://` URL; connections open on first use.
-    public init(url: DatabaseURL) throws {
+    package init(url: DatabaseURL) throws {
         let settings = try MySQLSettings(url)
         threads = NIOThreadPool(numberOfThreads: settings.poolSize)
         threads.start()
         pool = MySQLPool(settings: settings, threads: threads)
     }
 
-    public func query(_ query: SQLQuery) async throws -> [SQLRow] {
+    package func query(_ query: SQLQuery) async throws -> [SQLRow] {
         try await withSession { try await $0.query(query) }
     }
 
     @discardableResult
-    public func execute(_ query: SQLQuery) async throws -> Int {
+    package func execute(_ query: SQLQuery) async throws -> Int {
         try await withSession { try await $0.execute(query) }
     }
 
-    public func executeScript(_ sql: String) async throws {
+    package func executeScript(_ sql: String) async throws {
         try await withSession { try await $0.executeScript(sql) }
     }
 
     /// Runs `body` between `START TRANSACTION` and `COMMIT` on one connection. A deadlock or
     /// lock-wait timeout rolls the transaction back; it is then run again (up to three times
     /// in all) before the failure is reported.
-    public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+    package func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         try TransactionScope.checkOutside(self)
         var attempt = 1
         while true {
@@ -63,7 +63,7 @@ public final class MySQLDriver: StorageDriver {
         try await threads.shutdownGracefully()
     }
 
-    public func run() async throws {
+    package func run() async throws {
         try? await gracefulShutdown()
         try await close()
     }

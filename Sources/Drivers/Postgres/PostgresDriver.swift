@@ -8,8 +8,8 @@ import Synchronization
 /// The PostgreSQL driver: postgres-nio's `PostgresClient` pool, speaking the wire protocol
 /// natively. The pool lives in `run()`: a server runs the driver around its service group,
 /// tools and tests with `withRunning`.
-public final class PostgresDriver: StorageDriver {
-    public let dialect = SQLDialect.postgres
+package final class PostgresDriver: StorageDriver {
+    package let dialect = SQLDialect.postgres
     let client: PostgresClient
     let settings: PostgresSettings
     let logger: Logger
@@ -19,7 +19,7 @@ public final class PostgresDriver: StorageDriver {
     private let started = StartGate()
 
     /// Creates the pool for a `postgres://` URL; connections open on first use.
-    public init(url: DatabaseURL, logger: Logger = Logger(label: "switchboard.postgres")) throws {
+    package init(url: DatabaseURL, logger: Logger = Logger(label: "switchboard.postgres")) throws {
         settings = try PostgresSettings(url)
         var logger = logger
         // The pool logs every reconnect attempt at info; during an outage the callers already
@@ -29,18 +29,18 @@ public final class PostgresDriver: StorageDriver {
         client = PostgresClient(configuration: settings.configuration, backgroundLogger: logger)
     }
 
-    public func query(_ query: SQLQuery) async throws -> [SQLRow] {
+    package func query(_ query: SQLQuery) async throws -> [SQLRow] {
         try TransactionScope.checkOutside(self)
         return try await withConnection { try await self.executor(on: $0).query(query) }
     }
 
     @discardableResult
-    public func execute(_ query: SQLQuery) async throws -> Int {
+    package func execute(_ query: SQLQuery) async throws -> Int {
         try TransactionScope.checkOutside(self)
         return try await withConnection { try await self.executor(on: $0).execute(query) }
     }
 
-    public func executeScript(_ sql: String) async throws {
+    package func executeScript(_ sql: String) async throws {
         try TransactionScope.checkOutside(self)
         try await withConnection { try await self.executor(on: $0).executeScript(sql) }
     }
@@ -48,7 +48,7 @@ public final class PostgresDriver: StorageDriver {
     /// Runs `body` between `BEGIN` and `COMMIT` on one pooled connection. A deadlock or
     /// serialization failure rolls the transaction back on the server; it is then run again
     /// (up to three times in all) before the failure is reported.
-    public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+    package func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         // The lease deadline runs the body in a child task, which needs an escaping closure;
         // the task group ends before this call returns, so the body never outlives it.
         try TransactionScope.checkOutside(self)
@@ -87,14 +87,14 @@ public final class PostgresDriver: StorageDriver {
     }
 
     /// Creates the `?schema=` schema if the URL names one (called by the migrate tool).
-    public func prepareNamespace() async throws {
+    package func prepareNamespace() async throws {
         guard let schema = settings.schema else { return }
         // The name was checked to be a plain lower-case identifier, so it can be spliced.
         try await executeScript("CREATE SCHEMA IF NOT EXISTS \(schema)")
     }
 
     /// Runs the pool until graceful shutdown (or cancellation), then closes its connections.
-    public func run() async throws {
+    package func run() async throws {
         let client = client
         let started = started
         await withDiscardingTaskGroup { group in

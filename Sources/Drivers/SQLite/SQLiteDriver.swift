@@ -5,15 +5,15 @@ import ServiceLifecycle
 
 /// The embedded driver: one SQLite file in WAL mode through a GRDB `DatabasePool`, so reads
 /// run on their own connections while the single writer works.
-public final class SQLiteDriver: StorageDriver {
-    public let dialect = SQLDialect.sqlite
+package final class SQLiteDriver: StorageDriver {
+    package let dialect = SQLDialect.sqlite
     let pool: DatabasePool
     let gate = AsyncWriteGate()
     /// Runs statements on the single writer connection; only used while holding `gate`.
     let writer: SQLiteWriterConnection
 
     /// How hard SQLite works to survive a power cut (`PRAGMA synchronous`).
-    public enum Durability: String, Sendable {
+    package enum Durability: String, Sendable {
         /// Every commit is flushed to disk before it returns (SQLite's FULL): an accepted
         /// event survives a power cut. The default.
         case full
@@ -23,7 +23,7 @@ public final class SQLiteDriver: StorageDriver {
     }
 
     /// Opens (and creates if needed) the database file at `path`, creating its folder too.
-    public init(path: String, durability: Durability = .full) throws {
+    package init(path: String, durability: Durability = .full) throws {
         let url = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         var configuration = Configuration()
@@ -47,7 +47,7 @@ public final class SQLiteDriver: StorageDriver {
 
     /// Opens the file a `sqlite://` URL names; `?synchronous=normal` trades power-cut
     /// durability for speed (see `Durability`).
-    public convenience init(url: DatabaseURL) throws {
+    package convenience init(url: DatabaseURL) throws {
         let option = url.options["synchronous"]?.lowercased() ?? "full"
         guard let durability = Durability(rawValue: option) else {
             throw StorageError.invalidURL("synchronous must be full or normal, not '\(option)'")
@@ -55,7 +55,7 @@ public final class SQLiteDriver: StorageDriver {
         try self.init(path: url.path, durability: durability)
     }
 
-    public func query(_ query: SQLQuery) async throws -> [SQLRow] {
+    package func query(_ query: SQLQuery) async throws -> [SQLRow] {
         try TransactionScope.checkOutside(self)
         let sql = query.sql(in: dialect)
         let arguments = SQLiteValues.arguments(query)
@@ -71,18 +71,18 @@ public final class SQLiteDriver: StorageDriver {
     /// A single statement is atomic on its own, so it runs on the writer connection without
     /// an explicit transaction, but still through the gate so it cannot land inside one.
     @discardableResult
-    public func execute(_ query: SQLQuery) async throws -> Int {
+    package func execute(_ query: SQLQuery) async throws -> Int {
         try TransactionScope.checkOutside(self)
         let writer = writer
         return try await gate.withGate { try await writer.execute(query) }
     }
 
     /// A script may hold several statements; it runs in a transaction so it applies whole.
-    public func executeScript(_ sql: String) async throws {
+    package func executeScript(_ sql: String) async throws {
         try await transaction { try await $0.executeScript(sql) }
     }
 
-    public func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+    package func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         try TransactionScope.checkOutside(self)
         let writer = writer
         let pool = pool
@@ -110,7 +110,7 @@ public final class SQLiteDriver: StorageDriver {
         try pool.close()
     }
 
-    public func run() async throws {
+    package func run() async throws {
         try? await gracefulShutdown()
         try await close()
     }

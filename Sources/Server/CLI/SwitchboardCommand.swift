@@ -5,15 +5,15 @@ import Logging
 import StorageDrivers
 
 /// `switchboard`: runs the server, or a maintenance task with `switchboard <subcommand>`.
-public struct SwitchboardCommand: AsyncParsableCommand {
-    public static let configuration = CommandConfiguration(
+package struct SwitchboardCommand: AsyncParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "switchboard",
         abstract: "Webhook delivery and API-key management server.",
         subcommands: [ServeCommand.self, ApiKeysCommand.self, CleanupLogsCommand.self, UpdateStatsCommand.self, HealthCheckCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 
-    public init() {}
+    package init() {}
 }
 
 // Errors below are thrown as they are: each describes itself, and the argument parser prints

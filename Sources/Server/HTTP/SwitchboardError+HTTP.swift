@@ -5,7 +5,7 @@ import NIOCore
 
 /// Switchboard's errors answer for themselves in the seed's envelope, with their headers.
 extension SwitchboardError: HTTPResponseError {
-    public var status: HTTPResponse.Status {
+    package var status: HTTPResponse.Status {
         switch category {
         case .badRequest: .badRequest
         case .validation: .unprocessableContent
@@ -22,7 +22,7 @@ extension SwitchboardError: HTTPResponseError {
         }
     }
 
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
+    package func response(from request: Request, context: some RequestContext) throws -> Response {
         var answer = APIResponse.failure(status: status, code: code, message: message)
         for header in headers {
             if let name = HTTPField.Name(header.name) { answer.extraHeaders.append(HTTPField(name: name, value: header.value)) }

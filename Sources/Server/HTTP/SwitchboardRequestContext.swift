@@ -5,16 +5,16 @@ import NIOCore
 /// Per-request state of every route: the framework's core storage, who is calling (client
 /// address, after trusted proxies) and, once an authenticator recognised credentials, the
 /// API key behind them.
-public struct SwitchboardRequestContext: RequestContext {
-    public var coreContext: CoreRequestContextStorage
+package struct SwitchboardRequestContext: RequestContext {
+    package var coreContext: CoreRequestContextStorage
     /// The socket peer's address, without port.
-    public let peerAddress: String?
+    package let peerAddress: String?
     /// The client's address after trusted proxies; set by `ClientAddressMiddleware`.
-    public var clientAddress: IPAddress?
+    package var clientAddress: IPAddress?
     /// The key an authenticator recognised, if any.
-    public var identity: ApiKey?
+    package var identity: ApiKey?
 
-    public init(source: ApplicationRequestContextSource) {
+    package init(source: ApplicationRequestContextSource) {
         coreContext = CoreRequestContextStorage(source: source)
         peerAddress = source.channel.remoteAddress?.ipAddress
         clientAddress = nil
@@ -25,14 +25,14 @@ public struct SwitchboardRequestContext: RequestContext {
 /// The context of an API route after authentication: the key is known. Created from the
 /// parent context by the router; when no authenticator recognised credentials the request
 /// ends here with 401.
-public struct AuthenticatedRequestContext: ChildRequestContext {
-    public var coreContext: CoreRequestContextStorage
+package struct AuthenticatedRequestContext: ChildRequestContext {
+    package var coreContext: CoreRequestContextStorage
     /// The client's address after trusted proxies.
-    public let clientAddress: IPAddress?
+    package let clientAddress: IPAddress?
     /// The key the request is made with.
-    public let key: ApiKey
+    package let key: ApiKey
 
-    public init(context: SwitchboardRequestContext) throws {
+    package init(context: SwitchboardRequestContext) throws {
         guard let key = context.identity else {
             throw SwitchboardError(.unauthenticated, code: "missing_api_key", message: "send an API key as 'Authorization: Bearer <key>'")
         }

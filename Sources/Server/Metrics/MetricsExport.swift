@@ -6,9 +6,9 @@ import Synchronization
 
 /// The process's Prometheus registry, installed as the swift-metrics backend the first time
 /// it is used (swift-metrics allows one backend per process), and the `/metrics` text.
-public final class MetricsExport: Sendable {
+package final class MetricsExport: Sendable {
     /// The one export of this process.
-    public static let shared = MetricsExport()
+    package static let shared = MetricsExport()
 
     let registry = PrometheusCollectorRegistry()
 
@@ -37,7 +37,7 @@ public final class MetricsExport: Sendable {
     /// every metric in Prometheus' text format. The queue is counted at most once per
     /// `maxAge` (`METRICS_QUEUE_CACHE_SECONDS`): `/metrics` needs no key, so a client
     /// scraping in a loop must not turn into a database load.
-    public func render(driver: any StorageDriver, now: Date = Date(), maxAge: Duration = .seconds(5)) async throws -> [UInt8] {
+    package func render(driver: any StorageDriver, now: Date = Date(), maxAge: Duration = .seconds(5)) async throws -> [UInt8] {
         let id = ObjectIdentifier(driver as AnyObject)
         let clock = ContinuousClock.now
         var figures = queueFigures.withLock { $0[id] }
