@@ -26,6 +26,13 @@ struct RequestBodyTests {
                 let created = try await client.send(.post, "/api/webhooks", key: server.adminKey,
                     json: #"{"name":"n","url":"https://a.example","events":["*"],"description":"first","maxRetries":5}"#)
                 let id = try #require(created.body["data"]?["id"]?.stringValue)
+                // Typed answers keep their declared order and write every field, null included.
+                #expect(created.body["data"]?.keys == [
+                    "id", "name", "url", "events", "description", "isActive", "hasSecret", "consecutiveFailures", "disabledReason",
+                    "disabledAt", "maxRetries", "retryDelaysMs", "previousSecretExpiresAt", "createdAt", "updatedAt", "secret",
+                ])
+                #expect(created.body["data"]?["disabledAt"] == .null)
+                #expect(created.body["data"]?["id"]?.stringValue == id.lowercased())
                 // Absent: unchanged. Null: cleared or back to the default.
                 let renamed = try await client.send(.patch, "/api/webhooks/\(id)", key: server.adminKey, json: #"{"name":"renamed"}"#)
                 #expect(renamed.body["data"]?["description"]?.stringValue == "first")

@@ -12,26 +12,26 @@ struct ApiKeyController: Sendable {
         api.add(.createApiKey) { request, _ in
             let body = try await request.decode(CreateApiKeyBody.self, limit: maxBodyBytes)
             let issued = try await apiKeys.create(try body.draft())
-            return .success(Render.apiKey(issued.record, plaintext: issued.plaintext), status: .created)
+            return .success(IssuedApiKeyResponse(issued), status: .created)
         }
         api.add(.listApiKeys) { request, _ in
             let now = Date()
             let includeRevoked = try request.queryBool("include_revoked") ?? false
-            return .page(try await apiKeys.list(try request.pageRequest(), includeRevoked: includeRevoked)) { Render.apiKey($0, now: now) }
+            return .page(try await apiKeys.list(try request.pageRequest(), includeRevoked: includeRevoked)) { ApiKeyResponse($0, now: now) }
         }
         api.add(.getApiKey) { _, context in
-            .success(Render.apiKey(try await apiKeys.get(id: try context.pathID())))
+            .success(ApiKeyResponse(try await apiKeys.get(id: try context.pathID())))
         }
         api.add(.updateApiKey) { request, context in
             let id = try context.pathID()
             let body = try await request.decode(UpdateApiKeyBody.self, limit: maxBodyBytes)
-            return .success(Render.apiKey(try await apiKeys.update(id: id, changes: try body.changes())))
+            return .success(ApiKeyResponse(try await apiKeys.update(id: id, changes: try body.changes())))
         }
         api.add(.regenerateApiKey) { request, context in
             let id = try context.pathID()
             let body = try await request.decode(RegenerateApiKeyBody.self, limit: maxBodyBytes, emptyIsObject: true)
             let issued = try await apiKeys.regenerate(id: id, gracePeriod: try body.gracePeriod())
-            return .success(Render.apiKey(issued.record, plaintext: issued.plaintext))
+            return .success(IssuedApiKeyResponse(issued))
         }
         api.add(.apiKeyUsage) { request, context in
             let id = try context.pathID()
@@ -40,20 +40,10 @@ struct ApiKeyController: Sendable {
             let since = try request.queryDate("since") ?? until.addingTimeInterval(-30 * 86_400)
             guard since <= until else { throw SwitchboardError.badRequest("since must not be after until", code: "invalid_query") }
             let rows = try await usage.usage(keyID: key.id, since: since, until: until)
-            return .success(.object([
-                ("keyId", .string(key.id.uuidString.lowercased())),
-                ("lastUsedAt", .timestamp(key.lastUsedAt)),
-                ("totalRequests", .integer(rows.reduce(0) { $0 + $1.requests })),
-                ("days", .array(rows.map { row in
-                    .object([
-                        ("day", .string(row.day)), ("routeGroup", .string(row.routeGroup)),
-                        ("statusClass", .string(row.statusClass)), ("requests", .integer(row.requests)),
-                    ])
-                })),
-            ]))
+            return .success(ApiKeyUsageResponse(key: key, rows: rows))
         }
         api.add(.deleteApiKey) { _, context in
-            .success(Render.apiKey(try await apiKeys.revoke(id: try context.pathID())))
+            .success(ApiKeyResponse(try await apiKeys.revoke(id: try context.pathID())))
         }
     }
 }

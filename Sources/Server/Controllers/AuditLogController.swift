@@ -14,7 +14,7 @@ struct AuditLogController: Sendable {
                 targetID: request.queryString("target"),
                 since: try request.queryDate("since"))
             let entries = try await audit.list(filter, limit: try request.queryInteger("limit", in: AuditTrail.limits) ?? 100)
-            return .success(.array(entries.map(Render.auditEntry)))
+            return .success(entries.map(AuditEntryResponse.init))
         }
     }
 }

@@ -21,16 +21,16 @@ struct DeliveryLogController: Sendable {
             }
             let limit = try request.queryInteger("limit", in: 1...DeliveryLogService.maxLimit) ?? DeliveryLogService.defaultLimit
             let page = try await logs.list(filter, cursor: request.queryString("cursor"), limit: limit)
-            return .success(.array(page.entries.map(Render.deliveryLog)), extra: [("pagination", .object([
+            return .success(page.entries.map(DeliveryLogResponse.init), extra: [("pagination", .object([
                 ("limit", .integer(limit)),
                 ("next_cursor", .optional(page.nextCursor)),
             ]))])
         }
         api.add(.getDeliveryLog) { _, context in
-            .success(Render.deliveryLog(try await logs.get(id: try context.pathID())))
+            .success(DeliveryLogResponse(try await logs.get(id: try context.pathID())))
         }
         api.add(.retryDelivery) { _, context in
-            .success(Render.deliveryLog(try await logs.retry(id: try context.pathID())), status: .accepted)
+            .success(DeliveryLogResponse(try await logs.retry(id: try context.pathID())), status: .accepted)
         }
     }
 }

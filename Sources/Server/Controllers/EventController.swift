@@ -13,13 +13,7 @@ struct EventController: Sendable {
             // The key may also come as the customary Idempotency-Key header.
             let key = body.idempotencyKey.value ?? request.headers[.idempotencyKey]
             let published = try await dispatcher.publish(type: body.type, data: body.data, idempotencyKey: key, scope: context.key.id)
-            return .success(.object([
-                ("eventId", .string(published.event.id.uuidString.lowercased())),
-                ("type", .string(published.event.type)),
-                ("deliveries", .integer(published.deliveryCount)),
-                ("duplicate", .bool(published.isDuplicate)),
-                ("createdAt", .timestamp(published.event.createdAt)),
-            ]), status: .accepted)
+            return .success(PublishedEventResponse(published), status: .accepted)
         }
     }
 }

@@ -8,17 +8,17 @@ struct EventTypeController: Sendable {
 
     func register(on api: APIRouteRegistrar) {
         api.add(.listEventTypes) { _, _ in
-            .success(.array(try await catalog.all().map(Render.eventType)))
+            .success(try await catalog.all().map(EventTypeResponse.init))
         }
         api.add(.createEventType) { request, _ in
             let body = try await request.decode(CreateEventTypeBody.self, limit: maxBodyBytes)
             let type = try await catalog.register(name: body.name, description: body.description)
-            return .success(Render.eventType(type), status: .created)
+            return .success(EventTypeResponse(type), status: .created)
         }
         api.add(.retireEventType) { _, context in
             let name = context.parameters.get("name") ?? ""
             try await catalog.retire(name: name)
-            return .success(.object([("name", .string(name)), ("retired", .bool(true))]))
+            return .success(RetiredResponse(name: name, retired: true))
         }
     }
 }

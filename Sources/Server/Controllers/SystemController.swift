@@ -38,17 +38,10 @@ struct SystemController: Sendable {
             guard report.problems.isEmpty else {
                 return .failure(status: .serviceUnavailable, code: "not_ready", message: "not ready: " + report.problems.joined(separator: "; "))
             }
-            return .success(.object([
-                ("status", .string("ready")),
-                ("checks", .object(report.checks.map { ($0.name, .string($0.state)) })),
-            ]))
+            return .success(ReadyResponse(status: "ready", checks: .object(report.checks.map { ($0.name, .string($0.state)) })))
         }
         router.get("/health") { _, _ -> APIResponse in
-            .success(.object([
-                ("status", .string("ok")),
-                ("version", .string(SwitchboardApp.version)),
-                ("uptimeSeconds", .integer(Int(Date().timeIntervalSince(startedAt)))),
-            ]))
+            .success(HealthResponse(status: "ok", version: SwitchboardApp.version, uptimeSeconds: Int(Date().timeIntervalSince(startedAt))))
         }
         router.get("/openapi.json") { _, _ -> Response in
             Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: Self.openAPIDocument))

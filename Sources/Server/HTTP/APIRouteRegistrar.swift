@@ -33,7 +33,7 @@ struct APIRouteRegistrar {
         }
         authenticated.on(RouterPath(route.path), method: HTTPRequest.Method(rawValue: route.method)!) { request, context -> APIResponse in
             let answer = try await handler(request, context)
-            if let created = CreatedTarget.current, case .string(let id)? = answer.document["data"]?["id"] {
+            if let created = CreatedTarget.current, case .string(let id)? = try answer.document()["data"]?["id"] {
                 created.note(id)
             }
             return answer
