@@ -48,6 +48,11 @@ package final class PostgresDriver: StorageDriver {
     /// Runs `body` between `BEGIN` and `COMMIT` on one pooled connection. A deadlock or
     /// serialization failure rolls the transaction back on the server; it is then run again
     /// (up to three times in all) before the failure is reported.
+    ///
+    /// Not `PostgresClient.withTransaction`: it sends `BEGIN`/`COMMIT` through postgres-nio's
+    /// own waits, which never end when the connection closed just before (see
+    /// `value(orFailureWhenClosed:)`), and the lease and query deadlines could then not end
+    /// the transaction either. Here every statement goes through the watched executor.
     package func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         // The lease deadline runs the body in a child task, which needs an escaping closure;
         // the task group ends before this call returns, so the body never outlives it.
