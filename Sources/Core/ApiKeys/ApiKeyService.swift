@@ -184,16 +184,31 @@ package struct ApiKeyService: Sendable {
     /// Whether `token` is a key this process verified recently (it is in the verification
     /// cache). Such a token is no guess, so the failed-authentication brake need not hold it.
     package func isRecentlyVerified(token: String) -> Bool {
-        SecretMaterial.looksLikeApiKey(token) && cache.key(forHash: secrets.hash(apiKey: token)) != nil
+        SecretMaterial.looksLikeApiKey(token) && cache.key(forHash: hash(token: token)) != nil
+    }
+
+    /// The keyed hash a token is stored under; computed once per request and handed to
+    /// `isRecentlyVerified(hash:)` and `authenticate(token:hash:from:)`.
+    package func hash(token: String) -> String {
+        secrets.hash(apiKey: token)
+    }
+
+    /// `isRecentlyVerified(token:)` for a hash already computed.
+    package func isRecentlyVerified(hash: String) -> Bool {
+        cache.key(forHash: hash) != nil
     }
 
     /// The key a bearer token belongs to, if it is usable; otherwise an `unauthenticated`
     /// error whose code says why (`invalid_api_key`, `key_revoked`, `key_expired`).
     package func authenticate(token: String, from address: String? = nil) async throws -> ApiKey {
+        try await authenticate(token: token, hash: hash(token: token), from: address)
+    }
+
+    /// `authenticate(token:from:)` with the token's hash already computed.
+    package func authenticate(token: String, hash: String, from address: String? = nil) async throws -> ApiKey {
         guard SecretMaterial.looksLikeApiKey(token) else {
             throw SwitchboardError(.unauthenticated, code: "invalid_api_key", message: "the API key is not valid")
         }
-        let hash = secrets.hash(apiKey: token)
         let cached = cache.key(forHash: hash)
         let now = environment.currentTime()
         var found: ApiKey?

@@ -31,7 +31,12 @@ package struct ClientAddressResolver: Sendable {
     /// The client's address, or nil when the peer is unknown. Addresses come back unmapped
     /// (`::ffff:10.0.0.5` as `10.0.0.5`); `X-Forwarded-For` entries may carry a port.
     package func clientAddress(peer: String?, forwardedFor: String?) -> IPAddress? {
-        guard let peer, let peerAddress = IPAddress(peer)?.unmapped else { return nil }
+        clientAddress(peer: peer.flatMap { IPAddress($0) }, forwardedFor: forwardedFor)
+    }
+
+    /// The client's address from an already parsed peer address.
+    package func clientAddress(peer: IPAddress?, forwardedFor: String?) -> IPAddress? {
+        guard let peerAddress = peer?.unmapped else { return nil }
         guard isTrusted(peerAddress), let forwardedFor else { return peerAddress }
         let hops = forwardedFor.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         var client = peerAddress

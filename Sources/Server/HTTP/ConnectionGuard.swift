@@ -87,7 +87,14 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
 
     private let counter: ConnectionCounter
     private var admitted = false
+    /// When the connection is closed unless the client gets on with it; nil while the
+    /// server is answering.
+    private var deadline: NIODeadline?
+    /// The one timer, and when it fires. Requests move `deadline` only; the timer checks it
+    /// when it fires and sets itself again if the deadline moved on, so a busy keep-alive
+    /// connection does not schedule a timer per request.
     private var timer: Scheduled<Void>?
+    private var timerFiresAt: NIODeadline?
 
     init(counter: ConnectionCounter) {
         self.counter = counter
@@ -105,11 +112,12 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     func handlerRemoved(context: ChannelHandlerContext) {
         timer?.cancel()
         timer = nil
+        timerFiresAt = nil
     }
 
     private func admit(context: ChannelHandlerContext) {
         admitted = true
-        let peer = context.channel.remoteAddress?.ipAddress.flatMap { IPAddress($0) }
+        let peer = context.channel.remoteAddress.flatMap(IPAddress.init(socketAddress:))
         switch counter.admit(peer: peer) {
         case .success(let group):
             let counter = counter
@@ -135,17 +143,35 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
         context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
     }
 
-    /// (Re)starts the deadline; when it passes, the connection is closed.
+    /// Sets the deadline `timeout` from now; when it passes, the connection is closed.
     private func arm(context: ChannelHandlerContext, after timeout: Duration) {
-        timer?.cancel()
-        timer = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(Int64(timeout.seconds * 1e9))) {
-            context.close(promise: nil)
-        }
+        let deadline = NIODeadline.now() + .nanoseconds(Int64(timeout.seconds * 1e9))
+        self.deadline = deadline
+        if let firesAt = timerFiresAt, firesAt <= deadline { return }
+        schedule(context: context, at: deadline)
     }
 
     private func disarm() {
+        deadline = nil
+    }
+
+    private func schedule(context: ChannelHandlerContext, at time: NIODeadline) {
         timer?.cancel()
+        timerFiresAt = time
+        timer = context.eventLoop.assumeIsolated().scheduleTask(deadline: time) {
+            self.timerFired(context: context)
+        }
+    }
+
+    private func timerFired(context: ChannelHandlerContext) {
         timer = nil
+        timerFiresAt = nil
+        guard let deadline else { return }
+        if deadline <= .now() {
+            context.close(promise: nil)
+        } else {
+            schedule(context: context, at: deadline)
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {

@@ -14,12 +14,25 @@ struct JSONValueEncoder {
     }
 
     /// Where one value is being written; objects and arrays are built in place, so keyed
-    /// containers asked for twice add to the same object.
+    /// containers asked for twice add to the same object. Scalars are stored as values
+    /// directly (no slot per field): answers with hundreds of fields are on hot paths.
     fileprivate final class Slot {
+        enum Member {
+            case value(JSONValue)
+            case slot(Slot)
+
+            var value: JSONValue {
+                switch self {
+                case .value(let value): value
+                case .slot(let slot): slot.value
+                }
+            }
+        }
+
         enum Content {
             case value(JSONValue)
-            case object([(key: String, slot: Slot)])
-            case array([Slot])
+            case object([(key: String, member: Member)])
+            case array([Member])
         }
 
         var content = Content.value(.null)
@@ -27,19 +40,25 @@ struct JSONValueEncoder {
         var value: JSONValue {
             switch content {
             case .value(let value): value
-            case .object(let members): .object(members.map { ($0.key, $0.slot.value) })
+            case .object(let members): .object(members.map { ($0.key, $0.member.value) })
             case .array(let items): .array(items.map(\.value))
             }
         }
 
-        func member(_ key: String) -> Slot {
-            var members: [(key: String, slot: Slot)] = []
-            if case .object(let existing) = content { members = existing }
-            if let found = members.first(where: { $0.key == key }) { return found.slot }
-            let slot = Slot()
-            members.append((key, slot))
+        /// Adds a member. Response types declare each key once, so no search for an
+        /// existing one is made.
+        func add(_ key: String, _ member: Member) {
+            guard case .object(var members) = content else { return }
+            content = .value(.null)
+            members.append((key, member))
             content = .object(members)
-            return slot
+        }
+
+        func append(_ member: Member) {
+            guard case .array(var items) = content else { return }
+            content = .value(.null)
+            items.append(member)
+            content = .array(items)
         }
 
         func makeObject() {
@@ -47,19 +66,23 @@ struct JSONValueEncoder {
             content = .object([])
         }
 
-        func append() -> Slot {
-            var items: [Slot] = []
-            if case .array(let existing) = content { items = existing }
-            let slot = Slot()
-            items.append(slot)
-            content = .array(items)
-            return slot
-        }
-
         func makeArray() {
             if case .array = content { return }
             content = .array([])
         }
+    }
+
+    /// The JSON of a value that needs no container: scalars, times, ids and JSON itself;
+    /// nil for everything else. Checked by type, not by casting each value in turn.
+    fileprivate static func scalar<T: Encodable>(_ value: T) -> JSONValue? {
+        if T.self == String.self { return .string(value as! String) }
+        if T.self == Int.self { return .number(Double(value as! Int)) }
+        if T.self == Bool.self { return .bool(value as! Bool) }
+        if T.self == Double.self { return .number(value as! Double) }
+        if T.self == Date.self { return .string(Timestamp.format(value as! Date)) }
+        if T.self == UUID.self { return .string((value as! UUID).uuidString.lowercased()) }
+        if T.self == JSONValue.self { return (value as! JSONValue) }
+        return nil
     }
 
     fileprivate struct Node: Encoder {
@@ -92,16 +115,20 @@ struct JSONValueEncoder {
         }
 
         func encodeValue(_ value: some Encodable) throws {
-            switch value {
-            case let json as JSONValue: slot.content = .value(json)
-            case let date as Date: slot.content = .value(.string(Timestamp.format(date)))
-            case let id as UUID: slot.content = .value(.string(id.uuidString.lowercased()))
-            case let text as String: slot.content = .value(.string(text))
-            case let flag as Bool: slot.content = .value(.bool(flag))
-            case let number as Int: slot.content = .value(.number(Double(number)))
-            case let number as Double: slot.content = .value(.number(number))
-            default: try value.encode(to: self)
+            if let scalar = JSONValueEncoder.scalar(value) {
+                slot.content = .value(scalar)
+            } else {
+                try value.encode(to: self)
             }
+        }
+
+        /// The member holding `value`: the value itself when it is a scalar, else a slot it
+        /// was encoded into.
+        func member(_ value: some Encodable, path: [any CodingKey]) throws -> Slot.Member {
+            if let scalar = JSONValueEncoder.scalar(value) { return .value(scalar) }
+            let child = Slot()
+            try value.encode(to: Node(slot: child, path: path))
+            return .slot(child)
         }
     }
 
@@ -110,15 +137,22 @@ struct JSONValueEncoder {
         let path: [any CodingKey]
         var codingPath: [any CodingKey] { path }
 
-        func node(_ key: Key) -> Node { Node(slot: slot.member(key.stringValue), path: path + [key]) }
+        /// A new nested slot under `key`.
+        func node(_ key: Key) -> Node {
+            let child = Slot()
+            slot.add(key.stringValue, .slot(child))
+            return Node(slot: child, path: path + [key])
+        }
 
-        mutating func encodeNil(forKey key: Key) throws { node(key).slot.content = .value(.null) }
-        mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws { try node(key).encodeValue(value) }
-        mutating func encode(_ value: Bool, forKey key: Key) throws { try node(key).encodeScalar(value) }
-        mutating func encode(_ value: String, forKey key: Key) throws { try node(key).encodeScalar(value) }
-        mutating func encode(_ value: Double, forKey key: Key) throws { try node(key).encodeScalar(value) }
+        mutating func encodeNil(forKey key: Key) throws { slot.add(key.stringValue, .value(.null)) }
+        mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
+            slot.add(key.stringValue, try Node(slot: slot, path: path).member(value, path: path + [key]))
+        }
+        mutating func encode(_ value: Bool, forKey key: Key) throws { slot.add(key.stringValue, .value(.bool(value))) }
+        mutating func encode(_ value: String, forKey key: Key) throws { slot.add(key.stringValue, .value(.string(value))) }
+        mutating func encode(_ value: Double, forKey key: Key) throws { slot.add(key.stringValue, .value(.number(value))) }
         mutating func encode(_ value: Float, forKey key: Key) throws { try node(key).encodeScalar(value) }
-        mutating func encode(_ value: Int, forKey key: Key) throws { try node(key).encodeScalar(value) }
+        mutating func encode(_ value: Int, forKey key: Key) throws { slot.add(key.stringValue, .value(.number(Double(value)))) }
         mutating func encode(_ value: Int8, forKey key: Key) throws { try node(key).encodeScalar(value) }
         mutating func encode(_ value: Int16, forKey key: Key) throws { try node(key).encodeScalar(value) }
         mutating func encode(_ value: Int32, forKey key: Key) throws { try node(key).encodeScalar(value) }
@@ -164,15 +198,21 @@ struct JSONValueEncoder {
             return 0
         }
 
-        func next() -> Node { Node(slot: slot.append(), path: path) }
 
-        mutating func encodeNil() throws { next().slot.content = .value(.null) }
-        mutating func encode<T: Encodable>(_ value: T) throws { try next().encodeValue(value) }
-        mutating func encode(_ value: Bool) throws { try next().encodeScalar(value) }
-        mutating func encode(_ value: String) throws { try next().encodeScalar(value) }
-        mutating func encode(_ value: Double) throws { try next().encodeScalar(value) }
+        /// A new nested slot at the end.
+        func next() -> Node {
+            let child = Slot()
+            slot.append(.slot(child))
+            return Node(slot: child, path: path)
+        }
+
+        mutating func encodeNil() throws { slot.append(.value(.null)) }
+        mutating func encode<T: Encodable>(_ value: T) throws { slot.append(try Node(slot: slot, path: path).member(value, path: path)) }
+        mutating func encode(_ value: Bool) throws { slot.append(.value(.bool(value))) }
+        mutating func encode(_ value: String) throws { slot.append(.value(.string(value))) }
+        mutating func encode(_ value: Double) throws { slot.append(.value(.number(value))) }
         mutating func encode(_ value: Float) throws { try next().encodeScalar(value) }
-        mutating func encode(_ value: Int) throws { try next().encodeScalar(value) }
+        mutating func encode(_ value: Int) throws { slot.append(.value(.number(Double(value)))) }
         mutating func encode(_ value: Int8) throws { try next().encodeScalar(value) }
         mutating func encode(_ value: Int16) throws { try next().encodeScalar(value) }
         mutating func encode(_ value: Int32) throws { try next().encodeScalar(value) }

@@ -7,8 +7,8 @@ import NIOCore
 /// API key behind them.
 package struct SwitchboardRequestContext: RequestContext {
     package var coreContext: CoreRequestContextStorage
-    /// The socket peer's address, without port.
-    package let peerAddress: String?
+    /// The socket peer's address.
+    package let peerAddress: IPAddress?
     /// The client's address after trusted proxies; set by `ClientAddressMiddleware`.
     package var clientAddress: IPAddress?
     /// The key an authenticator recognised, if any.
@@ -16,7 +16,7 @@ package struct SwitchboardRequestContext: RequestContext {
 
     package init(source: ApplicationRequestContextSource) {
         coreContext = CoreRequestContextStorage(source: source)
-        peerAddress = source.channel.remoteAddress?.ipAddress
+        peerAddress = source.channel.remoteAddress.flatMap(IPAddress.init(socketAddress:))
         clientAddress = nil
         identity = nil
     }

@@ -19,8 +19,9 @@ struct BearerKeyAuthenticator: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard context.identity == nil, let header = request.headers[.authorization] else { return try await next(request, context) }
         let token = try Self.bearerToken(header)
+        let hash = apiKeys.hash(token: token)
         var reservation: RateLimiter.Reservation?
-        if !apiKeys.isRecentlyVerified(token: token) {
+        if !SecretMaterial.looksLikeApiKey(token) || !apiKeys.isRecentlyVerified(hash: hash) {
             let reserved = failures.reserve(context.clientAddress?.clientGroup ?? "unknown", limit: failureLimit)
             guard reserved.decision.allowed else {
                 let wait = reserved.decision.resetSeconds
@@ -32,7 +33,7 @@ struct BearerKeyAuthenticator: RouterMiddleware {
         }
         var context = context
         do {
-            context.identity = try await apiKeys.authenticate(token: token, from: context.clientAddress?.description)
+            context.identity = try await apiKeys.authenticate(token: token, hash: hash, from: context.clientAddress?.description)
         } catch let error as SwitchboardError where error.category == .unauthenticated {
             throw error
         } catch {
