@@ -4,7 +4,7 @@ JOBS         ?= 2
 SWIFT_FLAGS  ?= -j $(JOBS)
 BIN           = $(shell $(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)
 
-.PHONY: run test build deps migrate smoke fuzz bench clean test-db test-db-stop
+.PHONY: run test build deps migrate smoke fuzz bench clean test-db test-db-stop assets browser-test screenshots
 
 ## Install missing system packages (as root) or print the apt-get line.
 deps:
@@ -23,20 +23,31 @@ migrate: build
 run: migrate
 	$(BIN)/switchboard serve
 
+## Embed web/ (the console and the OpenAPI document) into Sources/Server/Generated/EmbeddedFiles.swift;
+## run after editing anything in web/ and commit both (a test fails when they differ).
+assets:
+	scripts/embed-assets.py
+
+## Only the console's browser tests (binaries must be built).
+browser-test:
+	scripts/browser-test.sh "$(BIN)"
+
 ## Check that SQL lives only in stores, migrations and drivers; build and run the whole test suite (Swift Testing) against SQLite and against throwaway
 ## PostgreSQL and MariaDB servers on loopback (installed and started if absent), then the
 ## database-failure test of the built server on both (restart and 30 s down under load), the
 ## hardening test (slow clients, connection limits, proxies, start-up refusals), the
-## schemathesis fuzz run against the OpenAPI document, and last the end-to-end smoke test of
-## the binaries and README.
+## schemathesis fuzz run against the OpenAPI document, the console's browser tests (Playwright
+## driving Debian's chromium), and last the end-to-end smoke test of the binaries and README.
 test: deps
 	scripts/check-sql-placement.sh
+	scripts/embed-assets.py --check
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
 	scripts/test-databases.sh start > .build/test-databases.env
 	. ./.build/test-databases.env && $(SWIFT) test $(SWIFT_FLAGS) --skip-build --disable-xctest
 	scripts/restart-test.sh "$(BIN)"
 	scripts/hardening-test.py "$(BIN)"
 	scripts/fuzz-api.sh "$(BIN)"
+	scripts/browser-test.sh "$(BIN)"
 	scripts/smoke-test.sh "$(BIN)"
 
 ## Start (installing if needed) the PostgreSQL and MariaDB servers the tests use, and print

@@ -112,9 +112,9 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             path: "Sources/Server",
-            resources: [.copy("Resources/openapi.json")],
             swiftSettings: strictSettings
         ),
         .executableTarget(

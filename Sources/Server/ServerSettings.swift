@@ -93,6 +93,14 @@ package struct ServerSettings: Sendable {
     /// `WEBHOOK_HEALTH_WINDOW_HOURS`: the hours a webhook's success rate is judged over, default 24.
     package var healthWindowHours: Int
 
+    /// `SESSION_IDLE_TIMEOUT_MINUTES` (default 30) and `SESSION_ABSOLUTE_TIMEOUT_HOURS`
+    /// (default 12): how long a console session lasts without requests, and at most.
+    package var sessionPolicy: SessionPolicy
+    /// `CONSOLE_ASSETS_DIR`: serve the console's files from this folder (re-read on every
+    /// request, not cached) instead of the copies built into the binary; for working on the
+    /// console. Unset in production.
+    package var consoleAssetsDirectory: String?
+
     /// `SWITCHBOARD_ENV=development`: a missing or example `WEBHOOK_SECRET_KEY` is replaced by a
     /// fixed, public development secret instead of stopping the server.
     package var isDevelopment = false
@@ -138,6 +146,8 @@ package struct ServerSettings: Sendable {
         self.healthCheckIntervalSeconds = 60
         self.unhealthyAfterFailures = 5
         self.healthWindowHours = 24
+        self.sessionPolicy = SessionPolicy()
+        self.consoleAssetsDirectory = nil
     }
 
     /// Reads and checks every setting; the error names the variable and the accepted values.
@@ -208,6 +218,16 @@ package struct ServerSettings: Sendable {
         healthCheckIntervalSeconds = try reader.integer("WEBHOOK_HEALTH_CHECK_INTERVAL", default: healthCheckIntervalSeconds, range: 1...86_400)
         unhealthyAfterFailures = try reader.integer("WEBHOOK_UNHEALTHY_AFTER", default: unhealthyAfterFailures, range: 1...1_000_000)
         healthWindowHours = try reader.integer("WEBHOOK_HEALTH_WINDOW_HOURS", default: healthWindowHours, range: 1...AnalyticsWindow.maximumHours)
+        let idleMinutes = try reader.integer("SESSION_IDLE_TIMEOUT_MINUTES", default: Int(sessionPolicy.idleTimeout / 60), range: 1...10_080)
+        let absoluteHours = try reader.integer("SESSION_ABSOLUTE_TIMEOUT_HOURS", default: Int(sessionPolicy.absoluteTimeout / 3600), range: 1...720)
+        sessionPolicy = SessionPolicy(idleTimeout: TimeInterval(idleMinutes) * 60, absoluteTimeout: TimeInterval(absoluteHours) * 3600)
+        if let directory = environment["CONSOLE_ASSETS_DIR"], !directory.isEmpty {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory + "/index.html", isDirectory: &isFolder), !isFolder.boolValue else {
+                throw ConfigurationError("CONSOLE_ASSETS_DIR=\(directory) has no index.html; point it at the source tree's web/ folder")
+            }
+            consoleAssetsDirectory = directory
+        }
     }
 
     /// Whether `host` (a `HOST` value) listens on loopback only.

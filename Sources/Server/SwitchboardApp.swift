@@ -13,6 +13,7 @@ package enum SwitchboardApp {
     package static func router(_ components: SwitchboardComponents) -> Router<SwitchboardRequestContext> {
         let settings = components.settings
         let router = Router(context: SwitchboardRequestContext.self)
+        router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: RequestMetricsMiddleware())
         router.add(middleware: NoStoreMiddleware())
         router.add(middleware: ErrorEnvelopeMiddleware(maxBodyBytes: settings.maxBodyBytes))
@@ -20,15 +21,19 @@ package enum SwitchboardApp {
         // The versions this build ships, read once: `/ready` compares them with the database.
         let shipped = try? settings.migrations.load(for: components.driver.dialect).map(\.version)
         let readiness = ReadinessCheck(driver: components.driver, shippedVersions: shipped, worker: components.worker)
+        let assets = ConsoleAssets(directory: settings.consoleAssetsDirectory)
+        ConsoleController(assets: assets).register(on: router)
         SystemController(
-            readiness: readiness, metrics: components.metrics, driver: components.driver,
+            readiness: readiness, metrics: components.metrics, driver: components.driver, assets: assets,
             queueFiguresMaxAge: .seconds(settings.metricsQueueCacheSeconds)).register(on: router)
 
         let audit = AuditTrail(driver: components.driver)
+        let verifier = KeyVerifier(apiKeys: components.apiKeys, failures: components.authFailureLimiter, failureLimit: settings.authFailureLimit)
         let api = APIRouteRegistrar(
             router: router,
             authenticators: [
-                BearerKeyAuthenticator(apiKeys: components.apiKeys, failures: components.authFailureLimiter, failureLimit: settings.authFailureLimit),
+                BearerKeyAuthenticator(verifier: verifier),
+                SessionCookieAuthenticator(sessions: components.sessions),
             ],
             usage: components.usage, quotas: components.quotaLimiter, defaultLimit: settings.apiRateLimit, audit: audit,
             maxBodyBytes: settings.maxBodyBytes)
@@ -38,6 +43,10 @@ package enum SwitchboardApp {
         DeliveryLogController(logs: components.deliveryLogs).register(on: api)
         ApiKeyController(apiKeys: components.apiKeys, usage: components.usage, maxBodyBytes: settings.maxBodyBytes).register(on: api)
         AuditLogController(audit: audit).register(on: api)
+        SessionController(
+            sessions: components.sessions, verifier: verifier, audit: audit, proxies: components.clientAddresses,
+            policy: settings.sessionPolicy, maxBodyBytes: settings.maxBodyBytes
+        ).register(on: router, api: api)
         AnalyticsController(
             analytics: components.analytics, apiKeyAnalytics: ApiKeyAnalytics(usage: components.usage, driver: components.driver)
         ).register(on: api)

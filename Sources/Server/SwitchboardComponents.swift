@@ -13,6 +13,8 @@ package struct SwitchboardComponents: Sendable {
     package let catalog: EventTypeCatalog
     package let webhooks: WebhookService
     package let apiKeys: ApiKeyService
+    /// Console sign-in sessions.
+    package let sessions: SessionService
     package let dispatcher: EventDispatcher
     package let deliveryLogs: DeliveryLogService
     package let tester: WebhookTester
@@ -57,6 +59,7 @@ package struct SwitchboardComponents: Sendable {
         self.cipher = cipher
         webhooks = WebhookService(driver: driver, cipher: cipher, catalog: catalog, targetGuard: targetGuard, rotationOverlap: .seconds(settings.secretOverlapHours * 3600))
         apiKeys = ApiKeyService(driver: driver, secrets: SecretMaterial(serverSecret: settings.secretKey), defaultExpiryDays: settings.apiKeyExpiryDays)
+        sessions = SessionService(driver: driver, apiKeys: apiKeys, serverSecret: settings.secretKey, policy: settings.sessionPolicy)
 
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
@@ -98,7 +101,7 @@ package struct SwitchboardComponents: Sendable {
         let usage = UsageTracker(driver: driver)
         self.usage = usage
         let cleanup = CleanupService(
-            cleaner: RetentionCleaner(driver: driver, policy: settings.retentionPolicy),
+            cleaner: RetentionCleaner(driver: driver, policy: settings.retentionPolicy), sessions: sessions,
             interval: .seconds(settings.cleanupIntervalHours * 3600), logger: Logger(label: "switchboard.cleanup"))
         services = [HTTPClientService(client: httpClient), quotaLimiter, authFailureLimiter, usage, cleanup, healthMonitor]
             + (worker.map { [$0] } ?? [])

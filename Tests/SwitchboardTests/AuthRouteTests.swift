@@ -73,20 +73,28 @@ struct AuthRouteTests {
                 var attempt = 0
                 for route in APIRoute.allCases {
                     let method = HTTPRequest.Method(rawValue: route.method)!
-                    for permission in Permission.allCases where permission != route.permission && permission != .all {
+                    guard let required = route.permission else {
+                        // Who am I and signing out: any key may.
+                        for permission in Permission.allCases {
+                            let result = try await client.send(method, path(route), key: keys[permission])
+                            #expect((200..<300).contains(result.status.code), "\(route) with \(permission): \(result.body.compactText)")
+                        }
+                        continue
+                    }
+                    for permission in Permission.allCases where permission != required && permission != .all {
                         let result = try await client.send(method, path(route), key: keys[permission], json: body(route, 0))
                         expectError(result, .forbidden, code: "insufficient_permissions")
                     }
                     // Removals are tried last so the resources exist for every other check.
                     guard !removals.contains(route) else { continue }
-                    for permission in Set([route.permission, .all]) {
+                    for permission in Set([required, .all]) {
                         attempt += 1
                         let result = try await client.send(method, path(route), key: keys[permission], json: body(route, attempt))
                         #expect((200..<300).contains(result.status.code), "\(route) with \(permission): \(result.body.compactText)")
                     }
                 }
                 for route in removals.sorted(by: { $0.rawValue < $1.rawValue }) {
-                    let result = try await client.send(HTTPRequest.Method(rawValue: route.method)!, path(route), key: keys[route.permission])
+                    let result = try await client.send(HTTPRequest.Method(rawValue: route.method)!, path(route), key: keys[route.permission ?? .all])
                     #expect(result.status == .ok, "\(route): \(result.body.compactText)")
                 }
             }

@@ -218,9 +218,36 @@ package struct ApiKeyService: Sendable {
             found = replaced
             viaGracePeriod = true
         }
-        guard var key = found else {
+        guard let key = found else {
             throw SwitchboardError(.unauthenticated, code: "invalid_api_key", message: "the API key is not valid")
         }
+        return try await accept(key, cached: cached != nil, viaGracePeriod: viaGracePeriod, now: now, from: address)
+    }
+
+    /// The key whose stored hash is `hash`, if it is usable now. Console sessions remember the
+    /// hash their key had at sign-in: once the key is regenerated that hash is gone (grace
+    /// period or not), and so are the sessions.
+    package func authenticate(storedHash hash: String, from address: String? = nil) async throws -> ApiKey {
+        let cached = cache.key(forHash: hash)
+        var found = cached
+        if found == nil { found = try await store.find(hash: hash) }
+        guard let key = found else {
+            throw SwitchboardError(.unauthenticated, code: "key_regenerated", message: "the API key behind this session was regenerated or deleted; sign in again")
+        }
+        return try await accept(key, cached: cached != nil, viaGracePeriod: false, now: environment.currentTime(), from: address)
+    }
+
+    /// The key with this id if it is usable now (not revoked, not expired), for sign-in links.
+    package func usableKey(id: UUID) async throws -> ApiKey {
+        guard let key = try await store.find(id: id) else {
+            throw SwitchboardError(.notFound, code: "api_key_not_found", message: "no API key has the id \(id.uuidString.lowercased())")
+        }
+        return try await accept(key, cached: false, viaGracePeriod: false, now: environment.currentTime(), from: nil)
+    }
+
+    /// Refuses a revoked or expired key; records the use (at most once a minute) and caches it.
+    private func accept(_ found: ApiKey, cached: Bool, viaGracePeriod: Bool, now: Date, from address: String?) async throws -> ApiKey {
+        var key = found
         switch key.status(at: now) {
         case .revoked:
             throw SwitchboardError(.unauthenticated, code: "key_revoked", message: "the API key has been revoked")
@@ -234,7 +261,7 @@ package struct ApiKeyService: Sendable {
             key.lastUsedAt = now
             key.lastUsedAddress = address
             cache.store(key)
-        } else if cached == nil, !viaGracePeriod {
+        } else if !cached, !viaGracePeriod {
             cache.store(key)
         }
         return key

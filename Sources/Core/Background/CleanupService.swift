@@ -7,11 +7,14 @@ import ServiceLifecycle
 /// they only share the work.
 package struct CleanupService: Service {
     let cleaner: RetentionCleaner
+    /// Ended console sessions and expired sign-in links go with each clean-up.
+    let sessions: SessionService?
     let interval: Duration
     let logger: Logger
 
-    package init(cleaner: RetentionCleaner, interval: Duration, logger: Logger) {
+    package init(cleaner: RetentionCleaner, sessions: SessionService? = nil, interval: Duration, logger: Logger) {
         self.cleaner = cleaner
+        self.sessions = sessions
         self.interval = interval
         self.logger = logger
     }
@@ -27,7 +30,9 @@ package struct CleanupService: Service {
                 }
                 do {
                     let report = try await cleaner.run()
+                    let sessionRows = try await sessions?.deleteEnded() ?? 0
                     logger.info("cleanup finished", metadata: [
+                        "sessions": "\(sessionRows)",
                         "deliveries": "\(report.deliveries)", "events": "\(report.events)",
                         "idempotency_keys": "\(report.idempotencyKeys)", "api_keys": "\(report.apiKeys)",
                     ])

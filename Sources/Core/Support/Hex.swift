@@ -1,8 +1,9 @@
 /// Lower-case hexadecimal text of bytes, without Foundation's slow `String(format:)`.
-enum Hex {
+package enum Hex {
     private static let digits = Array("0123456789abcdef".utf8)
 
-    static func encode(_ bytes: some Sequence<UInt8>) -> String {
+    /// The bytes as lower-case hex digits.
+    package static func encode(_ bytes: some Sequence<UInt8>) -> String {
         var output: [UInt8] = []
         output.reserveCapacity(64)
         for byte in bytes {

@@ -9,7 +9,7 @@ package struct SwitchboardCommand: AsyncParsableCommand {
     package static let configuration = CommandConfiguration(
         commandName: "switchboard",
         abstract: "Webhook delivery and API-key management server.",
-        subcommands: [ServeCommand.self, ApiKeysCommand.self, CleanupLogsCommand.self, UpdateStatsCommand.self, HealthCheckCommand.self],
+        subcommands: [ServeCommand.self, ApiKeysCommand.self, UILinkCommand.self, CleanupLogsCommand.self, UpdateStatsCommand.self, HealthCheckCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 
@@ -45,6 +45,8 @@ func announce(_ issued: IssuedApiKey, title: String) {
         "  expires:     \(issued.record.expiresAt.map(Timestamp.format) ?? "never")",
         "",
         "Store it now: it is shown only this once and cannot be recovered.",
+        "Console: open the server's address (e.g. http://127.0.0.1:8080/) and sign in with it,",
+        "or print a one-time link: switchboard ui-link --key-id \(issued.record.id.uuidString.lowercased())",
     ]
     let width = (lines.map(\.count).max() ?? 0) + 4
     let border = String(repeating: "=", count: width)

@@ -5,18 +5,12 @@ import NIOCore
 
 /// Routes that need no key: liveness, readiness, metrics and the API description.
 struct SystemController: Sendable {
-    /// The OpenAPI document shipped with the server, read once.
-    static let openAPIDocument: ByteBuffer = {
-        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json"),
-              let data = try? Data(contentsOf: url)
-        else { return ByteBuffer(string: "{}") }
-        return ByteBuffer(bytes: data)
-    }()
-
     let startedAt = Date()
     let readiness: ReadinessCheck
     let metrics: MetricsExport
     let driver: any StorageDriver
+    /// Where the OpenAPI document comes from (built into the binary: no resource folder needed).
+    let assets: ConsoleAssets
     /// `METRICS_QUEUE_CACHE_SECONDS`: how long the counted queue is reused by `/metrics`.
     let queueFiguresMaxAge: Duration
 
@@ -26,6 +20,7 @@ struct SystemController: Sendable {
         let metrics = metrics
         let driver = driver
         let queueFiguresMaxAge = queueFiguresMaxAge
+        let assets = assets
         router.get("/metrics") { _, _ -> Response in
             // Prometheus' text exposition format, version 0.0.4.
             let text = try await metrics.render(driver: driver, maxAge: queueFiguresMaxAge)
@@ -43,8 +38,9 @@ struct SystemController: Sendable {
         router.get("/health") { _, _ -> APIResponse in
             .success(HealthResponse(status: "ok", version: SwitchboardApp.version, uptimeSeconds: Int(Date().timeIntervalSince(startedAt))))
         }
-        router.get("/openapi.json") { _, _ -> Response in
-            Response(status: .ok, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: Self.openAPIDocument))
+        router.get("/openapi.json") { request, _ -> Response in
+            guard let document = assets.file("openapi.json") else { throw HTTPError(.notFound) }
+            return ConsoleController.serve(document, request: request, cacheControl: "no-cache")
         }
     }
 }

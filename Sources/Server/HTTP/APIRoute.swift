@@ -29,16 +29,18 @@ package enum APIRoute: String, Sendable, CaseIterable {
     case webhookAnalytics
     case webhookStats
     case apiKeyAnalytics
+    case getSession
+    case deleteSession
 
     /// The HTTP method, upper case.
     package var method: String {
         switch self {
         case .listEventTypes, .listWebhooks, .getWebhook, .listApiKeys, .getApiKey, .listDeliveryLogs, .getDeliveryLog, .listAuditLogs,
-             .apiKeyUsage, .webhookAnalytics, .webhookStats, .apiKeyAnalytics: "GET"
+             .apiKeyUsage, .webhookAnalytics, .webhookStats, .apiKeyAnalytics, .getSession: "GET"
         case .createWebhook, .createApiKey, .regenerateApiKey, .createEventType, .publishEvent, .testWebhook, .recoverWebhook,
              .rotateWebhookSecret, .retryDelivery: "POST"
         case .updateWebhook, .updateApiKey: "PATCH"
-        case .deleteWebhook, .deleteApiKey, .retireEventType: "DELETE"
+        case .deleteWebhook, .deleteApiKey, .retireEventType, .deleteSession: "DELETE"
         }
     }
 
@@ -64,12 +66,14 @@ package enum APIRoute: String, Sendable, CaseIterable {
         case .webhookAnalytics: "/api/webhooks/analytics"
         case .webhookStats: "/api/webhooks/:id/stats"
         case .apiKeyAnalytics: "/api/api-keys/analytics"
+        case .getSession, .deleteSession: "/api/session"
         }
     }
 
-    /// What the calling key must hold.
-    package var permission: Permission {
+    /// What the calling key must hold; nil when any key may (who am I, signing out).
+    package var permission: Permission? {
         switch self {
+        case .getSession, .deleteSession: nil
         case .listEventTypes, .listWebhooks, .getWebhook, .listDeliveryLogs, .getDeliveryLog, .webhookAnalytics, .webhookStats: .readWebhooks
         case .createWebhook, .updateWebhook, .testWebhook, .recoverWebhook, .rotateWebhookSecret, .retryDelivery: .writeWebhooks
         case .createEventType, .retireEventType, .publishEvent: .writeEvents
@@ -95,8 +99,9 @@ package enum APIRoute: String, Sendable, CaseIterable {
         case .updateApiKey: "api_key.updated"
         case .regenerateApiKey: "api_key.regenerated"
         case .deleteApiKey: "api_key.revoked"
+        case .deleteSession: "session.signed_out"
         case .listEventTypes, .publishEvent, .listWebhooks, .getWebhook, .listDeliveryLogs, .getDeliveryLog, .listApiKeys,
-             .getApiKey, .listAuditLogs, .apiKeyUsage, .webhookAnalytics, .webhookStats, .apiKeyAnalytics:
+             .getApiKey, .listAuditLogs, .apiKeyUsage, .webhookAnalytics, .webhookStats, .apiKeyAnalytics, .getSession:
             nil
         }
     }
@@ -108,12 +113,13 @@ package enum APIRoute: String, Sendable, CaseIterable {
         if path.hasPrefix("/api/webhooks") { return "webhook" }
         if path.hasPrefix("/api/event-types") { return "event_type" }
         if path.hasPrefix("/api/events") { return "event" }
+        if path.hasPrefix("/api/session") { return "session" }
         return "system"
     }
 
     /// Routes that need no key; listed so method checks know every path.
     package static let publicRoutes: [(method: String, path: String)] = [
-        ("GET", "/health"), ("GET", "/ready"), ("GET", "/metrics"), ("GET", "/openapi.json"),
+        ("GET", "/health"), ("GET", "/ready"), ("GET", "/metrics"), ("GET", "/openapi.json"), ("POST", "/api/session"),
     ]
 
     /// The methods served on a concrete path such as `/api/webhooks/3f2b…`, for answering

@@ -3,7 +3,7 @@ import HTTPTypes
 import Hummingbird
 
 /// Registers the handlers of `APIRoute`, each behind the same pipeline, composed from the
-/// route table: authenticators (bearer key) → the authenticated context (401 when none
+/// route table: authenticators (bearer key, then the console's session cookie) → the authenticated context (401 when none
 /// recognised the caller) → usage counting → the key's address allowlist → its quota → the
 /// route's permission → the audit trail for routes that change something → the handler. A
 /// route cannot be added without its permission; a new way to authenticate is one more
@@ -27,7 +27,9 @@ struct APIRouteRegistrar {
         authenticated.add(middleware: UsageMiddleware(usage: usage, routeGroup: route.targetType))
         authenticated.add(middleware: AddressAllowlistMiddleware())
         authenticated.add(middleware: QuotaMiddleware(quotas: quotas, defaultLimit: defaultLimit))
-        authenticated.add(middleware: PermissionMiddleware(permission: route.permission))
+        if let permission = route.permission {
+            authenticated.add(middleware: PermissionMiddleware(permission: permission))
+        }
         if let action = route.auditAction {
             authenticated.add(middleware: AuditMiddleware(audit: audit, action: action, targetType: route.targetType, maxBodyBytes: maxBodyBytes))
         }

@@ -13,12 +13,15 @@ package struct SwitchboardRequestContext: RequestContext {
     package var clientAddress: IPAddress?
     /// The key an authenticator recognised, if any.
     package var identity: ApiKey?
+    /// The console session the key came from, when it came from the session cookie.
+    package var session: SessionCredentials?
 
     package init(source: ApplicationRequestContextSource) {
         coreContext = CoreRequestContextStorage(source: source)
         peerAddress = source.channel.remoteAddress.flatMap(IPAddress.init(socketAddress:))
         clientAddress = nil
         identity = nil
+        session = nil
     }
 }
 
@@ -31,13 +34,23 @@ package struct AuthenticatedRequestContext: ChildRequestContext {
     package let clientAddress: IPAddress?
     /// The key the request is made with.
     package let key: ApiKey
+    /// The console session, when the key came from the session cookie rather than a header.
+    package let session: SessionCredentials?
 
     package init(context: SwitchboardRequestContext) throws {
         guard let key = context.identity else {
-            throw SwitchboardError(.unauthenticated, code: "missing_api_key", message: "send an API key as 'Authorization: Bearer <key>'")
+            throw SwitchboardError(.unauthenticated, code: "missing_api_key", message: "send an API key as 'Authorization: Bearer <key>', or sign in to the console")
         }
         coreContext = context.coreContext
         clientAddress = context.clientAddress
+        session = context.session
         self.key = key
     }
+}
+
+/// A console session as a request sees it: the stored session and the cookie's token (to
+/// derive the CSRF token and to sign out).
+package struct SessionCredentials: Sendable {
+    package let token: String
+    package let session: ConsoleSession
 }

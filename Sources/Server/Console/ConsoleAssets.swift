@@ -1,0 +1,89 @@
+import Core
+import Crypto
+import Foundation
+import NIOCore
+
+/// The console's files (web/): the HTML shell, its scripts and styles, and the OpenAPI
+/// document. Normally the copies built into the binary; with `CONSOLE_ASSETS_DIR` the files
+/// on disk, read on every request so edits show on reload.
+///
+/// Scripts and styles are served below `/assets/<build>/`, where `<build>` is a digest of
+/// every asset: a new build changes every asset URL, so browsers may cache them for ever.
+struct ConsoleAssets: Sendable {
+    /// One file ready to serve.
+    struct File: Sendable {
+        let contentType: String
+        let body: ByteBuffer
+        /// A strong ETag (quoted) from the file's SHA-256.
+        let etag: String
+    }
+
+    /// Where the shell says assets are; replaced by `/assets/<build>` when served.
+    static let assetsPlaceholder = "{{ASSETS}}"
+
+    private let directory: String?
+    private let files: [String: File]
+    /// The digest in asset URLs; `dev` when serving from disk.
+    let build: String
+
+    /// The embedded files, or those of `directory` when given.
+    init(directory: String?, embedded: [String: EmbeddedFile] = EmbeddedFiles.all) {
+        self.directory = directory
+        var files: [String: File] = [:]
+        var digest = SHA256()
+        for path in embedded.keys.sorted() {
+            let file = embedded[path]!
+            files[path] = File(contentType: file.contentType, body: ByteBuffer(string: file.text), etag: "\"\(file.sha256.prefix(32))\"")
+            if path.hasPrefix("assets/") { digest.update(data: Data((path + file.sha256).utf8)) }
+        }
+        self.files = files
+        build = directory == nil ? String(Hex.encode(digest.finalize()).prefix(16)) : "dev"
+    }
+
+    /// The file at `path` below web/ (e.g. `assets/app.js`), if there is one.
+    func file(_ path: String) -> File? {
+        guard let directory else { return files[path] }
+        guard Self.isSafe(path), let data = FileManager.default.contents(atPath: directory + "/" + path),
+              let type = Self.contentType(of: path)
+        else { return nil }
+        let digest = Hex.encode(SHA256.hash(data: data))
+        return File(contentType: type, body: ByteBuffer(bytes: data), etag: "\"\(digest.prefix(32))\"")
+    }
+
+    /// Where the shell says whether the browser sent a session cookie: the page then asks
+    /// "who am I" only when there is a session to ask about, instead of logging a 401.
+    static let sessionPlaceholder = "{{SESSION}}"
+
+    /// The HTML shell with the asset folder and the session hint filled in.
+    func shell(hasSessionCookie: Bool) -> File? {
+        guard let page = file("index.html") else { return nil }
+        let text = String(buffer: page.body).replacingOccurrences(of: Self.assetsPlaceholder, with: "/assets/\(build)")
+            .replacingOccurrences(of: Self.sessionPlaceholder, with: hasSessionCookie ? "present" : "absent")
+        let digest = Hex.encode(SHA256.hash(data: Data(text.utf8)))
+        return File(contentType: page.contentType, body: ByteBuffer(string: text), etag: "\"\(digest.prefix(32))\"")
+    }
+
+    /// Only plain relative paths: letters, digits, `-`, `_`, `.` and `/`, no `..` segment.
+    static func isSafe(_ path: String) -> Bool {
+        !path.isEmpty && !path.hasPrefix("/")
+            && path.utf8.allSatisfy { $0.isASCIIAlphanumeric || $0 == 0x2D || $0 == 0x5F || $0 == 0x2E || $0 == 0x2F }
+            && !path.split(separator: "/", omittingEmptySubsequences: false).contains { $0 == ".." || $0 == "." || $0.isEmpty }
+    }
+
+    /// The same types the generator knows.
+    static func contentType(of path: String) -> String? {
+        switch path.split(separator: ".").last {
+        case "html": "text/html; charset=utf-8"
+        case "js": "text/javascript; charset=utf-8"
+        case "css": "text/css; charset=utf-8"
+        case "json": "application/json"
+        case "svg": "image/svg+xml"
+        case "txt": "text/plain; charset=utf-8"
+        default: nil
+        }
+    }
+}
+
+private extension UInt8 {
+    var isASCIIAlphanumeric: Bool { (0x30...0x39).contains(self) || (0x41...0x5A).contains(self) || (0x61...0x7A).contains(self) }
+}

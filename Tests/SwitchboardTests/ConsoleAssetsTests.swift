@@ -1,0 +1,78 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+@testable import Server
+import Testing
+
+/// The console's files: served from the binary, cached by content, behind the security headers.
+@Suite("Console assets")
+struct ConsoleAssetsTests {
+    /// The repository's web/ folder, next to Tests/.
+    static let webFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("web")
+
+    @Test("the embedded files are exactly web/ (run `make assets` after editing web/)")
+    func embeddedFilesAreCurrent() throws {
+        var onDisk: [String: String] = [:]
+        let enumerator = try #require(FileManager.default.enumerator(at: Self.webFolder, includingPropertiesForKeys: [.isRegularFileKey]))
+        for case let url as URL in enumerator where (try url.resourceValues(forKeys: [.isRegularFileKey])).isRegularFile == true {
+            let relative = String(url.path.dropFirst(Self.webFolder.path.count + 1))
+            onDisk[relative] = try String(contentsOf: url, encoding: .utf8)
+        }
+        #expect(Set(onDisk.keys) == Set(EmbeddedFiles.all.keys), "stale Sources/Server/Generated/EmbeddedFiles.swift: run `make assets`")
+        for (path, text) in onDisk {
+            #expect(EmbeddedFiles.all[path]?.text == text, "\(path) changed since it was embedded: run `make assets`")
+        }
+    }
+
+    @Test("the shell is revalidated, assets are immutable under their build, both answer 304 to their ETag, and every answer carries the security headers")
+    func cachingAndHeaders() async throws {
+        try await withTestServer { server in
+            try await server.test { client in
+                let shell = try await client.execute(uri: "/", method: .get)
+                #expect(shell.status == .ok)
+                #expect(shell.headers[.cacheControl] == "no-cache")
+                let html = String(buffer: shell.body)
+                #expect(!html.contains("<script>"), "no inline script")
+                #expect(!html.contains("{{"), "every placeholder filled")
+                let build = ConsoleAssets(directory: nil).build
+                #expect(html.contains("/assets/\(build)/app.js"))
+                let again = try await client.execute(uri: "/", method: .get, headers: [.ifNoneMatch: try #require(shell.headers[.eTag])])
+                #expect(again.status == .notModified)
+
+                let script = try await client.execute(uri: "/assets/\(build)/app.js", method: .get)
+                #expect(script.status == .ok)
+                #expect(script.headers[.contentType] == "text/javascript; charset=utf-8")
+                #expect(script.headers[.cacheControl] == "public, max-age=31536000, immutable")
+                let cached = try await client.execute(uri: "/assets/\(build)/app.js", method: .get, headers: [.ifNoneMatch: try #require(script.headers[.eTag])])
+                #expect(cached.status == .notModified)
+                #expect(try await client.execute(uri: "/assets/0123456789abcdef/app.js", method: .get).status == .notFound, "an old build's URL")
+                #expect(try await client.execute(uri: "/assets/\(build)/../index.html", method: .get).status == .notFound)
+
+                let answers = [
+                    shell, script,
+                    try await client.execute(uri: "/api/webhooks", method: .get),
+                    try await client.execute(uri: "/health", method: .get),
+                    try await client.execute(uri: "/openapi.json", method: .get),
+                    try await client.execute(uri: "/no/such/page", method: .get),
+                ]
+                for answer in answers {
+                    #expect(answer.headers[.contentSecurityPolicy]?.contains("require-trusted-types-for 'script'") == true)
+                    #expect(answer.headers[.contentSecurityPolicy]?.contains("script-src 'self';") == true)
+                    #expect(answer.headers[.xContentTypeOptions] == "nosniff")
+                    #expect(answer.headers[HTTPField.Name("Referrer-Policy")!] == "no-referrer")
+                    #expect(answer.headers[HTTPField.Name("Cross-Origin-Opener-Policy")!] == "same-origin")
+                }
+            }
+        }
+    }
+
+    @Test("disk paths outside web/ are refused")
+    func unsafePaths() {
+        for path in ["../Package.swift", "assets/../../x", "/etc/passwd", "assets//app.js", "assets/./app.js", "a b.js"] {
+            #expect(!ConsoleAssets.isSafe(path), "\(path)")
+        }
+        #expect(ConsoleAssets.isSafe("assets/app.js"))
+    }
+}
