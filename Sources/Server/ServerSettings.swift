@@ -101,6 +101,10 @@ package struct ServerSettings: Sendable {
     /// console. Unset in production.
     package var consoleAssetsDirectory: String?
 
+    /// `STREAM_MAX_SECONDS`: longest one `/api/stream` response lasts before the browser
+    /// reconnects (resuming where it was), default 300; keep it below proxies' read timeouts.
+    package var streamMaxSeconds: Int
+
     /// `SWITCHBOARD_ENV=development`: a missing or example `WEBHOOK_SECRET_KEY` is replaced by a
     /// fixed, public development secret instead of stopping the server.
     package var isDevelopment = false
@@ -148,6 +152,7 @@ package struct ServerSettings: Sendable {
         self.healthWindowHours = 24
         self.sessionPolicy = SessionPolicy()
         self.consoleAssetsDirectory = nil
+        self.streamMaxSeconds = 300
     }
 
     /// Reads and checks every setting; the error names the variable and the accepted values.
@@ -218,6 +223,7 @@ package struct ServerSettings: Sendable {
         healthCheckIntervalSeconds = try reader.integer("WEBHOOK_HEALTH_CHECK_INTERVAL", default: healthCheckIntervalSeconds, range: 1...86_400)
         unhealthyAfterFailures = try reader.integer("WEBHOOK_UNHEALTHY_AFTER", default: unhealthyAfterFailures, range: 1...1_000_000)
         healthWindowHours = try reader.integer("WEBHOOK_HEALTH_WINDOW_HOURS", default: healthWindowHours, range: 1...AnalyticsWindow.maximumHours)
+        streamMaxSeconds = try reader.integer("STREAM_MAX_SECONDS", default: streamMaxSeconds, range: 1...86_400)
         let idleMinutes = try reader.integer("SESSION_IDLE_TIMEOUT_MINUTES", default: Int(sessionPolicy.idleTimeout / 60), range: 1...10_080)
         let absoluteHours = try reader.integer("SESSION_ABSOLUTE_TIMEOUT_HOURS", default: Int(sessionPolicy.absoluteTimeout / 3600), range: 1...720)
         sessionPolicy = SessionPolicy(idleTimeout: TimeInterval(idleMinutes) * 60, absoluteTimeout: TimeInterval(absoluteHours) * 3600)

@@ -39,8 +39,12 @@ package enum SwitchboardApp {
             maxBodyBytes: settings.maxBodyBytes)
         EventTypeController(catalog: components.catalog, maxBodyBytes: settings.maxBodyBytes).register(on: api)
         EventController(dispatcher: components.dispatcher, maxEventBytes: settings.maxEventBytes).register(on: api)
-        WebhookController(webhooks: components.webhooks, tester: components.tester, logs: components.deliveryLogs, maxBodyBytes: settings.maxBodyBytes).register(on: api)
-        DeliveryLogController(logs: components.deliveryLogs).register(on: api)
+        WebhookController(
+            webhooks: components.webhooks, tester: components.tester, logs: components.deliveryLogs, analytics: components.analytics,
+            maxBodyBytes: settings.maxBodyBytes
+        ).register(on: api)
+        DeliveryLogController(logs: components.deliveryLogs, responseExcerptBytes: settings.responseExcerptBytes).register(on: api)
+        DeliveryStreamController(logs: components.deliveryLogs, maxDuration: .seconds(settings.streamMaxSeconds)).register(on: api)
         ApiKeyController(apiKeys: components.apiKeys, usage: components.usage, maxBodyBytes: settings.maxBodyBytes).register(on: api)
         AuditLogController(audit: audit).register(on: api)
         SessionController(

@@ -57,11 +57,11 @@ struct UnreadableSecretTests {
                 try await withRunningWorker(server) {
                     for _ in 0..<3 { _ = try await server.components.dispatcher.publish(type: "contact.created", data: .object([])) }
                     try await eventually("the healthy webhook's three deliveries") {
-                        let logs = try await server.components.deliveryLogs.list(DeliveryLogFilter(webhookID: healthy.id, status: .succeeded), cursor: nil, limit: 10)
+                        let logs = try await server.components.deliveryLogs.list(DeliveryLogFilter(webhookID: healthy.id, statuses: [.succeeded]), cursor: nil, limit: 10)
                         return logs.entries.count == 3
                     }
                     try await eventually("the poisoned webhook's three deliveries failed") {
-                        let logs = try await server.components.deliveryLogs.list(DeliveryLogFilter(webhookID: poisoned.id, status: .failed), cursor: nil, limit: 10)
+                        let logs = try await server.components.deliveryLogs.list(DeliveryLogFilter(webhookID: poisoned.id, statuses: [.failed]), cursor: nil, limit: 10)
                         return logs.entries.count == 3
                     }
                     let failed = try await server.components.deliveryLogs.list(DeliveryLogFilter(webhookID: poisoned.id), cursor: nil, limit: 10)

@@ -147,6 +147,17 @@ package enum StatsStore {
         return try await sums(on: executor, from: "webhook_stats_total", by: nil, where: conditions, latest: true).first?.figures ?? DeliveryFigures()
     }
 
+    /// Every webhook's latest attempt ever (success or failure), from the per-webhook totals.
+    package static func lastAttempts(on executor: any SQLExecutor) async throws -> [UUID: Date] {
+        var latest: [UUID: Date] = [:]
+        for row in try await executor.query("SELECT webhook_id, last_success_at, last_failure_at FROM webhook_stats_total") {
+            if let time = [try row.optionalDate("last_success_at"), try row.optionalDate("last_failure_at")].compactMap({ $0 }).max() {
+                latest[try row.uuid("webhook_id")] = time
+            }
+        }
+        return latest
+    }
+
     /// The figures of each hour in `[since, until)` that had attempts, by `StatsHour.key`.
     package static func hourly(on executor: any SQLExecutor, since: Date, until: Date, webhookID: UUID?) async throws -> [String: DeliveryFigures] {
         var conditions: [SQLQuery] = ["hour >= \(StatsHour.key(since))", "hour < \(StatsHour.key(until))"]

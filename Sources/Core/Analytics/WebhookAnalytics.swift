@@ -79,6 +79,8 @@ package struct WebhookStats: Sendable {
     package let figures: DeliveryFigures
     package let lastSuccessAt: Date?
     package let lastFailureAt: Date?
+    /// Every hour of the window, when asked for.
+    package let series: [HourlyFigures]?
 }
 
 /// Reads analytics from the statistics tables — never from the delivery logs, so the cost
@@ -106,6 +108,11 @@ package struct WebhookAnalytics: Sendable {
     package func series(_ window: AnalyticsWindow, webhookID: UUID? = nil) async throws -> [HourlyFigures] {
         let byHour = try await StatsStore.hourly(on: driver, since: window.since, until: window.until, webhookID: webhookID)
         return window.hours.map { HourlyFigures(hour: $0, figures: byHour[StatsHour.key($0)] ?? DeliveryFigures()) }
+    }
+
+    /// Every webhook's latest attempt ever, by webhook id (webhooks never attempted are absent).
+    package func lastAttempts() async throws -> [UUID: Date] {
+        try await StatsStore.lastAttempts(on: driver)
     }
 
     /// Every webhook with its health as the rules judge it now, oldest first.
@@ -146,7 +153,7 @@ package struct WebhookAnalytics: Sendable {
     }
 
     /// One webhook's statistics over `window` (default: the health window) with its health.
-    package func stats(webhookID: UUID, window: AnalyticsWindow?) async throws -> WebhookStats {
+    package func stats(webhookID: UUID, window: AnalyticsWindow?, includeSeries: Bool = false) async throws -> WebhookStats {
         guard let report = try await healthReports(webhookID: webhookID).first else {
             throw SwitchboardError.notFound("webhook", id: webhookID.uuidString.lowercased())
         }
@@ -154,6 +161,8 @@ package struct WebhookAnalytics: Sendable {
         let figures = try await totals(window, webhookID: webhookID)
         // The last success and failure ever, not only in the window.
         let ever = try await totals(nil, webhookID: webhookID)
-        return WebhookStats(report: report, window: window, figures: figures, lastSuccessAt: ever.lastSuccessAt, lastFailureAt: ever.lastFailureAt)
+        return WebhookStats(
+            report: report, window: window, figures: figures, lastSuccessAt: ever.lastSuccessAt, lastFailureAt: ever.lastFailureAt,
+            series: includeSeries ? try await series(window, webhookID: webhookID) : nil)
     }
 }

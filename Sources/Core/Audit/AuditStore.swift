@@ -6,13 +6,16 @@ package struct AuditFilter: Sendable, Equatable {
     package var action: String?
     package var targetID: String?
     package var since: Date?
+    /// Only entries of this kind of target (`webhook`, `api_key`, …).
+    package var targetType: String?
 
     /// Creates a filter; nil fields do not filter.
-    package init(actorKeyID: UUID? = nil, action: String? = nil, targetID: String? = nil, since: Date? = nil) {
+    package init(actorKeyID: UUID? = nil, action: String? = nil, targetID: String? = nil, since: Date? = nil, targetType: String? = nil) {
         self.actorKeyID = actorKeyID
         self.action = action
         self.targetID = targetID
         self.since = since
+        self.targetType = targetType
     }
 }
 
@@ -35,12 +38,16 @@ package struct AuditStore: Sendable {
     }
 
     /// Entries newest first.
-    package func list(_ filter: AuditFilter, limit: Int) async throws -> [AuditEntry] {
+    package func list(_ filter: AuditFilter, after cursor: (Date, UUID)? = nil, limit: Int) async throws -> [AuditEntry] {
         var conditions: [SQLQuery] = []
         if let actor = filter.actorKeyID { conditions.append("actor_key_id = \(actor)") }
         if let action = filter.action { conditions.append("action = \(action)") }
         if let target = filter.targetID { conditions.append("target_id = \(target)") }
         if let since = filter.since { conditions.append("created_at >= \(since)") }
+        if let targetType = filter.targetType { conditions.append("target_type = \(targetType)") }
+        if let (createdAt, id) = cursor {
+            conditions.append("(created_at < \(createdAt) OR (created_at = \(createdAt) AND id < \(id)))")
+        }
         let query: SQLQuery = """
             SELECT id, actor_key_id, action, target_type, target_id, client_address, changes, created_at
             FROM audit_logs\(SQLQuery.whereClause(conditions)) ORDER BY created_at DESC, id DESC LIMIT \(limit)

@@ -36,11 +36,13 @@ package struct AuditTrail: Sendable {
     }
 
     /// Entries newest first (at most 500).
-    package func list(_ filter: AuditFilter, limit: Int) async throws -> [AuditEntry] {
+    package func list(_ filter: AuditFilter, cursor: String? = nil, limit: Int) async throws -> (entries: [AuditEntry], nextCursor: String?) {
         guard Self.limits.contains(limit) else {
             throw SwitchboardError.badRequest("limit must be between 1 and 500", code: "invalid_query")
         }
-        return try await AuditStore(executor: driver).list(filter, limit: limit)
+        let entries = try await AuditStore(executor: driver).list(filter, after: try cursor.map(PageCursor.decode), limit: limit)
+        let next = entries.count == limit ? entries.last.map { PageCursor.encode(createdAt: $0.createdAt, id: $0.id) } : nil
+        return (entries, next)
     }
 
     static func redact(_ value: JSONValue) -> JSONValue {

@@ -23,9 +23,9 @@ package struct DeliveryLogService: Sendable {
         guard (1...Self.maxLimit).contains(limit) else {
             throw SwitchboardError.badRequest("limit must be between 1 and \(Self.maxLimit)", code: "invalid_query")
         }
-        let position = try cursor.map(Self.decodeCursor)
+        let position = try cursor.map(PageCursor.decode)
         let entries = try await DeliveryStore(executor: driver).list(filter, after: position, limit: limit)
-        let next = entries.count == limit ? entries.last.map { Self.encodeCursor($0.delivery) } : nil
+        let next = entries.count == limit ? entries.last.map { PageCursor.encode(createdAt: $0.delivery.createdAt, id: $0.delivery.id) } : nil
         return (entries, next)
     }
 
@@ -35,6 +35,20 @@ package struct DeliveryLogService: Sendable {
             throw SwitchboardError.notFound("delivery", id: id.uuidString.lowercased())
         }
         return log
+    }
+
+    /// What was sent for a delivery: the body every attempt carried (rebuilt from the stored
+    /// event, byte for byte what was signed) and the webhook's URL now (nil once the event or
+    /// the webhook is gone).
+    package func request(for delivery: Delivery) async throws -> (url: String?, body: String?) {
+        let event = try await EventStore(executor: driver).find(id: delivery.eventID)
+        let body = event.map { String(decoding: WebhookPayload.body(eventID: $0.id, type: $0.type, createdAt: $0.createdAt, dataJSON: $0.payload), as: UTF8.self) }
+        return (try await WebhookStore.url(id: delivery.webhookID, on: driver), body)
+    }
+
+    /// Deliveries created at or after `since`, oldest first, for the live stream.
+    package func created(since: Date, webhookID: UUID?, limit: Int) async throws -> [Delivery] {
+        try await DeliveryStore(executor: driver).created(since: since, webhookID: webhookID, limit: limit)
     }
 
     /// Makes a delivery due now, whatever its state (failed ones included); the next attempt
@@ -50,29 +64,14 @@ package struct DeliveryLogService: Sendable {
     }
 
     /// Re-queues every failed delivery of a webhook created since `since`; returns how many.
-    package func recover(webhookID: UUID, since: Date) async throws -> Int {
+    /// With `dryRun` nothing changes and the count is of what would be re-queued.
+    package func recover(webhookID: UUID, since: Date, dryRun: Bool = false) async throws -> Int {
         guard try await WebhookStore.exists(id: webhookID, on: driver) else {
             throw SwitchboardError.notFound("webhook", id: webhookID.uuidString.lowercased())
         }
+        if dryRun { return try await DeliveryStore(executor: driver).countFailed(webhookID: webhookID, since: since) }
         let count = try await DeliveryStore(executor: driver).requeueFailed(webhookID: webhookID, since: since, now: environment.currentTime())
         if count > 0 { onRequeued() }
         return count
-    }
-
-    static func encodeCursor(_ delivery: Delivery) -> String {
-        "\(Timestamp.clampedMilliseconds(delivery.createdAt))_\(delivery.id.uuidString.lowercased())"
-    }
-
-    /// The position a cursor names. Its time must be one a delivery can have been created at
-    /// (the accepted span): anything else was not issued by a server and is refused before it
-    /// meets date arithmetic.
-    static func decodeCursor(_ text: String) throws -> (Date, UUID) {
-        let parts = text.split(separator: "_", maxSplits: 1)
-        guard parts.count == 2, let millis = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])),
-              Timestamp.acceptedRange.contains(Date(timeIntervalSince1970: TimeInterval(millis) / 1000))
-        else {
-            throw SwitchboardError.badRequest("cursor is not one this server issued; use next_cursor from the previous page", code: "invalid_cursor")
-        }
-        return (Date(timeIntervalSince1970: TimeInterval(millis) / 1000), id)
     }
 }

@@ -9,16 +9,26 @@ package struct DeliveryLog: Sendable, Equatable {
 /// Filters for the delivery log.
 package struct DeliveryLogFilter: Sendable, Equatable {
     package var webhookID: UUID?
-    package var status: DeliveryStatus?
+    /// Any of these statuses; empty means any status.
+    package var statuses: [DeliveryStatus]
     package var eventType: String?
+    /// The deliveries of one event.
+    package var eventID: UUID?
+    /// Created at or after.
     package var since: Date?
+    /// Created before.
+    package var until: Date?
 
-    /// Creates a filter; nil fields do not filter.
-    package init(webhookID: UUID? = nil, status: DeliveryStatus? = nil, eventType: String? = nil, since: Date? = nil) {
+    /// Creates a filter; nil or empty fields do not filter.
+    package init(
+        webhookID: UUID? = nil, statuses: [DeliveryStatus] = [], eventType: String? = nil, eventID: UUID? = nil, since: Date? = nil, until: Date? = nil
+    ) {
         self.webhookID = webhookID
-        self.status = status
+        self.statuses = statuses
         self.eventType = eventType
+        self.eventID = eventID
         self.since = since
+        self.until = until
     }
 }
 
@@ -237,9 +247,11 @@ package struct DeliveryStore: Sendable {
     package func list(_ filter: DeliveryLogFilter, after cursor: (Date, UUID)?, limit: Int) async throws -> [DeliveryLog] {
         var conditions: [SQLQuery] = []
         if let webhookID = filter.webhookID { conditions.append("d.webhook_id = \(webhookID)") }
-        if let status = filter.status { conditions.append("d.status = \(status.rawValue)") }
+        if !filter.statuses.isEmpty { conditions.append("d.status IN (\(list: filter.statuses.map(\.rawValue)))") }
         if let eventType = filter.eventType { conditions.append("d.event_type = \(eventType)") }
+        if let eventID = filter.eventID { conditions.append("d.event_id = \(eventID)") }
         if let since = filter.since { conditions.append("d.created_at >= \(since)") }
+        if let until = filter.until { conditions.append("d.created_at < \(until)") }
         if let (createdAt, id) = cursor {
             conditions.append("(d.created_at < \(createdAt) OR (d.created_at = \(createdAt) AND d.id < \(id)))")
         }
@@ -252,6 +264,17 @@ package struct DeliveryStore: Sendable {
         return deliveries.map { DeliveryLog(delivery: $0, attempts: attempts[$0.id] ?? []) }
     }
 
+    /// Deliveries created at or after `since`, oldest first (of one webhook, when given), for
+    /// the live stream; at most `limit`.
+    package func created(since: Date, webhookID: UUID?, limit: Int) async throws -> [Delivery] {
+        var conditions: [SQLQuery] = ["d.created_at >= \(since)"]
+        if let webhookID { conditions.append("d.webhook_id = \(webhookID)") }
+        return try await executor.query("""
+            SELECT \(unsafeRaw: Self.columns) FROM webhook_deliveries d\(SQLQuery.whereClause(conditions))
+            ORDER BY d.created_at, d.id LIMIT \(limit)
+            """).map(Self.decode)
+    }
+
     /// Makes a delivery due now; returns false when it is being sent right now.
     package func requeue(id: UUID, now: Date) async throws -> Bool {
         try await executor.execute("""
@@ -259,6 +282,15 @@ package struct DeliveryStore: Sendable {
                 completed_at = NULL, updated_at = \(now)
             WHERE id = \(id) AND status <> \(DeliveryStatus.inProgress.rawValue)
             """) > 0
+    }
+
+    /// How many failed deliveries of a webhook were created since `since` (what
+    /// `requeueFailed` would make due).
+    package func countFailed(webhookID: UUID, since: Date) async throws -> Int {
+        try await executor.first("""
+            SELECT COUNT(*) AS total FROM webhook_deliveries
+            WHERE webhook_id = \(webhookID) AND status = \(DeliveryStatus.failed.rawValue) AND created_at >= \(since)
+            """)?.int("total") ?? 0
     }
 
     /// Makes every failed delivery of a webhook created since `since` due now; returns how many.

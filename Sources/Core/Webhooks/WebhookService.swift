@@ -147,8 +147,8 @@ package struct WebhookService: Sendable {
     }
 
     /// One page of webhooks, newest first.
-    package func list(_ page: PageRequest) async throws -> Page<Webhook> {
-        try await store.list(page)
+    package func list(_ page: PageRequest, filter: WebhookListFilter = WebhookListFilter()) async throws -> Page<Webhook> {
+        try await store.list(page, filter: filter)
     }
 
     /// The webhook with this id, or a not-found error.

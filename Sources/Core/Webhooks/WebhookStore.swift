@@ -1,5 +1,24 @@
 import Foundation
 
+/// Which webhooks a list shows.
+package struct WebhookListFilter: Sendable, Equatable {
+    /// Which webhooks by state: `active`, `disabled`, or `failing` (active, with failures in
+    /// a row).
+    package enum State: String, Sendable, CaseIterable {
+        case active, disabled, failing
+    }
+
+    /// Text the name or URL contains, ignoring case.
+    package var text: String?
+    package var state: State?
+
+    /// Creates a filter; nil fields do not filter.
+    package init(text: String? = nil, state: State? = nil) {
+        self.text = text
+        self.state = state
+    }
+}
+
 /// Reads and writes the `webhooks` table.
 package struct WebhookStore: Sendable {
     let executor: any SQLExecutor
@@ -59,13 +78,33 @@ package struct WebhookStore: Sendable {
     }
 
     /// One page of webhooks, newest first.
-    package func list(_ page: PageRequest) async throws -> Page<Webhook> {
+    package func list(_ page: PageRequest, filter: WebhookListFilter = WebhookListFilter()) async throws -> Page<Webhook> {
+        var conditions: [SQLQuery] = []
+        if let text = filter.text, !text.isEmpty {
+            // `!` escapes LIKE's wildcards in the search text; it needs no escaping itself in
+            // any of the three dialects' string literals, unlike a backslash in MySQL.
+            let pattern = "%" + text.lowercased().replacingOccurrences(of: "!", with: "!!").replacingOccurrences(of: "%", with: "!%")
+                .replacingOccurrences(of: "_", with: "!_") + "%"
+            conditions.append("(LOWER(name) LIKE \(pattern) ESCAPE '!' OR LOWER(url) LIKE \(pattern) ESCAPE '!')")
+        }
+        switch filter.state {
+        case .active?: conditions.append("is_active = \(true)")
+        case .disabled?: conditions.append("is_active = \(false)")
+        case .failing?: conditions.append("is_active = \(true) AND consecutive_failures > 0")
+        case nil: break
+        }
+        let condition = SQLQuery.whereClause(conditions)
         let rows = try await executor.query("""
-            SELECT \(unsafeRaw: Self.columns) FROM webhooks ORDER BY created_at DESC, id DESC
+            SELECT \(unsafeRaw: Self.columns) FROM webhooks\(condition) ORDER BY created_at DESC, id DESC
             LIMIT \(page.limit) OFFSET \(page.offset)
             """)
-        let total = try await executor.first("SELECT COUNT(*) AS total FROM webhooks")?.int("total") ?? 0
+        let total = try await executor.first("SELECT COUNT(*) AS total FROM webhooks\(condition)")?.int("total") ?? 0
         return Page(items: try rows.map(decode), total: total, limit: page.limit, offset: page.offset)
+    }
+
+    /// A webhook's URL, if it exists.
+    package static func url(id: UUID, on executor: any SQLExecutor) async throws -> String? {
+        try await executor.first("SELECT url FROM webhooks WHERE id = \(id)")?.string("url")
     }
 
     /// Id and subscribed event types of every active webhook, for fanning an event out

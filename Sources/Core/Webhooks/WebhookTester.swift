@@ -34,7 +34,8 @@ package struct WebhookTester: Sendable {
     }
 
     /// Sends a sample `eventType` event (default `webhook.test`) to the webhook.
-    package func test(webhookID: UUID, eventType: String?) async throws -> WebhookTestResult {
+    /// `data` replaces the sample payload (the event type's example, marked as a test).
+    package func test(webhookID: UUID, eventType: String?, data: JSONValue? = nil) async throws -> WebhookTestResult {
         let type = eventType ?? "webhook.test"
         guard try await catalog.contains(type) else {
             throw SwitchboardError.invalid("eventType: unknown event type '\(type)'; GET /api/event-types lists the known ones")
@@ -43,7 +44,7 @@ package struct WebhookTester: Sendable {
             throw SwitchboardError.notFound("webhook", id: webhookID.uuidString.lowercased())
         }
         let now = environment.currentTime()
-        let event = Event(id: environment.newID(), type: type, payload: Self.sampleData(for: type, webhookID: webhookID).compactText, idempotencyKey: nil, createdAt: now)
+        let event = Event(id: environment.newID(), type: type, payload: (data ?? Self.sampleData(for: type, webhookID: webhookID)).compactText, idempotencyKey: nil, createdAt: now)
         let deliveryID = environment.newID()
         let environment = environment
         let cipher = cipher
@@ -74,7 +75,7 @@ package struct WebhookTester: Sendable {
             ("test", .bool(true)),
             ("message", .string("Sample \(type) event sent by Switchboard's test endpoint")),
             ("webhookId", .string(webhookID.uuidString.lowercased())),
-            (resource, .object([("id", .string("sample-\(resource)-1")), ("name", .string("Sample \(resource)"))])),
+            (resource, EventExamples.data(for: type)),
         ])
     }
 }

@@ -13,7 +13,8 @@ struct AnalyticsController: Sendable {
             .success(AnalyticsOverviewResponse(try await analytics.overview(window: try Self.window(request))))
         }
         api.add(.webhookStats) { request, context in
-            let stats = try await analytics.stats(webhookID: try context.pathID(), window: try Self.window(request))
+            let stats = try await analytics.stats(
+                webhookID: try context.pathID(), window: try Self.window(request), includeSeries: try request.queryBool("series") ?? false)
             return .success(WebhookStatsResponse(stats, windowHours: analytics.rules.windowHours))
         }
         api.add(.apiKeyAnalytics) { request, _ in

@@ -120,12 +120,14 @@ struct WebhookStatsResponse: Encodable, Sendable {
     let healthWindowHours: Int
     let healthWindowSuccessRate: Double
     let healthWindowDeliveries: Int
+    /// Every hour of the window, with `series=true`.
+    let series: [HourResponse]?
 
     enum CodingKeys: String, CodingKey {
         case webhookID = "webhook_id", state, rule, isActive = "is_active", consecutiveFailures = "consecutive_failures"
         case lastSuccessAt = "last_success_at", lastFailureAt = "last_failure_at", since, until
         case healthWindowHours = "health_window_hours", healthWindowSuccessRate = "health_window_success_rate"
-        case healthWindowDeliveries = "health_window_deliveries"
+        case healthWindowDeliveries = "health_window_deliveries", series
     }
 
     init(_ stats: WebhookStats, windowHours: Int) {
@@ -142,6 +144,7 @@ struct WebhookStatsResponse: Encodable, Sendable {
         healthWindowHours = windowHours
         healthWindowSuccessRate = stats.report.window.successRate
         healthWindowDeliveries = stats.report.window.attempts
+        series = stats.series?.map(HourResponse.init)
     }
 
     func encode(to encoder: any Encoder) throws {
@@ -160,6 +163,7 @@ struct WebhookStatsResponse: Encodable, Sendable {
         try container.encode(healthWindowHours, forKey: .healthWindowHours)
         try container.encode(healthWindowSuccessRate, forKey: .healthWindowSuccessRate)
         try container.encode(healthWindowDeliveries, forKey: .healthWindowDeliveries)
+        try container.encodeIfPresent(series, forKey: .series)
     }
 }
 

@@ -12,9 +12,14 @@ struct AuditLogController: Sendable {
                 actorKeyID: try request.queryUUID("actor", what: "an API key id"),
                 action: request.queryString("action"),
                 targetID: request.queryString("target"),
-                since: try request.queryDate("since"))
-            let entries = try await audit.list(filter, limit: try request.queryInteger("limit", in: AuditTrail.limits) ?? 100)
-            return .success(entries.map(AuditEntryResponse.init))
+                since: try request.queryDate("since"),
+                targetType: request.queryString("target_type"))
+            let limit = try request.queryInteger("limit", in: AuditTrail.limits) ?? 100
+            let page = try await audit.list(filter, cursor: request.queryString("cursor"), limit: limit)
+            return .success(page.entries.map(AuditEntryResponse.init), extra: [("pagination", .object([
+                ("limit", .integer(limit)),
+                ("next_cursor", .optional(page.nextCursor)),
+            ]))])
         }
     }
 }

@@ -124,6 +124,37 @@ struct IssuedApiKeyResponse: Encodable, Sendable {
     }
 }
 
+/// One delivery as `GET /api/webhooks/logs/:id` shows it: the log entry, what was sent (the
+/// webhook's URL now and the body every attempt carried, rebuilt from the stored event), and
+/// the excerpt limit (a response body that long was cut).
+struct DeliveryDetailResponse: Encodable, Sendable {
+    struct SentRequest: Encodable, Sendable {
+        let url: String?
+        let body: String?
+    }
+
+    let log: DeliveryLogResponse
+    let request: SentRequest
+    let responseExcerptLimit: Int
+
+    init(log: DeliveryLogResponse, url: String?, body: String?, excerptLimit: Int) {
+        self.log = log
+        request = SentRequest(url: url, body: body)
+        responseExcerptLimit = excerptLimit
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case request, responseExcerptLimit
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        try log.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(request, forKey: .request)
+        try container.encode(responseExcerptLimit, forKey: .responseExcerptLimit)
+    }
+}
+
 /// A delivery with its attempts, as the log shows it.
 struct DeliveryLogResponse: Encodable, Sendable {
     struct Attempt: Encodable, Sendable {
@@ -251,10 +282,13 @@ struct AuditEntryResponse: Encodable, Sendable {
 struct EventTypeResponse: Encodable, Sendable {
     let name: String
     let description: String
+    /// A plausible `data` for events of this type.
+    let example: JSONValue
 
     init(_ type: EventType) {
         name = type.name
         description = type.description
+        example = EventExamples.data(for: type.name)
     }
 }
 
@@ -282,10 +316,52 @@ struct PublishedEventResponse: Encodable, Sendable {
 /// How many failed deliveries a recovery made due again.
 struct RecoveredResponse: Encodable, Sendable {
     let webhookID: UUID
+    /// Deliveries queued again (0 on a dry run).
     let requeued: Int
+    /// Failed deliveries created since the time given: what was (or would be) queued again.
+    let matching: Int
+    let dryRun: Bool
 
     enum CodingKeys: String, CodingKey {
-        case webhookID = "webhookId", requeued
+        case webhookID = "webhookId", requeued, matching, dryRun
+    }
+}
+
+/// `POST /api/webhooks/:id/reveal-secret`.
+struct RevealedSecretResponse: Encodable, Sendable {
+    let webhookID: UUID
+    let secret: String?
+    let previousSecretExpiresAt: Date?
+
+    enum CodingKeys: String, CodingKey {
+        case webhookID = "webhookId", secret, previousSecretExpiresAt
+    }
+}
+
+/// A webhook in a list with `include=health`: the webhook, then its health now.
+struct WebhookWithHealthResponse: Encodable, Sendable {
+    struct Health: Encodable, Sendable {
+        let state: String
+        let rule: String
+        /// Over the health window (`WEBHOOK_HEALTH_WINDOW_HOURS`).
+        let windowHours: Int
+        let deliveries: Int
+        let successRate: Double
+        /// The latest attempt ever.
+        let lastAttemptAt: Date?
+    }
+
+    let webhook: WebhookResponse
+    let health: Health?
+
+    enum CodingKeys: String, CodingKey {
+        case health
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        try webhook.encode(to: encoder)
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(health, forKey: .health)
     }
 }
 

@@ -32,7 +32,7 @@ enum EmbeddedFiles {
 
 """##),
         "openapi.json": EmbeddedFile(
-            contentType: "application/json", sha256: "198f56745fd5e84a787e82ca295779928a8c0f5ed9ab0a9ffc0750ca495bad74",
+            contentType: "application/json", sha256: "841c63fe3b40e5984aaddd64f1f6b02840ef1b43dc0ba44f6293c67c52277ef4",
             text: ##"""
 {
   "openapi": "3.1.0",
@@ -201,6 +201,9 @@ enum EmbeddedFiles {
         "security": [
           {
             "bearerAuth": []
+          },
+          {
+            "sessionCookie": []
           }
         ],
         "responses": {
@@ -294,6 +297,9 @@ enum EmbeddedFiles {
         "security": [
           {
             "bearerAuth": []
+          },
+          {
+            "sessionCookie": []
           }
         ],
         "responses": {
@@ -426,6 +432,9 @@ enum EmbeddedFiles {
         "security": [
           {
             "bearerAuth": []
+          },
+          {
+            "sessionCookie": []
           }
         ],
         "responses": {
@@ -562,6 +571,37 @@ enum EmbeddedFiles {
                 "value": -1
               }
             }
+          },
+          {
+            "name": "q",
+            "in": "query",
+            "schema": {
+              "type": "string",
+              "maxLength": 200
+            },
+            "description": "Only webhooks whose name or URL contains this text (ignoring case)"
+          },
+          {
+            "name": "state",
+            "in": "query",
+            "schema": {
+              "enum": [
+                "active",
+                "disabled",
+                "failing"
+              ]
+            },
+            "description": "failing: active with failed attempts in a row"
+          },
+          {
+            "name": "include",
+            "in": "query",
+            "schema": {
+              "enum": [
+                "health"
+              ]
+            },
+            "description": "health: each webhook also carries `health` (state, rule, deliveries and success rate over the health window, last attempt)"
           }
         ],
         "x-permission": "read:webhooks"
@@ -575,6 +615,9 @@ enum EmbeddedFiles {
         "security": [
           {
             "bearerAuth": []
+          },
+          {
+            "sessionCookie": []
           }
         ],
         "responses": {
@@ -734,6 +777,9 @@ enum EmbeddedFiles {
         "security": [
           {
             "bearerAuth": []
+          },
+          {
+            "sessionCookie": []
           }
         ],
         "responses": {
@@ -844,6 +890,9 @@ enum EmbeddedFiles {
         "security": [
           {
             "bearerAuth": []
+          },
+          {
+            "sessionCookie": []
           }
         ],
         "responses": {
@@ -984,6 +1033,9 @@ enum EmbeddedFiles {
         "security": [
           {
             "bearerAuth": []
+          },
+          {
+            "sessionCookie": []
           }
         ],
         "responses": {
@@ -1096,6 +1148,9 @@ enum EmbeddedFiles {
         "security": [
           {
             "bearerAuth": []
+          },
+          {
+            "sessionCookie": []
           }
         ],
         "responses": {
@@ -1254,6 +1309,9 @@ enum EmbeddedFiles {
         "security": [
           {
             "bearerAuth": []
+          },
+          {
+            "sessionCookie": []
           }
         ],
         "responses": {
@@ -1413,6 +1471,9 @@ enum EmbeddedFiles {
         "security": [
           {
             "bearerAuth": []
+          },
+          {
+            "sessionCookie": []
           }
         ],
         "responses": {
@@ -1523,6 +1584,9 @@ enum EmbeddedFiles {
         "security": [
           {
             "bearerAuth": []
+          },
+          {
+            "sessionCookie": []
           }
         ],
         "responses": {
@@ -1633,6 +1697,9 @@ enum EmbeddedFiles {
         "security": [
           {
             "bearerAuth": []
+          },
+          {
+            "sessionCookie": []
           }
         ],
         "x-permission": "*",
@@ -1776,6 +1843,9 @@ enum EmbeddedFiles {
         "security": [
           {
             "bearerAuth": []
+          },
+          {
+            "sessionCookie": []
           }
         ],
         "responses": {
@@ -1936,6 +2006,9 @@ enum EmbeddedFiles {
         "security": [
           {
             "bearerAuth": []
+          },
+          {
+            "sessionCookie": []
           }
         ],
         "responses": {
@@ -2060,6 +2133,9 @@ enum EmbeddedFiles {
         "security": [
           {
             "bearerAuth": []
+          },
+          {
+            "sessionCookie": []
           }
         ],
         "responses": {
@@ -2203,6 +2279,9 @@ enum EmbeddedFiles {
         "security": [
           {
             "bearerAuth": []
+          },
+          {
+            "sessionCookie": []
           }
         ],
         "responses": {
@@ -2329,12 +2408,14 @@ enum EmbeddedFiles {
             "in": "query",
             "schema": {
               "type": "string",
-              "enum": [
-                "pending",
-                "in_progress",
-                "succeeded",
-                "failed"
-              ]
+              "pattern": "^(pending|in_progress|succeeded|failed)(,(pending|in_progress|succeeded|failed))*$"
+            },
+            "description": "One or more statuses, comma separated (or the parameter repeated): any of them",
+            "examples": {
+              "two": {
+                "summary": "Failed or pending",
+                "value": "failed,pending"
+              }
             }
           },
           {
@@ -2403,6 +2484,34 @@ enum EmbeddedFiles {
                 "value": "0_3f2b8c1e-5d4a-4f6b-9c8d-7e6f5a4b3c2d"
               }
             }
+          },
+          {
+            "name": "event_id",
+            "in": "query",
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            },
+            "description": "The deliveries of one event"
+          },
+          {
+            "name": "until",
+            "in": "query",
+            "schema": {
+              "type": "string",
+              "format": "date-time"
+            },
+            "description": "Created before this time (after since)",
+            "examples": {
+              "year1": {
+                "summary": "Before 1970: refused with 400",
+                "value": "0001-01-01T00:00:00Z"
+              },
+              "year9999": {
+                "summary": "After 9998: refused with 400",
+                "value": "9999-12-31T23:59:59Z"
+              }
+            }
           }
         ]
       }
@@ -2428,6 +2537,9 @@ enum EmbeddedFiles {
         "security": [
           {
             "bearerAuth": []
+          },
+          {
+            "sessionCookie": []
           }
         ],
         "responses": {
@@ -2446,7 +2558,7 @@ enum EmbeddedFiles {
                       "const": true
                     },
                     "data": {
-                      "$ref": "#/components/schemas/DeliveryLog"
+                      "$ref": "#/components/schemas/DeliveryDetail"
                     }
                   }
                 }
@@ -2551,6 +2663,9 @@ enum EmbeddedFiles {
         "security": [
           {
             "bearerAuth": []
+          },
+          {
+            "sessionCookie": []
           }
         ],
         "responses": {
@@ -2684,6 +2799,9 @@ enum EmbeddedFiles {
         "security": [
           {
             "bearerAuth": []
+          },
+          {
+            "sessionCookie": []
           }
         ],
         "responses": {
@@ -2818,6 +2936,10 @@ enum EmbeddedFiles {
                       "null"
                     ],
                     "default": "webhook.test"
+                  },
+                  "data": {
+                    "type": "object",
+                    "description": "The event's data instead of the sample (the event type's example marked as a test)"
                   }
                 }
               }
@@ -2847,6 +2969,9 @@ enum EmbeddedFiles {
         "security": [
           {
             "bearerAuth": []
+          },
+          {
+            "sessionCookie": []
           }
         ],
         "responses": {
@@ -2868,7 +2993,9 @@ enum EmbeddedFiles {
                       "type": "object",
                       "required": [
                         "webhookId",
-                        "requeued"
+                        "requeued",
+                        "matching",
+                        "dryRun"
                       ],
                       "properties": {
                         "webhookId": {
@@ -2877,6 +3004,13 @@ enum EmbeddedFiles {
                         },
                         "requeued": {
                           "type": "integer"
+                        },
+                        "matching": {
+                          "type": "integer",
+                          "description": "Failed deliveries created since the time given"
+                        },
+                        "dryRun": {
+                          "type": "boolean"
                         }
                       }
                     }
@@ -2967,6 +3101,50 @@ enum EmbeddedFiles {
                 }
               }
             }
+          },
+          "200": {
+            "description": "Dry run: how many would be re-queued (matching); nothing changed",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "success",
+                    "data"
+                  ],
+                  "properties": {
+                    "success": {
+                      "const": true
+                    },
+                    "data": {
+                      "type": "object",
+                      "required": [
+                        "webhookId",
+                        "requeued",
+                        "matching",
+                        "dryRun"
+                      ],
+                      "properties": {
+                        "webhookId": {
+                          "type": "string",
+                          "format": "uuid"
+                        },
+                        "requeued": {
+                          "type": "integer"
+                        },
+                        "matching": {
+                          "type": "integer",
+                          "description": "Failed deliveries created since the time given"
+                        },
+                        "dryRun": {
+                          "type": "boolean"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
           }
         },
         "x-permission": "write:webhooks",
@@ -2984,6 +3162,10 @@ enum EmbeddedFiles {
                   "since": {
                     "type": "string",
                     "format": "date-time"
+                  },
+                  "dryRun": {
+                    "type": "boolean",
+                    "description": "Only count what would be queued again (answers 200)"
                   }
                 }
               },
@@ -3021,6 +3203,9 @@ enum EmbeddedFiles {
         "security": [
           {
             "bearerAuth": []
+          },
+          {
+            "sessionCookie": []
           }
         ],
         "responses": {
@@ -3176,6 +3361,9 @@ enum EmbeddedFiles {
         "security": [
           {
             "bearerAuth": []
+          },
+          {
+            "sessionCookie": []
           }
         ],
         "x-permission": "*",
@@ -3239,6 +3427,28 @@ enum EmbeddedFiles {
                 "value": 0
               }
             }
+          },
+          {
+            "name": "target_type",
+            "in": "query",
+            "schema": {
+              "type": "string"
+            },
+            "description": "webhook, api_key, delivery, event_type, session"
+          },
+          {
+            "name": "cursor",
+            "in": "query",
+            "schema": {
+              "type": "string"
+            },
+            "description": "next_cursor from the previous page",
+            "examples": {
+              "farFuture": {
+                "summary": "A time no entry has: refused with 400 invalid_cursor",
+                "value": "9223372036854775807_3f2b8c1e-5d4a-4f6b-9c8d-7e6f5a4b3c2d"
+              }
+            }
           }
         ],
         "responses": {
@@ -3260,6 +3470,24 @@ enum EmbeddedFiles {
                       "type": "array",
                       "items": {
                         "$ref": "#/components/schemas/AuditEntry"
+                      }
+                    },
+                    "pagination": {
+                      "type": "object",
+                      "required": [
+                        "limit",
+                        "next_cursor"
+                      ],
+                      "properties": {
+                        "limit": {
+                          "type": "integer"
+                        },
+                        "next_cursor": {
+                          "type": [
+                            "string",
+                            "null"
+                          ]
+                        }
                       }
                     }
                   }
@@ -3353,6 +3581,9 @@ enum EmbeddedFiles {
         "security": [
           {
             "bearerAuth": []
+          },
+          {
+            "sessionCookie": []
           }
         ],
         "x-permission": "*",
@@ -3553,6 +3784,9 @@ enum EmbeddedFiles {
         "security": [
           {
             "bearerAuth": []
+          },
+          {
+            "sessionCookie": []
           }
         ],
         "x-permission": "read:webhooks",
@@ -3832,6 +4066,9 @@ enum EmbeddedFiles {
         "security": [
           {
             "bearerAuth": []
+          },
+          {
+            "sessionCookie": []
           }
         ],
         "x-permission": "read:webhooks",
@@ -3873,6 +4110,14 @@ enum EmbeddedFiles {
                 "value": "9999-12-31T23:59:59Z"
               }
             }
+          },
+          {
+            "name": "series",
+            "in": "query",
+            "schema": {
+              "type": "boolean"
+            },
+            "description": "true: also every hour of the window as `series` (as in the analytics answer)"
           }
         ],
         "responses": {
@@ -3993,6 +4238,58 @@ enum EmbeddedFiles {
                         },
                         "health_window_deliveries": {
                           "type": "integer"
+                        },
+                        "series": {
+                          "type": [
+                            "array",
+                            "null"
+                          ],
+                          "items": {
+                            "type": "object",
+                            "required": [
+                              "hour",
+                              "deliveries",
+                              "successes",
+                              "failures",
+                              "average_response_time",
+                              "p50_response_time",
+                              "p95_response_time"
+                            ],
+                            "properties": {
+                              "hour": {
+                                "type": "string",
+                                "format": "date-time"
+                              },
+                              "deliveries": {
+                                "type": "integer"
+                              },
+                              "successes": {
+                                "type": "integer"
+                              },
+                              "failures": {
+                                "type": "integer"
+                              },
+                              "average_response_time": {
+                                "type": [
+                                  "integer",
+                                  "null"
+                                ]
+                              },
+                              "p50_response_time": {
+                                "type": [
+                                  "integer",
+                                  "null"
+                                ]
+                              },
+                              "p95_response_time": {
+                                "type": [
+                                  "integer",
+                                  "null"
+                                ]
+                              }
+                            }
+                          },
+                          "description": "Every hour of the window with series=true, else null"
                         }
                       }
                     }
@@ -4086,6 +4383,9 @@ enum EmbeddedFiles {
         "security": [
           {
             "bearerAuth": []
+          },
+          {
+            "sessionCookie": []
           }
         ],
         "x-permission": "*",
@@ -4435,6 +4735,16 @@ enum EmbeddedFiles {
                 }
               }
             }
+          },
+          "422": {
+            "description": "key or link is not a string",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
           }
         }
       },
@@ -4582,6 +4892,278 @@ enum EmbeddedFiles {
           }
         }
       }
+    },
+    "/api/webhooks/{id}/reveal-secret": {
+      "parameters": [
+        {
+          "name": "id",
+          "in": "path",
+          "required": true,
+          "schema": {
+            "type": "string",
+            "format": "uuid"
+          }
+        }
+      ],
+      "post": {
+        "summary": "Show a webhook's signing secret (recorded in the audit trail as webhook.secret_revealed)",
+        "description": "Requires `write:webhooks`: reading the secret is treated as a change, so read-only keys cannot.",
+        "tags": [
+          "webhooks"
+        ],
+        "security": [
+          {
+            "bearerAuth": []
+          },
+          {
+            "sessionCookie": []
+          }
+        ],
+        "x-permission": "write:webhooks",
+        "responses": {
+          "200": {
+            "description": "The secret",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "success",
+                    "data"
+                  ],
+                  "properties": {
+                    "success": {
+                      "const": true
+                    },
+                    "data": {
+                      "type": "object",
+                      "required": [
+                        "webhookId",
+                        "secret",
+                        "previousSecretExpiresAt"
+                      ],
+                      "properties": {
+                        "webhookId": {
+                          "type": "string",
+                          "format": "uuid"
+                        },
+                        "secret": {
+                          "type": [
+                            "string",
+                            "null"
+                          ]
+                        },
+                        "previousSecretExpiresAt": {
+                          "type": [
+                            "string",
+                            "null"
+                          ],
+                          "format": "date-time"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Bad id",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "404": {
+            "description": "No such webhook",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "409": {
+            "description": "The stored secret cannot be decrypted (secret_unreadable); rotate it",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Missing, invalid, revoked or expired API key",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "The key lacks the permission this route needs, or may not be used from this address (ip_not_allowed)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "429": {
+            "description": "Over the key's quota, or too many failed authentications from this address",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "headers": {
+              "RateLimit-Limit": {
+                "schema": {
+                  "type": "integer"
+                }
+              },
+              "RateLimit-Remaining": {
+                "schema": {
+                  "type": "integer"
+                }
+              },
+              "RateLimit-Reset": {
+                "schema": {
+                  "type": "integer"
+                },
+                "description": "Seconds until the window resets"
+              },
+              "Retry-After": {
+                "schema": {
+                  "type": "integer"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/stream": {
+      "get": {
+        "summary": "New deliveries as Server-Sent Events (the console's live log)",
+        "description": "Requires `read:webhooks`. `text/event-stream`: an `event: delivery` per new delivery with its id, eventId, webhookId, eventType, status and createdAt as JSON; `id:` is a cursor, so a client reconnecting with `Last-Event-ID` resumes after it (ids may repeat within 5 s of a resume: de-duplicate on the delivery id). Read from the database, so deliveries published through any server process appear. A comment line every 15 s; the stream ends after 5 minutes or on shutdown and EventSource reconnects.",
+        "tags": [
+          "deliveries"
+        ],
+        "security": [
+          {
+            "bearerAuth": []
+          },
+          {
+            "sessionCookie": []
+          }
+        ],
+        "x-permission": "read:webhooks",
+        "parameters": [
+          {
+            "name": "webhook_id",
+            "in": "query",
+            "schema": {
+              "type": "string",
+              "format": "uuid"
+            },
+            "description": "Only this webhook's deliveries"
+          },
+          {
+            "name": "Last-Event-ID",
+            "in": "header",
+            "schema": {
+              "type": "string"
+            },
+            "description": "Resume after this event's id"
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "The stream",
+            "content": {
+              "text/event-stream": {
+                "schema": {
+                  "type": "string"
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Bad webhook id or Last-Event-ID",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Missing, invalid, revoked or expired API key",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "The key lacks the permission this route needs, or may not be used from this address (ip_not_allowed)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "429": {
+            "description": "Over the key's quota, or too many failed authentications from this address",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "headers": {
+              "RateLimit-Limit": {
+                "schema": {
+                  "type": "integer"
+                }
+              },
+              "RateLimit-Remaining": {
+                "schema": {
+                  "type": "integer"
+                }
+              },
+              "RateLimit-Reset": {
+                "schema": {
+                  "type": "integer"
+                },
+                "description": "Seconds until the window resets"
+              },
+              "Retry-After": {
+                "schema": {
+                  "type": "integer"
+                }
+              }
+            }
+          }
+        }
+      }
     }
   },
   "components": {
@@ -4671,7 +5253,8 @@ enum EmbeddedFiles {
         "type": "object",
         "required": [
           "name",
-          "description"
+          "description",
+          "example"
         ],
         "properties": {
           "name": {
@@ -4682,6 +5265,10 @@ enum EmbeddedFiles {
           },
           "description": {
             "type": "string"
+          },
+          "example": {
+            "type": "object",
+            "description": "A plausible `data` for events of this type"
           }
         }
       },
@@ -4919,6 +5506,10 @@ enum EmbeddedFiles {
               "null"
             ],
             "format": "date-time"
+          },
+          "health": {
+            "$ref": "#/components/schemas/WebhookHealth",
+            "description": "Only with include=health"
           }
         }
       },
@@ -5625,6 +6216,92 @@ enum EmbeddedFiles {
             ]
           }
         }
+      },
+      "WebhookHealth": {
+        "type": [
+          "object",
+          "null"
+        ],
+        "required": [
+          "state",
+          "rule",
+          "windowHours",
+          "deliveries",
+          "successRate",
+          "lastAttemptAt"
+        ],
+        "properties": {
+          "state": {
+            "enum": [
+              "healthy",
+              "degraded",
+              "unhealthy",
+              "disabled"
+            ]
+          },
+          "rule": {
+            "type": "string"
+          },
+          "windowHours": {
+            "type": "integer"
+          },
+          "deliveries": {
+            "type": "integer"
+          },
+          "successRate": {
+            "type": "number"
+          },
+          "lastAttemptAt": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time"
+          }
+        }
+      },
+      "DeliveryDetail": {
+        "allOf": [
+          {
+            "$ref": "#/components/schemas/DeliveryLog"
+          },
+          {
+            "type": "object",
+            "required": [
+              "request",
+              "responseExcerptLimit"
+            ],
+            "properties": {
+              "request": {
+                "type": "object",
+                "required": [
+                  "url",
+                  "body"
+                ],
+                "properties": {
+                  "url": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "description": "The webhook's URL now (null once it is deleted)"
+                  },
+                  "body": {
+                    "type": [
+                      "string",
+                      "null"
+                    ],
+                    "description": "The body every attempt carried, byte for byte what was signed (rebuilt from the stored event)"
+                  }
+                }
+              },
+              "responseExcerptLimit": {
+                "type": "integer",
+                "description": "WEBHOOK_RESPONSE_EXCERPT_BYTES: a response body excerpt this long was cut"
+              }
+            }
+          }
+        ]
       }
     }
   }

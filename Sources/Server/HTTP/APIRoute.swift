@@ -29,6 +29,8 @@ package enum APIRoute: String, Sendable, CaseIterable {
     case webhookAnalytics
     case webhookStats
     case apiKeyAnalytics
+    case revealWebhookSecret
+    case deliveryStream
     case getSession
     case deleteSession
 
@@ -36,9 +38,9 @@ package enum APIRoute: String, Sendable, CaseIterable {
     package var method: String {
         switch self {
         case .listEventTypes, .listWebhooks, .getWebhook, .listApiKeys, .getApiKey, .listDeliveryLogs, .getDeliveryLog, .listAuditLogs,
-             .apiKeyUsage, .webhookAnalytics, .webhookStats, .apiKeyAnalytics, .getSession: "GET"
+             .apiKeyUsage, .webhookAnalytics, .webhookStats, .apiKeyAnalytics, .getSession, .deliveryStream: "GET"
         case .createWebhook, .createApiKey, .regenerateApiKey, .createEventType, .publishEvent, .testWebhook, .recoverWebhook,
-             .rotateWebhookSecret, .retryDelivery: "POST"
+             .rotateWebhookSecret, .retryDelivery, .revealWebhookSecret: "POST"
         case .updateWebhook, .updateApiKey: "PATCH"
         case .deleteWebhook, .deleteApiKey, .retireEventType, .deleteSession: "DELETE"
         }
@@ -53,6 +55,8 @@ package enum APIRoute: String, Sendable, CaseIterable {
         case .testWebhook: "/api/webhooks/:id/test"
         case .recoverWebhook: "/api/webhooks/:id/recover"
         case .rotateWebhookSecret: "/api/webhooks/:id/rotate-secret"
+        case .revealWebhookSecret: "/api/webhooks/:id/reveal-secret"
+        case .deliveryStream: "/api/stream"
         case .listDeliveryLogs: "/api/webhooks/logs"
         case .getDeliveryLog: "/api/webhooks/logs/:id"
         case .retryDelivery: "/api/webhooks/logs/:id/retry"
@@ -74,8 +78,10 @@ package enum APIRoute: String, Sendable, CaseIterable {
     package var permission: Permission? {
         switch self {
         case .getSession, .deleteSession: nil
-        case .listEventTypes, .listWebhooks, .getWebhook, .listDeliveryLogs, .getDeliveryLog, .webhookAnalytics, .webhookStats: .readWebhooks
-        case .createWebhook, .updateWebhook, .testWebhook, .recoverWebhook, .rotateWebhookSecret, .retryDelivery: .writeWebhooks
+        case .listEventTypes, .listWebhooks, .getWebhook, .listDeliveryLogs, .getDeliveryLog, .webhookAnalytics, .webhookStats,
+             .deliveryStream: .readWebhooks
+        case .createWebhook, .updateWebhook, .testWebhook, .recoverWebhook, .rotateWebhookSecret, .retryDelivery,
+             .revealWebhookSecret: .writeWebhooks
         case .createEventType, .retireEventType, .publishEvent: .writeEvents
         case .deleteWebhook: .deleteWebhooks
         case .listApiKeys, .createApiKey, .getApiKey, .updateApiKey, .regenerateApiKey, .deleteApiKey, .listAuditLogs, .apiKeyUsage, .apiKeyAnalytics: .all
@@ -94,6 +100,7 @@ package enum APIRoute: String, Sendable, CaseIterable {
         case .testWebhook: "webhook.tested"
         case .recoverWebhook: "webhook.recovered"
         case .rotateWebhookSecret: "webhook.secret_rotated"
+        case .revealWebhookSecret: "webhook.secret_revealed"
         case .retryDelivery: "delivery.retried"
         case .createApiKey: "api_key.created"
         case .updateApiKey: "api_key.updated"
@@ -101,7 +108,7 @@ package enum APIRoute: String, Sendable, CaseIterable {
         case .deleteApiKey: "api_key.revoked"
         case .deleteSession: "session.signed_out"
         case .listEventTypes, .publishEvent, .listWebhooks, .getWebhook, .listDeliveryLogs, .getDeliveryLog, .listApiKeys,
-             .getApiKey, .listAuditLogs, .apiKeyUsage, .webhookAnalytics, .webhookStats, .apiKeyAnalytics, .getSession:
+             .getApiKey, .listAuditLogs, .apiKeyUsage, .webhookAnalytics, .webhookStats, .apiKeyAnalytics, .getSession, .deliveryStream:
             nil
         }
     }
@@ -114,6 +121,7 @@ package enum APIRoute: String, Sendable, CaseIterable {
         if path.hasPrefix("/api/event-types") { return "event_type" }
         if path.hasPrefix("/api/events") { return "event" }
         if path.hasPrefix("/api/session") { return "session" }
+        if path.hasPrefix("/api/stream") { return "delivery" }
         return "system"
     }
 

@@ -21,6 +21,22 @@ struct APIRouteRegistrar {
     let maxBodyBytes: Int
 
     func add(_ route: APIRoute, handler: @escaping Handler) {
+        group(for: route).on(RouterPath(route.path), method: HTTPRequest.Method(rawValue: route.method)!) { request, context -> APIResponse in
+            let answer = try await handler(request, context)
+            if let created = CreatedTarget.current, case .string(let id)? = try answer.document()["data"]?["id"] {
+                created.note(id)
+            }
+            return answer
+        }
+    }
+
+    /// A route whose handler writes its own response (a stream), behind the same pipeline.
+    func addStreaming(_ route: APIRoute, handler: @escaping @Sendable (Request, AuthenticatedRequestContext) async throws -> Response) {
+        group(for: route).on(RouterPath(route.path), method: HTTPRequest.Method(rawValue: route.method)!, use: handler)
+    }
+
+    /// The router group of a route, with its pipeline composed from the route table.
+    private func group(for route: APIRoute) -> RouterGroup<AuthenticatedRequestContext> {
         let group: RouterGroup<SwitchboardRequestContext> = router.group()
         for authenticator in authenticators { group.add(middleware: authenticator) }
         let authenticated: RouterGroup<AuthenticatedRequestContext> = group.group(context: AuthenticatedRequestContext.self)
@@ -33,12 +49,6 @@ struct APIRouteRegistrar {
         if let action = route.auditAction {
             authenticated.add(middleware: AuditMiddleware(audit: audit, action: action, targetType: route.targetType, maxBodyBytes: maxBodyBytes))
         }
-        authenticated.on(RouterPath(route.path), method: HTTPRequest.Method(rawValue: route.method)!) { request, context -> APIResponse in
-            let answer = try await handler(request, context)
-            if let created = CreatedTarget.current, case .string(let id)? = try answer.document()["data"]?["id"] {
-                created.note(id)
-            }
-            return answer
-        }
+        return authenticated
     }
 }

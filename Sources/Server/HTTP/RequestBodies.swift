@@ -58,18 +58,29 @@ struct UpdateWebhookBody: Decodable {
 /// `POST /api/webhooks/:id/test`.
 struct TestWebhookBody: Decodable {
     var eventType: Patch<String>
+    /// The event's `data` instead of the sample; an object.
+    var data: JSONValue?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case eventType
+        case eventType, data
+    }
+
+    /// `data`, which must be an object when given.
+    func payload() throws -> JSONValue? {
+        guard let data else { return nil }
+        guard case .object = data else { throw SwitchboardError.invalid("data must be a JSON object") }
+        return data
     }
 }
 
 /// `POST /api/webhooks/:id/recover`.
 struct RecoverWebhookBody: Decodable {
     var since: Date
+    /// Only count what would be queued again.
+    var dryRun: Bool?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case since
+        case since, dryRun
     }
 }
 

@@ -38,6 +38,8 @@ func withTestServer<T>(
         settings.pollIntervalMilliseconds = 20
         // Tests read the queue gauges right after changing the queue.
         settings.metricsQueueCacheSeconds = 0
+        // Socket-free requests read whole answers: the event stream must end soon.
+        settings.streamMaxSeconds = 1
         configure(&settings)
         let components = try SwitchboardComponents(settings: settings, driver: database.driver)
         let admin = try #require(try await components.apiKeys.bootstrapAdminKeyIfNeeded())
