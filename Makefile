@@ -28,6 +28,10 @@ run: migrate
 assets:
 	scripts/embed-assets.py
 
+## The README's console screenshots (docs/screenshots/), made from fixed data in chromium.
+screenshots: build
+	XDG_CONFIG_HOME=$$(mktemp -d) XDG_CACHE_HOME=$$(mktemp -d) "$$(scripts/python-venv.sh)/bin/python" scripts/screenshots.py "$(BIN)"
+
 ## Only the console's browser tests (binaries must be built).
 browser-test:
 	scripts/browser-test.sh "$(BIN)"

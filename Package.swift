@@ -44,6 +44,8 @@ let package = Package(
         // HTTP parts as swift-http-types values in the server's channel pipeline, where the
         // connection guard sits (already built for Hummingbird).
         .package(url: "https://github.com/apple/swift-nio-extras.git", from: "1.35.2"),
+        // gzip for the console's files, compressed once at start-up (links the system zlib).
+        .package(url: "https://github.com/adam-fowler/compress-nio.git", from: "1.5.0"),
     ],
     targets: [
         .target(
@@ -113,6 +115,7 @@ let package = Package(
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CompressNIO", package: "compress-nio"),
             ],
             path: "Sources/Server",
             swiftSettings: strictSettings
@@ -145,6 +148,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CompressNIO", package: "compress-nio"),
             ],
             path: "Tests/SwitchboardTests",
             swiftSettings: strictSettings

@@ -1,3 +1,4 @@
+import CompressNIO
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -64,6 +65,28 @@ struct ConsoleAssetsTests {
                     #expect(answer.headers[HTTPField.Name("Referrer-Policy")!] == "no-referrer")
                     #expect(answer.headers[HTTPField.Name("Cross-Origin-Opener-Policy")!] == "same-origin")
                 }
+            }
+        }
+    }
+
+    @Test("assets go gzipped to clients that accept it, with their own ETag, and plain to the rest")
+    func gzip() async throws {
+        try await withTestServer { server in
+            try await server.test { client in
+                let build = ConsoleAssets(directory: nil).build
+                let plain = try await client.execute(uri: "/assets/\(build)/app.js", method: .get)
+                #expect(plain.headers[.contentEncoding] == nil)
+                #expect(plain.headers[.vary] == "Accept-Encoding")
+                let packed = try await client.execute(uri: "/assets/\(build)/app.js", method: .get, headers: [.acceptEncoding: "br, gzip;q=0.8"])
+                #expect(packed.headers[.contentEncoding] == "gzip")
+                #expect(packed.body.readableBytes < plain.body.readableBytes * 2 / 3)
+                #expect(packed.headers[.eTag] != plain.headers[.eTag])
+                var body = packed.body
+                #expect(try body.decompress(with: .gzip()) == plain.body)
+                let refused = try await client.execute(uri: "/assets/\(build)/app.js", method: .get, headers: [.acceptEncoding: "gzip;q=0"])
+                #expect(refused.headers[.contentEncoding] == nil)
+                let document = try await client.execute(uri: "/openapi.json", method: .get, headers: [.acceptEncoding: "gzip"])
+                #expect(document.headers[.contentEncoding] == "gzip")
             }
         }
     }

@@ -19,10 +19,12 @@ export async function render(main, { app, params }) {
         h('td', {}, badge({ active: 'ok', revoked: 'bad', expired: 'warn' }[key.status] ?? 'neutral', key.status)),
         h('td', {}, time(key.expiresAt)), h('td', {}, time(key.lastUsedAt), key.lastUsedAddress ? ` from ${key.lastUsedAddress}` : ''),
         h('td', {}, key.rateLimit ? `${key.rateLimit.requests} / ${key.rateLimit.windowSeconds} s` : 'default'),
-        h('td', {}, key.status === 'revoked' ? null : h('div', { class: 'row' },
+        h('td', {}, h('div', { class: 'row' },
+          h('button', { 'aria-label': `Usage of ${key.name}`, on: { click: () => showUsage(key) } }, 'Usage'),
+          key.status === 'revoked' ? null : [
           h('button', { on: { click: () => editKey(app, key) } }, 'Edit'),
           h('button', { on: { click: () => regenerate(app, key) } }, 'Regenerate'),
-          h('button', { class: 'danger', on: { click: () => revoke(app, key) } }, 'Revoke'))))))),
+          h('button', { class: 'danger', on: { click: () => revoke(app, key) } }, 'Revoke')])))))),
     u ? [h('h2', {}, 'API usage'), h('p', {}, `${number(u.total_requests)} requests from ${u.first_day} to ${u.last_day}; ${number(u.client_errors)} client errors, ${number(u.server_errors)} server errors (${u.error_rate} % errors).`),
       h('table', {}, h('caption', { class: 'visually-hidden' }, 'Top keys'), h('thead', {}, h('tr', {}, ['Key', 'Requests', 'Error rate'].map((t) => h('th', { scope: 'col' }, t)))),
         h('tbody', {}, (u.top_keys ?? []).map((k) => h('tr', {}, h('td', {}, k.name ?? k.key_id), h('td', {}, number(k.requests)), h('td', {}, `${k.error_rate} %`)))))] : null);
@@ -99,4 +101,16 @@ function revoke(app, key) {
     name: key.name, button: 'Revoke key', fail: (error) => app.fail(error),
     action: async () => { await del(`/api/api-keys/${key.id}`); app.toast('Key revoked'); app.route(); },
   });
+}
+
+/** A key's requests per day, route group and status class over the last 30 days. */
+async function showUsage(key) {
+  const usage = (await get(`/api/api-keys/${key.id}/usage`)).data;
+  openDialog(`Usage of ${key.name}`, (close) => [
+    h('p', {}, `${number(usage.totalRequests)} requests in the last 30 days; last used `, time(usage.lastUsedAt), '.'),
+    usage.days.length === 0 ? h('p', { class: 'muted' }, 'No requests recorded.') : h('table', { 'aria-label': 'Requests per day' },
+      h('thead', {}, h('tr', {}, ['Day', 'Route group', 'Status', 'Requests'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, usage.days.map((d) => h('tr', {}, h('td', {}, d.day), h('td', {}, d.routeGroup), h('td', {}, d.statusClass), h('td', {}, number(d.requests)))))),
+    h('button', { class: 'primary', type: 'button', on: { click: close } }, 'Close'),
+  ]);
 }

@@ -150,6 +150,14 @@ class SwitchboardApp extends HTMLElement {
     }
   }
 
+  /** A banner above the page until the next successful view. */
+  showBanner(message) {
+    if (!this.main) return;
+    this.banner?.remove();
+    this.banner = h('div', { class: 'banner', role: 'alert' }, message, ' ', h('button', { type: 'button', on: { click: () => { this.banner?.remove(); this.route(); } } }, 'Try again'));
+    this.main.prepend(this.banner);
+  }
+
   toast(message, isError = false, requestId = null) {
     const item = h('div', { class: 'toast' + (isError ? ' error' : ''), role: isError ? 'alert' : 'status' }, message,
       requestId ? h('div', { class: 'hint' }, 'Request ', h('code', {}, requestId)) : null);
@@ -168,7 +176,7 @@ class SwitchboardApp extends HTMLElement {
     } else if (error.status === 429) {
       this.toast(`Too many requests: wait ${error.retryAfter ?? 'a few'} s. ${error.message}`, true, error.requestId);
     } else if (error.status === 503 || error.status === 0) {
-      this.toast('The server is not available right now: ' + error.message, true, error.requestId);
+      this.showBanner('The server is not available right now: ' + error.message);
     } else if (error.status >= 500) {
       this.toast(error.message, true, error.requestId);
     }

@@ -1,64 +1,90 @@
 // Deliveries (the seed's WebhookLogViewer): filters kept in the URL, cursor paging, and a
-// live mode that counts new deliveries instead of shifting the page under the reader.
+// live mode fed by Server-Sent Events that counts new deliveries instead of shifting the page
+// under the reader.
 import { get, query } from './api.js';
 import { badge, h, mount, time } from './dom.js';
 
-const statuses = ['pending', 'in_progress', 'succeeded', 'failed'];
+const statuses = [['pending', 'Pending'], ['in_progress', 'In progress'], ['succeeded', 'Succeeded'], ['failed', 'Failed']];
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function render(main, { app, params }) {
+  const chosen = (params.get('status') ?? '').split(',').filter(Boolean);
   const filter = {
-    webhook_id: params.get('webhook_id') ?? '', status: params.get('status') ?? '', event_type: params.get('event_type') ?? '',
-    since: params.get('since') ?? '', cursor: params.get('cursor') ?? '', limit: 50,
+    webhook_id: params.get('webhook_id') ?? '', status: chosen.join(','), event_type: params.get('event_type') ?? '',
+    event_id: params.get('event_id') ?? '', since: params.get('since') ?? '', until: params.get('until') ?? '', cursor: params.get('cursor') ?? '', limit: 50,
   };
   const [logs, webhooks] = await Promise.all([get('/api/webhooks/logs' + query(filter)), get('/api/webhooks?limit=100')]);
   const names = new Map(webhooks.data.map((w) => [w.id, w.name]));
   const webhookSelect = h('select', { id: 'filter-webhook' }, h('option', { value: '' }, 'All webhooks'), webhooks.data.map((w) => h('option', { value: w.id, selected: w.id === filter.webhook_id }, w.name)));
-  const statusSelect = h('select', { id: 'filter-status' }, h('option', { value: '' }, 'Any status'), statuses.map((s) => h('option', { value: s, selected: s === filter.status }, s.replace('_', ' '))));
+  const statusBoxes = statuses.map(([value, label]) => h('label', { class: 'inline' }, h('input', { type: 'checkbox', name: 'status', value, checked: chosen.includes(value) }), label));
   const typeInput = h('input', { type: 'search', id: 'filter-type', value: filter.event_type, placeholder: 'contact.created' });
-  const sinceInput = h('input', { type: 'datetime-local', id: 'filter-since', value: filter.since ? toLocalInput(filter.since) : '' });
-  const form = h('form', { class: 'filters', on: { submit: (event) => {
+  const idInput = h('input', { type: 'search', id: 'filter-id', value: filter.event_id, placeholder: 'uuid', size: 36 });
+  const sinceInput = h('input', { type: 'datetime-local', id: 'filter-since', value: toLocalInput(filter.since) });
+  const untilInput = h('input', { type: 'datetime-local', id: 'filter-until', value: toLocalInput(filter.until) });
+  const form = h('form', { class: 'filters', 'aria-label': 'Filters', on: { submit: async (event) => {
     event.preventDefault();
-    const next = new URLSearchParams();
-    if (webhookSelect.value) next.set('webhook_id', webhookSelect.value);
-    if (statusSelect.value) next.set('status', statusSelect.value);
-    if (typeInput.value.trim()) next.set('event_type', typeInput.value.trim());
-    if (sinceInput.value) next.set('since', new Date(sinceInput.value).toISOString());
-    location.hash = '#/deliveries' + (next.toString() ? '?' + next : '');
+    const id = idInput.value.trim();
+    const next = {
+      webhook_id: webhookSelect.value, status: statusBoxes.map((l) => l.firstChild).filter((b) => b.checked).map((b) => b.value).join(','),
+      event_type: typeInput.value.trim(), event_id: id,
+      since: sinceInput.value ? new Date(sinceInput.value).toISOString() : '', until: untilInput.value ? new Date(untilInput.value).toISOString() : '',
+    };
+    if (id && !uuid.test(id)) { app.toast('An event or delivery id is a UUID', true); return; }
+    if (id) {
+      // An event id filters the log; a delivery id opens that delivery.
+      const matches = await get('/api/webhooks/logs' + query({ event_id: id, limit: 1 }));
+      if (matches.data.length === 0) { location.hash = `#/deliveries/${id}`; return; }
+    }
+    location.hash = '#/deliveries' + query(next);
   } } },
   h('div', {}, h('label', { for: 'filter-webhook' }, 'Webhook'), webhookSelect),
-  h('div', {}, h('label', { for: 'filter-status' }, 'Status'), statusSelect),
+  h('fieldset', { class: 'row' }, h('legend', {}, 'Status'), statusBoxes),
   h('div', {}, h('label', { for: 'filter-type' }, 'Event type'), typeInput),
+  h('div', {}, h('label', { for: 'filter-id' }, 'Event or delivery id'), idInput),
   h('div', {}, h('label', { for: 'filter-since' }, 'Since'), sinceInput),
+  h('div', {}, h('label', { for: 'filter-until' }, 'Until'), untilInput),
   h('button', { type: 'submit', class: 'primary' }, 'Filter'),
   h('a', { class: 'button', href: '#/deliveries' }, 'Clear'));
+
   const live = h('input', { type: 'checkbox', id: 'live' });
-  const fresh = h('span', { 'aria-live': 'polite', class: 'muted' });
-  let timer = null;
+  const fresh = h('span', { 'aria-live': 'polite', class: 'muted', 'data-testid': 'live-count' });
+  const known = new Set(logs.data.map((d) => d.id));
+  let source = null;
+  let pending = null;
+  let count = 0;
+  const show = () => {
+    pending = null;
+    mount(fresh, count ? h('a', { href: location.hash, on: { click: (e) => { e.preventDefault(); app.route(); } } }, `${count} new — show`) : 'No new deliveries');
+  };
+  const stop = () => { source?.close(); source = null; clearTimeout(pending); };
   live.addEventListener('change', () => {
-    clearInterval(timer);
+    stop();
     if (!live.checked) { fresh.textContent = ''; return; }
-    const newest = logs.data[0]?.createdAt;
-    // Polls the database-backed log (works with several server processes); at most one
-    // render per poll, and the page itself does not move.
-    timer = setInterval(async () => {
-      try {
-        const latest = await get('/api/webhooks/logs' + query({ ...filter, cursor: '', limit: 50 }));
-        const count = latest.data.filter((d) => !newest || d.createdAt > newest).length;
-        mount(fresh, count ? h('a', { href: location.hash, on: { click: (e) => { e.preventDefault(); app.route(); } } }, `${count}${count === 50 ? '+' : ''} new — show`) : 'No new deliveries');
-      } catch { /* the trouble handler reports it */ }
-    }, 1000);
+    count = 0;
+    show();
+    source = new EventSource('/api/stream' + query({ webhook_id: filter.webhook_id }));
+    source.addEventListener('delivery', (message) => {
+      const delivery = JSON.parse(message.data);
+      if (known.has(delivery.id) || (filter.event_type && delivery.eventType !== filter.event_type) || (filter.event_id && delivery.eventId !== filter.event_id)) return;
+      known.add(delivery.id);
+      count += 1;
+      // At most four renders a second, however fast deliveries arrive.
+      pending ??= setTimeout(show, 250);
+    });
   });
   const older = logs.pagination?.next_cursor;
-  const pager = h('div', { class: 'row' },
-    filter.cursor ? h('a', { class: 'button', href: '#/deliveries' + query({ ...filter, cursor: '', limit: '' }) }, 'Newest') : null,
-    older ? h('a', { class: 'button', href: '#/deliveries' + query({ ...filter, cursor: older, limit: '' }) }, 'Older') : null);
+  const base = { ...filter, limit: '' };
+  const pager = h('nav', { class: 'row', 'aria-label': 'Pages' },
+    filter.cursor ? h('a', { class: 'button', href: '#/deliveries' + query({ ...base, cursor: '' }) }, 'Newest') : null,
+    older ? h('a', { class: 'button', href: '#/deliveries' + query({ ...base, cursor: older }) }, 'Older') : null);
   mount(main, h('h1', {}, 'Deliveries'), form,
     h('div', { class: 'row' }, h('label', { class: 'inline', for: 'live' }, live, 'Live'), fresh),
     logs.data.length ? deliveryTable(logs.data, names) : h('div', { class: 'card' }, h('p', {}, 'No deliveries match these filters.')), pager);
-  return () => clearInterval(timer);
+  return stop;
 }
 
 function toLocalInput(iso) {
+  if (!iso) return '';
   const date = new Date(iso);
   return new Date(date.getTime() - date.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
 }
@@ -68,7 +94,7 @@ export function statusBadge(status) {
 }
 
 export function deliveryTable(rows, names) {
-  return h('table', {},
+  return h('table', { 'aria-label': 'Deliveries' },
     h('thead', {}, h('tr', {}, ['Status', 'Event type', 'Webhook', 'Attempts', 'Last status', 'Last error', 'Created', 'Next attempt'].map((t) => h('th', { scope: 'col' }, t)))),
     h('tbody', {}, rows.map((d) => h('tr', { tabindex: '0', on: { keydown: (e) => { if (e.key === 'Enter') location.hash = `#/deliveries/${d.id}`; } } },
       h('td', {}, h('a', { href: `#/deliveries/${d.id}`, 'aria-label': `Delivery ${d.id}, ${d.status}` }, statusBadge(d.status))),

@@ -26,26 +26,42 @@ export async function render(main, { app, id }) {
     h('div', { class: 'row' }, statusBadge(delivery.status), `${delivery.attemptCount} attempt(s)`, webhook ? h('a', { href: `#/webhooks/${webhook.id}` }, webhook.name) : null),
     h('div', { class: 'card' }, idRow('Delivery', delivery.id), idRow('Event', delivery.eventId), idRow('Webhook', delivery.webhookId),
       h('div', {}, 'Created ', time(delivery.createdAt), delivery.nextAttemptAt ? [' · next attempt ', time(delivery.nextAttemptAt)] : null, delivery.completedAt ? [' · finished ', time(delivery.completedAt)] : null)),
+    h('h2', {}, 'Request'),
+    h('p', {}, 'POST ', delivery.request.url ? externalLink(delivery.request.url) : h('span', { class: 'muted' }, '(the webhook is gone)')),
+    delivery.request.body ? bodyView(delivery.request.body) : h('p', { class: 'muted' }, 'The event is no longer stored.'),
+    delivery.request.url && delivery.request.body && attempts[0] ? h('button', { type: 'button', on: { click: () => copy(curlCommand(delivery.request.url, attempts[0].requestHeaders, delivery.request.body), toast) } }, 'Copy as curl') : null,
     h('h2', {}, 'Attempts'),
-    attempts.length === 0 ? h('p', { class: 'muted' }, 'No attempt yet.') : attempts.map((attempt) => attemptView(attempt, webhook, toast)));
+    attempts.length === 0 ? h('p', { class: 'muted' }, 'No attempt yet.') : attempts.map((attempt) => attemptView(attempt, delivery.responseExcerptLimit)));
 }
 
-function attemptView(attempt, webhook, toast) {
-  const body = attempt.requestBody ?? null;
-  const curl = webhook ? curlCommand(webhook.url, attempt.requestHeaders, body) : null;
+/** A JSON body, pretty by default, raw (the exact signed bytes) on request. */
+function bodyView(raw) {
+  let pretty = raw;
+  try { pretty = JSON.stringify(JSON.parse(raw), null, 2); } catch { /* not JSON: raw only */ }
+  const pre = h('pre', { 'data-testid': 'request-body' }, pretty);
+  const toggle = h('button', { type: 'button', 'aria-pressed': 'false', on: { click: () => {
+    const showRaw = toggle.getAttribute('aria-pressed') === 'false';
+    toggle.setAttribute('aria-pressed', String(showRaw));
+    pre.textContent = showRaw ? raw : pretty;
+  } } }, 'Show raw bytes');
+  return h('div', {}, toggle, pre);
+}
+
+function attemptView(attempt, excerptLimit) {
+  const body = attempt.responseBody;
+  const cut = body !== null && body !== undefined && new TextEncoder().encode(body).length >= excerptLimit;
   return h('article', { class: 'attempt', 'aria-label': `Attempt ${attempt.attemptNumber}` },
     h('div', { class: 'row spread' }, h('h3', {}, `Attempt ${attempt.attemptNumber}`), h('span', {}, time(attempt.createdAt), ` · ${attempt.durationMs} ms`)),
-    h('h4', {}, 'Request'), webhook ? h('p', {}, 'POST ', externalLink(webhook.url)) : null, headerTable(attempt.requestHeaders),
-    body ? h('pre', {}, body) : null,
-    curl ? h('button', { type: 'button', on: { click: () => copy(curl, toast) } }, 'Copy as curl') : null,
+    h('details', {}, h('summary', {}, 'Request headers'), headerTable(attempt.requestHeaders)),
     h('h4', {}, 'Response'),
     h('p', {}, attempt.responseStatus ? `Status ${attempt.responseStatus}` : 'No response'),
-    attempt.responseBody !== null && attempt.responseBody !== undefined ? h('pre', { class: 'response-body' }, attempt.responseBody) : null,
+    body !== null && body !== undefined ? h('pre', { class: 'response-body' }, body) : null,
+    cut ? h('p', { class: 'hint' }, `Cut at ${excerptLimit} bytes (WEBHOOK_RESPONSE_EXCERPT_BYTES).`) : null,
     attempt.error ? [h('h4', {}, 'Error'), h('p', { class: 'field-error' }, attempt.error)] : null);
 }
 
 function curlCommand(url, headers, body) {
   const quote = (text) => `'${String(text).replaceAll("'", "'\\''")}'`;
-  const entries = Array.isArray(headers) ? headers.map((p) => [p.name ?? p[0], p.value ?? p[1]]) : Object.entries(headers ?? {});
+  const entries = Object.entries(headers ?? {});
   return ['curl -X POST', quote(url), ...entries.map(([n, v]) => `-H ${quote(`${n}: ${v}`)}`), body ? `--data-binary ${quote(body)}` : ''].join(' \\\n  ');
 }

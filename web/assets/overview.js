@@ -1,6 +1,7 @@
 // Overview: the seed's analytics figures, an hourly chart and the webhooks that need attention.
 import { get, post, patch, query } from './api.js';
-import { badge, h, mount, number, percent } from './dom.js';
+import { h, mount, number, percent } from './dom.js';
+import { healthBadge } from './webhooks.js';
 import { hourlyChart } from './chart.js';
 
 export async function render(main, { app, params }) {
@@ -8,7 +9,7 @@ export async function render(main, { app, params }) {
   const hours = { '24h': 24, '7d': 168 }[range];
   let since = params.get('since'), until = params.get('until');
   if (hours) { until = null; since = new Date(Date.now() - hours * 3600e3).toISOString(); }
-  const rangePicker = h('div', { class: 'row', role: 'group', 'aria-label': 'Time range' },
+  const rangePicker = h('div', { class: 'row overview-range', role: 'group', 'aria-label': 'Time range' },
     ['24h', '7d'].map((value) => h('button', { type: 'button', 'aria-pressed': String(range === value), on: { click: () => { params.set('range', value); params.delete('since'); params.delete('until'); app.setParams(params); app.route(); } } }, value === '24h' ? 'Last 24 hours' : 'Last 7 days')),
     customRange(app, params));
   mount(main, h('h1', {}, 'Overview'), rangePicker, h('p', { class: 'muted' }, 'Loading…'));
@@ -18,7 +19,7 @@ export async function render(main, { app, params }) {
   }
   const [analytics, webhooks] = await Promise.all([
     get('/api/webhooks/analytics' + query({ since, until })),
-    get('/api/webhooks?limit=100'),
+    get('/api/webhooks' + query({ limit: 100, include: 'health' })),
   ]);
   const a = analytics.data;
   const card = (label, value) => h('div', { class: 'card' }, h('span', { class: 'figure' }, value), h('span', { class: 'label' }, label));
@@ -31,13 +32,12 @@ export async function render(main, { app, params }) {
     card('Healthy webhooks', number(a.healthy_webhooks)),
     card('Failing webhooks', number(a.failed_webhooks)),
     card('p50 / p95', `${a.p50_response_time ?? '—'} / ${a.p95_response_time ?? '—'} ms`));
-  const attention = webhooks.data.filter((w) => !w.isActive || w.consecutiveFailures > 0);
-  const stats = await Promise.all(attention.slice(0, 10).map((w) => get(`/api/webhooks/${w.id}/stats`).then((s) => s.data).catch(() => null)));
+  const attention = webhooks.data.filter((w) => !w.isActive || (w.health && w.health.state !== 'healthy') || w.consecutiveFailures > 0);
   const attentionList = attention.length === 0
     ? h('p', { class: 'muted' }, 'Every webhook is healthy.')
-    : h('ul', {}, attention.slice(0, 10).map((w, index) => h('li', { class: 'card' },
-      h('div', { class: 'row spread' }, h('a', { href: `#/webhooks/${w.id}` }, w.name), healthBadge(w, stats[index])),
-      h('p', { class: 'muted' }, stats[index]?.rule ?? (w.disabledReason ?? `${w.consecutiveFailures} failures in a row`)),
+    : h('ul', { class: 'attention' }, attention.slice(0, 10).map((w) => h('li', { class: 'card' },
+      h('div', { class: 'row spread' }, h('a', { href: `#/webhooks/${w.id}` }, w.name), healthBadge(w)),
+      h('p', { class: 'muted' }, w.health?.rule ?? (w.disabledReason ? `Disabled: ${w.disabledReason}` : `${w.consecutiveFailures} failures in a row`)),
       h('div', { class: 'row' },
         !w.isActive && app.can('write:webhooks') ? h('button', { on: { click: async () => { try { await patch(`/api/webhooks/${w.id}`, { isActive: true }); app.toast('Re-enabled'); app.route(); } catch (e) { app.fail(e); } } } }, 'Re-enable') : null,
         app.can('write:webhooks') ? h('button', { on: { click: async () => { try { const r = await post(`/api/webhooks/${w.id}/recover`, { since: new Date(Date.now() - 24 * 3600e3).toISOString() }); app.toast(`${r.data.requeued} deliveries queued again`); } catch (e) { app.fail(e); } } } }, 'Recover last 24 h') : null,
@@ -58,10 +58,4 @@ function customRange(app, params) {
     params.set('range', 'custom'); params.set('since', since.toISOString()); params.set('until', until.toISOString());
     app.setParams(params); app.route();
   } } }, sinceInput, untilInput, h('button', { type: 'submit' }, 'Show range'));
-}
-
-export function healthBadge(webhook, stats) {
-  if (!webhook.isActive) return badge('bad', 'Disabled');
-  const state = stats?.state ?? (webhook.consecutiveFailures > 0 ? 'degraded' : 'healthy');
-  return badge({ healthy: 'ok', degraded: 'warn', failing: 'bad', unhealthy: 'bad', disabled: 'bad' }[state] ?? 'neutral', state[0].toUpperCase() + state.slice(1));
 }

@@ -1,47 +1,48 @@
 // Webhooks (the seed's WebhookApiManagement): the list, and the create/edit form.
 import { ApiError, get, patch, post, query } from './api.js';
-import { badge, copy, externalLink, field, h, mount, openDialog, time } from './dom.js';
+import { badge, copy, field, h, mount, number, openDialog, percent, time } from './dom.js';
 
 const pageSize = 25;
 
 export async function render(main, { app, params }) {
   const search = params.get('q') ?? '';
   const state = params.get('state') ?? '';
-  const offset = Number(params.get('offset') ?? 0);
-  const answer = await get('/api/webhooks' + query({ limit: 100, offset }));
-  const all = answer.data;
-  // The list is filtered in the page: the API has no search parameter yet.
-  const shown = all.filter((w) => (!search || (w.name + ' ' + w.url).toLowerCase().includes(search.toLowerCase()))
-    && (!state || (state === 'active' ? w.isActive : !w.isActive)));
-  const searchInput = h('input', { type: 'search', value: search, 'aria-label': 'Search webhooks by name or URL', placeholder: 'Search (/)' });
-  const stateSelect = h('select', { 'aria-label': 'State' }, [['', 'All states'], ['active', 'Active'], ['disabled', 'Disabled']].map(([v, l]) => h('option', { value: v, selected: v === state }, l)));
-  const apply = () => { params.set('q', searchInput.value); params.set('state', stateSelect.value); params.delete('offset'); app.setParams(params); app.route(); };
+  const offset = Math.max(0, Number(params.get('offset') ?? 0) || 0);
+  const answer = await get('/api/webhooks' + query({ limit: pageSize, offset, q: search, state, include: 'health' }));
+  const rows = answer.data;
+  const total = answer.pagination?.total ?? rows.length;
+  const searchInput = h('input', { type: 'search', value: search, 'aria-label': 'Search webhooks by name or URL', placeholder: 'Search by name or URL (/)' });
+  const stateSelect = h('select', { 'aria-label': 'State' }, [['', 'All states'], ['active', 'Active'], ['failing', 'Failing'], ['disabled', 'Disabled']].map(([v, l]) => h('option', { value: v, selected: v === state }, l)));
+  const apply = () => { location.hash = '#/webhooks' + query({ q: searchInput.value.trim(), state: stateSelect.value }); };
   searchInput.addEventListener('change', apply);
   stateSelect.addEventListener('change', apply);
-  const create = app.can('write:webhooks')
+  const create = () => app.can('write:webhooks')
     ? h('button', { class: 'primary', on: { click: () => webhookForm(app) } }, 'Create webhook')
     : h('button', { disabled: true, title: 'Needs the write:webhooks permission' }, 'Create webhook (needs write:webhooks)');
-  const body = shown.length === 0
-    ? h('div', { class: 'card' }, h('p', {}, all.length === 0 ? 'No webhooks yet. Create one to start receiving events.' : 'No webhook matches the search.'), all.length === 0 ? create.cloneNode(true) : null)
-    : h('table', {},
-      h('thead', {}, h('tr', {}, ['Name', 'Host', 'Events', 'State', 'Failures in a row', 'Updated'].map((t) => h('th', { scope: 'col' }, t)))),
-      h('tbody', {}, shown.map((w) => {
-        const row = h('tr', { tabindex: '0', on: { keydown: (e) => { if (e.key === 'Enter') location.hash = `#/webhooks/${w.id}`; } } },
-          h('td', {}, h('a', { href: `#/webhooks/${w.id}` }, w.name)),
-          h('td', {}, hostOf(w.url)),
-          h('td', {}, w.events.includes('*') ? 'All events' : w.events.join(', ')),
-          h('td', {}, w.isActive ? (w.consecutiveFailures > 0 ? badge('warn', 'Failing') : badge('ok', 'Active')) : badge('bad', 'Disabled')),
-          h('td', {}, String(w.consecutiveFailures)),
-          h('td', {}, time(w.updatedAt)));
-        return row;
-      })));
-  const total = answer.pagination?.total ?? all.length;
-  const pager = h('div', { class: 'row' },
-    offset > 0 ? h('a', { class: 'button', href: `#/webhooks${query({ q: search, state, offset: Math.max(0, offset - 100) })}` }, 'Previous') : null,
-    offset + 100 < total ? h('a', { class: 'button', href: `#/webhooks${query({ q: search, state, offset: offset + 100 })}` }, 'Next') : null,
-    h('span', { class: 'muted' }, `${total} webhooks`));
-  mount(main, h('div', { class: 'row spread' }, h('h1', {}, 'Webhooks'), create), h('div', { class: 'filters' }, searchInput, stateSelect), body, pager);
-  void pageSize;
+  const body = rows.length === 0
+    ? h('div', { class: 'card' }, h('p', {}, search || state ? 'No webhook matches the search.' : 'No webhooks yet. Create one to start receiving events.'), search || state ? null : create())
+    : h('table', { 'aria-label': 'Webhooks' },
+      h('thead', {}, h('tr', {}, ['Name', 'Host', 'Events', 'Health', 'Success (24 h)', 'Last attempt'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, rows.map((w) => h('tr', { tabindex: '0', on: { keydown: (e) => { if (e.key === 'Enter') location.hash = `#/webhooks/${w.id}`; } } },
+        h('td', {}, h('a', { href: `#/webhooks/${w.id}` }, w.name)),
+        h('td', {}, hostOf(w.url)),
+        h('td', {}, w.events.includes('*') ? 'All events' : w.events.join(', ')),
+        h('td', {}, healthBadge(w)),
+        h('td', {}, w.health && w.health.deliveries > 0 ? `${percent(w.health.successRate)} of ${number(w.health.deliveries)}` : '—'),
+        h('td', {}, time(w.health?.lastAttemptAt))))));
+  const link = (to) => '#/webhooks' + query({ q: search, state, offset: to || '' });
+  const pager = h('nav', { class: 'row', 'aria-label': 'Pages' },
+    offset > 0 ? h('a', { class: 'button', href: link(Math.max(0, offset - pageSize)) }, 'Previous') : null,
+    offset + pageSize < total ? h('a', { class: 'button', href: link(offset + pageSize) }, 'Next') : null,
+    h('span', { class: 'muted' }, total ? `${offset + 1}–${Math.min(total, offset + rows.length)} of ${total}` : ''));
+  mount(main, h('div', { class: 'row spread' }, h('h1', {}, 'Webhooks'), create()), h('div', { class: 'filters' }, searchInput, stateSelect), body, pager);
+}
+
+/** A health badge from a webhook with `health` (include=health) or from its flags alone. */
+export function healthBadge(webhook) {
+  if (!webhook.isActive) return badge('bad', 'Disabled');
+  const state = webhook.health?.state ?? (webhook.consecutiveFailures > 0 ? 'degraded' : 'healthy');
+  return badge({ healthy: 'ok', degraded: 'warn', unhealthy: 'bad', disabled: 'bad' }[state] ?? 'neutral', state[0].toUpperCase() + state.slice(1));
 }
 
 export function hostOf(url) {

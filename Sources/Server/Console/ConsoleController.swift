@@ -32,13 +32,30 @@ struct ConsoleController: Sendable {
         }
     }
 
+    /// The file (gzipped when the client accepts it and it pays), or 304 when the client's
+    /// copy is current.
     static func serve(_ file: ConsoleAssets.File, request: Request, cacheControl: String) -> Response {
-        var headers: HTTPFields = [.contentType: file.contentType, .cacheControl: cacheControl, .eTag: file.etag]
-        if let candidates = request.headers[.ifNoneMatch], candidates.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == file.etag }) {
+        let gzip = file.gzipped != nil && acceptsGzip(request.headers[.acceptEncoding])
+        let etag = gzip ? file.gzipETag : file.etag
+        var headers: HTTPFields = [.contentType: file.contentType, .cacheControl: cacheControl, .eTag: etag]
+        if file.gzipped != nil { headers[.vary] = "Accept-Encoding" }
+        if let candidates = request.headers[.ifNoneMatch], candidates.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag }) {
             headers[.contentType] = nil
             return Response(status: .notModified, headers: headers)
         }
-        headers[.contentLength] = String(file.body.readableBytes)
-        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: file.body))
+        let body = gzip ? file.gzipped! : file.body
+        if gzip { headers[.contentEncoding] = "gzip" }
+        headers[.contentLength] = String(body.readableBytes)
+        return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: body))
+    }
+
+    /// Whether an `Accept-Encoding` value admits gzip (and does not refuse it with `q=0`).
+    static func acceptsGzip(_ header: String?) -> Bool {
+        guard let header else { return false }
+        return header.split(separator: ",").contains { part in
+            let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            guard let coding = pieces.first, coding == "gzip" || coding == "*" else { return false }
+            return !pieces.dropFirst().contains { $0.replacingOccurrences(of: " ", with: "") == "q=0" || $0 == "q=0.0" || $0 == "q=0.00" || $0 == "q=0.000" }
+        }
     }
 }

@@ -6309,7 +6309,7 @@ enum EmbeddedFiles {
 
 """##),
         "assets/api-keys.js": EmbeddedFile(
-            contentType: "text/javascript; charset=utf-8", sha256: "5f068aad80a2087120797075f167639593a928ee48ece056764b6cc94583a77d",
+            contentType: "text/javascript; charset=utf-8", sha256: "eeed99e1e27d13436163e001ecd3684db4172d55906da4293e7aae2e8dfcba4a",
             text: #"""
 // API keys: list, create (the key shown exactly once), edit, regenerate, revoke, usage.
 import { del, get, patch, post, query } from './api.js';
@@ -6332,10 +6332,12 @@ export async function render(main, { app, params }) {
         h('td', {}, badge({ active: 'ok', revoked: 'bad', expired: 'warn' }[key.status] ?? 'neutral', key.status)),
         h('td', {}, time(key.expiresAt)), h('td', {}, time(key.lastUsedAt), key.lastUsedAddress ? ` from ${key.lastUsedAddress}` : ''),
         h('td', {}, key.rateLimit ? `${key.rateLimit.requests} / ${key.rateLimit.windowSeconds} s` : 'default'),
-        h('td', {}, key.status === 'revoked' ? null : h('div', { class: 'row' },
+        h('td', {}, h('div', { class: 'row' },
+          h('button', { 'aria-label': `Usage of ${key.name}`, on: { click: () => showUsage(key) } }, 'Usage'),
+          key.status === 'revoked' ? null : [
           h('button', { on: { click: () => editKey(app, key) } }, 'Edit'),
           h('button', { on: { click: () => regenerate(app, key) } }, 'Regenerate'),
-          h('button', { class: 'danger', on: { click: () => revoke(app, key) } }, 'Revoke'))))))),
+          h('button', { class: 'danger', on: { click: () => revoke(app, key) } }, 'Revoke')])))))),
     u ? [h('h2', {}, 'API usage'), h('p', {}, `${number(u.total_requests)} requests from ${u.first_day} to ${u.last_day}; ${number(u.client_errors)} client errors, ${number(u.server_errors)} server errors (${u.error_rate} % errors).`),
       h('table', {}, h('caption', { class: 'visually-hidden' }, 'Top keys'), h('thead', {}, h('tr', {}, ['Key', 'Requests', 'Error rate'].map((t) => h('th', { scope: 'col' }, t)))),
         h('tbody', {}, (u.top_keys ?? []).map((k) => h('tr', {}, h('td', {}, k.name ?? k.key_id), h('td', {}, number(k.requests)), h('td', {}, `${k.error_rate} %`)))))] : null);
@@ -6414,6 +6416,18 @@ function revoke(app, key) {
   });
 }
 
+/** A key's requests per day, route group and status class over the last 30 days. */
+async function showUsage(key) {
+  const usage = (await get(`/api/api-keys/${key.id}/usage`)).data;
+  openDialog(`Usage of ${key.name}`, (close) => [
+    h('p', {}, `${number(usage.totalRequests)} requests in the last 30 days; last used `, time(usage.lastUsedAt), '.'),
+    usage.days.length === 0 ? h('p', { class: 'muted' }, 'No requests recorded.') : h('table', { 'aria-label': 'Requests per day' },
+      h('thead', {}, h('tr', {}, ['Day', 'Route group', 'Status', 'Requests'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, usage.days.map((d) => h('tr', {}, h('td', {}, d.day), h('td', {}, d.routeGroup), h('td', {}, d.statusClass), h('td', {}, number(d.requests)))))),
+    h('button', { class: 'primary', type: 'button', on: { click: close } }, 'Close'),
+  ]);
+}
+
 """#),
         "assets/api.js": EmbeddedFile(
             contentType: "text/javascript; charset=utf-8", sha256: "9f46f8effd42a3c2fd55bfc065697893f867c51d0b2401cbc85f90f50074bbac",
@@ -6479,7 +6493,7 @@ export function query(params) {
 
 """#),
         "assets/app.css": EmbeddedFile(
-            contentType: "text/css; charset=utf-8", sha256: "4546a3af44b82077bc40177763536f37546a4ceeb86f7bfc29448cad738455a1",
+            contentType: "text/css; charset=utf-8", sha256: "e5533df66595dc217a75420629d3fab39e7388aa56ff9fdc9a61ca55098027b9",
             text: #"""
 /* Switchboard console: one stylesheet, themed by custom properties. */
 :root {
@@ -6571,10 +6585,14 @@ dialog::backdrop { background: rgb(0 0 0 / .45); }
 .attempt { border: 1px solid var(--border); border-radius: var(--radius); padding: .75rem; margin-bottom: .75rem; background: var(--surface); }
 .checklist { columns: 2; }
 @media (max-width: 50rem) { sb-app { grid-template-columns: 1fr; } nav.side { flex-direction: row; flex-wrap: wrap; } }
+figure.chart { margin: 0 0 1rem; }
+.attention { list-style: none; padding: 0; display: grid; gap: .75rem; }
+.overview-range { margin-bottom: 1rem; }
+.who code { font-size: .8rem; }
 
 """#),
         "assets/app.js": EmbeddedFile(
-            contentType: "text/javascript; charset=utf-8", sha256: "64f1afccad7bc7c7cfaf53b8019acc858006572774a0889fd8c1a015cedc30d3",
+            contentType: "text/javascript; charset=utf-8", sha256: "52ced452227bf1de09dee4329ff87d3d5f99b406e238f00e165ae71a34a2a729",
             text: #"""
 // The console's shell: sign-in, navigation, routing (in the URL's fragment, so every view and
 // filter can be bookmarked or opened in a new tab), toasts and keyboard shortcuts. Views are
@@ -6728,6 +6746,14 @@ class SwitchboardApp extends HTMLElement {
     }
   }
 
+  /** A banner above the page until the next successful view. */
+  showBanner(message) {
+    if (!this.main) return;
+    this.banner?.remove();
+    this.banner = h('div', { class: 'banner', role: 'alert' }, message, ' ', h('button', { type: 'button', on: { click: () => { this.banner?.remove(); this.route(); } } }, 'Try again'));
+    this.main.prepend(this.banner);
+  }
+
   toast(message, isError = false, requestId = null) {
     const item = h('div', { class: 'toast' + (isError ? ' error' : ''), role: isError ? 'alert' : 'status' }, message,
       requestId ? h('div', { class: 'hint' }, 'Request ', h('code', {}, requestId)) : null);
@@ -6746,7 +6772,7 @@ class SwitchboardApp extends HTMLElement {
     } else if (error.status === 429) {
       this.toast(`Too many requests: wait ${error.retryAfter ?? 'a few'} s. ${error.message}`, true, error.requestId);
     } else if (error.status === 503 || error.status === 0) {
-      this.toast('The server is not available right now: ' + error.message, true, error.requestId);
+      this.showBanner('The server is not available right now: ' + error.message);
     } else if (error.status >= 500) {
       this.toast(error.message, true, error.requestId);
     }
@@ -6777,26 +6803,52 @@ customElements.define('sb-app', SwitchboardApp);
 
 """#),
         "assets/audit.js": EmbeddedFile(
-            contentType: "text/javascript; charset=utf-8", sha256: "7f62ee8a496d96614c3697cba196ce7576ab8db1a30632477ec5024bda58a47f",
+            contentType: "text/javascript; charset=utf-8", sha256: "b428f95a1eeca8254980dab471963007783015a34843c062dd32e00d52e62ad6",
             text: #"""
-// The audit log: who changed what, from where; rows expand to the recorded change.
+// The audit log: who changed what, from where; filters and paging kept in the URL; rows
+// expand to the recorded change (secret fields arrive redacted).
 import { get, query } from './api.js';
-import { h, mount, time } from './dom.js';
+import { h, keyPrefix, mount, time } from './dom.js';
+
+const targetTypes = [['', 'Any target'], ['webhook', 'Webhooks'], ['api_key', 'API keys'], ['delivery', 'Deliveries'], ['event_type', 'Event types'], ['session', 'Sessions']];
 
 export async function render(main, { params }) {
-  const action = params.get('action') ?? '';
-  const entries = (await get('/api/audit-logs' + query({ limit: 100, action }))).data;
-  const keys = new Map((await get('/api/api-keys?limit=100&include_revoked=true').catch(() => ({ data: [] }))).data.map((k) => [k.id, k.name]));
-  const filter = h('input', { type: 'search', id: 'audit-action', value: action, placeholder: 'webhook.created' });
-  filter.addEventListener('change', () => { location.hash = '#/audit' + query({ action: filter.value.trim() }); });
-  mount(main, h('h1', {}, 'Audit log'),
-    h('div', { class: 'filters' }, h('div', {}, h('label', { for: 'audit-action' }, 'Action'), filter)),
-    entries.length === 0 ? h('p', { class: 'muted' }, 'Nothing recorded.') : h('table', {},
-      h('thead', {}, h('tr', {}, ['Time', 'Actor', 'Action', 'Target', 'Address', 'Change'].map((t) => h('th', { scope: 'col' }, t)))),
-      h('tbody', {}, entries.map((entry) => h('tr', {},
-        h('td', {}, time(entry.createdAt)), h('td', {}, keys.get(entry.actorKeyId) ?? entry.actorKeyId ?? '—'), h('td', {}, h('code', {}, entry.action)),
-        h('td', {}, entry.targetType, entry.targetId ? [' ', h('code', {}, entry.targetId.slice(0, 8))] : ''), h('td', {}, entry.clientAddress ?? '—'),
-        h('td', {}, entry.changes ? h('details', {}, h('summary', {}, JSON.stringify(entry.changes).includes('[redacted]') ? 'Show (secrets redacted)' : 'Show'), h('pre', {}, JSON.stringify(entry.changes, null, 2))) : '—'))))));
+  const filter = { action: params.get('action') ?? '', target_type: params.get('target_type') ?? '', actor: params.get('actor') ?? '', cursor: params.get('cursor') ?? '' };
+  const [page, keys] = await Promise.all([
+    get('/api/audit-logs' + query({ ...filter, limit: 50 })),
+    get('/api/api-keys?limit=100&include_revoked=true').catch(() => ({ data: [] })),
+  ]);
+  const names = new Map(keys.data.map((k) => [k.id, k]));
+  const action = h('input', { type: 'search', id: 'audit-action', value: filter.action, placeholder: 'webhook.created' });
+  const target = h('select', { id: 'audit-target' }, targetTypes.map(([v, l]) => h('option', { value: v, selected: v === filter.target_type }, l)));
+  const actor = h('select', { id: 'audit-actor' }, h('option', { value: '' }, 'Any key'), keys.data.map((k) => h('option', { value: k.id, selected: k.id === filter.actor }, k.name)));
+  const form = h('form', { class: 'filters', 'aria-label': 'Filters', on: { submit: (event) => {
+    event.preventDefault();
+    location.hash = '#/audit' + query({ action: action.value.trim(), target_type: target.value, actor: actor.value });
+  } } },
+  h('div', {}, h('label', { for: 'audit-action' }, 'Action'), action),
+  h('div', {}, h('label', { for: 'audit-target' }, 'Target'), target),
+  h('div', {}, h('label', { for: 'audit-actor' }, 'Key'), actor),
+  h('button', { class: 'primary', type: 'submit' }, 'Filter'), h('a', { class: 'button', href: '#/audit' }, 'Clear'));
+  const entries = page.data;
+  const base = { action: filter.action, target_type: filter.target_type, actor: filter.actor };
+  const pager = h('nav', { class: 'row', 'aria-label': 'Pages' },
+    filter.cursor ? h('a', { class: 'button', href: '#/audit' + query(base) }, 'Newest') : null,
+    page.pagination?.next_cursor ? h('a', { class: 'button', href: '#/audit' + query({ ...base, cursor: page.pagination.next_cursor }) }, 'Older') : null);
+  mount(main, h('h1', {}, 'Audit log'), form,
+    entries.length === 0 ? h('p', { class: 'muted' }, 'Nothing recorded.') : h('table', { 'aria-label': 'Audit entries' },
+      h('thead', {}, h('tr', {}, ['Time', 'Key', 'Action', 'Target', 'Address', 'Change'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, entries.map((entry) => {
+        const key = names.get(entry.actorKeyId);
+        const text = entry.changes ? JSON.stringify(entry.changes, null, 2) : null;
+        return h('tr', {},
+          h('td', {}, time(entry.createdAt)),
+          h('td', {}, key ? [key.name, ' ', keyPrefix(key.prefix)] : (entry.actorKeyId ?? '—')),
+          h('td', {}, h('code', {}, entry.action)),
+          h('td', {}, entry.targetType, entry.targetId ? [' ', h('code', { title: entry.targetId }, entry.targetId.slice(0, 8))] : ''),
+          h('td', {}, entry.clientAddress ?? '—'),
+          h('td', {}, text ? h('details', {}, h('summary', {}, text.includes('[redacted]') ? 'Show (secrets redacted)' : 'Show'), h('pre', {}, text)) : '—'));
+      }))), pager);
 }
 
 """#),
@@ -6849,69 +6901,95 @@ export function hourlyChart(series, caption) {
 
 """#),
         "assets/deliveries.js": EmbeddedFile(
-            contentType: "text/javascript; charset=utf-8", sha256: "b0bdf1070210bed49edeaeaa2ecd32cbb0a86661232a911a7f08bf473720f0c1",
+            contentType: "text/javascript; charset=utf-8", sha256: "7b1488d2720322c5f3f83d00c0458c9af2ab1853cb267a004937a32abdca9138",
             text: #"""
 // Deliveries (the seed's WebhookLogViewer): filters kept in the URL, cursor paging, and a
-// live mode that counts new deliveries instead of shifting the page under the reader.
+// live mode fed by Server-Sent Events that counts new deliveries instead of shifting the page
+// under the reader.
 import { get, query } from './api.js';
 import { badge, h, mount, time } from './dom.js';
 
-const statuses = ['pending', 'in_progress', 'succeeded', 'failed'];
+const statuses = [['pending', 'Pending'], ['in_progress', 'In progress'], ['succeeded', 'Succeeded'], ['failed', 'Failed']];
+const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export async function render(main, { app, params }) {
+  const chosen = (params.get('status') ?? '').split(',').filter(Boolean);
   const filter = {
-    webhook_id: params.get('webhook_id') ?? '', status: params.get('status') ?? '', event_type: params.get('event_type') ?? '',
-    since: params.get('since') ?? '', cursor: params.get('cursor') ?? '', limit: 50,
+    webhook_id: params.get('webhook_id') ?? '', status: chosen.join(','), event_type: params.get('event_type') ?? '',
+    event_id: params.get('event_id') ?? '', since: params.get('since') ?? '', until: params.get('until') ?? '', cursor: params.get('cursor') ?? '', limit: 50,
   };
   const [logs, webhooks] = await Promise.all([get('/api/webhooks/logs' + query(filter)), get('/api/webhooks?limit=100')]);
   const names = new Map(webhooks.data.map((w) => [w.id, w.name]));
   const webhookSelect = h('select', { id: 'filter-webhook' }, h('option', { value: '' }, 'All webhooks'), webhooks.data.map((w) => h('option', { value: w.id, selected: w.id === filter.webhook_id }, w.name)));
-  const statusSelect = h('select', { id: 'filter-status' }, h('option', { value: '' }, 'Any status'), statuses.map((s) => h('option', { value: s, selected: s === filter.status }, s.replace('_', ' '))));
+  const statusBoxes = statuses.map(([value, label]) => h('label', { class: 'inline' }, h('input', { type: 'checkbox', name: 'status', value, checked: chosen.includes(value) }), label));
   const typeInput = h('input', { type: 'search', id: 'filter-type', value: filter.event_type, placeholder: 'contact.created' });
-  const sinceInput = h('input', { type: 'datetime-local', id: 'filter-since', value: filter.since ? toLocalInput(filter.since) : '' });
-  const form = h('form', { class: 'filters', on: { submit: (event) => {
+  const idInput = h('input', { type: 'search', id: 'filter-id', value: filter.event_id, placeholder: 'uuid', size: 36 });
+  const sinceInput = h('input', { type: 'datetime-local', id: 'filter-since', value: toLocalInput(filter.since) });
+  const untilInput = h('input', { type: 'datetime-local', id: 'filter-until', value: toLocalInput(filter.until) });
+  const form = h('form', { class: 'filters', 'aria-label': 'Filters', on: { submit: async (event) => {
     event.preventDefault();
-    const next = new URLSearchParams();
-    if (webhookSelect.value) next.set('webhook_id', webhookSelect.value);
-    if (statusSelect.value) next.set('status', statusSelect.value);
-    if (typeInput.value.trim()) next.set('event_type', typeInput.value.trim());
-    if (sinceInput.value) next.set('since', new Date(sinceInput.value).toISOString());
-    location.hash = '#/deliveries' + (next.toString() ? '?' + next : '');
+    const id = idInput.value.trim();
+    const next = {
+      webhook_id: webhookSelect.value, status: statusBoxes.map((l) => l.firstChild).filter((b) => b.checked).map((b) => b.value).join(','),
+      event_type: typeInput.value.trim(), event_id: id,
+      since: sinceInput.value ? new Date(sinceInput.value).toISOString() : '', until: untilInput.value ? new Date(untilInput.value).toISOString() : '',
+    };
+    if (id && !uuid.test(id)) { app.toast('An event or delivery id is a UUID', true); return; }
+    if (id) {
+      // An event id filters the log; a delivery id opens that delivery.
+      const matches = await get('/api/webhooks/logs' + query({ event_id: id, limit: 1 }));
+      if (matches.data.length === 0) { location.hash = `#/deliveries/${id}`; return; }
+    }
+    location.hash = '#/deliveries' + query(next);
   } } },
   h('div', {}, h('label', { for: 'filter-webhook' }, 'Webhook'), webhookSelect),
-  h('div', {}, h('label', { for: 'filter-status' }, 'Status'), statusSelect),
+  h('fieldset', { class: 'row' }, h('legend', {}, 'Status'), statusBoxes),
   h('div', {}, h('label', { for: 'filter-type' }, 'Event type'), typeInput),
+  h('div', {}, h('label', { for: 'filter-id' }, 'Event or delivery id'), idInput),
   h('div', {}, h('label', { for: 'filter-since' }, 'Since'), sinceInput),
+  h('div', {}, h('label', { for: 'filter-until' }, 'Until'), untilInput),
   h('button', { type: 'submit', class: 'primary' }, 'Filter'),
   h('a', { class: 'button', href: '#/deliveries' }, 'Clear'));
+
   const live = h('input', { type: 'checkbox', id: 'live' });
-  const fresh = h('span', { 'aria-live': 'polite', class: 'muted' });
-  let timer = null;
+  const fresh = h('span', { 'aria-live': 'polite', class: 'muted', 'data-testid': 'live-count' });
+  const known = new Set(logs.data.map((d) => d.id));
+  let source = null;
+  let pending = null;
+  let count = 0;
+  const show = () => {
+    pending = null;
+    mount(fresh, count ? h('a', { href: location.hash, on: { click: (e) => { e.preventDefault(); app.route(); } } }, `${count} new — show`) : 'No new deliveries');
+  };
+  const stop = () => { source?.close(); source = null; clearTimeout(pending); };
   live.addEventListener('change', () => {
-    clearInterval(timer);
+    stop();
     if (!live.checked) { fresh.textContent = ''; return; }
-    const newest = logs.data[0]?.createdAt;
-    // Polls the database-backed log (works with several server processes); at most one
-    // render per poll, and the page itself does not move.
-    timer = setInterval(async () => {
-      try {
-        const latest = await get('/api/webhooks/logs' + query({ ...filter, cursor: '', limit: 50 }));
-        const count = latest.data.filter((d) => !newest || d.createdAt > newest).length;
-        mount(fresh, count ? h('a', { href: location.hash, on: { click: (e) => { e.preventDefault(); app.route(); } } }, `${count}${count === 50 ? '+' : ''} new — show`) : 'No new deliveries');
-      } catch { /* the trouble handler reports it */ }
-    }, 1000);
+    count = 0;
+    show();
+    source = new EventSource('/api/stream' + query({ webhook_id: filter.webhook_id }));
+    source.addEventListener('delivery', (message) => {
+      const delivery = JSON.parse(message.data);
+      if (known.has(delivery.id) || (filter.event_type && delivery.eventType !== filter.event_type) || (filter.event_id && delivery.eventId !== filter.event_id)) return;
+      known.add(delivery.id);
+      count += 1;
+      // At most four renders a second, however fast deliveries arrive.
+      pending ??= setTimeout(show, 250);
+    });
   });
   const older = logs.pagination?.next_cursor;
-  const pager = h('div', { class: 'row' },
-    filter.cursor ? h('a', { class: 'button', href: '#/deliveries' + query({ ...filter, cursor: '', limit: '' }) }, 'Newest') : null,
-    older ? h('a', { class: 'button', href: '#/deliveries' + query({ ...filter, cursor: older, limit: '' }) }, 'Older') : null);
+  const base = { ...filter, limit: '' };
+  const pager = h('nav', { class: 'row', 'aria-label': 'Pages' },
+    filter.cursor ? h('a', { class: 'button', href: '#/deliveries' + query({ ...base, cursor: '' }) }, 'Newest') : null,
+    older ? h('a', { class: 'button', href: '#/deliveries' + query({ ...base, cursor: older }) }, 'Older') : null);
   mount(main, h('h1', {}, 'Deliveries'), form,
     h('div', { class: 'row' }, h('label', { class: 'inline', for: 'live' }, live, 'Live'), fresh),
     logs.data.length ? deliveryTable(logs.data, names) : h('div', { class: 'card' }, h('p', {}, 'No deliveries match these filters.')), pager);
-  return () => clearInterval(timer);
+  return stop;
 }
 
 function toLocalInput(iso) {
+  if (!iso) return '';
   const date = new Date(iso);
   return new Date(date.getTime() - date.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
 }
@@ -6921,7 +6999,7 @@ export function statusBadge(status) {
 }
 
 export function deliveryTable(rows, names) {
-  return h('table', {},
+  return h('table', { 'aria-label': 'Deliveries' },
     h('thead', {}, h('tr', {}, ['Status', 'Event type', 'Webhook', 'Attempts', 'Last status', 'Last error', 'Created', 'Next attempt'].map((t) => h('th', { scope: 'col' }, t)))),
     h('tbody', {}, rows.map((d) => h('tr', { tabindex: '0', on: { keydown: (e) => { if (e.key === 'Enter') location.hash = `#/deliveries/${d.id}`; } } },
       h('td', {}, h('a', { href: `#/deliveries/${d.id}`, 'aria-label': `Delivery ${d.id}, ${d.status}` }, statusBadge(d.status))),
@@ -6936,7 +7014,7 @@ export function deliveryTable(rows, names) {
 
 """#),
         "assets/delivery.js": EmbeddedFile(
-            contentType: "text/javascript; charset=utf-8", sha256: "e3cef71064f86d2efd659a3ee6b32ee43c26542bf7d1cebfc45846b44cebf8a8",
+            contentType: "text/javascript; charset=utf-8", sha256: "22a7dd518719045ac82ace65ad142f359431eafc8c55b58e9b26864d7c976a26",
             text: #"""
 // One delivery: ids, every attempt newest first (request, response, error), retry, and the
 // request as curl. Receivers control response bodies: they are shown as text, never markup.
@@ -6966,27 +7044,43 @@ export async function render(main, { app, id }) {
     h('div', { class: 'row' }, statusBadge(delivery.status), `${delivery.attemptCount} attempt(s)`, webhook ? h('a', { href: `#/webhooks/${webhook.id}` }, webhook.name) : null),
     h('div', { class: 'card' }, idRow('Delivery', delivery.id), idRow('Event', delivery.eventId), idRow('Webhook', delivery.webhookId),
       h('div', {}, 'Created ', time(delivery.createdAt), delivery.nextAttemptAt ? [' · next attempt ', time(delivery.nextAttemptAt)] : null, delivery.completedAt ? [' · finished ', time(delivery.completedAt)] : null)),
+    h('h2', {}, 'Request'),
+    h('p', {}, 'POST ', delivery.request.url ? externalLink(delivery.request.url) : h('span', { class: 'muted' }, '(the webhook is gone)')),
+    delivery.request.body ? bodyView(delivery.request.body) : h('p', { class: 'muted' }, 'The event is no longer stored.'),
+    delivery.request.url && delivery.request.body && attempts[0] ? h('button', { type: 'button', on: { click: () => copy(curlCommand(delivery.request.url, attempts[0].requestHeaders, delivery.request.body), toast) } }, 'Copy as curl') : null,
     h('h2', {}, 'Attempts'),
-    attempts.length === 0 ? h('p', { class: 'muted' }, 'No attempt yet.') : attempts.map((attempt) => attemptView(attempt, webhook, toast)));
+    attempts.length === 0 ? h('p', { class: 'muted' }, 'No attempt yet.') : attempts.map((attempt) => attemptView(attempt, delivery.responseExcerptLimit)));
 }
 
-function attemptView(attempt, webhook, toast) {
-  const body = attempt.requestBody ?? null;
-  const curl = webhook ? curlCommand(webhook.url, attempt.requestHeaders, body) : null;
+/** A JSON body, pretty by default, raw (the exact signed bytes) on request. */
+function bodyView(raw) {
+  let pretty = raw;
+  try { pretty = JSON.stringify(JSON.parse(raw), null, 2); } catch { /* not JSON: raw only */ }
+  const pre = h('pre', { 'data-testid': 'request-body' }, pretty);
+  const toggle = h('button', { type: 'button', 'aria-pressed': 'false', on: { click: () => {
+    const showRaw = toggle.getAttribute('aria-pressed') === 'false';
+    toggle.setAttribute('aria-pressed', String(showRaw));
+    pre.textContent = showRaw ? raw : pretty;
+  } } }, 'Show raw bytes');
+  return h('div', {}, toggle, pre);
+}
+
+function attemptView(attempt, excerptLimit) {
+  const body = attempt.responseBody;
+  const cut = body !== null && body !== undefined && new TextEncoder().encode(body).length >= excerptLimit;
   return h('article', { class: 'attempt', 'aria-label': `Attempt ${attempt.attemptNumber}` },
     h('div', { class: 'row spread' }, h('h3', {}, `Attempt ${attempt.attemptNumber}`), h('span', {}, time(attempt.createdAt), ` · ${attempt.durationMs} ms`)),
-    h('h4', {}, 'Request'), webhook ? h('p', {}, 'POST ', externalLink(webhook.url)) : null, headerTable(attempt.requestHeaders),
-    body ? h('pre', {}, body) : null,
-    curl ? h('button', { type: 'button', on: { click: () => copy(curl, toast) } }, 'Copy as curl') : null,
+    h('details', {}, h('summary', {}, 'Request headers'), headerTable(attempt.requestHeaders)),
     h('h4', {}, 'Response'),
     h('p', {}, attempt.responseStatus ? `Status ${attempt.responseStatus}` : 'No response'),
-    attempt.responseBody !== null && attempt.responseBody !== undefined ? h('pre', { class: 'response-body' }, attempt.responseBody) : null,
+    body !== null && body !== undefined ? h('pre', { class: 'response-body' }, body) : null,
+    cut ? h('p', { class: 'hint' }, `Cut at ${excerptLimit} bytes (WEBHOOK_RESPONSE_EXCERPT_BYTES).`) : null,
     attempt.error ? [h('h4', {}, 'Error'), h('p', { class: 'field-error' }, attempt.error)] : null);
 }
 
 function curlCommand(url, headers, body) {
   const quote = (text) => `'${String(text).replaceAll("'", "'\\''")}'`;
-  const entries = Array.isArray(headers) ? headers.map((p) => [p.name ?? p[0], p.value ?? p[1]]) : Object.entries(headers ?? {});
+  const entries = Object.entries(headers ?? {});
   return ['curl -X POST', quote(url), ...entries.map(([n, v]) => `-H ${quote(`${n}: ${v}`)}`), body ? `--data-binary ${quote(body)}` : ''].join(' \\\n  ');
 }
 
@@ -7120,7 +7214,7 @@ export function confirmByName({ title, explanation, name, button, action, fail }
 
 """#),
         "assets/event-types.js": EmbeddedFile(
-            contentType: "text/javascript; charset=utf-8", sha256: "00777397efb56e3a2f5b09ccce15aed580bd68e2e8c41fd5930f3a4d4d82f045",
+            contentType: "text/javascript; charset=utf-8", sha256: "3f9235ef9a94eee0310261dc3b13b980625581d55c776b990c4180412af258a5",
             text: #"""
 // Event types: the built-in and registered ones, registering and retiring, and how to publish.
 import { del, get, post } from './api.js';
@@ -7137,19 +7231,22 @@ export async function render(main, { app }) {
     try { await post('/api/event-types', { name: name.input.value.trim(), description: description.input.value.trim() }); app.toast('Event type registered'); app.route(); }
     catch (error) { (/description/i.test(error.message) ? description : name).show(error.message); }
   } } }, h('h2', {}, 'Register an event type'), name.wrap, description.wrap, h('button', { class: 'primary', type: 'submit' }, 'Register'));
-  const sample = types[0]?.name ?? 'contact.created';
+  const first = types.find((t) => t.name === 'contact.created') ?? types[0];
+  const sample = first?.name ?? 'contact.created';
+  const data = JSON.stringify(first?.example ?? { id: '123' });
   mount(main, h('h1', {}, 'Event types'),
-    h('table', {}, h('thead', {}, h('tr', {}, ['Name', 'Description', ''].map((t) => h('th', { scope: 'col' }, t)))),
+    h('table', { 'aria-label': 'Event types' }, h('thead', {}, h('tr', {}, ['Name', 'Description', 'Example data', ''].map((t) => h('th', { scope: 'col' }, t)))),
       h('tbody', {}, types.map((type) => h('tr', {}, h('td', {}, h('code', {}, type.name)), h('td', {}, type.description),
+        h('td', {}, h('details', {}, h('summary', {}, 'Show'), h('pre', {}, JSON.stringify(type.example, null, 2)))),
         h('td', {}, canWrite ? h('button', { class: 'danger', 'aria-label': `Retire ${type.name}`, on: { click: async () => {
           try { await del(`/api/event-types/${encodeURIComponent(type.name)}`); app.toast(`${type.name} retired`); app.route(); } catch (error) { app.fail(error); }
         } } }, 'Retire') : null))))),
     canWrite ? register : h('p', { class: 'muted' }, 'Registering and retiring event types needs the write:events permission.'),
     h('h2', {}, 'Publish an event'),
     h('p', {}, 'The CRM publishes with a key holding write:events:'),
-    h('pre', {}, `curl -X POST ${location.origin}/api/events \\\n  -H "Authorization: Bearer $SWITCHBOARD_KEY" -H "Content-Type: application/json" \\\n  -d '{"type": "${sample}", "data": {"id": "123"}}'`),
-    h('pre', {}, `// Node 18+\nawait fetch("${location.origin}/api/events", {\n  method: "POST",\n  headers: { Authorization: \`Bearer \${process.env.SWITCHBOARD_KEY}\`, "Content-Type": "application/json" },\n  body: JSON.stringify({ type: "${sample}", data: { id: "123" } }),\n});`),
-    h('pre', {}, `# Python\nimport os, requests\nrequests.post("${location.origin}/api/events",\n    headers={"Authorization": f"Bearer {os.environ['SWITCHBOARD_KEY']}"},\n    json={"type": "${sample}", "data": {"id": "123"}})`));
+    h('pre', {}, `curl -X POST ${location.origin}/api/events \\\n  -H "Authorization: Bearer $SWITCHBOARD_KEY" -H "Content-Type: application/json" \\\n  -d '{"type": "${sample}", "data": ${data}}'`),
+    h('pre', {}, `// Node 18+\nawait fetch("${location.origin}/api/events", {\n  method: "POST",\n  headers: { Authorization: \`Bearer \${process.env.SWITCHBOARD_KEY}\`, "Content-Type": "application/json" },\n  body: JSON.stringify({ type: "${sample}", data: ${data} }),\n});`),
+    h('pre', {}, `# Python\nimport os, requests\nrequests.post("${location.origin}/api/events",\n    headers={"Authorization": f"Bearer {os.environ['SWITCHBOARD_KEY']}"},\n    json={"type": "${sample}", "data": ${data}})`));
 }
 
 """#),
@@ -7160,11 +7257,12 @@ export async function render(main, { app }) {
 
 """##),
         "assets/overview.js": EmbeddedFile(
-            contentType: "text/javascript; charset=utf-8", sha256: "a1c2a1da62ac4cd2a7edbabaa0aca9355cd462311a02f534b2d6ed73b685ddf7",
+            contentType: "text/javascript; charset=utf-8", sha256: "92a55c85ed0e7511f889efec794af319c060da76a4433b8ce33fc6cd49d4a598",
             text: #"""
 // Overview: the seed's analytics figures, an hourly chart and the webhooks that need attention.
 import { get, post, patch, query } from './api.js';
-import { badge, h, mount, number, percent } from './dom.js';
+import { h, mount, number, percent } from './dom.js';
+import { healthBadge } from './webhooks.js';
 import { hourlyChart } from './chart.js';
 
 export async function render(main, { app, params }) {
@@ -7172,7 +7270,7 @@ export async function render(main, { app, params }) {
   const hours = { '24h': 24, '7d': 168 }[range];
   let since = params.get('since'), until = params.get('until');
   if (hours) { until = null; since = new Date(Date.now() - hours * 3600e3).toISOString(); }
-  const rangePicker = h('div', { class: 'row', role: 'group', 'aria-label': 'Time range' },
+  const rangePicker = h('div', { class: 'row overview-range', role: 'group', 'aria-label': 'Time range' },
     ['24h', '7d'].map((value) => h('button', { type: 'button', 'aria-pressed': String(range === value), on: { click: () => { params.set('range', value); params.delete('since'); params.delete('until'); app.setParams(params); app.route(); } } }, value === '24h' ? 'Last 24 hours' : 'Last 7 days')),
     customRange(app, params));
   mount(main, h('h1', {}, 'Overview'), rangePicker, h('p', { class: 'muted' }, 'Loading…'));
@@ -7182,7 +7280,7 @@ export async function render(main, { app, params }) {
   }
   const [analytics, webhooks] = await Promise.all([
     get('/api/webhooks/analytics' + query({ since, until })),
-    get('/api/webhooks?limit=100'),
+    get('/api/webhooks' + query({ limit: 100, include: 'health' })),
   ]);
   const a = analytics.data;
   const card = (label, value) => h('div', { class: 'card' }, h('span', { class: 'figure' }, value), h('span', { class: 'label' }, label));
@@ -7195,13 +7293,12 @@ export async function render(main, { app, params }) {
     card('Healthy webhooks', number(a.healthy_webhooks)),
     card('Failing webhooks', number(a.failed_webhooks)),
     card('p50 / p95', `${a.p50_response_time ?? '—'} / ${a.p95_response_time ?? '—'} ms`));
-  const attention = webhooks.data.filter((w) => !w.isActive || w.consecutiveFailures > 0);
-  const stats = await Promise.all(attention.slice(0, 10).map((w) => get(`/api/webhooks/${w.id}/stats`).then((s) => s.data).catch(() => null)));
+  const attention = webhooks.data.filter((w) => !w.isActive || (w.health && w.health.state !== 'healthy') || w.consecutiveFailures > 0);
   const attentionList = attention.length === 0
     ? h('p', { class: 'muted' }, 'Every webhook is healthy.')
-    : h('ul', {}, attention.slice(0, 10).map((w, index) => h('li', { class: 'card' },
-      h('div', { class: 'row spread' }, h('a', { href: `#/webhooks/${w.id}` }, w.name), healthBadge(w, stats[index])),
-      h('p', { class: 'muted' }, stats[index]?.rule ?? (w.disabledReason ?? `${w.consecutiveFailures} failures in a row`)),
+    : h('ul', { class: 'attention' }, attention.slice(0, 10).map((w) => h('li', { class: 'card' },
+      h('div', { class: 'row spread' }, h('a', { href: `#/webhooks/${w.id}` }, w.name), healthBadge(w)),
+      h('p', { class: 'muted' }, w.health?.rule ?? (w.disabledReason ? `Disabled: ${w.disabledReason}` : `${w.consecutiveFailures} failures in a row`)),
       h('div', { class: 'row' },
         !w.isActive && app.can('write:webhooks') ? h('button', { on: { click: async () => { try { await patch(`/api/webhooks/${w.id}`, { isActive: true }); app.toast('Re-enabled'); app.route(); } catch (e) { app.fail(e); } } } }, 'Re-enable') : null,
         app.can('write:webhooks') ? h('button', { on: { click: async () => { try { const r = await post(`/api/webhooks/${w.id}/recover`, { since: new Date(Date.now() - 24 * 3600e3).toISOString() }); app.toast(`${r.data.requeued} deliveries queued again`); } catch (e) { app.fail(e); } } } }, 'Recover last 24 h') : null,
@@ -7222,12 +7319,6 @@ function customRange(app, params) {
     params.set('range', 'custom'); params.set('since', since.toISOString()); params.set('until', until.toISOString());
     app.setParams(params); app.route();
   } } }, sinceInput, untilInput, h('button', { type: 'submit' }, 'Show range'));
-}
-
-export function healthBadge(webhook, stats) {
-  if (!webhook.isActive) return badge('bad', 'Disabled');
-  const state = stats?.state ?? (webhook.consecutiveFailures > 0 ? 'degraded' : 'healthy');
-  return badge({ healthy: 'ok', degraded: 'warn', failing: 'bad', unhealthy: 'bad', disabled: 'bad' }[state] ?? 'neutral', state[0].toUpperCase() + state.slice(1));
 }
 
 """#),
@@ -7268,28 +7359,36 @@ export async function render(main, { app }) {
 
 """#),
         "assets/webhook.js": EmbeddedFile(
-            contentType: "text/javascript; charset=utf-8", sha256: "e855cec541cb7d62f08200f532218f85bb74675db74dd744b12ecbfe5671b903",
+            contentType: "text/javascript; charset=utf-8", sha256: "68e652032383fe34d92bb042acd1f490aa28f40ac724be968cff899c18e6a057",
             text: #"""
 // One webhook: state and rule, actions, and tabs for its figures, deliveries, test sends
 // (the seed's WebhookTestUtility), signing secret and recovery.
 import { del, get, patch, post, query } from './api.js';
-import { badge, confirmByName, externalLink, field, h, mount, number, percent, time } from './dom.js';
+import { badge, confirmByName, copy, externalLink, field, h, mount, number, percent, time } from './dom.js';
 import { hourlyChart } from './chart.js';
-import { healthBadge } from './overview.js';
-import { showSecretOnce, webhookForm } from './webhooks.js';
+import { healthBadge, showSecretOnce, webhookForm } from './webhooks.js';
 import { deliveryTable } from './deliveries.js';
 
 const tabs = [['overview', 'Overview'], ['deliveries', 'Deliveries'], ['test', 'Test'], ['secret', 'Signing secret'], ['recovery', 'Recovery']];
 
 export async function render(main, { app, id, params }) {
-  const [webhook, stats] = await Promise.all([get(`/api/webhooks/${id}`).then((r) => r.data), get(`/api/webhooks/${id}/stats`).then((r) => r.data).catch(() => null)]);
-  const tab = params.get('tab') ?? 'overview';
-  const canWrite = app.can('write:webhooks');
+  const tab = tabs.some(([name]) => name === params.get('tab')) ? params.get('tab') : 'overview';
+  const [webhook, stats] = await Promise.all([
+    get(`/api/webhooks/${id}`).then((r) => r.data),
+    get(`/api/webhooks/${id}/stats` + query({ series: tab === 'overview' ? 'true' : '' })).then((r) => r.data).catch(() => null),
+  ]);
   const needs = (permission) => app.can(permission) ? {} : { disabled: true, title: `Needs the ${permission} permission` };
   const panel = h('section', { role: 'tabpanel', id: 'tab-panel', 'aria-labelledby': `tab-${tab}` });
-  const tabList = h('div', { class: 'tabs', role: 'tablist' }, tabs.map(([name, label]) => h('button', {
+  const select = (name) => { params.set('tab', name); app.setParams(params); app.route(); };
+  const tabList = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Webhook' }, tabs.map(([name, label], index) => h('button', {
     role: 'tab', id: `tab-${name}`, 'aria-selected': String(name === tab), 'aria-controls': 'tab-panel', tabindex: name === tab ? '0' : '-1',
-    on: { click: () => { params.set('tab', name); app.setParams(params); app.route(); } } }, label)));
+    on: {
+      click: () => select(name),
+      keydown: (event) => {
+        const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
+        if (step) { event.preventDefault(); document.getElementById(`tab-${tabs[(index + step + tabs.length) % tabs.length][0]}`).focus(); }
+      },
+    } }, label)));
   const toggle = h('button', { ...needs('write:webhooks'), on: { click: async () => {
     try { await patch(`/api/webhooks/${id}`, { isActive: !webhook.isActive }); app.toast(webhook.isActive ? 'Disabled' : 'Enabled'); app.route(); } catch (e) { app.fail(e); }
   } } }, webhook.isActive ? 'Disable' : 'Enable');
@@ -7298,46 +7397,58 @@ export async function render(main, { app, id, params }) {
   mount(main,
     h('p', {}, h('a', { href: '#/webhooks' }, '← Webhooks')),
     h('div', { class: 'row spread' }, h('h1', {}, webhook.name), h('div', { class: 'row' }, toggle, edit, remove)),
-    h('div', { class: 'row' }, healthBadge(webhook, stats), externalLink(webhook.url)),
-    h('p', { class: 'muted' }, stats?.rule ?? '', webhook.disabledReason ? ` Disabled: ${webhook.disabledReason}` : ''),
+    h('div', { class: 'row' }, healthBadge({ ...webhook, health: stats ? { state: stats.state } : null }), externalLink(webhook.url)),
+    h('p', { class: 'muted' }, stats?.rule ?? (webhook.disabledReason ? `Disabled: ${webhook.disabledReason}` : '')),
     tabList, panel);
   const renderers = { overview: overviewTab, deliveries: deliveriesTab, test: testTab, secret: secretTab, recovery: recoveryTab };
-  await renderers[tab]?.(panel, { app, webhook, stats, canWrite, params });
+  await renderers[tab](panel, { app, webhook, stats, canWrite: app.can('write:webhooks') });
 }
 
 async function overviewTab(panel, { webhook, stats }) {
-  const since = new Date(Date.now() - 24 * 3600e3).toISOString();
-  const analytics = await get('/api/webhooks/analytics' + query({ since, webhook_id: webhook.id })).catch(() => null);
-  const f = stats && stats.total_deliveries !== undefined ? stats : null;
+  const f = stats;
+  const card = (label, value) => h('div', { class: 'card' }, h('span', { class: 'figure' }, value), h('span', { class: 'label' }, label));
   mount(panel,
-    h('section', { class: 'cards', 'aria-label': 'Figures' },
-      ...(f ? [['Deliveries', number(f.total_deliveries)], ['Succeeded', number(f.successful_deliveries)], ['Failed', number(f.failed_deliveries)], ['Success rate', percent(f.success_rate)], ['Average', `${f.average_response_time} ms`], ['p50 / p95', `${f.p50_response_time ?? '—'} / ${f.p95_response_time ?? '—'} ms`]] : [])
-        .map(([label, value]) => h('div', { class: 'card' }, h('span', { class: 'figure' }, value), h('span', { class: 'label' }, label)))),
+    f ? h('section', { class: 'cards', 'aria-label': 'Figures, last 24 hours' },
+      card('Deliveries', number(f.total_deliveries)), card('Succeeded', number(f.successful_deliveries)), card('Failed', number(f.failed_deliveries)),
+      card('Success rate', percent(f.success_rate)), card('Average', `${f.average_response_time} ms`),
+      card('p50 / p95', `${f.p50_response_time ?? '—'} / ${f.p95_response_time ?? '—'} ms`)) : null,
     h('dl', {},
       h('dt', {}, 'Events'), h('dd', {}, webhook.events.join(', ')),
+      h('dt', {}, 'Description'), h('dd', {}, webhook.description ?? '—'),
       h('dt', {}, 'Last success'), h('dd', {}, time(stats?.last_success_at)),
       h('dt', {}, 'Last failure'), h('dd', {}, time(stats?.last_failure_at)),
       h('dt', {}, 'Retries'), h('dd', {}, webhook.maxRetries ?? 'server default', webhook.retryDelaysMs ? ` (delays ${webhook.retryDelaysMs.join(', ')} ms)` : ''),
       h('dt', {}, 'Created'), h('dd', {}, time(webhook.createdAt))),
-    analytics?.data?.series ? hourlyChart(analytics.data.series, 'All webhooks, deliveries per hour, last 24 hours') : null);
+    stats?.series ? hourlyChart(stats.series, `${webhook.name}: deliveries per hour, last 24 hours`) : null);
 }
 
-async function deliveriesTab(panel, { app, webhook }) {
+async function deliveriesTab(panel, { webhook }) {
   const answer = await get('/api/webhooks/logs' + query({ webhook_id: webhook.id, limit: 25 }));
-  mount(panel, deliveryTable(answer.data, new Map([[webhook.id, webhook.name]])),
+  mount(panel, answer.data.length ? deliveryTable(answer.data, new Map([[webhook.id, webhook.name]])) : h('p', { class: 'muted' }, 'No deliveries yet.'),
     h('p', {}, h('a', { href: `#/deliveries?webhook_id=${webhook.id}` }, 'All deliveries of this webhook →')));
-  void app;
 }
 
 async function testTab(panel, { app, webhook, canWrite }) {
   const types = (await get('/api/event-types').catch(() => ({ data: [] }))).data;
   const select = h('select', { id: 'test-event-type' }, h('option', { value: '' }, 'webhook.test (default)'), types.map((t) => h('option', { value: t.name }, t.name)));
+  const payload = field('Payload (the event\'s data)', h('textarea', { spellcheck: 'false', rows: 8 }), 'Leave as is to send the sample; edit it to send your own JSON object.');
+  const sample = () => {
+    const type = types.find((t) => t.name === select.value);
+    payload.input.value = type ? JSON.stringify(type.example, null, 2) : '';
+    payload.input.dataset.sample = payload.input.value;
+  };
+  select.addEventListener('change', sample);
+  sample();
   const result = h('div', { 'aria-live': 'polite' });
   const send = h('button', { class: 'primary', disabled: !canWrite, title: canWrite ? null : 'Needs the write:webhooks permission', on: { click: async () => {
+    payload.show(null);
+    const body = select.value ? { eventType: select.value } : {};
+    if (payload.input.value.trim() && payload.input.value !== payload.input.dataset.sample) {
+      try { body.data = JSON.parse(payload.input.value); } catch (error) { payload.show('Not valid JSON: ' + error.message); return; }
+    }
     send.disabled = true;
     mount(result, h('p', { class: 'muted' }, 'Sending…'));
     try {
-      const body = select.value ? { eventType: select.value } : {};
       const answer = (await post(`/api/webhooks/${webhook.id}/test`, body)).data;
       mount(result,
         h('h3', {}, answer.delivered ? badge('ok', `Delivered: ${answer.response.status}`) : badge('bad', answer.response.status ? `Failed: ${answer.response.status}` : 'Failed'), ` in ${answer.durationMs} ms`),
@@ -7349,22 +7460,33 @@ async function testTab(panel, { app, webhook, canWrite }) {
     } catch (error) { mount(result, h('p', { class: 'field-error', role: 'alert' }, error.message)); }
     finally { send.disabled = !canWrite; }
   } } }, 'Send test event');
-  mount(panel, h('label', { for: 'test-event-type' }, 'Event type'), select, h('p', {}, send), result);
+  mount(panel, h('label', { for: 'test-event-type' }, 'Event type'), select, payload.wrap, h('p', {}, send), result);
 }
 
 export function headerTable(headers) {
-  const entries = Array.isArray(headers) ? headers.map((pair) => [pair.name ?? pair[0], pair.value ?? pair[1]]) : Object.entries(headers ?? {});
   return h('table', { class: 'headers' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Header'), h('th', { scope: 'col' }, 'Value'))),
-    h('tbody', {}, entries.map(([name, value]) => h('tr', {}, h('td', {}, h('code', {}, name)), h('td', {}, h('code', {}, String(value)))))));
+    h('tbody', {}, Object.entries(headers ?? {}).map(([name, value]) => h('tr', {}, h('td', {}, h('code', {}, name)), h('td', {}, h('code', {}, String(value)))))));
 }
 
 async function secretTab(panel, { app, webhook, canWrite }) {
   const overlap = field('Keep the old secret signing for (hours, 0–720)', h('input', { type: 'number', min: 0, max: 720, value: 24 }));
-  const expiry = webhook.previousSecretExpiresAt ? h('p', {}, 'The previous secret keeps signing until ', time(webhook.previousSecretExpiresAt), ` (${countdown(webhook.previousSecretExpiresAt)}).`) : null;
+  const shown = h('div', { class: 'secret', 'aria-live': 'polite' }, webhook.hasSecret ? 'Hidden. Revealing it is recorded in the audit log.' : 'No secret');
+  const reveal = h('button', { disabled: !canWrite || !webhook.hasSecret, title: canWrite ? null : 'Needs the write:webhooks permission', on: { click: async () => {
+    try {
+      const answer = (await post(`/api/webhooks/${webhook.id}/reveal-secret`)).data;
+      mount(shown, h('code', {}, answer.secret ?? 'No secret'), ' ', h('button', { type: 'button', on: { click: () => copy(answer.secret, (m, e) => app.toast(m, e)) } }, 'Copy'));
+      reveal.disabled = true;
+    } catch (error) { app.fail(error); }
+  } } }, 'Reveal secret');
+  const countdown = (iso) => {
+    const ms = new Date(iso) - Date.now();
+    if (ms <= 0) return 'expired';
+    return `${Math.floor(ms / 3600e3)} h ${Math.floor((ms % 3600e3) / 60e3)} min left`;
+  };
   mount(panel,
     h('p', {}, 'Deliveries are signed with this webhook\'s secret (', h('code', {}, 'X-Webhook-Signature'), ' and the Standard Webhooks ', h('code', {}, 'webhook-signature'), ').'),
-    h('p', { class: 'secret' }, webhook.hasSecret ? 'Hidden: a secret is shown only when it is created or rotated.' : 'No secret'),
-    expiry,
+    shown, h('p', {}, reveal),
+    webhook.previousSecretExpiresAt ? h('p', {}, 'The previous secret also signs until ', time(webhook.previousSecretExpiresAt), ` (${countdown(webhook.previousSecretExpiresAt)}).`) : null,
     h('h3', {}, 'Rotate'), overlap.wrap,
     h('button', { class: 'primary', disabled: !canWrite, on: { click: async () => {
       overlap.show(null);
@@ -7375,23 +7497,28 @@ async function secretTab(panel, { app, webhook, canWrite }) {
     } } }, 'Rotate secret'));
 }
 
-function countdown(iso) {
-  const ms = new Date(iso) - Date.now();
-  if (ms <= 0) return 'expired';
-  const hours = Math.floor(ms / 3600e3), minutes = Math.floor((ms % 3600e3) / 60e3);
-  return `${hours} h ${minutes} min left`;
-}
-
 async function recoveryTab(panel, { app, webhook, canWrite }) {
-  const since = field('Send again every failed delivery since', h('input', { type: 'datetime-local' }));
-  mount(panel, h('p', {}, 'Queues failed deliveries of this webhook again, for example after an outage of the receiver.'), since.wrap,
-    h('button', { class: 'primary', disabled: !canWrite, on: { click: async () => {
-      since.show(null);
-      const date = new Date(since.input.value);
-      if (isNaN(date)) { since.show('Pick a time'); return; }
-      try { const answer = await post(`/api/webhooks/${webhook.id}/recover`, { since: date.toISOString() }); app.toast(`${answer.data.requeued} deliveries queued again`); }
-      catch (error) { since.show(error.message); }
-    } } }, 'Recover'));
+  const since = field('Send again every failed delivery created since', h('input', { type: 'datetime-local' }));
+  const count = h('p', { 'aria-live': 'polite' });
+  const run = async (dryRun) => {
+    since.show(null);
+    const date = new Date(since.input.value);
+    if (isNaN(date)) { since.show('Pick a time'); return null; }
+    try { return (await post(`/api/webhooks/${webhook.id}/recover`, { since: date.toISOString(), dryRun })).data; }
+    catch (error) { since.show(error.message); return null; }
+  };
+  const confirm = h('button', { class: 'primary', hidden: true, on: { click: async () => {
+    const answer = await run(false);
+    if (answer) { app.toast(`${answer.requeued} deliveries queued again`); confirm.hidden = true; count.textContent = ''; }
+  } } }, 'Send them again');
+  mount(panel, h('p', {}, 'Queues failed deliveries of this webhook again, for example after an outage of the receiver. Count them first.'), since.wrap,
+    h('div', { class: 'row' },
+      h('button', { disabled: !canWrite, on: { click: async () => {
+        const answer = await run(true);
+        if (!answer) return;
+        count.textContent = `${answer.matching} failed deliveries match.`;
+        confirm.hidden = answer.matching === 0;
+      } } }, 'Count failed deliveries'), confirm), count);
 }
 
 function confirmDelete(app, webhook) {
@@ -7404,52 +7531,53 @@ function confirmDelete(app, webhook) {
 
 """#),
         "assets/webhooks.js": EmbeddedFile(
-            contentType: "text/javascript; charset=utf-8", sha256: "8e7f2c8409f76bb779c01e386d33b37519c8f91feec2de7e2ea2817bf471168d",
+            contentType: "text/javascript; charset=utf-8", sha256: "2039eb31770d3174e39e0d6072901b60c5801c5e3fa9c204c8d9681c9eaf63d9",
             text: #"""
 // Webhooks (the seed's WebhookApiManagement): the list, and the create/edit form.
 import { ApiError, get, patch, post, query } from './api.js';
-import { badge, copy, externalLink, field, h, mount, openDialog, time } from './dom.js';
+import { badge, copy, field, h, mount, number, openDialog, percent, time } from './dom.js';
 
 const pageSize = 25;
 
 export async function render(main, { app, params }) {
   const search = params.get('q') ?? '';
   const state = params.get('state') ?? '';
-  const offset = Number(params.get('offset') ?? 0);
-  const answer = await get('/api/webhooks' + query({ limit: 100, offset }));
-  const all = answer.data;
-  // The list is filtered in the page: the API has no search parameter yet.
-  const shown = all.filter((w) => (!search || (w.name + ' ' + w.url).toLowerCase().includes(search.toLowerCase()))
-    && (!state || (state === 'active' ? w.isActive : !w.isActive)));
-  const searchInput = h('input', { type: 'search', value: search, 'aria-label': 'Search webhooks by name or URL', placeholder: 'Search (/)' });
-  const stateSelect = h('select', { 'aria-label': 'State' }, [['', 'All states'], ['active', 'Active'], ['disabled', 'Disabled']].map(([v, l]) => h('option', { value: v, selected: v === state }, l)));
-  const apply = () => { params.set('q', searchInput.value); params.set('state', stateSelect.value); params.delete('offset'); app.setParams(params); app.route(); };
+  const offset = Math.max(0, Number(params.get('offset') ?? 0) || 0);
+  const answer = await get('/api/webhooks' + query({ limit: pageSize, offset, q: search, state, include: 'health' }));
+  const rows = answer.data;
+  const total = answer.pagination?.total ?? rows.length;
+  const searchInput = h('input', { type: 'search', value: search, 'aria-label': 'Search webhooks by name or URL', placeholder: 'Search by name or URL (/)' });
+  const stateSelect = h('select', { 'aria-label': 'State' }, [['', 'All states'], ['active', 'Active'], ['failing', 'Failing'], ['disabled', 'Disabled']].map(([v, l]) => h('option', { value: v, selected: v === state }, l)));
+  const apply = () => { location.hash = '#/webhooks' + query({ q: searchInput.value.trim(), state: stateSelect.value }); };
   searchInput.addEventListener('change', apply);
   stateSelect.addEventListener('change', apply);
-  const create = app.can('write:webhooks')
+  const create = () => app.can('write:webhooks')
     ? h('button', { class: 'primary', on: { click: () => webhookForm(app) } }, 'Create webhook')
     : h('button', { disabled: true, title: 'Needs the write:webhooks permission' }, 'Create webhook (needs write:webhooks)');
-  const body = shown.length === 0
-    ? h('div', { class: 'card' }, h('p', {}, all.length === 0 ? 'No webhooks yet. Create one to start receiving events.' : 'No webhook matches the search.'), all.length === 0 ? create.cloneNode(true) : null)
-    : h('table', {},
-      h('thead', {}, h('tr', {}, ['Name', 'Host', 'Events', 'State', 'Failures in a row', 'Updated'].map((t) => h('th', { scope: 'col' }, t)))),
-      h('tbody', {}, shown.map((w) => {
-        const row = h('tr', { tabindex: '0', on: { keydown: (e) => { if (e.key === 'Enter') location.hash = `#/webhooks/${w.id}`; } } },
-          h('td', {}, h('a', { href: `#/webhooks/${w.id}` }, w.name)),
-          h('td', {}, hostOf(w.url)),
-          h('td', {}, w.events.includes('*') ? 'All events' : w.events.join(', ')),
-          h('td', {}, w.isActive ? (w.consecutiveFailures > 0 ? badge('warn', 'Failing') : badge('ok', 'Active')) : badge('bad', 'Disabled')),
-          h('td', {}, String(w.consecutiveFailures)),
-          h('td', {}, time(w.updatedAt)));
-        return row;
-      })));
-  const total = answer.pagination?.total ?? all.length;
-  const pager = h('div', { class: 'row' },
-    offset > 0 ? h('a', { class: 'button', href: `#/webhooks${query({ q: search, state, offset: Math.max(0, offset - 100) })}` }, 'Previous') : null,
-    offset + 100 < total ? h('a', { class: 'button', href: `#/webhooks${query({ q: search, state, offset: offset + 100 })}` }, 'Next') : null,
-    h('span', { class: 'muted' }, `${total} webhooks`));
-  mount(main, h('div', { class: 'row spread' }, h('h1', {}, 'Webhooks'), create), h('div', { class: 'filters' }, searchInput, stateSelect), body, pager);
-  void pageSize;
+  const body = rows.length === 0
+    ? h('div', { class: 'card' }, h('p', {}, search || state ? 'No webhook matches the search.' : 'No webhooks yet. Create one to start receiving events.'), search || state ? null : create())
+    : h('table', { 'aria-label': 'Webhooks' },
+      h('thead', {}, h('tr', {}, ['Name', 'Host', 'Events', 'Health', 'Success (24 h)', 'Last attempt'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('tbody', {}, rows.map((w) => h('tr', { tabindex: '0', on: { keydown: (e) => { if (e.key === 'Enter') location.hash = `#/webhooks/${w.id}`; } } },
+        h('td', {}, h('a', { href: `#/webhooks/${w.id}` }, w.name)),
+        h('td', {}, hostOf(w.url)),
+        h('td', {}, w.events.includes('*') ? 'All events' : w.events.join(', ')),
+        h('td', {}, healthBadge(w)),
+        h('td', {}, w.health && w.health.deliveries > 0 ? `${percent(w.health.successRate)} of ${number(w.health.deliveries)}` : '—'),
+        h('td', {}, time(w.health?.lastAttemptAt))))));
+  const link = (to) => '#/webhooks' + query({ q: search, state, offset: to || '' });
+  const pager = h('nav', { class: 'row', 'aria-label': 'Pages' },
+    offset > 0 ? h('a', { class: 'button', href: link(Math.max(0, offset - pageSize)) }, 'Previous') : null,
+    offset + pageSize < total ? h('a', { class: 'button', href: link(offset + pageSize) }, 'Next') : null,
+    h('span', { class: 'muted' }, total ? `${offset + 1}–${Math.min(total, offset + rows.length)} of ${total}` : ''));
+  mount(main, h('div', { class: 'row spread' }, h('h1', {}, 'Webhooks'), create()), h('div', { class: 'filters' }, searchInput, stateSelect), body, pager);
+}
+
+/** A health badge from a webhook with `health` (include=health) or from its flags alone. */
+export function healthBadge(webhook) {
+  if (!webhook.isActive) return badge('bad', 'Disabled');
+  const state = webhook.health?.state ?? (webhook.consecutiveFailures > 0 ? 'degraded' : 'healthy');
+  return badge({ healthy: 'ok', degraded: 'warn', unhealthy: 'bad', disabled: 'bad' }[state] ?? 'neutral', state[0].toUpperCase() + state.slice(1));
 }
 
 export function hostOf(url) {
