@@ -46,9 +46,10 @@ package struct DeliveryLogService: Sendable {
         return (try await WebhookStore.url(id: delivery.webhookID, on: driver), body)
     }
 
-    /// Deliveries created at or after `since`, oldest first, for the live stream.
-    package func created(since: Date, webhookID: UUID?, limit: Int) async throws -> [Delivery] {
-        try await DeliveryStore(executor: driver).created(since: since, webhookID: webhookID, limit: limit)
+    /// Deliveries created at or after `since`, oldest first, after a position, for the live
+    /// stream.
+    package func created(since: Date, after position: (Date, UUID)?, webhookID: UUID?, limit: Int) async throws -> [Delivery] {
+        try await DeliveryStore(executor: driver).created(since: since, after: position, webhookID: webhookID, limit: limit)
     }
 
     /// Makes a delivery due now, whatever its state (failed ones included); the next attempt

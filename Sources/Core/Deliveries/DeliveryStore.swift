@@ -264,10 +264,13 @@ package struct DeliveryStore: Sendable {
         return deliveries.map { DeliveryLog(delivery: $0, attempts: attempts[$0.id] ?? []) }
     }
 
-    /// Deliveries created at or after `since`, oldest first (of one webhook, when given), for
-    /// the live stream; at most `limit`.
-    package func created(since: Date, webhookID: UUID?, limit: Int) async throws -> [Delivery] {
+    /// Deliveries created at or after `since`, oldest first (of one webhook, when given), after
+    /// the position `(createdAt, id)` when given; at most `limit`. For the live stream.
+    package func created(since: Date, after position: (Date, UUID)?, webhookID: UUID?, limit: Int) async throws -> [Delivery] {
         var conditions: [SQLQuery] = ["d.created_at >= \(since)"]
+        if let (createdAt, id) = position {
+            conditions.append("(d.created_at > \(createdAt) OR (d.created_at = \(createdAt) AND d.id > \(id)))")
+        }
         if let webhookID { conditions.append("d.webhook_id = \(webhookID)") }
         return try await executor.query("""
             SELECT \(unsafeRaw: Self.columns) FROM webhook_deliveries d\(SQLQuery.whereClause(conditions))

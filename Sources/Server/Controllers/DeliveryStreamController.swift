@@ -21,8 +21,8 @@ struct DeliveryStreamController: Sendable {
     var heartbeat: Duration = .seconds(15)
     /// How far each poll looks back before its cursor. A publish commits a moment after it
     /// stamps its rows, so a row may appear behind the cursor; looking back catches it, and
-    /// ids already sent are skipped.
-    static let lookBack: TimeInterval = 5
+    /// ids already sent are skipped. Each poll reads this window again, so it is kept short.
+    static let lookBack: TimeInterval = 2
     static let batch = 200
 
     func register(on api: APIRouteRegistrar) {
@@ -58,17 +58,26 @@ struct DeliveryStreamController: Sendable {
         let stop = GracefulStop()
         try await withGracefulShutdownHandler {
             while clock.now < end, !stop.requested, !Task.isCancelled {
-                let deliveries = try await logs.created(since: cursor.addingTimeInterval(-Self.lookBack), webhookID: webhookID, limit: Self.batch)
+                // Read the whole look-back window in pages; rows already sent are skipped, and
+                // they cannot fill a page and hide newer ones.
                 var text = ""
-                for delivery in deliveries where sent[delivery.id] == nil && delivery.createdAt >= start {
-                    sent[delivery.id] = delivery.createdAt
-                    cursor = max(cursor, delivery.createdAt)
-                    text += "id: \(PageCursor.encode(createdAt: delivery.createdAt, id: delivery.id))\nevent: delivery\ndata: "
-                    text += JSONValue.object([
-                        ("id", .string(delivery.id.uuidString.lowercased())), ("eventId", .string(delivery.eventID.uuidString.lowercased())),
-                        ("webhookId", .string(delivery.webhookID.uuidString.lowercased())), ("eventType", .string(delivery.eventType)),
-                        ("status", .string(delivery.status.rawValue)), ("createdAt", .string(Timestamp.format(delivery.createdAt))),
-                    ]).compactText + "\n\n"
+                var position: (Date, UUID)?
+                let floor = max(start, cursor.addingTimeInterval(-Self.lookBack))
+                while true {
+                    let deliveries = try await logs.created(since: floor, after: position, webhookID: webhookID, limit: Self.batch)
+                    for delivery in deliveries {
+                        position = (delivery.createdAt, delivery.id)
+                        guard sent[delivery.id] == nil else { continue }
+                        sent[delivery.id] = delivery.createdAt
+                        cursor = max(cursor, delivery.createdAt)
+                        text += "id: \(PageCursor.encode(createdAt: delivery.createdAt, id: delivery.id))\nevent: delivery\ndata: "
+                        text += JSONValue.object([
+                            ("id", .string(delivery.id.uuidString.lowercased())), ("eventId", .string(delivery.eventID.uuidString.lowercased())),
+                            ("webhookId", .string(delivery.webhookID.uuidString.lowercased())), ("eventType", .string(delivery.eventType)),
+                            ("status", .string(delivery.status.rawValue)), ("createdAt", .string(Timestamp.format(delivery.createdAt))),
+                        ]).compactText + "\n\n"
+                    }
+                    if deliveries.count < Self.batch { break }
                 }
                 let horizon = cursor.addingTimeInterval(-Self.lookBack)
                 sent = sent.filter { $0.value >= horizon }
@@ -77,8 +86,7 @@ struct DeliveryStreamController: Sendable {
                     try await writer.write(ByteBuffer(string: text))
                     lastWrite = clock.now
                 }
-                // A full batch means more are waiting: read on at once.
-                if deliveries.count < Self.batch { try? await Task.sleep(for: pollInterval) }
+                try? await Task.sleep(for: pollInterval)
             }
         } onGracefulShutdown: {
             stop.request()

@@ -32,7 +32,7 @@ enum EmbeddedFiles {
 
 """##),
         "openapi.json": EmbeddedFile(
-            contentType: "application/json", sha256: "841c63fe3b40e5984aaddd64f1f6b02840ef1b43dc0ba44f6293c67c52277ef4",
+            contentType: "application/json", sha256: "639c6f0f840ed5b8b77485f3f0c80a6e95765dc7947341deccb2ceb2d6971d73",
             text: ##"""
 {
   "openapi": "3.1.0",
@@ -5056,7 +5056,7 @@ enum EmbeddedFiles {
     "/api/stream": {
       "get": {
         "summary": "New deliveries as Server-Sent Events (the console's live log)",
-        "description": "Requires `read:webhooks`. `text/event-stream`: an `event: delivery` per new delivery with its id, eventId, webhookId, eventType, status and createdAt as JSON; `id:` is a cursor, so a client reconnecting with `Last-Event-ID` resumes after it (ids may repeat within 5 s of a resume: de-duplicate on the delivery id). Read from the database, so deliveries published through any server process appear. A comment line every 15 s; the stream ends after 5 minutes or on shutdown and EventSource reconnects.",
+        "description": "Requires `read:webhooks`. `text/event-stream`: an `event: delivery` per new delivery with its id, eventId, webhookId, eventType, status and createdAt as JSON; `id:` is a cursor, so a client reconnecting with `Last-Event-ID` resumes after it (ids may repeat within 2 s of a resume: de-duplicate on the delivery id). Read from the database, so deliveries published through any server process appear. A comment line every 15 s; the stream ends after 5 minutes or on shutdown and EventSource reconnects.",
         "tags": [
           "deliveries"
         ],
@@ -6493,7 +6493,7 @@ export function query(params) {
 
 """#),
         "assets/app.css": EmbeddedFile(
-            contentType: "text/css; charset=utf-8", sha256: "e5533df66595dc217a75420629d3fab39e7388aa56ff9fdc9a61ca55098027b9",
+            contentType: "text/css; charset=utf-8", sha256: "1ed1adb240857442e533480b37422bd995439b8dc0d0a72f82d08e7a6b19a4c9",
             text: #"""
 /* Switchboard console: one stylesheet, themed by custom properties. */
 :root {
@@ -6575,6 +6575,8 @@ dialog::backdrop { background: rgb(0 0 0 / .45); }
 .chart .axis { stroke: var(--border); }
 .chart .ok { fill: var(--chart-ok); }
 .chart .bad { fill: var(--chart-bad); }
+.chart .hit { fill: transparent; }
+.chart .hit:hover { fill: rgb(127 127 127 / .15); }
 .chart .latency { stroke: var(--chart-line); fill: none; stroke-width: 1.5; }
 .chart text { fill: var(--muted); font-size: 10px; }
 .legend { display: flex; gap: 1rem; font-size: .85rem; color: var(--muted); }
@@ -6853,11 +6855,13 @@ export async function render(main, { params }) {
 
 """#),
         "assets/chart.js": EmbeddedFile(
-            contentType: "text/javascript; charset=utf-8", sha256: "1fa07d5a9a90b35f40839bcff3fec9b242bee0c31c93cb842e7ca6fc702d8e67",
+            contentType: "text/javascript; charset=utf-8", sha256: "ccf02321f7b7966c62355417b8915cb5bce9a02b2d5de42afe8548e64b79cf56",
             text: #"""
 // An hourly chart as SVG: stacked bars of successes and failures, a line of average latency,
 // a <title> on every bar, and the same numbers in a visually hidden table for screen readers.
 import { h, svg, when } from './dom.js';
+
+const SVG = 'http://www.w3.org/2000/svg';
 
 export function hourlyChart(series, caption) {
   const width = 760, height = 220, left = 40, right = 40, top = 10, bottom = 24;
@@ -6866,20 +6870,35 @@ export function hourlyChart(series, caption) {
   const maxLatency = Math.max(1, ...series.map((p) => p.average_response_time ?? 0));
   const step = plotWidth / Math.max(1, series.length);
   const barWidth = Math.max(1, step * 0.8);
-  const bars = [];
+  // Two paths draw every bar (successes, failures); one transparent rectangle per hour
+  // carries that hour's <title>. Half the elements of a group per bar, which a 744-hour
+  // range needs to draw in time.
+  let okPath = '', badPath = '';
+  const marks = [];
   const points = [];
+  const base = top + plotHeight;
   series.forEach((point, index) => {
     const x = left + index * step;
-    const okHeight = (point.successes / maxCount) * plotHeight;
-    const badHeight = (point.failures / maxCount) * plotHeight;
-    const label = `${when(point.hour)}: ${point.successes} succeeded, ${point.failures} failed` + (point.average_response_time != null ? `, ${point.average_response_time} ms average` : '');
     if (point.deliveries > 0) {
-      bars.push(svg('g', {}, svg('title', {}, label),
-        svg('rect', { class: 'ok', x: x.toFixed(1), y: (top + plotHeight - okHeight).toFixed(1), width: barWidth.toFixed(1), height: okHeight.toFixed(1) }),
-        svg('rect', { class: 'bad', x: x.toFixed(1), y: (top + plotHeight - okHeight - badHeight).toFixed(1), width: barWidth.toFixed(1), height: badHeight.toFixed(1) })));
+      const okHeight = (point.successes / maxCount) * plotHeight;
+      const badHeight = (point.failures / maxCount) * plotHeight;
+      if (okHeight > 0) okPath += `M${x.toFixed(1)} ${base.toFixed(1)}h${barWidth.toFixed(1)}v${(-okHeight).toFixed(1)}h${(-barWidth).toFixed(1)}z`;
+      if (badHeight > 0) badPath += `M${x.toFixed(1)} ${(base - okHeight).toFixed(1)}h${barWidth.toFixed(1)}v${(-badHeight).toFixed(1)}h${(-barWidth).toFixed(1)}z`;
+      const label = `${when(point.hour)}: ${point.successes} succeeded, ${point.failures} failed` + (point.average_response_time != null ? `, ${point.average_response_time} ms average` : '');
+      const mark = document.createElementNS(SVG, 'rect');
+      mark.setAttribute('class', 'hit');
+      mark.setAttribute('x', x.toFixed(1));
+      mark.setAttribute('y', String(top));
+      mark.setAttribute('width', step.toFixed(2));
+      mark.setAttribute('height', String(plotHeight));
+      const title = document.createElementNS(SVG, 'title');
+      title.textContent = label;
+      mark.append(title);
+      marks.push(mark);
     }
     if (point.average_response_time != null) points.push(`${(x + barWidth / 2).toFixed(1)},${(top + plotHeight - (point.average_response_time / maxLatency) * plotHeight).toFixed(1)}`);
   });
+  const bars = [svg('path', { class: 'ok', d: okPath || 'M0 0' }), svg('path', { class: 'bad', d: badPath || 'M0 0' }), marks];
   const first = series[0]?.hour, last = series[series.length - 1]?.hour;
   const chart = svg('svg', { viewBox: `0 0 ${width} ${height}`, role: 'img', 'aria-label': caption },
     svg('line', { class: 'axis', x1: left, y1: top + plotHeight, x2: width - right, y2: top + plotHeight }),
@@ -6890,13 +6909,30 @@ export function hourlyChart(series, caption) {
     last ? svg('text', { x: width - right, y: height - 6, 'text-anchor': 'end' }, when(last)) : null,
     bars,
     points.length > 1 ? svg('polyline', { class: 'latency', points: points.join(' ') }) : null);
-  const table = h('table', { class: 'visually-hidden' },
+  // Up to a week the hourly numbers sit in a visually hidden table for screen readers; a
+  // longer range (up to 744 hours) builds its table only when asked for, since laying out a
+  // table that long costs several times the chart.
+  const data = series.length <= 168
+    ? dataTable(series, caption, 'visually-hidden')
+    : lazyTable(series, caption);
+  return h('figure', { class: 'chart card' },
+    h('div', { class: 'legend' }, h('span', {}, h('span', { class: 'swatch ok' }), 'Succeeded'), h('span', {}, h('span', { class: 'swatch bad' }), 'Failed'), h('span', {}, h('span', { class: 'swatch latency' }), 'Average latency')),
+    chart, data);
+}
+
+function dataTable(series, caption, className) {
+  return h('table', { class: className },
     h('caption', {}, caption),
     h('thead', {}, h('tr', {}, ['Hour', 'Deliveries', 'Successes', 'Failures', 'Average ms'].map((t) => h('th', { scope: 'col' }, t)))),
     h('tbody', {}, series.map((p) => h('tr', {}, h('td', {}, p.hour), h('td', {}, p.deliveries), h('td', {}, p.successes), h('td', {}, p.failures), h('td', {}, p.average_response_time ?? '')))));
-  return h('figure', { class: 'chart card' },
-    h('div', { class: 'legend' }, h('span', {}, h('span', { class: 'swatch ok' }), 'Succeeded'), h('span', {}, h('span', { class: 'swatch bad' }), 'Failed'), h('span', {}, h('span', { class: 'swatch latency' }), 'Average latency')),
-    chart, table);
+}
+
+function lazyTable(series, caption) {
+  const details = h('details', { class: 'chart-table' }, h('summary', {}, `Data table (${series.length} hours)`));
+  details.addEventListener('toggle', () => {
+    if (details.open && details.childElementCount === 1) details.append(dataTable(series, caption, ''));
+  });
+  return details;
 }
 
 """#),
@@ -7086,7 +7122,7 @@ function curlCommand(url, headers, body) {
 
 """#),
         "assets/dom.js": EmbeddedFile(
-            contentType: "text/javascript; charset=utf-8", sha256: "d809d03ee74dcd0d24d3aac32810aae91c70b02d92a27a7c12c3bb330774f577",
+            contentType: "text/javascript; charset=utf-8", sha256: "f3653952416758b86c331a03df52abdf40442c1cd525284c4376db12ecc2e500",
             text: #"""
 // Building the page without markup strings: every element is created and every text set as
 // text, so data from receivers (response bodies, headers) can never become markup. The
@@ -7130,15 +7166,20 @@ export function svg(tag, attrs = {}, ...children) {
   return el;
 }
 
-const preferences = () => ({ utc: localStorage.getItem('sb.utc') === '1' });
+const formatters = new Map();
 
-/** A date-time in the user's locale, local time or UTC (System page). */
+/** A date-time in the user's locale, local time or UTC (System page). Formatters are made
+ * once per setting: making one costs far more than using it (a 744-hour chart formats 1,500
+ * times). */
 export function when(iso) {
   if (!iso) return '—';
-  const date = new Date(iso);
-  const options = { dateStyle: 'medium', timeStyle: 'medium' };
-  if (preferences().utc) options.timeZone = 'UTC';
-  return new Intl.DateTimeFormat(undefined, options).format(date) + (preferences().utc ? ' UTC' : '');
+  const utc = localStorage.getItem('sb.utc') === '1';
+  let format = formatters.get(utc);
+  if (!format) {
+    format = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'medium', ...(utc ? { timeZone: 'UTC' } : {}) });
+    formatters.set(utc, format);
+  }
+  return format.format(new Date(iso)) + (utc ? ' UTC' : '');
 }
 
 /** A <time> element for an ISO time. */
