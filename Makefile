@@ -70,11 +70,13 @@ smoke:
 fuzz:
 	scripts/fuzz-api.sh "$(BIN)"
 
-## Benchmarks (release build): delivery (nginx receiver), auth, analytics at 1 M logs; ratios from one run. Not part of CI.
+## Benchmarks (release build): delivery (nginx receiver), auth, analytics at 1 M logs, the console's budgets in chromium; ratios from one run. Not part of CI.
 bench: deps
 	benchmarks/delivery/run.sh
 	benchmarks/auth/run.sh
 	benchmarks/analytics/run.sh
+	XDG_CONFIG_HOME=$$(mktemp -d) XDG_CACHE_HOME=$$(mktemp -d) "$$(scripts/python-venv.sh)/bin/python" benchmarks/console/run.py \
+		"$$($(SWIFT) build -c release $(SWIFT_FLAGS) --scratch-path .build-release --show-bin-path)"
 
 clean:
 	rm -rf .build

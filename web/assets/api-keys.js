@@ -26,8 +26,15 @@ export async function render(main, { app, params }) {
           h('button', { on: { click: () => regenerate(app, key) } }, 'Regenerate'),
           h('button', { class: 'danger', on: { click: () => revoke(app, key) } }, 'Revoke')])))))),
     u ? [h('h2', {}, 'API usage'), h('p', {}, `${number(u.total_requests)} requests from ${u.first_day} to ${u.last_day}; ${number(u.client_errors)} client errors, ${number(u.server_errors)} server errors (${u.error_rate} % errors).`),
-      h('table', {}, h('caption', { class: 'visually-hidden' }, 'Top keys'), h('thead', {}, h('tr', {}, ['Key', 'Requests', 'Error rate'].map((t) => h('th', { scope: 'col' }, t)))),
-        h('tbody', {}, (u.top_keys ?? []).map((k) => h('tr', {}, h('td', {}, k.name ?? k.key_id), h('td', {}, number(k.requests)), h('td', {}, `${k.error_rate} %`)))))] : null);
+      h('h3', {}, 'Busiest keys'),
+      h('table', { 'aria-label': 'Busiest keys' }, h('thead', {}, h('tr', {}, ['Key', 'Requests', 'Error rate'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, (u.top_keys ?? []).map((k) => h('tr', {}, h('td', {}, k.name ?? k.key_id), h('td', {}, number(k.figures?.requests ?? k.requests)), h('td', {}, `${k.figures?.error_rate ?? k.error_rate} %`))))),
+      h('h3', {}, 'Requests per day'),
+      h('table', { 'aria-label': 'Requests per day' }, h('thead', {}, h('tr', {}, ['Day', 'Requests', 'Client errors', 'Server errors', 'Error rate'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, (u.requests_per_day ?? []).filter((d) => (d.figures?.requests ?? d.requests) > 0).reverse().map((d) => {
+          const f = d.figures ?? d;
+          return h('tr', {}, h('td', {}, d.day), h('td', {}, number(f.requests)), h('td', {}, number(f.client_errors)), h('td', {}, number(f.server_errors)), h('td', {}, `${f.error_rate} %`));
+        })))] : null);
 }
 
 function createKey(app) {

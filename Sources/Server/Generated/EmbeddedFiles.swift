@@ -6309,7 +6309,7 @@ enum EmbeddedFiles {
 
 """##),
         "assets/api-keys.js": EmbeddedFile(
-            contentType: "text/javascript; charset=utf-8", sha256: "eeed99e1e27d13436163e001ecd3684db4172d55906da4293e7aae2e8dfcba4a",
+            contentType: "text/javascript; charset=utf-8", sha256: "b428700fee01afe006dfb5b3ff78f89260cad4ad7f545ea4ea45675121cb4971",
             text: #"""
 // API keys: list, create (the key shown exactly once), edit, regenerate, revoke, usage.
 import { del, get, patch, post, query } from './api.js';
@@ -6339,8 +6339,15 @@ export async function render(main, { app, params }) {
           h('button', { on: { click: () => regenerate(app, key) } }, 'Regenerate'),
           h('button', { class: 'danger', on: { click: () => revoke(app, key) } }, 'Revoke')])))))),
     u ? [h('h2', {}, 'API usage'), h('p', {}, `${number(u.total_requests)} requests from ${u.first_day} to ${u.last_day}; ${number(u.client_errors)} client errors, ${number(u.server_errors)} server errors (${u.error_rate} % errors).`),
-      h('table', {}, h('caption', { class: 'visually-hidden' }, 'Top keys'), h('thead', {}, h('tr', {}, ['Key', 'Requests', 'Error rate'].map((t) => h('th', { scope: 'col' }, t)))),
-        h('tbody', {}, (u.top_keys ?? []).map((k) => h('tr', {}, h('td', {}, k.name ?? k.key_id), h('td', {}, number(k.requests)), h('td', {}, `${k.error_rate} %`)))))] : null);
+      h('h3', {}, 'Busiest keys'),
+      h('table', { 'aria-label': 'Busiest keys' }, h('thead', {}, h('tr', {}, ['Key', 'Requests', 'Error rate'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, (u.top_keys ?? []).map((k) => h('tr', {}, h('td', {}, k.name ?? k.key_id), h('td', {}, number(k.figures?.requests ?? k.requests)), h('td', {}, `${k.figures?.error_rate ?? k.error_rate} %`))))),
+      h('h3', {}, 'Requests per day'),
+      h('table', { 'aria-label': 'Requests per day' }, h('thead', {}, h('tr', {}, ['Day', 'Requests', 'Client errors', 'Server errors', 'Error rate'].map((t) => h('th', { scope: 'col' }, t)))),
+        h('tbody', {}, (u.requests_per_day ?? []).filter((d) => (d.figures?.requests ?? d.requests) > 0).reverse().map((d) => {
+          const f = d.figures ?? d;
+          return h('tr', {}, h('td', {}, d.day), h('td', {}, number(f.requests)), h('td', {}, number(f.client_errors)), h('td', {}, number(f.server_errors)), h('td', {}, `${f.error_rate} %`));
+        })))] : null);
 }
 
 function createKey(app) {
