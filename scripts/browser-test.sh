@@ -11,7 +11,9 @@ chromium=${CHROMIUM:-/usr/bin/chromium}
 if [ ! -x "$chromium" ]; then
     if [ "$(id -u)" -eq 0 ]; then
         echo "installing Debian's chromium for the browser tests"
-        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq chromium >/dev/null
     else
         echo "error: $chromium is missing; run as root: apt-get install -y chromium" >&2
         exit 1

@@ -61,8 +61,11 @@ export async function render(main, { app, params }) {
     stop();
     if (!live.checked) { fresh.textContent = ''; return; }
     count = 0;
-    show();
+    fresh.textContent = 'Connecting…';
     source = new EventSource('/api/stream' + query({ webhook_id: filter.webhook_id }));
+    // Counting starts when the stream is open: what is published from then on is shown.
+    source.addEventListener('open', show);
+    source.addEventListener('error', () => { if (source?.readyState === EventSource.CONNECTING) fresh.textContent = 'Reconnecting…'; });
     source.addEventListener('delivery', (message) => {
       const delivery = JSON.parse(message.data);
       if (known.has(delivery.id) || (filter.event_type && delivery.eventType !== filter.event_type) || (filter.event_id && delivery.eventId !== filter.event_id)) return;

@@ -6944,7 +6944,7 @@ function lazyTable(series, caption) {
 
 """#),
         "assets/deliveries.js": EmbeddedFile(
-            contentType: "text/javascript; charset=utf-8", sha256: "7b1488d2720322c5f3f83d00c0458c9af2ab1853cb267a004937a32abdca9138",
+            contentType: "text/javascript; charset=utf-8", sha256: "37964b46fd1c6a51c86d7d4200117c1cea775735867335fce1d2b888c71d35a1",
             text: #"""
 // Deliveries (the seed's WebhookLogViewer): filters kept in the URL, cursor paging, and a
 // live mode fed by Server-Sent Events that counts new deliveries instead of shifting the page
@@ -7009,8 +7009,11 @@ export async function render(main, { app, params }) {
     stop();
     if (!live.checked) { fresh.textContent = ''; return; }
     count = 0;
-    show();
+    fresh.textContent = 'Connecting…';
     source = new EventSource('/api/stream' + query({ webhook_id: filter.webhook_id }));
+    // Counting starts when the stream is open: what is published from then on is shown.
+    source.addEventListener('open', show);
+    source.addEventListener('error', () => { if (source?.readyState === EventSource.CONNECTING) fresh.textContent = 'Reconnecting…'; });
     source.addEventListener('delivery', (message) => {
       const delivery = JSON.parse(message.data);
       if (known.has(delivery.id) || (filter.event_type && delivery.eventType !== filter.event_type) || (filter.event_id && delivery.eventId !== filter.event_id)) return;
