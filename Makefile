@@ -39,7 +39,8 @@ browser-test:
 ## Check that SQL lives only in stores, migrations and drivers; build and run the whole test suite (Swift Testing) against SQLite and against throwaway
 ## PostgreSQL and MariaDB servers on loopback (installed and started if absent), then the
 ## database-failure test of the built server on both (restart and 30 s down under load), the
-## hardening test (slow clients, connection limits, proxies, start-up refusals), the
+## hardening test (slow clients, connection limits, proxies, start-up refusals), forward
+## authentication behind Debian's nginx with the README's configuration, the
 ## schemathesis fuzz run against the OpenAPI document, the console's browser tests (Playwright
 ## driving Debian's chromium), and last the end-to-end smoke test of the binaries and README.
 test: deps
@@ -50,6 +51,7 @@ test: deps
 	. ./.build/test-databases.env && $(SWIFT) test $(SWIFT_FLAGS) --skip-build --disable-xctest
 	scripts/restart-test.sh "$(BIN)"
 	scripts/hardening-test.py "$(BIN)"
+	scripts/forward-auth-test.py "$(BIN)"
 	scripts/fuzz-api.sh "$(BIN)"
 	scripts/browser-test.sh "$(BIN)"
 	scripts/smoke-test.sh "$(BIN)"

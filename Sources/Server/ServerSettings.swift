@@ -105,6 +105,14 @@ package struct ServerSettings: Sendable {
     /// reconnects (resuming where it was), default 300; keep it below proxies' read timeouts.
     package var streamMaxSeconds: Int
 
+    /// `AUTH_ROUTE_MAP_FILE` and `AUTH_UNMATCHED`: which permission each CRM route needs, for
+    /// `/auth/verify` (the file's rules before the seed's built-in table; unmatched denied, or
+    /// with `AUTH_UNMATCHED=allow` open to any valid key).
+    package var routeMap: RouteMap
+    /// `AUTH_API_KEY_HEADER`: a header `/auth/verify` also reads a key from (e.g. `X-API-Key`),
+    /// besides `Authorization: Bearer`.
+    package var apiKeyHeader: String?
+
     /// `SWITCHBOARD_ENV=development`: a missing or example `WEBHOOK_SECRET_KEY` is replaced by a
     /// fixed, public development secret instead of stopping the server.
     package var isDevelopment = false
@@ -153,6 +161,8 @@ package struct ServerSettings: Sendable {
         self.sessionPolicy = SessionPolicy()
         self.consoleAssetsDirectory = nil
         self.streamMaxSeconds = 300
+        self.routeMap = RouteMap()
+        self.apiKeyHeader = nil
     }
 
     /// Reads and checks every setting; the error names the variable and the accepted values.
@@ -224,6 +234,24 @@ package struct ServerSettings: Sendable {
         unhealthyAfterFailures = try reader.integer("WEBHOOK_UNHEALTHY_AFTER", default: unhealthyAfterFailures, range: 1...1_000_000)
         healthWindowHours = try reader.integer("WEBHOOK_HEALTH_WINDOW_HOURS", default: healthWindowHours, range: 1...AnalyticsWindow.maximumHours)
         streamMaxSeconds = try reader.integer("STREAM_MAX_SECONDS", default: streamMaxSeconds, range: 1...86_400)
+        let unmatched = environment["AUTH_UNMATCHED"] ?? "deny"
+        guard unmatched == "deny" || unmatched == "allow" else {
+            throw ConfigurationError("AUTH_UNMATCHED must be deny (the default) or allow, not '\(unmatched)'")
+        }
+        var fileRules: [RouteMap.Rule] = []
+        if let file = environment["AUTH_ROUTE_MAP_FILE"], !file.isEmpty {
+            guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+                throw ConfigurationError("AUTH_ROUTE_MAP_FILE=\(file) cannot be read as UTF-8 text")
+            }
+            fileRules = try RouteMap.parse(text)
+        }
+        routeMap = RouteMap(fileRules: fileRules, allowUnmatched: unmatched == "allow")
+        if let header = environment["AUTH_API_KEY_HEADER"], !header.isEmpty {
+            guard HTTPFieldNameCheck.isValid(header), header.lowercased() != "authorization" else {
+                throw ConfigurationError("AUTH_API_KEY_HEADER must be a header name such as X-API-Key, not '\(header)'")
+            }
+            apiKeyHeader = header
+        }
         let idleMinutes = try reader.integer("SESSION_IDLE_TIMEOUT_MINUTES", default: Int(sessionPolicy.idleTimeout / 60), range: 1...10_080)
         let absoluteHours = try reader.integer("SESSION_ABSOLUTE_TIMEOUT_HOURS", default: Int(sessionPolicy.absoluteTimeout / 3600), range: 1...720)
         sessionPolicy = SessionPolicy(idleTimeout: TimeInterval(idleMinutes) * 60, absoluteTimeout: TimeInterval(absoluteHours) * 3600)
@@ -300,5 +328,15 @@ struct EnvironmentReader {
             throw ConfigurationError("\(name) must be one of \(names), not '\(text)'")
         }
         return level
+    }
+}
+
+/// Checks header names from settings without importing HTTP types here.
+enum HTTPFieldNameCheck {
+    /// Whether text is a token as RFC 9110 allows for a field name.
+    static func isValid(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.allSatisfy { byte in
+            (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || "!#$%&'*+-.^_`|~".utf8.contains(byte)
+        }
     }
 }

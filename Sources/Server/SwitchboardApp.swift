@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import HTTPTypes
 import Hummingbird
 import Logging
 import ServiceLifecycle
@@ -47,6 +48,14 @@ package enum SwitchboardApp {
         DeliveryStreamController(logs: components.deliveryLogs, maxDuration: .seconds(settings.streamMaxSeconds)).register(on: api)
         ApiKeyController(apiKeys: components.apiKeys, usage: components.usage, maxBodyBytes: settings.maxBodyBytes).register(on: api)
         AuditLogController(audit: audit).register(on: api)
+        var verifyAuthenticators: [any MiddlewareProtocol<Request, Response, SwitchboardRequestContext>] = [BearerKeyAuthenticator(verifier: verifier)]
+        if let header = settings.apiKeyHeader.flatMap({ HTTPField.Name($0) }) {
+            verifyAuthenticators.append(HeaderKeyAuthenticator(header: header, verifier: verifier))
+        }
+        ForwardAuthController(
+            routeMap: settings.routeMap, authenticators: verifyAuthenticators, usage: components.usage, quotas: components.quotaLimiter,
+            defaultLimit: settings.apiRateLimit, audit: audit
+        ).register(on: router)
         SessionController(
             sessions: components.sessions, verifier: verifier, audit: audit, proxies: components.clientAddresses,
             policy: settings.sessionPolicy, maxBodyBytes: settings.maxBodyBytes

@@ -32,7 +32,7 @@ enum EmbeddedFiles {
 
 """##),
         "openapi.json": EmbeddedFile(
-            contentType: "application/json", sha256: "639c6f0f840ed5b8b77485f3f0c80a6e95765dc7947341deccb2ceb2d6971d73",
+            contentType: "application/json", sha256: "2bbb483ca2b9a54d7737e2f818f72fe162fb53433dfb9379879807a72adbb805",
             text: ##"""
 {
   "openapi": "3.1.0",
@@ -5158,6 +5158,175 @@ enum EmbeddedFiles {
               "Retry-After": {
                 "schema": {
                   "type": "integer"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/auth/verify": {
+      "get": {
+        "summary": "Forward authentication for the proxy in front of the CRM: may this key make the original request?",
+        "description": "Any method is accepted (the proxy's choice). The key comes from `Authorization: Bearer` (or the header AUTH_API_KEY_HEADER names); the original method and URI from `X-Original-Method`/`X-Original-URI` (nginx) or `X-Forwarded-Method`/`X-Forwarded-Uri` (Traefik, Caddy), or the path after /auth/verify (Envoy). The permission comes from the route map (the seed's table for /api/contacts, /api/transactions, /api/properties, plus AUTH_ROUTE_MAP_FILE). The same key checks, allowlist, quota (RateLimit-* headers), usage counting (route group crm:<resource>) and failed-auth brake as the API; denials of a known key are audited as auth.denied. Every answer carries X-Switchboard-Status; with proxy=nginx a denial other than 401/403 is answered 401 and the real status is in X-Switchboard-Status (nginx's auth_request accepts only 2xx, 401 and 403).",
+        "tags": [
+          "forward-auth"
+        ],
+        "security": [
+          {
+            "bearerAuth": []
+          }
+        ],
+        "parameters": [
+          {
+            "name": "proxy",
+            "in": "query",
+            "schema": {
+              "enum": [
+                "nginx"
+              ]
+            },
+            "description": "nginx: denials other than 401/403 answered 401 with the real status in X-Switchboard-Status"
+          },
+          {
+            "name": "X-Original-Method",
+            "in": "header",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "X-Original-URI",
+            "in": "header",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "X-Forwarded-Method",
+            "in": "header",
+            "schema": {
+              "type": "string"
+            }
+          },
+          {
+            "name": "X-Forwarded-Uri",
+            "in": "header",
+            "schema": {
+              "type": "string"
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Allowed",
+            "headers": {
+              "X-Switchboard-Key-Id": {
+                "description": "the key's id",
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "X-Switchboard-Key-Name": {
+                "description": "the key's name (percent-encoded when not printable ASCII)",
+                "schema": {
+                  "type": "string"
+                }
+              },
+              "X-Switchboard-Permissions": {
+                "description": "comma-separated",
+                "schema": {
+                  "type": "string"
+                }
+              }
+            },
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "success",
+                    "data"
+                  ],
+                  "properties": {
+                    "success": {
+                      "const": true
+                    },
+                    "data": {
+                      "type": "object",
+                      "required": [
+                        "keyId",
+                        "name",
+                        "permissions",
+                        "requiredPermission",
+                        "routeGroup"
+                      ],
+                      "properties": {
+                        "keyId": {
+                          "type": "string",
+                          "format": "uuid"
+                        },
+                        "name": {
+                          "type": "string"
+                        },
+                        "permissions": {
+                          "type": "array",
+                          "items": {
+                            "type": "string"
+                          }
+                        },
+                        "requiredPermission": {
+                          "type": [
+                            "string",
+                            "null"
+                          ]
+                        },
+                        "routeGroup": {
+                          "type": "string"
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Malformed Authorization header",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "No key, or an unknown, revoked or expired one (with proxy=nginx also every other denial but 403; see X-Switchboard-Status)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "The route map denies the route (route_not_allowed), the key lacks its permission, or may not be used from this address",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "429": {
+            "description": "Over the key's quota (Retry-After), or too many failed authentications from this address",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
                 }
               }
             }

@@ -128,6 +128,7 @@ package enum APIRoute: String, Sendable, CaseIterable {
     /// Routes that need no key; listed so method checks know every path.
     package static let publicRoutes: [(method: String, path: String)] = [
         ("GET", "/health"), ("GET", "/ready"), ("GET", "/metrics"), ("GET", "/openapi.json"), ("POST", "/api/session"),
+        ("GET", "/auth/verify"),
     ]
 
     /// The methods served on a concrete path such as `/api/webhooks/3f2b…`, for answering

@@ -1,0 +1,178 @@
+import Core
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// `/auth/verify`: forward authentication for the reverse proxy in front of the CRM (nginx
+/// `auth_request`, Traefik `ForwardAuth`, Caddy `forward_auth`, Envoy `ext_authz`). The proxy
+/// sends the client's headers and the original method and URI; the answer is 200 with the
+/// key's identity in headers when the key may make that request, else the error envelope.
+///
+/// The steps are the API's own pipeline — key authentication (with the failed-auth brake),
+/// the key's address allowlist, its quota with `RateLimit-*` headers, usage counts and
+/// `last used` — with the permission taken from the route map instead of the route table.
+struct ForwardAuthController: Sendable {
+    let routeMap: RouteMap
+    let authenticators: [any MiddlewareProtocol<Request, Response, SwitchboardRequestContext>]
+    let usage: UsageTracker
+    let quotas: RateLimiter
+    let defaultLimit: RateLimit
+    let audit: AuditTrail
+
+    static let path = "/auth/verify"
+    static let methods: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete, .options]
+
+    func register(on router: Router<SwitchboardRequestContext>) {
+        let group: RouterGroup<SwitchboardRequestContext> = router.group()
+        group.add(middleware: ProxyStatusMiddleware())
+        for authenticator in authenticators { group.add(middleware: authenticator) }
+        let authenticated: RouterGroup<AuthenticatedRequestContext> = group.group(context: AuthenticatedRequestContext.self)
+        authenticated.add(middleware: ForwardAuthRecordMiddleware(routeMap: routeMap, usage: usage, audit: audit))
+        authenticated.add(middleware: AddressAllowlistMiddleware())
+        authenticated.add(middleware: QuotaMiddleware(quotas: quotas, defaultLimit: defaultLimit))
+        let routeMap = routeMap
+        let handler: @Sendable (Request, AuthenticatedRequestContext) async throws -> APIResponse = { request, context in
+            let original = OriginalRequest(request)
+            let decision = routeMap.decide(method: original.method, uri: original.uri)
+            switch decision.requirement {
+            case .deny:
+                throw SwitchboardError(
+                    .forbidden, code: "route_not_allowed",
+                    message: decision.origin.map { "\(original.method) \(original.path) is denied by \($0)" }
+                        ?? "no route-map rule matches \(original.method) \(original.path); add one to AUTH_ROUTE_MAP_FILE")
+            case .permission(let permission) where !context.key.permissions.grants(permission):
+                throw SwitchboardError(
+                    .forbidden, code: "insufficient_permissions", message: "this API key lacks the '\(permission.rawValue)' permission for \(original.method) \(original.path)")
+            case .permission, .anyKey:
+                break
+            }
+            var answer = APIResponse.success(VerifiedResponse(key: context.key, decision: decision))
+            answer.extraHeaders[HTTPField.Name("X-Switchboard-Key-Id")!] = context.key.id.uuidString.lowercased()
+            answer.extraHeaders[HTTPField.Name("X-Switchboard-Key-Name")!] = Self.headerSafe(context.key.name)
+            answer.extraHeaders[HTTPField.Name("X-Switchboard-Permissions")!] = context.key.permissions.map(\.rawValue).joined(separator: ",")
+            answer.extraHeaders[HTTPField.Name("X-Switchboard-Status")!] = "200"
+            return answer
+        }
+        for method in Self.methods {
+            authenticated.on(RouterPath(Self.path), method: method, use: handler)
+            // Envoy's ext_authz appends the original path to the configured one.
+            authenticated.on(RouterPath(Self.path + "/**"), method: method, use: handler)
+        }
+    }
+
+    /// A key name as a header value: printable ASCII as it is, anything else percent-encoded.
+    static func headerSafe(_ text: String) -> String {
+        if text.unicodeScalars.allSatisfy({ (0x20...0x7E).contains($0.value) && $0 != "%" }) { return text }
+        return text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "key"
+    }
+}
+
+/// The request the proxy is asking about: `X-Original-Method`/`X-Original-URI` (nginx),
+/// `X-Forwarded-Method`/`X-Forwarded-Uri` (Traefik, Caddy), or the path after `/auth/verify`
+/// (Envoy), else the verify request itself.
+struct OriginalRequest {
+    let method: String
+    let uri: String
+    var path: String { String(uri.split(separator: "?", maxSplits: 1).first ?? "") }
+
+    init(_ request: Request) {
+        let headers = request.headers
+        method = (headers[HTTPField.Name("X-Original-Method")!] ?? headers[HTTPField.Name("X-Forwarded-Method")!] ?? request.method.rawValue).uppercased()
+        if let uri = headers[HTTPField.Name("X-Original-URI")!] ?? headers[HTTPField.Name("X-Forwarded-Uri")!] {
+            self.uri = uri
+        } else if request.uri.path.hasPrefix(ForwardAuthController.path + "/") {
+            let rest = String(request.uri.path.dropFirst(ForwardAuthController.path.count))
+            self.uri = rest + (request.uri.query.map { "?" + $0 } ?? "")
+        } else {
+            uri = "/"
+        }
+    }
+}
+
+/// Counts every verify answer for an identified key under the CRM route group (`crm:contacts`)
+/// and records denials of identified keys in the audit trail (allowed requests are not
+/// audited: there would be one per CRM request).
+struct ForwardAuthRecordMiddleware: RouterMiddleware {
+    typealias Context = AuthenticatedRequestContext
+    let routeMap: RouteMap
+    let usage: UsageTracker
+    let audit: AuditTrail
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let original = OriginalRequest(request)
+        let group = routeMap.decide(method: original.method, uri: original.uri).routeGroup
+        do {
+            let response = try await next(request, context)
+            usage.record(keyID: context.key.id, routeGroup: group, status: Int(response.status.code))
+            return response
+        } catch {
+            let answer = SwitchboardError(translating: error)
+            usage.record(keyID: context.key.id, routeGroup: group, status: Int(answer.status.code))
+            if answer.category == .forbidden || answer.category == .rateLimited {
+                do {
+                    try await audit.record(
+                        actor: context.key.id, action: "auth.denied", targetType: "crm_route", targetID: "\(original.method) \(original.path)",
+                        clientAddress: context.clientAddress?.description, changes: .object([("code", .string(answer.code))]))
+                } catch {
+                    context.logger.error("audit record failed", metadata: ["action": "auth.denied", "error": "\(error)"])
+                }
+            }
+            throw error
+        }
+    }
+}
+
+/// Puts the real status in `X-Switchboard-Status` on every verify answer, and with
+/// `?proxy=nginx` turns denials other than 401 and 403 into 401: nginx's `auth_request`
+/// accepts only 2xx, 401 and 403 from the auth server (anything else becomes a 500), so the
+/// documented nginx configuration reads the real status (429 with `Retry-After`) from the
+/// header instead.
+struct ProxyStatusMiddleware: RouterMiddleware {
+    typealias Context = SwitchboardRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let failure = SwitchboardError(translating: error)
+            let status = Int(failure.status.code)
+            let marked = failure.adding([
+                .init("X-Switchboard-Status", String(status)), .init("X-Switchboard-Error", failure.code),
+                .init("X-Switchboard-Message", Self.jsonSafe(failure.message)),
+            ])
+            guard request.uri.queryParameters["proxy"] == "nginx", status != 401, status != 403 else { throw marked }
+            throw SwitchboardError(.unauthenticated, code: failure.code, message: failure.message, headers: marked.headers, detail: failure.detail)
+        }
+    }
+
+    /// The message as a header value a proxy can put inside a JSON string as it is: printable
+    /// ASCII without `"` or `\\` (those become `'`, anything else `?`).
+    static func jsonSafe(_ text: String) -> String {
+        String(text.unicodeScalars.map { scalar -> Character in
+            if scalar == "\"" || scalar == "\\" { return "'" }
+            return (0x20...0x7E).contains(scalar.value) ? Character(scalar) : "?"
+        })
+    }
+}
+
+/// The answer to an allowed verify request.
+struct VerifiedResponse: Encodable, Sendable {
+    let keyID: UUID
+    let name: String
+    let permissions: [String]
+    /// The permission the route needed, or null when any valid key may.
+    let requiredPermission: String?
+    let routeGroup: String
+
+    enum CodingKeys: String, CodingKey {
+        case keyID = "keyId", name, permissions, requiredPermission, routeGroup
+    }
+
+    init(key: ApiKey, decision: RouteMap.Decision) {
+        keyID = key.id
+        name = key.name
+        permissions = key.permissions.map(\.rawValue)
+        if case .permission(let permission) = decision.requirement { requiredPermission = permission.rawValue } else { requiredPermission = nil }
+        routeGroup = decision.routeGroup
+    }
+}

@@ -1,0 +1,100 @@
+import Core
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Server
+import Testing
+
+/// `/auth/verify`, the forward-authentication endpoint for the proxy in front of the CRM:
+/// the route map's permission, the same key checks, quota and usage as the API, and nginx's
+/// status rules.
+@Suite("Forward authentication")
+struct ForwardAuthTests {
+    static func original(_ method: String, _ uri: String) -> HTTPFields {
+        [HTTPField.Name("X-Original-Method")!: method, HTTPField.Name("X-Original-URI")!: uri]
+    }
+
+    @Test("a key may do what the route map allows, and gets its identity back; anything else is 401 or 403 with the envelope", arguments: TestDriverKind.all)
+    func matrix(_ kind: TestDriverKind) async throws {
+        try await withTestServer(kind) { server in
+            let reader = try await server.apiKeys.create(ApiKeyDraft(name: "CRM reader", permissions: [.readContacts]))
+            let writer = try await server.key([.writeContacts])
+            let revoked = try await server.apiKeys.create(ApiKeyDraft(name: "old", permissions: [.readContacts]))
+            _ = try await server.apiKeys.revoke(id: revoked.record.id)
+            let fenced = try await server.apiKeys.create(ApiKeyDraft(name: "office only", permissions: [.readContacts], ipWhitelist: ["10.0.0.0/8"]))
+            try await server.test { client in
+                let allowed = try await client.send(.get, "/auth/verify", key: reader.plaintext, headers: Self.original("GET", "/api/contacts/42?x=1"))
+                #expect(allowed.status == .ok)
+                #expect(allowed.headers[HTTPField.Name("X-Switchboard-Key-Id")!] == reader.record.id.uuidString.lowercased())
+                #expect(allowed.headers[HTTPField.Name("X-Switchboard-Key-Name")!] == "CRM reader")
+                #expect(allowed.headers[HTTPField.Name("X-Switchboard-Permissions")!] == "read:contacts")
+                #expect(allowed.headers[.cacheControl] == "no-store")
+                #expect(allowed.headers[HTTPField.Name("RateLimit-Limit")!] != nil)
+                #expect(allowed.body["data"]?["requiredPermission"]?.stringValue == "read:contacts")
+                #expect(allowed.body["data"]?["routeGroup"]?.stringValue == "crm:contacts")
+
+                expectError(try await client.send(.get, "/auth/verify", key: reader.plaintext, headers: Self.original("POST", "/api/contacts")), .forbidden, code: "insufficient_permissions")
+                #expect(try await client.send(.post, "/auth/verify", key: writer, headers: Self.original("POST", "/api/contacts")).status == .ok, "any method reaches the endpoint")
+                expectError(try await client.send(.get, "/auth/verify", headers: Self.original("GET", "/api/contacts")), .unauthorized, code: "missing_api_key")
+                expectError(try await client.send(.get, "/auth/verify", key: revoked.plaintext, headers: Self.original("GET", "/api/contacts")), .unauthorized, code: "key_revoked")
+                expectError(try await client.send(.get, "/auth/verify", key: fenced.plaintext, headers: Self.original("GET", "/api/contacts")), .forbidden, code: "ip_not_allowed")
+                expectError(try await client.send(.get, "/auth/verify", key: server.adminKey, headers: Self.original("GET", "/api/invoices")), .forbidden, code: "route_not_allowed")
+                expectError(try await client.send(.get, "/auth/verify", key: server.adminKey, headers: Self.original("GET", "/api/contacts/../invoices")), .forbidden, code: "route_not_allowed")
+
+                // Traefik and Caddy name the headers differently; Envoy appends the path.
+                let traefik: HTTPFields = [HTTPField.Name("X-Forwarded-Method")!: "DELETE", HTTPField.Name("X-Forwarded-Uri")!: "/api/contacts/1"]
+                expectError(try await client.send(.get, "/auth/verify", key: reader.plaintext, headers: traefik), .forbidden, code: "insufficient_permissions")
+                #expect(try await client.send(.get, "/auth/verify/api/contacts/1", key: reader.plaintext).status == .ok)
+
+                // The denial of a known key is audited; the allowed request is not.
+                let trail = try await client.send(.get, "/api/audit-logs?action=auth.denied", key: server.adminKey)
+                let targets = trail.body["data"]?.arrayValue.compactMap { $0["targetId"]?.stringValue } ?? []
+                #expect(targets.contains("POST /api/contacts"))
+                #expect(targets.contains("DELETE /api/contacts/1"))
+                #expect(!targets.contains("GET /api/contacts/42"))
+            }
+            try await server.components.usage.flush()
+            let rows = try await server.components.usage.usage(keyID: reader.record.id, since: Date().addingTimeInterval(-3600), until: Date().addingTimeInterval(3600))
+            #expect(rows.contains { $0.routeGroup == "crm:contacts" && $0.statusClass == "2xx" })
+            #expect(rows.contains { $0.routeGroup == "crm:contacts" && $0.statusClass == "4xx" })
+        }
+    }
+
+    @Test("over its quota a key gets 429 with Retry-After; for nginx the same as 401 with the real status in X-Switchboard-Status")
+    func quotaAndNginx() async throws {
+        try await withTestServer { server in
+            let limited = try await server.apiKeys.create(ApiKeyDraft(name: "tight", permissions: [.readContacts], rateLimit: RateLimit(requests: 2, windowSeconds: 60)))
+            try await server.test { client in
+                for _ in 0..<2 {
+                    #expect(try await client.send(.get, "/auth/verify", key: limited.plaintext, headers: Self.original("GET", "/api/contacts")).status == .ok)
+                }
+                let over = try await client.send(.get, "/auth/verify", key: limited.plaintext, headers: Self.original("GET", "/api/contacts"))
+                expectError(over, .tooManyRequests, code: "rate_limited")
+                #expect(over.headers[.retryAfter] != nil)
+                #expect(over.headers[HTTPField.Name("X-Switchboard-Status")!] == "429")
+                let nginx = try await client.send(.get, "/auth/verify?proxy=nginx", key: limited.plaintext, headers: Self.original("GET", "/api/contacts"))
+                expectError(nginx, .unauthorized, code: "rate_limited")
+                #expect(nginx.headers[HTTPField.Name("X-Switchboard-Status")!] == "429")
+                #expect(nginx.headers[.retryAfter] != nil)
+                let denied = try await client.send(.get, "/auth/verify?proxy=nginx", key: limited.plaintext, headers: Self.original("DELETE", "/api/contacts/1"))
+                #expect(denied.status == .forbidden || denied.status == .unauthorized)
+            }
+        }
+    }
+
+    @Test("a key in the configured header counts as a Bearer key, on the verify endpoint only")
+    func apiKeyHeader() async throws {
+        try await withTestServer(configure: { $0.apiKeyHeader = "X-API-Key" }) { server in
+            let reader = try await server.key([.readContacts, .readWebhooks])
+            try await server.test { client in
+                var headers = Self.original("GET", "/api/contacts")
+                headers[HTTPField.Name("X-API-Key")!] = reader
+                #expect(try await client.send(.get, "/auth/verify", headers: headers).status == .ok)
+                expectError(try await client.send(.get, "/api/webhooks", headers: [HTTPField.Name("X-API-Key")!: reader]), .unauthorized, code: "missing_api_key")
+                headers[HTTPField.Name("X-API-Key")!] = SecretMaterial.newApiKey()
+                expectError(try await client.send(.get, "/auth/verify", headers: headers), .unauthorized, code: "invalid_api_key")
+            }
+        }
+    }
+}

@@ -1,0 +1,77 @@
+import Core
+import Testing
+
+/// The route map `/auth/verify` decides CRM requests by: matching, precedence, and the errors
+/// a bad file stops the server with.
+@Suite("Route map")
+struct RouteMapTests {
+    @Test("the seed's table: reads, writes and deletions of contacts, transactions and properties")
+    func seedTable() {
+        let map = RouteMap()
+        #expect(map.decide(method: "GET", uri: "/api/contacts").requirement == .permission(.readContacts))
+        #expect(map.decide(method: "get", uri: "/api/contacts/42?fields=name").requirement == .permission(.readContacts))
+        #expect(map.decide(method: "HEAD", uri: "/api/properties/7").requirement == .permission(.readProperties))
+        for method in ["POST", "PUT", "PATCH"] {
+            #expect(map.decide(method: method, uri: "/api/transactions/9").requirement == .permission(.writeTransactions))
+        }
+        #expect(map.decide(method: "DELETE", uri: "/api/contacts/42").requirement == .permission(.deleteContacts))
+        #expect(map.decide(method: "GET", uri: "/api/contacts/42").routeGroup == "crm:contacts")
+        // Not the seed's: denied unless allowed.
+        #expect(map.decide(method: "GET", uri: "/api/invoices").requirement == .deny)
+        #expect(map.decide(method: "GET", uri: "/api/contactsx").requirement == .deny)
+        #expect(map.decide(method: "OPTIONS", uri: "/api/contacts").requirement == .deny)
+        #expect(RouteMap(allowUnmatched: true).decide(method: "GET", uri: "/api/invoices").requirement == .anyKey)
+    }
+
+    @Test("dot segments and relative paths match nothing, whatever the rules")
+    func traversal() {
+        let map = RouteMap(fileRules: try! RouteMap.parse("* /api/public/** any"), allowUnmatched: false)
+        #expect(map.decide(method: "GET", uri: "/api/public/x").requirement == .anyKey)
+        #expect(map.decide(method: "GET", uri: "/api/public/../contacts").requirement == .deny)
+        #expect(map.decide(method: "GET", uri: "/api/public/./x").requirement == .deny)
+        #expect(map.decide(method: "GET", uri: "api/public/x").requirement == .deny)
+    }
+
+    @Test("file rules come first, in file order: they add routes and override the defaults")
+    func precedence() throws {
+        let rules = try RouteMap.parse("""
+            # reports are read with the transactions permission
+            GET,HEAD   /api/reports/**          read:transactions
+            POST       /api/contacts/:id/notes  write:contacts   # a note is a write
+            *          /api/contacts/export     deny
+            DELETE     /api/contacts/*          write:contacts
+            *          /api/health              any
+            """)
+        #expect(rules.count == 5)
+        let map = RouteMap(fileRules: rules)
+        #expect(map.decide(method: "GET", uri: "/api/reports/2026/q1").requirement == .permission(.readTransactions))
+        #expect(map.decide(method: "GET", uri: "/api/reports").requirement == .permission(.readTransactions))
+        #expect(map.decide(method: "POST", uri: "/api/reports").requirement == .deny)
+        #expect(map.decide(method: "POST", uri: "/api/contacts/42/notes").requirement == .permission(.writeContacts))
+        #expect(map.decide(method: "GET", uri: "/api/contacts/export").requirement == .deny, "the file's deny beats the built-in read")
+        #expect(map.decide(method: "DELETE", uri: "/api/contacts/42").requirement == .permission(.writeContacts), "overridden")
+        #expect(map.decide(method: "DELETE", uri: "/api/contacts/42/notes/1").requirement == .permission(.deleteContacts), "* is one segment")
+        #expect(map.decide(method: "PATCH", uri: "/api/health").requirement == .anyKey)
+        #expect(map.decide(method: "GET", uri: "/api/reports/x").origin == "AUTH_ROUTE_MAP_FILE line 2")
+    }
+
+    @Test("a bad file is refused with the line and what to fix")
+    func errors() {
+        let cases: [(String, String)] = [
+            ("GET /api/x", "line 1: expected METHODS PATH REQUIREMENT"),
+            ("\nFETCH /api/x read:contacts", "line 2: unknown method 'FETCH'"),
+            ("GET api/x read:contacts", "must start with /"),
+            ("GET /api/**/x read:contacts", "** may only end a path"),
+            ("GET /api/x* read:contacts", "is not a path segment"),
+            ("GET /api/x read:everything", "unknown requirement 'read:everything'"),
+        ]
+        for (text, expected) in cases {
+            #expect(throws: ConfigurationError.self) { try RouteMap.parse(text) }
+            do {
+                _ = try RouteMap.parse(text)
+            } catch {
+                #expect("\(error)".contains(expected), "\(error)")
+            }
+        }
+    }
+}
