@@ -113,6 +113,11 @@ package struct ServerSettings: Sendable {
     /// besides `Authorization: Bearer`.
     package var apiKeyHeader: String?
 
+    /// `QUOTA_SYNC_MS`: how often each process adds its key-quota counts to the shared table and
+    /// reads every process's totals back, default 200; the most a key's limit can be overshot
+    /// is what the other processes let through in one such interval.
+    package var quotaSyncMilliseconds: Int
+
     /// `SWITCHBOARD_ENV=development`: a missing or example `WEBHOOK_SECRET_KEY` is replaced by a
     /// fixed, public development secret instead of stopping the server.
     package var isDevelopment = false
@@ -161,6 +166,7 @@ package struct ServerSettings: Sendable {
         self.sessionPolicy = SessionPolicy()
         self.consoleAssetsDirectory = nil
         self.streamMaxSeconds = 300
+        self.quotaSyncMilliseconds = 200
         self.routeMap = RouteMap()
         self.apiKeyHeader = nil
     }
@@ -234,6 +240,7 @@ package struct ServerSettings: Sendable {
         unhealthyAfterFailures = try reader.integer("WEBHOOK_UNHEALTHY_AFTER", default: unhealthyAfterFailures, range: 1...1_000_000)
         healthWindowHours = try reader.integer("WEBHOOK_HEALTH_WINDOW_HOURS", default: healthWindowHours, range: 1...AnalyticsWindow.maximumHours)
         streamMaxSeconds = try reader.integer("STREAM_MAX_SECONDS", default: streamMaxSeconds, range: 1...86_400)
+        quotaSyncMilliseconds = try reader.integer("QUOTA_SYNC_MS", default: quotaSyncMilliseconds, range: 10...10_000)
         let unmatched = environment["AUTH_UNMATCHED"] ?? "deny"
         guard unmatched == "deny" || unmatched == "allow" else {
             throw ConfigurationError("AUTH_UNMATCHED must be deny (the default) or allow, not '\(unmatched)'")

@@ -36,7 +36,7 @@ package enum SwitchboardApp {
                 BearerKeyAuthenticator(verifier: verifier),
                 SessionCookieAuthenticator(sessions: components.sessions),
             ],
-            usage: components.usage, quotas: components.quotaLimiter, defaultLimit: settings.apiRateLimit, audit: audit,
+            usage: components.usage, quotas: components.quotas, defaultLimit: settings.apiRateLimit, audit: audit,
             maxBodyBytes: settings.maxBodyBytes)
         EventTypeController(catalog: components.catalog, maxBodyBytes: settings.maxBodyBytes).register(on: api)
         EventController(dispatcher: components.dispatcher, maxEventBytes: settings.maxEventBytes).register(on: api)
@@ -53,7 +53,7 @@ package enum SwitchboardApp {
             verifyAuthenticators.append(HeaderKeyAuthenticator(header: header, verifier: verifier))
         }
         ForwardAuthController(
-            routeMap: settings.routeMap, authenticators: verifyAuthenticators, usage: components.usage, quotas: components.quotaLimiter,
+            routeMap: settings.routeMap, authenticators: verifyAuthenticators, usage: components.usage, quotas: components.quotas,
             defaultLimit: settings.apiRateLimit, audit: audit
         ).register(on: router)
         SessionController(

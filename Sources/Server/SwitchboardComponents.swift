@@ -25,8 +25,8 @@ package struct SwitchboardComponents: Sendable {
     package let cipher: SecretCipher
     /// Per-key request counts.
     package let usage: UsageTracker
-    /// Request counters of key quotas, one per key.
-    package let quotaLimiter = RateLimiter()
+    /// Key quotas, counted in windows every server process on the database shares.
+    package let quotas: SharedQuota
     /// Failed authentications per client (IPv4 address or IPv6 /64), at most
     /// `AUTH_FAILURE_BUCKETS` clients at once.
     package let authFailureLimiter: RateLimiter
@@ -99,11 +99,12 @@ package struct SwitchboardComponents: Sendable {
         dispatcher = EventDispatcher(driver: driver, catalog: catalog, onPublished: wake)
         deliveryLogs = DeliveryLogService(driver: driver, onRequeued: wake)
         let usage = UsageTracker(driver: driver)
+        quotas = SharedQuota(driver: driver, interval: .milliseconds(settings.quotaSyncMilliseconds))
         self.usage = usage
         let cleanup = CleanupService(
             cleaner: RetentionCleaner(driver: driver, policy: settings.retentionPolicy), sessions: sessions,
             interval: .seconds(settings.cleanupIntervalHours * 3600), logger: Logger(label: "switchboard.cleanup"))
-        services = [HTTPClientService(client: httpClient), quotaLimiter, authFailureLimiter, usage, cleanup, healthMonitor]
+        services = [HTTPClientService(client: httpClient), quotas, authFailureLimiter, usage, cleanup, healthMonitor]
             + (worker.map { [$0] } ?? [])
     }
 }

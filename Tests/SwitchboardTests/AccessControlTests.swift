@@ -85,7 +85,7 @@ struct AccessControlTests {
     func keyRateLimit() async throws {
         try await withTestServer { server in
             try await server.test { client in
-                let created = try await client.send(.post, "/api/api-keys", key: server.adminKey, json: #"{"name":"slow","permissions":["read:webhooks"],"rateLimit":{"requests":3,"windowSeconds":60}}"#)
+                let created = try await client.send(.post, "/api/api-keys", key: server.adminKey, json: #"{"name":"slow","permissions":["read:webhooks"],"rateLimit":{"requests":3,"windowSeconds":3600}}"#)
                 #expect(created.body["data"]?["rateLimit"]?["requests"]?.intValue == 3)
                 let key = try #require(created.body["data"]?["key"]?.stringValue)
                 for remaining in [2, 1, 0] {

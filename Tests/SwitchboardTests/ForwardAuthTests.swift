@@ -64,7 +64,7 @@ struct ForwardAuthTests {
     @Test("over its quota a key gets 429 with Retry-After; for nginx the same as 401 with the real status in X-Switchboard-Status")
     func quotaAndNginx() async throws {
         try await withTestServer { server in
-            let limited = try await server.apiKeys.create(ApiKeyDraft(name: "tight", permissions: [.readContacts], rateLimit: RateLimit(requests: 2, windowSeconds: 60)))
+            let limited = try await server.apiKeys.create(ApiKeyDraft(name: "tight", permissions: [.readContacts], rateLimit: RateLimit(requests: 2, windowSeconds: 3600)))
             try await server.test { client in
                 for _ in 0..<2 {
                     #expect(try await client.send(.get, "/auth/verify", key: limited.plaintext, headers: Self.original("GET", "/api/contacts")).status == .ok)

@@ -15,7 +15,7 @@ struct ForwardAuthController: Sendable {
     let routeMap: RouteMap
     let authenticators: [any MiddlewareProtocol<Request, Response, SwitchboardRequestContext>]
     let usage: UsageTracker
-    let quotas: RateLimiter
+    let quotas: SharedQuota
     let defaultLimit: RateLimit
     let audit: AuditTrail
 

@@ -15,7 +15,7 @@ struct APIRouteRegistrar {
     /// Middleware that may set `identity`, in order.
     let authenticators: [any MiddlewareProtocol<Request, Response, SwitchboardRequestContext>]
     let usage: UsageTracker
-    let quotas: RateLimiter
+    let quotas: SharedQuota
     let defaultLimit: RateLimit
     let audit: AuditTrail
     let maxBodyBytes: Int

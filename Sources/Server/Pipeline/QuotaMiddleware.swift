@@ -2,16 +2,17 @@ import Core
 import HTTPTypes
 import Hummingbird
 
-/// Counts the request against the key's quota (its own `rateLimit`, or `API_RATE_LIMIT`):
+/// Counts the request against the key's quota (its own `rateLimit`, or `API_RATE_LIMIT`),
+/// shared by every server process on the database (`SharedQuota`):
 /// over it, 429 `rate_limited` with `Retry-After`; either way the answer, error or not,
 /// carries the IETF draft's `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset`.
 struct QuotaMiddleware: RouterMiddleware {
     typealias Context = AuthenticatedRequestContext
-    let quotas: RateLimiter
+    let quotas: SharedQuota
     let defaultLimit: RateLimit
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let decision = quotas.consume(context.key.id.uuidString, limit: context.key.rateLimit ?? defaultLimit)
+        let decision = quotas.consume(keyID: context.key.id, limit: context.key.rateLimit ?? defaultLimit)
         let headers: [SwitchboardError.Header] = [
             .init("RateLimit-Limit", String(decision.limit)),
             .init("RateLimit-Remaining", String(decision.remaining)),
