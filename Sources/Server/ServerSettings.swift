@@ -118,6 +118,10 @@ package struct ServerSettings: Sendable {
     /// is what the other processes let through in one such interval.
     package var quotaSyncMilliseconds: Int
 
+    /// `OUTBOX_POLL_INTERVAL_MS`: how often the outbox relay looks for rows the CRM committed,
+    /// default 250 (at most this long from the CRM's commit to the event).
+    package var outboxPollMilliseconds: Int
+
     /// `SWITCHBOARD_ENV=development`: a missing or example `WEBHOOK_SECRET_KEY` is replaced by a
     /// fixed, public development secret instead of stopping the server.
     package var isDevelopment = false
@@ -167,6 +171,7 @@ package struct ServerSettings: Sendable {
         self.consoleAssetsDirectory = nil
         self.streamMaxSeconds = 300
         self.quotaSyncMilliseconds = 200
+        self.outboxPollMilliseconds = 250
         self.routeMap = RouteMap()
         self.apiKeyHeader = nil
     }
@@ -241,6 +246,7 @@ package struct ServerSettings: Sendable {
         healthWindowHours = try reader.integer("WEBHOOK_HEALTH_WINDOW_HOURS", default: healthWindowHours, range: 1...AnalyticsWindow.maximumHours)
         streamMaxSeconds = try reader.integer("STREAM_MAX_SECONDS", default: streamMaxSeconds, range: 1...86_400)
         quotaSyncMilliseconds = try reader.integer("QUOTA_SYNC_MS", default: quotaSyncMilliseconds, range: 10...10_000)
+        outboxPollMilliseconds = try reader.integer("OUTBOX_POLL_INTERVAL_MS", default: outboxPollMilliseconds, range: 10...60_000)
         let unmatched = environment["AUTH_UNMATCHED"] ?? "deny"
         guard unmatched == "deny" || unmatched == "allow" else {
             throw ConfigurationError("AUTH_UNMATCHED must be deny (the default) or allow, not '\(unmatched)'")

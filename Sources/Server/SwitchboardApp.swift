@@ -45,6 +45,7 @@ package enum SwitchboardApp {
             maxBodyBytes: settings.maxBodyBytes
         ).register(on: api)
         DeliveryLogController(logs: components.deliveryLogs, responseExcerptBytes: settings.responseExcerptBytes).register(on: api)
+        OutboxController(driver: components.driver).register(on: api)
         DeliveryStreamController(logs: components.deliveryLogs, maxDuration: .seconds(settings.streamMaxSeconds)).register(on: api)
         ApiKeyController(apiKeys: components.apiKeys, usage: components.usage, maxBodyBytes: settings.maxBodyBytes).register(on: api)
         AuditLogController(audit: audit).register(on: api)

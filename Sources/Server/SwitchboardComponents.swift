@@ -27,6 +27,8 @@ package struct SwitchboardComponents: Sendable {
     package let usage: UsageTracker
     /// Key quotas, counted in windows every server process on the database shares.
     package let quotas: SharedQuota
+    /// Turns the CRM's outbox rows into events.
+    package let outbox: OutboxRelay
     /// Failed authentications per client (IPv4 address or IPv6 /64), at most
     /// `AUTH_FAILURE_BUCKETS` clients at once.
     package let authFailureLimiter: RateLimiter
@@ -104,7 +106,8 @@ package struct SwitchboardComponents: Sendable {
         let cleanup = CleanupService(
             cleaner: RetentionCleaner(driver: driver, policy: settings.retentionPolicy), sessions: sessions,
             interval: .seconds(settings.cleanupIntervalHours * 3600), logger: Logger(label: "switchboard.cleanup"))
-        services = [HTTPClientService(client: httpClient), quotas, authFailureLimiter, usage, cleanup, healthMonitor]
+        outbox = OutboxRelay(driver: driver, catalog: catalog, interval: .milliseconds(settings.outboxPollMilliseconds), onPublished: wake)
+        services = [HTTPClientService(client: httpClient), quotas, authFailureLimiter, usage, cleanup, healthMonitor, outbox]
             + (worker.map { [$0] } ?? [])
     }
 }

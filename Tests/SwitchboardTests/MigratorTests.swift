@@ -6,7 +6,7 @@ import Testing
 
 @Suite("Migrations")
 struct MigratorTests {
-    static let tables = ["api_key_quota_windows", "api_key_usage", "api_keys", "audit_logs", "console_sessions", "console_sign_in_links", "event_types", "events", "webhook_attempts", "webhook_deliveries", "webhook_stats_hourly", "webhook_stats_total", "webhooks"]
+    static let tables = ["api_key_quota_windows", "api_key_usage", "api_keys", "audit_logs", "console_sessions", "console_sign_in_links", "event_types", "events", "switchboard_outbox", "switchboard_outbox_rejected", "webhook_attempts", "webhook_deliveries", "webhook_stats_hourly", "webhook_stats_total", "webhooks"]
 
     @Test("up → down → up on a fresh database", arguments: TestDriverKind.all)
     func upDownUp(_ kind: TestDriverKind) async throws {

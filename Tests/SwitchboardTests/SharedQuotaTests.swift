@@ -51,8 +51,12 @@ struct SharedQuotaTests {
                 var allowed = 0
                 for turn in 0..<60 {
                     if processes[turn % 2].consume(keyID: key, limit: limit).allowed { allowed += 1 }
-                    // Longer than two sync intervals, so each turn sees the other's count.
-                    try await Task.sleep(for: .milliseconds(80))
+                    // Two completed syncs here (this turn's count written), then two there (read
+                    // back): on a busy machine a sync interval is no time bound.
+                    for process in [processes[turn % 2], processes[(turn + 1) % 2]] {
+                        let mark = process.completedSyncs
+                        while process.completedSyncs < mark + 2 { try await Task.sleep(for: .milliseconds(5)) }
+                    }
                 }
                 #expect(allowed == 30)
                 group.cancelAll()

@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# Authentication overhead: wrk against authenticated `GET /api/webhooks` and unauthenticated
-# `GET /health` of the same release server in one run, and their ratio (goal >= 0.8).
+# Authentication overhead: wrk against authenticated `GET /api/webhooks`, the forward-auth
+# `/auth/verify` and unauthenticated `GET /health` of the same release server in one run, and
+# the ratios (goal >= 0.8); then hey at a fixed 1,000 requests/s on /auth/verify for its p99
+# (goal < 2 ms).
 # Usage: benchmarks/auth/run.sh (also run by make bench); CONNECTIONS and SECONDS_PER_RUN knobs.
 set -euo pipefail
 CONNECTIONS=${CONNECTIONS:-32}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-command -v wrk >/dev/null 2>&1 || { [ "$(id -u)" -eq 0 ] && apt-get install -y -qq wrk >/dev/null || { echo "install wrk" >&2; exit 1; }; }
+for tool in wrk hey; do
+    command -v "$tool" >/dev/null 2>&1 || { [ "$(id -u)" -eq 0 ] && apt-get install -y -qq "$tool" >/dev/null || { echo "install $tool" >&2; exit 1; }; }
+done
 (cd "$repo" && swift build -c release -j 2 --scratch-path .build-release 2>&1 | grep -E "error|Build" | tail -1)
 bin=$(cd "$repo" && swift build -c release -j 2 --scratch-path .build-release --show-bin-path)
 
@@ -30,8 +34,15 @@ done
 rps() { wrk -t2 -c"$CONNECTIONS" -d"${SECONDS_PER_RUN}s" "$@" | awk '/Requests\/sec/ {print $2}'; }
 health=$(rps "http://127.0.0.1:$port/health")
 authenticated=$(rps -H "Authorization: Bearer $key" "http://127.0.0.1:$port/api/webhooks")
+verify=$(rps -H "Authorization: Bearer $key" -H "X-Original-Method: GET" -H "X-Original-URI: /api/contacts/42" "http://127.0.0.1:$port/auth/verify")
+# 10 workers x 100 requests/s for 10 s; hey prints the latency distribution.
+p99=$(hey -z 10s -c 10 -q 100 -H "Authorization: Bearer $key" -H "X-Original-Method: GET" -H "X-Original-URI: /api/contacts/42" \
+    "http://127.0.0.1:$port/auth/verify" | awk '/ 99% in / {printf "%.2f ms", $3 * 1000}')
 echo
 echo "Switchboard auth benchmark ($(date -u +%Y-%m-%d), $(nproc) cores, SQLite, $CONNECTIONS connections)"
 printf '  %-46s %s\n' "GET /health (no key), req/s" "$health"
 printf '  %-46s %s\n' "GET /api/webhooks (Bearer key), req/s" "$authenticated"
 printf '  %-46s %s\n' "ratio (goal >= 0.8)" "$(python3 -c "print(f'{$authenticated / $health:.2f}')")"
+printf '  %-46s %s\n' "GET /auth/verify (Bearer key), req/s" "$verify"
+printf '  %-46s %s\n' "verify ratio to /health (goal >= 0.8)" "$(python3 -c "print(f'{$verify / $health:.2f}')")"
+printf '  %-46s %s\n' "verify p99 at 1,000 req/s (goal < 2 ms)" "$p99"

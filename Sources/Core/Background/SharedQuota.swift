@@ -23,6 +23,10 @@ package final class SharedQuota: Service {
     }
 
     private let state = Mutex<[QuotaStore.Window: Entry]>([:])
+    private let syncs = Atomic<Int>(0)
+
+    /// Syncs completed so far (written and read back, or nothing to do).
+    package var completedSyncs: Int { syncs.load(ordering: .relaxed) }
     let driver: any StorageDriver
     let interval: Duration
     let now: @Sendable () -> Date
@@ -68,7 +72,10 @@ package final class SharedQuota: Service {
             }
             return (deltas, Set(entries.keys))
         }
-        guard !windows.isEmpty else { return }
+        guard !windows.isEmpty else {
+            syncs.add(1, ordering: .relaxed)
+            return
+        }
         let store = QuotaStore(executor: driver)
         do {
             try await store.add(deltas)
@@ -92,6 +99,7 @@ package final class SharedQuota: Service {
                 entries[window] = entry
             }
         }
+        syncs.add(1, ordering: .relaxed)
     }
 
     package func run() async throws {

@@ -32,7 +32,7 @@ enum EmbeddedFiles {
 
 """##),
         "openapi.json": EmbeddedFile(
-            contentType: "application/json", sha256: "2bbb483ca2b9a54d7737e2f818f72fe162fb53433dfb9379879807a72adbb805",
+            contentType: "application/json", sha256: "9efa67ef0a9cb202c2195c5e934d151d6fe8135bfd17976ca452cb05812592e9",
             text: ##"""
 {
   "openapi": "3.1.0",
@@ -5327,6 +5327,197 @@ enum EmbeddedFiles {
               "application/json": {
                 "schema": {
                   "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          }
+        }
+      }
+    },
+    "/api/outbox/rejected": {
+      "get": {
+        "summary": "Outbox rows the relay could not turn into events (unknown or reserved type, data not JSON, bad idempotency key), newest first, with the reason",
+        "description": "Requires `read:webhooks`.",
+        "tags": [
+          "events"
+        ],
+        "security": [
+          {
+            "bearerAuth": []
+          },
+          {
+            "sessionCookie": []
+          }
+        ],
+        "x-permission": "read:webhooks",
+        "parameters": [
+          {
+            "name": "limit",
+            "in": "query",
+            "schema": {
+              "type": "integer",
+              "minimum": 1,
+              "maximum": 100,
+              "default": 20
+            },
+            "examples": {
+              "huge": {
+                "summary": "Beyond the maximum: refused with 400",
+                "value": 9223372036854775807
+              },
+              "zero": {
+                "summary": "Below the minimum: refused with 400",
+                "value": 0
+              }
+            }
+          },
+          {
+            "name": "offset",
+            "in": "query",
+            "schema": {
+              "type": "integer",
+              "minimum": 0,
+              "default": 0,
+              "maximum": 1000000000
+            },
+            "examples": {
+              "huge": {
+                "summary": "Beyond the maximum: refused with 400",
+                "value": 9223372036854775807
+              },
+              "negative": {
+                "summary": "Below the minimum: refused with 400",
+                "value": -1
+              }
+            }
+          }
+        ],
+        "responses": {
+          "200": {
+            "description": "Rejected rows",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "success",
+                    "data",
+                    "pagination"
+                  ],
+                  "properties": {
+                    "success": {
+                      "const": true
+                    },
+                    "pagination": {
+                      "$ref": "#/components/schemas/Pagination"
+                    },
+                    "data": {
+                      "type": "array",
+                      "items": {
+                        "type": "object",
+                        "required": [
+                          "id",
+                          "eventType",
+                          "data",
+                          "idempotencyKey",
+                          "createdAt",
+                          "rejectedAt",
+                          "reason"
+                        ],
+                        "properties": {
+                          "id": {
+                            "type": "integer"
+                          },
+                          "eventType": {
+                            "type": "string"
+                          },
+                          "data": {
+                            "type": "string"
+                          },
+                          "idempotencyKey": {
+                            "type": [
+                              "string",
+                              "null"
+                            ]
+                          },
+                          "createdAt": {
+                            "type": "string",
+                            "format": "date-time"
+                          },
+                          "rejectedAt": {
+                            "type": "string",
+                            "format": "date-time"
+                          },
+                          "reason": {
+                            "type": "string"
+                          }
+                        }
+                      }
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Bad limit or offset",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Missing, invalid, revoked or expired API key",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "The key lacks the permission this route needs, or may not be used from this address (ip_not_allowed)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "429": {
+            "description": "Over the key's quota, or too many failed authentications from this address",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "headers": {
+              "RateLimit-Limit": {
+                "schema": {
+                  "type": "integer"
+                }
+              },
+              "RateLimit-Remaining": {
+                "schema": {
+                  "type": "integer"
+                }
+              },
+              "RateLimit-Reset": {
+                "schema": {
+                  "type": "integer"
+                },
+                "description": "Seconds until the window resets"
+              },
+              "Retry-After": {
+                "schema": {
+                  "type": "integer"
                 }
               }
             }

@@ -30,6 +30,7 @@ package enum APIRoute: String, Sendable, CaseIterable {
     case webhookStats
     case apiKeyAnalytics
     case revealWebhookSecret
+    case listRejectedOutboxRows
     case deliveryStream
     case getSession
     case deleteSession
@@ -38,7 +39,7 @@ package enum APIRoute: String, Sendable, CaseIterable {
     package var method: String {
         switch self {
         case .listEventTypes, .listWebhooks, .getWebhook, .listApiKeys, .getApiKey, .listDeliveryLogs, .getDeliveryLog, .listAuditLogs,
-             .apiKeyUsage, .webhookAnalytics, .webhookStats, .apiKeyAnalytics, .getSession, .deliveryStream: "GET"
+             .apiKeyUsage, .webhookAnalytics, .webhookStats, .apiKeyAnalytics, .getSession, .deliveryStream, .listRejectedOutboxRows: "GET"
         case .createWebhook, .createApiKey, .regenerateApiKey, .createEventType, .publishEvent, .testWebhook, .recoverWebhook,
              .rotateWebhookSecret, .retryDelivery, .revealWebhookSecret: "POST"
         case .updateWebhook, .updateApiKey: "PATCH"
@@ -71,6 +72,7 @@ package enum APIRoute: String, Sendable, CaseIterable {
         case .webhookStats: "/api/webhooks/:id/stats"
         case .apiKeyAnalytics: "/api/api-keys/analytics"
         case .getSession, .deleteSession: "/api/session"
+        case .listRejectedOutboxRows: "/api/outbox/rejected"
         }
     }
 
@@ -83,6 +85,7 @@ package enum APIRoute: String, Sendable, CaseIterable {
         case .createWebhook, .updateWebhook, .testWebhook, .recoverWebhook, .rotateWebhookSecret, .retryDelivery,
              .revealWebhookSecret: .writeWebhooks
         case .createEventType, .retireEventType, .publishEvent: .writeEvents
+        case .listRejectedOutboxRows: .readWebhooks
         case .deleteWebhook: .deleteWebhooks
         case .listApiKeys, .createApiKey, .getApiKey, .updateApiKey, .regenerateApiKey, .deleteApiKey, .listAuditLogs, .apiKeyUsage, .apiKeyAnalytics: .all
         }
@@ -108,7 +111,7 @@ package enum APIRoute: String, Sendable, CaseIterable {
         case .deleteApiKey: "api_key.revoked"
         case .deleteSession: "session.signed_out"
         case .listEventTypes, .publishEvent, .listWebhooks, .getWebhook, .listDeliveryLogs, .getDeliveryLog, .listApiKeys,
-             .getApiKey, .listAuditLogs, .apiKeyUsage, .webhookAnalytics, .webhookStats, .apiKeyAnalytics, .getSession, .deliveryStream:
+             .getApiKey, .listAuditLogs, .apiKeyUsage, .webhookAnalytics, .webhookStats, .apiKeyAnalytics, .getSession, .deliveryStream, .listRejectedOutboxRows:
             nil
         }
     }
@@ -122,6 +125,7 @@ package enum APIRoute: String, Sendable, CaseIterable {
         if path.hasPrefix("/api/events") { return "event" }
         if path.hasPrefix("/api/session") { return "session" }
         if path.hasPrefix("/api/stream") { return "delivery" }
+        if path.hasPrefix("/api/outbox") { return "event" }
         return "system"
     }
 

@@ -29,6 +29,8 @@ package final class MetricsExport: Sendable {
         var scheduled = 0
         var inFlight = 0
         var oldestDueAge = 0.0
+        var outboxWaiting = 0
+        var outboxRejected = 0
     }
 
     private let queueFigures = Mutex<[ObjectIdentifier: QueueFigures]>([:])
@@ -51,6 +53,8 @@ package final class MetricsExport: Sendable {
         Gauge(label: "switchboard_delivery_queue_depth", dimensions: [("state", "scheduled")]).record(figures.scheduled)
         Gauge(label: "switchboard_delivery_queue_depth", dimensions: [("state", "in_flight")]).record(figures.inFlight)
         Gauge(label: "switchboard_delivery_oldest_due_age_seconds").record(figures.oldestDueAge)
+        Gauge(label: "switchboard_outbox_rows", dimensions: [("state", "waiting")]).record(figures.outboxWaiting)
+        Gauge(label: "switchboard_outbox_rows", dimensions: [("state", "rejected")]).record(figures.outboxRejected)
         return registry.emitToBuffer()
     }
 
@@ -61,6 +65,9 @@ package final class MetricsExport: Sendable {
         figures.scheduled = queue.scheduled
         figures.inFlight = queue.inFlight
         figures.oldestDueAge = queue.oldestDue.map { max(0, now.timeIntervalSince($0)) } ?? 0
+        let outbox = try await OutboxStore(executor: driver).counts()
+        figures.outboxWaiting = outbox.waiting
+        figures.outboxRejected = outbox.rejected
         return figures
     }
 }

@@ -1,0 +1,2 @@
+DROP TABLE IF EXISTS switchboard_outbox_rejected;
+DROP TABLE IF EXISTS switchboard_outbox;
