@@ -18,6 +18,9 @@ package final class UsageTracker: Service {
     private typealias Bucket = UsageStore.Cell
 
     private let counts = Mutex<[Bucket: Int]>([:])
+    /// The last UTC day formatted, by day number: formatting a date on every request showed
+    /// in profiles, and the day changes once in 86,400 seconds.
+    private let lastDay = Mutex<(number: Int, text: String)>((-1, ""))
     let driver: any StorageDriver
     let interval: Duration
 
@@ -29,8 +32,19 @@ package final class UsageTracker: Service {
 
     /// Counts one request.
     package func record(keyID: UUID, routeGroup: String, status: Int, at date: Date = Date()) {
-        let bucket = Bucket(keyID: keyID, day: String(Timestamp.format(date).prefix(10)), routeGroup: routeGroup, statusClass: "\(status / 100)xx")
+        let bucket = Bucket(keyID: keyID, day: day(of: date), routeGroup: routeGroup, statusClass: Self.statusClasses[min(max(status / 100, 0), 9)])
         counts.withLock { $0[bucket, default: 0] += 1 }
+    }
+
+    private static let statusClasses = (0...9).map { "\($0)xx" }
+
+    /// `YYYY-MM-DD` of a date in UTC.
+    private func day(of date: Date) -> String {
+        let number = Int((date.timeIntervalSince1970 / 86_400).rounded(.down))
+        return lastDay.withLock { last in
+            if last.number != number { last = (number, String(Timestamp.format(date).prefix(10))) }
+            return last.text
+        }
     }
 
     /// Adds the counts gathered so far to the table.

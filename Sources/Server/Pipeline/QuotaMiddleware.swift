@@ -13,12 +13,9 @@ struct QuotaMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let decision = quotas.consume(keyID: context.key.id, limit: context.key.rateLimit ?? defaultLimit)
-        let headers: [SwitchboardError.Header] = [
-            .init("RateLimit-Limit", String(decision.limit)),
-            .init("RateLimit-Remaining", String(decision.remaining)),
-            .init("RateLimit-Reset", String(decision.resetSeconds)),
-        ]
+        let values = [String(decision.limit), String(decision.remaining), String(decision.resetSeconds)]
         guard decision.allowed else {
+            let headers = zip(Self.names, values).map { SwitchboardError.Header($0.0.rawName, $0.1) }
             throw SwitchboardError(
                 .rateLimited, code: "rate_limited",
                 message: "this API key is over its limit of \(decision.limit) requests; retry in \(decision.resetSeconds) s",
@@ -26,10 +23,13 @@ struct QuotaMiddleware: RouterMiddleware {
         }
         do {
             var response = try await next(request, context)
-            for header in headers { response.headers[HTTPField.Name(header.name)!] = header.value }
+            for (name, value) in zip(Self.names, values) { response.headers[name] = value }
             return response
         } catch {
-            throw SwitchboardError(translating: error).adding(headers)
+            throw SwitchboardError(translating: error).adding(zip(Self.names, values).map { SwitchboardError.Header($0.0.rawName, $0.1) })
         }
     }
+
+    /// `RateLimit-Limit`, `RateLimit-Remaining`, `RateLimit-Reset`, made once.
+    static let names = [HTTPField.Name("RateLimit-Limit")!, HTTPField.Name("RateLimit-Remaining")!, HTTPField.Name("RateLimit-Reset")!]
 }
