@@ -40,7 +40,8 @@ browser-test:
 ## PostgreSQL and MariaDB servers on loopback (installed and started if absent), then the
 ## database-failure test of the built server on both (restart and 30 s down under load), the
 ## hardening test (slow clients, connection limits, proxies, start-up refusals), forward
-## authentication behind Debian's nginx with the README's configuration, the
+## authentication behind Debian's nginx with the README's configuration, the outbox under
+## kill -9 on all three databases, the
 ## schemathesis fuzz run against the OpenAPI document, the console's browser tests (Playwright
 ## driving Debian's chromium), and last the end-to-end smoke test of the binaries and README.
 test: deps
@@ -52,6 +53,7 @@ test: deps
 	scripts/restart-test.sh "$(BIN)"
 	scripts/hardening-test.py "$(BIN)"
 	scripts/forward-auth-test.py "$(BIN)"
+	. ./.build/test-databases.env && "$$(scripts/python-venv.sh)/bin/python" scripts/outbox-crash-test.py "$(BIN)"
 	scripts/fuzz-api.sh "$(BIN)"
 	scripts/browser-test.sh "$(BIN)"
 	scripts/smoke-test.sh "$(BIN)"
