@@ -45,27 +45,36 @@ struct ConsoleAssets: Sendable {
     static let assetsPlaceholder = "{{ASSETS}}"
 
     private let directory: String?
-    private let files: [String: File]
     /// The digest in asset URLs; `dev` when serving from disk.
     let build: String
 
     /// The embedded files, or those of `directory` when given.
-    init(directory: String?, embedded: [String: EmbeddedFile] = EmbeddedFiles.all) {
+    init(directory: String?) {
         self.directory = directory
+        build = directory == nil ? Self.embedded.build : "dev"
+    }
+
+    /// The embedded files ready to serve, their build digest and the two shells: made once per
+    /// process (gzip at level 9 is the costly part), however many routers are built.
+    private static let embedded: (files: [String: File], build: String, shells: [Bool: File]) = {
         var files: [String: File] = [:]
         var digest = SHA256()
-        for path in embedded.keys.sorted() {
-            let file = embedded[path]!
+        for path in EmbeddedFiles.all.keys.sorted() {
+            let file = EmbeddedFiles.all[path]!
             files[path] = File(contentType: file.contentType, body: ByteBuffer(string: file.text), etag: "\"\(file.sha256.prefix(32))\"").compressed()
             if path.hasPrefix("assets/") { digest.update(data: Data((path + file.sha256).utf8)) }
         }
-        self.files = files
-        build = directory == nil ? String(Hex.encode(digest.finalize()).prefix(16)) : "dev"
-    }
+        let build = String(Hex.encode(digest.finalize()).prefix(16))
+        var shells: [Bool: File] = [:]
+        if let page = files["index.html"] {
+            for hasSession in [false, true] { shells[hasSession] = shell(from: page, build: build, hasSessionCookie: hasSession) }
+        }
+        return (files, build, shells)
+    }()
 
     /// The file at `path` below web/ (e.g. `assets/app.js`), if there is one.
     func file(_ path: String) -> File? {
-        guard let directory else { return files[path] }
+        guard let directory else { return Self.embedded.files[path] }
         guard Self.isSafe(path), let data = FileManager.default.contents(atPath: directory + "/" + path),
               let type = Self.contentType(of: path)
         else { return nil }
@@ -79,9 +88,13 @@ struct ConsoleAssets: Sendable {
 
     /// The HTML shell with the asset folder and the session hint filled in.
     func shell(hasSessionCookie: Bool) -> File? {
-        guard let page = file("index.html") else { return nil }
-        let text = String(buffer: page.body).replacingOccurrences(of: Self.assetsPlaceholder, with: "/assets/\(build)")
-            .replacingOccurrences(of: Self.sessionPlaceholder, with: hasSessionCookie ? "present" : "absent")
+        guard directory != nil else { return Self.embedded.shells[hasSessionCookie] }
+        return file("index.html").map { Self.shell(from: $0, build: build, hasSessionCookie: hasSessionCookie) }
+    }
+
+    private static func shell(from page: File, build: String, hasSessionCookie: Bool) -> File {
+        let text = String(buffer: page.body).replacingOccurrences(of: assetsPlaceholder, with: "/assets/\(build)")
+            .replacingOccurrences(of: sessionPlaceholder, with: hasSessionCookie ? "present" : "absent")
         let digest = Hex.encode(SHA256.hash(data: Data(text.utf8)))
         return File(contentType: page.contentType, body: ByteBuffer(string: text), etag: "\"\(digest.prefix(32))\"")
     }
