@@ -60,7 +60,6 @@ package final class OutboxRelay: Service {
         let batch = batch
         let pass = try await driver.transaction { transaction -> Pass in
             let store = OutboxStore(executor: transaction)
-            let events = EventStore(executor: transaction)
             let rows = try await store.claim(limit: batch)
             var pass = Pass()
             let now = environment.currentTime()
@@ -70,18 +69,11 @@ package final class OutboxRelay: Service {
                     pass.rejected += 1
                     continue
                 }
-                let stored = row.idempotencyKey.map { EventDispatcher.storedIdempotencyKey($0, scope: nil) }
-                if let stored, let earlier = try await events.find(idempotencyKey: stored) {
-                    if now.timeIntervalSince(earlier.createdAt) < EventDispatcher.idempotencyWindow {
-                        pass.duplicates += 1
-                        continue
-                    }
-                    try await events.releaseIdempotencyKey(eventID: earlier.id)
-                }
                 let data = try JSONValue.parse(Array(row.data.utf8))
-                _ = try await EventDispatcher.insertEvent(
-                    type: row.eventType, payload: data.compactText, idempotencyKey: stored, now: now, environment: environment, on: transaction)
-                pass.published += 1
+                let published = try await EventDispatcher.insertUnlessDuplicate(
+                    type: row.eventType, payload: data.compactText, idempotencyKey: row.idempotencyKey.map { EventDispatcher.storedIdempotencyKey($0, scope: nil) },
+                    now: now, environment: environment, on: transaction)
+                if published.isDuplicate { pass.duplicates += 1 } else { pass.published += 1 }
             }
             try await store.delete(ids: rows.map(\.id))
             return pass

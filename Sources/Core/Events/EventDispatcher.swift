@@ -69,19 +69,27 @@ package struct EventDispatcher: Sendable {
         let now = environment.currentTime()
         let environment = environment
         let result = try await driver.transaction { transaction -> PublishedEvent in
-            let events = EventStore(executor: transaction)
-            let deliveries = DeliveryStore(executor: transaction)
-            if let idempotencyKey, let earlier = try await events.find(idempotencyKey: idempotencyKey) {
-                if now.timeIntervalSince(earlier.createdAt) < Self.idempotencyWindow {
-                    return PublishedEvent(event: earlier, deliveryCount: try await deliveries.count(eventID: earlier.id), isDuplicate: true)
-                }
-                try await events.releaseIdempotencyKey(eventID: earlier.id)
-            }
-            return try await Self.insertEvent(
+            try await Self.insertUnlessDuplicate(
                 type: type, payload: payload, idempotencyKey: idempotencyKey, now: now, environment: environment, on: transaction)
         }
         if !result.isDuplicate, result.deliveryCount > 0 { onPublished() }
         return result
+    }
+
+    /// `insertEvent`, unless an event with the same stored idempotency key was published within
+    /// the idempotency window: then that event is the answer and nothing is written. A key older
+    /// than the window is released for the new event. For the API and the outbox relay alike.
+    static func insertUnlessDuplicate(
+        type: String, payload: String, idempotencyKey: String?, now: Date, environment: CoreEnvironment, on transaction: any SQLExecutor
+    ) async throws -> PublishedEvent {
+        let events = EventStore(executor: transaction)
+        if let idempotencyKey, let earlier = try await events.find(idempotencyKey: idempotencyKey) {
+            if now.timeIntervalSince(earlier.createdAt) < idempotencyWindow {
+                return PublishedEvent(event: earlier, deliveryCount: try await DeliveryStore(executor: transaction).count(eventID: earlier.id), isDuplicate: true)
+            }
+            try await events.releaseIdempotencyKey(eventID: earlier.id)
+        }
+        return try await insertEvent(type: type, payload: payload, idempotencyKey: idempotencyKey, now: now, environment: environment, on: transaction)
     }
 
     /// Writes an event and one pending delivery per subscribed active webhook with
