@@ -1,5 +1,6 @@
 import Foundation
 import Core
+import HTTPTypes
 import Logging
 
 /// Everything the server reads from its environment (and `.env`), read and parsed once at
@@ -260,7 +261,7 @@ package struct ServerSettings: Sendable {
         }
         routeMap = RouteMap(fileRules: fileRules, allowUnmatched: unmatched == "allow")
         if let header = environment["AUTH_API_KEY_HEADER"], !header.isEmpty {
-            guard HTTPFieldNameCheck.isValid(header), header.lowercased() != "authorization" else {
+            guard HTTPField.Name(header) != nil, header.lowercased() != "authorization" else {
                 throw ConfigurationError("AUTH_API_KEY_HEADER must be a header name such as X-API-Key, not '\(header)'")
             }
             apiKeyHeader = header
@@ -280,8 +281,7 @@ package struct ServerSettings: Sendable {
     /// Whether `host` (a `HOST` value) listens on loopback only.
     static func isLoopback(host: String) -> Bool {
         if host.lowercased() == "localhost" { return true }
-        guard let address = IPAddress(host)?.unmapped else { return false }
-        return IPRange("127.0.0.0/8")!.contains(address) || address == IPAddress("::1")
+        return IPAddress(host)?.isLoopback ?? false
     }
 
     /// The health rules the settings describe.
@@ -341,15 +341,5 @@ struct EnvironmentReader {
             throw ConfigurationError("\(name) must be one of \(names), not '\(text)'")
         }
         return level
-    }
-}
-
-/// Checks header names from settings without importing HTTP types here.
-enum HTTPFieldNameCheck {
-    /// Whether text is a token as RFC 9110 allows for a field name.
-    static func isValid(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.allSatisfy { byte in
-            (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || "!#$%&'*+-.^_`|~".utf8.contains(byte)
-        }
     }
 }

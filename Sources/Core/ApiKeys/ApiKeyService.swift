@@ -181,19 +181,15 @@ package struct ApiKeyService: Sendable {
         return key
     }
 
-    /// Whether `token` is a key this process verified recently (it is in the verification
-    /// cache). Such a token is no guess, so the failed-authentication brake need not hold it.
-    package func isRecentlyVerified(token: String) -> Bool {
-        SecretMaterial.looksLikeApiKey(token) && cache.key(forHash: hash(token: token)) != nil
-    }
-
     /// The keyed hash a token is stored under; computed once per request and handed to
     /// `isRecentlyVerified(hash:)` and `authenticate(token:hash:from:)`.
     package func hash(token: String) -> String {
         secrets.hash(apiKey: token)
     }
 
-    /// `isRecentlyVerified(token:)` for a hash already computed.
+    /// Whether the key with this hash was verified by this process moments ago (it is in the
+    /// verification cache). Such a token is no guess, so the failed-authentication brake need
+    /// not hold it.
     package func isRecentlyVerified(hash: String) -> Bool {
         cache.key(forHash: hash) != nil
     }

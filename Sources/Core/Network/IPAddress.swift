@@ -44,6 +44,12 @@ package struct IPAddress: Sendable, Hashable, CustomStringConvertible {
     /// Whether this is an IPv4 address.
     package var isIPv4: Bool { bytes.count == 4 }
 
+    /// Whether this is a loopback address (127.0.0.0/8 or ::1, IPv4-mapped or not).
+    package var isLoopback: Bool {
+        let address = unmapped
+        return address.isIPv4 ? address.bytes[0] == 127 : address.bytes == Array(repeating: 0, count: 15) + [1]
+    }
+
     /// An IPv4-mapped IPv6 address (`::ffff:a.b.c.d`, as a dual-stack socket on `HOST=::`
     /// reports an IPv4 peer) as the IPv4 address it stands for; any other address unchanged.
     /// Client addresses are compared with ranges in this form, so `TRUSTED_PROXIES=10.0.0.0/8`

@@ -56,7 +56,8 @@ package struct SessionService: Sendable {
     /// `unauthenticated` error saying why (`session_expired`, `key_revoked`, …). A session
     /// whose key was revoked, regenerated or expired ends here.
     package func resolve(token: String, from address: String?) async throws -> (session: ConsoleSession, key: ApiKey) {
-        guard Self.looksLikeToken(token, prefix: Self.tokenPrefix), var session = try await sessions.find(tokenHash: hash(token)) else {
+        // Junk cookies cost no database read.
+        guard SecretMaterial.looksLikeToken(token, prefix: Self.tokenPrefix), var session = try await sessions.find(tokenHash: hash(token)) else {
             throw SwitchboardError(.unauthenticated, code: "session_expired", message: "the console session has ended; sign in again")
         }
         let now = environment.currentTime()
@@ -116,7 +117,7 @@ package struct SessionService: Sendable {
     /// The key of a sign-in link, which is used up by this call; an `unauthenticated` error
     /// when the link is unknown, used or expired.
     package func redeemLink(token: String) async throws -> ApiKey {
-        guard Self.looksLikeToken(token, prefix: Self.linkPrefix),
+        guard SecretMaterial.looksLikeToken(token, prefix: Self.linkPrefix),
               let keyID = try await links.redeem(tokenHash: hash(token), at: environment.currentTime())
         else {
             throw SwitchboardError(.unauthenticated, code: "invalid_sign_in_link", message: "this sign-in link is unknown, used or expired; ask for a new one (`switchboard ui-link`)")
@@ -139,11 +140,4 @@ package struct SessionService: Sendable {
         Hex.encode(HMAC<SHA256>.authenticationCode(for: Data(token.utf8), using: tokenKey))
     }
 
-    /// Whether text has the shape of our tokens, so junk cookies cost no database read.
-    static func looksLikeToken(_ text: String, prefix: String) -> Bool {
-        text.hasPrefix(prefix) && text.utf8.count == prefix.utf8.count + 43
-            && text.utf8.dropFirst(prefix.utf8.count).allSatisfy { byte in
-                (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || byte == 0x2D || byte == 0x5F
-            }
-    }
 }

@@ -44,8 +44,14 @@ package struct SecretMaterial: Sendable {
     /// Whether text has the shape of one of our API keys; lets obviously wrong tokens be
     /// refused without a database look-up.
     package static func looksLikeApiKey(_ text: String) -> Bool {
-        text.hasPrefix(apiKeyPrefix) && text.utf8.count == apiKeyPrefix.utf8.count + 43
-            && text.utf8.dropFirst(apiKeyPrefix.utf8.count).allSatisfy { byte in
+        looksLikeToken(text, prefix: apiKeyPrefix)
+    }
+
+    /// Whether text is `prefix` followed by 32 random bytes in URL-safe base64 (43 characters),
+    /// the shape of every token Switchboard makes (API keys, console sessions, sign-in links).
+    package static func looksLikeToken(_ text: String, prefix: String) -> Bool {
+        text.hasPrefix(prefix) && text.utf8.count == prefix.utf8.count + 43
+            && text.utf8.dropFirst(prefix.utf8.count).allSatisfy { byte in
                 (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte) || byte == 0x2D || byte == 0x5F
             }
     }

@@ -28,10 +28,15 @@ struct ForwardAuthController: Sendable {
         group.add(middleware: ProxyStatusMiddleware())
         for authenticator in authenticators { group.add(middleware: authenticator) }
         let authenticated: RouterGroup<AuthenticatedRequestContext> = group.group(context: AuthenticatedRequestContext.self)
-        authenticated.add(middleware: ForwardAuthRecordMiddleware(routeMap: routeMap, usage: usage, audit: audit))
+        let routeMap = routeMap
+        // Counted under the CRM route group (`crm:contacts`), not the verify endpoint's.
+        authenticated.add(middleware: UsageMiddleware(usage: usage) { request in
+            let original = OriginalRequest(request)
+            return routeMap.decide(method: original.method, uri: original.uri).routeGroup
+        })
+        authenticated.add(middleware: DenialAuditMiddleware(audit: audit))
         authenticated.add(middleware: AddressAllowlistMiddleware())
         authenticated.add(middleware: QuotaMiddleware(quotas: quotas, defaultLimit: defaultLimit))
-        let routeMap = routeMap
         let handler: @Sendable (Request, AuthenticatedRequestContext) async throws -> Response = { request, context in
             let original = OriginalRequest(request)
             let decision = routeMap.decide(method: original.method, uri: original.uri)
@@ -119,33 +124,22 @@ struct OriginalRequest {
     }
 }
 
-/// Counts every verify answer for an identified key under the CRM route group (`crm:contacts`)
-/// and records denials of identified keys in the audit trail (allowed requests are not
-/// audited: there would be one per CRM request).
-struct ForwardAuthRecordMiddleware: RouterMiddleware {
+/// Records denials of identified keys in the audit trail, with the CRM route they asked for
+/// (allowed requests are not audited: there would be one per CRM request).
+struct DenialAuditMiddleware: RouterMiddleware {
     typealias Context = AuthenticatedRequestContext
-    let routeMap: RouteMap
-    let usage: UsageTracker
     let audit: AuditTrail
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        let original = OriginalRequest(request)
-        let group = routeMap.decide(method: original.method, uri: original.uri).routeGroup
         do {
-            let response = try await next(request, context)
-            usage.record(keyID: context.key.id, routeGroup: group, status: Int(response.status.code))
-            return response
+            return try await next(request, context)
         } catch {
             let answer = SwitchboardError(translating: error)
-            usage.record(keyID: context.key.id, routeGroup: group, status: Int(answer.status.code))
             if answer.category == .forbidden || answer.category == .rateLimited {
-                do {
-                    try await audit.record(
-                        actor: context.key.id, action: "auth.denied", targetType: "crm_route", targetID: "\(original.method) \(original.path)",
-                        clientAddress: context.clientAddress?.description, changes: .object([("code", .string(answer.code))]))
-                } catch {
-                    context.logger.error("audit record failed", metadata: ["action": "auth.denied", "error": "\(error)"])
-                }
+                let original = OriginalRequest(request)
+                await audit.record(
+                    actor: context.key.id, action: "auth.denied", targetType: "crm_route", targetID: "\(original.method) \(original.path)",
+                    clientAddress: context.clientAddress, changes: .object([("code", .string(answer.code))]), logger: context.logger)
             }
             throw error
         }

@@ -28,7 +28,7 @@ struct SessionController: Sendable {
                 try await controller.sessions.close(token: credentials.token)
             }
             var answer = APIResponse.success(SignedOutResponse(signedOut: context.session != nil))
-            answer.extraHeaders[HTTPField.Name("Set-Cookie")!] = SessionCookie.clearing.value
+            answer.extraHeaders[.setCookie] = SessionCookie.clearing.value
             return answer
         }
     }
@@ -54,16 +54,12 @@ struct SessionController: Sendable {
                 .forbidden, code: "ip_not_allowed", message: "this API key may not be used from \(context.clientAddress?.description ?? "an unknown address")")
         }
         let opened = try await sessions.open(for: key, from: context.clientAddress?.description)
-        do {
-            try await audit.record(
-                actor: key.id, action: "session.signed_in", targetType: "session", targetID: nil,
-                clientAddress: context.clientAddress?.description, changes: .object([("method", .string(body.key != nil ? "key" : "link"))]))
-        } catch {
-            context.logger.error("audit record failed", metadata: ["action": "session.signed_in", "error": "\(error)"])
-        }
+        await audit.record(
+            actor: key.id, action: "session.signed_in", targetType: "session", targetID: nil,
+            clientAddress: context.clientAddress, changes: .object([("method", .string(body.key != nil ? "key" : "link"))]), logger: context.logger)
         let credentials = SessionCredentials(token: opened.token, session: opened.session)
         var answer = APIResponse.success(WhoAmIResponse(key: key, credentials: credentials, sessions: sessions, policy: policy), status: .created)
-        answer.extraHeaders[HTTPField.Name("Set-Cookie")!] = SessionCookie.setting(token: opened.token, maxAge: Int(policy.absoluteTimeout)).value
+        answer.extraHeaders[.setCookie] = SessionCookie.setting(token: opened.token, maxAge: Int(policy.absoluteTimeout)).value
         return answer
     }
 
@@ -73,8 +69,7 @@ struct SessionController: Sendable {
         if let peer = context.peerAddress, proxies.isTrusted(peer), request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https" {
             return true
         }
-        guard let client = context.clientAddress?.unmapped else { return false }
-        return client.isIPv4 ? client.bytes[0] == 127 : client.bytes == [UInt8](repeating: 0, count: 15) + [1]
+        return context.clientAddress?.isLoopback ?? false
     }
 }
 

@@ -22,13 +22,9 @@ struct AuditMiddleware: RouterMiddleware {
         }
         guard (200..<300).contains(response.status.code) else { return response }
         let target = context.parameters.get("id") ?? context.parameters.get("name") ?? created.id
-        do {
-            try await audit.record(
-                actor: context.key.id, action: action, targetType: targetType, targetID: target,
-                clientAddress: context.clientAddress?.description, changes: changes)
-        } catch {
-            context.logger.error("audit record failed", metadata: ["action": "\(action)", "error": "\(error)"])
-        }
+        await audit.record(
+            actor: context.key.id, action: action, targetType: targetType, targetID: target,
+            clientAddress: context.clientAddress, changes: changes, logger: context.logger)
         return response
     }
 }
