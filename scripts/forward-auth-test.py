@@ -25,21 +25,9 @@ import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from testkit import check, failures, free_port
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-failures = 0
-
-
-def check(ok, what, detail=""):
-    global failures
-    print(f"  {'ok  ' if ok else 'FAIL'}  {what}" + ("" if ok else f": {detail}"), flush=True)
-    if not ok:
-        failures += 1
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class CRM:
@@ -224,7 +212,7 @@ http {{
             except subprocess.TimeoutExpired:
                 process.kill()
         shutil.rmtree(work, ignore_errors=True)
-    print(f"forward auth: {'all passed' if failures == 0 else f'{failures} failed'}")
+    print(f"forward auth: {'all passed' if not failures else f'{len(failures)} failed'}")
     sys.exit(1 if failures else 0)
 
 

@@ -26,22 +26,11 @@ import sys
 import tempfile
 import time
 
+from testkit import check, failures, free_port
+
 BIN = sys.argv[1]
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 IDLE, BODY, PER_CLIENT, TOTAL = 2, 2, 5, 12
-failures = []
-
-
-def check(ok, name, detail=""):
-    print(("  ok    " if ok else "  FAIL  ") + name + ("" if ok or not detail else "\n        " + str(detail)), flush=True)
-    if not ok:
-        failures.append(name)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Server:

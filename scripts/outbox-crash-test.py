@@ -14,7 +14,6 @@ import os
 import random
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -24,22 +23,10 @@ import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from testkit import check, failures, free_port
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ROWS, WRITERS, KILLS = 10_000, 4, 3
-failures = 0
-
-
-def check(ok, what, detail=""):
-    global failures
-    print(f"  {'ok  ' if ok else 'FAIL'}  {what}" + ("" if ok else f": {detail}"), flush=True)
-    if not ok:
-        failures += 1
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Receiver:
@@ -229,7 +216,7 @@ def main():
             print(f"  skip  {kind}: {variable} is not set (make test sets it)")
     for kind in kinds:
         run(kind, binaries)
-    print(f"outbox crash test: {'all passed' if failures == 0 else f'{failures} failed'}")
+    print(f"outbox crash test: {'all passed' if not failures else f'{len(failures)} failed'}")
     sys.exit(1 if failures else 0)
 
 

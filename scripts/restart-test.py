@@ -22,12 +22,13 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+
+from testkit import check, failures, free_port
 
 BIN = sys.argv[1]
 ENGINES = sys.argv[2:] or ["postgres", "mysql"]
@@ -45,21 +46,6 @@ OUTAGE = 30                   # s the database stays down in step 2
 # reconnect attempts use ephemeral ports, and a loopback connect to a port in that range can
 # connect to itself and keep the port, so the database could not bind it again.
 PORTS = {"postgres": 25433, "mysql": 23307}
-
-failures = []
-
-
-def check(ok, name, detail=""):
-    print(("  ok    " if ok else "  FAIL  ") + name + ("" if ok or not detail else "\n        " + detail), flush=True)
-    if not ok:
-        failures.append(name)
-    return ok
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def request(port, method, path, key=None, body=None, timeout=20):
