@@ -1,6 +1,6 @@
 // API keys: list, create (the key shown exactly once), edit, regenerate, revoke, usage.
 import { del, get, patch, post, query } from './api.js';
-import { badge, confirmByName, copy, field, h, keyPrefix, mount, number, openDialog, time } from './dom.js';
+import { badge, confirmByName, copy, dialogButtons, field, h, keyPrefix, mount, number, openDialog, time } from './dom.js';
 
 const permissions = ['read:contacts', 'write:contacts', 'delete:contacts', 'read:transactions', 'write:transactions', 'delete:transactions',
   'read:properties', 'write:properties', 'delete:properties', 'read:webhooks', 'write:webhooks', 'delete:webhooks', 'write:events', '*'];
@@ -63,7 +63,7 @@ function createKey(app) {
     } catch (error) { (/ip|cidr|address/i.test(error.message) ? cidrs : /rate/i.test(error.message) ? rate : /expir/i.test(error.message) ? expires : name).show(error.message); }
   } } }, name.wrap, h('fieldset', {}, h('legend', {}, 'Permissions'), h('div', { class: 'checklist' }, permissions.map((p, i) => h('label', { class: 'inline' }, boxes[i], p)))), warning,
   expires.wrap, cidrs.wrap, rate.wrap,
-  h('div', { class: 'row' }, h('button', { class: 'primary', type: 'submit' }, 'Create'), h('button', { type: 'button', on: { click: close } }, 'Cancel'))));
+  dialogButtons('Create', close)));
   name.input.focus();
 }
 
@@ -89,7 +89,7 @@ function editKey(app, key) {
       await patch(`/api/api-keys/${key.id}`, { name: name.input.value.trim(), ipWhitelist: cidrs.input.value.split(',').map((s) => s.trim()).filter(Boolean) });
       close(); app.toast('Key saved'); app.route();
     } catch (error) { (/ip|cidr|address/i.test(error.message) ? cidrs : name).show(error.message); }
-  } } }, name.wrap, cidrs.wrap, h('div', { class: 'row' }, h('button', { class: 'primary', type: 'submit' }, 'Save'), h('button', { type: 'button', on: { click: close } }, 'Cancel'))));
+  } } }, name.wrap, cidrs.wrap, dialogButtons('Save', close)));
 }
 
 function regenerate(app, key) {
@@ -99,7 +99,7 @@ function regenerate(app, key) {
     try { const answer = await post(`/api/api-keys/${key.id}/regenerate`, { gracePeriodSeconds: Number(grace.input.value) }); close(); showKeyOnce(app, answer.data.key, 'The key is regenerated.'); }
     catch (error) { grace.show(error.message); }
   } } }, h('p', {}, 'Clients using the old key must switch to the new one. Sessions opened with it end.'), grace.wrap,
-  h('div', { class: 'row' }, h('button', { class: 'primary', type: 'submit' }, 'Regenerate'), h('button', { type: 'button', on: { click: close } }, 'Cancel'))));
+  dialogButtons('Regenerate', close)));
 }
 
 function revoke(app, key) {

@@ -123,6 +123,14 @@ export function confirmByName({ title, explanation, name, button, action, fail }
       event.preventDefault();
       try { await action(); close(); } catch (error) { fail(error); }
     } } }, h('p', {}, explanation), h('label', { for: 'confirm-name' }, 'Name'), input,
-    h('div', { class: 'row' }, submit, h('button', { type: 'button', on: { click: close } }, 'Cancel')));
+    dialogButtons(submit, close));
   });
+}
+
+/** A dialog form's buttons: the submit button (its label, or a button made by the caller)
+ * and Cancel. */
+export function dialogButtons(submit, close) {
+  return h('div', { class: 'row' },
+    typeof submit === 'string' ? h('button', { class: 'primary', type: 'submit' }, submit) : submit,
+    h('button', { type: 'button', on: { click: close } }, 'Cancel'));
 }

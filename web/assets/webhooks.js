@@ -1,6 +1,6 @@
 // Webhooks (the seed's WebhookApiManagement): the list, and the create/edit form.
 import { ApiError, get, patch, post, query } from './api.js';
-import { badge, copy, field, h, mount, number, openDialog, percent, time } from './dom.js';
+import { badge, copy, dialogButtons, field, h, mount, number, openDialog, percent, time } from './dom.js';
 
 const pageSize = 25;
 
@@ -116,7 +116,7 @@ export async function webhookForm(app, webhook = null) {
     } } },
     name.wrap, url.wrap, description.wrap, events, eventsError,
     h('details', {}, h('summary', {}, 'Advanced'), webhook ? null : secret.wrap, retries.wrap, delays.wrap, preview),
-    h('div', { class: 'row' }, h('button', { class: 'primary', type: 'submit' }, webhook ? 'Save' : 'Create'), h('button', { type: 'button', on: { click: close } }, 'Cancel')));
+    dialogButtons(webhook ? 'Save' : 'Create', close));
     return form;
   });
   name.input.focus();

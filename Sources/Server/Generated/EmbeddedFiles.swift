@@ -6669,11 +6669,11 @@ enum EmbeddedFiles {
 
 """##),
         "assets/api-keys.js": EmbeddedFile(
-            contentType: "text/javascript; charset=utf-8", sha256: "b428700fee01afe006dfb5b3ff78f89260cad4ad7f545ea4ea45675121cb4971",
+            contentType: "text/javascript; charset=utf-8", sha256: "85984c67aaa17b4c8516ce9780eaef2ebc69b2cc079b372df8f4c55aa0aa2c4b",
             text: #"""
 // API keys: list, create (the key shown exactly once), edit, regenerate, revoke, usage.
 import { del, get, patch, post, query } from './api.js';
-import { badge, confirmByName, copy, field, h, keyPrefix, mount, number, openDialog, time } from './dom.js';
+import { badge, confirmByName, copy, dialogButtons, field, h, keyPrefix, mount, number, openDialog, time } from './dom.js';
 
 const permissions = ['read:contacts', 'write:contacts', 'delete:contacts', 'read:transactions', 'write:transactions', 'delete:transactions',
   'read:properties', 'write:properties', 'delete:properties', 'read:webhooks', 'write:webhooks', 'delete:webhooks', 'write:events', '*'];
@@ -6736,7 +6736,7 @@ function createKey(app) {
     } catch (error) { (/ip|cidr|address/i.test(error.message) ? cidrs : /rate/i.test(error.message) ? rate : /expir/i.test(error.message) ? expires : name).show(error.message); }
   } } }, name.wrap, h('fieldset', {}, h('legend', {}, 'Permissions'), h('div', { class: 'checklist' }, permissions.map((p, i) => h('label', { class: 'inline' }, boxes[i], p)))), warning,
   expires.wrap, cidrs.wrap, rate.wrap,
-  h('div', { class: 'row' }, h('button', { class: 'primary', type: 'submit' }, 'Create'), h('button', { type: 'button', on: { click: close } }, 'Cancel'))));
+  dialogButtons('Create', close)));
   name.input.focus();
 }
 
@@ -6762,7 +6762,7 @@ function editKey(app, key) {
       await patch(`/api/api-keys/${key.id}`, { name: name.input.value.trim(), ipWhitelist: cidrs.input.value.split(',').map((s) => s.trim()).filter(Boolean) });
       close(); app.toast('Key saved'); app.route();
     } catch (error) { (/ip|cidr|address/i.test(error.message) ? cidrs : name).show(error.message); }
-  } } }, name.wrap, cidrs.wrap, h('div', { class: 'row' }, h('button', { class: 'primary', type: 'submit' }, 'Save'), h('button', { type: 'button', on: { click: close } }, 'Cancel'))));
+  } } }, name.wrap, cidrs.wrap, dialogButtons('Save', close)));
 }
 
 function regenerate(app, key) {
@@ -6772,7 +6772,7 @@ function regenerate(app, key) {
     try { const answer = await post(`/api/api-keys/${key.id}/regenerate`, { gracePeriodSeconds: Number(grace.input.value) }); close(); showKeyOnce(app, answer.data.key, 'The key is regenerated.'); }
     catch (error) { grace.show(error.message); }
   } } }, h('p', {}, 'Clients using the old key must switch to the new one. Sessions opened with it end.'), grace.wrap,
-  h('div', { class: 'row' }, h('button', { class: 'primary', type: 'submit' }, 'Regenerate'), h('button', { type: 'button', on: { click: close } }, 'Cancel'))));
+  dialogButtons('Regenerate', close)));
 }
 
 function revoke(app, key) {
@@ -7492,7 +7492,7 @@ function curlCommand(url, headers, body) {
 
 """#),
         "assets/dom.js": EmbeddedFile(
-            contentType: "text/javascript; charset=utf-8", sha256: "f3653952416758b86c331a03df52abdf40442c1cd525284c4376db12ecc2e500",
+            contentType: "text/javascript; charset=utf-8", sha256: "d58c658cf5d3fe81f2f7791495ae9a0e70618e20ff6c0a24778ed75981cff064",
             text: #"""
 // Building the page without markup strings: every element is created and every text set as
 // text, so data from receivers (response bodies, headers) can never become markup. The
@@ -7619,8 +7619,16 @@ export function confirmByName({ title, explanation, name, button, action, fail }
       event.preventDefault();
       try { await action(); close(); } catch (error) { fail(error); }
     } } }, h('p', {}, explanation), h('label', { for: 'confirm-name' }, 'Name'), input,
-    h('div', { class: 'row' }, submit, h('button', { type: 'button', on: { click: close } }, 'Cancel')));
+    dialogButtons(submit, close));
   });
+}
+
+/** A dialog form's buttons: the submit button (its label, or a button made by the caller)
+ * and Cancel. */
+export function dialogButtons(submit, close) {
+  return h('div', { class: 'row' },
+    typeof submit === 'string' ? h('button', { class: 'primary', type: 'submit' }, submit) : submit,
+    h('button', { type: 'button', on: { click: close } }, 'Cancel'));
 }
 
 """#),
@@ -7942,11 +7950,11 @@ function confirmDelete(app, webhook) {
 
 """#),
         "assets/webhooks.js": EmbeddedFile(
-            contentType: "text/javascript; charset=utf-8", sha256: "2039eb31770d3174e39e0d6072901b60c5801c5e3fa9c204c8d9681c9eaf63d9",
+            contentType: "text/javascript; charset=utf-8", sha256: "0ecc9f43e0961a7ae5047ddf36266145b0553299a5c5d85e42126d91703ae62b",
             text: #"""
 // Webhooks (the seed's WebhookApiManagement): the list, and the create/edit form.
 import { ApiError, get, patch, post, query } from './api.js';
-import { badge, copy, field, h, mount, number, openDialog, percent, time } from './dom.js';
+import { badge, copy, dialogButtons, field, h, mount, number, openDialog, percent, time } from './dom.js';
 
 const pageSize = 25;
 
@@ -8062,7 +8070,7 @@ export async function webhookForm(app, webhook = null) {
     } } },
     name.wrap, url.wrap, description.wrap, events, eventsError,
     h('details', {}, h('summary', {}, 'Advanced'), webhook ? null : secret.wrap, retries.wrap, delays.wrap, preview),
-    h('div', { class: 'row' }, h('button', { class: 'primary', type: 'submit' }, webhook ? 'Save' : 'Create'), h('button', { type: 'button', on: { click: close } }, 'Cancel')));
+    dialogButtons(webhook ? 'Save' : 'Create', close));
     return form;
   });
   name.input.focus();
