@@ -52,7 +52,7 @@ test: deps
 	. ./.build/test-databases.env && $(SWIFT) test $(SWIFT_FLAGS) --skip-build --disable-xctest
 	scripts/restart-test.sh "$(BIN)"
 	scripts/hardening-test.py "$(BIN)"
-	scripts/forward-auth-test.py "$(BIN)"
+	scripts/crm-auth-test.py "$(BIN)"
 	. ./.build/test-databases.env && "$$(scripts/python-venv.sh)/bin/python" scripts/outbox-crash-test.py "$(BIN)"
 	scripts/fuzz-api.sh "$(BIN)"
 	scripts/browser-test.sh "$(BIN)"

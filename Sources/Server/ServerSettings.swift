@@ -113,6 +113,9 @@ package struct ServerSettings: Sendable {
     /// `AUTH_API_KEY_HEADER`: a header `/auth/verify` also reads a key from (e.g. `X-API-Key`),
     /// besides `Authorization: Bearer`.
     package var apiKeyHeader: String?
+    /// `GATEWAY_UPSTREAM` and the other `GATEWAY_*` settings; nil when the server is not a
+    /// gateway.
+    package var gateway: GatewaySettings?
 
     /// `QUOTA_SYNC_MS`: how often each process adds its key-quota counts to the shared table and
     /// reads every process's totals back, default 200; the most a key's limit can be overshot
@@ -175,6 +178,7 @@ package struct ServerSettings: Sendable {
         self.outboxPollMilliseconds = 250
         self.routeMap = RouteMap()
         self.apiKeyHeader = nil
+        self.gateway = nil
     }
 
     /// Reads and checks every setting; the error names the variable and the accepted values.
@@ -266,6 +270,7 @@ package struct ServerSettings: Sendable {
             }
             apiKeyHeader = header
         }
+        gateway = try GatewaySettings.read(environment, reader: reader)
         let idleMinutes = try reader.integer("SESSION_IDLE_TIMEOUT_MINUTES", default: Int(sessionPolicy.idleTimeout / 60), range: 1...10_080)
         let absoluteHours = try reader.integer("SESSION_ABSOLUTE_TIMEOUT_HOURS", default: Int(sessionPolicy.absoluteTimeout / 3600), range: 1...720)
         sessionPolicy = SessionPolicy(idleTimeout: TimeInterval(idleMinutes) * 60, absoluteTimeout: TimeInterval(absoluteHours) * 3600)

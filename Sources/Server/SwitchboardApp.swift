@@ -14,6 +14,25 @@ package enum SwitchboardApp {
     package static func router(_ components: SwitchboardComponents) -> Router<SwitchboardRequestContext> {
         let settings = components.settings
         let router = Router(context: SwitchboardRequestContext.self)
+        let audit = AuditTrail(driver: components.driver)
+        let verifier = KeyVerifier(apiKeys: components.apiKeys, failures: components.authFailureLimiter, failureLimit: settings.authFailureLimit)
+        // The CRM's clients bring keys in headers; the console's cookie is not for the CRM.
+        var keyAuthenticators: [any MiddlewareProtocol<Request, Response, SwitchboardRequestContext>] = [BearerKeyAuthenticator(verifier: verifier)]
+        if let header = settings.apiKeyHeader.flatMap({ HTTPField.Name($0) }) {
+            keyAuthenticators.append(HeaderKeyAuthenticator(header: header, verifier: verifier))
+        }
+        let crmPipeline = CRMRequestPipeline(
+            routeMap: settings.routeMap, authenticators: keyAuthenticators, usage: components.usage, quotas: components.quotas,
+            defaultLimit: settings.apiRateLimit, audit: audit)
+        if let gateway = settings.gateway, let client = components.gatewayClient {
+            let forwarder = GatewayForwarder(
+                client: client, settings: gateway, dispatcher: components.dispatcher, proxies: components.clientAddresses,
+                keyHeader: settings.apiKeyHeader?.lowercased(), maxEventBytes: settings.maxEventBytes)
+            let controller = GatewayController(
+                forwarder: forwarder, pipeline: crmPipeline, clientAddresses: components.clientAddresses, maxBodyBytes: settings.maxBodyBytes)
+            // First, so none of the console's or the API's middleware touches the CRM's traffic.
+            router.add(middleware: GatewayMiddleware(ownPaths: .standard, gateway: controller.responder()))
+        }
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: RequestMetricsMiddleware())
         router.add(middleware: NoStoreMiddleware())
@@ -28,8 +47,6 @@ package enum SwitchboardApp {
             readiness: readiness, metrics: components.metrics, driver: components.driver, assets: assets,
             queueFiguresMaxAge: .seconds(settings.metricsQueueCacheSeconds)).register(on: router)
 
-        let audit = AuditTrail(driver: components.driver)
-        let verifier = KeyVerifier(apiKeys: components.apiKeys, failures: components.authFailureLimiter, failureLimit: settings.authFailureLimit)
         let api = APIRouteRegistrar(
             router: router,
             authenticators: [
@@ -49,14 +66,7 @@ package enum SwitchboardApp {
         DeliveryStreamController(logs: components.deliveryLogs, maxDuration: .seconds(settings.streamMaxSeconds)).register(on: api)
         ApiKeyController(apiKeys: components.apiKeys, usage: components.usage, maxBodyBytes: settings.maxBodyBytes).register(on: api)
         AuditLogController(audit: audit).register(on: api)
-        var verifyAuthenticators: [any MiddlewareProtocol<Request, Response, SwitchboardRequestContext>] = [BearerKeyAuthenticator(verifier: verifier)]
-        if let header = settings.apiKeyHeader.flatMap({ HTTPField.Name($0) }) {
-            verifyAuthenticators.append(HeaderKeyAuthenticator(header: header, verifier: verifier))
-        }
-        ForwardAuthController(
-            routeMap: settings.routeMap, authenticators: verifyAuthenticators, usage: components.usage, quotas: components.quotas,
-            defaultLimit: settings.apiRateLimit, audit: audit
-        ).register(on: router)
+        ForwardAuthController(pipeline: crmPipeline).register(on: router)
         SessionController(
             sessions: components.sessions, verifier: verifier, audit: audit, proxies: components.clientAddresses,
             policy: settings.sessionPolicy, maxBodyBytes: settings.maxBodyBytes

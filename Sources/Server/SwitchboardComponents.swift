@@ -21,6 +21,9 @@ package struct SwitchboardComponents: Sendable {
     /// Nil when `WEBHOOK_CONCURRENCY` is 0 (an API-only process).
     package let worker: DeliveryWorker?
     package let httpClient: HTTPClient
+    /// The gateway's client to the CRM (`GATEWAY_UPSTREAM`), with its own keep-alive pool and
+    /// timeouts; nil when the server is not a gateway.
+    package let gatewayClient: HTTPClient?
     /// Encrypts webhook signing secrets at rest.
     package let cipher: SecretCipher
     /// Per-key request counts.
@@ -69,6 +72,14 @@ package struct SwitchboardComponents: Sendable {
             decompression: .disabled)
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, settings.deliveryConcurrency))
         httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        gatewayClient = settings.gateway.map { gateway in
+            var configuration = HTTPClient.Configuration(
+                redirectConfiguration: .disallow,
+                timeout: .init(connect: .milliseconds(Int64(gateway.connectTimeoutMilliseconds)), read: .milliseconds(Int64(gateway.timeoutMilliseconds))),
+                decompression: .disabled)
+            configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: gateway.maxConnections)
+            return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        }
         let sender = HTTPWebhookSender(
             client: httpClient, targetGuard: targetGuard, totalTimeout: .milliseconds(settings.deliveryTimeoutMilliseconds),
             excerptBytes: settings.responseExcerptBytes)
@@ -107,7 +118,7 @@ package struct SwitchboardComponents: Sendable {
             cleaner: RetentionCleaner(driver: driver, policy: settings.retentionPolicy), sessions: sessions,
             interval: .seconds(settings.cleanupIntervalHours * 3600), logger: Logger(label: "switchboard.cleanup"))
         outbox = OutboxRelay(driver: driver, catalog: catalog, interval: .milliseconds(settings.outboxPollMilliseconds), onPublished: wake)
-        services = [HTTPClientService(client: httpClient), quotas, authFailureLimiter, usage, cleanup, healthMonitor, outbox]
+        services = [HTTPClientService(client: httpClient)] + (gatewayClient.map { [HTTPClientService(client: $0)] } ?? []) + [quotas, authFailureLimiter, usage, cleanup, healthMonitor, outbox]
             + (worker.map { [$0] } ?? [])
     }
 }

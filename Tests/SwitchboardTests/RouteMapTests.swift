@@ -75,3 +75,44 @@ struct RouteMapTests {
         }
     }
 }
+
+/// What the gateway publishes: the seed's events on creating, changing and deleting one
+/// resource, and events named in the file.
+@Suite("Route map events")
+struct RouteMapEventTests {
+    @Test("the seed's events mark POST on the collection and PUT, PATCH, DELETE on one member, nothing else")
+    func seedEvents() {
+        let map = RouteMap()
+        #expect(map.decide(method: "POST", uri: "/api/contacts").event == "contact.created")
+        #expect(map.decide(method: "PUT", uri: "/api/transactions/9").event == "transaction.updated")
+        #expect(map.decide(method: "PATCH", uri: "/api/properties/3?x=1").event == "property.updated")
+        #expect(map.decide(method: "DELETE", uri: "/api/contacts/42").event == "contact.deleted")
+        #expect(map.decide(method: "DELETE", uri: "/api/contacts/42").requirement == .permission(.deleteContacts))
+        #expect(map.decide(method: "POST", uri: "/api/contacts/42/notes").event == nil)
+        #expect(map.decide(method: "POST", uri: "/api/contacts/42/notes").requirement == .permission(.writeContacts))
+        #expect(map.decide(method: "GET", uri: "/api/contacts").event == nil)
+    }
+
+    @Test("a file rule names an event as a fourth field, and a rule without one switches a built-in event off")
+    func fileEvents() throws {
+        let map = RouteMap(fileRules: try RouteMap.parse("""
+            POST /api/contacts/:id/notes write:contacts note.created
+            POST /api/contacts           write:contacts
+            """))
+        #expect(map.decide(method: "POST", uri: "/api/contacts/1/notes").event == "note.created")
+        #expect(map.decide(method: "POST", uri: "/api/contacts").event == nil)
+        for bad in ["POST /api/x write:contacts Note.Created", "POST /api/x write:contacts webhook.test", "POST /api/x write:contacts created"] {
+            #expect(throws: ConfigurationError.self) { try RouteMap.parse(bad) }
+        }
+    }
+
+    @Test("percent-encoded paths are decided as the CRM reads them; encoded dots and slashes, and paths with dot segments, are denied even when unmatched routes are allowed")
+    func encoded() {
+        let open = RouteMap(allowUnmatched: true)
+        #expect(open.decide(method: "DELETE", uri: "/api/%63ontacts/1").requirement == .permission(.deleteContacts))
+        #expect(open.decide(method: "GET", uri: "/api/public/../contacts").requirement == .deny)
+        #expect(open.decide(method: "GET", uri: "/api/public/%2e%2e/contacts").requirement == .deny)
+        #expect(open.decide(method: "GET", uri: "/api/contacts%2f1").requirement == .deny)
+        #expect(open.decide(method: "GET", uri: "/api/invoices").requirement == .anyKey)
+    }
+}

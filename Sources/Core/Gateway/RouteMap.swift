@@ -1,5 +1,8 @@
-/// Which permission a request to the CRM needs: an ordered list of rules, each a set of
-/// methods and a path pattern, checked by the forward-authentication endpoint.
+import Foundation
+
+/// Which permission a request to the CRM needs, and which event a successful write publishes
+/// in gateway mode: an ordered list of rules, each a set of methods and a path pattern, used
+/// by the forward-authentication endpoint and the gateway.
 ///
 /// The first rule that matches decides. Rules from `AUTH_ROUTE_MAP_FILE` come before the
 /// built-in ones (the seed's table for contacts, transactions and properties), so a file can
@@ -26,21 +29,24 @@ package struct RouteMap: Sendable, Equatable {
         case rest
     }
 
-    /// One rule: methods (empty = any), a path pattern, the requirement, and the route group
-    /// usage is counted under.
+    /// One rule: methods (empty = any), a path pattern, the requirement, the event a 2xx answer
+    /// publishes in gateway mode, and the route group usage is counted under.
     package struct Rule: Sendable, Equatable {
         package let methods: Set<String>
         package let pattern: [Segment]
         package let requirement: Requirement
+        /// The event type the gateway publishes when the CRM answers this request with 2xx.
+        package let event: String?
         /// `crm:<first segment after /api>` or the first literal segment, e.g. `crm:contacts`.
         package let routeGroup: String
         /// Where the rule came from, for messages: `AUTH_ROUTE_MAP_FILE line 3` or `built-in`.
         package let origin: String
 
-        package init(methods: Set<String>, pattern: [Segment], requirement: Requirement, origin: String) {
+        package init(methods: Set<String>, pattern: [Segment], requirement: Requirement, event: String? = nil, origin: String) {
             self.methods = methods
             self.pattern = pattern
             self.requirement = requirement
+            self.event = event
             self.origin = origin
             let literals = pattern.compactMap { if case .literal(let text) = $0 { text } else { nil } }
             let resource = literals.first == "api" ? literals.dropFirst().first : literals.first
@@ -69,8 +75,28 @@ package struct RouteMap: Sendable, Equatable {
     package struct Decision: Sendable, Equatable {
         package let requirement: Requirement
         package let routeGroup: String
+        /// The event a 2xx answer publishes in gateway mode.
+        package let event: String?
         /// The rule that matched, or nil when none did.
         package let origin: String?
+
+        /// Throws the answer for a key this decision does not let through: 403
+        /// `route_not_allowed` for a denied or unmatched route, 403 `insufficient_permissions`
+        /// when the key lacks the permission.
+        package func authorize(_ key: ApiKey, method: String, path: String) throws {
+            switch requirement {
+            case .deny:
+                throw SwitchboardError(
+                    .forbidden, code: "route_not_allowed",
+                    message: origin.map { "\(method) \(path) is denied by \($0)" }
+                        ?? "no route-map rule matches \(method) \(path); add one to AUTH_ROUTE_MAP_FILE")
+            case .permission(let permission) where !key.permissions.grants(permission):
+                throw SwitchboardError(
+                    .forbidden, code: "insufficient_permissions", message: "this API key lacks the '\(permission.rawValue)' permission for \(method) \(path)")
+            case .permission, .anyKey:
+                break
+            }
+        }
     }
 
     package let rules: [Rule]
@@ -83,28 +109,48 @@ package struct RouteMap: Sendable, Equatable {
         self.allowUnmatched = allowUnmatched
     }
 
-    /// The decision for a method and a path (a query string is ignored). Paths with `.` or
-    /// `..` segments, or that are not absolute, match nothing: a proxy may pass the raw URI,
-    /// and `/api/public/../admin` must not pass as a public route.
+    /// The decision for a method and a path (a query string is ignored). Segments are compared
+    /// percent-decoded, as the CRM will read them (`/api/%63ontacts` is `/api/contacts`). A path
+    /// that is not absolute, has `.` or `..` segments (also encoded), or an encoded `/` is
+    /// denied whatever `AUTH_UNMATCHED` says: a proxy passes the raw URI, the CRM may normalise
+    /// it, and `/api/public/../contacts` must not pass as a public route.
     package func decide(method: String, uri: String) -> Decision {
         let path = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
-        let unmatched = Decision(requirement: allowUnmatched ? .anyKey : .deny, routeGroup: "crm:unmatched", origin: nil)
-        guard path.hasPrefix("/"), !segments.contains(where: { $0 == "." || $0 == ".." }) else { return unmatched }
+        var segments = path.split(separator: "/", omittingEmptySubsequences: true)
+        let refused = Decision(requirement: .deny, routeGroup: "crm:unmatched", event: nil, origin: nil)
+        guard path.hasPrefix("/") else { return refused }
+        if path.contains("%") {
+            var decoded: [Substring] = []
+            for segment in segments {
+                guard let text = String(segment).removingPercentEncoding, !text.contains("/") else { return refused }
+                decoded.append(Substring(text))
+            }
+            segments = decoded
+        }
+        guard !segments.contains(where: { $0 == "." || $0 == ".." }) else { return refused }
         let method = method.uppercased()
-        guard let rule = rules.first(where: { $0.matches(method: method, segments: segments) }) else { return unmatched }
-        return Decision(requirement: rule.requirement, routeGroup: rule.routeGroup, origin: rule.origin)
+        guard let rule = rules.first(where: { $0.matches(method: method, segments: segments) }) else {
+            return Decision(requirement: allowUnmatched ? .anyKey : .deny, routeGroup: "crm:unmatched", event: nil, origin: nil)
+        }
+        return Decision(requirement: rule.requirement, routeGroup: rule.routeGroup, event: rule.event, origin: rule.origin)
     }
 
     /// The seed's permission table: reads, writes and deletions of contacts, transactions and
-    /// properties under `/api/<resource>`.
+    /// properties under `/api/<resource>`; creating one (`POST /api/contacts`), changing one
+    /// (`PUT|PATCH /api/contacts/:id`) and deleting one (`DELETE /api/contacts/:id`) are marked
+    /// with the seed's events (`contact.created`, `contact.updated`, `contact.deleted`).
     package static let seedRules: [Rule] = [
-        ("contacts", Permission.readContacts, Permission.writeContacts, Permission.deleteContacts),
-        ("transactions", .readTransactions, .writeTransactions, .deleteTransactions),
-        ("properties", .readProperties, .writeProperties, .deleteProperties),
-    ].flatMap { resource, read, write, delete in
+        ("contacts", "contact", Permission.readContacts, Permission.writeContacts, Permission.deleteContacts),
+        ("transactions", "transaction", .readTransactions, .writeTransactions, .deleteTransactions),
+        ("properties", "property", .readProperties, .writeProperties, .deleteProperties),
+    ].flatMap { resource, singular, read, write, delete in
         let pattern: [Segment] = [.literal("api"), .literal(resource), .rest]
+        let collection: [Segment] = [.literal("api"), .literal(resource)]
+        let member: [Segment] = [.literal("api"), .literal(resource), .any]
         return [
+            Rule(methods: ["POST"], pattern: collection, requirement: .permission(write), event: "\(singular).created", origin: "built-in"),
+            Rule(methods: ["PUT", "PATCH"], pattern: member, requirement: .permission(write), event: "\(singular).updated", origin: "built-in"),
+            Rule(methods: ["DELETE"], pattern: member, requirement: .permission(delete), event: "\(singular).deleted", origin: "built-in"),
             Rule(methods: ["GET", "HEAD"], pattern: pattern, requirement: .permission(read), origin: "built-in"),
             Rule(methods: ["POST", "PUT", "PATCH"], pattern: pattern, requirement: .permission(write), origin: "built-in"),
             Rule(methods: ["DELETE"], pattern: pattern, requirement: .permission(delete), origin: "built-in"),
@@ -114,10 +160,11 @@ package struct RouteMap: Sendable, Equatable {
     /// The methods a rule may name.
     static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
-    /// Rules from the text of a route-map file: one rule per line, `METHODS PATH REQUIREMENT`,
-    /// where METHODS is `*` or a comma-separated list, PATH a pattern (`:name` or `*` for one
-    /// segment, `**` at the end for any rest), REQUIREMENT a permission, `any` or `deny`; `#`
-    /// starts a comment. Errors name the line and what to fix.
+    /// Rules from the text of a route-map file: one rule per line, `METHODS PATH REQUIREMENT
+    /// [EVENT]`, where METHODS is `*` or a comma-separated list, PATH a pattern (`:name` or `*`
+    /// for one segment, `**` at the end for any rest), REQUIREMENT a permission, `any` or
+    /// `deny`, and EVENT the event type the gateway publishes when the CRM answers 2xx
+    /// (`resource.action`); `#` starts a comment. Errors name the line and what to fix.
     package static func parse(_ text: String, source: String = "AUTH_ROUTE_MAP_FILE") throws -> [Rule] {
         var rules: [Rule] = []
         for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
@@ -125,8 +172,8 @@ package struct RouteMap: Sendable, Equatable {
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
             guard !fields.isEmpty else { continue }
             let place = "\(source) line \(offset + 1)"
-            guard fields.count == 3 else {
-                throw ConfigurationError("\(place): expected METHODS PATH REQUIREMENT (e.g. `GET,HEAD /api/reports/** read:transactions`), found \(fields.count) field(s)")
+            guard fields.count == 3 || fields.count == 4 else {
+                throw ConfigurationError("\(place): expected METHODS PATH REQUIREMENT [EVENT] (e.g. `GET,HEAD /api/reports/** read:transactions` or `POST /api/notes write:contacts note.created`), found \(fields.count) field(s)")
             }
             var methods: Set<String> = []
             if fields[0] != "*" {
@@ -165,7 +212,14 @@ package struct RouteMap: Sendable, Equatable {
                 }
                 requirement = .permission(permission)
             }
-            rules.append(Rule(methods: methods, pattern: pattern, requirement: requirement, origin: place))
+            var event: String?
+            if fields.count == 4 {
+                guard EventTypeCatalog.isValidName(String(fields[3])), !EventType.isReserved(String(fields[3])) else {
+                    throw ConfigurationError("\(place): '\(fields[3])' is not an event type to publish; use resource.action in lower case, e.g. note.created (webhook.* is reserved)")
+                }
+                event = String(fields[3])
+            }
+            rules.append(Rule(methods: methods, pattern: pattern, requirement: requirement, event: event, origin: place))
         }
         return rules
     }

@@ -30,6 +30,10 @@ package struct SwitchboardError: Error, Sendable, Equatable, CustomStringConvert
         case internalError
         /// The database or a dependency is down (503).
         case unavailable
+        /// The gateway's upstream (the CRM) could not be reached or answered wrongly (502).
+        case badGateway
+        /// The gateway's upstream did not answer in time (504).
+        case gatewayTimeout
     }
 
     /// A header to send with the answer.

@@ -13,12 +13,7 @@ import NIOCore
 /// the key's address allowlist, its quota with `RateLimit-*` headers, usage counts and
 /// `last used` — with the permission taken from the route map instead of the route table.
 struct ForwardAuthController: Sendable {
-    let routeMap: RouteMap
-    let authenticators: [any MiddlewareProtocol<Request, Response, SwitchboardRequestContext>]
-    let usage: UsageTracker
-    let quotas: SharedQuota
-    let defaultLimit: RateLimit
-    let audit: AuditTrail
+    let pipeline: CRMRequestPipeline
 
     static let path = "/auth/verify"
     static let methods: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete, .options]
@@ -26,32 +21,16 @@ struct ForwardAuthController: Sendable {
     func register(on router: Router<SwitchboardRequestContext>) {
         let group: RouterGroup<SwitchboardRequestContext> = router.group()
         group.add(middleware: ProxyStatusMiddleware())
-        for authenticator in authenticators { group.add(middleware: authenticator) }
-        let authenticated: RouterGroup<AuthenticatedRequestContext> = group.group(context: AuthenticatedRequestContext.self)
-        let routeMap = routeMap
-        // Counted under the CRM route group (`crm:contacts`), not the verify endpoint's.
-        authenticated.add(middleware: UsageMiddleware(usage: usage) { request in
+        // Counted and audited under the CRM request the proxy asks about, not the verify endpoint.
+        let authenticated = pipeline.compose(on: group) { request in
             let original = OriginalRequest(request)
-            return routeMap.decide(method: original.method, uri: original.uri).routeGroup
-        })
-        authenticated.add(middleware: DenialAuditMiddleware(audit: audit))
-        authenticated.add(middleware: AddressAllowlistMiddleware())
-        authenticated.add(middleware: QuotaMiddleware(quotas: quotas, defaultLimit: defaultLimit))
+            return (original.method, original.uri)
+        }
+        let routeMap = pipeline.routeMap
         let handler: @Sendable (Request, AuthenticatedRequestContext) async throws -> Response = { request, context in
             let original = OriginalRequest(request)
             let decision = routeMap.decide(method: original.method, uri: original.uri)
-            switch decision.requirement {
-            case .deny:
-                throw SwitchboardError(
-                    .forbidden, code: "route_not_allowed",
-                    message: decision.origin.map { "\(original.method) \(original.path) is denied by \($0)" }
-                        ?? "no route-map rule matches \(original.method) \(original.path); add one to AUTH_ROUTE_MAP_FILE")
-            case .permission(let permission) where !context.key.permissions.grants(permission):
-                throw SwitchboardError(
-                    .forbidden, code: "insufficient_permissions", message: "this API key lacks the '\(permission.rawValue)' permission for \(original.method) \(original.path)")
-            case .permission, .anyKey:
-                break
-            }
+            try decision.authorize(context.key, method: original.method, path: original.path)
             return Self.allowed(key: context.key, decision: decision)
         }
         for method in Self.methods {
@@ -64,29 +43,23 @@ struct ForwardAuthController: Sendable {
     /// The 200 answer: identity headers and the envelope, written directly (this answer is on
     /// the path of every CRM request, and the general encoder cost a tenth of it).
     static func allowed(key: ApiKey, decision: RouteMap.Decision) -> Response {
-        let id = key.id.uuidString.lowercased()
-        let permissions = key.permissions.map(\.rawValue)
+        let identity = KeyIdentity(key)
         var required: JSONValue = .null
         if case .permission(let permission) = decision.requirement { required = .string(permission.rawValue) }
         let body = JSONValue.object([
             ("success", .bool(true)),
             ("data", .object([
-                ("keyId", .string(id)), ("name", .string(key.name)), ("permissions", .array(permissions.map(JSONValue.string))),
+                ("keyId", .string(identity.id)), ("name", .string(key.name)), ("permissions", .array(identity.permissions.map(JSONValue.string))),
                 ("requiredPermission", required), ("routeGroup", .string(decision.routeGroup)),
             ])),
         ]).compactText
-        let headers: HTTPFields = [
-            .contentType: "application/json; charset=utf-8", HeaderNames.keyID: id, HeaderNames.keyName: headerSafe(key.name),
-            HeaderNames.permissions: permissions.joined(separator: ","), HeaderNames.status: "200",
-        ]
+        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8", HeaderNames.status: "200"]
+        identity.add(to: &headers)
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
     }
 
     /// The header names of this endpoint, made once.
     enum HeaderNames {
-        static let keyID = HTTPField.Name("X-Switchboard-Key-Id")!
-        static let keyName = HTTPField.Name("X-Switchboard-Key-Name")!
-        static let permissions = HTTPField.Name("X-Switchboard-Permissions")!
         static let status = HTTPField.Name("X-Switchboard-Status")!
         static let originalMethod = HTTPField.Name("X-Original-Method")!
         static let originalURI = HTTPField.Name("X-Original-URI")!
@@ -94,11 +67,6 @@ struct ForwardAuthController: Sendable {
         static let forwardedURI = HTTPField.Name("X-Forwarded-Uri")!
     }
 
-    /// A key name as a header value: printable ASCII as it is, anything else percent-encoded.
-    static func headerSafe(_ text: String) -> String {
-        if text.unicodeScalars.allSatisfy({ (0x20...0x7E).contains($0.value) && $0 != "%" }) { return text }
-        return text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "key"
-    }
 }
 
 /// The request the proxy is asking about: `X-Original-Method`/`X-Original-URI` (nginx),
@@ -129,6 +97,8 @@ struct OriginalRequest {
 struct DenialAuditMiddleware: RouterMiddleware {
     typealias Context = AuthenticatedRequestContext
     let audit: AuditTrail
+    /// The CRM route a request asks for, as `METHOD /path`.
+    let target: @Sendable (Request) -> String
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -136,9 +106,8 @@ struct DenialAuditMiddleware: RouterMiddleware {
         } catch {
             let answer = SwitchboardError(translating: error)
             if answer.category == .forbidden || answer.category == .rateLimited {
-                let original = OriginalRequest(request)
                 await audit.record(
-                    actor: context.key.id, action: "auth.denied", targetType: "crm_route", targetID: "\(original.method) \(original.path)",
+                    actor: context.key.id, action: "auth.denied", targetType: "crm_route", targetID: target(request),
                     clientAddress: context.clientAddress, changes: .object([("code", .string(answer.code))]), logger: context.logger)
             }
             throw error

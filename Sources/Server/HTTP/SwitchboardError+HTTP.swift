@@ -19,6 +19,8 @@ extension SwitchboardError: HTTPResponseError {
         case .rateLimited: .tooManyRequests
         case .internalError: .internalServerError
         case .unavailable: .serviceUnavailable
+        case .badGateway: .badGateway
+        case .gatewayTimeout: .gatewayTimeout
         }
     }
 

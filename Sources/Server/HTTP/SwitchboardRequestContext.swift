@@ -30,6 +30,8 @@ package struct SwitchboardRequestContext: RequestContext {
 /// ends here with 401.
 package struct AuthenticatedRequestContext: ChildRequestContext {
     package var coreContext: CoreRequestContextStorage
+    /// The socket peer's address.
+    package let peerAddress: IPAddress?
     /// The client's address after trusted proxies.
     package let clientAddress: IPAddress?
     /// The key the request is made with.
@@ -42,6 +44,7 @@ package struct AuthenticatedRequestContext: ChildRequestContext {
             throw SwitchboardError(.unauthenticated, code: "missing_api_key", message: "send an API key as 'Authorization: Bearer <key>', or sign in to the console")
         }
         coreContext = context.coreContext
+        peerAddress = context.peerAddress
         clientAddress = context.clientAddress
         session = context.session
         self.key = key

@@ -9,6 +9,8 @@ import Testing
 
 /// One request a test receiver got.
 struct ReceivedRequest: Sendable {
+    /// The method, e.g. `POST`.
+    var method: String = "POST"
     /// Path and query, e.g. `/hook?slow=1`.
     let uri: String
     let headers: HTTPFields
@@ -31,7 +33,8 @@ struct ScriptedResponse: Sendable {
 }
 
 /// A real HTTP server on 127.0.0.1 (a free port) that records every request and answers as
-/// the test scripts it.
+/// the test scripts it: webhook deliveries at `/hook`, and any method on any path (a CRM
+/// stand-in behind the gateway).
 final class TestReceiver: Sendable {
     let port: Int
     private let group: ServiceGroup
@@ -58,10 +61,11 @@ final class TestReceiver: Sendable {
         let log = RequestLog()
         let counter = Mutex(0)
         let router = Router()
-        router.post("/hook") { request, _ -> Response in
+        let handler: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
             var request = request
             let body = try await request.collectBody(upTo: 1 << 22)
-            let received = ReceivedRequest(uri: request.uri.description, headers: request.headers, body: Array(body.readableBytesView), receivedAt: Date())
+            let received = ReceivedRequest(
+                method: request.method.rawValue, uri: request.uri.description, headers: request.headers, body: Array(body.readableBytesView), receivedAt: Date())
             let index = counter.withLock { value in
                 defer { value += 1 }
                 return value
@@ -78,6 +82,10 @@ final class TestReceiver: Sendable {
                 })
             }
             return Response(status: answer.status, headers: answer.headers, body: ResponseBody(byteBuffer: ByteBuffer(string: answer.body)))
+        }
+        router.post("/hook", use: handler)
+        for method in [HTTPRequest.Method.get, .head, .post, .put, .patch, .delete, .options] {
+            router.on("**", method: method, use: handler)
         }
         let (ports, portContinuation) = AsyncStream<Int>.makeStream()
         var logger = Logger(label: "test-receiver")

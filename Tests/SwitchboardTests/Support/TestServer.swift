@@ -46,9 +46,11 @@ func withTestServer<T>(
         do {
             let result = try await body(TestServer(database: database, settings: settings, adminKey: admin.plaintext, components: components))
             try await components.httpClient.shutdown()
+            try await components.gatewayClient?.shutdown()
             return result
         } catch {
             try? await components.httpClient.shutdown()
+            try? await components.gatewayClient?.shutdown()
             throw error
         }
     }

@@ -1,0 +1,176 @@
+import AsyncHTTPClient
+import Core
+import HTTPTypes
+import Hummingbird
+import Logging
+import Metrics
+import NIOCore
+import NIOHTTP1
+
+/// Forwards one authorised request to the CRM and brings its answer back: bodies streamed
+/// both ways, hop-by-hop headers dropped, `X-Forwarded-*` and the key's identity headers set,
+/// the key itself not passed on (unless `GATEWAY_FORWARD_AUTHORIZATION`). When the route map
+/// marks the request with an event and the CRM answers 2xx, the answer is read whole and the
+/// event published with it as `data` before the client gets the answer.
+struct GatewayForwarder: Sendable {
+    let client: HTTPClient
+    let settings: GatewaySettings
+    let dispatcher: EventDispatcher
+    let proxies: ClientAddressResolver
+    /// `AUTH_API_KEY_HEADER`, lower case: a key header the CRM does not get either.
+    let keyHeader: String?
+    let maxEventBytes: Int
+
+    /// The most of an event-marked answer that is held in memory; past it the client gets 502
+    /// (the CRM's write happened, so the event is published without the answer).
+    static let maxBufferedAnswer = 16 << 20
+
+    func forward(_ request: Request, context: AuthenticatedRequestContext, decision: RouteMap.Decision) async throws -> Response {
+        let idempotencyKey = request.headers[.idempotencyKey]
+        if decision.event != nil, let idempotencyKey, idempotencyKey.isEmpty || idempotencyKey.count > EventDispatcher.maxIdempotencyKeyLength {
+            // Refused before the CRM sees it: afterwards the write would be done and its event not.
+            throw SwitchboardError(.badRequest, code: "invalid_idempotency_key", message: "Idempotency-Key must be 1 to \(EventDispatcher.maxIdempotencyKeyLength) characters")
+        }
+        var outbound = HTTPClientRequest(url: settings.url(for: request.head.path ?? "/"))
+        outbound.method = HTTPMethod(rawValue: request.method.rawValue)
+        outbound.headers = upstreamHeaders(request, context: context)
+        if let length = request.headers[.contentLength].flatMap({ Int64($0) }) {
+            if length > 0 { outbound.body = .stream(request.body, length: .known(length)) }
+        } else if request.headers[.transferEncoding] != nil {
+            outbound.body = .stream(request.body, length: .unknown)
+        }
+        let answer: HTTPClientResponse
+        do {
+            answer = try await client.execute(outbound, timeout: .milliseconds(Int64(settings.timeoutMilliseconds)))
+        } catch {
+            throw translate(error)
+        }
+        let status = HTTPResponse.Status(code: Int(answer.status.code), reasonPhrase: answer.status.reasonPhrase)
+        var headers = Self.downstreamHeaders(answer.headers)
+        guard let event = decision.event, status.kind == .successful else {
+            return Response(status: status, headers: headers, body: ResponseBody(asyncSequence: answer.body))
+        }
+        let body: ByteBuffer
+        do {
+            body = try await answer.body.collect(upTo: Self.maxBufferedAnswer)
+        } catch {
+            _ = await publish(event, data: Self.eventData(nil, request: request, status: status), idempotencyKey: idempotencyKey, context: context)
+            throw SwitchboardError(.badGateway, code: "upstream_answer_too_large", message: "the CRM's answer was over \(Self.maxBufferedAnswer) bytes or broke off; the write may have been made", detail: "\(error)")
+        }
+        let data = Self.eventData(body.readableBytes <= maxEventBytes ? body : nil, request: request, status: status)
+        switch await publish(event, data: data, idempotencyKey: idempotencyKey, context: context) {
+        case .success(let id): headers[Names.eventID] = id
+        case .failure(let failure): headers[Names.eventError] = failure.code
+        }
+        headers[.contentLength] = nil
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: body))
+    }
+
+    /// Publishes the event of a write; a failure is logged and counted, not thrown: the CRM
+    /// has made the write, and the client must get its answer.
+    private func publish(_ event: String, data: JSONValue, idempotencyKey: String?, context: AuthenticatedRequestContext) async -> Result<String, SwitchboardError> {
+        do {
+            let published = try await dispatcher.publish(type: event, data: data, idempotencyKey: idempotencyKey, scope: context.key.id)
+            Counter(label: "switchboard_gateway_events_total", dimensions: [("outcome", "published")]).increment()
+            return .success(published.event.id.uuidString.lowercased())
+        } catch {
+            let failure = SwitchboardError(translating: error)
+            Counter(label: "switchboard_gateway_events_total", dimensions: [("outcome", "failed")]).increment()
+            context.logger.error("gateway: the CRM made the write but its event was not published", metadata: [
+                "event": "\(event)", "code": "\(failure.code)", "error": "\(failure.detail ?? failure.message)",
+            ])
+            return .failure(failure)
+        }
+    }
+
+    /// The event's `data`: the CRM's answer when it is a JSON object, else the path and status
+    /// (a 204, an answer that is not an object, or one over `MAX_EVENT_BYTES`).
+    static func eventData(_ body: ByteBuffer?, request: Request, status: HTTPResponse.Status) -> JSONValue {
+        if let body, let value = try? JSONValue.parse(body.readableBytesView), case .object = value { return value }
+        return .object([("path", .string(request.uri.path)), ("status", .number(Double(status.code)))])
+    }
+
+    /// The headers the CRM gets.
+    func upstreamHeaders(_ request: Request, context: AuthenticatedRequestContext) -> HTTPHeaders {
+        var dropped = Self.requestHopByHop.union(Self.connectionTokens(request.headers[values: .connection]))
+        if !settings.forwardAuthorization {
+            dropped.insert("authorization")
+            if let keyHeader { dropped.insert(keyHeader) }
+        }
+        var headers = HTTPHeaders()
+        for field in request.headers {
+            let name = field.name.canonicalName
+            if dropped.contains(name) || name.hasPrefix(KeyIdentity.reservedPrefix) || Self.forwardingHeaders.contains(name) { continue }
+            if name == "cookie" {
+                if let kept = Self.withoutSessionCookie(field.value) { headers.add(name: field.name.rawName, value: kept) }
+                continue
+            }
+            headers.add(name: field.name.rawName, value: field.value)
+        }
+        // A client's own X-Forwarded-* are believed only from a trusted proxy.
+        let trusted = context.peerAddress.map(proxies.isTrusted) ?? false
+        if let peer = context.peerAddress?.description {
+            let chain = trusted ? request.headers[.xForwardedFor] : nil
+            headers.add(name: "X-Forwarded-For", value: chain.map { "\($0), \(peer)" } ?? peer)
+        }
+        headers.add(name: "X-Forwarded-Proto", value: (trusted ? request.headers[Names.forwardedProto] : nil) ?? "http")
+        if let host = (trusted ? request.headers[Names.forwardedHost] : nil) ?? request.head.authority {
+            headers.add(name: "X-Forwarded-Host", value: host)
+        }
+        var identity = HTTPFields()
+        KeyIdentity(context.key).add(to: &identity)
+        for field in identity { headers.add(name: field.name.rawName, value: field.value) }
+        return headers
+    }
+
+    /// The headers the client gets from the CRM's answer.
+    static func downstreamHeaders(_ headers: HTTPHeaders) -> HTTPFields {
+        let dropped = responseHopByHop.union(connectionTokens(headers["connection"]))
+        var fields = HTTPFields()
+        for (name, value) in headers where !dropped.contains(name.lowercased()) {
+            if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) }
+        }
+        return fields
+    }
+
+    /// Headers that describe one connection, not the message (RFC 9110 §7.6.1), plus the ones
+    /// the client library sets itself (`Host`, `Content-Length`) and `Expect`.
+    static let responseHopByHop: Set<String> = ["connection", "keep-alive", "proxy-connection", "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade"]
+    static let requestHopByHop = responseHopByHop.union(["proxy-authorization", "host", "content-length", "expect"])
+    static let forwardingHeaders: Set<String> = ["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"]
+
+    /// The header names a `Connection` header lists: hop-by-hop as well.
+    static func connectionTokens(_ values: some Sequence<String>) -> Set<String> {
+        Set(values.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
+    }
+
+    /// A `Cookie` header without the console's session cookie (Switchboard's credential, not
+    /// the CRM's); nil when nothing is left.
+    static func withoutSessionCookie(_ value: String) -> String? {
+        let kept = value.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.hasPrefix(SessionService.cookieName + "=") }
+        return kept.isEmpty ? nil : kept.joined(separator: "; ")
+    }
+
+    /// A transport failure as the client's answer: 504 for timeouts, 502 otherwise.
+    func translate(_ error: any Error) -> SwitchboardError {
+        if let error = error as? HTTPClientError {
+            switch error {
+            case .deadlineExceeded, .readTimeout:
+                return SwitchboardError(.gatewayTimeout, code: "upstream_timeout", message: "the CRM did not answer within GATEWAY_TIMEOUT_MS (\(settings.timeoutMilliseconds) ms)", detail: "\(error)")
+            case .connectTimeout:
+                return SwitchboardError(.gatewayTimeout, code: "upstream_timeout", message: "connecting to the CRM took longer than GATEWAY_CONNECT_TIMEOUT_MS (\(settings.connectTimeoutMilliseconds) ms)", detail: "\(error)")
+            default:
+                break
+            }
+        }
+        return SwitchboardError(.badGateway, code: "upstream_unavailable", message: "the CRM could not be reached; try again shortly", detail: "\(error)")
+    }
+
+    enum Names {
+        static let eventID = HTTPField.Name("X-Switchboard-Event-Id")!
+        static let eventError = HTTPField.Name("X-Switchboard-Event-Error")!
+        static let forwardedProto = HTTPField.Name("X-Forwarded-Proto")!
+        static let forwardedHost = HTTPField.Name("X-Forwarded-Host")!
+    }
+}

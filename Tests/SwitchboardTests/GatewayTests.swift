@@ -1,0 +1,162 @@
+import Core
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Server
+import Testing
+
+/// Gateway mode (`GATEWAY_UPSTREAM`): requests outside Switchboard's own paths reach a real
+/// CRM stand-in after the key checks of `/auth/verify`, with the key's identity and without
+/// the key; an event-marked write the CRM answers 2xx is published with the CRM's answer.
+@Suite("Gateway")
+struct GatewayTests {
+    static func gateway(to crm: TestReceiver, _ change: @escaping @Sendable (inout GatewaySettings) -> Void = { _ in }) -> (inout ServerSettings) -> Void {
+        { settings in
+            var gateway = try! GatewaySettings(upstream: "http://127.0.0.1:\(crm.port)/")
+            change(&gateway)
+            settings.gateway = gateway
+        }
+    }
+
+    @Test("the key matrix of /auth/verify, applied before the CRM sees anything; the CRM gets identity headers, not the key or spoofed ones")
+    func matrix() async throws {
+        try await withReceiver({ request, _ in
+            ScriptedResponse(status: .ok, headers: [.contentType: "application/json", HTTPField.Name("Connection")!: "close"], body: #"{"path":"\#(request.uri)"}"#)
+        }) { crm in
+            try await withTestServer(configure: Self.gateway(to: crm)) { server in
+                let reader = try await server.apiKeys.create(ApiKeyDraft(name: "CRM reader", permissions: [.readContacts]))
+                let revoked = try await server.apiKeys.create(ApiKeyDraft(name: "old", permissions: [.readContacts]))
+                _ = try await server.apiKeys.revoke(id: revoked.record.id)
+                let fenced = try await server.apiKeys.create(ApiKeyDraft(name: "office", permissions: [.readContacts], ipWhitelist: ["10.0.0.0/8"]))
+                try await server.test { client in
+                    let spoofing: HTTPFields = [
+                        HTTPField.Name("X-Switchboard-Key-Id")!: "forged", HTTPField.Name("Connection")!: "X-Hop",
+                        HTTPField.Name("X-Hop")!: "1", .cookie: "\(SessionService.cookieName)=secret; crm_pref=dark",
+                    ]
+                    let read = try await client.send(.get, "/api/contacts/42?fields=name", key: reader.plaintext, headers: spoofing)
+                    #expect(read.status == .ok)
+                    #expect(read.body["path"]?.stringValue == "/api/contacts/42?fields=name", "path and query reach the CRM as sent")
+                    #expect(read.headers[HTTPField.Name("RateLimit-Limit")!] != nil, "the quota's headers come back with the CRM's answer")
+                    #expect(read.headers[HTTPField.Name("Connection")!] == nil, "the CRM's hop-by-hop headers stay on its connection")
+                    let seen = try #require(crm.requests.last)
+                    #expect(seen.method == "GET")
+                    #expect(seen.header("X-Switchboard-Key-Id") == reader.record.id.uuidString.lowercased())
+                    #expect(seen.header("X-Switchboard-Key-Name") == "CRM reader")
+                    #expect(seen.header("X-Switchboard-Permissions") == "read:contacts")
+                    #expect(seen.header("Authorization") == nil, "the key is not passed on")
+                    #expect(seen.header("X-Hop") == nil, "headers named by Connection are hop-by-hop")
+                    #expect(seen.header("Cookie") == "crm_pref=dark", "the console's session cookie is Switchboard's, not the CRM's")
+                    #expect(seen.header("X-Forwarded-Proto") == "http")
+
+                    let before = crm.requests.count
+                    expectError(try await client.send(.post, "/api/contacts", key: reader.plaintext, json: "{}"), .forbidden, code: "insufficient_permissions")
+                    expectError(try await client.send(.get, "/api/contacts"), .unauthorized, code: "missing_api_key")
+                    expectError(try await client.send(.get, "/api/contacts", key: revoked.plaintext), .unauthorized, code: "key_revoked")
+                    expectError(try await client.send(.get, "/api/contacts", key: fenced.plaintext), .forbidden, code: "ip_not_allowed")
+                    expectError(try await client.send(.get, "/api/invoices", key: server.adminKey), .forbidden, code: "route_not_allowed")
+                    expectError(try await client.send(.get, "/api/public/%2e%2e/contacts", key: server.adminKey), .forbidden, code: "route_not_allowed")
+                    // Switchboard's own paths stay Switchboard's.
+                    #expect(try await client.send(.get, "/health").status == .ok)
+                    expectError(try await client.send(.get, "/api/webhooks", key: reader.plaintext), .forbidden, code: "insufficient_permissions")
+                    #expect(crm.requests.count == before, "no denied request and no Switchboard route reached the CRM")
+                }
+            }
+        }
+    }
+
+    @Test("a write the CRM answers 2xx publishes its event with the CRM's answer as data, once per Idempotency-Key", arguments: TestDriverKind.all)
+    func publishes(_ kind: TestDriverKind) async throws {
+        try await withReceiver({ request, _ in
+            switch request.method {
+            case "POST": ScriptedResponse(status: .created, headers: [.contentType: "application/json"], body: #"{"id":7,"name":"Ada"}"#)
+            case "DELETE": ScriptedResponse(status: .noContent, body: "")
+            default: ScriptedResponse(status: .unprocessableContent, headers: [.contentType: "application/json"], body: #"{"error":"bad"}"#)
+            }
+        }) { crm in
+            try await withTestServer(kind, configure: Self.gateway(to: crm)) { server in
+                try await withReceiver { hooks in
+                    let webhook = try await server.components.webhooks.create(WebhookDraft(
+                        name: "crm events", url: hooks.url, events: ["contact.created", "contact.updated", "contact.deleted"], maxRetries: 0, retryDelaysMs: [100]))
+                    let writer = try await server.key([.writeContacts, .deleteContacts])
+                    try await withRunningWorker(server) {
+                        try await server.test { client in
+                            let headers: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "create-ada"]
+                            let created = try await client.send(.post, "/api/contacts", key: writer, json: #"{"name":"Ada"}"#, headers: headers)
+                            #expect(created.status == .created)
+                            #expect(created.body == .object([("id", .number(7)), ("name", .string("Ada"))]), "the client gets the CRM's answer")
+                            let eventID = try #require(created.headers[HTTPField.Name("X-Switchboard-Event-Id")!])
+                            #expect(crm.requests.last?.bodyText == #"{"name":"Ada"}"#, "the body reaches the CRM as sent")
+                            let again = try await client.send(.post, "/api/contacts", key: writer, json: #"{"name":"Ada"}"#, headers: headers)
+                            #expect(again.headers[HTTPField.Name("X-Switchboard-Event-Id")!] == eventID, "the same Idempotency-Key publishes once")
+
+                            let refused = try await client.send(.patch, "/api/contacts/7", key: writer, json: "{}")
+                            #expect(refused.status == .unprocessableContent, "the CRM's own error comes back as it is")
+                            #expect(refused.headers[HTTPField.Name("X-Switchboard-Event-Id")!] == nil, "a write the CRM refused publishes nothing")
+                            let deleted = try await client.send(.delete, "/api/contacts/7", key: writer)
+                            #expect(deleted.status == .noContent)
+                            #expect(deleted.headers[HTTPField.Name("X-Switchboard-Event-Id")!] != nil)
+                        }
+                        try await eventually("two events delivered") { hooks.requests.count == 2 }
+                        try await Task.sleep(for: .milliseconds(200))
+                        let bodies = try hooks.requests.map { try JSONValue.parse($0.body) }
+                        #expect(bodies.count == 2)
+                        #expect(bodies.first?["type"]?.stringValue == "contact.created")
+                        #expect(bodies.first?["data"] == .object([("id", .number(7)), ("name", .string("Ada"))]))
+                        #expect(bodies.last?["type"]?.stringValue == "contact.deleted")
+                        #expect(bodies.last?["data"] == .object([("path", .string("/api/contacts/7")), ("status", .number(204))]), "no JSON answer: the path and status")
+                        #expect(hooks.requests.allSatisfy { ReceiverVerification.seedSignatureIsValid($0, secret: webhook.secret ?? "") })
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("a CRM that is down or slow is 502 or 504 with the envelope; large answers stream through whole")
+    func upstreamFailures() async throws {
+        let large = String(repeating: "0123456789", count: 300_000)
+        try await withReceiver({ request, _ in
+            request.uri.hasPrefix("/api/contacts/slow") ? ScriptedResponse(body: "late", delay: .seconds(4)) : ScriptedResponse(body: large)
+        }) { crm in
+            try await withTestServer(configure: Self.gateway(to: crm) { $0.timeoutMilliseconds = 1_500 }) { server in
+                let reader = try await server.key([.readContacts])
+                try await server.test { client in
+                    let response = try await client.execute(uri: "/api/contacts", method: .get, headers: [.authorization: "Bearer \(reader)"])
+                    #expect(response.status == .ok)
+                    #expect(response.body.readableBytes == large.utf8.count)
+                    expectError(try await client.send(.get, "/api/contacts/slow", key: reader), .gatewayTimeout, code: "upstream_timeout")
+                }
+            }
+        }
+        // A refused connection is retried until GATEWAY_CONNECT_TIMEOUT_MS (riding out a CRM
+        // restart), then answered 502.
+        try await withTestServer(configure: { settings in
+            var gateway = try! GatewaySettings(upstream: "http://127.0.0.1:9")
+            gateway.connectTimeoutMilliseconds = 300
+            settings.gateway = gateway
+        }) { server in
+            let reader = try await server.key([.readContacts])
+            try await server.test { client in
+                let started = ContinuousClock.now
+                expectError(try await client.send(.get, "/api/contacts", key: reader), .badGateway, code: "upstream_unavailable")
+                #expect(ContinuousClock.now - started < .seconds(5))
+            }
+        }
+    }
+
+    @Test("GATEWAY_* settings are checked at start-up")
+    func settings() throws {
+        let base = SettingsTests.secret
+        let parsed = try ServerSettings(environment: base.merging(["GATEWAY_UPSTREAM": "http://crm.internal:3000/", "GATEWAY_TIMEOUT_MS": "5000"]) { $1 })
+        #expect(parsed.gateway?.upstream == "http://crm.internal:3000")
+        #expect(parsed.gateway?.timeoutMilliseconds == 5000)
+        #expect(parsed.gateway?.forwardAuthorization == false)
+        #expect(try ServerSettings(environment: base).gateway == nil)
+        for (name, value) in [("GATEWAY_UPSTREAM", "crm.internal:3000"), ("GATEWAY_UPSTREAM", "ftp://crm"), ("GATEWAY_UPSTREAM", "http://crm?x=1")] {
+            #expect(throws: ConfigurationError.self) { try ServerSettings(environment: base.merging([name: value]) { $1 }) }
+        }
+        #expect(throws: ConfigurationError.self) {
+            try ServerSettings(environment: base.merging(["GATEWAY_UPSTREAM": "http://crm", "GATEWAY_FORWARD_AUTHORIZATION": "maybe"]) { $1 })
+        }
+    }
+}
