@@ -1,5 +1,7 @@
 import Core
 import Foundation
+import Logging
+import ServiceLifecycle
 import Testing
 
 /// The transactional outbox on every database: rows the CRM committed become exactly one
@@ -101,6 +103,35 @@ struct OutboxTests {
             let numbers = try await Self.deliveredNumbers(server, webhookID: webhookID)
             #expect(numbers.count == 300)
             #expect(Set(numbers) == Set(0..<300))
+        }
+    }
+
+    @Test("on PostgreSQL the CRM's commit wakes the relay at once (LISTEN/NOTIFY); the other databases say they cannot announce, and are polled", arguments: TestDriverKind.all)
+    func wakesOnCommit(_ kind: TestDriverKind) async throws {
+        try await withTestServer(kind) { server in
+            let driver = server.database.driver
+            guard kind == .postgres else {
+                #expect(try await driver.listen(channel: OutboxRelay.channel, onNotification: {}) == false)
+                return
+            }
+            let webhookID = try await Self.subscriber(server)
+            let relay = OutboxRelay(driver: driver, catalog: server.components.catalog, interval: .seconds(60))
+            var logger = Logger(label: "test-outbox")
+            logger.logLevel = .warning
+            let group = ServiceGroup(configuration: .init(services: [relay], gracefulShutdownSignals: [], logger: logger))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                // Its first pass finds nothing; then it waits 60 s for the poll, or for a commit.
+                try await Task.sleep(for: .milliseconds(500))
+                let committed = ContinuousClock.now
+                try await driver.transaction { transaction in
+                    try await OutboxStore(executor: transaction).insert(eventType: "contact.created", data: #"{"n":1}"#)
+                }
+                try await eventually(timeout: .seconds(20), "the row relayed") { try await Self.deliveredNumbers(server, webhookID: webhookID) == [1] }
+                #expect(ContinuousClock.now - committed < .seconds(5), "woken by the commit, not the 60 s poll")
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
         }
     }
 }

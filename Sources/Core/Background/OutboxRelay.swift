@@ -12,6 +12,9 @@ import ServiceLifecycle
 /// there. A row that cannot become an event (unknown or reserved type, data that is not JSON)
 /// moves to `switchboard_outbox_rejected` with the reason, in the same transaction, and does
 /// not hold up the rows behind it.
+///
+/// The relay looks for rows every `OUTBOX_POLL_INTERVAL_MS`; on PostgreSQL it also listens on
+/// the channel the outbox's trigger announces commits on, and looks at once.
 package final class OutboxRelay: Service {
     let driver: any StorageDriver
     let catalog: EventTypeCatalog
@@ -98,24 +101,58 @@ package final class OutboxRelay: Service {
         return nil
     }
 
+    /// The channel migration 0009's trigger announces outbox inserts on (PostgreSQL).
+    package static let channel = "switchboard_outbox"
+
     package func run() async throws {
+        let wake = WakeSignal()
         await cancelWhenGracefulShutdown {
-            var failures = 0
-            while !Task.isCancelled {
-                var full = false
-                do {
-                    full = try await self.relayOnce().rows >= self.batch
-                    failures = 0
-                } catch is CancellationError {
-                    return
-                } catch {
-                    failures += 1
-                    self.logger.error("outbox relay failed; retrying", metadata: ["error": "\(error)"])
-                }
-                // A full batch means more are waiting; after failures, back off up to 5 s.
-                if full { continue }
-                let wait = failures == 0 ? self.interval : min(.seconds(5), self.interval * (1 << min(failures, 5)))
-                do { try await Task.sleep(for: wait) } catch { return }
+            await withDiscardingTaskGroup { group in
+                group.addTask { await self.listenForCommits(wake: wake) }
+                await self.relayLoop(wake: wake)
+                group.cancelAll()
+            }
+        }
+    }
+
+    /// Listens for the CRM's commits while the database can announce them, again after a lost
+    /// connection (backing off up to 5 s; polling goes on meanwhile).
+    func listenForCommits(wake: WakeSignal) async {
+        var failures = 0
+        while !Task.isCancelled {
+            do {
+                guard try await driver.listen(channel: Self.channel, onNotification: { wake.signal() }) else { return }
+                failures = 0
+            } catch is CancellationError {
+                return
+            } catch {
+                failures += 1
+            }
+            // Rows committed while nobody listened are found by this pass or the next poll.
+            wake.signal()
+            do { try await Task.sleep(for: min(.seconds(5), .milliseconds(50) * (1 << min(failures, 7)))) } catch { return }
+        }
+    }
+
+    private func relayLoop(wake: WakeSignal) async {
+        var failures = 0
+        while !Task.isCancelled {
+            var full = false
+            do {
+                full = try await self.relayOnce().rows >= self.batch
+                failures = 0
+            } catch is CancellationError {
+                return
+            } catch {
+                failures += 1
+                self.logger.error("outbox relay failed; retrying", metadata: ["error": "\(error)"])
+            }
+            // A full batch means more are waiting; after failures, back off up to 5 s.
+            if full { continue }
+            if failures == 0 {
+                await wake.wait(timeout: self.interval)
+            } else {
+                do { try await Task.sleep(for: min(.seconds(5), self.interval * (1 << min(failures, 5)))) } catch { return }
             }
         }
     }

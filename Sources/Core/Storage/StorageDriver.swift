@@ -39,11 +39,20 @@ package protocol StorageDriver: SQLExecutor, Service {
     /// Creates the namespace Switchboard's tables live in when the database URL names one
     /// (PostgreSQL's `?schema=`). Called by the migrator before anything else.
     func prepareNamespace() async throws
+
+    /// Calls `onNotification` whenever a committed transaction announces something on
+    /// `channel` (PostgreSQL's `LISTEN`/`NOTIFY`), until cancelled or the connection is lost
+    /// (then it throws, and the caller listens again). Returns false at once on databases
+    /// that cannot announce; their changes are found by polling.
+    func listen(channel: String, onNotification: @escaping @Sendable () -> Void) async throws -> Bool
 }
 
 extension StorageDriver {
     /// Most databases need no namespace of their own.
     package func prepareNamespace() async throws {}
+
+    /// Most databases cannot announce changes.
+    package func listen(channel: String, onNotification: @escaping @Sendable () -> Void) async throws -> Bool { false }
 
     /// Runs `body` while the driver runs, then stops it (closing its connections), also when
     /// `body` throws: the way to use a driver outside a service group.

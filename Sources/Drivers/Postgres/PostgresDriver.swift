@@ -98,6 +98,26 @@ package final class PostgresDriver: StorageDriver {
         try await executeScript("CREATE SCHEMA IF NOT EXISTS \(schema)")
     }
 
+    /// Holds one pooled connection for as long as it listens (the query deadline does not
+    /// apply: listening is waiting). Notifications arrive only for committed transactions.
+    package func listen(channel: String, onNotification: @escaping @Sendable () -> Void) async throws -> Bool {
+        await started.wait()
+        let logger = logger
+        do {
+            try await client.withConnection { connection in
+                try await connection.listen(on: channel) { notifications in
+                    for try await _ in notifications { onNotification() }
+                }
+            }
+        } catch is CancellationError {
+            throw CancellationError()
+        } catch {
+            logger.debug("LISTEN ended", metadata: ["channel": "\(channel)", "error": "\(error)"])
+            throw PostgresValues.translate(error)
+        }
+        return true
+    }
+
     /// Runs the pool until graceful shutdown (or cancellation), then closes its connections.
     package func run() async throws {
         let client = client

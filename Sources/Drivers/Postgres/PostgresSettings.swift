@@ -52,7 +52,8 @@ struct PostgresSettings: Sendable {
         var configuration = PostgresClient.Configuration(
             host: location.host, port: location.port, username: location.user, password: location.password,
             database: location.database, tls: tls)
-        configuration.options.maximumConnections = poolSize
+        // One more than pool_size: the outbox relay's LISTEN holds a connection for good.
+        configuration.options.maximumConnections = poolSize + 1
         configuration.options.connectTimeout = connectTimeout
         if let schema {
             // A startup parameter, so every pooled connection (and every reconnect) has it.

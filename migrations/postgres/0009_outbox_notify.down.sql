@@ -1,0 +1,2 @@
+DROP TRIGGER IF EXISTS switchboard_outbox_notify ON switchboard_outbox;
+DROP FUNCTION IF EXISTS switchboard_outbox_notify();
