@@ -27,7 +27,8 @@ package enum SwitchboardApp {
         if let gateway = settings.gateway, let client = components.gatewayClient {
             let forwarder = GatewayForwarder(
                 client: client, settings: gateway, dispatcher: components.dispatcher, proxies: components.clientAddresses,
-                keyHeader: settings.apiKeyHeader?.lowercased(), maxEventBytes: settings.maxEventBytes)
+                keyHeader: settings.apiKeyHeader?.lowercased(), maxEventBytes: settings.maxEventBytes,
+                uploadAllowance: .seconds(Int64(settings.bodyTimeoutSeconds)))
             let controller = GatewayController(
                 forwarder: forwarder, pipeline: crmPipeline, clientAddresses: components.clientAddresses, maxBodyBytes: settings.maxBodyBytes)
             // First, so none of the console's or the API's middleware touches the CRM's traffic.

@@ -33,6 +33,10 @@ struct GatewayTests {
                     let spoofing: HTTPFields = [
                         HTTPField.Name("X-Switchboard-Key-Id")!: "forged", HTTPField.Name("Connection")!: "X-Hop",
                         HTTPField.Name("X-Hop")!: "1", .cookie: "\(SessionService.cookieName)=secret; crm_pref=dark",
+                        HTTPField.Name("X_Switchboard_Permissions")!: "*", HTTPField.Name("Forwarded")!: "for=10.0.0.1",
+                        HTTPField.Name("X-Real-IP")!: "10.0.0.1", HTTPField.Name("X-Forwarded-Prefix")!: "/admin",
+                        HTTPField.Name("X_Forwarded_For")!: "10.0.0.1", HTTPField.Name("Proxy")!: "http://evil.example",
+                        HTTPField.Name("Proxy-Authorization")!: "Basic eA==", .acceptEncoding: "gzip",
                     ]
                     let read = try await client.send(.get, "/api/contacts/42?fields=name", key: reader.plaintext, headers: spoofing)
                     #expect(read.status == .ok)
@@ -48,6 +52,15 @@ struct GatewayTests {
                     #expect(seen.header("X-Hop") == nil, "headers named by Connection are hop-by-hop")
                     #expect(seen.header("Cookie") == "crm_pref=dark", "the console's session cookie is Switchboard's, not the CRM's")
                     #expect(seen.header("X-Forwarded-Proto") == "http")
+                    for forged in ["X_Switchboard_Permissions", "Forwarded", "X-Real-IP", "X-Forwarded-Prefix", "X_Forwarded_For", "Proxy", "Proxy-Authorization"] {
+                        #expect(seen.header(forged) == nil, "\(forged) is Switchboard's to set, not the client's")
+                    }
+                    #expect(seen.header("Accept-Encoding") == "gzip", "a read's answer may be compressed")
+
+                    // Case and path parameters: decided as a CRM may read them.
+                    #expect(try await client.send(.get, "/API/Contacts/42", key: reader.plaintext).status == .ok)
+                    expectError(try await client.send(.delete, "/API/contacts/42", key: reader.plaintext), .forbidden, code: "insufficient_permissions")
+                    expectError(try await client.send(.get, "/api/contacts;x/42", key: reader.plaintext), .forbidden, code: "route_not_allowed")
 
                     let before = crm.requests.count
                     expectError(try await client.send(.post, "/api/contacts", key: reader.plaintext, json: "{}"), .forbidden, code: "insufficient_permissions")
@@ -56,6 +69,8 @@ struct GatewayTests {
                     expectError(try await client.send(.get, "/api/contacts", key: fenced.plaintext), .forbidden, code: "ip_not_allowed")
                     expectError(try await client.send(.get, "/api/invoices", key: server.adminKey), .forbidden, code: "route_not_allowed")
                     expectError(try await client.send(.get, "/api/public/%2e%2e/contacts", key: server.adminKey), .forbidden, code: "route_not_allowed")
+                    // A fragment would be cut off by the client library: the CRM would see another path.
+                    expectError(try await client.send(.post, "/api/contacts/#", key: server.adminKey, json: "{}"), .badRequest, code: "invalid_request_target")
                     // Switchboard's own paths stay Switchboard's.
                     #expect(try await client.send(.get, "/health").status == .ok)
                     expectError(try await client.send(.get, "/api/webhooks", key: reader.plaintext), .forbidden, code: "insufficient_permissions")
@@ -79,9 +94,11 @@ struct GatewayTests {
                     let webhook = try await server.components.webhooks.create(WebhookDraft(
                         name: "crm events", url: hooks.url, events: ["contact.created", "contact.updated", "contact.deleted"], maxRetries: 0, retryDelaysMs: [100]))
                     let writer = try await server.key([.writeContacts, .deleteContacts])
+                    let acceptGzip: HTTPFields = [.acceptEncoding: "gzip"]
                     try await withRunningWorker(server) {
                         try await server.test { client in
-                            let headers: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "create-ada"]
+                            var headers: HTTPFields = [HTTPField.Name("Idempotency-Key")!: "create-ada"]
+                            headers.append(contentsOf: acceptGzip)
                             let created = try await client.send(.post, "/api/contacts", key: writer, json: #"{"name":"Ada"}"#, headers: headers)
                             #expect(created.status == .created)
                             #expect(created.body == .object([("id", .number(7)), ("name", .string("Ada"))]), "the client gets the CRM's answer")
@@ -93,9 +110,11 @@ struct GatewayTests {
                             let refused = try await client.send(.patch, "/api/contacts/7", key: writer, json: "{}")
                             #expect(refused.status == .unprocessableContent, "the CRM's own error comes back as it is")
                             #expect(refused.headers[HTTPField.Name("X-Switchboard-Event-Id")!] == nil, "a write the CRM refused publishes nothing")
-                            let deleted = try await client.send(.delete, "/api/contacts/7", key: writer)
+                            #expect(crm.requests.last?.header("Accept-Encoding") == nil, "an event's answer must come back uncompressed")
+                            let deleted = try await client.send(.delete, "/api/contacts/7", key: writer, headers: [HTTPField.Name("Idempotency-Key")!: "create-ada"])
                             #expect(deleted.status == .noContent)
-                            #expect(deleted.headers[HTTPField.Name("X-Switchboard-Event-Id")!] != nil)
+                            let deletedID = try #require(deleted.headers[HTTPField.Name("X-Switchboard-Event-Id")!])
+                            #expect(deletedID != eventID, "an Idempotency-Key stands for one write: the same value on another publishes anew")
                         }
                         try await eventually("two events delivered") { hooks.requests.count == 2 }
                         try await Task.sleep(for: .milliseconds(200))

@@ -114,5 +114,10 @@ struct RouteMapEventTests {
         #expect(open.decide(method: "GET", uri: "/api/public/%2e%2e/contacts").requirement == .deny)
         #expect(open.decide(method: "GET", uri: "/api/contacts%2f1").requirement == .deny)
         #expect(open.decide(method: "GET", uri: "/api/invoices").requirement == .anyKey)
+        #expect(open.decide(method: "DELETE", uri: "/API/Contacts/1").requirement == .permission(.deleteContacts), "case does not matter")
+        #expect(open.decide(method: "DELETE", uri: "/api/contacts;jsessionid=1/5").requirement == .deny, "path parameters are refused")
+        #expect(open.decide(method: "GET", uri: "/api/contacts/#/x").requirement == .deny)
+        let filed = RouteMap(fileRules: try! RouteMap.parse("GET /api/Reports/** read:transactions"))
+        #expect(filed.decide(method: "GET", uri: "/api/reports/1").requirement == .permission(.readTransactions))
     }
 }

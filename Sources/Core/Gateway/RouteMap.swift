@@ -21,7 +21,7 @@ package struct RouteMap: Sendable, Equatable {
 
     /// One piece of a path pattern.
     package enum Segment: Sendable, Equatable {
-        /// This exact text.
+        /// This text, compared without regard to case (many web frameworks route that way).
         case literal(String)
         /// Any one segment (`:name` or `*`).
         case any
@@ -63,7 +63,7 @@ package struct RouteMap: Sendable, Equatable {
                 case .any:
                     guard index < segments.count else { return false }
                 case .literal(let text):
-                    guard index < segments.count, segments[index] == text else { return false }
+                    guard index < segments.count, segments[index].lowercased() == text else { return false }
                 }
                 index += 1
             }
@@ -110,10 +110,11 @@ package struct RouteMap: Sendable, Equatable {
     }
 
     /// The decision for a method and a path (a query string is ignored). Segments are compared
-    /// percent-decoded, as the CRM will read them (`/api/%63ontacts` is `/api/contacts`). A path
-    /// that is not absolute, has `.` or `..` segments (also encoded), or an encoded `/` is
-    /// denied whatever `AUTH_UNMATCHED` says: a proxy passes the raw URI, the CRM may normalise
-    /// it, and `/api/public/../contacts` must not pass as a public route.
+    /// percent-decoded and without regard to case, as a CRM may read them (`/API/%63ontacts` is
+    /// `/api/contacts`). A path that is not absolute, has `.` or `..` segments (also encoded),
+    /// an encoded `/`, a `;` (path parameters, which some frameworks strip) or a `#` is denied
+    /// whatever `AUTH_UNMATCHED` says: a proxy passes the raw URI, the CRM may normalise it,
+    /// and `/api/public/../contacts` must not pass as a public route.
     package func decide(method: String, uri: String) -> Decision {
         let path = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
         var segments = path.split(separator: "/", omittingEmptySubsequences: true)
@@ -127,7 +128,7 @@ package struct RouteMap: Sendable, Equatable {
             }
             segments = decoded
         }
-        guard !segments.contains(where: { $0 == "." || $0 == ".." }) else { return refused }
+        guard !segments.contains(where: { $0 == "." || $0 == ".." || $0.contains(";") || $0.contains("#") }) else { return refused }
         let method = method.uppercased()
         guard let rule = rules.first(where: { $0.matches(method: method, segments: segments) }) else {
             return Decision(requirement: allowUnmatched ? .anyKey : .deny, routeGroup: "crm:unmatched", event: nil, origin: nil)
@@ -198,7 +199,7 @@ package struct RouteMap: Sendable, Equatable {
                 } else if piece.contains("*") || piece == "." || piece == ".." {
                     throw ConfigurationError("\(place): '\(piece)' is not a path segment; use a literal, :name or * for one segment, ** for the rest")
                 } else {
-                    pattern.append(.literal(String(piece)))
+                    pattern.append(.literal(piece.lowercased()))
                 }
             }
             let requirement: Requirement

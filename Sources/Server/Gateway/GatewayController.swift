@@ -22,14 +22,17 @@ struct GatewayController: Sendable {
         router.add(middleware: RequestMetricsMiddleware())
         router.add(middleware: ErrorEnvelopeMiddleware(maxBodyBytes: maxBodyBytes))
         router.add(middleware: ClientAddressMiddleware(resolver: clientAddresses))
-        let authenticated = pipeline.compose(on: router.group()) { request in (request.method.rawValue, request.uri.path) }
+        // Decided on the target exactly as it is forwarded (`head.path`), never a parsed copy.
+        let authenticated = pipeline.compose(on: router.group()) { request in (request.method.rawValue, request.head.path ?? "/") }
         let routeMap = pipeline.routeMap
         let forwarder = forwarder
         let handler: @Sendable (Request, AuthenticatedRequestContext) async throws -> Response = { request, context in
             let method = request.method.rawValue
-            let decision = routeMap.decide(method: method, uri: request.uri.path)
-            try decision.authorize(context.key, method: method, path: request.uri.path)
-            return try await forwarder.forward(request, context: context, decision: decision)
+            let target = try GatewayForwarder.target(of: request)
+            let decision = routeMap.decide(method: method, uri: target)
+            let path = String(target.split(separator: "?", maxSplits: 1).first ?? "")
+            try decision.authorize(context.key, method: method, path: path)
+            return try await forwarder.forward(request, target: target, context: context, decision: decision)
         }
         for method in Self.methods {
             authenticated.on("/", method: method, use: handler)

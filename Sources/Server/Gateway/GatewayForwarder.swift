@@ -1,5 +1,7 @@
 import AsyncHTTPClient
 import Core
+import Crypto
+import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
@@ -20,28 +22,56 @@ struct GatewayForwarder: Sendable {
     /// `AUTH_API_KEY_HEADER`, lower case: a key header the CRM does not get either.
     let keyHeader: String?
     let maxEventBytes: Int
+    /// `HTTP_BODY_TIMEOUT_SECONDS`: how long a client may take to send its body, added to
+    /// `GATEWAY_TIMEOUT_MS` for requests with one (the client library's deadline runs until
+    /// the answer's head, upload included).
+    let uploadAllowance: TimeAmount
 
     /// The most of an event-marked answer that is held in memory; past it the client gets 502
     /// (the CRM's write happened, so the event is published without the answer).
     static let maxBufferedAnswer = 16 << 20
 
-    func forward(_ request: Request, context: AuthenticatedRequestContext, decision: RouteMap.Decision) async throws -> Response {
+    /// The request target as the client sent it, when it is one the gateway forwards: an
+    /// absolute path with an optional query, in the characters RFC 3986 allows there. Anything
+    /// else (a `#`, spaces, backslashes, an absolute URI) is refused before the route map
+    /// decides, so the map and the CRM see the same path.
+    static func target(of request: Request) throws -> String {
+        guard let target = request.head.path, target.hasPrefix("/"), target.utf8.allSatisfy({ allowedTargetBytes.contains($0) }) else {
+            throw SwitchboardError(
+                .badRequest, code: "invalid_request_target",
+                message: "the request target must be a path with an optional query, in URL characters (letters, digits, -._~%!$&'()*+,;=:@/?); encode anything else")
+        }
+        return target
+    }
+
+    static let allowedTargetBytes: Set<UInt8> = Set(Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~%!$&'()*+,;=:@/?".utf8))
+
+    func forward(_ request: Request, target: String, context: AuthenticatedRequestContext, decision: RouteMap.Decision) async throws -> Response {
         let idempotencyKey = request.headers[.idempotencyKey]
         if decision.event != nil, let idempotencyKey, idempotencyKey.isEmpty || idempotencyKey.count > EventDispatcher.maxIdempotencyKeyLength {
             // Refused before the CRM sees it: afterwards the write would be done and its event not.
             throw SwitchboardError(.badRequest, code: "invalid_idempotency_key", message: "Idempotency-Key must be 1 to \(EventDispatcher.maxIdempotencyKeyLength) characters")
         }
-        var outbound = HTTPClientRequest(url: settings.url(for: request.head.path ?? "/"))
+        var outbound = HTTPClientRequest(url: settings.url(for: target))
         outbound.method = HTTPMethod(rawValue: request.method.rawValue)
         outbound.headers = upstreamHeaders(request, context: context)
+        if decision.event != nil {
+            // The answer becomes the event's data: it must come back readable, not compressed.
+            outbound.headers.remove(name: "Accept-Encoding")
+        }
+        var deadline = TimeAmount.milliseconds(Int64(settings.timeoutMilliseconds))
         if let length = request.headers[.contentLength].flatMap({ Int64($0) }) {
-            if length > 0 { outbound.body = .stream(request.body, length: .known(length)) }
+            if length > 0 {
+                outbound.body = .stream(request.body, length: .known(length))
+                deadline = deadline + uploadAllowance
+            }
         } else if request.headers[.transferEncoding] != nil {
             outbound.body = .stream(request.body, length: .unknown)
+            deadline = deadline + uploadAllowance
         }
         let answer: HTTPClientResponse
         do {
-            answer = try await client.execute(outbound, timeout: .milliseconds(Int64(settings.timeoutMilliseconds)))
+            answer = try await client.execute(outbound, timeout: deadline)
         } catch {
             throw translate(error)
         }
@@ -54,11 +84,11 @@ struct GatewayForwarder: Sendable {
         do {
             body = try await answer.body.collect(upTo: Self.maxBufferedAnswer)
         } catch {
-            _ = await publish(event, data: Self.eventData(nil, request: request, status: status), idempotencyKey: idempotencyKey, context: context)
+            _ = await publish(event, data: Self.eventData(nil, target: target, status: status), idempotencyKey: idempotencyKey, target: target, context: context)
             throw SwitchboardError(.badGateway, code: "upstream_answer_too_large", message: "the CRM's answer was over \(Self.maxBufferedAnswer) bytes or broke off; the write may have been made", detail: "\(error)")
         }
-        let data = Self.eventData(body.readableBytes <= maxEventBytes ? body : nil, request: request, status: status)
-        switch await publish(event, data: data, idempotencyKey: idempotencyKey, context: context) {
+        let data = Self.eventData(body.readableBytes <= maxEventBytes ? body : nil, target: target, status: status)
+        switch await publish(event, data: data, idempotencyKey: idempotencyKey, target: target, context: context) {
         case .success(let id): headers[Names.eventID] = id
         case .failure(let failure): headers[Names.eventError] = failure.code
         }
@@ -68,9 +98,12 @@ struct GatewayForwarder: Sendable {
 
     /// Publishes the event of a write; a failure is logged and counted, not thrown: the CRM
     /// has made the write, and the client must get its answer.
-    private func publish(_ event: String, data: JSONValue, idempotencyKey: String?, context: AuthenticatedRequestContext) async -> Result<String, SwitchboardError> {
+    private func publish(
+        _ event: String, data: JSONValue, idempotencyKey: String?, target: String, context: AuthenticatedRequestContext
+    ) async -> Result<String, SwitchboardError> {
         do {
-            let published = try await dispatcher.publish(type: event, data: data, idempotencyKey: idempotencyKey, scope: context.key.id)
+            let scope = idempotencyKey.map { _ in Self.idempotencyScope(key: context.key.id, event: event, target: target) }
+            let published = try await dispatcher.publish(type: event, data: data, idempotencyKey: idempotencyKey, scope: scope)
             Counter(label: "switchboard_gateway_events_total", dimensions: [("outcome", "published")]).increment()
             return .success(published.event.id.uuidString.lowercased())
         } catch {
@@ -83,11 +116,21 @@ struct GatewayForwarder: Sendable {
         }
     }
 
+    /// The scope of a write's `Idempotency-Key`: the key, the event and the path, so the same
+    /// value on another write (or on `POST /api/events`) never stands for this one.
+    static func idempotencyScope(key: UUID, event: String, target: String) -> UUID {
+        let path = target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? target
+        let digest = Array(SHA256.hash(data: Array("gateway\n\(key.uuidString.lowercased())\n\(event)\n\(path)".utf8)))
+        return UUID(uuid: (digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7],
+                           digest[8], digest[9], digest[10], digest[11], digest[12], digest[13], digest[14], digest[15]))
+    }
+
     /// The event's `data`: the CRM's answer when it is a JSON object, else the path and status
     /// (a 204, an answer that is not an object, or one over `MAX_EVENT_BYTES`).
-    static func eventData(_ body: ByteBuffer?, request: Request, status: HTTPResponse.Status) -> JSONValue {
+    static func eventData(_ body: ByteBuffer?, target: String, status: HTTPResponse.Status) -> JSONValue {
         if let body, let value = try? JSONValue.parse(body.readableBytesView), case .object = value { return value }
-        return .object([("path", .string(request.uri.path)), ("status", .number(Double(status.code)))])
+        let path = target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? target
+        return .object([("path", .string(path)), ("status", .number(Double(status.code)))])
     }
 
     /// The headers the CRM gets.
@@ -99,8 +142,9 @@ struct GatewayForwarder: Sendable {
         }
         var headers = HTTPHeaders()
         for field in request.headers {
-            let name = field.name.canonicalName
-            if dropped.contains(name) || name.hasPrefix(KeyIdentity.reservedPrefix) || Self.forwardingHeaders.contains(name) { continue }
+            // Compared with `_` as `-`: CGI-style servers read X_Forwarded_For as X-Forwarded-For.
+            let name = field.name.canonicalName.replacingOccurrences(of: "_", with: "-")
+            if dropped.contains(name) || Self.isReserved(name) { continue }
             if name == "cookie" {
                 if let kept = Self.withoutSessionCookie(field.value) { headers.add(name: field.name.rawName, value: kept) }
                 continue
@@ -136,8 +180,16 @@ struct GatewayForwarder: Sendable {
     /// Headers that describe one connection, not the message (RFC 9110 §7.6.1), plus the ones
     /// the client library sets itself (`Host`, `Content-Length`) and `Expect`.
     static let responseHopByHop: Set<String> = ["connection", "keep-alive", "proxy-connection", "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade"]
-    static let requestHopByHop = responseHopByHop.union(["proxy-authorization", "host", "content-length", "expect"])
-    static let forwardingHeaders: Set<String> = ["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host"]
+    static let requestHopByHop = responseHopByHop.union(["host", "content-length", "expect"])
+
+    /// Headers only Switchboard may send the CRM: its identity headers, and every header that
+    /// says where a request came from or went through (`Forwarded`, `X-Forwarded-*`,
+    /// `X-Real-IP`, `Proxy-*`, and `Proxy`, the httpoxy header), which the gateway sets itself
+    /// or not at all.
+    static func isReserved(_ name: String) -> Bool {
+        name.hasPrefix(KeyIdentity.reservedPrefix) || name.hasPrefix("x-forwarded-") || name.hasPrefix("proxy-")
+            || name == "forwarded" || name == "x-real-ip" || name == "proxy"
+    }
 
     /// The header names a `Connection` header lists: hop-by-hop as well.
     static func connectionTokens(_ values: some Sequence<String>) -> Set<String> {
@@ -158,8 +210,8 @@ struct GatewayForwarder: Sendable {
             switch error {
             case .deadlineExceeded, .readTimeout:
                 return SwitchboardError(.gatewayTimeout, code: "upstream_timeout", message: "the CRM did not answer within GATEWAY_TIMEOUT_MS (\(settings.timeoutMilliseconds) ms)", detail: "\(error)")
-            case .connectTimeout:
-                return SwitchboardError(.gatewayTimeout, code: "upstream_timeout", message: "connecting to the CRM took longer than GATEWAY_CONNECT_TIMEOUT_MS (\(settings.connectTimeoutMilliseconds) ms)", detail: "\(error)")
+            case .getConnectionFromPoolTimeout:
+                return SwitchboardError(.unavailable, code: "upstream_busy", message: "all GATEWAY_MAX_CONNECTIONS connections to the CRM stayed busy; try again shortly", detail: "\(error)")
             default:
                 break
             }
