@@ -41,6 +41,10 @@ package struct RouteMap: Sendable, Equatable {
         package let routeGroup: String
         /// Where the rule came from, for messages: `AUTH_ROUTE_MAP_FILE line 3` or `built-in`.
         package let origin: String
+        /// `methods` as bits of `RouteMap.methodBits` (0: any method), and the pattern's literals
+        /// as bytes: matching runs on every CRM request, so it compares bytes, not Strings.
+        let methodMask: UInt8
+        let literalBytes: [[UInt8]?]
 
         package init(methods: Set<String>, pattern: [Segment], requirement: Requirement, event: String? = nil, origin: String) {
             self.methods = methods
@@ -51,24 +55,36 @@ package struct RouteMap: Sendable, Equatable {
             let literals = pattern.compactMap { if case .literal(let text) = $0 { text } else { nil } }
             let resource = literals.first == "api" ? literals.dropFirst().first : literals.first
             routeGroup = "crm:" + (resource ?? "root")
+            methodMask = methods.reduce(0) { $0 | RouteMap.methodBit($1) }
+            literalBytes = pattern.map { if case .literal(let text) = $0 { Array(text.utf8) } else { nil } }
         }
 
-        func matches(method: String, segments: [Substring]) -> Bool {
-            guard methods.isEmpty || methods.contains(method) else { return false }
+        /// Whether a request with this method bit and these (lower-case, decoded) segments matches.
+        func matches(methodBit: UInt8, segments: [ArraySlice<UInt8>]) -> Bool {
+            guard methodMask == 0 || methodMask & methodBit != 0 else { return false }
             var index = 0
-            for segment in pattern {
+            for (position, segment) in pattern.enumerated() {
                 switch segment {
                 case .rest:
                     return true
                 case .any:
                     guard index < segments.count else { return false }
-                case .literal(let text):
-                    guard index < segments.count, segments[index].lowercased() == text else { return false }
+                case .literal:
+                    guard index < segments.count, let bytes = literalBytes[position], segments[index].elementsEqual(bytes) else { return false }
                 }
                 index += 1
             }
             return index == segments.count
         }
+    }
+
+    /// The methods a rule may name, each a bit; any other method has no bit and matches only
+    /// rules for any method.
+    static let methodBits = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+    static func methodBit(_ method: String) -> UInt8 {
+        guard let index = methodBits.firstIndex(of: method) else { return 0 }
+        return 1 << UInt8(index)
     }
 
     /// What the map says about one request.
@@ -116,21 +132,26 @@ package struct RouteMap: Sendable, Equatable {
     /// whatever `AUTH_UNMATCHED` says: a proxy passes the raw URI, the CRM may normalise it,
     /// and `/api/public/../contacts` must not pass as a public route.
     package func decide(method: String, uri: String) -> Decision {
-        let path = uri.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
-        var segments = path.split(separator: "/", omittingEmptySubsequences: true)
+        // Bytes, lower-cased in place: this runs for every CRM request.
+        var path = Array(uri.utf8.prefix { $0 != UInt8(ascii: "?") })
         let refused = Decision(requirement: .deny, routeGroup: "crm:unmatched", event: nil, origin: nil)
-        guard path.hasPrefix("/") else { return refused }
-        if path.contains("%") {
-            var decoded: [Substring] = []
+        guard path.first == UInt8(ascii: "/") else { return refused }
+        for index in path.indices where (0x41...0x5A).contains(path[index]) { path[index] += 0x20 }
+        var segments = path.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true)
+        if path.contains(UInt8(ascii: "%")) {
+            var decoded: [ArraySlice<UInt8>] = []
             for segment in segments {
-                guard let text = String(segment).removingPercentEncoding, !text.contains("/") else { return refused }
-                decoded.append(Substring(text))
+                guard let text = String(decoding: segment, as: UTF8.self).removingPercentEncoding, !text.contains("/") else { return refused }
+                decoded.append(ArraySlice(text.lowercased().utf8))
             }
             segments = decoded
         }
-        guard !segments.contains(where: { $0 == "." || $0 == ".." || $0.contains(";") || $0.contains("#") }) else { return refused }
-        let method = method.uppercased()
-        guard let rule = rules.first(where: { $0.matches(method: method, segments: segments) }) else {
+        for segment in segments {
+            let dots = segment.allSatisfy { $0 == UInt8(ascii: ".") }
+            if (dots && segment.count <= 2) || segment.contains(UInt8(ascii: ";")) || segment.contains(UInt8(ascii: "#")) { return refused }
+        }
+        let methodBit = Self.methodBit(method.utf8.contains(where: { (0x61...0x7A).contains($0) }) ? method.uppercased() : method)
+        guard let rule = rules.first(where: { $0.matches(methodBit: methodBit, segments: segments) }) else {
             return Decision(requirement: allowUnmatched ? .anyKey : .deny, routeGroup: "crm:unmatched", event: nil, origin: nil)
         }
         return Decision(requirement: rule.requirement, routeGroup: rule.routeGroup, event: rule.event, origin: rule.origin)
@@ -159,7 +180,7 @@ package struct RouteMap: Sendable, Equatable {
     }
 
     /// The methods a rule may name.
-    static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+    static let knownMethods = Set(methodBits)
 
     /// Rules from the text of a route-map file: one rule per line, `METHODS PATH REQUIREMENT
     /// [EVENT]`, where METHODS is `*` or a comma-separated list, PATH a pattern (`:name` or `*`

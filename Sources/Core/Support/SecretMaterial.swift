@@ -8,12 +8,15 @@ package struct SecretMaterial: Sendable {
     /// How many characters of a key are kept for display (prefix included).
     package static let displayPrefixLength = 12
 
-    private let pepper: SymmetricKey
+    /// HMAC-SHA256 keyed with the pepper and nothing hashed yet: copied for every key hashed,
+    /// which spares the key set-up (two of the four SHA-256 blocks of a key's hash) on the
+    /// path of every authenticated request.
+    private let keyedHash: HMAC<SHA256>
 
     /// Derives the hashing pepper from the server secret (`WEBHOOK_SECRET_KEY`), so a stolen
     /// database alone cannot be used to test guessed keys.
     package init(serverSecret: String) {
-        pepper = Self.deriveKey(from: serverSecret, purpose: "api-key-hash-v1")
+        keyedHash = HMAC<SHA256>(key: Self.deriveKey(from: serverSecret, purpose: "api-key-hash-v1"))
     }
 
     /// A 256-bit key for one purpose, derived from the server secret with HKDF-SHA256, so
@@ -28,7 +31,9 @@ package struct SecretMaterial: Sendable {
 
     /// The keyed hash an API key is stored and looked up under (hex HMAC-SHA256).
     package func hash(apiKey: String) -> String {
-        Hex.encode(HMAC<SHA256>.authenticationCode(for: Data(apiKey.utf8), using: pepper))
+        var mac = keyedHash
+        mac.update(data: Array(apiKey.utf8))
+        return Hex.encode(mac.finalize())
     }
 
     /// A new API key: the prefix and 32 random bytes in URL-safe base64.

@@ -44,15 +44,13 @@ struct ForwardAuthController: Sendable {
     /// the path of every CRM request, and the general encoder cost a tenth of it).
     static func allowed(key: ApiKey, decision: RouteMap.Decision) -> Response {
         let identity = KeyIdentity(key)
-        var required: JSONValue = .null
-        if case .permission(let permission) = decision.requirement { required = .string(permission.rawValue) }
-        let body = JSONValue.object([
-            ("success", .bool(true)),
-            ("data", .object([
-                ("keyId", .string(identity.id)), ("name", .string(key.name)), ("permissions", .array(identity.permissions.map(JSONValue.string))),
-                ("requiredPermission", required), ("routeGroup", .string(decision.routeGroup)),
-            ])),
-        ]).compactText
+        // Ids and permission names need no escaping; the key's name and the route group do.
+        var required = "null"
+        if case .permission(let permission) = decision.requirement { required = "\"" + permission.rawValue + "\"" }
+        let permissions = identity.permissions.map { "\"" + $0 + "\"" }.joined(separator: ",")
+        let body = #"{"success":true,"data":{"keyId":""# + identity.id + #"","name":"# + JSONValue.string(key.name).compactText
+            + #","permissions":["# + permissions + #"],"requiredPermission":"# + required
+            + #","routeGroup":"# + JSONValue.string(decision.routeGroup).compactText + "}}"
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8", HeaderNames.status: "200"]
         identity.add(to: &headers)
         return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
@@ -80,7 +78,8 @@ struct OriginalRequest {
     init(_ request: Request) {
         let headers = request.headers
         typealias Names = ForwardAuthController.HeaderNames
-        method = (headers[Names.originalMethod] ?? headers[Names.forwardedMethod] ?? request.method.rawValue).uppercased()
+        let named = headers[Names.originalMethod] ?? headers[Names.forwardedMethod] ?? request.method.rawValue
+        method = named.utf8.contains(where: { (0x61...0x7A).contains($0) }) ? named.uppercased() : named
         if let uri = headers[Names.originalURI] ?? headers[Names.forwardedURI] {
             self.uri = uri
         } else if request.uri.path.hasPrefix(ForwardAuthController.path + "/") {
