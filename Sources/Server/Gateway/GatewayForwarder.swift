@@ -135,7 +135,8 @@ struct GatewayForwarder: Sendable {
 
     /// The headers the CRM gets.
     func upstreamHeaders(_ request: Request, context: AuthenticatedRequestContext) -> HTTPHeaders {
-        var dropped = Self.requestHopByHop.union(Self.connectionTokens(request.headers[values: .connection]))
+        var dropped = Self.requestHopByHop
+        for token in Self.connectionTokens(request.headers[values: .connection]) { dropped.insert(token) }
         if !settings.forwardAuthorization {
             dropped.insert("authorization")
             if let keyHeader { dropped.insert(keyHeader) }
@@ -143,7 +144,8 @@ struct GatewayForwarder: Sendable {
         var headers = HTTPHeaders()
         for field in request.headers {
             // Compared with `_` as `-`: CGI-style servers read X_Forwarded_For as X-Forwarded-For.
-            let name = field.name.canonicalName.replacingOccurrences(of: "_", with: "-")
+            let canonical = field.name.canonicalName
+            let name = canonical.utf8.contains(UInt8(ascii: "_")) ? String(canonical.map { $0 == "_" ? "-" : $0 }) : canonical
             if dropped.contains(name) || Self.isReserved(name) { continue }
             if name == "cookie" {
                 if let kept = Self.withoutSessionCookie(field.value) { headers.add(name: field.name.rawName, value: kept) }
@@ -169,10 +171,11 @@ struct GatewayForwarder: Sendable {
 
     /// The headers the client gets from the CRM's answer.
     static func downstreamHeaders(_ headers: HTTPHeaders) -> HTTPFields {
-        let dropped = responseHopByHop.union(connectionTokens(headers["connection"]))
+        let named = connectionTokens(headers["connection"])
         var fields = HTTPFields()
-        for (name, value) in headers where !dropped.contains(name.lowercased()) {
-            if let name = HTTPField.Name(name) { fields.append(HTTPField(name: name, value: value)) }
+        for (name, value) in headers {
+            guard let field = HTTPField.Name(name), !responseHopByHop.contains(field.canonicalName), !named.contains(field.canonicalName) else { continue }
+            fields.append(HTTPField(name: field, value: value))
         }
         return fields
     }
@@ -192,8 +195,10 @@ struct GatewayForwarder: Sendable {
     }
 
     /// The header names a `Connection` header lists: hop-by-hop as well.
-    static func connectionTokens(_ values: some Sequence<String>) -> Set<String> {
-        Set(values.flatMap { $0.split(separator: ",") }.map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
+    static func connectionTokens(_ values: some Sequence<String>) -> [String] {
+        values.flatMap { $0.split(separator: ",") }.map { token in
+            String(token.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed()).lowercased()
+        }
     }
 
     /// A `Cookie` header without the console's session cookie (Switchboard's credential, not
