@@ -75,6 +75,23 @@ struct WebhookRouteTests {
         }
     }
 
+    @Test("the server's own WEBHOOK_SECRET_KEY is refused as a webhook's secret, on create, update and rotation")
+    func serverSecretRefused() async throws {
+        try await withTestServer { server in
+            try await server.test { client in
+                let own = #"{"name":"n","url":"https://a.example","events":["*"],"secret":"\#(TestServer.secret)"}"#
+                expectError(try await client.send(.post, "/api/webhooks", key: server.adminKey, json: own), .unprocessableContent, code: "server_secret_refused")
+                let created = try await client.send(.post, "/api/webhooks", key: server.adminKey, json: Self.validBody)
+                let id = try #require(created.body["data"]?["id"]?.stringValue)
+                let secret = #"{"secret":"\#(TestServer.secret)"}"#
+                expectError(try await client.send(.patch, "/api/webhooks/\(id)", key: server.adminKey, json: secret), .unprocessableContent, code: "server_secret_refused")
+                expectError(try await client.send(.post, "/api/webhooks/\(id)/rotate-secret", key: server.adminKey, json: secret), .unprocessableContent, code: "server_secret_refused")
+                let other = #"{"secret":"\#(TestServer.secret)x"}"#
+                #expect(try await client.send(.patch, "/api/webhooks/\(id)", key: server.adminKey, json: other).status == .ok, "a secret of its own is fine")
+            }
+        }
+    }
+
     @Test("PATCH refuses nulls for required fields, unknown fields and bad ids")
     func patchErrors() async throws {
         try await withTestServer { server in

@@ -7,10 +7,19 @@ import Foundation
 package struct SecretCipher: Sendable {
     static let prefix = "enc:v1:"
     private let key: SymmetricKey
+    /// A digest of the server secret, to recognise it when someone offers it as a webhook's
+    /// secret; comparing digests takes the same time whatever the candidate shares with it.
+    private let serverSecretDigest: [UInt8]
 
     /// Derives the encryption key from the server secret.
     package init(serverSecret: String) {
         key = SecretMaterial.deriveKey(from: serverSecret, purpose: "webhook-secret-encryption-v1")
+        serverSecretDigest = Array(SHA256.hash(data: Array(serverSecret.utf8)))
+    }
+
+    /// Whether `candidate` is the server's own secret (`WEBHOOK_SECRET_KEY`).
+    package func isServerSecret(_ candidate: String) -> Bool {
+        Array(SHA256.hash(data: Array(candidate.utf8))) == serverSecretDigest
     }
 
     /// Whether stored text is already encrypted.

@@ -116,7 +116,7 @@ package struct WebhookService: Sendable {
         // An unreadable secret cannot keep signing: it is replaced without an overlap.
         webhook.previousSecret = overlap > .zero ? webhook.secret : nil
         webhook.previousSecretExpiresAt = webhook.previousSecret != nil ? Timestamp.truncated(now.addingTimeInterval(overlap.seconds)) : nil
-        webhook.secret = try newSecret.map(Self.validSecret) ?? SecretMaterial.newWebhookSecret()
+        webhook.secret = try newSecret.map(acceptableSecret) ?? SecretMaterial.newWebhookSecret()
         webhook.secretIsUnreadable = false
         webhook.updatedAt = now
         try await store.updateSecrets(webhook)
@@ -136,7 +136,7 @@ package struct WebhookService: Sendable {
             events: try await catalog.validateSubscription(draft.events),
             description: try Self.validDescription(draft.description),
             isActive: draft.isActive,
-            secret: try draft.secret.map(Self.validSecret) ?? SecretMaterial.newWebhookSecret(),
+            secret: try draft.secret.map(acceptableSecret) ?? SecretMaterial.newWebhookSecret(),
             maxRetries: try Self.validMaxRetries(draft.maxRetries),
             retryDelaysMs: try Self.validRetryDelays(draft.retryDelaysMs),
             createdAt: now,
@@ -167,7 +167,7 @@ package struct WebhookService: Sendable {
         if let url = changes.url { webhook.url = try await validTarget(url) }
         if let events = changes.events { webhook.events = try await catalog.validateSubscription(events) }
         if let description = changes.description { webhook.description = try Self.validDescription(description) }
-        if let secret = changes.secret { webhook.secret = try Self.validSecret(secret) }
+        if let secret = changes.secret { webhook.secret = try acceptableSecret(secret) }
         if let maxRetries = changes.maxRetries { webhook.maxRetries = try Self.validMaxRetries(maxRetries) }
         if let delays = changes.retryDelaysMs { webhook.retryDelaysMs = try Self.validRetryDelays(delays) }
         if let isActive = changes.isActive {
@@ -229,6 +229,19 @@ package struct WebhookService: Sendable {
             throw SwitchboardError.invalid("description must be at most \(maxDescriptionLength) characters")
         }
         return description
+    }
+
+    /// A secret a client chose: well-formed, and not the server's own `WEBHOOK_SECRET_KEY`,
+    /// which the seed's receiver snippet reads from an environment variable of that name and
+    /// so invites reusing (every key and stored secret derives from it; it must not travel).
+    func acceptableSecret(_ secret: String) throws -> String {
+        let secret = try Self.validSecret(secret)
+        guard !cipher.isServerSecret(secret) else {
+            throw SwitchboardError(
+                .validation, code: "server_secret_refused",
+                message: "secret: this is the server's own WEBHOOK_SECRET_KEY, which must never leave the server; leave secret out to have one generated, and set WEBHOOK_SECRET_KEY on the receiver's side to the webhook's secret")
+        }
+        return secret
     }
 
     static func validSecret(_ secret: String) throws -> String {

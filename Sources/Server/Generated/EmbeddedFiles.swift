@@ -32,7 +32,7 @@ enum EmbeddedFiles {
 
 """##),
         "openapi.json": EmbeddedFile(
-            contentType: "application/json", sha256: "9efa67ef0a9cb202c2195c5e934d151d6fe8135bfd17976ca452cb05812592e9",
+            contentType: "application/json", sha256: "3eb2dc9e1f745a95c103faa87f396582935c4b61c7448e76eed1a9b12de0f1e5",
             text: ##"""
 {
   "openapi": "3.1.0",
@@ -5685,7 +5685,7 @@ enum EmbeddedFiles {
             ],
             "minLength": 16,
             "maxLength": 512,
-            "description": "Signing secret; generated (whsec_...) when omitted",
+            "description": "Signing secret; generated (whsec_...) when omitted. The server's own WEBHOOK_SECRET_KEY is refused (422 server_secret_refused).",
             "pattern": "^[!-~]+$"
           },
           "maxRetries": {
