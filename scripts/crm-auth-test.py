@@ -4,7 +4,8 @@
 
 1. forward authentication behind Debian's nginx, configured with the README's own file
    (docs/proxy/nginx.conf, only addresses and the port replaced);
-2. gateway mode: the same server with GATEWAY_UPSTREAM pointing at the CRM.
+2. the same behind Debian's Caddy, with the README's docs/proxy/Caddyfile;
+3. gateway mode: the same server with GATEWAY_UPSTREAM pointing at the CRM.
 
 Checks what a CRM operator relies on: a read:contacts key reads and cannot write, a
 write:contacts key creates, no key / a revoked key / an expired key get 401, a key from a
@@ -176,12 +177,13 @@ def gateway_events(base, admin, crm, key, work):
 
 def main():
     binaries = os.path.abspath(sys.argv[1])
-    if not shutil.which("nginx"):
+    missing = [tool for tool in ["nginx", "caddy"] if not shutil.which(tool)]
+    if missing:
         if os.geteuid() == 0:
             subprocess.run(["apt-get", "update", "-qq"], check=True)
-            subprocess.run(["apt-get", "install", "-y", "-qq", "nginx"], check=True, env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
+            subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True, env=dict(os.environ, DEBIAN_FRONTEND="noninteractive"))
         else:
-            sys.exit("error: nginx is missing; run as root: apt-get install -y nginx")
+            sys.exit(f"error: {' and '.join(missing)} missing; run as root: apt-get install -y {' '.join(missing)}")
     work = tempfile.mkdtemp()
     processes = []
     try:
@@ -237,12 +239,29 @@ http {{
         front = f"http://127.0.0.1:{nginx_port}"
         wait_for_port(nginx_port)
 
+        caddy_port = free_port()
+        caddyfile = open(os.path.join(REPO, "docs", "proxy", "Caddyfile")).read()
+        check("```text\n" + caddyfile + "```" in open(os.path.join(REPO, "README.md")).read(), "README shows docs/proxy/Caddyfile as it is")
+        caddyfile = caddyfile.replace("crm.example.com {", f"http://127.0.0.1:{caddy_port} {{")
+        caddyfile = caddyfile.replace("127.0.0.1:8080", f"127.0.0.1:{port}").replace("127.0.0.1:3000", f"127.0.0.1:{crm.port}")
+        os.makedirs(f"{work}/caddy")
+        with open(f"{work}/caddy/Caddyfile", "w") as file:
+            # No admin endpoint (it would want port 2019) and no certificates: a test on loopback.
+            file.write("{\n\tadmin off\n\tauto_https off\n}\n\n" + caddyfile)
+        caddy_log = open(f"{work}/caddy/caddy.log", "w")
+        processes.append(subprocess.Popen(
+            ["caddy", "run", "--config", f"{work}/caddy/Caddyfile", "--adapter", "caddyfile"],
+            env=dict(os.environ, HOME=f"{work}/caddy", XDG_DATA_HOME=f"{work}/caddy", XDG_CONFIG_HOME=f"{work}/caddy"),
+            stdout=caddy_log, stderr=subprocess.STDOUT))
+        check(wait_for_port(caddy_port, seconds=15), "Caddy starts with docs/proxy/Caddyfile", open(f"{work}/caddy/caddy.log").read()[-2000:])
+
         def key(name, permissions, **extra):
             status, _, answer = request(f"{base}/api/api-keys", "POST", admin, {"name": name, "permissions": permissions, **extra})
             assert status == 201, answer
             return answer["data"]
 
         matrix("forward authentication behind nginx (docs/proxy/nginx.conf)", front, base, admin, crm, key)
+        matrix("forward authentication behind Caddy (docs/proxy/Caddyfile)", f"http://127.0.0.1:{caddy_port}", base, admin, crm, key)
         matrix("gateway mode (GATEWAY_UPSTREAM)", base, base, admin, crm, key)
         gateway_events(base, admin, crm, key, work)
     finally:
@@ -254,7 +273,7 @@ http {{
             except subprocess.TimeoutExpired:
                 process.kill()
         shutil.rmtree(work, ignore_errors=True)
-    print(f"CRM auth (nginx and gateway): {'all passed' if not failures else f'{len(failures)} failed'}")
+    print(f"CRM auth (nginx, Caddy and gateway): {'all passed' if not failures else f'{len(failures)} failed'}")
     sys.exit(1 if failures else 0)
 
 
