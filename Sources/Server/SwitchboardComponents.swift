@@ -21,6 +21,8 @@ package struct SwitchboardComponents: Sendable {
     /// Nil when `WEBHOOK_CONCURRENCY` is 0 (an API-only process).
     package let worker: DeliveryWorker?
     package let httpClient: HTTPClient
+    /// Outbound clients bound to checked addresses (see `PinnedClients`).
+    package let pinnedClients: PinnedClients
     /// The gateway's client to the CRM (`GATEWAY_UPSTREAM`), with its own keep-alive pool and
     /// timeouts; nil when the server is not a gateway.
     package let gatewayClient: HTTPClient?
@@ -72,6 +74,10 @@ package struct SwitchboardComponents: Sendable {
             decompression: .disabled)
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, settings.deliveryConcurrency))
         httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+        // Host names connect to the address the outbound check approved, through clients of
+        // the same configuration bound to that address.
+        let pinned = PinnedClients(configuration: configuration, grace: .milliseconds(settings.deliveryTimeoutMilliseconds) + .seconds(30))
+        pinnedClients = pinned
         gatewayClient = settings.gateway.map { gateway in
             var configuration = HTTPClient.Configuration(
                 redirectConfiguration: .disallow,
@@ -81,7 +87,7 @@ package struct SwitchboardComponents: Sendable {
             return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         }
         let sender = HTTPWebhookSender(
-            client: httpClient, targetGuard: targetGuard, totalTimeout: .milliseconds(settings.deliveryTimeoutMilliseconds),
+            client: httpClient, pinned: pinned, targetGuard: targetGuard, totalTimeout: .milliseconds(settings.deliveryTimeoutMilliseconds),
             excerptBytes: settings.responseExcerptBytes)
         metrics = MetricsExport.shared
         analytics = WebhookAnalytics(driver: driver, rules: settings.healthRules)
@@ -118,7 +124,7 @@ package struct SwitchboardComponents: Sendable {
             cleaner: RetentionCleaner(driver: driver, policy: settings.retentionPolicy), sessions: sessions,
             interval: .seconds(settings.cleanupIntervalHours * 3600), logger: Logger(label: "switchboard.cleanup"))
         outbox = OutboxRelay(driver: driver, catalog: catalog, interval: .milliseconds(settings.outboxPollMilliseconds), onPublished: wake)
-        services = [HTTPClientService(client: httpClient)] + (gatewayClient.map { [HTTPClientService(client: $0)] } ?? []) + [quotas, authFailureLimiter, usage, cleanup, healthMonitor, outbox]
+        services = [HTTPClientService(client: httpClient), pinned] + (gatewayClient.map { [HTTPClientService(client: $0)] } ?? []) + [quotas, authFailureLimiter, usage, cleanup, healthMonitor, outbox]
             + (worker.map { [$0] } ?? [])
     }
 }

@@ -23,8 +23,10 @@ struct SharedDatabaseTests {
                 do {
                     try await deliverOnce(first: first, second: secondServer)
                     try await second.httpClient.shutdown()
+                    await second.pinnedClients.shutDownAll()
                 } catch {
                     try? await second.httpClient.shutdown()
+                    await second.pinnedClients.shutDownAll()
                     throw error
                 }
             }

@@ -11,8 +11,11 @@ package protocol HostResolver: Sendable {
 package struct OutboundTargetGuard: Sendable {
     /// What the check found.
     package enum Verdict: Sendable, Equatable {
-        /// Every address the host has may be reached.
-        case allowed
+        /// Every address the host has may be reached. `connectTo` is the checked address a
+        /// connection must use for a name (so DNS cannot answer the check with one address and
+        /// the connection with another); nil for an address literal, or a name allowed as such
+        /// by `WEBHOOK_ALLOWED_TARGETS`.
+        case allowed(connectTo: IPAddress?)
         /// The host or one of its addresses is refused; the text says why.
         case refused(String)
         /// The name did not resolve (now); the text says why.
@@ -41,7 +44,7 @@ package struct OutboundTargetGuard: Sendable {
         // `localhost.` is the same name as `localhost`; and RFC 6761 reserves every
         // `*.localhost` name for loopback, whatever a resolver says.
         while host.hasSuffix(".") { host.removeLast() }
-        if policy.allowsHost(host) { return .allowed }
+        if policy.allowsHost(host) { return .allowed(connectTo: nil) }
         let addresses: [IPAddress]
         if let literal = IPAddress(host) {
             addresses = [literal]
@@ -62,6 +65,6 @@ package struct OutboundTargetGuard: Sendable {
                 return .refused(IPAddress(host) != nil ? reason : "\(host) resolves to a reserved address (loopback, private, link-local or metadata); allow it with WEBHOOK_ALLOWED_TARGETS if intended")
             }
         }
-        return .allowed
+        return .allowed(connectTo: IPAddress(host) == nil ? addresses.first : nil)
     }
 }

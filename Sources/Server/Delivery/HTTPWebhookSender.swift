@@ -8,9 +8,12 @@ import NIOHTTP1
 /// redirects never followed, and one deadline for the whole attempt — connecting, the
 /// response head and the body — so a receiver that answers slowly, or sends its body a byte
 /// at a time, holds a delivery slot no longer than `WEBHOOK_TIMEOUT_MS`. Every target is
-/// checked against the outbound policy before connecting.
+/// checked against the outbound policy before connecting, and a host name is connected to
+/// the address the check approved (`PinnedClients`), not to a second answer of its DNS.
 struct HTTPWebhookSender: WebhookSender {
     let client: HTTPClient
+    /// Clients bound to one checked address per host name.
+    let pinned: PinnedClients
     let targetGuard: OutboundTargetGuard
     /// Longest a whole attempt may take, connection and response body included.
     let totalTimeout: Duration
@@ -27,8 +30,10 @@ struct HTTPWebhookSender: WebhookSender {
         func failure(_ message: String) -> SendResult {
             SendResult(requestHeaders: headers, status: nil, bodyExcerpt: nil, retryAfter: nil, error: message, duration: clock.now - start)
         }
+        var chosen = client
         switch await targetGuard.check(url: url) {
-        case .allowed: break
+        case .allowed(let address):
+            if let address, let host = OutboundTargetGuard.host(of: url) { chosen = pinned.client(host: host, address: address) }
         case .refused(let reason): return failure("refused: \(reason)")
         case .unresolvable(let reason): return failure(reason)
         }
@@ -36,7 +41,7 @@ struct HTTPWebhookSender: WebhookSender {
         request.method = .POST
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         request.body = .bytes(ByteBuffer(bytes: body))
-        let client = client
+        let client = chosen
         let excerptBytes = excerptBytes
         let prepared = request
         // What remains of the attempt's time after the target check.

@@ -13,6 +13,8 @@ struct ReceivedRequest: Sendable {
     var method: String = "POST"
     /// Path and query, e.g. `/hook?slow=1`.
     let uri: String
+    /// The `Host` the client named.
+    var authority: String? = nil
     let headers: HTTPFields
     let body: [UInt8]
     let receivedAt: Date
@@ -65,7 +67,8 @@ final class TestReceiver: Sendable {
             var request = request
             let body = try await request.collectBody(upTo: 1 << 22)
             let received = ReceivedRequest(
-                method: request.method.rawValue, uri: request.uri.description, headers: request.headers, body: Array(body.readableBytesView), receivedAt: Date())
+                method: request.method.rawValue, uri: request.uri.description, authority: request.head.authority, headers: request.headers,
+                body: Array(body.readableBytesView), receivedAt: Date())
             let index = counter.withLock { value in
                 defer { value += 1 }
                 return value

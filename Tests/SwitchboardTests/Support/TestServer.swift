@@ -47,10 +47,12 @@ func withTestServer<T>(
             let result = try await body(TestServer(database: database, settings: settings, adminKey: admin.plaintext, components: components))
             try await components.httpClient.shutdown()
             try await components.gatewayClient?.shutdown()
+            await components.pinnedClients.shutDownAll()
             return result
         } catch {
             try? await components.httpClient.shutdown()
             try? await components.gatewayClient?.shutdown()
+            await components.pinnedClients.shutDownAll()
             throw error
         }
     }

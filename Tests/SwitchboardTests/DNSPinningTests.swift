@@ -1,0 +1,58 @@
+import AsyncHTTPClient
+import Core
+import Foundation
+import Synchronization
+import Testing
+@testable import Server
+
+/// A receiver's name is resolved once per attempt, every address checked, and the connection
+/// made to the checked address: DNS cannot answer the check with an allowed address and the
+/// connection with another (rebinding).
+@Suite("DNS pinning")
+struct DNSPinningTests {
+    /// Answers with whatever `answers` says next, and counts the questions.
+    final class ScriptedResolver: HostResolver {
+        let answers: Mutex<[[IPAddress]]>
+        let asked = Mutex(0)
+
+        init(_ answers: [[IPAddress]]) {
+            self.answers = Mutex(answers)
+        }
+
+        func resolve(host: String) async throws -> [IPAddress] {
+            asked.withLock { $0 += 1 }
+            return answers.withLock { answers in answers.count > 1 ? answers.removeFirst() : answers[0] }
+        }
+    }
+
+    @Test("a name is connected to the address its check approved, keeping the name in Host; a second answer pointing elsewhere is refused, not connected to")
+    func pinned() async throws {
+        try await withReceiver { receiver in
+            // `rebind.test` is not in any DNS: the HTTP client could only reach the receiver
+            // through the address the check approved.
+            let resolver = ScriptedResolver([[IPAddress("127.0.0.1")!], [IPAddress("169.254.169.254")!]])
+            let targetGuard = OutboundTargetGuard(policy: try TargetPolicy(allowList: "127.0.0.1"), resolver: resolver)
+            let configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(2), read: .seconds(5)))
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            let pinned = PinnedClients(configuration: configuration, grace: .seconds(10))
+            let sender = HTTPWebhookSender(client: client, pinned: pinned, targetGuard: targetGuard, totalTimeout: .seconds(5), excerptBytes: 100)
+            let url = "http://rebind.test:\(receiver.port)/hook"
+
+            let first = await sender.send(url: url, headers: [("Content-Type", "application/json")], body: Array("{}".utf8))
+            #expect(first.status == 200, "\(first.error ?? "")")
+            #expect(receiver.requests.count == 1)
+            #expect(receiver.requests.first?.authority == "rebind.test:\(receiver.port)", "the receiver is asked for by its name")
+            #expect(resolver.asked.withLock { $0 } == 1, "resolved once for the check; the client did not ask again")
+
+            // The name now answers with the metadata address: refused at the check, never connected.
+            let second = await sender.send(url: url, headers: [("Content-Type", "application/json")], body: Array("{}".utf8))
+            #expect(second.status == nil)
+            #expect(second.error?.contains("reserved address") == true, "\(second.error ?? "")")
+            #expect(receiver.requests.count == 1)
+            #expect(pinned.count == 1)
+
+            await pinned.shutDownAll()
+            try await client.shutdown()
+        }
+    }
+}
