@@ -354,6 +354,8 @@ def test_keyboard_create_and_dialog_focus(page, server, receiver):
     expect(create).to_be_focused()
 
     page.keyboard.press("Enter")
+    # The dialog puts focus in its first field once it is built; typing before that loses keys.
+    expect(page.get_by_role("dialog").get_by_label("Name", exact=True)).to_be_focused()
     page.keyboard.type("Keyboard receiver")
     page.keyboard.press("Tab")
     page.keyboard.type(receiver.url("/ok"))
