@@ -55,4 +55,36 @@ struct DNSPinningTests {
             try await client.shutdown()
         }
     }
+
+    @Test("a name with IPv6 and IPv4 addresses is pinned to the IPv4 one (a host without an IPv6 route must still be reached)")
+    func prefersIPv4() async throws {
+        try await withReceiver { receiver in
+            let resolver = ScriptedResolver([[IPAddress("::1")!, IPAddress("127.0.0.1")!]])
+            let targetGuard = OutboundTargetGuard(policy: try TargetPolicy(allowList: "127.0.0.1,::1"), resolver: resolver)
+            let configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(2), read: .seconds(5)))
+            let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
+            let pinned = PinnedClients(configuration: configuration, grace: .seconds(10))
+            let sender = HTTPWebhookSender(client: client, pinned: pinned, targetGuard: targetGuard, totalTimeout: .seconds(5), excerptBytes: 100)
+            // The receiver listens on 127.0.0.1 only: pinned to ::1 this would be refused.
+            let result = await sender.send(url: "http://dual.test:\(receiver.port)/hook", headers: [], body: Array("{}".utf8))
+            #expect(result.status == 200, "\(result.error ?? "")")
+            await pinned.shutDownAll()
+            #expect(pinned.client(host: "dual.test", address: IPAddress("127.0.0.1")!) == nil, "no new client once shut down")
+            try await client.shutdown()
+        }
+    }
+
+    @Test("a host with % (an encoding or a zone) is refused: read without it, the client would resolve the whole text unchecked")
+    func percentInHost() async throws {
+        let targetGuard = OutboundTargetGuard(policy: TargetPolicy(), resolver: ScriptedResolver([[IPAddress("8.8.8.8")!]]))
+        // (`ex%61mple.com` is read as `example.com` by URL, and so by the client too: checked
+        // and pinned under the same name, so not refused.)
+        for url in ["http://8.8.8.8%25x/hook", "http://[2606:4700::1111%25eth0]/hook"] {
+            let verdict = await targetGuard.check(url: url)
+            guard case .refused = verdict else {
+                Issue.record("\(url): \(verdict)")
+                continue
+            }
+        }
+    }
 }

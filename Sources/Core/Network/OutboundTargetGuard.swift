@@ -31,9 +31,11 @@ package struct OutboundTargetGuard: Sendable {
         self.resolver = resolver
     }
 
-    /// The host part of an http(s) URL, without IPv6 brackets.
+    /// The host part of an http(s) URL, without IPv6 brackets — read as `URL` reads it, which
+    /// is how the HTTP client reads it: the name checked must be the name connected to
+    /// (`URLComponents` turns punycode into Unicode, for one).
     package static func host(of url: String) -> String? {
-        guard var host = URLComponents(string: url)?.host, !host.isEmpty else { return nil }
+        guard var host = URL(string: url)?.host, !host.isEmpty else { return nil }
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
         return host
     }
@@ -41,6 +43,9 @@ package struct OutboundTargetGuard: Sendable {
     /// Checks where `url` leads.
     package func check(url: String) async -> Verdict {
         guard var host = Self.host(of: url)?.lowercased() else { return .refused("url has no host") }
+        // `%` is only ever an IPv6 zone or an encoding: read as an address without it, the
+        // client would resolve the whole text as a name, unchecked.
+        guard !host.contains("%") else { return .refused("url: the host must not contain %") }
         // `localhost.` is the same name as `localhost`; and RFC 6761 reserves every
         // `*.localhost` name for loopback, whatever a resolver says.
         while host.hasSuffix(".") { host.removeLast() }
@@ -65,6 +70,7 @@ package struct OutboundTargetGuard: Sendable {
                 return .refused(IPAddress(host) != nil ? reason : "\(host) resolves to a reserved address (loopback, private, link-local or metadata); allow it with WEBHOOK_ALLOWED_TARGETS if intended")
             }
         }
-        return .allowed(connectTo: IPAddress(host) == nil ? addresses.first : nil)
+        // IPv4 first: a host with no IPv6 route must not fail because DNS listed AAAA first.
+        return .allowed(connectTo: IPAddress(host) == nil ? (addresses.first(where: \.isIPv4) ?? addresses.first) : nil)
     }
 }

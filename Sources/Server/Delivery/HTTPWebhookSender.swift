@@ -33,7 +33,10 @@ struct HTTPWebhookSender: WebhookSender {
         var chosen = client
         switch await targetGuard.check(url: url) {
         case .allowed(let address):
-            if let address, let host = OutboundTargetGuard.host(of: url) { chosen = pinned.client(host: host, address: address) }
+            if let address, let host = OutboundTargetGuard.host(of: url) {
+                guard let bound = pinned.client(host: host, address: address) else { return failure("the server is shutting down") }
+                chosen = bound
+            }
         case .refused(let reason): return failure("refused: \(reason)")
         case .unresolvable(let reason): return failure(reason)
         }

@@ -21,6 +21,8 @@ package final class PinnedClients: Service {
     private struct State {
         var entries: [String: Entry] = [:]
         var retired: [(client: HTTPClient, at: ContinuousClock.Instant)] = []
+        /// After `shutDownAll`: no new clients (one would never be shut down).
+        var closed = false
     }
 
     private let state = Mutex(State())
@@ -39,11 +41,12 @@ package final class PinnedClients: Service {
         self.logger = logger
     }
 
-    /// The client that connects `host` to `address`.
-    func client(host: String, address: IPAddress) -> HTTPClient {
+    /// The client that connects `host` to `address`; nil once shut down.
+    func client(host: String, address: IPAddress) -> HTTPClient? {
         let key = host + " " + address.description
         let now = ContinuousClock.now
-        return state.withLock { state in
+        return state.withLock { state -> HTTPClient? in
+            guard !state.closed else { return nil }
             if var entry = state.entries[key] {
                 entry.lastUsed = now
                 state.entries[key] = entry
@@ -86,7 +89,7 @@ package final class PinnedClients: Service {
     /// the service).
     package func shutDownAll() async {
         let all = state.withLock { state in
-            defer { state = State() }
+            defer { state = State(closed: true) }
             return state.entries.values.map(\.client) + state.retired.map(\.client)
         }
         for client in all { await shutDown(client) }
