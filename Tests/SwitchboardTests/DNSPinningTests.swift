@@ -14,6 +14,7 @@ struct DNSPinningTests {
     final class ScriptedResolver: HostResolver {
         let answers: Mutex<[[IPAddress]]>
         let asked = Mutex(0)
+        let names = Mutex<[String]>([])
 
         init(_ answers: [[IPAddress]]) {
             self.answers = Mutex(answers)
@@ -21,6 +22,7 @@ struct DNSPinningTests {
 
         func resolve(host: String) async throws -> [IPAddress] {
             asked.withLock { $0 += 1 }
+            names.withLock { $0.append(host) }
             return answers.withLock { answers in answers.count > 1 ? answers.removeFirst() : answers[0] }
         }
     }
@@ -72,6 +74,15 @@ struct DNSPinningTests {
             #expect(pinned.client(host: "dual.test", address: IPAddress("127.0.0.1")!) == nil, "no new client once shut down")
             try await client.shutdown()
         }
+    }
+
+    @Test("an international name is checked in the form the HTTP client connects to (punycode), the form the pin is made for")
+    func internationalName() async throws {
+        let resolver = ScriptedResolver([[IPAddress("8.8.8.8")!]])
+        let targetGuard = OutboundTargetGuard(policy: TargetPolicy(), resolver: resolver)
+        #expect(await targetGuard.check(url: "https://bücher.example/hook") == .allowed(connectTo: IPAddress("8.8.8.8")!))
+        #expect(resolver.names.withLock { $0 } == ["xn--bcher-kva.example"])
+        #expect(OutboundTargetGuard.host(of: "https://bücher.example/hook") == "xn--bcher-kva.example")
     }
 
     @Test("a host with % (an encoding or a zone) is refused: read without it, the client would resolve the whole text unchecked")
