@@ -157,6 +157,11 @@ package struct RouteMap: Sendable, Equatable {
         return Decision(requirement: rule.requirement, routeGroup: rule.routeGroup, event: rule.event, origin: rule.origin)
     }
 
+    /// The path of a request target: everything before the first `?`.
+    package static func path(of target: String) -> Substring {
+        target[..<(target.firstIndex(of: "?") ?? target.endIndex)]
+    }
+
     /// The seed's permission table: reads, writes and deletions of contacts, transactions and
     /// properties under `/api/<resource>`; creating one (`POST /api/contacts`), changing one
     /// (`PUT|PATCH /api/contacts/:id`) and deleting one (`DELETE /api/contacts/:id`) are marked

@@ -73,7 +73,7 @@ struct ForwardAuthController: Sendable {
 struct OriginalRequest {
     let method: String
     let uri: String
-    var path: String { String(uri.split(separator: "?", maxSplits: 1).first ?? "") }
+    var path: String { String(RouteMap.path(of: uri)) }
 
     init(_ request: Request) {
         let headers = request.headers

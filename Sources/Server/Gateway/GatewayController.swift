@@ -30,7 +30,7 @@ struct GatewayController: Sendable {
             let method = request.method.rawValue
             let target = try GatewayForwarder.target(of: request)
             let decision = routeMap.decide(method: method, uri: target)
-            let path = String(target.split(separator: "?", maxSplits: 1).first ?? "")
+            let path = String(RouteMap.path(of: target))
             try decision.authorize(context.key, method: method, path: path)
             return try await forwarder.forward(request, target: target, context: context, decision: decision)
         }

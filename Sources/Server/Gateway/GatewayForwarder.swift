@@ -119,7 +119,7 @@ struct GatewayForwarder: Sendable {
     /// The scope of a write's `Idempotency-Key`: the key, the event and the path, so the same
     /// value on another write (or on `POST /api/events`) never stands for this one.
     static func idempotencyScope(key: UUID, event: String, target: String) -> UUID {
-        let path = target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? target
+        let path = RouteMap.path(of: target)
         let digest = Array(SHA256.hash(data: Array("gateway\n\(key.uuidString.lowercased())\n\(event)\n\(path)".utf8)))
         return UUID(uuid: (digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7],
                            digest[8], digest[9], digest[10], digest[11], digest[12], digest[13], digest[14], digest[15]))
@@ -129,8 +129,7 @@ struct GatewayForwarder: Sendable {
     /// (a 204, an answer that is not an object, or one over `MAX_EVENT_BYTES`).
     static func eventData(_ body: ByteBuffer?, target: String, status: HTTPResponse.Status) -> JSONValue {
         if let body, let value = try? JSONValue.parse(body.readableBytesView), case .object = value { return value }
-        let path = target.split(separator: "?", maxSplits: 1).first.map(String.init) ?? target
-        return .object([("path", .string(path)), ("status", .number(Double(status.code)))])
+        return .object([("path", .string(String(RouteMap.path(of: target)))), ("status", .number(Double(status.code)))])
     }
 
     /// The headers the CRM gets.

@@ -27,7 +27,7 @@ struct CRMRequestPipeline: Sendable {
         })
         authenticated.add(middleware: DenialAuditMiddleware(audit: audit) { request in
             let (method, uri) = target(request)
-            return "\(method) \(uri.split(separator: "?", maxSplits: 1).first ?? "")"
+            return "\(method) \(RouteMap.path(of: uri))"
         })
         authenticated.add(middleware: AddressAllowlistMiddleware())
         authenticated.add(middleware: QuotaMiddleware(quotas: quotas, defaultLimit: defaultLimit))
