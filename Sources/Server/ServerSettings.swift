@@ -50,8 +50,13 @@ package struct ServerSettings: Sendable {
     /// `WEBHOOK_CONCURRENCY`: requests in flight per server process, default 64; 0 runs no
     /// delivery worker in this process (API only).
     package var deliveryConcurrency: Int
-    /// `WEBHOOK_AUTO_DISABLE_AFTER`: failed attempts in a row that disable a webhook, default 10.
+    /// `WEBHOOK_AUTO_DISABLE_AFTER`: deliveries that ended failed in a row that disable a
+    /// webhook, default 10.
     package var autoDisableThreshold: Int
+    /// The circuit breaker and per-webhook concurrency: `CIRCUIT_FAILURE_THRESHOLD`,
+    /// `CIRCUIT_PROBE_INITIAL_SECONDS`, `CIRCUIT_PROBE_MAX_SECONDS`, `CIRCUIT_RAMP_SECONDS`,
+    /// `CIRCUIT_DISABLE_AFTER_SECONDS`, `WEBHOOK_CONCURRENCY_PER_WEBHOOK`.
+    package var circuitPolicy: CircuitPolicy
     /// `WEBHOOK_SECRET_OVERLAP_HOURS`: how long a rotated-out secret keeps signing, default 24.
     package var secretOverlapHours: Int
     /// `WEBHOOK_RESPONSE_EXCERPT_BYTES`: how much of each response body is logged, default 2048.
@@ -155,6 +160,7 @@ package struct ServerSettings: Sendable {
         self.connectTimeoutMilliseconds = 5_000
         self.deliveryConcurrency = 64
         self.autoDisableThreshold = 10
+        self.circuitPolicy = CircuitPolicy()
         self.secretOverlapHours = 24
         self.responseExcerptBytes = 2048
         self.pollIntervalMilliseconds = 250
@@ -233,6 +239,7 @@ package struct ServerSettings: Sendable {
         connectTimeoutMilliseconds = try reader.integer("WEBHOOK_CONNECT_TIMEOUT_MS", default: connectTimeoutMilliseconds, range: 100...60_000)
         deliveryConcurrency = try reader.integer("WEBHOOK_CONCURRENCY", default: deliveryConcurrency, range: 0...4096)
         autoDisableThreshold = try reader.integer("WEBHOOK_AUTO_DISABLE_AFTER", default: autoDisableThreshold, range: 1...1_000_000)
+        circuitPolicy = try Self.readCircuitPolicy(reader, default: circuitPolicy, concurrency: deliveryConcurrency)
         secretOverlapHours = try reader.integer("WEBHOOK_SECRET_OVERLAP_HOURS", default: secretOverlapHours, range: 0...720)
         responseExcerptBytes = try reader.integer("WEBHOOK_RESPONSE_EXCERPT_BYTES", default: responseExcerptBytes, range: 0...65_536)
         pollIntervalMilliseconds = try reader.integer("WEBHOOK_POLL_INTERVAL_MS", default: pollIntervalMilliseconds, range: 10...60_000)
@@ -281,6 +288,26 @@ package struct ServerSettings: Sendable {
             }
             consoleAssetsDirectory = directory
         }
+    }
+
+    /// The circuit breaker's settings; the per-webhook cap defaults to a quarter of
+    /// `WEBHOOK_CONCURRENCY` (at least 1), so one receiver never holds every slot.
+    static func readCircuitPolicy(_ reader: EnvironmentReader, default policy: CircuitPolicy, concurrency: Int) throws -> CircuitPolicy {
+        var policy = policy
+        policy.failureThreshold = try reader.integer("CIRCUIT_FAILURE_THRESHOLD", default: policy.failureThreshold, range: 1...10_000)
+        let initial = try reader.integer("CIRCUIT_PROBE_INITIAL_SECONDS", default: Int(policy.probeInterval.seconds), range: 1...86_400)
+        let maximum = try reader.integer("CIRCUIT_PROBE_MAX_SECONDS", default: Int(policy.maxProbeInterval.seconds), range: 1...86_400)
+        guard maximum >= initial else {
+            throw ConfigurationError("CIRCUIT_PROBE_MAX_SECONDS (\(maximum)) must be at least CIRCUIT_PROBE_INITIAL_SECONDS (\(initial))")
+        }
+        policy.probeInterval = .seconds(initial)
+        policy.maxProbeInterval = .seconds(maximum)
+        policy.ramp = .seconds(try reader.integer("CIRCUIT_RAMP_SECONDS", default: Int(policy.ramp.seconds), range: 0...3600))
+        policy.disableAfter = .seconds(
+            try reader.integer("CIRCUIT_DISABLE_AFTER_SECONDS", default: Int(policy.disableAfter.seconds), range: 1...(365 * 86_400)))
+        policy.perWebhookConcurrency = try reader.integer(
+            "WEBHOOK_CONCURRENCY_PER_WEBHOOK", default: max(1, concurrency / 4), range: 1...4096)
+        return policy
     }
 
     /// Whether `host` (a `HOST` value) listens on loopback only.

@@ -100,7 +100,7 @@ package struct SwitchboardComponents: Sendable {
         self.healthMonitor = healthMonitor
         let recorder = AttemptRecorder(
             driver: driver, defaultPolicy: settings.retryPolicy, autoDisableThreshold: settings.autoDisableThreshold,
-            onRecorded: { healthMonitor.poke() })
+            circuitPolicy: settings.circuitPolicy, onRecorded: { healthMonitor.poke() })
         tester = WebhookTester(driver: driver, sender: sender, recorder: recorder, cipher: cipher, version: SwitchboardApp.version)
 
         let worker = settings.deliveryConcurrency > 0
@@ -109,7 +109,7 @@ package struct SwitchboardComponents: Sendable {
                 configuration: DeliveryWorkerConfiguration(
                     concurrency: settings.deliveryConcurrency,
                     lease: .milliseconds(settings.deliveryTimeoutMilliseconds * 2 + 30_000),
-                    pollInterval: .milliseconds(settings.pollIntervalMilliseconds)),
+                    pollInterval: .milliseconds(settings.pollIntervalMilliseconds), circuitPolicy: settings.circuitPolicy),
                 cipher: cipher, version: SwitchboardApp.version, logger: Logger(label: "switchboard.delivery"))
             : nil
         self.worker = worker

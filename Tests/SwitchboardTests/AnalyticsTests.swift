@@ -24,7 +24,8 @@ struct AnalyticsTests {
 
     @Test("Analytics figures match deliveries with known outcomes and latencies; a rebuild gives the same figures", arguments: TestDriverKind.all)
     func figuresMatchDeliveries(_ kind: TestDriverKind) async throws {
-        try await withTestServer(kind) { server in
+        // No circuit breaker here: the broken receiver's deliveries must use up their retries.
+        try await withTestServer(kind, configure: { $0.circuitPolicy.failureThreshold = 10_000 }) { server in
             try await withReceiver { fast in
                 try await withReceiver({ _, _ in ScriptedResponse(status: .internalServerError) }) { failing in
                     try await withReceiver({ _, _ in ScriptedResponse(delay: .milliseconds(300)) }) { slow in

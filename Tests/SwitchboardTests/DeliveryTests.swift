@@ -175,26 +175,31 @@ struct DeliveryTests {
         }
     }
 
-    @Test("Consecutive failures disable a webhook; re-enabling resets the count", arguments: TestDriverKind.all)
+    @Test("A receiver answering 400 to everything is disabled after exactly 10 failed deliveries; re-enabling resets the counts", arguments: TestDriverKind.all)
     func autoDisable(_ kind: TestDriverKind) async throws {
-        try await withTestServer(kind, configure: { Self.fastRetries(&$0); $0.autoDisableThreshold = 4 }) { server in
-            try await withReceiver({ _, _ in ScriptedResponse(status: .serviceUnavailable) }) { receiver in
-                let webhook = try await makeWebhook(server, url: receiver.url, maxRetries: 1, delays: [100])
+        try await withTestServer(kind, configure: Self.fastRetries) { server in
+            try await withReceiver({ _, _ in ScriptedResponse(status: .badRequest) }) { receiver in
+                let webhook = try await makeWebhook(server, url: receiver.url)
                 try await withRunningWorker(server) {
-                    for _ in 0..<3 { _ = try await server.components.dispatcher.publish(type: "contact.updated", data: .object([])) }
-                    try await eventually("disabled") { try await !server.components.webhooks.get(id: webhook.id).isActive }
-                    try await eventually("all deliveries finished") {
-                        try await deliveries(server, webhook: webhook.id).allSatisfy { $0.delivery.status == .failed }
+                    // One at a time, so the count is exact: a 400 is final, one attempt each.
+                    for number in 1...10 {
+                        _ = try await server.components.dispatcher.publish(type: "contact.updated", data: .object([]))
+                        try await eventually("delivery \(number) failed") {
+                            try await deliveries(server, webhook: webhook.id).filter { $0.delivery.status == .failed }.count == number
+                        }
+                        let current = try await server.components.webhooks.get(id: webhook.id)
+                        #expect(current.consecutiveFailedDeliveries == number)
+                        #expect(current.isActive == (number < 10), "still active after \(number) failed deliveries: \(current.isActive)")
+                        #expect(current.circuit.state == .closed, "a receiver that answers is reachable: no circuit")
                     }
                 }
                 let disabled = try await server.components.webhooks.get(id: webhook.id)
-                #expect(disabled.consecutiveFailures >= 4)
-                #expect(disabled.disabledReason == "4 consecutive failed delivery attempts")
-                let logs = try await deliveries(server, webhook: webhook.id)
-                #expect(logs.contains { $0.delivery.lastError?.contains("webhook is disabled") == true || $0.attempts.count == 2 })
-
+                #expect(disabled.disabledReason == "10 consecutive failed deliveries")
+                #expect(disabled.consecutiveFailures == 10)
+                #expect(receiver.requests.count == 10)
                 let enabled = try await server.components.webhooks.update(id: webhook.id, changes: WebhookChanges(isActive: true))
-                #expect(enabled.isActive && enabled.consecutiveFailures == 0 && enabled.disabledReason == nil)
+                #expect(enabled.isActive && enabled.consecutiveFailures == 0 && enabled.consecutiveFailedDeliveries == 0 && enabled.disabledReason == nil)
+                #expect(try await server.components.webhooks.get(id: webhook.id).consecutiveFailedDeliveries == 0)
             }
         }
     }
@@ -257,7 +262,7 @@ struct DeliveryTests {
                 for _ in 0..<5 { _ = try await server.components.dispatcher.publish(type: "contact.updated", data: .object([])) }
                 // A worker claims everything and dies without sending or recording anything.
                 let claimed = try await server.database.driver.transaction { transaction in
-                    try await DeliveryStore(executor: transaction, cipher: server.components.cipher).claimDue(worker: "crashed", now: Timestamp.truncated(Date()), lease: .milliseconds(300), limit: 10)
+                    try await DeliveryStore(executor: transaction, cipher: server.components.cipher).claimDue(worker: "crashed", now: Timestamp.truncated(Date()), lease: .milliseconds(300), limit: 10, policy: CircuitPolicy())
                 }
                 #expect(claimed.count == 5)
                 try await withRunningWorker(server) {

@@ -28,7 +28,8 @@ struct RequestBodyTests {
                 let id = try #require(created.body["data"]?["id"]?.stringValue)
                 // Typed answers keep their declared order and write every field, null included.
                 #expect(created.body["data"]?.keys == [
-                    "id", "name", "url", "events", "description", "isActive", "hasSecret", "consecutiveFailures", "disabledReason",
+                    "id", "name", "url", "events", "description", "isActive", "hasSecret", "consecutiveFailures", "consecutiveFailedDeliveries",
+                    "circuit", "disabledReason",
                     "disabledAt", "maxRetries", "retryDelaysMs", "previousSecretExpiresAt", "createdAt", "updatedAt", "secret",
                 ])
                 #expect(created.body["data"]?["disabledAt"] == .null)

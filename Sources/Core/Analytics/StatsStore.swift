@@ -178,6 +178,7 @@ package enum StatsStore {
         /// The state last announced (`webhooks.health_state`), if one is stored.
         package let announcedState: String
         package let figures: DeliveryFigures
+        package let circuit: Circuit
     }
 
     /// Every webhook (or one) with its figures from the hour `since` on, oldest first, in
@@ -186,6 +187,7 @@ package enum StatsStore {
         let filter: SQLQuery = webhookID.map { " WHERE w.id = \($0)" } ?? ""
         return try await executor.query("""
             SELECT w.id, w.name, w.url, w.is_active, w.consecutive_failures, w.disabled_reason, w.health_state,
+                \(unsafeRaw: WebhookStore.circuitColumns(of: "w")),
                 \(unsafeRaw: DeliveryFigures.countColumns.map { "s.\($0)" }.joined(separator: ", "))
             FROM webhooks w LEFT JOIN (
                 SELECT webhook_id, \(unsafeRaw: DeliveryFigures.countSums) FROM webhook_stats_hourly
@@ -196,7 +198,8 @@ package enum StatsStore {
             HealthRow(
                 id: try row.uuid("id"), name: try row.string("name"), url: try row.string("url"), isActive: try row.bool("is_active"),
                 consecutiveFailures: try row.int("consecutive_failures"), disabledReason: try row.optionalString("disabled_reason"),
-                announcedState: try row.string("health_state"), figures: try DeliveryFigures(row: row))
+                announcedState: try row.string("health_state"), figures: try DeliveryFigures(row: row),
+                circuit: try WebhookStore.circuit(row))
         }
     }
 }

@@ -50,6 +50,8 @@ package struct WebhookHealthReport: Sendable {
     package let url: String
     package let isActive: Bool
     package let consecutiveFailures: Int
+    /// The webhook's circuit breaker.
+    package let circuit: Circuit
     /// The state last announced by an operational event (`health_state`).
     package let announcedState: HealthState
     package let verdict: HealthVerdict
@@ -120,9 +122,11 @@ package struct WebhookAnalytics: Sendable {
         let since = rules.windowStart(now: environment.currentTime())
         return try await StatsStore.healthRows(on: driver, since: since, webhookID: webhookID).map { row in
             let input = WebhookHealthInput(
-                isActive: row.isActive, disabledReason: row.disabledReason, consecutiveFailures: row.consecutiveFailures, window: row.figures)
+                isActive: row.isActive, disabledReason: row.disabledReason, consecutiveFailures: row.consecutiveFailures, window: row.figures,
+                circuit: row.circuit)
             return WebhookHealthReport(
                 id: row.id, name: row.name, url: row.url, isActive: input.isActive, consecutiveFailures: input.consecutiveFailures,
+                circuit: row.circuit,
                 announcedState: HealthState(rawValue: row.announcedState) ?? .healthy, verdict: rules.evaluate(input), window: input.window)
         }
     }

@@ -42,9 +42,12 @@ package struct WebhookHealthInput: Sendable {
     package var consecutiveFailures: Int
     /// Attempts in the rules' window.
     package var window: DeliveryFigures
+    /// The webhook's circuit breaker.
+    package var circuit: Circuit
 
     /// Creates an input.
-    package init(isActive: Bool, disabledReason: String?, consecutiveFailures: Int, window: DeliveryFigures) {
+    package init(isActive: Bool, disabledReason: String?, consecutiveFailures: Int, window: DeliveryFigures, circuit: Circuit = Circuit()) {
+        self.circuit = circuit
         self.isActive = isActive
         self.disabledReason = disabledReason
         self.consecutiveFailures = consecutiveFailures
@@ -67,6 +70,11 @@ extension HealthRules {
         let span = "over the last \(windowHours) h (\(window.attempts) attempts)"
         if !input.isActive {
             return HealthVerdict(state: .disabled, rule: "webhook is disabled: \(input.disabledReason ?? "switched off")")
+        }
+        if input.circuit.state != .closed {
+            let since = input.circuit.openedAt.map { " since \(Timestamp.format($0))" } ?? ""
+            let probes = input.circuit.probes == 1 ? "1 failed probe" : "\(input.circuit.probes) failed probes"
+            return HealthVerdict(state: .unhealthy, rule: "circuit \(input.circuit.state.apiName)\(since) (receiver unreachable; \(probes))")
         }
         if input.consecutiveFailures >= unhealthyConsecutiveFailures {
             return HealthVerdict(

@@ -18,9 +18,15 @@ package struct DeliveryWorkerConfiguration: Sendable {
     /// On shutdown, how long outcomes that cannot be stored (the database is gone) are
     /// retried before they are left to lease expiry.
     package var shutdownRecordingGrace: Duration = .seconds(5)
+    /// Per-webhook limits on claiming: the concurrency cap, the ramp after a circuit closes.
+    package var circuitPolicy: CircuitPolicy
 
     /// Creates a configuration.
-    package init(concurrency: Int = 64, lease: Duration = .seconds(60), pollInterval: Duration = .milliseconds(250), workerID: String = DeliveryWorkerConfiguration.defaultWorkerID()) {
+    package init(
+        concurrency: Int = 64, lease: Duration = .seconds(60), pollInterval: Duration = .milliseconds(250),
+        circuitPolicy: CircuitPolicy = CircuitPolicy(), workerID: String = DeliveryWorkerConfiguration.defaultWorkerID()
+    ) {
+        self.circuitPolicy = circuitPolicy
         self.concurrency = concurrency
         self.lease = lease
         self.pollInterval = pollInterval
@@ -195,10 +201,12 @@ package final class DeliveryWorker: Service {
     private func claim(limit: Int) async throws -> [DeliveryJob] {
         let worker = configuration.workerID
         let lease = configuration.lease
+        let policy = configuration.circuitPolicy
         let now = environment.currentTime()
         let cipher = cipher
         return try await driver.transaction { transaction in
-            try await DeliveryStore(executor: transaction, cipher: cipher).claimDue(worker: worker, now: now, lease: lease, limit: limit)
+            try await DeliveryStore(executor: transaction, cipher: cipher).claimDue(
+                worker: worker, now: now, lease: lease, limit: limit, policy: policy)
         }
     }
 

@@ -106,6 +106,7 @@ package final class HealthMonitor: Service {
             ("rule", .string(report.verdict.rule)),
             ("is_active", .bool(report.isActive)),
             ("consecutive_failures", .integer(report.consecutiveFailures)),
+            ("circuit", .string(report.circuit.state.apiName)),
             ("success_rate", .number(report.window.successRate)),
             ("attempts", .integer(report.window.attempts)),
             ("changed_at", .timestamp(now)),

@@ -1,9 +1,11 @@
 import Foundation
+import Logging
 import Metrics
 
 /// Turns send results into stored state: the attempt row, the delivery's next step (done,
-/// retry at a time, or failed) and the webhook's failure count, auto-disabling it after too
-/// many failures in a row or at once on `410 Gone`.
+/// retry at a time, held for the circuit's probe, or failed) and the webhook's failure counts
+/// and circuit, auto-disabling it after too many failed deliveries in a row, after its circuit
+/// stayed open too long, or at once on `410 Gone`.
 package struct AttemptRecorder: Sendable {
     /// A job with what came of it.
     package struct Outcome: Sendable {
@@ -21,17 +23,23 @@ package struct AttemptRecorder: Sendable {
 
     let driver: any StorageDriver
     let defaultPolicy: RetryPolicy
-    /// Failed attempts in a row after which a webhook is disabled.
+    /// Failed deliveries in a row after which a webhook is disabled.
     let autoDisableThreshold: Int
+    /// When circuits open, how probes back off, when an open circuit disables.
+    let circuitPolicy: CircuitPolicy
     let environment: CoreEnvironment
+    let logger: Logger
     /// Called after each stored batch, so the health monitor can look at the webhooks again.
     let onRecorded: @Sendable () -> Void
 
     /// Creates a recorder.
     package init(
-        driver: any StorageDriver, defaultPolicy: RetryPolicy, autoDisableThreshold: Int, environment: CoreEnvironment = .live,
+        driver: any StorageDriver, defaultPolicy: RetryPolicy, autoDisableThreshold: Int, circuitPolicy: CircuitPolicy = CircuitPolicy(),
+        environment: CoreEnvironment = .live, logger: Logger = Logger(label: "switchboard.circuit"),
         onRecorded: @escaping @Sendable () -> Void = {}
     ) {
+        self.circuitPolicy = circuitPolicy
+        self.logger = logger
         self.onRecorded = onRecorded
         self.driver = driver
         self.defaultPolicy = defaultPolicy
@@ -47,8 +55,10 @@ package struct AttemptRecorder: Sendable {
         return policy
     }
 
-    /// The delivery row after this outcome (as it will be written).
-    package func nextState(for outcome: Outcome, retries: Bool = true) -> Delivery {
+    /// The delivery row after this outcome (as it will be written). `held` says the webhook's
+    /// circuit is (or is now being) opened: a transient failure with no retries left then
+    /// waits for the circuit's probe instead of failing, so an outage spends no attempts.
+    package func nextState(for outcome: Outcome, retries: Bool = true, held: Bool = false) -> Delivery {
         let job = outcome.job
         let result = outcome.result
         let now = outcome.finishedAt
@@ -66,6 +76,10 @@ package struct AttemptRecorder: Sendable {
                 delivery.status = .pending
                 delivery.nextAttemptAt = Timestamp.truncated(now.addingTimeInterval(delay.seconds))
                 delivery.completedAt = nil
+            } else if retries, held {
+                delivery.status = .pending
+                delivery.nextAttemptAt = Timestamp.truncated(now.addingTimeInterval(circuitPolicy.probeInterval.seconds))
+                delivery.completedAt = nil
             }
         case .final:
             if let status = result.status, (300..<400).contains(status) {
@@ -81,9 +95,7 @@ package struct AttemptRecorder: Sendable {
     /// final; `updatesHealth: false` leaves the webhooks' failure counts alone (test sends).
     package func record(_ outcomes: [Outcome], retries: Bool = true, updatesHealth: Bool = true) async throws {
         guard !outcomes.isEmpty else { return }
-        let threshold = autoDisableThreshold
         let environment = environment
-        let states = outcomes.map { nextState(for: $0, retries: retries) }
         let attempts = outcomes.map { outcome in
             DeliveryAttempt(
                 id: environment.newID(), deliveryID: outcome.job.deliveryID, attemptNumber: outcome.job.attemptNumber,
@@ -98,21 +110,74 @@ package struct AttemptRecorder: Sendable {
                 webhookID: outcome.job.webhookID, success: outcome.result.verdict == .success, milliseconds: attempt.durationMs,
                 at: attempt.createdAt)
         }
-        // Everything for the batch goes to the database in one round trip where the driver
-        // allows it: attempts, delivery states, statistics, webhook failure counts.
-        var queries = DeliveryStore.insertQueries(attempts) + states.map(DeliveryStore.updateQuery)
-            + StatsStore.upsertQueries(samples, dialect: driver.dialect)
-        if updatesHealth {
-            queries += WebhookStore.failureCountQueries(
-                for: outcomes.map { ($0.result.verdict, $0.job.webhookID) }, threshold: threshold,
-                at: outcomes.map(\.finishedAt).max() ?? environment.currentTime())
-        }
-        let batch = queries
-        _ = try await driver.transaction { transaction in
-            try await transaction.executeAll(batch)
+        let now = outcomes.map(\.finishedAt).max() ?? environment.currentTime()
+        let webhookIDs = Array(Set(outcomes.map(\.job.webhookID)))
+        let (states, changes) = try await driver.transaction { transaction -> ([Delivery], [WebhookChange]) in
+            // The circuits as they are now (another server may have opened one since these
+            // jobs were claimed) decide whether a transient failure waits for the probe.
+            let circuits = updatesHealth ? try await WebhookStore.circuits(ids: webhookIDs, on: transaction) : [:]
+            let held = self.heldWebhooks(outcomes, circuits: circuits)
+            let states = outcomes.map { outcome in
+                self.nextState(for: outcome, retries: retries, held: outcome.job.isProbe || held.contains(outcome.job.webhookID))
+            }
+            // Everything for the batch goes to the database in one round trip where the driver
+            // allows it: attempts, delivery states, statistics, webhook counters and circuits.
+            let queries = DeliveryStore.insertQueries(attempts) + states.map(DeliveryStore.updateQuery)
+                + StatsStore.upsertQueries(samples, dialect: self.driver.dialect)
+            var statements: [WebhookStatement] = []
+            if updatesHealth {
+                let effects = zip(outcomes, states).map { outcome, state in
+                    WebhookAttemptEffect(
+                        webhookID: outcome.job.webhookID, verdict: outcome.result.verdict, deliveryFailed: state.status == .failed,
+                        isProbe: outcome.job.isProbe)
+                }
+                statements = WebhookStore.attemptStatements(
+                    effects, circuits: circuits, policy: self.circuitPolicy, autoDisableThreshold: self.autoDisableThreshold, at: now)
+            }
+            let counts = try await transaction.executeAll(queries + statements.map(\.query))
+            let changes = zip(statements, counts.suffix(statements.count)).compactMap { statement, count in
+                count > 0 ? statement.change : nil
+            }
+            return (states, changes)
         }
         Self.countMetrics(outcomes, states: states)
+        report(changes, outcomes: outcomes)
         onRecorded()
+    }
+
+    /// Webhooks whose circuit is open, half-open, or opened by this batch's transient
+    /// failures.
+    func heldWebhooks(_ outcomes: [Outcome], circuits: [UUID: Circuit]) -> Set<UUID> {
+        var transient: [UUID: Int] = [:]
+        for outcome in outcomes where outcome.result.verdict == .retryable { transient[outcome.job.webhookID, default: 0] += 1 }
+        return Set(transient.compactMap { id, count in
+            guard let circuit = circuits[id] else { return nil }
+            return circuit.state != .closed || circuit.failures + count >= circuitPolicy.failureThreshold ? id : nil
+        })
+    }
+
+    /// Logs and counts the circuits opened and closed and the webhooks disabled, and the
+    /// probes sent.
+    private func report(_ changes: [WebhookChange], outcomes: [Outcome]) {
+        for change in changes {
+            switch change {
+            case .circuitOpened(let id):
+                logger.warning("circuit opened: deliveries wait for a probe", metadata: [
+                    "webhook": "\(id)", "probe_in": "\(circuitPolicy.probeInterval)",
+                ])
+                Counter(label: "switchboard_circuit_changes_total", dimensions: [("change", "opened")]).increment()
+            case .circuitClosed(let id):
+                logger.info("circuit closed: deliveries flow again", metadata: ["webhook": "\(id)"])
+                Counter(label: "switchboard_circuit_changes_total", dimensions: [("change", "closed")]).increment()
+            case .disabled(let id, let reason):
+                logger.warning("webhook disabled", metadata: ["webhook": "\(id)", "reason": "\(reason)"])
+                Counter(label: "switchboard_circuit_changes_total", dimensions: [("change", "disabled")]).increment()
+            }
+        }
+        for outcome in outcomes where outcome.job.isProbe {
+            let result = outcome.result.verdict == .retryable ? "failed" : "answered"
+            Counter(label: "switchboard_circuit_probes_total", dimensions: [("outcome", result)]).increment()
+        }
     }
 
     /// Deliveries by what came of the attempt, and the attempts' latency histogram.

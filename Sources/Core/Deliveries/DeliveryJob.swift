@@ -24,6 +24,9 @@ package struct DeliveryJob: Sendable, Equatable {
     /// Why this delivery cannot be sent at all (its webhook's secret cannot be decrypted), or
     /// nil. Such a delivery fails with this reason; other webhooks' deliveries are unaffected.
     package var unsendableReason: String?
+    /// This attempt is the probe of the webhook's open circuit: if it fails, the delivery
+    /// waits for the next probe however many attempts it has made.
+    package var isProbe = false
 
     /// Creates a job.
     package init(

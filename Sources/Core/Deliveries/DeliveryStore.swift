@@ -122,30 +122,82 @@ package struct DeliveryStore: Sendable {
     /// returns what is needed to send them. Must run inside a transaction: the dialect's
     /// locking clause (`FOR UPDATE SKIP LOCKED`) keeps concurrent workers on disjoint rows,
     /// and on SQLite the single writer does.
-    package func claimDue(worker: String, now: Date, lease: Duration, limit: Int) async throws -> [DeliveryJob] {
+    ///
+    /// Per webhook (`policy`): no more than its concurrency cap in flight over all servers
+    /// (ramping up after its circuit closed), so one slow receiver cannot take every slot;
+    /// nothing while its circuit is open, but one probe when the probe is due.
+    package func claimDue(worker: String, now: Date, lease: Duration, limit: Int, policy: CircuitPolicy) async throws -> [DeliveryJob] {
         let locking = executor.dialect.claimLockingClause.map { " " + $0 } ?? ""
+        let gates = try await WebhookStore.claimGates(rampSince: now.addingTimeInterval(-policy.ramp.seconds), on: executor)
+        var room: [UUID: Int] = [:]
+        for (id, circuit) in gates where circuit.state == .closed {
+            room[id] = policy.concurrencyLimit(closedAt: circuit.closedAt, now: now)
+        }
+        for (id, count) in try await inFlightCounts(now: now) {
+            room[id] = (room[id] ?? policy.perWebhookConcurrency) - count
+        }
+        let excluded = Array(Set(gates.filter { $0.value.state != .closed }.map(\.key) + room.filter { $0.value <= 0 }.map(\.key)))
+        let skip: SQLQuery = excluded.isEmpty ? "" : " AND webhook_id NOT IN (\(list: excluded))"
         // Two queries rather than one with OR: each walks its own index in order and stops at
-        // the limit, where an OR would sort every due row on each claim.
-        var candidates = try await executor.query("""
-            SELECT id FROM webhook_deliveries
-            WHERE status = \(DeliveryStatus.inProgress.rawValue) AND locked_until <= \(now)
-            LIMIT \(limit)\(unsafeRaw: locking)
-            """).map { try $0.uuid("id") }
-        if candidates.count < limit {
-            candidates += try await executor.query("""
+        // the limit, where an OR would sort every due row on each claim. Twice the limit is
+        // read so a webhook at its cap leaves room for the others in the same claim.
+        var rows = try await executor.query("""
+            SELECT id, webhook_id FROM webhook_deliveries
+            WHERE status = \(DeliveryStatus.inProgress.rawValue) AND locked_until <= \(now)\(skip)
+            LIMIT \(limit * 2)\(unsafeRaw: locking)
+            """)
+        if rows.count < limit * 2 {
+            rows += try await executor.query("""
+                SELECT id, webhook_id FROM webhook_deliveries
+                WHERE status = \(DeliveryStatus.pending.rawValue) AND next_attempt_at <= \(now)\(skip)
+                ORDER BY next_attempt_at LIMIT \(limit * 2 - rows.count)\(unsafeRaw: locking)
+                """)
+        }
+        var candidates: [UUID] = []
+        for row in rows where candidates.count < limit {
+            let webhookID = try row.uuid("webhook_id")
+            let left = room[webhookID] ?? policy.perWebhookConcurrency
+            guard left > 0 else { continue }
+            room[webhookID] = left - 1
+            candidates.append(try row.uuid("id"))
+        }
+        let until = now.addingTimeInterval(lease.seconds)
+        // One probe per open circuit whose probe is due: its oldest waiting delivery, taken
+        // with a compare-and-set on the webhook so only one server sends it.
+        var probes = Set<UUID>()
+        for (webhookID, circuit) in gates where circuit.probeIsDue(now: now) && candidates.count < limit {
+            guard let row = try await executor.first("""
                 SELECT id FROM webhook_deliveries
-                WHERE status = \(DeliveryStatus.pending.rawValue) AND next_attempt_at <= \(now)
-                ORDER BY next_attempt_at LIMIT \(limit - candidates.count)\(unsafeRaw: locking)
-                """).map { try $0.uuid("id") }
+                WHERE webhook_id = \(webhookID) AND (status = \(DeliveryStatus.pending.rawValue)
+                    OR (status = \(DeliveryStatus.inProgress.rawValue) AND locked_until <= \(now)))
+                ORDER BY created_at LIMIT 1\(unsafeRaw: locking)
+                """) else { continue }
+            guard try await WebhookStore.takeProbe(id: webhookID, now: now, until: until, on: executor) else { continue }
+            let id = try row.uuid("id")
+            probes.insert(id)
+            candidates.append(id)
         }
         guard !candidates.isEmpty else { return [] }
-        let until = now.addingTimeInterval(lease.seconds)
         try await executor.execute("""
             UPDATE webhook_deliveries SET status = \(DeliveryStatus.inProgress.rawValue), locked_by = \(worker),
                 locked_until = \(until), updated_at = \(now)
             WHERE id IN (\(list: candidates))
             """)
-        return try await jobs(ids: candidates, now: now)
+        var jobs = try await jobs(ids: candidates, now: now)
+        for index in jobs.indices where probes.contains(jobs[index].deliveryID) { jobs[index].isProbe = true }
+        return jobs
+    }
+
+    /// Deliveries being sent now (leased, lease not run out) per webhook, over all servers.
+    func inFlightCounts(now: Date) async throws -> [UUID: Int] {
+        var counts: [UUID: Int] = [:]
+        for row in try await executor.query("""
+            SELECT webhook_id, COUNT(*) AS n FROM webhook_deliveries
+            WHERE status = \(DeliveryStatus.inProgress.rawValue) AND locked_until > \(now) GROUP BY webhook_id
+            """) {
+            counts[try row.uuid("webhook_id")] = try row.int("n")
+        }
+        return counts
     }
 
     /// Why a delivery whose webhook secret cannot be decrypted fails.

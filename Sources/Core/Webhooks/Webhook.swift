@@ -12,9 +12,13 @@ package struct Webhook: Sendable, Equatable {
     package var isActive: Bool
     /// The signing secret. Never returned by read endpoints.
     package var secret: String?
-    /// Failed attempts in a row since the last success; the delivery engine disables the
-    /// webhook when this reaches its threshold.
+    /// Failed attempts in a row since the last success (health judges by it).
     package var consecutiveFailures: Int
+    /// Deliveries that ended failed in a row since the last success; the delivery engine
+    /// disables the webhook when this reaches `WEBHOOK_AUTO_DISABLE_AFTER`.
+    package var consecutiveFailedDeliveries = 0
+    /// The webhook's circuit breaker.
+    package var circuit = Circuit()
     /// Why the webhook was switched off automatically, if it was.
     package var disabledReason: String?
     package var disabledAt: Date?

@@ -159,8 +159,8 @@ package struct WebhookService: Sendable {
         return webhook
     }
 
-    /// Applies a partial update. Re-activating a webhook clears its failure count and the
-    /// reason it was disabled.
+    /// Applies a partial update. Re-activating a webhook clears its failure counts, closes its
+    /// circuit and clears the reason it was disabled.
     package func update(id: UUID, changes: WebhookChanges) async throws -> Webhook {
         var webhook = try await get(id: id)
         if let name = changes.name { webhook.name = try Self.validName(name) }
@@ -170,9 +170,13 @@ package struct WebhookService: Sendable {
         if let secret = changes.secret { webhook.secret = try acceptableSecret(secret) }
         if let maxRetries = changes.maxRetries { webhook.maxRetries = try Self.validMaxRetries(maxRetries) }
         if let delays = changes.retryDelaysMs { webhook.retryDelaysMs = try Self.validRetryDelays(delays) }
+        var reenabled = false
         if let isActive = changes.isActive {
             if isActive, !webhook.isActive {
+                reenabled = true
                 webhook.consecutiveFailures = 0
+                webhook.consecutiveFailedDeliveries = 0
+                webhook.circuit = Circuit()
                 webhook.disabledReason = nil
                 webhook.disabledAt = nil
             }
@@ -182,6 +186,9 @@ package struct WebhookService: Sendable {
         guard try await store.update(webhook) else {
             throw SwitchboardError.notFound("webhook", id: id.uuidString.lowercased())
         }
+        // Switching a webhook back on is a fresh start: its circuit closes and its failure
+        // counts clear, so queued deliveries flow at once.
+        if reenabled { try await store.resetFailures(id: id) }
         if changes.secret != nil {
             webhook.secretIsUnreadable = false
             try await store.updateSecrets(webhook)

@@ -33,13 +33,22 @@ package struct WebhookStore: Sendable {
 
     private static let columns = """
         id, name, url, events, description, is_active, secret, consecutive_failures, disabled_reason, \
+        disabled_at, max_retries, retry_delays_ms, previous_secret, previous_secret_expires_at, created_at, updated_at, \
+        consecutive_failed_deliveries, circuit_state, circuit_failures, circuit_probes, circuit_opened_at, \
+        circuit_next_probe_at, circuit_probe_until, circuit_closed_at
+        """
+
+    /// The columns a new webhook is written with; the counters and the circuit start at
+    /// their defaults.
+    private static let insertedColumns = """
+        id, name, url, events, description, is_active, secret, consecutive_failures, disabled_reason, \
         disabled_at, max_retries, retry_delays_ms, previous_secret, previous_secret_expires_at, created_at, updated_at
         """
 
     /// Stores a new webhook.
     package func insert(_ webhook: Webhook) async throws {
         try await executor.execute("""
-            INSERT INTO webhooks (\(unsafeRaw: Self.columns))
+            INSERT INTO webhooks (\(unsafeRaw: Self.insertedColumns))
             VALUES (\(webhook.id), \(webhook.name), \(webhook.url), \(JSONText.encode(webhook.events)), \(webhook.description),
                     \(webhook.isActive), \(try webhook.secret.map(cipher.seal)), \(webhook.consecutiveFailures), \(webhook.disabledReason),
                     \(webhook.disabledAt), \(webhook.maxRetries), \(webhook.retryDelaysMs.map(JSONText.encode)),
@@ -120,37 +129,6 @@ package struct WebhookStore: Sendable {
         try await executor.first("SELECT id FROM webhooks WHERE id = \(id)") != nil
     }
 
-    /// The statements that apply a batch of attempt verdicts to the webhooks' runs of
-    /// failures: successes reset their webhooks' counts in one statement; each failure adds
-    /// one and disables at `threshold`; 410 Gone disables at once.
-    static func failureCountQueries(for verdicts: [(SendResult.Verdict, UUID)], threshold: Int, at now: Date) -> [SQLQuery] {
-        var queries: [SQLQuery] = []
-        let succeeded = Array(Set(verdicts.filter { $0.0 == .success }.map(\.1)))
-        if !succeeded.isEmpty {
-            queries.append("UPDATE webhooks SET consecutive_failures = 0 WHERE id IN (\(list: succeeded)) AND consecutive_failures <> 0")
-        }
-        for (verdict, webhookID) in verdicts {
-            switch verdict {
-            case .success:
-                continue
-            case .gone:
-                queries.append("""
-                    UPDATE webhooks SET consecutive_failures = consecutive_failures + 1, is_active = \(false),
-                        disabled_reason = \("receiver answered 410 Gone"), disabled_at = \(now), updated_at = \(now)
-                    WHERE id = \(webhookID)
-                    """)
-            case .retryable, .final:
-                queries.append("UPDATE webhooks SET consecutive_failures = consecutive_failures + 1 WHERE id = \(webhookID)")
-                queries.append("""
-                    UPDATE webhooks SET is_active = \(false), disabled_reason = \("\(threshold) consecutive failed delivery attempts"),
-                        disabled_at = \(now), updated_at = \(now)
-                    WHERE id = \(webhookID) AND is_active = \(true) AND consecutive_failures >= \(threshold)
-                    """)
-            }
-        }
-        return queries
-    }
-
     /// Moves a webhook's announced health state from `old` to `new`; false when another
     /// process moved it first (a compare-and-set, so each change is announced once).
     package static func changeHealthState(id: UUID, from old: String, to new: String, at now: Date, on executor: any SQLExecutor) async throws -> Bool {
@@ -211,6 +189,8 @@ package struct WebhookStore: Sendable {
             createdAt: try row.date("created_at"),
             updatedAt: try row.date("updated_at")
         )
+        webhook.consecutiveFailedDeliveries = try row.int("consecutive_failed_deliveries")
+        webhook.circuit = try Self.circuit(row)
         webhook.secretIsUnreadable = unreadable
         return webhook
     }

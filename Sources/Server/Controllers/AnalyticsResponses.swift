@@ -112,6 +112,7 @@ struct WebhookStatsResponse: Encodable, Sendable {
     let rule: String
     let isActive: Bool
     let consecutiveFailures: Int
+    let circuit: CircuitResponse
     let lastSuccessAt: Date?
     let lastFailureAt: Date?
     let since: Date
@@ -124,7 +125,7 @@ struct WebhookStatsResponse: Encodable, Sendable {
     let series: [HourResponse]?
 
     enum CodingKeys: String, CodingKey {
-        case webhookID = "webhook_id", state, rule, isActive = "is_active", consecutiveFailures = "consecutive_failures"
+        case webhookID = "webhook_id", state, rule, isActive = "is_active", consecutiveFailures = "consecutive_failures", circuit
         case lastSuccessAt = "last_success_at", lastFailureAt = "last_failure_at", since, until
         case healthWindowHours = "health_window_hours", healthWindowSuccessRate = "health_window_success_rate"
         case healthWindowDeliveries = "health_window_deliveries", series
@@ -136,6 +137,7 @@ struct WebhookStatsResponse: Encodable, Sendable {
         rule = stats.report.verdict.rule
         isActive = stats.report.isActive
         consecutiveFailures = stats.report.consecutiveFailures
+        circuit = CircuitResponse(stats.report.circuit, snakeCase: true)
         lastSuccessAt = stats.lastSuccessAt
         lastFailureAt = stats.lastFailureAt
         since = stats.window.since
@@ -154,6 +156,7 @@ struct WebhookStatsResponse: Encodable, Sendable {
         try container.encode(rule, forKey: .rule)
         try container.encode(isActive, forKey: .isActive)
         try container.encode(consecutiveFailures, forKey: .consecutiveFailures)
+        try container.encode(circuit, forKey: .circuit)
         try container.encodeIfPresent(lastSuccessAt, forKey: .lastSuccessAt)
         try container.encodeIfPresent(lastFailureAt, forKey: .lastFailureAt)
         try container.encode(since, forKey: .since)

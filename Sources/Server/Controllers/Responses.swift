@@ -15,6 +15,8 @@ struct WebhookResponse: Encodable, Sendable {
     let isActive: Bool
     let hasSecret: Bool
     let consecutiveFailures: Int
+    let consecutiveFailedDeliveries: Int
+    let circuit: CircuitResponse
     let disabledReason: String?
     let disabledAt: Date?
     let maxRetries: Int?
@@ -32,6 +34,8 @@ struct WebhookResponse: Encodable, Sendable {
         isActive = webhook.isActive
         hasSecret = webhook.secret != nil || webhook.secretIsUnreadable
         consecutiveFailures = webhook.consecutiveFailures
+        consecutiveFailedDeliveries = webhook.consecutiveFailedDeliveries
+        circuit = CircuitResponse(webhook.circuit)
         disabledReason = webhook.disabledReason
         disabledAt = webhook.disabledAt
         maxRetries = webhook.maxRetries
@@ -39,6 +43,43 @@ struct WebhookResponse: Encodable, Sendable {
         previousSecretExpiresAt = webhook.previousSecretExpiresAt
         createdAt = webhook.createdAt
         updatedAt = webhook.updatedAt
+    }
+}
+
+/// A webhook's circuit breaker: `state` (closed, open, half-open), `since` (when it opened;
+/// when closed, when it last closed), `nextProbeAt`, transient `failures` in a row and
+/// `failedProbes`. Stats answers spell the keys in snake case like the rest of them.
+struct CircuitResponse: Encodable, Sendable {
+    let state: String
+    let since: Date?
+    let nextProbeAt: Date?
+    let failures: Int
+    let failedProbes: Int
+    var snakeCase = false
+
+    init(_ circuit: Circuit, snakeCase: Bool = false) {
+        state = circuit.state.apiName
+        since = circuit.state == .closed ? circuit.closedAt : circuit.openedAt
+        nextProbeAt = circuit.state == .open ? circuit.nextProbeAt : nil
+        failures = circuit.failures
+        failedProbes = circuit.probes
+        self.snakeCase = snakeCase
+    }
+
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(state, forKey: Key(stringValue: "state"))
+        try container.encode(since, forKey: Key(stringValue: "since"))
+        try container.encode(nextProbeAt, forKey: Key(stringValue: snakeCase ? "next_probe_at" : "nextProbeAt"))
+        try container.encode(failures, forKey: Key(stringValue: "failures"))
+        try container.encode(failedProbes, forKey: Key(stringValue: snakeCase ? "failed_probes" : "failedProbes"))
     }
 }
 

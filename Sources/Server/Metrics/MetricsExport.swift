@@ -31,6 +31,7 @@ package final class MetricsExport: Sendable {
         var oldestDueAge = 0.0
         var outboxWaiting = 0
         var outboxRejected = 0
+        var circuits: [CircuitState: Int] = [:]
     }
 
     private let queueFigures = Mutex<[ObjectIdentifier: QueueFigures]>([:])
@@ -55,6 +56,9 @@ package final class MetricsExport: Sendable {
         Gauge(label: "switchboard_delivery_oldest_due_age_seconds").record(figures.oldestDueAge)
         Gauge(label: "switchboard_outbox_rows", dimensions: [("state", "waiting")]).record(figures.outboxWaiting)
         Gauge(label: "switchboard_outbox_rows", dimensions: [("state", "rejected")]).record(figures.outboxRejected)
+        for (state, count) in figures.circuits {
+            Gauge(label: "switchboard_webhook_circuits", dimensions: [("state", state.rawValue)]).record(count)
+        }
         return registry.emitToBuffer()
     }
 
@@ -68,6 +72,7 @@ package final class MetricsExport: Sendable {
         let outbox = try await OutboxStore(executor: driver).counts()
         figures.outboxWaiting = outbox.waiting
         figures.outboxRejected = outbox.rejected
+        figures.circuits = try await WebhookStore.circuitCounts(on: driver)
         return figures
     }
 }

@@ -58,8 +58,11 @@ final class TestReceiver: Sendable {
         self.received = received
     }
 
-    /// Starts a receiver; `respond` gets each request and its 0-based index.
-    static func start(_ respond: @escaping @Sendable (ReceivedRequest, Int) -> ScriptedResponse = { _, _ in ScriptedResponse() }) async throws -> TestReceiver {
+    /// Starts a receiver (on `port`, or any free port when 0); `respond` gets each request
+    /// and its 0-based index.
+    static func start(
+        port fixedPort: Int = 0, _ respond: @escaping @Sendable (ReceivedRequest, Int) -> ScriptedResponse = { _, _ in ScriptedResponse() }
+    ) async throws -> TestReceiver {
         let log = RequestLog()
         let counter = Mutex(0)
         let router = Router()
@@ -94,7 +97,7 @@ final class TestReceiver: Sendable {
         var logger = Logger(label: "test-receiver")
         logger.logLevel = .warning
         let app = Application(
-            router: router, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: 0)),
+            router: router, configuration: ApplicationConfiguration(address: .hostname("127.0.0.1", port: fixedPort)),
             onServerRunning: { channel in
                 portContinuation.yield(channel.localAddress?.port ?? 0)
                 portContinuation.finish()
@@ -116,7 +119,7 @@ final class TestReceiver: Sendable {
 
 /// Runs `body` with a receiver, stopping it afterwards.
 func withReceiver<T>(_ respond: @escaping @Sendable (ReceivedRequest, Int) -> ScriptedResponse = { _, _ in ScriptedResponse() }, _ body: (TestReceiver) async throws -> T) async throws -> T {
-    let receiver = try await TestReceiver.start(respond)
+    let receiver = try await TestReceiver.start(port: 0, respond)
     do {
         let result = try await body(receiver)
         await receiver.stop()

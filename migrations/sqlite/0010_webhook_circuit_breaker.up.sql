@@ -1,0 +1,15 @@
+-- A circuit breaker per webhook, shared by every server on the database (README "Circuit
+-- breaker"). `circuit_failures` counts transient failures (no answer, 408, 429, 5xx) in a
+-- row; at the threshold the circuit opens: the webhook's deliveries wait, and one leased
+-- probe (`half_open`, `circuit_probe_until`) goes out at `circuit_next_probe_at`.
+-- `circuit_closed_at` starts the ramp that lets the backlog flow back gradually.
+-- `consecutive_failed_deliveries` counts deliveries that ended failed, the seed's
+-- auto-disable rule; `consecutive_failures` keeps counting failed attempts for health.
+ALTER TABLE webhooks ADD COLUMN consecutive_failed_deliveries INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE webhooks ADD COLUMN circuit_state TEXT NOT NULL DEFAULT 'closed';
+ALTER TABLE webhooks ADD COLUMN circuit_failures INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE webhooks ADD COLUMN circuit_probes INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE webhooks ADD COLUMN circuit_opened_at TEXT;
+ALTER TABLE webhooks ADD COLUMN circuit_next_probe_at TEXT;
+ALTER TABLE webhooks ADD COLUMN circuit_probe_until TEXT;
+ALTER TABLE webhooks ADD COLUMN circuit_closed_at TEXT;
