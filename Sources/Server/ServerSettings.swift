@@ -55,7 +55,8 @@ package struct ServerSettings: Sendable {
     package var autoDisableThreshold: Int
     /// The circuit breaker and per-webhook concurrency: `CIRCUIT_FAILURE_THRESHOLD`,
     /// `CIRCUIT_PROBE_INITIAL_SECONDS`, `CIRCUIT_PROBE_MAX_SECONDS`, `CIRCUIT_RAMP_SECONDS`,
-    /// `CIRCUIT_DISABLE_AFTER_SECONDS`, `WEBHOOK_CONCURRENCY_PER_WEBHOOK`.
+    /// `CIRCUIT_DISABLE_AFTER_SECONDS`, `WEBHOOK_CONCURRENCY_PER_WEBHOOK`,
+    /// `WEBHOOK_MAX_DELIVERIES_PER_SECOND`.
     package var circuitPolicy: CircuitPolicy
     /// `WEBHOOK_SECRET_OVERLAP_HOURS`: how long a rotated-out secret keeps signing, default 24.
     package var secretOverlapHours: Int
@@ -307,6 +308,8 @@ package struct ServerSettings: Sendable {
             try reader.integer("CIRCUIT_DISABLE_AFTER_SECONDS", default: Int(policy.disableAfter.seconds), range: 1...(365 * 86_400)))
         policy.perWebhookConcurrency = try reader.integer(
             "WEBHOOK_CONCURRENCY_PER_WEBHOOK", default: max(1, concurrency / 4), range: 1...4096)
+        policy.defaultMaxDeliveriesPerSecond = try reader.optionalNumber(
+            "WEBHOOK_MAX_DELIVERIES_PER_SECOND", range: WebhookService.deliveryRateRange) ?? policy.defaultMaxDeliveriesPerSecond
         return policy
     }
 
@@ -354,6 +357,15 @@ struct EnvironmentReader {
         guard let text = values[name], !text.isEmpty else { return defaultValue }
         guard let value = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
             throw ConfigurationError("\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(text)'")
+        }
+        return value
+    }
+
+    /// A decimal number in `range`, or nil when unset.
+    func optionalNumber(_ name: String, range: ClosedRange<Double>) throws -> Double? {
+        guard let text = values[name], !text.isEmpty else { return nil }
+        guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite, range.contains(value) else {
+            throw ConfigurationError("\(name) must be a number from \(range.lowerBound) to \(range.upperBound), not '\(text)'")
         }
         return value
     }

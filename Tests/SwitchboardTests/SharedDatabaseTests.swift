@@ -68,3 +68,53 @@ struct SharedDatabaseTests {
         }
     }
 }
+
+/// A webhook's throttle held by two servers on one database.
+@Suite("Per-webhook throttle across servers")
+struct ThrottleTests {
+    @Test("maxDeliveriesPerSecond 5 with two servers: 200 events arrive at 5 per second, within 10 %", arguments: TestDriverKind.all)
+    func twoServersKeepTheRate(_ kind: TestDriverKind) async throws {
+        try await withTestServer(kind, configure: SharedDatabaseTests.fast) { first in
+            try await StorageDrivers.open(first.database.url).withRunning { secondDriver in
+                let second = try SwitchboardComponents(settings: first.settings, driver: secondDriver)
+                let secondServer = TestServer(database: first.database, settings: first.settings, adminKey: first.adminKey, components: second)
+                do {
+                    try await keepsRate(first: first, second: secondServer)
+                    try await second.httpClient.shutdown()
+                    await second.pinnedClients.shutDownAll()
+                } catch {
+                    try? await second.httpClient.shutdown()
+                    await second.pinnedClients.shutDownAll()
+                    throw error
+                }
+            }
+        }
+    }
+
+    private func keepsRate(first: TestServer, second: TestServer) async throws {
+        try await withReceiver { receiver in
+            let webhook = try await first.components.webhooks.create(WebhookDraft(
+                name: "throttled", url: receiver.url, events: ["*"], maxDeliveriesPerSecond: 5))
+            #expect(webhook.maxDeliveriesPerSecond == 5)
+            let total = 200
+            // Queued before either server runs: the backlog is what tempts them to go faster.
+            for index in 0..<total {
+                _ = try await first.components.dispatcher.publish(type: "contact.created", data: .object([("n", .integer(index))]))
+            }
+            try await withRunningWorker(first) {
+                try await withRunningWorker(second) {
+                    try await eventually(timeout: .seconds(90), "all \(total) deliveries") { receiver.requests.count >= total }
+                }
+            }
+            let arrivals = receiver.requests.map(\.receivedAt).sorted()
+            #expect(Set(receiver.requests.compactMap { $0.header("webhook-id") }).count == total)
+            let span = try #require(arrivals.last).timeIntervalSince(try #require(arrivals.first))
+            let rate = Double(arrivals.count - 1) / span
+            #expect(abs(rate - 5) <= 0.5, "observed \(rate) deliveries per second over \(span) s")
+            // Steady, not bursts: no second (after the first) holds more than the rate and the
+            // carried-over allowance.
+            let busiest = arrivals.map { time in arrivals.filter { $0 >= time && $0 < time.addingTimeInterval(1) }.count }.dropFirst(10).max() ?? 0
+            #expect(busiest <= 7, "at most \(busiest) deliveries in one second")
+        }
+    }
+}

@@ -6,3 +6,5 @@ ALTER TABLE webhooks DROP COLUMN circuit_opened_at;
 ALTER TABLE webhooks DROP COLUMN circuit_next_probe_at;
 ALTER TABLE webhooks DROP COLUMN circuit_probe_until;
 ALTER TABLE webhooks DROP COLUMN circuit_closed_at;
+ALTER TABLE webhooks DROP COLUMN max_deliveries_per_second;
+ALTER TABLE webhooks DROP COLUMN throttle_next_ms;

@@ -13,3 +13,8 @@ ALTER TABLE webhooks ADD COLUMN circuit_opened_at timestamptz(3);
 ALTER TABLE webhooks ADD COLUMN circuit_next_probe_at timestamptz(3);
 ALTER TABLE webhooks ADD COLUMN circuit_probe_until timestamptz(3);
 ALTER TABLE webhooks ADD COLUMN circuit_closed_at timestamptz(3);
+-- The per-webhook throttle (`maxDeliveriesPerSecond`; null: the server's default, if any).
+-- `throttle_next_ms` is when (ms since 1970) the next delivery may start: servers claim
+-- against it with a compare-and-set, so the rate holds however many run.
+ALTER TABLE webhooks ADD COLUMN max_deliveries_per_second double precision;
+ALTER TABLE webhooks ADD COLUMN throttle_next_ms bigint NOT NULL DEFAULT 0;

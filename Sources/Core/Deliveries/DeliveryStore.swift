@@ -128,15 +128,26 @@ package struct DeliveryStore: Sendable {
     /// nothing while its circuit is open, but one probe when the probe is due.
     package func claimDue(worker: String, now: Date, lease: Duration, limit: Int, policy: CircuitPolicy) async throws -> [DeliveryJob] {
         let locking = executor.dialect.claimLockingClause.map { " " + $0 } ?? ""
-        let gates = try await WebhookStore.claimGates(rampSince: now.addingTimeInterval(-policy.ramp.seconds), on: executor)
+        let gates = try await WebhookStore.claimGates(
+            rampSince: now.addingTimeInterval(-policy.ramp.seconds), defaultRate: policy.defaultMaxDeliveriesPerSecond, on: executor)
+        let nowMs = Int64((now.timeIntervalSince1970 * 1000).rounded())
+        // Room per webhook: its concurrency cap (ramped) less what is in flight, and no more
+        // than its throttle allows now. Webhooks not listed have the plain cap.
         var room: [UUID: Int] = [:]
-        for (id, circuit) in gates where circuit.state == .closed {
-            room[id] = policy.concurrencyLimit(closedAt: circuit.closedAt, now: now)
+        for (id, gate) in gates where gate.circuit.state == .closed {
+            room[id] = policy.concurrencyLimit(closedAt: gate.circuit.closedAt, now: now)
         }
         for (id, count) in try await inFlightCounts(now: now) {
             room[id] = (room[id] ?? policy.perWebhookConcurrency) - count
         }
-        let excluded = Array(Set(gates.filter { $0.value.state != .closed }.map(\.key) + room.filter { $0.value <= 0 }.map(\.key)))
+        var throttles: [UUID: (start: Double, cost: Double)] = [:]
+        for (id, gate) in gates where gate.circuit.state == .closed {
+            guard let rate = gate.rate else { continue }
+            let allowance = policy.throttleAllowance(rate: rate, nextMs: gate.throttleNextMs, nowMs: nowMs)
+            room[id] = min(room[id] ?? policy.perWebhookConcurrency, allowance.allowed)
+            throttles[id] = (allowance.start, allowance.cost)
+        }
+        let excluded = Array(Set(gates.filter { $0.value.circuit.state != .closed }.map(\.key) + room.filter { $0.value <= 0 }.map(\.key)))
         let skip: SQLQuery = excluded.isEmpty ? "" : " AND webhook_id NOT IN (\(list: excluded))"
         // Two queries rather than one with OR: each walks its own index in order and stops at
         // the limit, where an OR would sort every due row on each claim. Twice the limit is
@@ -154,18 +165,31 @@ package struct DeliveryStore: Sendable {
                 """)
         }
         var candidates: [UUID] = []
+        var taken: [UUID: [UUID]] = [:]
         for row in rows where candidates.count < limit {
             let webhookID = try row.uuid("webhook_id")
             let left = room[webhookID] ?? policy.perWebhookConcurrency
             guard left > 0 else { continue }
             room[webhookID] = left - 1
-            candidates.append(try row.uuid("id"))
+            let id = try row.uuid("id")
+            candidates.append(id)
+            taken[webhookID, default: []].append(id)
+        }
+        // A throttled webhook's starts are booked with a compare-and-set, so two servers
+        // never spend the same allowance; the loser leaves them for its next claim.
+        for (webhookID, throttle) in throttles {
+            guard let ids = taken[webhookID], let gate = gates[webhookID] else { continue }
+            let next = Int64((throttle.start + Double(ids.count) * throttle.cost).rounded(.up))
+            if try await !WebhookStore.advanceThrottle(id: webhookID, from: gate.throttleNextMs, to: next, on: executor) {
+                let dropped = Set(ids)
+                candidates.removeAll { dropped.contains($0) }
+            }
         }
         let until = now.addingTimeInterval(lease.seconds)
         // One probe per open circuit whose probe is due: its oldest waiting delivery, taken
         // with a compare-and-set on the webhook so only one server sends it.
         var probes = Set<UUID>()
-        for (webhookID, circuit) in gates where circuit.probeIsDue(now: now) && candidates.count < limit {
+        for (webhookID, gate) in gates where gate.circuit.probeIsDue(now: now) && candidates.count < limit {
             guard let row = try await executor.first("""
                 SELECT id FROM webhook_deliveries
                 WHERE webhook_id = \(webhookID) AND (status = \(DeliveryStatus.pending.rawValue)

@@ -74,9 +74,25 @@ package struct CircuitPolicy: Sendable, Equatable {
     /// Requests in flight to one webhook at once, over all servers
     /// (`WEBHOOK_CONCURRENCY_PER_WEBHOOK`).
     package var perWebhookConcurrency = 16
+    /// Deliveries started per second for webhooks without their own
+    /// `maxDeliveriesPerSecond` (`WEBHOOK_MAX_DELIVERIES_PER_SECOND`); nil: no limit.
+    package var defaultMaxDeliveriesPerSecond: Double?
+    /// How much unused throttle allowance carries over, so claiming a little late (the
+    /// claim loop's pace) does not lower the rate; also the largest burst after a pause.
+    package var throttleCarryOver: Duration = .seconds(1)
 
     /// The default policy.
     package init() {}
+
+    /// How many deliveries a webhook throttled to `rate` per second may start at `nowMs`
+    /// (ms since 1970), given when its next one was allowed (`nextMs`), and the `nextMs` to
+    /// store when `count` of them are started.
+    package func throttleAllowance(rate: Double, nextMs: Int64, nowMs: Int64) -> (allowed: Int, start: Double, cost: Double) {
+        let cost = 1000 / rate
+        let start = max(Double(nextMs), Double(nowMs) - throttleCarryOver.seconds * 1000)
+        guard start <= Double(nowMs) else { return (0, start, cost) }
+        return (Int(((Double(nowMs) - start) / cost).rounded(.down)) + 1, start, cost)
+    }
 
     /// The wait before the next probe once `failedProbes` probes have failed.
     package func probeDelay(afterFailedProbes failedProbes: Int) -> Duration {

@@ -19,6 +19,9 @@ package struct Webhook: Sendable, Equatable {
     package var consecutiveFailedDeliveries = 0
     /// The webhook's circuit breaker.
     package var circuit = Circuit()
+    /// Most deliveries started per second over all servers; nil: the server's default
+    /// (`WEBHOOK_MAX_DELIVERIES_PER_SECOND`), if any.
+    package var maxDeliveriesPerSecond: Double?
     /// Why the webhook was switched off automatically, if it was.
     package var disabledReason: String?
     package var disabledAt: Date?

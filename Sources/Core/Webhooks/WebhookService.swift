@@ -12,12 +12,15 @@ package struct WebhookDraft: Sendable {
     package var maxRetries: Int?
     /// Overrides the retry delays (milliseconds) for this webhook.
     package var retryDelaysMs: [Int]?
+    /// Throttles this webhook's deliveries (per second, over all servers).
+    package var maxDeliveriesPerSecond: Double?
 
     /// Creates a draft; `isActive` defaults to true as in the seed.
     package init(
         name: String, url: String, events: [String], description: String? = nil, isActive: Bool = true, secret: String? = nil,
-        maxRetries: Int? = nil, retryDelaysMs: [Int]? = nil
+        maxRetries: Int? = nil, retryDelaysMs: [Int]? = nil, maxDeliveriesPerSecond: Double? = nil
     ) {
+        self.maxDeliveriesPerSecond = maxDeliveriesPerSecond
         self.name = name
         self.url = url
         self.events = events
@@ -40,12 +43,15 @@ package struct WebhookChanges: Sendable {
     /// `.some(nil)` goes back to the server default.
     package var maxRetries: Int??
     package var retryDelaysMs: [Int]??
+    /// `.some(nil)` goes back to the server default.
+    package var maxDeliveriesPerSecond: Double??
 
     /// Creates a change set.
     package init(
         name: String? = nil, url: String? = nil, events: [String]? = nil, description: String?? = nil, isActive: Bool? = nil,
-        secret: String? = nil, maxRetries: Int?? = nil, retryDelaysMs: [Int]?? = nil
+        secret: String? = nil, maxRetries: Int?? = nil, retryDelaysMs: [Int]?? = nil, maxDeliveriesPerSecond: Double?? = nil
     ) {
+        self.maxDeliveriesPerSecond = maxDeliveriesPerSecond
         self.name = name
         self.url = url
         self.events = events
@@ -76,6 +82,8 @@ package struct WebhookService: Sendable {
     package static let secretLengths = 16...512
     /// Accepted `maxRetries`.
     package static let maxRetriesRange = 0...20
+    /// Accepted `maxDeliveriesPerSecond`.
+    package static let deliveryRateRange = 0.01...10_000.0
     /// Accepted entries of `retryDelaysMs`, in milliseconds (up to a day).
     package static let retryDelayRange = 100...86_400_000
     /// Accepted `overlapHours` on rotation (up to 30 days).
@@ -129,7 +137,7 @@ package struct WebhookService: Sendable {
     /// returned value holds it, for the one answer that shows it.
     package func create(_ draft: WebhookDraft) async throws -> Webhook {
         let now = environment.currentTime()
-        let webhook = Webhook(
+        var webhook = Webhook(
             id: environment.newID(),
             name: try Self.validName(draft.name),
             url: try await validTarget(draft.url),
@@ -142,6 +150,7 @@ package struct WebhookService: Sendable {
             createdAt: now,
             updatedAt: now
         )
+        webhook.maxDeliveriesPerSecond = try Self.validDeliveryRate(draft.maxDeliveriesPerSecond)
         try await store.insert(webhook)
         return webhook
     }
@@ -170,6 +179,7 @@ package struct WebhookService: Sendable {
         if let secret = changes.secret { webhook.secret = try acceptableSecret(secret) }
         if let maxRetries = changes.maxRetries { webhook.maxRetries = try Self.validMaxRetries(maxRetries) }
         if let delays = changes.retryDelaysMs { webhook.retryDelaysMs = try Self.validRetryDelays(delays) }
+        if let rate = changes.maxDeliveriesPerSecond { webhook.maxDeliveriesPerSecond = try Self.validDeliveryRate(rate) }
         var reenabled = false
         if let isActive = changes.isActive {
             if isActive, !webhook.isActive {
@@ -212,6 +222,14 @@ package struct WebhookService: Sendable {
     static func validMaxRetries(_ value: Int?) throws -> Int? {
         guard let value else { return nil }
         guard maxRetriesRange.contains(value) else { throw SwitchboardError.invalid("maxRetries must be between 0 and 20") }
+        return value
+    }
+
+    static func validDeliveryRate(_ value: Double?) throws -> Double? {
+        guard let value else { return nil }
+        guard deliveryRateRange.contains(value) else {
+            throw SwitchboardError.invalid("maxDeliveriesPerSecond must be from 0.01 to 10000 (or null for the server's default)")
+        }
         return value
     }
 

@@ -65,17 +65,40 @@ extension WebhookStore {
         return result
     }
 
-    /// Active webhooks whose circuit limits claiming at `now`: not closed, or closed after
-    /// `rampSince` (still ramping up). Usually none, so this is a short read.
-    package static func claimGates(rampSince: Date, on executor: any SQLExecutor) async throws -> [UUID: Circuit] {
-        var result: [UUID: Circuit] = [:]
+    /// What limits claiming for one webhook: its circuit and its throttle.
+    package struct ClaimGate: Sendable {
+        package var circuit: Circuit
+        /// Deliveries per second, when throttled (its own, or the server's default).
+        package var rate: Double?
+        /// When its next delivery may start, ms since 1970 (the throttle's compare-and-set value).
+        package var throttleNextMs: Int64
+    }
+
+    /// Active webhooks whose circuit or throttle limits claiming: circuit not closed, closed
+    /// after `rampSince` (still ramping up), or throttled. Usually few, so a short read;
+    /// with a default rate (`defaultRate`), every active webhook.
+    package static func claimGates(rampSince: Date, defaultRate: Double?, on executor: any SQLExecutor) async throws -> [UUID: ClaimGate] {
+        let condition: SQLQuery = defaultRate != nil ? "is_active = \(true)" : """
+            is_active = \(true) AND (circuit_state <> \(CircuitState.closed.rawValue) OR circuit_closed_at > \(rampSince)
+                OR max_deliveries_per_second IS NOT NULL)
+            """
+        var result: [UUID: ClaimGate] = [:]
         for row in try await executor.query("""
-            SELECT id, \(unsafeRaw: circuitColumns) FROM webhooks
-            WHERE is_active = \(true) AND (circuit_state <> \(CircuitState.closed.rawValue) OR circuit_closed_at > \(rampSince))
+            SELECT id, \(unsafeRaw: circuitColumns), max_deliveries_per_second, throttle_next_ms FROM webhooks WHERE \(condition)
             """) {
-            result[try row.uuid("id")] = try circuit(row)
+            result[try row.uuid("id")] = ClaimGate(
+                circuit: try circuit(row), rate: try row.optionalDouble("max_deliveries_per_second") ?? defaultRate,
+                throttleNextMs: Int64(try row.int("throttle_next_ms")))
         }
         return result
+    }
+
+    /// Moves a throttled webhook's next start from `old` to `new`; false when another server
+    /// claimed for it since `old` was read.
+    package static func advanceThrottle(id: UUID, from old: Int64, to new: Int64, on executor: any SQLExecutor) async throws -> Bool {
+        try await executor.execute("""
+            UPDATE webhooks SET throttle_next_ms = \(new) WHERE id = \(id) AND throttle_next_ms = \(old)
+            """) == 1
     }
 
     /// Takes the probe of a webhook whose circuit is open with its probe due (or half-open

@@ -35,14 +35,15 @@ package struct WebhookStore: Sendable {
         id, name, url, events, description, is_active, secret, consecutive_failures, disabled_reason, \
         disabled_at, max_retries, retry_delays_ms, previous_secret, previous_secret_expires_at, created_at, updated_at, \
         consecutive_failed_deliveries, circuit_state, circuit_failures, circuit_probes, circuit_opened_at, \
-        circuit_next_probe_at, circuit_probe_until, circuit_closed_at
+        circuit_next_probe_at, circuit_probe_until, circuit_closed_at, max_deliveries_per_second
         """
 
     /// The columns a new webhook is written with; the counters and the circuit start at
     /// their defaults.
     private static let insertedColumns = """
         id, name, url, events, description, is_active, secret, consecutive_failures, disabled_reason, \
-        disabled_at, max_retries, retry_delays_ms, previous_secret, previous_secret_expires_at, created_at, updated_at
+        disabled_at, max_retries, retry_delays_ms, previous_secret, previous_secret_expires_at, created_at, updated_at, \
+        max_deliveries_per_second
         """
 
     /// Stores a new webhook.
@@ -52,7 +53,8 @@ package struct WebhookStore: Sendable {
             VALUES (\(webhook.id), \(webhook.name), \(webhook.url), \(JSONText.encode(webhook.events)), \(webhook.description),
                     \(webhook.isActive), \(try webhook.secret.map(cipher.seal)), \(webhook.consecutiveFailures), \(webhook.disabledReason),
                     \(webhook.disabledAt), \(webhook.maxRetries), \(webhook.retryDelaysMs.map(JSONText.encode)),
-                    \(try webhook.previousSecret.map(cipher.seal)), \(webhook.previousSecretExpiresAt), \(webhook.createdAt), \(webhook.updatedAt))
+                    \(try webhook.previousSecret.map(cipher.seal)), \(webhook.previousSecretExpiresAt), \(webhook.createdAt), \(webhook.updatedAt),
+                    \(webhook.maxDeliveriesPerSecond))
             """)
     }
 
@@ -65,7 +67,8 @@ package struct WebhookStore: Sendable {
                 description = \(webhook.description), is_active = \(webhook.isActive),
                 consecutive_failures = \(webhook.consecutiveFailures), disabled_reason = \(webhook.disabledReason),
                 disabled_at = \(webhook.disabledAt), max_retries = \(webhook.maxRetries),
-                retry_delays_ms = \(webhook.retryDelaysMs.map(JSONText.encode)), updated_at = \(webhook.updatedAt)
+                retry_delays_ms = \(webhook.retryDelaysMs.map(JSONText.encode)), max_deliveries_per_second = \(webhook.maxDeliveriesPerSecond),
+                updated_at = \(webhook.updatedAt)
             WHERE id = \(webhook.id)
             """) > 0
     }
@@ -191,6 +194,7 @@ package struct WebhookStore: Sendable {
         )
         webhook.consecutiveFailedDeliveries = try row.int("consecutive_failed_deliveries")
         webhook.circuit = try Self.circuit(row)
+        webhook.maxDeliveriesPerSecond = try row.optionalDouble("max_deliveries_per_second")
         webhook.secretIsUnreadable = unreadable
         return webhook
     }

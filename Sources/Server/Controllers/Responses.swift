@@ -21,6 +21,7 @@ struct WebhookResponse: Encodable, Sendable {
     let disabledAt: Date?
     let maxRetries: Int?
     let retryDelaysMs: [Int]?
+    let maxDeliveriesPerSecond: Double?
     let previousSecretExpiresAt: Date?
     let createdAt: Date
     let updatedAt: Date
@@ -40,6 +41,7 @@ struct WebhookResponse: Encodable, Sendable {
         disabledAt = webhook.disabledAt
         maxRetries = webhook.maxRetries
         retryDelaysMs = webhook.retryDelaysMs
+        maxDeliveriesPerSecond = webhook.maxDeliveriesPerSecond
         previousSecretExpiresAt = webhook.previousSecretExpiresAt
         createdAt = webhook.createdAt
         updatedAt = webhook.updatedAt

@@ -15,16 +15,18 @@ struct CreateWebhookBody: Decodable {
     var secret: Patch<String>
     var maxRetries: Int?
     var retryDelaysMs: [Int]?
+    var maxDeliveriesPerSecond: Patch<Double>
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, url, events, description, isActive, secret, maxRetries, retryDelaysMs
+        case name, url, events, description, isActive, secret, maxRetries, retryDelaysMs, maxDeliveriesPerSecond
     }
 
     func draft() throws -> WebhookDraft {
         WebhookDraft(
             name: name, url: url, events: events, description: description.value, isActive: isActive ?? true, secret: secret.value,
             maxRetries: try maxRetries.checked("maxRetries", in: WebhookService.maxRetriesRange),
-            retryDelaysMs: try retryDelaysMs.map { try $0.enumerated().map { try $1.checked("retryDelaysMs[\($0)]", in: WebhookService.retryDelayRange) } })
+            retryDelaysMs: try retryDelaysMs.map { try $0.enumerated().map { try $1.checked("retryDelaysMs[\($0)]", in: WebhookService.retryDelayRange) } },
+            maxDeliveriesPerSecond: maxDeliveriesPerSecond.value)
     }
 }
 
@@ -40,9 +42,11 @@ struct UpdateWebhookBody: Decodable {
     var maxRetries: Patch<Int>
     /// `null` goes back to the server's schedule.
     var retryDelaysMs: Patch<[Int]>
+    /// `null` goes back to `WEBHOOK_MAX_DELIVERIES_PER_SECOND`.
+    var maxDeliveriesPerSecond: Patch<Double>
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case name, url, events, description, isActive, secret, maxRetries, retryDelaysMs
+        case name, url, events, description, isActive, secret, maxRetries, retryDelaysMs, maxDeliveriesPerSecond
     }
 
     func changes() throws -> WebhookChanges {
@@ -51,7 +55,8 @@ struct UpdateWebhookBody: Decodable {
             maxRetries: try maxRetries.change.map { try $0.checked("maxRetries", in: WebhookService.maxRetriesRange) },
             retryDelaysMs: try retryDelaysMs.change.map { delays in
                 try delays.map { try $0.enumerated().map { try $1.checked("retryDelaysMs[\($0)]", in: WebhookService.retryDelayRange) } }
-            })
+            },
+            maxDeliveriesPerSecond: maxDeliveriesPerSecond.change)
     }
 }
 
