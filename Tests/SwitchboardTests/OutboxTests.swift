@@ -127,8 +127,9 @@ struct OutboxTests {
                 try await driver.transaction { transaction in
                     try await OutboxStore(executor: transaction).insert(eventType: "contact.created", data: #"{"n":1}"#)
                 }
-                try await eventually(timeout: .seconds(20), "the row relayed") { try await Self.deliveredNumbers(server, webhookID: webhookID) == [1] }
-                #expect(ContinuousClock.now - committed < .seconds(5), "woken by the commit, not the 60 s poll")
+                try await eventually(timeout: .seconds(40), "the row relayed") { try await Self.deliveredNumbers(server, webhookID: webhookID) == [1] }
+                // Far below the poll, with room for a machine busy with the rest of the suite.
+                #expect(ContinuousClock.now - committed < .seconds(15), "woken by the commit, not the 60 s poll")
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()
             }

@@ -30,7 +30,7 @@ struct RequestBodyTests {
                 #expect(created.body["data"]?.keys == [
                     "id", "name", "url", "events", "description", "isActive", "hasSecret", "consecutiveFailures", "consecutiveFailedDeliveries",
                     "circuit", "disabledReason",
-                    "disabledAt", "maxRetries", "retryDelaysMs", "previousSecretExpiresAt", "createdAt", "updatedAt", "secret",
+                    "disabledAt", "maxRetries", "retryDelaysMs", "maxDeliveriesPerSecond", "previousSecretExpiresAt", "createdAt", "updatedAt", "secret",
                 ])
                 #expect(created.body["data"]?["disabledAt"] == .null)
                 #expect(created.body["data"]?["id"]?.stringValue == id.lowercased())

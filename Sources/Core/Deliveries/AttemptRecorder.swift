@@ -72,13 +72,15 @@ package struct AttemptRecorder: Sendable {
             delivery.status = .succeeded
             delivery.lastError = nil
         case .retryable:
-            if retries, let delay = policy(for: job).delay(afterAttempt: job.attemptNumber, retryAfter: result.retryAfter) {
-                delivery.status = .pending
-                delivery.nextAttemptAt = Timestamp.truncated(now.addingTimeInterval(delay.seconds))
-                delivery.completedAt = nil
-            } else if retries, held {
+            if retries, held {
+                // Waits for the circuit, not for its retry schedule: due again as soon as the
+                // circuit closes (or the webhook is switched off and the delivery is failed).
                 delivery.status = .pending
                 delivery.nextAttemptAt = Timestamp.truncated(now.addingTimeInterval(circuitPolicy.probeInterval.seconds))
+                delivery.completedAt = nil
+            } else if retries, let delay = policy(for: job).delay(afterAttempt: job.attemptNumber, retryAfter: result.retryAfter) {
+                delivery.status = .pending
+                delivery.nextAttemptAt = Timestamp.truncated(now.addingTimeInterval(delay.seconds))
                 delivery.completedAt = nil
             }
         case .final:

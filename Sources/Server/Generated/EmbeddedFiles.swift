@@ -32,7 +32,7 @@ enum EmbeddedFiles {
 
 """##),
         "openapi.json": EmbeddedFile(
-            contentType: "application/json", sha256: "3eb2dc9e1f745a95c103faa87f396582935c4b61c7448e76eed1a9b12de0f1e5",
+            contentType: "application/json", sha256: "6c4b91f153bcd1c7fda3023d62a2efc73d413b4159cf40ad2ce332e003f74d41",
             text: ##"""
 {
   "openapi": "3.1.0",
@@ -4143,6 +4143,7 @@ enum EmbeddedFiles {
                         "rule",
                         "is_active",
                         "consecutive_failures",
+                        "circuit",
                         "last_success_at",
                         "last_failure_at",
                         "since",
@@ -4180,6 +4181,47 @@ enum EmbeddedFiles {
                         },
                         "consecutive_failures": {
                           "type": "integer"
+                        },
+                        "circuit": {
+                          "type": "object",
+                          "description": "The circuit breaker (see the Circuit schema; keys in snake case here)",
+                          "required": [
+                            "state",
+                            "since",
+                            "next_probe_at",
+                            "failures",
+                            "failed_probes"
+                          ],
+                          "properties": {
+                            "state": {
+                              "type": "string",
+                              "enum": [
+                                "closed",
+                                "open",
+                                "half-open"
+                              ]
+                            },
+                            "since": {
+                              "type": [
+                                "string",
+                                "null"
+                              ],
+                              "format": "date-time"
+                            },
+                            "next_probe_at": {
+                              "type": [
+                                "string",
+                                "null"
+                              ],
+                              "format": "date-time"
+                            },
+                            "failures": {
+                              "type": "integer"
+                            },
+                            "failed_probes": {
+                              "type": "integer"
+                            }
+                          }
                         },
                         "last_success_at": {
                           "type": [
@@ -5704,6 +5746,15 @@ enum EmbeddedFiles {
               "maximum": 86400000
             },
             "description": "Overrides the retry delays for this webhook"
+          },
+          "maxDeliveriesPerSecond": {
+            "type": [
+              "number",
+              "null"
+            ],
+            "minimum": 0.01,
+            "maximum": 10000,
+            "description": "Most deliveries started per second to this webhook, over all servers on the database; omitted or null: WEBHOOK_MAX_DELIVERIES_PER_SECOND (unset: no limit)"
           }
         }
       },
@@ -5740,7 +5791,7 @@ enum EmbeddedFiles {
           },
           "isActive": {
             "type": "boolean",
-            "description": "true also clears the failure count and disabled reason"
+            "description": "true also clears the failure counts and the disabled reason and closes the circuit"
           },
           "secret": {
             "type": "string",
@@ -5770,6 +5821,15 @@ enum EmbeddedFiles {
               "maximum": 86400000
             },
             "description": "Overrides the retry delays for this webhook"
+          },
+          "maxDeliveriesPerSecond": {
+            "type": [
+              "number",
+              "null"
+            ],
+            "minimum": 0.01,
+            "maximum": 10000,
+            "description": "null goes back to WEBHOOK_MAX_DELIVERIES_PER_SECOND"
           }
         }
       },
@@ -5784,13 +5844,16 @@ enum EmbeddedFiles {
           "isActive",
           "hasSecret",
           "consecutiveFailures",
+          "consecutiveFailedDeliveries",
+          "circuit",
           "disabledReason",
           "disabledAt",
           "createdAt",
           "updatedAt",
           "maxRetries",
           "retryDelaysMs",
-          "previousSecretExpiresAt"
+          "previousSecretExpiresAt",
+          "maxDeliveriesPerSecond"
         ],
         "properties": {
           "id": {
@@ -5822,7 +5885,15 @@ enum EmbeddedFiles {
             "type": "boolean"
           },
           "consecutiveFailures": {
-            "type": "integer"
+            "type": "integer",
+            "description": "Failed attempts in a row (health judges by it)"
+          },
+          "consecutiveFailedDeliveries": {
+            "type": "integer",
+            "description": "Deliveries that ended failed in a row; WEBHOOK_AUTO_DISABLE_AFTER of them disable the webhook"
+          },
+          "circuit": {
+            "$ref": "#/components/schemas/Circuit"
           },
           "disabledReason": {
             "type": [
@@ -5859,6 +5930,12 @@ enum EmbeddedFiles {
             "items": {
               "type": "integer"
             }
+          },
+          "maxDeliveriesPerSecond": {
+            "type": [
+              "number",
+              "null"
+            ]
           },
           "previousSecretExpiresAt": {
             "type": [
@@ -6662,6 +6739,51 @@ enum EmbeddedFiles {
             }
           }
         ]
+      },
+      "Circuit": {
+        "type": "object",
+        "description": "The webhook's circuit breaker, shared by every server on the database. open: the receiver failed CIRCUIT_FAILURE_THRESHOLD times in a row with no answer, a timeout, 408, 429 or 5xx; deliveries wait without spending attempts until a probe succeeds. half-open: a probe is being sent.",
+        "required": [
+          "state",
+          "since",
+          "nextProbeAt",
+          "failures",
+          "failedProbes"
+        ],
+        "properties": {
+          "state": {
+            "type": "string",
+            "enum": [
+              "closed",
+              "open",
+              "half-open"
+            ]
+          },
+          "since": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time",
+            "description": "When it opened; when closed, when it last closed (null if never opened)"
+          },
+          "nextProbeAt": {
+            "type": [
+              "string",
+              "null"
+            ],
+            "format": "date-time",
+            "description": "When open: when the next probe may go out"
+          },
+          "failures": {
+            "type": "integer",
+            "description": "Transient failures in a row"
+          },
+          "failedProbes": {
+            "type": "integer",
+            "description": "Probes that failed since it opened"
+          }
+        }
       }
     }
   }
