@@ -41,7 +41,8 @@ browser-test:
 ## database-failure test of the built server on both (restart and 30 s down under load), the
 ## hardening test (slow clients, connection limits, proxies, start-up refusals), forward
 ## authentication behind Debian's nginx with the README's configuration, the outbox under
-## kill -9 on all three databases, the
+## kill -9 on all three databases, receivers down for 30 s and 5 min and the throttle with two
+## servers (all three databases at once, about 6 minutes), the
 ## schemathesis fuzz run against the OpenAPI document, the console's browser tests (Playwright
 ## driving Debian's chromium), and last the end-to-end smoke test of the binaries and README.
 test: deps
@@ -54,6 +55,7 @@ test: deps
 	scripts/hardening-test.py "$(BIN)"
 	scripts/crm-auth-test.py "$(BIN)"
 	. ./.build/test-databases.env && "$$(scripts/python-venv.sh)/bin/python" scripts/outbox-crash-test.py "$(BIN)"
+	. ./.build/test-databases.env && "$$(scripts/python-venv.sh)/bin/python" scripts/receiver-outage-test.py "$(BIN)"
 	scripts/fuzz-api.sh "$(BIN)"
 	scripts/browser-test.sh "$(BIN)"
 	scripts/smoke-test.sh "$(BIN)"
@@ -79,6 +81,7 @@ bench: deps
 	benchmarks/delivery/run.sh
 	benchmarks/auth/run.sh
 	benchmarks/analytics/run.sh
+	"$$(scripts/python-venv.sh)/bin/python" benchmarks/fairness/run.py
 	XDG_CONFIG_HOME=$$(mktemp -d) XDG_CACHE_HOME=$$(mktemp -d) "$$(scripts/python-venv.sh)/bin/python" benchmarks/console/run.py \
 		"$$($(SWIFT) build -c release $(SWIFT_FLAGS) --scratch-path .build-release --show-bin-path)"
 

@@ -21,37 +21,11 @@ import threading
 import time
 import urllib.parse
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from testkit import check, failures, free_port
+from testkit import RecordingReceiver, check, database_kinds, failures, free_port, fresh_database_url
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 ROWS, WRITERS, KILLS = 10_000, 4, 3
-
-
-class Receiver:
-    """Counts the event ids delivered to it."""
-
-    def __init__(self):
-        self.ids = set()
-        self.lock = threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                with receiver.lock:
-                    receiver.ids.add(json.loads(body)["id"])
-                self.send_response(200)
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_address[1]
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
 class Database:
@@ -59,25 +33,15 @@ class Database:
 
     def __init__(self, kind, work):
         self.kind = kind
-        suffix = f"outbox_crash_{os.getpid()}_{random.randint(0, 1 << 30)}"
+        self.url, name = fresh_database_url(kind, work, "outbox_crash")
         if kind == "sqlite":
-            self.url = f"sqlite://{work}/crm.sqlite"
-            self.path = f"{work}/crm.sqlite"
+            self.path = self.url[len("sqlite://"):]
         elif kind == "postgres":
-            base = os.environ["TEST_POSTGRES_URL"]
-            self.url = base + ("&" if "?" in base else "?") + f"schema={suffix}"
-            self.parts = urllib.parse.urlparse(base)
-            self.schema = suffix
+            self.parts = urllib.parse.urlparse(os.environ["TEST_POSTGRES_URL"])
+            self.schema = name
         else:
-            import pymysql
-            base = os.environ["TEST_MYSQL_URL"]
-            self.parts = urllib.parse.urlparse(base)
-            admin = self.connect_mysql(self.parts.path.lstrip("/"))
-            with admin.cursor() as cursor:
-                cursor.execute(f"CREATE DATABASE {suffix} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
-            admin.close()
-            self.url = urllib.parse.urlunparse(self.parts._replace(path="/" + suffix))
-            self.database = suffix
+            self.parts = urllib.parse.urlparse(os.environ["TEST_MYSQL_URL"])
+            self.database = name
 
     def connect_mysql(self, database):
         import pymysql
@@ -138,7 +102,7 @@ def run(kind, binaries):
     print(f"outbox under kill -9: {kind}")
     work = tempfile.mkdtemp()
     database = Database(kind, work)
-    receiver = Receiver()
+    receiver = RecordingReceiver(0).start()
     port = free_port()
     env = dict(os.environ, DATABASE_URL=database.url, PORT=str(port), HOST="127.0.0.1", WEBHOOK_SECRET_KEY="0123456789abcdef" * 4,
                WEBHOOK_ALLOWED_TARGETS="127.0.0.1", LOG_LEVEL="error", MIGRATIONS_DIR=os.path.join(REPO, "migrations"),
@@ -189,7 +153,7 @@ def run(kind, binaries):
         events = cursor.fetchall()
         if not database.kind == "sqlite":
             connection.commit()
-        if waiting == 0 and len(receiver.ids) >= len(events) and {row[0] if isinstance(row[0], str) else str(row[0]) for row in events} <= receiver.ids:
+        if waiting == 0 and len(receiver.ids()) >= len(events) and {row[0] if isinstance(row[0], str) else str(row[0]) for row in events} <= receiver.ids():
             break
         time.sleep(0.5)
     numbers_published = [json.loads(payload)["n"] for _, payload in events]
@@ -197,23 +161,16 @@ def run(kind, binaries):
           f"{len(numbers_published)} events for {len(committed)} rows; duplicates {len(numbers_published) - len(set(numbers_published))}")
     check(not set(numbers_published) & set(rolled_back), "no rolled-back row became an event")
     ids = {row[0] if isinstance(row[0], str) else str(row[0]) for row in events}
-    check(ids <= receiver.ids, "every event was delivered", f"{len(ids - receiver.ids)} not delivered")
+    check(ids <= receiver.ids(), "every event was delivered", f"{len(ids - receiver.ids())} not delivered")
     connection.close()
     server.send_signal(signal.SIGTERM)
     server.wait(timeout=30)
-    receiver.server.shutdown()
+    receiver.stop()
 
 
 def main():
     binaries = os.path.abspath(sys.argv[1])
-    kinds = ["sqlite"]
-    for kind, variable in (("postgres", "TEST_POSTGRES_URL"), ("mysql", "TEST_MYSQL_URL")):
-        if os.environ.get(variable):
-            kinds.append(kind)
-        elif os.environ.get("CI") == "true":
-            check(False, f"{variable} is set", "CI=true needs every database")
-        else:
-            print(f"  skip  {kind}: {variable} is not set (make test sets it)")
+    kinds = database_kinds()
     for kind in kinds:
         run(kind, binaries)
     print(f"outbox crash test: {'all passed' if not failures else f'{len(failures)} failed'}")

@@ -100,6 +100,17 @@ def test_create_webhook_test_send_and_signature(page, server, receiver, console)
     webhook_id = page.url.split("/webhooks/")[1].split("?")[0]
     status, answer = server.api("GET", f"/api/webhooks/{webhook_id}")
     assert status == 200 and answer["data"]["isActive"] is True and answer["data"]["url"] == receiver.url("/ok")
+    expect(page.locator("#circuit-state")).to_have_text("closed (deliveries flow)")
+
+    # The throttle is set in the form's advanced part and shown on the page.
+    page.get_by_role("button", name="Edit").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_text("Advanced").click()
+    dialog.get_by_label("Most deliveries per second").fill("5")
+    dialog.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("5 deliveries per second")).to_be_visible()
+    status, answer = server.api("GET", f"/api/webhooks/{webhook_id}")
+    assert answer["data"]["maxDeliveriesPerSecond"] == 5 and answer["data"]["circuit"]["state"] == "closed"
 
     before = len(receiver.received("/ok"))
     page.get_by_role("tab", name="Test").click()

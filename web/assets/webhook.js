@@ -55,8 +55,18 @@ async function overviewTab(panel, { webhook, stats }) {
       h('dt', {}, 'Last success'), h('dd', {}, time(stats?.last_success_at)),
       h('dt', {}, 'Last failure'), h('dd', {}, time(stats?.last_failure_at)),
       h('dt', {}, 'Retries'), h('dd', {}, webhook.maxRetries ?? 'server default', webhook.retryDelaysMs ? ` (delays ${webhook.retryDelaysMs.join(', ')} ms)` : ''),
+      h('dt', {}, 'Circuit'), h('dd', { id: 'circuit-state' }, circuitText(webhook.circuit)),
+      h('dt', {}, 'Throttle'), h('dd', {}, webhook.maxDeliveriesPerSecond ? `${webhook.maxDeliveriesPerSecond} deliveries per second` : 'server default'),
+      h('dt', {}, 'Failed deliveries in a row'), h('dd', {}, String(webhook.consecutiveFailedDeliveries ?? 0)),
       h('dt', {}, 'Created'), h('dd', {}, time(webhook.createdAt))),
     stats?.series ? hourlyChart(stats.series, `${webhook.name}: deliveries per hour, last 24 hours`) : null);
+}
+
+/** The circuit breaker in words: closed, or open since when and when the next probe goes. */
+function circuitText(circuit) {
+  if (!circuit || circuit.state === 'closed') return 'closed (deliveries flow)';
+  if (circuit.state === 'half-open') return `half-open since ${time(circuit.since)}: a probe is being sent`;
+  return `open since ${time(circuit.since)}: deliveries wait; next probe ${time(circuit.nextProbeAt)} (${circuit.failedProbes} failed)`;
 }
 
 async function deliveriesTab(panel, { webhook }) {

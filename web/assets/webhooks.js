@@ -75,6 +75,7 @@ export async function webhookForm(app, webhook = null) {
   const eventsError = h('div', { class: 'field-error', role: 'alert' });
   const secret = field('Own signing secret (optional)', h('input', { autocomplete: 'off' }), 'Leave empty to have one generated (whsec_…).');
   const retries = field('Retries after the first attempt (maxRetries)', h('input', { type: 'number', min: 0, max: 20, value: webhook?.maxRetries ?? '' }), 'Empty: the server default.');
+  const rate = field('Most deliveries per second (maxDeliveriesPerSecond)', h('input', { type: 'number', min: 0.01, max: 10000, step: 'any', value: webhook?.maxDeliveriesPerSecond ?? '' }), 'Empty: the server default (no limit unless WEBHOOK_MAX_DELIVERIES_PER_SECOND is set).');
   const delays = field('Retry delays in ms (retryDelaysMs)', h('input', { value: (webhook?.retryDelaysMs ?? []).join(', '), placeholder: '1000, 5000, 15000' }));
   const preview = h('p', { class: 'hint', 'aria-live': 'polite' });
   const updatePreview = () => {
@@ -84,7 +85,7 @@ export async function webhookForm(app, webhook = null) {
   };
   delays.input.addEventListener('input', updatePreview);
   updatePreview();
-  const fields = { name, url, description, secret, maxRetries: retries, retryDelaysMs: delays };
+  const fields = { name, url, description, secret, maxRetries: retries, retryDelaysMs: delays, maxDeliveriesPerSecond: rate };
   openDialog(webhook ? `Edit ${webhook.name}` : 'Create webhook', (close) => {
     const form = h('form', { on: { submit: async (event) => {
       event.preventDefault();
@@ -96,6 +97,8 @@ export async function webhookForm(app, webhook = null) {
       if (retries.input.value !== '') body.maxRetries = Number(retries.input.value);
       const delayList = delays.input.value.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
       if (delayList.length) body.retryDelaysMs = delayList;
+      if (rate.input.value !== '') body.maxDeliveriesPerSecond = Number(rate.input.value);
+      else if (webhook?.maxDeliveriesPerSecond != null) body.maxDeliveriesPerSecond = null;
       try {
         if (webhook) {
           await patch(`/api/webhooks/${webhook.id}`, body);
@@ -110,12 +113,12 @@ export async function webhookForm(app, webhook = null) {
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
         const target = error.code === 'target_not_allowed' || /url/i.test(error.message) ? url
-          : /event/i.test(error.message) ? null : /name/i.test(error.message) ? name : /retr|delay/i.test(error.message) ? retries : null;
+          : /event/i.test(error.message) ? null : /name/i.test(error.message) ? name : /maxDeliveriesPerSecond/.test(error.message) ? rate : /retr|delay/i.test(error.message) ? retries : null;
         if (target) { target.show(error.message); target.input.focus(); } else if (/event/i.test(error.message)) eventsError.textContent = error.message; else app.fail(error);
       }
     } } },
     name.wrap, url.wrap, description.wrap, events, eventsError,
-    h('details', {}, h('summary', {}, 'Advanced'), webhook ? null : secret.wrap, retries.wrap, delays.wrap, preview),
+    h('details', {}, h('summary', {}, 'Advanced'), webhook ? null : secret.wrap, retries.wrap, delays.wrap, preview, rate.wrap),
     dialogButtons(webhook ? 'Save' : 'Create', close));
     return form;
   });

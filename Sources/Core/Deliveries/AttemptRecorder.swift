@@ -112,7 +112,9 @@ package struct AttemptRecorder: Sendable {
                 webhookID: outcome.job.webhookID, success: outcome.result.verdict == .success, milliseconds: attempt.durationMs,
                 at: attempt.createdAt)
         }
-        let now = outcomes.map(\.finishedAt).max() ?? environment.currentTime()
+        // The circuit's times are the recording's, not the attempts': a circuit is open from
+        // when this transaction says so, and probes are timed from then.
+        let now = environment.currentTime()
         let webhookIDs = Array(Set(outcomes.map(\.job.webhookID)))
         let (states, changes) = try await driver.transaction { transaction -> ([Delivery], [WebhookChange]) in
             // The circuits as they are now (another server may have opened one since these

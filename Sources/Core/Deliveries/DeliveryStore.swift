@@ -196,7 +196,10 @@ package struct DeliveryStore: Sendable {
                     OR (status = \(DeliveryStatus.inProgress.rawValue) AND locked_until <= \(now)))
                 ORDER BY created_at LIMIT 1\(unsafeRaw: locking)
                 """) else { continue }
-            guard try await WebhookStore.takeProbe(id: webhookID, now: now, until: until, on: executor) else { continue }
+            // The probe's own lease is half the delivery's (still longer than one attempt's
+            // deadline), so a server killed while probing delays the next probe less.
+            let probeUntil = now.addingTimeInterval(lease.seconds / 2)
+            guard try await WebhookStore.takeProbe(id: webhookID, now: now, until: probeUntil, on: executor) else { continue }
             let id = try row.uuid("id")
             probes.insert(id)
             candidates.append(id)

@@ -64,7 +64,7 @@ package struct CircuitPolicy: Sendable, Equatable {
     /// each failed probe, up to `maxProbeInterval`.
     package var probeInterval: Duration = .seconds(5)
     /// The longest wait between probes (`CIRCUIT_PROBE_MAX_SECONDS`).
-    package var maxProbeInterval: Duration = .seconds(300)
+    package var maxProbeInterval: Duration = .seconds(60)
     /// How long after closing a webhook's concurrency climbs back from 1 to its cap
     /// (`CIRCUIT_RAMP_SECONDS`).
     package var ramp: Duration = .seconds(30)

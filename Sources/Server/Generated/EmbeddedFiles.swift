@@ -7900,7 +7900,7 @@ export async function render(main, { app }) {
 
 """#),
         "assets/webhook.js": EmbeddedFile(
-            contentType: "text/javascript; charset=utf-8", sha256: "68e652032383fe34d92bb042acd1f490aa28f40ac724be968cff899c18e6a057",
+            contentType: "text/javascript; charset=utf-8", sha256: "270478bc6157cdf6e89e1af5afe9aa525cdb5dfa637df0483e01b23d8bab895d",
             text: #"""
 // One webhook: state and rule, actions, and tabs for its figures, deliveries, test sends
 // (the seed's WebhookTestUtility), signing secret and recovery.
@@ -7959,8 +7959,18 @@ async function overviewTab(panel, { webhook, stats }) {
       h('dt', {}, 'Last success'), h('dd', {}, time(stats?.last_success_at)),
       h('dt', {}, 'Last failure'), h('dd', {}, time(stats?.last_failure_at)),
       h('dt', {}, 'Retries'), h('dd', {}, webhook.maxRetries ?? 'server default', webhook.retryDelaysMs ? ` (delays ${webhook.retryDelaysMs.join(', ')} ms)` : ''),
+      h('dt', {}, 'Circuit'), h('dd', { id: 'circuit-state' }, circuitText(webhook.circuit)),
+      h('dt', {}, 'Throttle'), h('dd', {}, webhook.maxDeliveriesPerSecond ? `${webhook.maxDeliveriesPerSecond} deliveries per second` : 'server default'),
+      h('dt', {}, 'Failed deliveries in a row'), h('dd', {}, String(webhook.consecutiveFailedDeliveries ?? 0)),
       h('dt', {}, 'Created'), h('dd', {}, time(webhook.createdAt))),
     stats?.series ? hourlyChart(stats.series, `${webhook.name}: deliveries per hour, last 24 hours`) : null);
+}
+
+/** The circuit breaker in words: closed, or open since when and when the next probe goes. */
+function circuitText(circuit) {
+  if (!circuit || circuit.state === 'closed') return 'closed (deliveries flow)';
+  if (circuit.state === 'half-open') return `half-open since ${time(circuit.since)}: a probe is being sent`;
+  return `open since ${time(circuit.since)}: deliveries wait; next probe ${time(circuit.nextProbeAt)} (${circuit.failedProbes} failed)`;
 }
 
 async function deliveriesTab(panel, { webhook }) {
@@ -8072,7 +8082,7 @@ function confirmDelete(app, webhook) {
 
 """#),
         "assets/webhooks.js": EmbeddedFile(
-            contentType: "text/javascript; charset=utf-8", sha256: "0ecc9f43e0961a7ae5047ddf36266145b0553299a5c5d85e42126d91703ae62b",
+            contentType: "text/javascript; charset=utf-8", sha256: "467f582a41102fa09476748478b8a83e7b253fbcc7f72afedd3fe4e3c490a183",
             text: #"""
 // Webhooks (the seed's WebhookApiManagement): the list, and the create/edit form.
 import { ApiError, get, patch, post, query } from './api.js';
@@ -8151,6 +8161,7 @@ export async function webhookForm(app, webhook = null) {
   const eventsError = h('div', { class: 'field-error', role: 'alert' });
   const secret = field('Own signing secret (optional)', h('input', { autocomplete: 'off' }), 'Leave empty to have one generated (whsec_…).');
   const retries = field('Retries after the first attempt (maxRetries)', h('input', { type: 'number', min: 0, max: 20, value: webhook?.maxRetries ?? '' }), 'Empty: the server default.');
+  const rate = field('Most deliveries per second (maxDeliveriesPerSecond)', h('input', { type: 'number', min: 0.01, max: 10000, step: 'any', value: webhook?.maxDeliveriesPerSecond ?? '' }), 'Empty: the server default (no limit unless WEBHOOK_MAX_DELIVERIES_PER_SECOND is set).');
   const delays = field('Retry delays in ms (retryDelaysMs)', h('input', { value: (webhook?.retryDelaysMs ?? []).join(', '), placeholder: '1000, 5000, 15000' }));
   const preview = h('p', { class: 'hint', 'aria-live': 'polite' });
   const updatePreview = () => {
@@ -8160,7 +8171,7 @@ export async function webhookForm(app, webhook = null) {
   };
   delays.input.addEventListener('input', updatePreview);
   updatePreview();
-  const fields = { name, url, description, secret, maxRetries: retries, retryDelaysMs: delays };
+  const fields = { name, url, description, secret, maxRetries: retries, retryDelaysMs: delays, maxDeliveriesPerSecond: rate };
   openDialog(webhook ? `Edit ${webhook.name}` : 'Create webhook', (close) => {
     const form = h('form', { on: { submit: async (event) => {
       event.preventDefault();
@@ -8172,6 +8183,8 @@ export async function webhookForm(app, webhook = null) {
       if (retries.input.value !== '') body.maxRetries = Number(retries.input.value);
       const delayList = delays.input.value.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
       if (delayList.length) body.retryDelaysMs = delayList;
+      if (rate.input.value !== '') body.maxDeliveriesPerSecond = Number(rate.input.value);
+      else if (webhook?.maxDeliveriesPerSecond != null) body.maxDeliveriesPerSecond = null;
       try {
         if (webhook) {
           await patch(`/api/webhooks/${webhook.id}`, body);
@@ -8186,12 +8199,12 @@ export async function webhookForm(app, webhook = null) {
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
         const target = error.code === 'target_not_allowed' || /url/i.test(error.message) ? url
-          : /event/i.test(error.message) ? null : /name/i.test(error.message) ? name : /retr|delay/i.test(error.message) ? retries : null;
+          : /event/i.test(error.message) ? null : /name/i.test(error.message) ? name : /maxDeliveriesPerSecond/.test(error.message) ? rate : /retr|delay/i.test(error.message) ? retries : null;
         if (target) { target.show(error.message); target.input.focus(); } else if (/event/i.test(error.message)) eventsError.textContent = error.message; else app.fail(error);
       }
     } } },
     name.wrap, url.wrap, description.wrap, events, eventsError,
-    h('details', {}, h('summary', {}, 'Advanced'), webhook ? null : secret.wrap, retries.wrap, delays.wrap, preview),
+    h('details', {}, h('summary', {}, 'Advanced'), webhook ? null : secret.wrap, retries.wrap, delays.wrap, preview, rate.wrap),
     dialogButtons(webhook ? 'Save' : 'Create', close));
     return form;
   });
