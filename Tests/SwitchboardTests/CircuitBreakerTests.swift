@@ -1,5 +1,7 @@
 import Core
 import Foundation
+import HummingbirdTesting
+import NIOCore
 import Server
 import Synchronization
 import Testing
@@ -50,6 +52,14 @@ struct CircuitBreakerTests {
                     try await eventually("circuit opened") { try await server.components.webhooks.get(id: webhook.id).circuit.state != .closed }
                     let opened = try #require(try await server.components.webhooks.get(id: webhook.id).circuit.openedAt)
                     #expect(try await monitor.evaluate().map(\.eventType) == ["webhook.unhealthy"])
+                    // /metrics counts the open circuit (this database's) and the change.
+                    let samples = try await server.test { client in
+                        let answer = try await client.execute(uri: "/metrics", method: .get, headers: [:], body: nil)
+                        return PrometheusText.samples(String(buffer: answer.body))
+                    }
+                    let open = (samples[#"switchboard_webhook_circuits{state="open"}"#] ?? 0) + (samples[#"switchboard_webhook_circuits{state="half_open"}"#] ?? 0)
+                    #expect(open == 1)
+                    #expect((samples[#"switchboard_circuit_changes_total{change="opened"}"#] ?? 0) >= 1)
                     // The outage goes on: probes fail, nothing else is attempted.
                     try await Task.sleep(for: .seconds(4))
                     let during = try await server.components.webhooks.get(id: webhook.id)
