@@ -194,6 +194,58 @@ struct CircuitBreakerTests {
         }
     }
 
+    @Test("One delivery the receiver cannot take does not keep the circuit open: probes rotate", arguments: TestDriverKind.all)
+    func probesRotate(_ kind: TestDriverKind) async throws {
+        try await withTestServer(kind, configure: {
+            Self.quickBreaker(&$0)
+            $0.circuitPolicy.failureThreshold = 2
+            $0.circuitPolicy.maxProbeInterval = .seconds(1)
+        }) { server in
+            // The receiver chokes on one payload (n = 0) and takes every other.
+            try await withReceiver({ request, _ in
+                request.bodyText.contains(#""n":0"#) ? ScriptedResponse(status: .internalServerError) : ScriptedResponse()
+            }) { receiver in
+                let webhook = try await server.components.webhooks.create(WebhookDraft(
+                    name: "picky", url: receiver.url, events: ["contact.created"], maxRetries: 20, retryDelaysMs: [100]))
+                try await withRunningWorker(server) {
+                    _ = try await server.components.dispatcher.publish(type: "contact.created", data: .object([("n", .integer(0))]))
+                    try await eventually("circuit opened by the bad delivery") {
+                        try await server.components.webhooks.get(id: webhook.id).circuit.state != .closed
+                    }
+                    for number in 1...5 {
+                        _ = try await server.components.dispatcher.publish(type: "contact.created", data: .object([("n", .integer(number))]))
+                    }
+                    try await eventually(timeout: .seconds(15), "the five good deliveries") {
+                        try await deliveries(server, webhook: webhook.id).filter { $0.delivery.status == .succeeded }.count == 5
+                    }
+                }
+                let bad = try #require(try await deliveries(server, webhook: webhook.id).first { $0.delivery.status != .succeeded })
+                // Its attempts while held did not use up its 20 retries.
+                #expect(bad.delivery.status == .pending, "\(bad.delivery.status) after \(bad.attempts.count) attempts")
+            }
+        }
+    }
+
+    @Test("A batch is read in the order its attempts ended: a success after failures closes, failures after a success count")
+    func batchOrder() {
+        let id = UUID()
+        func effect(_ verdict: SendResult.Verdict, failed: Bool = false) -> WebhookAttemptEffect {
+            WebhookAttemptEffect(webhookID: id, verdict: verdict, deliveryFailed: failed, isProbe: false)
+        }
+        let closed = Circuit()
+        let recovered = BatchRun.runs(Array(repeating: effect(.retryable), count: 5) + [effect(.success)])[id]!
+        #expect(recovered.answered && recovered.transientAfterAnswer == 0 && recovered.failuresAfterSuccess == 0)
+        #expect(!recovered.leavesOpen(closed, threshold: 5))
+        let failing = BatchRun.runs([effect(.success)] + Array(repeating: effect(.retryable), count: 5))[id]!
+        #expect(failing.leavesOpen(closed, threshold: 5) && failing.failuresAfterSuccess == 5)
+        let answeredBadly = BatchRun.runs([effect(.retryable), effect(.final, failed: true), effect(.retryable)])[id]!
+        #expect(answeredBadly.transientAfterAnswer == 1 && answeredBadly.failedDeliveriesAfterSuccess == 1 && !answeredBadly.succeeded)
+        var open = Circuit()
+        open.state = .open
+        #expect(BatchRun.runs([effect(.retryable)])[id]!.leavesOpen(open, threshold: 5))
+        #expect(!BatchRun.runs([effect(.final, failed: true)])[id]!.leavesOpen(open, threshold: 5))
+    }
+
     @Test("Probe waits double up to the maximum; the ramp after closing grows from 1 to the cap")
     func policyArithmetic() {
         var policy = CircuitPolicy()

@@ -18,3 +18,6 @@ ALTER TABLE webhooks ADD COLUMN circuit_closed_at timestamptz(3);
 -- against it with a compare-and-set, so the rate holds however many run.
 ALTER TABLE webhooks ADD COLUMN max_deliveries_per_second double precision;
 ALTER TABLE webhooks ADD COLUMN throttle_next_ms bigint NOT NULL DEFAULT 0;
+-- Attempts a delivery made while its webhook's circuit held it (probes, and failures while
+-- open): they do not count against its retries.
+ALTER TABLE webhook_deliveries ADD COLUMN held_attempts integer NOT NULL DEFAULT 0;

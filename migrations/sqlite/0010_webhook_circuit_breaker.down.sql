@@ -8,3 +8,4 @@ ALTER TABLE webhooks DROP COLUMN circuit_probe_until;
 ALTER TABLE webhooks DROP COLUMN circuit_closed_at;
 ALTER TABLE webhooks DROP COLUMN max_deliveries_per_second;
 ALTER TABLE webhooks DROP COLUMN throttle_next_ms;
+ALTER TABLE webhook_deliveries DROP COLUMN held_attempts;

@@ -78,7 +78,8 @@ package struct AttemptRecorder: Sendable {
                 delivery.status = .pending
                 delivery.nextAttemptAt = Timestamp.truncated(now.addingTimeInterval(circuitPolicy.probeInterval.seconds))
                 delivery.completedAt = nil
-            } else if retries, let delay = policy(for: job).delay(afterAttempt: job.attemptNumber, retryAfter: result.retryAfter) {
+            } else if retries,
+                let delay = policy(for: job).delay(afterAttempt: job.attemptNumber - job.heldAttempts, retryAfter: result.retryAfter) {
                 delivery.status = .pending
                 delivery.nextAttemptAt = Timestamp.truncated(now.addingTimeInterval(delay.seconds))
                 delivery.completedAt = nil
@@ -118,22 +119,28 @@ package struct AttemptRecorder: Sendable {
         let webhookIDs = Array(Set(outcomes.map(\.job.webhookID)))
         let (states, changes) = try await driver.transaction { transaction -> ([Delivery], [WebhookChange]) in
             // The circuits as they are now (another server may have opened one since these
-            // jobs were claimed) decide whether a transient failure waits for the probe.
-            let circuits = updatesHealth ? try await WebhookStore.circuits(ids: webhookIDs, on: transaction) : [:]
+            // jobs were claimed), locked so servers recording for one webhook take turns,
+            // decide whether a transient failure waits for the probe.
+            let circuits = updatesHealth ? try await WebhookStore.lockedCircuits(ids: webhookIDs, on: transaction) : [:]
             let held = self.heldWebhooks(outcomes, circuits: circuits)
+            let heldOutcomes = outcomes.filter { outcome in
+                outcome.result.verdict == .retryable && (outcome.job.isProbe || held.contains(outcome.job.webhookID))
+            }
+            let heldIDs = Set(heldOutcomes.map(\.job.deliveryID))
             let states = outcomes.map { outcome in
-                self.nextState(for: outcome, retries: retries, held: outcome.job.isProbe || held.contains(outcome.job.webhookID))
+                self.nextState(for: outcome, retries: retries, held: heldIDs.contains(outcome.job.deliveryID))
             }
             // Everything for the batch goes to the database in one round trip where the driver
             // allows it: attempts, delivery states, statistics, webhook counters and circuits.
-            let queries = DeliveryStore.insertQueries(attempts) + states.map(DeliveryStore.updateQuery)
+            var queries = DeliveryStore.insertQueries(attempts) + states.map(DeliveryStore.updateQuery)
                 + StatsStore.upsertQueries(samples, dialect: self.driver.dialect)
+            if retries, let query = DeliveryStore.heldAttemptsQuery(Array(heldIDs)) { queries.append(query) }
             var statements: [WebhookStatement] = []
             if updatesHealth {
                 let effects = zip(outcomes, states).map { outcome, state in
                     WebhookAttemptEffect(
                         webhookID: outcome.job.webhookID, verdict: outcome.result.verdict, deliveryFailed: state.status == .failed,
-                        isProbe: outcome.job.isProbe)
+                        isProbe: outcome.job.isProbe, retryAfter: outcome.result.retryAfter)
                 }
                 statements = WebhookStore.attemptStatements(
                     effects, circuits: circuits, policy: self.circuitPolicy, autoDisableThreshold: self.autoDisableThreshold, at: now)
@@ -149,14 +156,15 @@ package struct AttemptRecorder: Sendable {
         onRecorded()
     }
 
-    /// Webhooks whose circuit is open, half-open, or opened by this batch's transient
-    /// failures.
+    /// Webhooks whose circuit is open after this batch: it was open or half-open and no
+    /// answer closed it, or this batch's transient failures open it.
     func heldWebhooks(_ outcomes: [Outcome], circuits: [UUID: Circuit]) -> Set<UUID> {
-        var transient: [UUID: Int] = [:]
-        for outcome in outcomes where outcome.result.verdict == .retryable { transient[outcome.job.webhookID, default: 0] += 1 }
-        return Set(transient.compactMap { id, count in
+        let runs = BatchRun.runs(outcomes.map { outcome in
+            WebhookAttemptEffect(webhookID: outcome.job.webhookID, verdict: outcome.result.verdict, deliveryFailed: false, isProbe: outcome.job.isProbe)
+        })
+        return Set(runs.compactMap { id, run in
             guard let circuit = circuits[id] else { return nil }
-            return circuit.state != .closed || circuit.failures + count >= circuitPolicy.failureThreshold ? id : nil
+            return run.leavesOpen(circuit, threshold: circuitPolicy.failureThreshold) ? id : nil
         })
     }
 

@@ -27,6 +27,9 @@ package struct DeliveryJob: Sendable, Equatable {
     /// This attempt is the probe of the webhook's open circuit: if it fails, the delivery
     /// waits for the next probe however many attempts it has made.
     package var isProbe = false
+    /// Attempts made while the webhook's circuit held the delivery; they do not count against
+    /// its retries.
+    package var heldAttempts = 0
 
     /// Creates a job.
     package init(

@@ -177,7 +177,7 @@ package struct DeliveryStore: Sendable {
         }
         // A throttled webhook's starts are booked with a compare-and-set, so two servers
         // never spend the same allowance; the loser leaves them for its next claim.
-        for (webhookID, throttle) in throttles {
+        for (webhookID, throttle) in throttles.sorted(by: { $0.key.uuidString < $1.key.uuidString }) {
             guard let ids = taken[webhookID], let gate = gates[webhookID] else { continue }
             let next = Int64((throttle.start + Double(ids.count) * throttle.cost).rounded(.up))
             if try await !WebhookStore.advanceThrottle(id: webhookID, from: gate.throttleNextMs, to: next, on: executor) {
@@ -189,12 +189,18 @@ package struct DeliveryStore: Sendable {
         // One probe per open circuit whose probe is due: its oldest waiting delivery, taken
         // with a compare-and-set on the webhook so only one server sends it.
         var probes = Set<UUID>()
-        for (webhookID, gate) in gates where gate.circuit.probeIsDue(now: now) && candidates.count < limit {
+        // Webhook rows are locked in id order everywhere (here and when recording), so two
+        // transactions never wait for each other in a circle.
+        let orderedGates = gates.sorted { $0.key.uuidString < $1.key.uuidString }
+        for (webhookID, gate) in orderedGates where gate.circuit.probeIsDue(now: now) && candidates.count < limit {
+            // By `next_attempt_at`: a delivery whose probe failed was put back a probe's wait
+            // later, so the next probe takes another one — one delivery the receiver cannot
+            // take (a payload it chokes on) does not keep the circuit open on its own.
             guard let row = try await executor.first("""
                 SELECT id FROM webhook_deliveries
                 WHERE webhook_id = \(webhookID) AND (status = \(DeliveryStatus.pending.rawValue)
                     OR (status = \(DeliveryStatus.inProgress.rawValue) AND locked_until <= \(now)))
-                ORDER BY created_at LIMIT 1\(unsafeRaw: locking)
+                ORDER BY next_attempt_at, created_at LIMIT 1\(unsafeRaw: locking)
                 """) else { continue }
             // The probe's own lease is half the delivery's (still longer than one attempt's
             // deadline), so a server killed while probing delays the next probe less.
@@ -234,7 +240,7 @@ package struct DeliveryStore: Sendable {
     package func jobs(ids: [UUID], now: Date) async throws -> [DeliveryJob] {
         guard !ids.isEmpty else { return [] }
         return try await executor.query("""
-            SELECT d.id, d.event_id, d.event_type, d.attempt_count, e.created_at AS event_created_at, e.payload,
+            SELECT d.id, d.event_id, d.event_type, d.attempt_count, d.held_attempts, e.created_at AS event_created_at, e.payload,
                    w.id AS webhook_id, w.url, w.secret, w.previous_secret, w.previous_secret_expires_at, w.is_active,
                    w.max_retries, w.retry_delays_ms
             FROM webhook_deliveries d
@@ -254,13 +260,15 @@ package struct DeliveryStore: Sendable {
             } catch {
                 unsendable = Self.unreadableSecretReason
             }
-            return DeliveryJob(
+            var job = DeliveryJob(
                 deliveryID: try row.uuid("id"), eventID: try row.uuid("event_id"), eventType: try row.string("event_type"),
                 eventCreatedAt: try row.date("event_created_at"), dataJSON: try row.string("payload"),
                 webhookID: try row.uuid("webhook_id"), url: try row.string("url"), secret: secret, previousSecret: previousSecret,
                 webhookIsActive: try row.bool("is_active"), maxRetries: try row.optionalInt("max_retries"),
                 retryDelaysMs: try row.optionalString("retry_delays_ms").map { try JSONText.decodeIntegers($0, column: "retry_delays_ms") },
                 attemptNumber: try row.int("attempt_count") + 1, unsendableReason: unsendable)
+            job.heldAttempts = try row.int("held_attempts")
+            return job
         }
     }
 
@@ -283,6 +291,11 @@ package struct DeliveryStore: Sendable {
                     """
             },
             chunk: insertChunk)
+    }
+
+    /// Counts one more held attempt for each of these deliveries (see `DeliveryJob.heldAttempts`).
+    static func heldAttemptsQuery(_ ids: [UUID]) -> SQLQuery? {
+        ids.isEmpty ? nil : "UPDATE webhook_deliveries SET held_attempts = held_attempts + 1 WHERE id IN (\(list: ids))"
     }
 
     /// Writes the state a delivery reached after an attempt and releases its lease.

@@ -38,6 +38,9 @@ package struct SQLDialect: Sendable, Equatable {
     /// The clause appended to a `SELECT` that claims rows for one worker, or `nil` where the
     /// database serialises writers itself (SQLite).
     package var claimLockingClause: String?
+    /// The clause that locks the rows a `SELECT` reads until the transaction ends, or nil
+    /// where transactions already run one at a time (SQLite's single writer).
+    package var rowLockClause: String? { claimLockingClause == nil ? nil : "FOR UPDATE" }
     /// Whether DDL runs inside a transaction (false on MySQL, where DDL commits implicitly).
     package var supportsTransactionalDDL: Bool
     /// How timestamps are stored.

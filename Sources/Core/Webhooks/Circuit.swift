@@ -80,6 +80,8 @@ package struct CircuitPolicy: Sendable, Equatable {
     /// How much unused throttle allowance carries over, so claiming a little late (the
     /// claim loop's pace) does not lower the rate; also the largest burst after a pause.
     package var throttleCarryOver: Duration = .seconds(1)
+    /// The longest `Retry-After` the probe schedule honours (as retries do).
+    package var maxRetryAfter: Duration = .seconds(3600)
 
     /// The default policy.
     package init() {}

@@ -8,13 +8,72 @@ package struct WebhookAttemptEffect: Sendable, Equatable {
     package var deliveryFailed: Bool
     /// The attempt was its circuit's probe.
     package var isProbe: Bool
+    /// The receiver's `Retry-After`, if it sent one.
+    package var retryAfter: Duration?
 
     /// Creates an effect.
-    package init(webhookID: UUID, verdict: SendResult.Verdict, deliveryFailed: Bool, isProbe: Bool) {
+    package init(webhookID: UUID, verdict: SendResult.Verdict, deliveryFailed: Bool, isProbe: Bool, retryAfter: Duration? = nil) {
+        self.retryAfter = retryAfter
         self.webhookID = webhookID
         self.verdict = verdict
         self.deliveryFailed = deliveryFailed
         self.isProbe = isProbe
+    }
+}
+
+/// One webhook's attempts in a recorded batch, summed up in the order they ended.
+package struct BatchRun: Sendable, Equatable {
+    /// An answer that is not transient came (success or final status): the receiver is reachable.
+    package var answered = false
+    /// Transient failures after the last such answer (all of them if none).
+    package var transientAfterAnswer = 0
+    package var succeeded = false
+    /// Failed attempts after the last success (all of them if none).
+    package var failuresAfterSuccess = 0
+    /// Deliveries that ended failed after the last success.
+    package var failedDeliveriesAfterSuccess = 0
+    /// A `410 Gone` came.
+    package var gone = false
+    /// The circuit's probe failed transiently.
+    package var probeFailed = false
+    /// The longest `Retry-After` among the transient failures after the last answer.
+    package var retryAfter: Duration?
+
+    /// The batch's runs by webhook; `effects` in the order the attempts ended.
+    package static func runs(_ effects: [WebhookAttemptEffect]) -> [UUID: BatchRun] {
+        var runs: [UUID: BatchRun] = [:]
+        for effect in effects {
+            var run = runs[effect.webhookID] ?? BatchRun()
+            switch effect.verdict {
+            case .success:
+                run.answered = true
+                run.succeeded = true
+                run.transientAfterAnswer = 0
+                run.retryAfter = nil
+                run.failuresAfterSuccess = 0
+                run.failedDeliveriesAfterSuccess = 0
+            case .final, .gone:
+                run.answered = true
+                run.transientAfterAnswer = 0
+                run.retryAfter = nil
+                run.failuresAfterSuccess += 1
+                run.gone = run.gone || effect.verdict == .gone
+            case .retryable:
+                run.transientAfterAnswer += 1
+                run.failuresAfterSuccess += 1
+                run.probeFailed = run.probeFailed || effect.isProbe
+                if let retryAfter = effect.retryAfter { run.retryAfter = max(run.retryAfter ?? .zero, retryAfter) }
+            }
+            if effect.deliveryFailed { run.failedDeliveriesAfterSuccess += 1 }
+            runs[effect.webhookID] = run
+        }
+        return runs
+    }
+
+    /// Whether the circuit is open after this batch, given how it stood before.
+    package func leavesOpen(_ circuit: Circuit, threshold: Int) -> Bool {
+        if answered { return transientAfterAnswer >= threshold }
+        return circuit.state != .closed || circuit.failures + transientAfterAnswer >= threshold
     }
 }
 
@@ -55,11 +114,17 @@ extension WebhookStore {
             probeUntil: try row.optionalDate("circuit_probe_until"), closedAt: try row.optionalDate("circuit_closed_at"))
     }
 
-    /// The circuits of the given webhooks.
-    package static func circuits(ids: [UUID], on executor: any SQLExecutor) async throws -> [UUID: Circuit] {
+    /// The circuits of the given webhooks, their rows locked until the transaction ends (in
+    /// id order, as claims lock them), so servers recording at once for one webhook take
+    /// turns and each sees the other's counts.
+    package static func lockedCircuits(ids: [UUID], on executor: any SQLExecutor) async throws -> [UUID: Circuit] {
         guard !ids.isEmpty else { return [:] }
+        let lock = executor.dialect.rowLockClause.map { " " + $0 } ?? ""
+        let ordered = ids.sorted { $0.uuidString < $1.uuidString }
         var result: [UUID: Circuit] = [:]
-        for row in try await executor.query("SELECT id, \(unsafeRaw: circuitColumns) FROM webhooks WHERE id IN (\(list: ids))") {
+        for row in try await executor.query("""
+            SELECT id, \(unsafeRaw: circuitColumns) FROM webhooks WHERE id IN (\(list: ordered)) ORDER BY id\(unsafeRaw: lock)
+            """) {
             result[try row.uuid("id")] = try circuit(row)
         }
         return result
@@ -134,99 +199,91 @@ extension WebhookStore {
     }
 
     /// The statements that apply a batch of attempts to their webhooks, given their circuits
-    /// as read in the same transaction:
-    /// - an answer (success or final status) shows the receiver is reachable: it closes the
-    ///   circuit and clears its run of transient failures; a success also clears both failure
-    ///   counts;
-    /// - a transient failure adds to the run and opens the circuit at the threshold; a failed
-    ///   probe reopens it with a longer wait, and disables the webhook once it has been open
-    ///   longer than `disableAfter`;
-    /// - each delivery that ended failed adds to `consecutive_failed_deliveries`, disabling
-    ///   at `autoDisableThreshold`; `410 Gone` disables at once.
+    /// as read (and locked) in the same transaction. Per webhook, in the order its attempts
+    /// ended (`BatchRun`), so a success after failures counts as the latest word:
+    /// - a failed probe reopens the circuit with a longer wait (or the receiver's
+    ///   `Retry-After`, if longer), and disables the webhook once it has been open longer than
+    ///   `disableAfter`;
+    /// - an answer that is not transient (success or final status) shows the receiver is
+    ///   reachable: it closes the circuit; the transient failures after it are the new run;
+    /// - a run reaching the threshold opens a closed circuit;
+    /// - deliveries that ended failed after the last success add to
+    ///   `consecutive_failed_deliveries`, disabling at `autoDisableThreshold`; `410 Gone`
+    ///   disables at once.
     static func attemptStatements(
         _ effects: [WebhookAttemptEffect], circuits: [UUID: Circuit], policy: CircuitPolicy, autoDisableThreshold: Int, at now: Date
     ) -> [WebhookStatement] {
         var statements: [WebhookStatement] = []
         let closed = CircuitState.closed.rawValue
         let open = CircuitState.open.rawValue
-        let succeeded = Array(Set(effects.filter { $0.verdict == .success }.map(\.webhookID)))
-        if !succeeded.isEmpty {
-            statements.append(WebhookStatement(query: """
-                UPDATE webhooks SET consecutive_failures = 0, consecutive_failed_deliveries = 0
-                WHERE id IN (\(list: succeeded)) AND (consecutive_failures <> 0 OR consecutive_failed_deliveries <> 0)
-                """))
-        }
-        let answered = Set(effects.filter { $0.verdict != .retryable }.map(\.webhookID))
-        for id in answered.sorted(by: { $0.uuidString < $1.uuidString }) {
-            // `circuit_closed_at` is set first: MySQL evaluates SET left to right with the new
-            // values, the others with the old ones; first, both see the old state.
-            statements.append(WebhookStatement(query: """
-                UPDATE webhooks SET circuit_closed_at = \(now), circuit_state = \(closed), circuit_failures = 0, circuit_probes = 0,
-                    circuit_opened_at = NULL, circuit_next_probe_at = NULL, circuit_probe_until = NULL
-                WHERE id = \(id) AND circuit_state <> \(closed)
-                """, change: .circuitClosed(id)))
-            statements.append(WebhookStatement(query: """
-                UPDATE webhooks SET circuit_failures = 0 WHERE id = \(id) AND circuit_failures <> 0
-                """))
-        }
-        var mayOpen = Set<UUID>()
-        for effect in effects {
-            let id = effect.webhookID
-            switch effect.verdict {
-            case .success:
-                break
-            case .final, .gone:
-                statements.append(WebhookStatement(query: "UPDATE webhooks SET consecutive_failures = consecutive_failures + 1 WHERE id = \(id)"))
-            case .retryable:
+        let runs = BatchRun.runs(effects)
+        for id in runs.keys.sorted(by: { $0.uuidString < $1.uuidString }) {
+            guard let run = runs[id] else { continue }
+            let retryAfter = min(run.retryAfter ?? .zero, policy.maxRetryAfter)
+            if run.probeFailed {
+                let failedProbes = (circuits[id]?.probes ?? 0) + 1
+                let next = now.addingTimeInterval(max(policy.probeDelay(afterFailedProbes: failedProbes), retryAfter).seconds)
                 statements.append(WebhookStatement(query: """
-                    UPDATE webhooks SET consecutive_failures = consecutive_failures + 1, circuit_failures = circuit_failures + 1
+                    UPDATE webhooks SET circuit_state = \(open), circuit_probes = \(failedProbes), circuit_next_probe_at = \(next),
+                        circuit_probe_until = NULL
+                    WHERE id = \(id) AND circuit_state = \(CircuitState.halfOpen.rawValue)
+                    """))
+                let limit = now.addingTimeInterval(-policy.disableAfter.seconds)
+                let reason = "receiver unreachable: its circuit stayed open longer than \(Self.describe(policy.disableAfter))"
+                statements.append(WebhookStatement(query: """
+                    UPDATE webhooks SET is_active = \(false), disabled_reason = \(reason), disabled_at = \(now), updated_at = \(now)
+                    WHERE id = \(id) AND is_active = \(true) AND circuit_state = \(open) AND circuit_opened_at <= \(limit)
+                    """, change: .disabled(id, reason: reason)))
+            }
+            if run.answered {
+                statements.append(WebhookStatement(query: """
+                    UPDATE webhooks SET circuit_closed_at = \(now), circuit_state = \(closed), circuit_probes = 0,
+                        circuit_opened_at = NULL, circuit_next_probe_at = NULL, circuit_probe_until = NULL
+                    WHERE id = \(id) AND circuit_state <> \(closed)
+                    """, change: .circuitClosed(id)))
+                statements.append(WebhookStatement(query: """
+                    UPDATE webhooks SET circuit_failures = \(run.transientAfterAnswer) WHERE id = \(id)
+                    """))
+            } else if run.transientAfterAnswer > 0 {
+                statements.append(WebhookStatement(query: """
+                    UPDATE webhooks SET circuit_failures = circuit_failures + \(run.transientAfterAnswer) WHERE id = \(id)
+                    """))
+            }
+            if run.succeeded {
+                statements.append(WebhookStatement(query: """
+                    UPDATE webhooks SET consecutive_failures = \(run.failuresAfterSuccess),
+                        consecutive_failed_deliveries = \(run.failedDeliveriesAfterSuccess)
                     WHERE id = \(id)
                     """))
-                if effect.isProbe {
-                    let failedProbes = (circuits[id]?.probes ?? 0) + 1
-                    let next = now.addingTimeInterval(policy.probeDelay(afterFailedProbes: failedProbes).seconds)
-                    statements.append(WebhookStatement(query: """
-                        UPDATE webhooks SET circuit_state = \(open), circuit_probes = \(failedProbes), circuit_next_probe_at = \(next),
-                            circuit_probe_until = NULL
-                        WHERE id = \(id) AND circuit_state = \(CircuitState.halfOpen.rawValue)
-                        """))
-                    let limit = now.addingTimeInterval(-policy.disableAfter.seconds)
-                    let reason = "receiver unreachable: its circuit stayed open longer than \(Self.describe(policy.disableAfter))"
-                    statements.append(WebhookStatement(query: """
-                        UPDATE webhooks SET is_active = \(false), disabled_reason = \(reason), disabled_at = \(now), updated_at = \(now)
-                        WHERE id = \(id) AND is_active = \(true) AND circuit_state = \(open) AND circuit_opened_at <= \(limit)
-                        """, change: .disabled(id, reason: reason)))
-                } else {
-                    mayOpen.insert(id)
-                }
+            } else if run.failuresAfterSuccess > 0 {
+                statements.append(WebhookStatement(query: """
+                    UPDATE webhooks SET consecutive_failures = consecutive_failures + \(run.failuresAfterSuccess),
+                        consecutive_failed_deliveries = consecutive_failed_deliveries + \(run.failedDeliveriesAfterSuccess)
+                    WHERE id = \(id)
+                    """))
             }
-            if effect.verdict == .gone {
+            if run.gone {
                 let reason = "receiver answered 410 Gone"
                 statements.append(WebhookStatement(query: """
-                    UPDATE webhooks SET consecutive_failed_deliveries = consecutive_failed_deliveries + 1, is_active = \(false),
-                        disabled_reason = \(reason), disabled_at = \(now), updated_at = \(now)
+                    UPDATE webhooks SET is_active = \(false), disabled_reason = \(reason), disabled_at = \(now), updated_at = \(now)
                     WHERE id = \(id) AND is_active = \(true)
                     """, change: .disabled(id, reason: reason)))
-            } else if effect.deliveryFailed {
+            }
+            if run.failedDeliveriesAfterSuccess > 0 {
                 let reason = "\(autoDisableThreshold) consecutive failed deliveries"
-                statements.append(WebhookStatement(query: """
-                    UPDATE webhooks SET consecutive_failed_deliveries = consecutive_failed_deliveries + 1 WHERE id = \(id)
-                    """))
                 statements.append(WebhookStatement(query: """
                     UPDATE webhooks SET is_active = \(false), disabled_reason = \(reason), disabled_at = \(now), updated_at = \(now)
                     WHERE id = \(id) AND is_active = \(true) AND consecutive_failed_deliveries >= \(autoDisableThreshold)
                     """, change: .disabled(id, reason: reason)))
             }
-        }
-        // After every failure of the batch is counted, so a batch that crosses the threshold
-        // opens the circuit.
-        let firstProbe = now.addingTimeInterval(policy.probeInterval.seconds)
-        for id in mayOpen.sorted(by: { $0.uuidString < $1.uuidString }) {
-            statements.append(WebhookStatement(query: """
-                UPDATE webhooks SET circuit_state = \(open), circuit_opened_at = \(now), circuit_next_probe_at = \(firstProbe),
-                    circuit_probes = 0, circuit_probe_until = NULL
-                WHERE id = \(id) AND circuit_state = \(closed) AND circuit_failures >= \(policy.failureThreshold)
-                """, change: .circuitOpened(id)))
+            if run.transientAfterAnswer > 0 {
+                let firstProbe = now.addingTimeInterval(max(policy.probeInterval, retryAfter).seconds)
+                statements.append(WebhookStatement(query: """
+                    UPDATE webhooks SET circuit_state = \(open), circuit_opened_at = \(now), circuit_next_probe_at = \(firstProbe),
+                        circuit_probes = 0, circuit_probe_until = NULL
+                    WHERE id = \(id) AND circuit_state = \(closed) AND circuit_failures >= \(policy.failureThreshold)
+                    """, change: .circuitOpened(id)))
+            }
         }
         return statements
     }
