@@ -238,6 +238,9 @@ package final class DeliveryWorker: Service {
             if !batch.isEmpty {
                 do {
                     try await recorder.record(batch)
+                    // Recorded rows leave the per-webhook in-flight count only now: a claim
+                    // that found a webhook at its cap may find room.
+                    claimSignal.signal()
                 } catch {
                     // If this process dies first, or shutdown cannot wait any longer, the
                     // leases expire and the deliveries are attempted again (at least once).
