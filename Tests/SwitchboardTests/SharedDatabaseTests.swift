@@ -4,6 +4,25 @@ import Server
 import StorageDrivers
 import Testing
 
+/// Runs `body` with a second server on `first`'s database: its own driver (its own pool),
+/// services and worker, as another process would have.
+func withSecondServer<T>(_ first: TestServer, _ body: (TestServer) async throws -> T) async throws -> T {
+    try await StorageDrivers.open(first.database.url).withRunning { driver in
+        let components = try SwitchboardComponents(settings: first.settings, driver: driver)
+        let second = TestServer(database: first.database, settings: first.settings, adminKey: first.adminKey, components: components)
+        do {
+            let result = try await body(second)
+            try await components.httpClient.shutdown()
+            await components.pinnedClients.shutDownAll()
+            return result
+        } catch {
+            try? await components.httpClient.shutdown()
+            await components.pinnedClients.shutDownAll()
+            throw error
+        }
+    }
+}
+
 /// Several Switchboard processes on one database. (A database that goes away and comes back
 /// is tested on the built server by `scripts/restart-test.sh`, which `make test` runs.)
 @Suite("Several servers on one database")
@@ -16,20 +35,7 @@ struct SharedDatabaseTests {
     @Test("Two servers on one database deliver each of 2,000 events exactly once", arguments: TestDriverKind.all)
     func twoServersShareTheQueue(_ kind: TestDriverKind) async throws {
         try await withTestServer(kind, configure: Self.fast) { first in
-            // The second server: its own driver (its own pool), services and worker.
-            try await StorageDrivers.open(first.database.url).withRunning { secondDriver in
-                let second = try SwitchboardComponents(settings: first.settings, driver: secondDriver)
-                let secondServer = TestServer(database: first.database, settings: first.settings, adminKey: first.adminKey, components: second)
-                do {
-                    try await deliverOnce(first: first, second: secondServer)
-                    try await second.httpClient.shutdown()
-                    await second.pinnedClients.shutDownAll()
-                } catch {
-                    try? await second.httpClient.shutdown()
-                    await second.pinnedClients.shutDownAll()
-                    throw error
-                }
-            }
+            try await withSecondServer(first) { second in try await deliverOnce(first: first, second: second) }
         }
     }
 
@@ -75,19 +81,7 @@ struct ThrottleTests {
     @Test("maxDeliveriesPerSecond 5 with two servers: 200 events arrive at 5 per second, within 10 %", arguments: TestDriverKind.all)
     func twoServersKeepTheRate(_ kind: TestDriverKind) async throws {
         try await withTestServer(kind, configure: SharedDatabaseTests.fast) { first in
-            try await StorageDrivers.open(first.database.url).withRunning { secondDriver in
-                let second = try SwitchboardComponents(settings: first.settings, driver: secondDriver)
-                let secondServer = TestServer(database: first.database, settings: first.settings, adminKey: first.adminKey, components: second)
-                do {
-                    try await keepsRate(first: first, second: secondServer)
-                    try await second.httpClient.shutdown()
-                    await second.pinnedClients.shutDownAll()
-                } catch {
-                    try? await second.httpClient.shutdown()
-                    await second.pinnedClients.shutDownAll()
-                    throw error
-                }
-            }
+            try await withSecondServer(first) { second in try await keepsRate(first: first, second: second) }
         }
     }
 
