@@ -125,28 +125,14 @@ package struct DeliveryStore: Sendable {
     ///
     /// Per webhook (`policy`): no more than its concurrency cap in flight over all servers
     /// (ramping up after its circuit closed), so one slow receiver cannot take every slot;
-    /// nothing while its circuit is open, but one probe when the probe is due.
+    /// nothing while its circuit is open, but one probe when the probe is due (leased for half
+    /// the delivery's lease — still longer than one attempt — so a server killed while probing
+    /// delays the next probe less).
     package func claimDue(worker: String, now: Date, lease: Duration, limit: Int, policy: CircuitPolicy) async throws -> [DeliveryJob] {
         let locking = executor.dialect.claimLockingClause.map { " " + $0 } ?? ""
         let gates = try await WebhookStore.claimGates(
             rampSince: now.addingTimeInterval(-policy.ramp.seconds), defaultRate: policy.defaultMaxDeliveriesPerSecond, on: executor)
-        let nowMs = Int64((now.timeIntervalSince1970 * 1000).rounded())
-        // Room per webhook: its concurrency cap (ramped) less what is in flight, and no more
-        // than its throttle allows now. Webhooks not listed have the plain cap.
-        var room: [UUID: Int] = [:]
-        for (id, gate) in gates where gate.circuit.state == .closed {
-            room[id] = policy.concurrencyLimit(closedAt: gate.circuit.closedAt, now: now)
-        }
-        for (id, count) in try await inFlightCounts(now: now) {
-            room[id] = (room[id] ?? policy.perWebhookConcurrency) - count
-        }
-        var throttles: [UUID: (start: Double, cost: Double)] = [:]
-        for (id, gate) in gates where gate.circuit.state == .closed {
-            guard let rate = gate.rate else { continue }
-            let allowance = policy.throttleAllowance(rate: rate, nextMs: gate.throttleNextMs, nowMs: nowMs)
-            room[id] = min(room[id] ?? policy.perWebhookConcurrency, allowance.allowed)
-            throttles[id] = (allowance.start, allowance.cost)
-        }
+        var (room, throttles) = try await claimRoom(gates: gates, policy: policy, now: now)
         let excluded = Array(Set(gates.filter { $0.value.circuit.state != .closed }.map(\.key) + room.filter { $0.value <= 0 }.map(\.key)))
         let skip: SQLQuery = excluded.isEmpty ? "" : " AND webhook_id NOT IN (\(list: excluded))"
         // Two queries rather than one with OR: each walks its own index in order and stops at
@@ -186,30 +172,9 @@ package struct DeliveryStore: Sendable {
             }
         }
         let until = now.addingTimeInterval(lease.seconds)
-        // One probe per open circuit whose probe is due: its oldest waiting delivery, taken
-        // with a compare-and-set on the webhook so only one server sends it.
-        var probes = Set<UUID>()
-        // Webhook rows are locked in id order everywhere (here and when recording), so two
-        // transactions never wait for each other in a circle.
-        let orderedGates = gates.sorted { $0.key.uuidString < $1.key.uuidString }
-        for (webhookID, gate) in orderedGates where gate.circuit.probeIsDue(now: now) && candidates.count < limit {
-            // By `next_attempt_at`: a delivery whose probe failed was put back a probe's wait
-            // later, so the next probe takes another one — one delivery the receiver cannot
-            // take (a payload it chokes on) does not keep the circuit open on its own.
-            guard let row = try await executor.first("""
-                SELECT id FROM webhook_deliveries
-                WHERE webhook_id = \(webhookID) AND (status = \(DeliveryStatus.pending.rawValue)
-                    OR (status = \(DeliveryStatus.inProgress.rawValue) AND locked_until <= \(now)))
-                ORDER BY next_attempt_at, created_at LIMIT 1\(unsafeRaw: locking)
-                """) else { continue }
-            // The probe's own lease is half the delivery's (still longer than one attempt's
-            // deadline), so a server killed while probing delays the next probe less.
-            let probeUntil = now.addingTimeInterval(lease.seconds / 2)
-            guard try await WebhookStore.takeProbe(id: webhookID, now: now, until: probeUntil, on: executor) else { continue }
-            let id = try row.uuid("id")
-            probes.insert(id)
-            candidates.append(id)
-        }
+        let probes = try await takeProbes(
+            gates: gates, now: now, until: now.addingTimeInterval(lease.seconds / 2), limit: limit - candidates.count, locking: locking)
+        candidates += probes
         guard !candidates.isEmpty else { return [] }
         try await executor.execute("""
             UPDATE webhook_deliveries SET status = \(DeliveryStatus.inProgress.rawValue), locked_by = \(worker),
@@ -219,6 +184,53 @@ package struct DeliveryStore: Sendable {
         var jobs = try await jobs(ids: candidates, now: now)
         for index in jobs.indices where probes.contains(jobs[index].deliveryID) { jobs[index].isProbe = true }
         return jobs
+    }
+
+    /// Room per webhook at `now`: its concurrency cap (ramped after its circuit closed) less
+    /// what is in flight over all servers, and no more than its throttle allows; with the
+    /// throttled webhooks' booking figures. Webhooks not listed have the plain cap.
+    private func claimRoom(
+        gates: [UUID: WebhookStore.ClaimGate], policy: CircuitPolicy, now: Date
+    ) async throws -> (room: [UUID: Int], throttles: [UUID: (start: Double, cost: Double)]) {
+        let inFlight = try await inFlightCounts(now: now)
+        var room = inFlight.mapValues { policy.perWebhookConcurrency - $0 }
+        var throttles: [UUID: (start: Double, cost: Double)] = [:]
+        let nowMs = Int64((now.timeIntervalSince1970 * 1000).rounded())
+        for (id, gate) in gates where gate.circuit.state == .closed {
+            var left = policy.concurrencyLimit(closedAt: gate.circuit.closedAt, now: now) - (inFlight[id] ?? 0)
+            if let rate = gate.rate {
+                let allowance = policy.throttleAllowance(rate: rate, nextMs: gate.throttleNextMs, nowMs: nowMs)
+                left = min(left, allowance.allowed)
+                throttles[id] = (allowance.start, allowance.cost)
+            }
+            room[id] = left
+        }
+        return (room, throttles)
+    }
+
+    /// Takes the probe of each open circuit whose probe is due (at most `limit`): its waiting
+    /// delivery due first, with a compare-and-set on the webhook (leased until `until`) so
+    /// only one server sends it. Webhook rows are taken in id order, as everywhere, so two
+    /// transactions never wait for each other in a circle.
+    private func takeProbes(
+        gates: [UUID: WebhookStore.ClaimGate], now: Date, until: Date, limit: Int, locking: String
+    ) async throws -> [UUID] {
+        var probes: [UUID] = []
+        for (webhookID, gate) in gates.sorted(by: { $0.key.uuidString < $1.key.uuidString })
+        where gate.circuit.probeIsDue(now: now) && probes.count < limit {
+            // By `next_attempt_at`: a delivery whose probe failed was put back a probe's wait
+            // later, so the next probe takes another one — one delivery the receiver cannot
+            // take (a payload it chokes on) does not keep the circuit open on its own.
+            guard let row = try await executor.first("""
+                SELECT id FROM webhook_deliveries
+                WHERE webhook_id = \(webhookID) AND (status = \(DeliveryStatus.pending.rawValue)
+                    OR (status = \(DeliveryStatus.inProgress.rawValue) AND locked_until <= \(now)))
+                ORDER BY next_attempt_at, created_at LIMIT 1\(unsafeRaw: locking)
+                """) else { continue }
+            guard try await WebhookStore.takeProbe(id: webhookID, now: now, until: until, on: executor) else { continue }
+            probes.append(try row.uuid("id"))
+        }
+        return probes
     }
 
     /// Deliveries being sent now (leased, lease not run out) per webhook, over all servers.
