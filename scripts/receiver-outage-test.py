@@ -19,6 +19,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -103,7 +104,11 @@ def outage(kind, binaries, seconds, kill):
     migrate(binaries, url)
     server = Server(binaries, url, work, "server").start()
     key = server.admin_key()
-    receiver = RecordingReceiver(free_port())  # not started: down
+    # Down: a socket bound to the port that never listens refuses connections and keeps the
+    # port from going to another run's server or receiver until this one comes back on it.
+    down = socket.socket()
+    down.bind(("127.0.0.1", 0))
+    receiver = RecordingReceiver(down.getsockname()[1])
     alerts = RecordingReceiver(free_port()).start()
     webhook = server.call("POST", "/api/webhooks", key, {
         "name": "down", "url": f"http://127.0.0.1:{receiver.port}/hook", "events": ["contact.created"]})["data"]
@@ -127,6 +132,7 @@ def outage(kind, binaries, seconds, kill):
         check(after["circuit"]["state"] != "closed" and opened and abs(parse_time(after["circuit"]["since"]) - opened) < 0.01,
               f"{label}: after kill -9 and a restart the circuit is still open since the same time", after["circuit"])
     time.sleep(max(0, began + seconds - time.time()))
+    down.close()
     receiver.start()
     back = time.time()
     # Bound: the longest wait between probes, the 30 s ramp, and room for a busy machine.

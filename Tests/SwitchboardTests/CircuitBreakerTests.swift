@@ -1,5 +1,8 @@
 import Core
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import HummingbirdTesting
 import NIOCore
 import Server
@@ -16,11 +19,35 @@ struct CircuitBreakerTests {
         settings.circuitPolicy.ramp = .seconds(1)
     }
 
-    /// A port on 127.0.0.1 where nothing listens (a receiver that is down refuses connections).
-    static func closedPort() async throws -> Int {
-        let receiver = try await TestReceiver.start()
-        await receiver.stop()
-        return receiver.port
+    /// A port on 127.0.0.1 that refuses connections (a receiver that is down) yet stays
+    /// reserved: a socket bound to it that never listens. Released, the port could go to
+    /// another test's receiver while the suites run at once; call `release()` just before
+    /// starting the receiver that comes back on it.
+    final class DownPort: Sendable {
+        let port: Int
+        /// The socket while it holds the port; nil once released (so it is closed once).
+        private let descriptor: Mutex<Int32?>
+
+        init() throws {
+            let socketDescriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var address = sockaddr_in()
+            address.sin_family = sa_family_t(AF_INET)
+            address.sin_addr.s_addr = inet_addr("127.0.0.1")
+            address.sin_port = 0
+            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+            let bound = withUnsafeMutablePointer(to: &address) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { generic -> Bool in
+                    bind(socketDescriptor, generic, length) == 0 && getsockname(socketDescriptor, generic, &length) == 0
+                }
+            }
+            guard socketDescriptor >= 0, bound else { throw POSIXError(.EADDRNOTAVAIL) }
+            port = Int(UInt16(bigEndian: address.sin_port))
+            descriptor = Mutex(socketDescriptor)
+        }
+
+        func release() {
+            if let open = descriptor.withLock({ value -> Int32? in defer { value = nil }; return value }) { close(open) }
+        }
     }
 
     func deliveries(_ server: TestServer, webhook: UUID) async throws -> [DeliveryLog] {
@@ -39,7 +66,9 @@ struct CircuitBreakerTests {
     @Test("A receiver down for seconds: the circuit opens, deliveries wait for probes, and every event arrives once it is back", arguments: TestDriverKind.all)
     func outage(_ kind: TestDriverKind) async throws {
         try await withTestServer(kind, configure: Self.quickBreaker) { server in
-            let port = try await Self.closedPort()
+            let down = try DownPort()
+            defer { down.release() }
+            let port = down.port
             try await withReceiver { watcher in
                 try await watch(server, watcher)
                 let webhook = try await server.components.webhooks.create(WebhookDraft(
@@ -68,6 +97,7 @@ struct CircuitBreakerTests {
                     #expect(during.circuit.probes >= 1, "probes were sent and failed: \(during.circuit)")
                     #expect(try await monitor.evaluate().isEmpty, "unhealthy is announced once")
 
+                    down.release()
                     let receiver = try await TestReceiver.start(port: port)
                     let back = Date()
                     do {
@@ -113,7 +143,9 @@ struct CircuitBreakerTests {
             $0.circuitPolicy.maxProbeInterval = .seconds(1)
             $0.circuitPolicy.disableAfter = .seconds(2)
         }) { server in
-            let port = try await Self.closedPort()
+            let down = try DownPort()
+            defer { down.release() }
+            let port = down.port
             try await withReceiver { watcher in
                 try await watch(server, watcher)
                 let webhook = try await server.components.webhooks.create(WebhookDraft(
@@ -131,6 +163,7 @@ struct CircuitBreakerTests {
                     }
                     #expect(try await deliveries(server, webhook: webhook.id).contains { $0.delivery.lastError?.contains("recover") == true })
 
+                    down.release()
                     let receiver = try await TestReceiver.start(port: port)
                     do {
                         let enabled = try await server.components.webhooks.update(id: webhook.id, changes: WebhookChanges(isActive: true))
