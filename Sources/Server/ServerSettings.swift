@@ -40,6 +40,9 @@ package struct ServerSettings: Sendable {
     package var maxBodyBytes: Int
     /// `MAX_EVENT_BYTES`: the largest `POST /api/events` body, default 256 KiB.
     package var maxEventBytes: Int
+    /// `MAX_BATCH_BYTES`: the largest `POST /api/events/batch` body, default 16 MiB (each
+    /// event's `data` still at most `MAX_EVENT_BYTES`).
+    package var maxBatchBytes: Int
     /// `WEBHOOK_ALLOWED_TARGETS`: which private or reserved CIDR ranges, addresses and host
     /// names deliveries may reach anyway.
     package var outboundPolicy: TargetPolicy
@@ -156,6 +159,7 @@ package struct ServerSettings: Sendable {
         self.expiredKeyGraceDays = 30
         self.maxBodyBytes = 1 << 20
         self.maxEventBytes = 256 << 10
+        self.maxBatchBytes = 16 << 20
         self.outboundPolicy = TargetPolicy()
         self.deliveryTimeoutMilliseconds = 10_000
         self.connectTimeoutMilliseconds = 5_000
@@ -235,6 +239,7 @@ package struct ServerSettings: Sendable {
         expiredKeyGraceDays = try reader.integer("API_KEY_CLEANUP_GRACE_DAYS", default: expiredKeyGraceDays, range: 0...36_500)
         maxBodyBytes = try reader.integer("MAX_BODY_BYTES", default: maxBodyBytes, range: 1024...(64 << 20))
         maxEventBytes = try reader.integer("MAX_EVENT_BYTES", default: maxEventBytes, range: 1024...(16 << 20))
+        maxBatchBytes = try reader.integer("MAX_BATCH_BYTES", default: maxBatchBytes, range: 65_536...(256 << 20))
         outboundPolicy = try TargetPolicy(allowList: environment["WEBHOOK_ALLOWED_TARGETS"] ?? "")
         deliveryTimeoutMilliseconds = try reader.integer("WEBHOOK_TIMEOUT_MS", default: deliveryTimeoutMilliseconds, range: 100...300_000)
         connectTimeoutMilliseconds = try reader.integer("WEBHOOK_CONNECT_TIMEOUT_MS", default: connectTimeoutMilliseconds, range: 100...60_000)

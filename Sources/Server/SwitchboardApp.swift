@@ -57,7 +57,7 @@ package enum SwitchboardApp {
             usage: components.usage, quotas: components.quotas, defaultLimit: settings.apiRateLimit, audit: audit,
             maxBodyBytes: settings.maxBodyBytes)
         EventTypeController(catalog: components.catalog, maxBodyBytes: settings.maxBodyBytes).register(on: api)
-        EventController(dispatcher: components.dispatcher, maxEventBytes: settings.maxEventBytes).register(on: api)
+        EventController(dispatcher: components.dispatcher, maxEventBytes: settings.maxEventBytes, maxBatchBytes: settings.maxBatchBytes).register(on: api)
         WebhookController(
             webhooks: components.webhooks, tester: components.tester, logs: components.deliveryLogs, analytics: components.analytics,
             maxBodyBytes: settings.maxBodyBytes

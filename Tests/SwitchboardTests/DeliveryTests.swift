@@ -315,14 +315,32 @@ struct DeliveryTests {
 
 import Synchronization
 
-/// Wraps a driver and fails any statement containing `failOn`, inside transactions too.
+/// Wraps a driver and fails any statement it is told to (by its SQL text or a bound value),
+/// inside transactions too; optionally holds every transaction open a while first, so
+/// concurrent callers pile up behind it.
 struct FaultInjectingDriver: StorageDriver {
     struct InjectedFault: Error {}
     let base: any StorageDriver
-    let failOn: String
+    let fails: @Sendable (SQLQuery, SQLDialect) -> Bool
+    var transactionDelay: Duration = .zero
     var dialect: SQLDialect { base.dialect }
 
-    private var checked: FaultInjectingExecutor { FaultInjectingExecutor(base: base, failOn: failOn) }
+    /// Fails statements whose SQL contains `failOn`.
+    init(base: any StorageDriver, failOn: String) {
+        self.base = base
+        self.fails = { query, dialect in query.sql(in: dialect).contains(failOn) }
+    }
+
+    /// Fails statements with a bound text value containing `failOnValue`.
+    init(base: any StorageDriver, failOnValue: String, transactionDelay: Duration = .zero) {
+        self.base = base
+        self.transactionDelay = transactionDelay
+        self.fails = { query, _ in
+            query.binds.contains { if case .text(let text) = $0 { text.contains(failOnValue) } else { false } }
+        }
+    }
+
+    private var checked: FaultInjectingExecutor { FaultInjectingExecutor(base: base, fails: fails) }
 
     func query(_ query: SQLQuery) async throws -> [SQLRow] { try await checked.query(query) }
 
@@ -331,9 +349,11 @@ struct FaultInjectingDriver: StorageDriver {
     func executeScript(_ sql: String) async throws { try await base.executeScript(sql) }
 
     func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
-        let failOn = failOn
+        let fails = fails
+        let delay = transactionDelay
         return try await base.transaction { transaction in
-            try await body(FaultInjectingExecutor(base: transaction, failOn: failOn))
+            if delay > .zero { try await Task.sleep(for: delay) }
+            return try await body(FaultInjectingExecutor(base: transaction, fails: fails))
         }
     }
 
@@ -343,16 +363,16 @@ struct FaultInjectingDriver: StorageDriver {
 
 struct FaultInjectingExecutor: SQLExecutor {
     let base: any SQLExecutor
-    let failOn: String
+    let fails: @Sendable (SQLQuery, SQLDialect) -> Bool
     var dialect: SQLDialect { base.dialect }
 
     func query(_ query: SQLQuery) async throws -> [SQLRow] {
-        if query.sql(in: dialect).contains(failOn) { throw FaultInjectingDriver.InjectedFault() }
+        if fails(query, dialect) { throw FaultInjectingDriver.InjectedFault() }
         return try await base.query(query)
     }
 
     func execute(_ query: SQLQuery) async throws -> Int {
-        if query.sql(in: dialect).contains(failOn) { throw FaultInjectingDriver.InjectedFault() }
+        if fails(query, dialect) { throw FaultInjectingDriver.InjectedFault() }
         return try await base.execute(query)
     }
 

@@ -68,12 +68,9 @@ package struct ApiKeyStore: Sendable {
     /// One page of keys, newest first; revoked keys only when asked for.
     package func list(_ page: PageRequest, includeRevoked: Bool = false) async throws -> Page<ApiKey> {
         let filter: SQLQuery = includeRevoked ? "" : "WHERE revoked_at IS NULL"
-        let rows = try await executor.query("""
-            SELECT \(unsafeRaw: Self.columns) FROM api_keys \(filter) ORDER BY created_at DESC, id DESC
-            LIMIT \(page.limit) OFFSET \(page.offset)
-            """)
-        let total = try await executor.first("SELECT COUNT(*) AS total FROM api_keys \(filter)")?.int("total") ?? 0
-        return Page(items: try rows.map(Self.decode), total: total, limit: page.limit, offset: page.offset)
+        return try await executor.page(
+            columns: "\(unsafeRaw: Self.columns)", from: "FROM api_keys \(filter)", orderBy: "created_at DESC, id DESC",
+            limit: page.limit, offset: page.offset, decode: Self.decode)
     }
 
     /// The name and display prefix of each of the given keys that exists.

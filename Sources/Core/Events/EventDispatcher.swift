@@ -9,51 +9,113 @@ package struct PublishedEvent: Sendable, Equatable {
     package let isDuplicate: Bool
 }
 
+/// One event to publish, as `publish` and `publishBatch` take it.
+package struct EventSubmission: Sendable, Equatable {
+    package var type: String
+    package var data: JSONValue
+    package var idempotencyKey: String?
+
+    /// Creates a submission.
+    package init(type: String, data: JSONValue, idempotencyKey: String? = nil) {
+        self.type = type
+        self.data = data
+        self.idempotencyKey = idempotencyKey
+    }
+}
+
 /// Accepts events: writes each with one delivery per subscribed active webhook in one
 /// transaction, so an accepted event is never without its deliveries.
+///
+/// Concurrent publishes share transactions (group commit): while one transaction commits,
+/// the publishes arriving meanwhile queue and are committed together in the next, with one
+/// read of the subscriptions and one multi-row insert per table. Each caller is answered
+/// only after the transaction holding its own event has committed; if a shared transaction
+/// fails, its publishes are tried again one per transaction, so only the ones that fail on
+/// their own are answered with an error.
 package struct EventDispatcher: Sendable {
     let driver: any StorageDriver
     let catalog: EventTypeCatalog
     let environment: CoreEnvironment
     /// Called after each commit that created deliveries, so a local worker can start at once.
     let onPublished: @Sendable () -> Void
+    private let group: GroupCommit<Insertion, PublishedEvent>
 
     /// How long an idempotency key keeps returning the first event.
     package static let idempotencyWindow: TimeInterval = 24 * 3600
     /// Longest idempotency key accepted.
     package static let maxIdempotencyKeyLength = 255
+    /// Most events `publishBatch` takes in one call.
+    package static let maxBatchEvents = 1000
+    /// Most concurrent publishes joined into one transaction.
+    package static let maxGroupedPublishes = 256
 
     /// Creates the dispatcher.
     package init(driver: any StorageDriver, catalog: EventTypeCatalog? = nil, environment: CoreEnvironment = .live, onPublished: @escaping @Sendable () -> Void = {}) {
+        let catalog = catalog ?? EventTypeCatalog(driver: driver, environment: environment)
         self.driver = driver
-        self.catalog = catalog ?? EventTypeCatalog(driver: driver, environment: environment)
+        self.catalog = catalog
         self.environment = environment
         self.onPublished = onPublished
+        let committer = Committer(driver: driver, environment: environment, onPublished: onPublished)
+        self.group = GroupCommit(maxBatch: Self.maxGroupedPublishes) { await committer.commit($0) }
     }
 
     /// Publishes an event of a known type with `data` (any JSON value). The same
     /// `idempotencyKey` from the same `scope` (the publishing API key) within 24 hours returns
     /// the first event instead of a new one; another key's idempotency keys are never seen.
     package func publish(type: String, data: JSONValue, idempotencyKey: String? = nil, scope: UUID? = nil) async throws -> PublishedEvent {
+        let insertion = try await validate(EventSubmission(type: type, data: data, idempotencyKey: idempotencyKey), scope: scope)
+        return try await group.submit(insertion)
+    }
+
+    /// Publishes up to `maxBatchEvents` events in one transaction and answers each on its
+    /// own, in order: an event that is invalid (unknown type, bad idempotency key) fails
+    /// alone, the others are accepted together. Idempotency works per event as in `publish`.
+    package func publishBatch(_ submissions: [EventSubmission], scope: UUID? = nil) async -> [Result<PublishedEvent, any Error>] {
+        var results: [Result<PublishedEvent, any Error>?] = Array(repeating: nil, count: submissions.count)
+        var valid: [(index: Int, insertion: Insertion)] = []
+        var known: [String: Bool] = [:]
+        for (index, submission) in submissions.enumerated() {
+            do {
+                valid.append((index, try await validate(submission, scope: scope, known: &known)))
+            } catch {
+                results[index] = .failure(error)
+            }
+        }
+        let committed = await Committer(driver: driver, environment: environment, onPublished: onPublished).commit(valid.map(\.insertion))
+        for (position, entry) in valid.enumerated() { results[entry.index] = committed[position] }
+        return results.map { $0 ?? .failure(GroupCommitError.noResult) }
+    }
+
+    /// The checks a publish passes before anything is written.
+    private func validate(_ submission: EventSubmission, scope: UUID?) async throws -> Insertion {
+        var known: [String: Bool] = [:]
+        return try await validate(submission, scope: scope, known: &known)
+    }
+
+    private func validate(_ submission: EventSubmission, scope: UUID?, known: inout [String: Bool]) async throws -> Insertion {
+        let type = submission.type
         guard !EventType.isReserved(type) else {
             throw SwitchboardError(.validation, code: "reserved_event_type", message: "type: webhook.* events are published by Switchboard itself (health changes, test sends); publish your own resource.action types")
         }
-        guard try await catalog.contains(type) else {
+        let isKnown: Bool
+        if let cached = known[type] {
+            isKnown = cached
+        } else {
+            isKnown = try await catalog.contains(type)
+            known[type] = isKnown
+        }
+        guard isKnown else {
             throw SwitchboardError.invalid("type: unknown event type '\(type)'; GET /api/event-types lists the known ones, POST /api/event-types registers new ones")
         }
-        if let idempotencyKey {
+        if let idempotencyKey = submission.idempotencyKey {
             guard !idempotencyKey.isEmpty, idempotencyKey.count <= Self.maxIdempotencyKeyLength else {
                 throw SwitchboardError.invalid("idempotencyKey must be 1 to \(Self.maxIdempotencyKeyLength) characters")
             }
         }
-        let payload = data.compactText
-        let stored = idempotencyKey.map { Self.storedIdempotencyKey($0, scope: scope) }
-        do {
-            return try await insert(type: type, payload: payload, idempotencyKey: stored)
-        } catch StorageError.uniqueViolation where stored != nil {
-            // Another request with the same key committed first: answer with its event.
-            return try await insert(type: type, payload: payload, idempotencyKey: stored)
-        }
+        return Insertion(
+            type: type, payload: submission.data.compactText,
+            idempotencyKey: submission.idempotencyKey.map { Self.storedIdempotencyKey($0, scope: scope) })
     }
 
     /// The stored form of an idempotency key: a SHA-256 of the publishing key's id and the
@@ -65,15 +127,121 @@ package struct EventDispatcher: Sendable {
         return "s1:" + Hex.encode(SHA256.hash(data: Array(scoped.utf8)))
     }
 
-    private func insert(type: String, payload: String, idempotencyKey: String?) async throws -> PublishedEvent {
-        let now = environment.currentTime()
-        let environment = environment
-        let result = try await driver.transaction { transaction -> PublishedEvent in
-            try await Self.insertUnlessDuplicate(
-                type: type, payload: payload, idempotencyKey: idempotencyKey, now: now, environment: environment, on: transaction)
+    /// A validated event, ready to be written.
+    struct Insertion: Sendable {
+        var type: String
+        var payload: String
+        var idempotencyKey: String?
+    }
+
+    /// Writes validated events: all in one transaction, or each in its own when that fails.
+    struct Committer: Sendable {
+        let driver: any StorageDriver
+        let environment: CoreEnvironment
+        let onPublished: @Sendable () -> Void
+
+        func commit(_ insertions: [Insertion]) async -> [Result<PublishedEvent, any Error>] {
+            guard !insertions.isEmpty else { return [] }
+            if insertions.count > 1 {
+                do {
+                    let environment = environment
+                    let now = environment.currentTime()
+                    let published = try await driver.transaction { transaction in
+                        try await EventDispatcher.insertAll(insertions, now: now, environment: environment, on: transaction)
+                    }
+                    announce(published)
+                    return published.map { .success($0) }
+                } catch let error as StorageError where !error.isPerStatement {
+                    // The database is unreachable: trying each event alone would only wait
+                    // for it again and again.
+                    return insertions.map { _ in .failure(error) }
+                } catch {
+                    // Nothing of the shared transaction was written. Each event gets a
+                    // transaction of its own, so one that cannot be written (or lost an
+                    // idempotency race) does not fail the others.
+                }
+            }
+            var results: [Result<PublishedEvent, any Error>] = []
+            for insertion in insertions {
+                do {
+                    results.append(.success(try await commitOne(insertion)))
+                } catch {
+                    results.append(.failure(error))
+                }
+            }
+            return results
         }
-        if !result.isDuplicate, result.deliveryCount > 0 { onPublished() }
-        return result
+
+        private func commitOne(_ insertion: Insertion) async throws -> PublishedEvent {
+            do {
+                return try await insertOnce(insertion)
+            } catch StorageError.uniqueViolation where insertion.idempotencyKey != nil {
+                // Another request with the same key committed first: answer with its event.
+                return try await insertOnce(insertion)
+            }
+        }
+
+        private func insertOnce(_ insertion: Insertion) async throws -> PublishedEvent {
+            let environment = environment
+            let now = environment.currentTime()
+            let published = try await driver.transaction { transaction in
+                try await EventDispatcher.insertAll([insertion], now: now, environment: environment, on: transaction)
+            }
+            announce(published)
+            return published[0]
+        }
+
+        private func announce(_ published: [PublishedEvent]) {
+            if published.contains(where: { !$0.isDuplicate && $0.deliveryCount > 0 }) { onPublished() }
+        }
+    }
+
+    /// Writes events published together: one read of the subscriptions, each idempotency key
+    /// looked up (a key repeated within the batch answers with the batch's first event), then
+    /// one multi-row insert per table.
+    static func insertAll(_ insertions: [Insertion], now: Date, environment: CoreEnvironment, on transaction: any SQLExecutor) async throws -> [PublishedEvent] {
+        let subscriptions = try await WebhookStore.activeSubscriptions(on: transaction)
+        let events = EventStore(executor: transaction)
+        var answers: [PublishedEvent] = []
+        var newEvents: [Event] = []
+        var deliveries: [Delivery] = []
+        var byKey: [String: Int] = [:]
+        answers.reserveCapacity(insertions.count)
+        for insertion in insertions {
+            if let key = insertion.idempotencyKey {
+                if let first = byKey[key] {
+                    answers.append(PublishedEvent(event: answers[first].event, deliveryCount: answers[first].deliveryCount, isDuplicate: true))
+                    continue
+                }
+                byKey[key] = answers.count
+                if let earlier = try await events.find(idempotencyKey: key) {
+                    if now.timeIntervalSince(earlier.createdAt) < idempotencyWindow {
+                        let count = try await DeliveryStore(executor: transaction).count(eventID: earlier.id)
+                        answers.append(PublishedEvent(event: earlier, deliveryCount: count, isDuplicate: true))
+                        continue
+                    }
+                    try await events.releaseIdempotencyKey(eventID: earlier.id)
+                }
+            }
+            let event = Event(id: environment.newID(), type: insertion.type, payload: insertion.payload, idempotencyKey: insertion.idempotencyKey, createdAt: now)
+            let rows = deliveryRows(for: event, subscriptions: subscriptions, now: now, environment: environment)
+            newEvents.append(event)
+            deliveries.append(contentsOf: rows)
+            answers.append(PublishedEvent(event: event, deliveryCount: rows.count, isDuplicate: false))
+        }
+        if !newEvents.isEmpty {
+            try await transaction.executeAll(EventStore.insertQueries(newEvents) + DeliveryStore.insertQueries(deliveries))
+        }
+        return answers
+    }
+
+    /// One pending delivery per active webhook subscribed to the event's type.
+    static func deliveryRows(for event: Event, subscriptions: [(id: UUID, events: [String])], now: Date, environment: CoreEnvironment) -> [Delivery] {
+        subscriptions.filter { $0.events.contains(EventType.wildcard) || $0.events.contains(event.type) }.map {
+            Delivery(
+                id: environment.newID(), eventID: event.id, webhookID: $0.id, eventType: event.type, status: .pending, attemptCount: 0,
+                nextAttemptAt: now, createdAt: now, updatedAt: now)
+        }
     }
 
     /// `insertEvent`, unless an event with the same stored idempotency key was published within
@@ -82,14 +250,7 @@ package struct EventDispatcher: Sendable {
     static func insertUnlessDuplicate(
         type: String, payload: String, idempotencyKey: String?, now: Date, environment: CoreEnvironment, on transaction: any SQLExecutor
     ) async throws -> PublishedEvent {
-        let events = EventStore(executor: transaction)
-        if let idempotencyKey, let earlier = try await events.find(idempotencyKey: idempotencyKey) {
-            if now.timeIntervalSince(earlier.createdAt) < idempotencyWindow {
-                return PublishedEvent(event: earlier, deliveryCount: try await DeliveryStore(executor: transaction).count(eventID: earlier.id), isDuplicate: true)
-            }
-            try await events.releaseIdempotencyKey(eventID: earlier.id)
-        }
-        return try await insertEvent(type: type, payload: payload, idempotencyKey: idempotencyKey, now: now, environment: environment, on: transaction)
+        try await insertAll([Insertion(type: type, payload: payload, idempotencyKey: idempotencyKey)], now: now, environment: environment, on: transaction)[0]
     }
 
     /// Writes an event and one pending delivery per subscribed active webhook with
@@ -99,14 +260,8 @@ package struct EventDispatcher: Sendable {
         on transaction: any SQLExecutor
     ) async throws -> PublishedEvent {
         let event = Event(id: environment.newID(), type: type, payload: payload, idempotencyKey: idempotencyKey, createdAt: now)
-        let subscribers = try await WebhookStore.activeSubscriptions(on: transaction)
-            .filter { $0.events.contains(EventType.wildcard) || $0.events.contains(type) }
-        let rows = subscribers.map {
-            Delivery(
-                id: environment.newID(), eventID: event.id, webhookID: $0.id, eventType: type, status: .pending, attemptCount: 0,
-                nextAttemptAt: now, createdAt: now, updatedAt: now)
-        }
+        let rows = deliveryRows(for: event, subscriptions: try await WebhookStore.activeSubscriptions(on: transaction), now: now, environment: environment)
         try await transaction.executeAll([EventStore.insertQuery(event)] + DeliveryStore.insertQueries(rows))
-        return PublishedEvent(event: event, deliveryCount: subscribers.count, isDuplicate: false)
+        return PublishedEvent(event: event, deliveryCount: rows.count, isDuplicate: false)
     }
 }

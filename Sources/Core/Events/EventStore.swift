@@ -22,6 +22,14 @@ package struct EventStore: Sendable {
         """
     }
 
+    /// Multi-row `INSERT`s for events published together, one per chunk.
+    static func insertQueries(_ events: [Event]) -> [SQLQuery] {
+        SQLQuery.multiRowInserts(
+            "INSERT INTO events (id, type, payload, idempotency_key, created_at) VALUES ",
+            rows: events.map { "(\($0.id), \($0.type), \($0.payload), \($0.idempotencyKey), \($0.createdAt))" },
+            chunk: DeliveryStore.insertChunk)
+    }
+
     /// The event holding an idempotency key, if any.
     package func find(idempotencyKey: String) async throws -> Event? {
         try await executor.first("SELECT id, type, payload, idempotency_key, created_at FROM events WHERE idempotency_key = \(idempotencyKey)")

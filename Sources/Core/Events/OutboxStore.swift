@@ -66,14 +66,10 @@ package struct OutboxStore: Sendable {
 
     /// Rejected rows, newest first.
     package func rejected(limit: Int, offset: Int) async throws -> Page<RejectedOutboxRow> {
-        let rows = try await executor.query("""
-            SELECT \(unsafeRaw: Self.columns), rejected_at, reason FROM switchboard_outbox_rejected
-            ORDER BY rejected_at DESC, id DESC LIMIT \(limit) OFFSET \(offset)
-            """)
-        let total = try await executor.first("SELECT COUNT(*) AS total FROM switchboard_outbox_rejected")?.int("total") ?? 0
-        return Page(
-            items: try rows.map { RejectedOutboxRow(row: try Self.decode($0), rejectedAt: try $0.date("rejected_at"), reason: try $0.string("reason")) },
-            total: total, limit: limit, offset: offset)
+        try await executor.page(
+            columns: "\(unsafeRaw: Self.columns), rejected_at, reason", from: "FROM switchboard_outbox_rejected",
+            orderBy: "rejected_at DESC, id DESC", limit: limit, offset: offset
+        ) { RejectedOutboxRow(row: try Self.decode($0), rejectedAt: try $0.date("rejected_at"), reason: try $0.string("reason")) }
     }
 
     /// Rows waiting and rows rejected, for `/metrics`.

@@ -24,3 +24,15 @@ package enum StorageError: Error, Sendable, CustomStringConvertible {
         }
     }
 }
+
+extension StorageError {
+    /// Whether the failure belongs to the statements that were run (a constraint, a value the
+    /// database refused) rather than to the database as a whole (unreachable, misconfigured):
+    /// the same work split differently may then succeed in part.
+    package var isPerStatement: Bool {
+        switch self {
+        case .unavailable, .invalidURL: false
+        case .unexpectedNull, .typeMismatch, .uniqueViolation, .driver: true
+        }
+    }
+}

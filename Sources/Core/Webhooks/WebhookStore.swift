@@ -106,12 +106,9 @@ package struct WebhookStore: Sendable {
         case nil: break
         }
         let condition = SQLQuery.whereClause(conditions)
-        let rows = try await executor.query("""
-            SELECT \(unsafeRaw: Self.columns) FROM webhooks\(condition) ORDER BY created_at DESC, id DESC
-            LIMIT \(page.limit) OFFSET \(page.offset)
-            """)
-        let total = try await executor.first("SELECT COUNT(*) AS total FROM webhooks\(condition)")?.int("total") ?? 0
-        return Page(items: try rows.map(decode), total: total, limit: page.limit, offset: page.offset)
+        return try await executor.page(
+            columns: "\(unsafeRaw: Self.columns)", from: "FROM webhooks\(condition)", orderBy: "created_at DESC, id DESC",
+            limit: page.limit, offset: page.offset, decode: decode)
     }
 
     /// A webhook's URL, if it exists.

@@ -1,11 +1,13 @@
-import HTTPTypes
 import Core
+import HTTPTypes
 import Hummingbird
 
-/// `POST /api/events`: publish an event to every subscribed webhook.
+/// `POST /api/events`: publish an event to every subscribed webhook; `POST /api/events/batch`:
+/// many at once, in one transaction, each answered on its own.
 struct EventController: Sendable {
     let dispatcher: EventDispatcher
     let maxEventBytes: Int
+    let maxBatchBytes: Int
 
     func register(on api: APIRouteRegistrar) {
         api.add(.publishEvent) { request, context in
@@ -15,6 +17,45 @@ struct EventController: Sendable {
             let published = try await dispatcher.publish(type: body.type, data: body.data, idempotencyKey: key, scope: context.key.id)
             return .success(PublishedEventResponse(published), status: .accepted)
         }
+        api.add(.publishEventBatch) { request, context in
+            let body = try await request.decode(PublishEventBatchBody.self, limit: maxBatchBytes)
+            guard (1...EventDispatcher.maxBatchEvents).contains(body.events.count) else {
+                throw SwitchboardError.invalid("events must hold 1 to \(EventDispatcher.maxBatchEvents) events, not \(body.events.count); split larger batches")
+            }
+            // Each event is read on its own: a malformed one is answered in its slot, the
+            // others are published.
+            var submissions: [(index: Int, submission: EventSubmission)] = []
+            var results = [PublishedEventResult?](repeating: nil, count: body.events.count)
+            for (index, element) in body.events.enumerated() {
+                do {
+                    submissions.append((index, try submission(from: element, index: index)))
+                } catch {
+                    results[index] = PublishedEventResult(index: index, error: error)
+                }
+            }
+            let published = await dispatcher.publishBatch(submissions.map(\.submission), scope: context.key.id)
+            for (position, entry) in submissions.enumerated() {
+                results[entry.index] = PublishedEventResult(index: entry.index, published[position])
+            }
+            let answers = results.enumerated().map { $1 ?? PublishedEventResult(index: $0, error: SwitchboardError(.internalError, code: "internal_error", message: "internal error")) }
+            let failed = answers.filter { !$0.success }.count
+            // 202 when every event was accepted; 207 when only some were, so a client that
+            // checks only the status still sees that it must read the results.
+            return .success(
+                PublishedBatchResponse(accepted: answers.count - failed, failed: failed, results: answers),
+                status: failed == 0 ? .accepted : HTTPResponse.Status(code: 207, reasonPhrase: "Multi-Status"))
+        }
+    }
+
+    private func submission(from element: JSONValue, index: Int) throws -> EventSubmission {
+        guard case .object = element else {
+            throw SwitchboardError.invalid("events[\(index)] must be a JSON object with type and data, not \(element.typeName)")
+        }
+        let body = try JSONValueDecoder.decode(PublishEventBody.self, from: element)
+        guard body.data.compactText.utf8.count <= maxEventBytes else {
+            throw SwitchboardError(.payloadTooLarge, code: "payload_too_large", message: "events[\(index)].data is larger than MAX_EVENT_BYTES (\(maxEventBytes) bytes)")
+        }
+        return EventSubmission(type: body.type, data: body.data, idempotencyKey: body.idempotencyKey.value)
     }
 }
 

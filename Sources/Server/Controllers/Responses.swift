@@ -356,6 +356,56 @@ struct PublishedEventResponse: Encodable, Sendable {
     }
 }
 
+/// One event's answer in a batch publish: the published event, or why it was not accepted.
+struct PublishedEventResult: Encodable, Sendable {
+    let index: Int
+    let published: PublishedEventResponse?
+    let error: SwitchboardError?
+
+    var success: Bool { published != nil }
+
+    init(index: Int, _ result: Result<PublishedEvent, any Error>) {
+        switch result {
+        case .success(let published): self.init(index: index, published: PublishedEventResponse(published), error: nil)
+        case .failure(let error): self.init(index: index, error: error)
+        }
+    }
+
+    init(index: Int, error: any Error) {
+        self.init(index: index, published: nil, error: SwitchboardError(translating: error))
+    }
+
+    private init(index: Int, published: PublishedEventResponse?, error: SwitchboardError?) {
+        self.index = index
+        self.published = published
+        self.error = error
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case index, success, error, code, message
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(index, forKey: .index)
+        try container.encode(success, forKey: .success)
+        if let published {
+            try published.encode(to: encoder)
+        } else if let error {
+            var nested = container.nestedContainer(keyedBy: CodingKeys.self, forKey: .error)
+            try nested.encode(error.code, forKey: .code)
+            try nested.encode(error.message, forKey: .message)
+        }
+    }
+}
+
+/// The answer to `POST /api/events/batch`.
+struct PublishedBatchResponse: Encodable, Sendable {
+    let accepted: Int
+    let failed: Int
+    let results: [PublishedEventResult]
+}
+
 /// How many failed deliveries a recovery made due again.
 struct RecoveredResponse: Encodable, Sendable {
     let webhookID: UUID

@@ -32,7 +32,7 @@ enum EmbeddedFiles {
 
 """##),
         "openapi.json": EmbeddedFile(
-            contentType: "application/json", sha256: "6c4b91f153bcd1c7fda3023d62a2efc73d413b4159cf40ad2ce332e003f74d41",
+            contentType: "application/json", sha256: "89164ead11fc2c398283b005179709a1fccff350e52807cc782608488764c02a",
             text: ##"""
 {
   "openapi": "3.1.0",
@@ -5566,6 +5566,178 @@ enum EmbeddedFiles {
           }
         }
       }
+    },
+    "/api/events/batch": {
+      "post": {
+        "summary": "Publish up to 1,000 events in one transaction, each answered on its own",
+        "description": "Requires the `write:events` permission. Every event is checked on its own (type, idempotency key, `data` size); the valid ones are stored together with their deliveries in one transaction before the answer. `results[i]` answers `events[i]`. Idempotency keys work per event as in `POST /api/events` (a key repeated within the batch answers with the first event).",
+        "tags": [
+          "events"
+        ],
+        "security": [
+          {
+            "bearerAuth": []
+          },
+          {
+            "sessionCookie": []
+          }
+        ],
+        "responses": {
+          "202": {
+            "description": "Every event accepted (durably stored)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "success",
+                    "data"
+                  ],
+                  "properties": {
+                    "success": {
+                      "const": true
+                    },
+                    "data": {
+                      "$ref": "#/components/schemas/PublishedBatch"
+                    }
+                  }
+                }
+              }
+            }
+          },
+          "400": {
+            "description": "Malformed JSON, unknown field, bad id or query",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "422": {
+            "description": "events is not a list of 1 to 1,000 items",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "413": {
+            "description": "Body over MAX_BATCH_BYTES (default 16 MiB); an event whose data is over MAX_EVENT_BYTES fails alone (payload_too_large)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "401": {
+            "description": "Missing, invalid, revoked or expired API key",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "403": {
+            "description": "The key lacks the permission this route needs, or may not be used from this address (ip_not_allowed)",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            }
+          },
+          "429": {
+            "description": "Over the key's quota, or too many failed authentications from this address",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "$ref": "#/components/schemas/Error"
+                }
+              }
+            },
+            "headers": {
+              "RateLimit-Limit": {
+                "schema": {
+                  "type": "integer"
+                }
+              },
+              "RateLimit-Remaining": {
+                "schema": {
+                  "type": "integer"
+                }
+              },
+              "RateLimit-Reset": {
+                "schema": {
+                  "type": "integer"
+                },
+                "description": "Seconds until the window resets"
+              },
+              "Retry-After": {
+                "schema": {
+                  "type": "integer"
+                }
+              }
+            }
+          },
+          "207": {
+            "description": "Some events accepted (stored), others not: read each result's success and error",
+            "content": {
+              "application/json": {
+                "schema": {
+                  "type": "object",
+                  "required": [
+                    "success",
+                    "data"
+                  ],
+                  "properties": {
+                    "success": {
+                      "const": true
+                    },
+                    "data": {
+                      "$ref": "#/components/schemas/PublishedBatch"
+                    }
+                  }
+                }
+              }
+            }
+          }
+        },
+        "x-permission": "write:events",
+        "parameters": [],
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {
+              "schema": {
+                "type": "object",
+                "additionalProperties": false,
+                "required": [
+                  "events"
+                ],
+                "properties": {
+                  "events": {
+                    "type": "array",
+                    "minItems": 1,
+                    "maxItems": 1000,
+                    "items": {
+                      "$ref": "#/components/schemas/EventPublish"
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
     }
   },
   "components": {
@@ -6782,6 +6954,73 @@ enum EmbeddedFiles {
           "failedProbes": {
             "type": "integer",
             "description": "Probes that failed since it opened"
+          }
+        }
+      },
+      "PublishedBatchResult": {
+        "type": "object",
+        "required": [
+          "index",
+          "success"
+        ],
+        "properties": {
+          "index": {
+            "type": "integer",
+            "description": "Position of the event in the request"
+          },
+          "success": {
+            "type": "boolean"
+          },
+          "eventId": {
+            "type": "string",
+            "format": "uuid"
+          },
+          "type": {
+            "type": "string"
+          },
+          "deliveries": {
+            "type": "integer"
+          },
+          "duplicate": {
+            "type": "boolean"
+          },
+          "createdAt": {
+            "type": "string",
+            "format": "date-time"
+          },
+          "error": {
+            "type": "object",
+            "properties": {
+              "code": {
+                "type": "string"
+              },
+              "message": {
+                "type": "string"
+              }
+            },
+            "description": "Why this event was not accepted (only when success is false)"
+          }
+        }
+      },
+      "PublishedBatch": {
+        "type": "object",
+        "required": [
+          "accepted",
+          "failed",
+          "results"
+        ],
+        "properties": {
+          "accepted": {
+            "type": "integer"
+          },
+          "failed": {
+            "type": "integer"
+          },
+          "results": {
+            "type": "array",
+            "items": {
+              "$ref": "#/components/schemas/PublishedBatchResult"
+            }
           }
         }
       }

@@ -7,6 +7,7 @@ package enum APIRoute: String, Sendable, CaseIterable {
     case createEventType
     case retireEventType
     case publishEvent
+    case publishEventBatch
     case listWebhooks
     case createWebhook
     case getWebhook
@@ -40,7 +41,7 @@ package enum APIRoute: String, Sendable, CaseIterable {
         switch self {
         case .listEventTypes, .listWebhooks, .getWebhook, .listApiKeys, .getApiKey, .listDeliveryLogs, .getDeliveryLog, .listAuditLogs,
              .apiKeyUsage, .webhookAnalytics, .webhookStats, .apiKeyAnalytics, .getSession, .deliveryStream, .listRejectedOutboxRows: "GET"
-        case .createWebhook, .createApiKey, .regenerateApiKey, .createEventType, .publishEvent, .testWebhook, .recoverWebhook,
+        case .createWebhook, .createApiKey, .regenerateApiKey, .createEventType, .publishEvent, .publishEventBatch, .testWebhook, .recoverWebhook,
              .rotateWebhookSecret, .retryDelivery, .revealWebhookSecret: "POST"
         case .updateWebhook, .updateApiKey: "PATCH"
         case .deleteWebhook, .deleteApiKey, .retireEventType, .deleteSession: "DELETE"
@@ -53,6 +54,7 @@ package enum APIRoute: String, Sendable, CaseIterable {
         case .listEventTypes, .createEventType: "/api/event-types"
         case .retireEventType: "/api/event-types/:name"
         case .publishEvent: "/api/events"
+        case .publishEventBatch: "/api/events/batch"
         case .testWebhook: "/api/webhooks/:id/test"
         case .recoverWebhook: "/api/webhooks/:id/recover"
         case .rotateWebhookSecret: "/api/webhooks/:id/rotate-secret"
@@ -84,7 +86,7 @@ package enum APIRoute: String, Sendable, CaseIterable {
              .deliveryStream: .readWebhooks
         case .createWebhook, .updateWebhook, .testWebhook, .recoverWebhook, .rotateWebhookSecret, .retryDelivery,
              .revealWebhookSecret: .writeWebhooks
-        case .createEventType, .retireEventType, .publishEvent: .writeEvents
+        case .createEventType, .retireEventType, .publishEvent, .publishEventBatch: .writeEvents
         case .listRejectedOutboxRows: .readWebhooks
         case .deleteWebhook: .deleteWebhooks
         case .listApiKeys, .createApiKey, .getApiKey, .updateApiKey, .regenerateApiKey, .deleteApiKey, .listAuditLogs, .apiKeyUsage, .apiKeyAnalytics: .all
@@ -110,7 +112,7 @@ package enum APIRoute: String, Sendable, CaseIterable {
         case .regenerateApiKey: "api_key.regenerated"
         case .deleteApiKey: "api_key.revoked"
         case .deleteSession: "session.signed_out"
-        case .listEventTypes, .publishEvent, .listWebhooks, .getWebhook, .listDeliveryLogs, .getDeliveryLog, .listApiKeys,
+        case .listEventTypes, .publishEvent, .publishEventBatch, .listWebhooks, .getWebhook, .listDeliveryLogs, .getDeliveryLog, .listApiKeys,
              .getApiKey, .listAuditLogs, .apiKeyUsage, .webhookAnalytics, .webhookStats, .apiKeyAnalytics, .getSession, .deliveryStream, .listRejectedOutboxRows:
             nil
         }

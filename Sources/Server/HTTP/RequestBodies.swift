@@ -184,6 +184,16 @@ struct PublishEventBody: Decodable {
     }
 }
 
+/// `POST /api/events/batch`: the events are read one by one, so one malformed event fails
+/// alone.
+struct PublishEventBatchBody: Decodable {
+    var events: [JSONValue]
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case events
+    }
+}
+
 /// `POST /api/event-types`.
 struct CreateEventTypeBody: Decodable {
     var name: String

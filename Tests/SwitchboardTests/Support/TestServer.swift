@@ -84,6 +84,10 @@ extension JSONValue {
     var arrayValue: [JSONValue] { if case .array(let items) = self { items } else { [] } }
     /// The member keys of an object, in order.
     var keys: [String] { if case .object(let members) = self { members.map(\.key) } else { [] } }
+    /// The item at `index` of an array, or nil.
+    subscript(index: Int) -> JSONValue? {
+        if case .array(let items) = self, items.indices.contains(index) { items[index] } else { nil }
+    }
 }
 
 /// Checks the error envelope: `success: false` and the expected code.
