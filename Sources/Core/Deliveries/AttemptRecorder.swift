@@ -117,7 +117,10 @@ package struct AttemptRecorder: Sendable {
         // when this transaction says so, and probes are timed from then.
         let now = environment.currentTime()
         let webhookIDs = Array(Set(outcomes.map(\.job.webhookID)))
-        let (states, changes) = try await driver.transaction { transaction -> ([Delivery], [WebhookChange]) in
+        // Relaxed: an outcome lost with its commit (a power cut) leaves the delivery leased,
+        // so it is sent again when the lease runs out; at-least-once allows that, and
+        // everything in this transaction (attempt, statistics, circuit) is lost together.
+        let (states, changes) = try await driver.transaction(.relaxed) { transaction -> ([Delivery], [WebhookChange]) in
             // The circuits as they are now (another server may have opened one since these
             // jobs were claimed), locked so servers recording for one webhook take turns,
             // decide whether a transient failure waits for the probe.

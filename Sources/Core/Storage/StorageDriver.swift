@@ -36,6 +36,14 @@ package protocol StorageDriver: SQLExecutor, Service {
     /// for it for ever).
     func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T
 
+    /// Runs `body` in one transaction whose commit may be less durable than the default:
+    /// `.relaxed` commits survive a crash of Switchboard or of the database process, but the
+    /// last ones may be lost on a power cut or an operating-system crash. For the delivery
+    /// engine's own bookkeeping (leases, attempt outcomes), where a lost commit means a
+    /// delivery is sent again, which at-least-once delivery allows; never for accepting an
+    /// event. A later durable commit makes every earlier one durable too.
+    func transaction<T: Sendable>(_ durability: CommitDurability, _ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T
+
     /// Creates the namespace Switchboard's tables live in when the database URL names one
     /// (PostgreSQL's `?schema=`). Called by the migrator before anything else.
     func prepareNamespace() async throws
@@ -47,7 +55,20 @@ package protocol StorageDriver: SQLExecutor, Service {
     func listen(channel: String, onNotification: @escaping @Sendable () -> Void) async throws -> Bool
 }
 
+/// How hard a transaction's commit works to survive a power cut.
+package enum CommitDurability: Sendable {
+    /// Flushed to disk before the commit returns (each database's default).
+    case durable
+    /// Handed to the operating system, flushed with the next durable commit or soon after.
+    case relaxed
+}
+
 extension StorageDriver {
+    /// Databases without a cheaper commit run every transaction durably.
+    package func transaction<T: Sendable>(_ durability: CommitDurability, _ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+        try await transaction(body)
+    }
+
     /// Most databases need no namespace of their own.
     package func prepareNamespace() async throws {}
 

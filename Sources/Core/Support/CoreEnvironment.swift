@@ -8,12 +8,12 @@ package struct CoreEnvironment: Sendable {
     package var newID: @Sendable () -> UUID
 
     /// Creates an environment.
-    package init(now: @escaping @Sendable () -> Date = { Date() }, newID: @escaping @Sendable () -> UUID = { UUID() }) {
+    package init(now: @escaping @Sendable () -> Date = { Date() }, newID: @escaping @Sendable () -> UUID = { UUID.version7() }) {
         self.now = now
         self.newID = newID
     }
 
-    /// Wall-clock time and random UUIDs.
+    /// Wall-clock time and time-ordered UUIDs (version 7).
     package static let live = CoreEnvironment()
 
     /// The current time at the precision stored in the database.

@@ -54,13 +54,21 @@ package final class PostgresDriver: StorageDriver {
     /// `value(orFailureWhenClosed:)`), and the lease and query deadlines could then not end
     /// the transaction either. Here every statement goes through the watched executor.
     package func transaction<T: Sendable>(_ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+        try await transaction(.durable, body)
+    }
+
+    /// A relaxed transaction commits with `synchronous_commit = off` (for this transaction
+    /// only): the commit returns before its WAL record is flushed, which PostgreSQL's WAL
+    /// writer does within a few hundred milliseconds; a database crash in between loses the
+    /// commit, never the database's consistency.
+    package func transaction<T: Sendable>(_ durability: CommitDurability, _ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
         // The lease deadline runs the body in a child task, which needs an escaping closure;
         // the task group ends before this call returns, so the body never outlives it.
         try TransactionScope.checkOutside(self)
-        return try await withoutActuallyEscaping(body) { body in try await transaction(escaping: body) }
+        return try await withoutActuallyEscaping(body) { body in try await transaction(escaping: body, durability: durability) }
     }
 
-    private func transaction<T: Sendable>(escaping body: @escaping @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+    private func transaction<T: Sendable>(escaping body: @escaping @Sendable (any SQLExecutor) async throws -> T, durability: CommitDurability) async throws -> T {
         var attempt = 1
         while true {
             let failures = FailureRecord()
@@ -68,6 +76,7 @@ package final class PostgresDriver: StorageDriver {
                 return try await withConnection { connection in
                     let executor = self.executor(on: connection, failures: failures)
                     try await executor.run("BEGIN")
+                    if durability == .relaxed { try await executor.run("SET LOCAL synchronous_commit TO OFF") }
                     do {
                         let result = try await TransactionScope.inside(self) { try await body(executor) }
                         try await executor.run("COMMIT")
