@@ -78,8 +78,7 @@ fuzz:
 
 ## Benchmarks (release build): delivery (nginx receiver), auth, analytics at 1 M logs, the console's budgets in chromium; ratios from one run. Not part of CI.
 bench: deps
-	benchmarks/delivery/run.sh
-	benchmarks/publish/run.sh
+	benchmarks/all-databases.sh
 	benchmarks/auth/run.sh
 	benchmarks/analytics/run.sh
 	"$$(scripts/python-venv.sh)/bin/python" benchmarks/fairness/run.py

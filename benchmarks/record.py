@@ -26,7 +26,8 @@ for line in open(sys.argv[1], encoding="utf-8", errors="replace"):
     if current is not None and figure:
         current["figures"][figure.group(1)] = figure.group(2)
 for run in runs:
-    name = f"{run['date']}-{run['benchmark']}-{run['database']}.json"
+    # The commit in the name keeps several runs of one day apart.
+    name = f"{run['date']}-{run['benchmark']}-{run['database']}-{commit}.json"
     with open(os.path.join(here, "results", name), "w") as file:
         json.dump(run, file, indent=2)
         file.write("\n")
