@@ -61,6 +61,7 @@ struct AuthRouteTests {
                 case .regenerateApiKey, .testWebhook, .rotateWebhookSecret: "{}"
                 case .createEventType: #"{"name":"invoice.n\#(attempt)","description":"d"}"#
                 case .publishEvent: #"{"type":"contact.created","data":{}}"#
+                case .publishEventBatch: #"{"events":[{"type":"contact.created","data":{}}]}"#
                 case .recoverWebhook: #"{"since":"2020-01-01T00:00:00Z"}"#
                 default: nil
                 }
