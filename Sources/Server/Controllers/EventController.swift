@@ -22,16 +22,20 @@ struct EventController: Sendable {
             guard (1...EventDispatcher.maxBatchEvents).contains(body.events.count) else {
                 throw SwitchboardError.invalid("events must hold 1 to \(EventDispatcher.maxBatchEvents) events, not \(body.events.count); split larger batches")
             }
-            // Each event is read on its own: a malformed one is answered in its slot, the
-            // others are published.
+            // A malformed event (its shape, as the API document describes it) rejects the whole
+            // request, naming its index; an event that is well formed but cannot be accepted
+            // (unknown or reserved type, data too large) fails alone, in its slot.
             var submissions: [(index: Int, submission: EventSubmission)] = []
             var results = [PublishedEventResult?](repeating: nil, count: body.events.count)
             for (index, element) in body.events.enumerated() {
-                do {
-                    submissions.append((index, try submission(from: element, index: index)))
-                } catch {
-                    results[index] = PublishedEventResult(index: index, error: error)
+                let submission = try Self.submission(from: element, index: index)
+                guard submission.data.compactText.utf8.count <= maxEventBytes else {
+                    results[index] = PublishedEventResult(index: index, error: SwitchboardError(
+                        .payloadTooLarge, code: "payload_too_large",
+                        message: "events[\(index)].data is larger than MAX_EVENT_BYTES (\(maxEventBytes) bytes)"))
+                    continue
                 }
+                submissions.append((index, submission))
             }
             let published = await dispatcher.publishBatch(submissions.map(\.submission), scope: context.key.id)
             for (position, entry) in submissions.enumerated() {
@@ -47,15 +51,21 @@ struct EventController: Sendable {
         }
     }
 
-    private func submission(from element: JSONValue, index: Int) throws -> EventSubmission {
+    /// One event of a batch, checked for shape; errors name its index.
+    private static func submission(from element: JSONValue, index: Int) throws -> EventSubmission {
         guard case .object = element else {
             throw SwitchboardError.invalid("events[\(index)] must be a JSON object with type and data, not \(element.typeName)")
         }
-        let body = try JSONValueDecoder.decode(PublishEventBody.self, from: element)
-        guard body.data.compactText.utf8.count <= maxEventBytes else {
-            throw SwitchboardError(.payloadTooLarge, code: "payload_too_large", message: "events[\(index)].data is larger than MAX_EVENT_BYTES (\(maxEventBytes) bytes)")
+        do {
+            let body = try JSONValueDecoder.decode(PublishEventBody.self, from: element)
+            if let key = body.idempotencyKey.value, !(1...EventDispatcher.maxIdempotencyKeyLength).contains(key.count) {
+                throw SwitchboardError.invalid("idempotencyKey must be 1 to \(EventDispatcher.maxIdempotencyKeyLength) characters")
+            }
+            return EventSubmission(type: body.type, data: body.data, idempotencyKey: body.idempotencyKey.value)
+        } catch {
+            let reason = SwitchboardError(translating: error)
+            throw SwitchboardError(reason.category, code: reason.code, message: "events[\(index)]: \(reason.message)")
         }
-        return EventSubmission(type: body.type, data: body.data, idempotencyKey: body.idempotencyKey.value)
     }
 }
 

@@ -32,7 +32,7 @@ enum EmbeddedFiles {
 
 """##),
         "openapi.json": EmbeddedFile(
-            contentType: "application/json", sha256: "89164ead11fc2c398283b005179709a1fccff350e52807cc782608488764c02a",
+            contentType: "application/json", sha256: "28d41b9d26dec481161cbd7009d36caed2fc213860558e4c08952076a4f8b6f9",
             text: ##"""
 {
   "openapi": "3.1.0",
@@ -5570,7 +5570,7 @@ enum EmbeddedFiles {
     "/api/events/batch": {
       "post": {
         "summary": "Publish up to 1,000 events in one transaction, each answered on its own",
-        "description": "Requires the `write:events` permission. Every event is checked on its own (type, idempotency key, `data` size); the valid ones are stored together with their deliveries in one transaction before the answer. `results[i]` answers `events[i]`. Idempotency keys work per event as in `POST /api/events` (a key repeated within the batch answers with the first event).",
+        "description": "Requires the `write:events` permission. A malformed event (not an object, missing `type` or `data`, an unknown field, an idempotency key not 1 to 255 characters) rejects the whole request with 400/422 naming its index. Every well-formed event is then answered on its own: an unknown or reserved type, or `data` over MAX_EVENT_BYTES, fails that event alone; the others are stored together with their deliveries in one transaction before the answer. `results[i]` answers `events[i]`. Idempotency keys work per event as in `POST /api/events` (a key repeated within the batch answers with the first event).",
         "tags": [
           "events"
         ],
@@ -5606,7 +5606,7 @@ enum EmbeddedFiles {
             }
           },
           "400": {
-            "description": "Malformed JSON, unknown field, bad id or query",
+            "description": "Malformed JSON, or an event with an unknown field (the message names its index)",
             "content": {
               "application/json": {
                 "schema": {
@@ -5616,7 +5616,7 @@ enum EmbeddedFiles {
             }
           },
           "422": {
-            "description": "events is not a list of 1 to 1,000 items",
+            "description": "events is not a list of 1 to 1,000 items, or one of them is malformed (the message names its index)",
             "content": {
               "application/json": {
                 "schema": {
@@ -5689,7 +5689,7 @@ enum EmbeddedFiles {
             }
           },
           "207": {
-            "description": "Some events accepted (stored), others not: read each result's success and error",
+            "description": "Some events accepted (stored), others not (unknown or reserved type, data too large): read each result's success and error",
             "content": {
               "application/json": {
                 "schema": {
