@@ -65,13 +65,11 @@ package struct SessionService: Sendable {
             try await sessions.delete(tokenHash: session.tokenHash)
             throw SwitchboardError(.unauthenticated, code: "session_expired", message: "the console session has ended; sign in again")
         }
-        let key: ApiKey
-        do {
-            key = try await apiKeys.authenticate(storedHash: session.keyHash, from: address)
-        } catch let error as SwitchboardError where error.category == .unauthenticated {
-            try await sessions.delete(tokenHash: session.tokenHash)
-            throw error
-        }
+        // A session whose key is no longer usable is left in place, not deleted: the
+        // console's concurrent requests then all hear the same reason (`key_revoked`, …)
+        // instead of the first hearing it and the others "session ended". It can do nothing,
+        // and the cleanup removes it at its idle or absolute end.
+        let key = try await apiKeys.authenticate(storedHash: session.keyHash, from: address)
         guard key.id == session.apiKeyID else {
             throw SwitchboardError(.unauthenticated, code: "session_expired", message: "the console session has ended; sign in again")
         }
