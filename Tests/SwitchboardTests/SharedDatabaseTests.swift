@@ -106,9 +106,12 @@ struct ThrottleTests {
             let rate = Double(arrivals.count - 1) / span
             #expect(abs(rate - 5) <= 0.5, "observed \(rate) deliveries per second over \(span) s")
             // Steady, not bursts: no second (after the first) holds more than the rate and the
-            // carried-over allowance.
+            // carried-over allowance — at most 1 s of it (`throttleCarryOver`), so a claim that
+            // ran late may start 5 + 1 at once and the next second's 5 may follow within the
+            // same one-second window: 11. Without the throttle, the backlog would arrive in
+            // well under a second. (7 was tighter than the design and failed now and then.)
             let busiest = arrivals.map { time in arrivals.filter { $0 >= time && $0 < time.addingTimeInterval(1) }.count }.dropFirst(10).max() ?? 0
-            #expect(busiest <= 7, "at most \(busiest) deliveries in one second")
+            #expect(busiest <= 11, "at most \(busiest) deliveries in one second")
         }
     }
 }
