@@ -5,6 +5,31 @@ import Testing
 
 @Suite("Stores and services on every database")
 struct StoreTests {
+    @Test("A list page and its total come from one query; a page past the end still has the total", arguments: TestDriverKind.all)
+    func listPages(_ kind: TestDriverKind) async throws {
+        try await withTestServer(kind) { server in
+            for index in 0..<5 {
+                _ = try await server.components.webhooks.create(WebhookDraft(name: "w\(index)", url: "https://a.example/\(index)", events: ["*"]))
+            }
+            var names: [String] = []
+            for offset in stride(from: 0, to: 5, by: 2) {
+                let page = try await server.components.webhooks.list(try PageRequest(limit: 2, offset: offset))
+                #expect(page.total == 5)
+                #expect(page.items.count == min(2, 5 - offset))
+                names += page.items.map(\.name)
+            }
+            #expect(names.sorted() == ["w0", "w1", "w2", "w3", "w4"])
+            let beyond = try await server.components.webhooks.list(try PageRequest(limit: 2, offset: 10))
+            #expect(beyond.items.isEmpty)
+            #expect(beyond.total == 5)
+            let filtered = try await server.components.webhooks.list(try PageRequest(limit: 2, offset: 0), filter: WebhookListFilter(text: "w3"))
+            #expect(filtered.items.map(\.name) == ["w3"])
+            #expect(filtered.total == 1)
+            let none = try await server.components.webhooks.list(try PageRequest(limit: 2, offset: 0), filter: WebhookListFilter(text: "nothing"))
+            #expect(none.items.isEmpty && none.total == 0)
+        }
+    }
+
     @Test("Webhook store: insert, find, page, update, delete", arguments: TestDriverKind.all)
     func webhookStore(_ kind: TestDriverKind) async throws {
         try await withTestDatabase(kind) { database in
