@@ -255,13 +255,8 @@ package struct EventDispatcher: Sendable {
 
     /// Writes an event and one pending delivery per subscribed active webhook with
     /// `transaction`, so callers can publish as part of a larger change (operational events).
-    static func insertEvent(
-        type: String, payload: String, idempotencyKey: String? = nil, now: Date, environment: CoreEnvironment,
-        on transaction: any SQLExecutor
-    ) async throws -> PublishedEvent {
-        let event = Event(id: environment.newID(), type: type, payload: payload, idempotencyKey: idempotencyKey, createdAt: now)
-        let rows = deliveryRows(for: event, subscriptions: try await WebhookStore.activeSubscriptions(on: transaction), now: now, environment: environment)
-        try await transaction.executeAll([EventStore.insertQuery(event)] + DeliveryStore.insertQueries(rows))
-        return PublishedEvent(event: event, deliveryCount: rows.count, isDuplicate: false)
+    static func insertEvent(type: String, payload: String, now: Date, environment: CoreEnvironment, on transaction: any SQLExecutor) async throws -> PublishedEvent {
+        // Without an idempotency key nothing is looked up: the shared path only inserts.
+        try await insertAll([Insertion(type: type, payload: payload, idempotencyKey: nil)], now: now, environment: environment, on: transaction)[0]
     }
 }
