@@ -149,12 +149,22 @@ func withRunningWorker<T>(_ server: TestServer, _ body: () async throws -> T) as
     }
 }
 
-/// Waits until `condition` holds, checking every 20 ms, for at most `timeout`.
-func eventually(timeout: Duration = .seconds(10), _ message: @autoclosure () -> String = "condition", sourceLocation: SourceLocation = #_sourceLocation, _ condition: () async throws -> Bool) async throws {
+/// Waits until `condition` holds, checking every 20 ms, for at most `timeout` (generous: the
+/// suites run at once on two cores, where what takes 0.5 s alone took 10 s); past that it
+/// records the timeout where it was asked for and throws, so the test ends there instead of
+/// going on with what it waited for missing (an index out of range crashes the whole run).
+func eventually(timeout: Duration = .seconds(20), _ message: @autoclosure () -> String = "condition", sourceLocation: SourceLocation = #_sourceLocation, _ condition: () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try await condition() { return }
         try await Task.sleep(for: .milliseconds(20))
     }
-    Issue.record("timed out waiting for \(message())", sourceLocation: sourceLocation)
+    let description = "timed out waiting for \(message())"
+    Issue.record(Comment(rawValue: description), sourceLocation: sourceLocation)
+    throw EventuallyTimedOut(description: description)
+}
+
+/// What `eventually` throws when its condition did not hold in time (already recorded).
+struct EventuallyTimedOut: Error, CustomStringConvertible {
+    let description: String
 }
