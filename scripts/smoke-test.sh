@@ -184,10 +184,14 @@ for _ in $(seq 1 50); do grep -q "event=webhook.unhealthy.*to=unhealthy.*webhook
 if grep -q "event=webhook.unhealthy.*to=unhealthy.*webhook health changed" "$work/server.log"; then pass "the server's health monitor announced the change"; else fail "the server's health monitor announced the change" "$(tail -5 "$work/server.log")"; fi
 output=$("$bin/switchboard" update-stats 2>&1)
 if grep -qE "recounted [0-9]+ delivery attempt\(s\)" <<<"$output"; then pass "update-stats rebuilds the hourly statistics"; else fail "update-stats rebuilds the hourly statistics" "$output"; fi
+output=$("$bin/switchboard" explain-claim --limit 8 2>&1)
+if [ "$(grep -c '^   plan:' <<<"$output")" -eq 6 ] && grep -q "webhook_deliveries_due_idx" <<<"$output"; then pass "explain-claim prints the six statements' plans"; else fail "explain-claim prints the six statements' plans" "$(head -c 600 <<<"$output")"; fi
+check "explain-claim --limit 0 refused" bash -c "! '$bin/switchboard' explain-claim --limit 0"
 analytics=$(command curl -s "$BASE/api/webhooks/analytics" -H "Authorization: Bearer $KEY")
 if python3 -c 'import json,sys; d=json.loads(sys.argv[1])["data"]; assert d["failed_webhooks"] >= 1 and d["total_deliveries"] >= 6, d' "$analytics"; then pass "analytics counts the failing webhook and its deliveries"; else fail "analytics counts the failing webhook and its deliveries" "$analytics"; fi
 metrics=$(command curl -s "$BASE/metrics")
-if grep -q '^switchboard_deliveries_total{outcome="failed"} [1-9]' <<<"$metrics" && grep -q '^switchboard_http_requests_total' <<<"$metrics"; then pass "/metrics counts deliveries and requests"; else fail "/metrics counts deliveries and requests" "$(head -c 400 <<<"$metrics")"; fi
+if grep -q '^switchboard_deliveries_total{outcome="failed"} [1-9]' <<<"$metrics" && grep -q '^switchboard_http_requests_total' <<<"$metrics" \
+    && grep -q '^switchboard_delivery_claim_duration_seconds_count [1-9]' <<<"$metrics"; then pass "/metrics counts deliveries, claims and requests"; else fail "/metrics counts deliveries, claims and requests" "$(head -c 400 <<<"$metrics")"; fi
 
 # Graceful shutdown on SIGTERM.
 kill -TERM "$server_pid"

@@ -61,6 +61,7 @@ struct MonitoringRouteTests {
                     #expect(afterText.contains("# TYPE switchboard_delivery_attempt_duration_seconds histogram"))
                     #expect((after[succeeded] ?? 0) - (before[succeeded] ?? 0) >= 1)
                     #expect((after["switchboard_delivery_attempt_duration_seconds_count"] ?? 0) >= 1)
+                    #expect((after["switchboard_delivery_claim_duration_seconds_count"] ?? 0) >= 1, "the claim that took the delivery is timed")
                     #expect(after[#"switchboard_delivery_queue_depth{state="due"}"#] == 0)
                     #expect(after["switchboard_delivery_oldest_due_age_seconds"] == 0)
                 }

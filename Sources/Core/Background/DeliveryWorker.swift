@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 import Synchronization
 
@@ -208,6 +209,10 @@ package final class DeliveryWorker: Service {
     }
 
     private func claim(limit: Int) async throws -> [DeliveryJob] {
+        // How long a claim takes (its transaction, start to commit) shows what claiming
+        // costs as the queue grows.
+        let started = ContinuousClock.now
+        defer { Metrics.Timer(label: "switchboard_delivery_claim_duration_seconds").record(duration: ContinuousClock.now - started) }
         let worker = configuration.workerID
         let lease = configuration.lease
         let policy = configuration.circuitPolicy

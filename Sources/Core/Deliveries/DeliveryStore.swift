@@ -138,17 +138,9 @@ package struct DeliveryStore: Sendable {
         // Two queries rather than one with OR: each walks its own index in order and stops at
         // the limit, where an OR would sort every due row on each claim. Twice the limit is
         // read so a webhook at its cap leaves room for the others in the same claim.
-        var rows = try await executor.query("""
-            SELECT id, webhook_id FROM webhook_deliveries
-            WHERE status = \(DeliveryStatus.inProgress.rawValue) AND locked_until <= \(now)\(skip)
-            LIMIT \(limit * 2)\(unsafeRaw: locking)
-            """)
+        var rows = try await executor.query(Self.expiredLeasesQuery(now: now, skip: skip, limit: limit * 2, locking: locking))
         if rows.count < limit * 2 {
-            rows += try await executor.query("""
-                SELECT id, webhook_id FROM webhook_deliveries
-                WHERE status = \(DeliveryStatus.pending.rawValue) AND next_attempt_at <= \(now)\(skip)
-                ORDER BY next_attempt_at LIMIT \(limit * 2 - rows.count)\(unsafeRaw: locking)
-                """)
+            rows += try await executor.query(Self.duePendingQuery(now: now, skip: skip, limit: limit * 2 - rows.count, locking: locking))
         }
         var candidates: [UUID] = []
         var taken: [UUID: [UUID]] = [:]
@@ -176,11 +168,7 @@ package struct DeliveryStore: Sendable {
             gates: gates, now: now, until: now.addingTimeInterval(lease.seconds / 2), limit: limit - candidates.count, locking: locking)
         candidates += probes
         guard !candidates.isEmpty else { return [] }
-        try await executor.execute("""
-            UPDATE webhook_deliveries SET status = \(DeliveryStatus.inProgress.rawValue), locked_by = \(worker),
-                locked_until = \(until), updated_at = \(now)
-            WHERE id IN (\(list: candidates))
-            """)
+        try await executor.execute(Self.leaseQuery(ids: candidates, worker: worker, until: until, now: now))
         var jobs = try await jobs(ids: candidates, now: now)
         for index in jobs.indices where probes.contains(jobs[index].deliveryID) { jobs[index].isProbe = true }
         return jobs
@@ -221,12 +209,7 @@ package struct DeliveryStore: Sendable {
             // By `next_attempt_at`: a delivery whose probe failed was put back a probe's wait
             // later, so the next probe takes another one — one delivery the receiver cannot
             // take (a payload it chokes on) does not keep the circuit open on its own.
-            guard let row = try await executor.first("""
-                SELECT id FROM webhook_deliveries
-                WHERE webhook_id = \(webhookID) AND (status = \(DeliveryStatus.pending.rawValue)
-                    OR (status = \(DeliveryStatus.inProgress.rawValue) AND locked_until <= \(now)))
-                ORDER BY next_attempt_at, created_at LIMIT 1\(unsafeRaw: locking)
-                """) else { continue }
+            guard let row = try await executor.first(Self.probeCandidateQuery(webhookID: webhookID, now: now, locking: locking)) else { continue }
             guard try await WebhookStore.takeProbe(id: webhookID, now: now, until: until, on: executor) else { continue }
             probes.append(try row.uuid("id"))
         }
@@ -236,13 +219,71 @@ package struct DeliveryStore: Sendable {
     /// Deliveries being sent now (leased, lease not run out) per webhook, over all servers.
     func inFlightCounts(now: Date) async throws -> [UUID: Int] {
         var counts: [UUID: Int] = [:]
-        for row in try await executor.query("""
-            SELECT webhook_id, COUNT(*) AS n FROM webhook_deliveries
-            WHERE status = \(DeliveryStatus.inProgress.rawValue) AND locked_until > \(now) GROUP BY webhook_id
-            """) {
+        for row in try await executor.query(Self.inFlightQuery(now: now)) {
             counts[try row.uuid("webhook_id")] = try row.int("n")
         }
         return counts
+    }
+
+    // The claim's statements, built here so that `claimPlans` explains exactly what
+    // `claimDue` runs.
+
+    /// Deliveries whose lease ran out (their worker died or lost the database while sending).
+    static func expiredLeasesQuery(now: Date, skip: SQLQuery, limit: Int, locking: String) -> SQLQuery {
+        """
+        SELECT id, webhook_id FROM webhook_deliveries
+        WHERE status = \(DeliveryStatus.inProgress.rawValue) AND locked_until <= \(now)\(skip)
+        LIMIT \(limit)\(unsafeRaw: locking)
+        """
+    }
+
+    /// Pending deliveries that are due, the longest-waiting first.
+    static func duePendingQuery(now: Date, skip: SQLQuery, limit: Int, locking: String) -> SQLQuery {
+        """
+        SELECT id, webhook_id FROM webhook_deliveries
+        WHERE status = \(DeliveryStatus.pending.rawValue) AND next_attempt_at <= \(now)\(skip)
+        ORDER BY next_attempt_at LIMIT \(limit)\(unsafeRaw: locking)
+        """
+    }
+
+    /// Leased deliveries per webhook (the in-flight count the concurrency cap is checked against).
+    static func inFlightQuery(now: Date) -> SQLQuery {
+        """
+        SELECT webhook_id, COUNT(*) AS n FROM webhook_deliveries
+        WHERE status = \(DeliveryStatus.inProgress.rawValue) AND locked_until > \(now) GROUP BY webhook_id
+        """
+    }
+
+    /// The delivery an open circuit's probe sends.
+    static func probeCandidateQuery(webhookID: UUID, now: Date, locking: String) -> SQLQuery {
+        """
+        SELECT id FROM webhook_deliveries
+        WHERE webhook_id = \(webhookID) AND (status = \(DeliveryStatus.pending.rawValue)
+            OR (status = \(DeliveryStatus.inProgress.rawValue) AND locked_until <= \(now)))
+        ORDER BY next_attempt_at, created_at LIMIT 1\(unsafeRaw: locking)
+        """
+    }
+
+    /// Leases the chosen deliveries to `worker` until `until`.
+    static func leaseQuery(ids: [UUID], worker: String, until: Date, now: Date) -> SQLQuery {
+        """
+        UPDATE webhook_deliveries SET status = \(DeliveryStatus.inProgress.rawValue), locked_by = \(worker),
+            locked_until = \(until), updated_at = \(now)
+        WHERE id IN (\(list: ids))
+        """
+    }
+
+    /// What sending the given deliveries needs: the event's payload, the webhook's address and secrets.
+    static func jobsQuery(ids: [UUID]) -> SQLQuery {
+        """
+        SELECT d.id, d.event_id, d.event_type, d.attempt_count, d.held_attempts, e.created_at AS event_created_at, e.payload,
+               w.id AS webhook_id, w.url, w.secret, w.previous_secret, w.previous_secret_expires_at, w.is_active,
+               w.max_retries, w.retry_delays_ms
+        FROM webhook_deliveries d
+        JOIN events e ON e.id = d.event_id
+        JOIN webhooks w ON w.id = d.webhook_id
+        WHERE d.id IN (\(list: ids))
+        """
     }
 
     /// Why a delivery whose webhook secret cannot be decrypted fails.
@@ -251,15 +292,7 @@ package struct DeliveryStore: Sendable {
     /// The send-ready view of the given deliveries.
     package func jobs(ids: [UUID], now: Date) async throws -> [DeliveryJob] {
         guard !ids.isEmpty else { return [] }
-        return try await executor.query("""
-            SELECT d.id, d.event_id, d.event_type, d.attempt_count, d.held_attempts, e.created_at AS event_created_at, e.payload,
-                   w.id AS webhook_id, w.url, w.secret, w.previous_secret, w.previous_secret_expires_at, w.is_active,
-                   w.max_retries, w.retry_delays_ms
-            FROM webhook_deliveries d
-            JOIN events e ON e.id = d.event_id
-            JOIN webhooks w ON w.id = d.webhook_id
-            WHERE d.id IN (\(list: ids))
-            """).map { row in
+        return try await executor.query(Self.jobsQuery(ids: ids)).map { row in
             let previousExpiry = try row.optionalDate("previous_secret_expires_at")
             // A secret that cannot be opened (another WEBHOOK_SECRET_KEY wrote it) spoils this
             // webhook's deliveries only, not the whole claim.

@@ -47,6 +47,9 @@ package struct SQLDialect: Sendable, Equatable {
     package var timestampStorage: TimestampStorage
     /// The function giving the larger of its arguments (`MAX` as a scalar on SQLite).
     package var greatestFunction: String
+    /// What turns a statement into a request for its query plan (`EXPLAIN`, SQLite's
+    /// `EXPLAIN QUERY PLAN`).
+    package var explainPrefix: String
 
     /// Creates a dialect description.
     package init(
@@ -56,8 +59,10 @@ package struct SQLDialect: Sendable, Equatable {
         claimLockingClause: String?,
         supportsTransactionalDDL: Bool,
         timestampStorage: TimestampStorage,
-        greatestFunction: String
+        greatestFunction: String,
+        explainPrefix: String = "EXPLAIN"
     ) {
+        self.explainPrefix = explainPrefix
         self.timestampStorage = timestampStorage
         self.greatestFunction = greatestFunction
         self.name = name
@@ -94,7 +99,8 @@ package struct SQLDialect: Sendable, Equatable {
         claimLockingClause: nil,
         supportsTransactionalDDL: true,
         timestampStorage: .isoText,
-        greatestFunction: "MAX"
+        greatestFunction: "MAX",
+        explainPrefix: "EXPLAIN QUERY PLAN"
     )
 
     /// PostgreSQL 12+: `$n` parameters, `ON CONFLICT`, row locks that concurrent

@@ -19,6 +19,11 @@ package final class MetricsExport: Sendable {
             .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
             .milliseconds(500), .seconds(1), .milliseconds(2500), .seconds(5), .seconds(10), .seconds(30),
         ]
+        // A claim is a few indexed statements: well under a millisecond to tens of them.
+        factory.durationHistogramBuckets["switchboard_delivery_claim_duration_seconds"] = [
+            .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+            .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .seconds(1),
+        ]
         MetricsSystem.bootstrap(factory)
     }
 
