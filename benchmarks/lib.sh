@@ -1,7 +1,8 @@
 # Shared by the benchmark scripts (sourced, not run): tools, the release build, a work folder
 # cleaned up on exit, free ports, and the database DATABASE_URL names: SQLite files of its own
 # when unset or sqlite://, else a fresh schema (postgres://…) or database (mysql://…) per
-# phase on that server. Callers set `repo` first and append server pids to `pids`.
+# phase on that server; a server start, and an nginx receiver. Callers set `repo` first and
+# append server pids to `pids`.
 missing=()
 for tool in nginx:nginx wrk:wrk sqlite3:sqlite3 psql:postgresql-client mariadb:mariadb-client; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
@@ -64,3 +65,29 @@ start_server() { # $1 DATABASE_URL, $2 concurrency; sets server_pid, BASE, KEY
     KEY=$(grep -oE 'sbk_[A-Za-z0-9_-]{43}' "$work/server-$port.log" | head -n 1 || true)
 }
 peak_rss_mb() { awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$1/status"; }
+start_receiver() { # nginx on nginx_port answering 200 "ok": /hook silently, /timed logging each
+    # request's arrival time and X-Webhook-Delivery to $work/access.log (for latency)
+    nginx_port=$(free_port)
+    mkdir -p "$work/nginx/logs"
+    cat > "$work/nginx/nginx.conf" <<CONF
+worker_processes 1;
+daemon off;
+error_log $work/nginx/logs/error.log warn;
+pid $work/nginx/nginx.pid;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    keepalive_requests 1000000;
+    client_body_buffer_size 64k;
+    log_format timed '\$msec \$http_x_webhook_delivery';
+    server {
+        listen 127.0.0.1:$nginx_port;
+        location /hook { return 200 "ok"; }
+        location /timed { access_log $work/access.log timed; return 200 "ok"; }
+    }
+}
+CONF
+    nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" &
+    pids+=($!)
+    sleep 0.5
+}

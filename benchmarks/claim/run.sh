@@ -22,23 +22,7 @@ here="$repo/benchmarks/delivery"
 # shellcheck source=../lib.sh
 . "$repo/benchmarks/lib.sh"
 
-nginx_port=$(free_port)
-mkdir -p "$work/nginx/logs"
-cat > "$work/nginx/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-error_log $work/nginx/logs/error.log warn;
-pid $work/nginx/nginx.pid;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 1000000;
-    client_body_buffer_size 64k;
-    server { listen 127.0.0.1:$nginx_port; location /hook { return 200 "ok"; } }
-}
-CONF
-nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" &
-pids+=($!)
+start_receiver
 
 export WEBHOOK_SECRET_KEY="bench-$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')"
 export WEBHOOK_ALLOWED_TARGETS=127.0.0.1 LOG_LEVEL=error MIGRATIONS_DIR="$repo/migrations" API_RATE_LIMIT=1000000/1

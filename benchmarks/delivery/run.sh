@@ -24,29 +24,7 @@ here="$repo/benchmarks/delivery"
 . "$repo/benchmarks/lib.sh"
 
 # --- the receiver -----------------------------------------------------------------------
-nginx_port=$(free_port)
-mkdir -p "$work/nginx/logs"
-cat > "$work/nginx/nginx.conf" <<CONF
-worker_processes 1;
-daemon off;
-error_log $work/nginx/logs/error.log warn;
-pid $work/nginx/nginx.pid;
-events { worker_connections 4096; }
-http {
-    access_log off;
-    keepalive_requests 1000000;
-    client_body_buffer_size 64k;
-    log_format timed '\$msec \$http_x_webhook_delivery';
-    server {
-        listen 127.0.0.1:$nginx_port;
-        location /hook { return 200 "ok"; }
-        location /timed { access_log $work/access.log timed; return 200 "ok"; }
-    }
-}
-CONF
-nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" &
-pids+=($!)
-sleep 0.5
+start_receiver
 
 body=$(python3 -c 'import json,sys; sys.path.insert(0, sys.argv[1]); import load; e=json.loads(load.EVENT); print(json.dumps({"id":"00000000-0000-0000-0000-000000000000","type":e["type"],"timestamp":"2026-01-01T00:00:00.000Z","data":e["data"]},separators=(",",":")))' "$here")
 cat > "$work/post.lua" <<LUA
