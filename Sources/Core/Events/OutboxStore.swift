@@ -53,7 +53,7 @@ package struct OutboxStore: Sendable {
     /// Removes relayed rows.
     package func delete(ids: [Int]) async throws {
         guard !ids.isEmpty else { return }
-        try await executor.execute("DELETE FROM switchboard_outbox WHERE id IN (\(list: ids))")
+        try await executor.execute("\(unsafeRaw: executor.dialect.deleteByPrimaryKey(from: "switchboard_outbox")) WHERE id IN (\(list: ids))")
     }
 
     /// Keeps a row that cannot be published, with the reason.

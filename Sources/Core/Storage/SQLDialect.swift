@@ -50,6 +50,18 @@ package struct SQLDialect: Sendable, Equatable {
     /// What turns a statement into a request for its query plan (`EXPLAIN`, SQLite's
     /// `EXPLAIN QUERY PLAN`).
     package var explainPrefix: String
+    /// The index hint a `DELETE` of rows listed by primary key needs, if any (see
+    /// `deleteByPrimaryKey(from:)`).
+    package var primaryKeyDeleteHint: String?
+
+    /// The head of a `DELETE` of rows listed by primary key (`… WHERE id IN (…)`). MariaDB
+    /// plans such a statement on a small table (an outbox being drained, say) as a full scan,
+    /// and a scanning `DELETE` locks every row it passes, rows another transaction holds
+    /// included: two servers each deleting the rows they claimed wait for each other and
+    /// deadlock. Forcing the primary key keeps each to its own rows.
+    package func deleteByPrimaryKey(from table: String) -> String {
+        primaryKeyDeleteHint.map { "DELETE \(table) FROM \(table) \($0)" } ?? "DELETE FROM \(table)"
+    }
 
     /// Creates a dialect description.
     package init(
@@ -60,9 +72,11 @@ package struct SQLDialect: Sendable, Equatable {
         supportsTransactionalDDL: Bool,
         timestampStorage: TimestampStorage,
         greatestFunction: String,
-        explainPrefix: String = "EXPLAIN"
+        explainPrefix: String = "EXPLAIN",
+        primaryKeyDeleteHint: String? = nil
     ) {
         self.explainPrefix = explainPrefix
+        self.primaryKeyDeleteHint = primaryKeyDeleteHint
         self.timestampStorage = timestampStorage
         self.greatestFunction = greatestFunction
         self.name = name
@@ -124,7 +138,8 @@ package struct SQLDialect: Sendable, Equatable {
         claimLockingClause: "FOR UPDATE SKIP LOCKED",
         supportsTransactionalDDL: false,
         timestampStorage: .utcDatetime,
-        greatestFunction: "GREATEST"
+        greatestFunction: "GREATEST",
+        primaryKeyDeleteHint: "FORCE INDEX (PRIMARY)"
     )
 
     /// Every dialect Switchboard ships migrations for.

@@ -55,6 +55,16 @@ package final class MetricsExport: Sendable {
             figures = counted
         }
         guard let figures else { return registry.emitToBuffer() }
+        // The gauges are the process's, and one process may serve several databases (the
+        // tests do): setting them and writing them out happen under one lock, so a render
+        // never writes out another database's figures set in between.
+        return emitting.withLock { _ in emit(figures) }
+    }
+
+    /// Serialises setting the queue gauges and writing the text out.
+    private let emitting = Mutex(())
+
+    private func emit(_ figures: QueueFigures) -> [UInt8] {
         Gauge(label: "switchboard_delivery_queue_depth", dimensions: [("state", "due")]).record(figures.due)
         Gauge(label: "switchboard_delivery_queue_depth", dimensions: [("state", "scheduled")]).record(figures.scheduled)
         Gauge(label: "switchboard_delivery_queue_depth", dimensions: [("state", "in_flight")]).record(figures.inFlight)
