@@ -158,6 +158,11 @@ extension WebhookStore {
         return result
     }
 
+    /// The ids of the active webhooks (the claim compares them with the ones it leaves out).
+    package static func activeIDs(on executor: any SQLExecutor) async throws -> Set<UUID> {
+        Set(try await executor.query("SELECT id FROM webhooks WHERE is_active = \(true)").map { try $0.uuid("id") })
+    }
+
     /// Moves a throttled webhook's next start from `old` to `new`; false when another server
     /// claimed for it since `old` was read.
     package static func advanceThrottle(id: UUID, from old: Int64, to new: Int64, on executor: any SQLExecutor) async throws -> Bool {
