@@ -115,7 +115,11 @@ package struct SwitchboardComponents: Sendable {
         self.worker = worker
         let wake: @Sendable () -> Void = { worker?.wake() }
         wakeRelay.set(wake)
-        dispatcher = EventDispatcher(driver: driver, catalog: catalog, onPublished: wake)
+        // Publishes through the API hand their deliveries straight to this process's worker
+        // when it has room (see `DeliveryWorker+Handoff`); the others are claimed as usual.
+        var handoff: (@Sendable () -> DeliveryHandoffTicket?)?
+        if let worker { handoff = { worker.handoffTicket() } }
+        dispatcher = EventDispatcher(driver: driver, catalog: catalog, handoff: handoff, onPublished: wake)
         deliveryLogs = DeliveryLogService(driver: driver, onRequeued: wake)
         let usage = UsageTracker(driver: driver)
         quotas = SharedQuota(driver: driver, interval: .milliseconds(settings.quotaSyncMilliseconds))

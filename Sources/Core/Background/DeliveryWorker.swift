@@ -59,7 +59,9 @@ package final class DeliveryWorker: Service {
     let claimSignal = WakeSignal()
     /// Wakes the recording loop when outcomes are waiting.
     let recordSignal = WakeSignal()
-    private let state = Mutex(LoopState())
+    /// Wakes the handoff loop when a publish handed deliveries over (or gave places back).
+    let handoffSignal = WakeSignal()
+    let state = Mutex(LoopState())
 
     struct LoopState {
         var inFlight = 0
@@ -74,6 +76,24 @@ package final class DeliveryWorker: Service {
         var lastGoodLoop: ContinuousClock.Instant?
         /// Whether the latest claim failed (the database refused or did not answer).
         var lastClaimFailed = false
+        /// The room publishes in this process may fill by handing deliveries over, from the
+        /// latest claim, and until when it may be used.
+        var handoffRoom = HandoffRoom()
+        var handoffRoomUntil: ContinuousClock.Instant?
+        /// True while a claim runs. A claim cannot see places reserved by transactions that had
+        /// not committed when it counted what is in flight: the ones reserved while it ran and
+        /// the ones pending when it started are taken off the room it finds.
+        var claimRunning = false
+        var reservedDuringClaim: [UUID: Int] = [:]
+        var pendingAtClaimStart: [UUID: Int] = [:]
+        /// Places reserved per webhook by publish transactions not yet committed or rolled back.
+        var handoffsPending: [UUID: Int] = [:]
+        /// Handed over and committed, waiting to be read and sent.
+        var handedOver: [UUID] = []
+        /// Deliveries handed over since start (for tests and `/metrics`).
+        var handedOverTotal = 0
+        /// Claims that measured the room since start.
+        var roomsMeasured = 0
     }
 
     /// What a readiness check needs to know about the worker.
@@ -136,6 +156,7 @@ package final class DeliveryWorker: Service {
                 // The inner group returns once the claim loop has stopped and every request in
                 // flight has finished (each has a deadline); then the last outcomes are stored.
                 await withDiscardingTaskGroup { deliveries in
+                    deliveries.addTask { await self.handoffLoop() }
                     await self.claimLoop(group: &deliveries)
                 }
                 state.withLock { $0.drained = true }
@@ -144,6 +165,7 @@ package final class DeliveryWorker: Service {
         } onGracefulShutdown: {
             self.state.withLock { $0.stopRequested = true }
             self.claimSignal.signal()
+            self.handoffSignal.signal()
         }
         logger.info("delivery worker stopped", metadata: ["worker": "\(configuration.workerID)"])
     }
@@ -167,20 +189,8 @@ package final class DeliveryWorker: Service {
                     let jobs = try await claim(limit: free)
                     failures = 0
                     claimedFull = jobs.count == free
-                    let unsendable = jobs.filter { AttemptRecorder.reasonNotToSend($0) != nil }
-                    for job in jobs where AttemptRecorder.reasonNotToSend(job) == nil {
-                        state.withLock { $0.inFlight += 1 }
-                        group.addTask { await self.deliver(job) }
-                    }
-                    // Claimed for a webhook switched off meanwhile, or whose secret cannot be
-                    // read: marked failed with the reason. Should that fail, their leases
-                    // expire and the next claim finds them again.
-                    if !unsendable.isEmpty {
-                        logger.warning("failing deliveries that cannot be sent", metadata: [
-                            "count": "\(unsendable.count)", "reason": "\(AttemptRecorder.reasonNotToSend(unsendable[0]) ?? "-")",
-                        ])
-                        try await recorder.failWithoutSending(unsendable)
-                    }
+                    state.withLock { $0.inFlight += jobs.count }
+                    try await launch(jobs, in: &group)
                     markRound(failed: false)
                     if !jobs.isEmpty, !claimedFull { continue }
                 } catch {
@@ -208,11 +218,33 @@ package final class DeliveryWorker: Service {
         }
     }
 
+    /// Starts sending `jobs`, already counted in flight. The ones claimed for a webhook switched
+    /// off meanwhile, or whose secret cannot be read, are marked failed with the reason; should
+    /// that fail, their leases expire and a later claim finds them again.
+    func launch(_ jobs: [DeliveryJob], in group: inout DiscardingTaskGroup) async throws {
+        let unsendable = jobs.filter { AttemptRecorder.reasonNotToSend($0) != nil }
+        for job in jobs where AttemptRecorder.reasonNotToSend(job) == nil {
+            group.addTask { await self.deliver(job) }
+        }
+        guard !unsendable.isEmpty else { return }
+        state.withLock { $0.inFlight -= unsendable.count }
+        claimSignal.signal()
+        logger.warning("failing deliveries that cannot be sent", metadata: [
+            "count": "\(unsendable.count)", "reason": "\(AttemptRecorder.reasonNotToSend(unsendable[0]) ?? "-")",
+        ])
+        try await recorder.failWithoutSending(unsendable)
+    }
+
     private func claim(limit: Int) async throws -> [DeliveryJob] {
         // How long a claim takes (its transaction, start to commit) shows what claiming
         // costs as the queue grows.
         let started = ContinuousClock.now
         defer { Metrics.Timer(label: "switchboard_delivery_claim_duration_seconds").record(duration: ContinuousClock.now - started) }
+        state.withLock {
+            $0.claimRunning = true
+            $0.reservedDuringClaim.removeAll()
+            $0.pendingAtClaimStart = $0.handoffsPending
+        }
         let worker = configuration.workerID
         let lease = configuration.lease
         let policy = configuration.circuitPolicy
@@ -220,9 +252,18 @@ package final class DeliveryWorker: Service {
         let cipher = cipher
         // A lease lost with its commit (a power cut) only means the delivery is claimed and
         // sent again, which at-least-once delivery allows: no flush to wait for.
-        return try await driver.transaction(.relaxed) { transaction in
-            try await DeliveryStore(executor: transaction, cipher: cipher).claimDue(
-                worker: worker, now: now, lease: lease, limit: limit, policy: policy)
+        do {
+            return try await driver.transaction(.relaxed) { transaction in
+                try await DeliveryStore(executor: transaction, cipher: cipher).claimDue(
+                    worker: worker, now: now, lease: lease, limit: limit, policy: policy, places: self)
+            }
+        } catch {
+            // Without a claim's view of the caps, publishes leave their deliveries to claims.
+            state.withLock {
+                $0.claimRunning = false
+                $0.handoffRoomUntil = nil
+            }
+            throw error
         }
     }
 
@@ -237,6 +278,8 @@ package final class DeliveryWorker: Service {
         state.withLock {
             $0.finished.append(outcome)
             $0.inFlight -= 1
+            // A receiver failing here takes no handoff until a claim has seen its circuit.
+            if result.verdict != .success { $0.handoffRoom.barred.insert(job.webhookID) }
         }
         recordSignal.signal()
         claimSignal.signal()

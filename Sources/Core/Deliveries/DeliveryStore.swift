@@ -70,12 +70,13 @@ package struct DeliveryStore: Sendable {
     static func insertQueries(_ deliveries: [Delivery]) -> [SQLQuery] {
         SQLQuery.multiRowInserts("""
             INSERT INTO webhook_deliveries (id, event_id, webhook_id, event_type, status, attempt_count, next_attempt_at, \
-            created_at, updated_at) VALUES 
+            locked_by, locked_until, created_at, updated_at) VALUES 
             """,
             rows: deliveries.map { delivery in
                 """
                 (\(delivery.id), \(delivery.eventID), \(delivery.webhookID), \(delivery.eventType), \(delivery.status.rawValue), \
-                \(delivery.attemptCount), \(delivery.nextAttemptAt), \(delivery.createdAt), \(delivery.updatedAt))
+                \(delivery.attemptCount), \(delivery.nextAttemptAt), \(delivery.lockedBy), \(delivery.lockedUntil), \
+                \(delivery.createdAt), \(delivery.updatedAt))
                 """
             },
             chunk: insertChunk)
@@ -128,11 +129,17 @@ package struct DeliveryStore: Sendable {
     /// nothing while its circuit is open, but one probe when the probe is due (leased for half
     /// the delivery's lease — still longer than one attempt — so a server killed while probing
     /// delays the next probe less).
-    package func claimDue(worker: String, now: Date, lease: Duration, limit: Int, policy: CircuitPolicy) async throws -> [DeliveryJob] {
+    ///
+    /// `places` (the claiming worker) shares each webhook's room with deliveries handed over
+    /// in its process: it takes off what those hold that this transaction cannot see, and
+    /// keeps what the claim leaves.
+    package func claimDue(
+        worker: String, now: Date, lease: Duration, limit: Int, policy: CircuitPolicy, places: (any LocalPlaces)? = nil
+    ) async throws -> [DeliveryJob] {
         let locking = executor.dialect.claimLockingClause.map { " " + $0 } ?? ""
         let gates = try await WebhookStore.claimGates(
             rampSince: now.addingTimeInterval(-policy.ramp.seconds), defaultRate: policy.defaultMaxDeliveriesPerSecond, on: executor)
-        var (room, throttles) = try await claimRoom(gates: gates, policy: policy, now: now)
+        let (room, throttles) = try await claimRoom(gates: gates, policy: policy, now: now)
         let excluded = Array(Set(gates.filter { $0.value.circuit.state != .closed }.map(\.key) + room.filter { $0.value <= 0 }.map(\.key)))
         let skip: SQLQuery = excluded.isEmpty ? "" : " AND webhook_id NOT IN (\(list: excluded))"
         // Two queries rather than one with OR: each walks its own index in order and stops at
@@ -150,17 +157,26 @@ package struct DeliveryStore: Sendable {
                 rows += try await executor.query(Self.duePendingQuery(now: now, skip: skip, limit: limit * 2 - rows.count, locking: locking))
             }
         }
-        var candidates: [UUID] = []
-        var taken: [UUID: [UUID]] = [:]
-        for row in rows where candidates.count < limit {
-            let webhookID = try row.uuid("webhook_id")
-            let left = room[webhookID] ?? policy.perWebhookConcurrency
-            guard left > 0 else { continue }
-            room[webhookID] = left - 1
-            let id = try row.uuid("id")
-            candidates.append(id)
-            taken[webhookID, default: []].append(id)
+        let due = try rows.map { (id: try $0.uuid("id"), webhookID: try $0.uuid("webhook_id")) }
+        // Only webhooks with nothing but the plain cap to respect take handed-over
+        // deliveries: an open or ramping circuit, or a throttle, is decided in a claim.
+        let barred = Set(gates.filter { _, gate in
+            gate.circuit.state != .closed || gate.rate != nil
+                || policy.concurrencyLimit(closedAt: gate.circuit.closedAt, now: now) < policy.perWebhookConcurrency
+        }.keys)
+        let choose = { (room: inout HandoffRoom) -> [(id: UUID, webhookID: UUID)] in
+            var chosen: [(id: UUID, webhookID: UUID)] = []
+            for row in due where chosen.count < limit && room.take(row.webhookID) { chosen.append(row) }
+            room.barred = barred
+            return chosen
         }
+        let available = HandoffRoom(room: room, cap: policy.perWebhookConcurrency)
+        let chosen = places?.choose(from: available, choose) ?? {
+            var room = available
+            return choose(&room)
+        }()
+        var candidates = chosen.map(\.id)
+        let taken = Dictionary(grouping: chosen, by: \.webhookID).mapValues { $0.map(\.id) }
         // A throttled webhook's starts are booked with a compare-and-set, so two servers
         // never spend the same allowance; the loser leaves them for its next claim.
         for (webhookID, throttle) in throttles.sorted(by: { $0.key.uuidString < $1.key.uuidString }) {

@@ -36,8 +36,11 @@ package struct EventDispatcher: Sendable {
     let driver: any StorageDriver
     let catalog: EventTypeCatalog
     let environment: CoreEnvironment
-    /// Called after each commit that created deliveries, so a local worker can start at once.
+    /// Called after each commit that created deliveries a local worker should claim.
     let onPublished: @Sendable () -> Void
+    /// A ticket per publish transaction for handing deliveries to the local worker (nil: no
+    /// worker in this process).
+    let handoff: (@Sendable () -> DeliveryHandoffTicket?)?
     private let group: GroupCommit<Insertion, PublishedEvent>
 
     /// How long an idempotency key keeps returning the first event.
@@ -50,13 +53,17 @@ package struct EventDispatcher: Sendable {
     package static let maxGroupedPublishes = 256
 
     /// Creates the dispatcher.
-    package init(driver: any StorageDriver, catalog: EventTypeCatalog? = nil, environment: CoreEnvironment = .live, onPublished: @escaping @Sendable () -> Void = {}) {
+    package init(
+        driver: any StorageDriver, catalog: EventTypeCatalog? = nil, environment: CoreEnvironment = .live,
+        handoff: (@Sendable () -> DeliveryHandoffTicket?)? = nil, onPublished: @escaping @Sendable () -> Void = {}
+    ) {
         let catalog = catalog ?? EventTypeCatalog(driver: driver, environment: environment)
         self.driver = driver
         self.catalog = catalog
         self.environment = environment
         self.onPublished = onPublished
-        let committer = Committer(driver: driver, environment: environment, onPublished: onPublished)
+        self.handoff = handoff
+        let committer = Committer(driver: driver, environment: environment, handoff: handoff, onPublished: onPublished)
         self.group = GroupCommit(maxBatch: Self.maxGroupedPublishes) { await committer.commit($0) }
     }
 
@@ -82,7 +89,8 @@ package struct EventDispatcher: Sendable {
                 results[index] = .failure(error)
             }
         }
-        let committed = await Committer(driver: driver, environment: environment, onPublished: onPublished).commit(valid.map(\.insertion))
+        let committer = Committer(driver: driver, environment: environment, handoff: handoff, onPublished: onPublished)
+        let committed = await committer.commit(valid.map(\.insertion))
         for (position, entry) in valid.enumerated() { results[entry.index] = committed[position] }
         return results.map { $0 ?? .failure(GroupCommitError.noResult) }
     }
@@ -138,18 +146,14 @@ package struct EventDispatcher: Sendable {
     struct Committer: Sendable {
         let driver: any StorageDriver
         let environment: CoreEnvironment
+        let handoff: (@Sendable () -> DeliveryHandoffTicket?)?
         let onPublished: @Sendable () -> Void
 
         func commit(_ insertions: [Insertion]) async -> [Result<PublishedEvent, any Error>] {
             guard !insertions.isEmpty else { return [] }
             if insertions.count > 1 {
                 do {
-                    let environment = environment
-                    let now = environment.currentTime()
-                    let published = try await driver.transaction { transaction in
-                        try await EventDispatcher.insertAll(insertions, now: now, environment: environment, on: transaction)
-                    }
-                    announce(published)
+                    let published = try await insert(insertions)
                     return published.map { .success($0) }
                 } catch let error as StorageError where !error.isPerStatement {
                     // The database is unreachable: trying each event alone would only wait
@@ -182,24 +186,40 @@ package struct EventDispatcher: Sendable {
         }
 
         private func insertOnce(_ insertion: Insertion) async throws -> PublishedEvent {
-            let environment = environment
-            let now = environment.currentTime()
-            let published = try await driver.transaction { transaction in
-                try await EventDispatcher.insertAll([insertion], now: now, environment: environment, on: transaction)
-            }
-            announce(published)
-            return published[0]
+            try await insert([insertion])[0]
         }
 
-        private func announce(_ published: [PublishedEvent]) {
-            if published.contains(where: { !$0.isDuplicate && $0.deliveryCount > 0 }) { onPublished() }
+        /// One transaction for `insertions`; its handed-over deliveries go to the worker after
+        /// the commit, and the worker's claim loop is woken for the others.
+        private func insert(_ insertions: [Insertion]) async throws -> [PublishedEvent] {
+            let environment = environment
+            let now = environment.currentTime()
+            let ticket = handoff?()
+            let published: [PublishedEvent]
+            do {
+                published = try await driver.transaction { transaction in
+                    try await EventDispatcher.insertAll(insertions, now: now, environment: environment, handoff: ticket, on: transaction)
+                }
+            } catch {
+                ticket?.abandoned()
+                throw error
+            }
+            let handedOver = ticket?.count ?? 0
+            ticket?.committed()
+            let created = published.reduce(0) { $0 + ($1.isDuplicate ? 0 : $1.deliveryCount) }
+            if created > handedOver { onPublished() }
+            return published
         }
     }
 
     /// Writes events published together: one read of the subscriptions, each idempotency key
     /// looked up (a key repeated within the batch answers with the batch's first event), then
     /// one multi-row insert per table.
-    static func insertAll(_ insertions: [Insertion], now: Date, environment: CoreEnvironment, on transaction: any SQLExecutor) async throws -> [PublishedEvent] {
+    static func insertAll(
+        _ insertions: [Insertion], now: Date, environment: CoreEnvironment, handoff: DeliveryHandoffTicket? = nil, on transaction: any SQLExecutor
+    ) async throws -> [PublishedEvent] {
+        // A transaction run again starts its handoff over: the first run was rolled back.
+        handoff?.reset()
         let subscriptions = try await WebhookStore.activeSubscriptions(on: transaction)
         let events = EventStore(executor: transaction)
         var answers: [PublishedEvent] = []
@@ -224,7 +244,10 @@ package struct EventDispatcher: Sendable {
                 }
             }
             let event = Event(id: environment.newID(), type: insertion.type, payload: insertion.payload, idempotencyKey: insertion.idempotencyKey, createdAt: now)
-            let rows = deliveryRows(for: event, subscriptions: subscriptions, now: now, environment: environment)
+            var rows = deliveryRows(for: event, subscriptions: subscriptions, now: now, environment: environment)
+            if let handoff {
+                for index in rows.indices { handoff.take(&rows[index], now: now) }
+            }
             newEvents.append(event)
             deliveries.append(contentsOf: rows)
             answers.append(PublishedEvent(event: event, deliveryCount: rows.count, isDuplicate: false))
