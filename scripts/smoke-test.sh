@@ -191,7 +191,8 @@ analytics=$(command curl -s "$BASE/api/webhooks/analytics" -H "Authorization: Be
 if python3 -c 'import json,sys; d=json.loads(sys.argv[1])["data"]; assert d["failed_webhooks"] >= 1 and d["total_deliveries"] >= 6, d' "$analytics"; then pass "analytics counts the failing webhook and its deliveries"; else fail "analytics counts the failing webhook and its deliveries" "$analytics"; fi
 metrics=$(command curl -s "$BASE/metrics")
 if grep -q '^switchboard_deliveries_total{outcome="failed"} [1-9]' <<<"$metrics" && grep -q '^switchboard_http_requests_total' <<<"$metrics" \
-    && grep -q '^switchboard_delivery_claim_duration_seconds_count [1-9]' <<<"$metrics"; then pass "/metrics counts deliveries, claims and requests"; else fail "/metrics counts deliveries, claims and requests" "$(head -c 400 <<<"$metrics")"; fi
+    && grep -q '^switchboard_delivery_claim_duration_seconds_count [1-9]' <<<"$metrics" \
+    && grep -q '^switchboard_deliveries_handed_over_total [1-9]' <<<"$metrics"; then pass "/metrics counts deliveries, claims, handoffs and requests"; else fail "/metrics counts deliveries, claims, handoffs and requests" "$(grep -E '^switchboard_(deliveries|delivery_claim)' <<<"$metrics" | head -c 600)"; fi
 
 # Graceful shutdown on SIGTERM.
 kill -TERM "$server_pid"

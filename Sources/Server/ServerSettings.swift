@@ -67,6 +67,9 @@ package struct ServerSettings: Sendable {
     package var responseExcerptBytes: Int
     /// `WEBHOOK_POLL_INTERVAL_MS`: how often an idle worker looks for due deliveries, default 250.
     package var pollIntervalMilliseconds: Int
+    /// `WEBHOOK_HANDOFF`: whether API publishes hand their deliveries straight to this
+    /// process's worker when it has room, default true.
+    package var handoff: Bool
     /// `TRUSTED_PROXIES`: the proxies whose `X-Forwarded-For` is believed.
     package var trustedProxies: ClientAddressResolver
     /// `API_RATE_LIMIT`: the default quota of a key, `REQUESTS/SECONDS`, default 6000/60.
@@ -169,6 +172,7 @@ package struct ServerSettings: Sendable {
         self.secretOverlapHours = 24
         self.responseExcerptBytes = 2048
         self.pollIntervalMilliseconds = 250
+        self.handoff = true
         self.trustedProxies = ClientAddressResolver()
         self.apiRateLimit = RateLimit(requests: 6000, windowSeconds: 60)
         self.authFailureLimit = RateLimit(requests: 30, windowSeconds: 60)
@@ -249,6 +253,7 @@ package struct ServerSettings: Sendable {
         secretOverlapHours = try reader.integer("WEBHOOK_SECRET_OVERLAP_HOURS", default: secretOverlapHours, range: 0...720)
         responseExcerptBytes = try reader.integer("WEBHOOK_RESPONSE_EXCERPT_BYTES", default: responseExcerptBytes, range: 0...65_536)
         pollIntervalMilliseconds = try reader.integer("WEBHOOK_POLL_INTERVAL_MS", default: pollIntervalMilliseconds, range: 10...60_000)
+        handoff = try reader.boolean("WEBHOOK_HANDOFF", default: handoff)
         trustedProxies = try ClientAddressResolver(trustedProxies: environment["TRUSTED_PROXIES"] ?? "")
         apiRateLimit = try reader.rateLimit("API_RATE_LIMIT", default: apiRateLimit)
         authFailureLimit = try reader.rateLimit("AUTH_FAILURE_LIMIT", default: authFailureLimit)
@@ -364,6 +369,16 @@ struct EnvironmentReader {
             throw ConfigurationError("\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(text)'")
         }
         return value
+    }
+
+    /// `true` or `false` (also `1`/`0`, `yes`/`no`).
+    func boolean(_ name: String, default defaultValue: Bool) throws -> Bool {
+        switch values[name]?.trimmingCharacters(in: .whitespaces).lowercased() {
+        case nil, "": return defaultValue
+        case "true", "1", "yes": return true
+        case "false", "0", "no": return false
+        case let other?: throw ConfigurationError("\(name) must be true or false, not '\(other)'")
+        }
     }
 
     /// A decimal number in `range`, or nil when unset.

@@ -118,7 +118,7 @@ package struct SwitchboardComponents: Sendable {
         // Publishes through the API hand their deliveries straight to this process's worker
         // when it has room (see `DeliveryWorker+Handoff`); the others are claimed as usual.
         var handoff: (@Sendable () -> DeliveryHandoffTicket?)?
-        if let worker { handoff = { worker.handoffTicket() } }
+        if let worker, settings.handoff { handoff = { worker.handoffTicket() } }
         dispatcher = EventDispatcher(driver: driver, catalog: catalog, handoff: handoff, onPublished: wake)
         deliveryLogs = DeliveryLogService(driver: driver, onRequeued: wake)
         let usage = UsageTracker(driver: driver)

@@ -36,6 +36,22 @@ struct HandoffTests {
         }
     }
 
+    @Test("WEBHOOK_HANDOFF=false: every delivery waits for a claim")
+    func switchedOff() async throws {
+        try await withTestServer(configure: { $0.handoff = false }) { server in
+            try await withReceiver { receiver in
+                _ = try await server.components.webhooks.create(WebhookDraft(name: "r", url: receiver.url, events: ["*"]))
+                let worker = try #require(server.components.worker)
+                try await withRunningWorker(server) {
+                    try await eventually("the first claim measured the room") { worker.acceptsHandoffs }
+                    _ = try await server.components.dispatcher.publish(type: "contact.created", data: .object([]))
+                    try await eventually("delivered after a claim") { receiver.requests.count == 1 }
+                    #expect(worker.handedOverCount == 0)
+                }
+            }
+        }
+    }
+
     @Test("No more handed over than the webhook's concurrency cap; the rest wait for a claim", arguments: TestDriverKind.all)
     func capHolds(_ kind: TestDriverKind) async throws {
         try await withTestServer(kind, configure: {

@@ -17,11 +17,14 @@ struct SettingsTests {
         #expect(settings.retryDelayMilliseconds == 5000)
         #expect(settings.apiKeyExpiryDays == 365)
         #expect(settings.cleanupIntervalHours == 24)
+        #expect(settings.handoff)
+        #expect(try !ServerSettings(environment: Self.secret.merging(["WEBHOOK_HANDOFF": "false"]) { $1 }).handoff)
     }
 
     @Test("Bad values are refused with the variable's name", arguments: [
         ["PORT": "0"], ["PORT": "http"], ["WEBHOOK_RETRY_ATTEMPTS": "-1"], ["WEBHOOK_RETRY_DELAY": "0"],
         ["API_KEY_EXPIRY_DAYS": "x"], ["WEBHOOK_CLEANUP_INTERVAL": "0"], ["LOG_LEVEL": "loud"], ["DATABASE_URL": "redis://x"],
+        ["WEBHOOK_HANDOFF": "sometimes"],
     ])
     func invalid(overrides: [String: String]) {
         let environment = Self.secret.merging(overrides) { $1 }

@@ -11,28 +11,18 @@ CONNECTIONS=${CONNECTIONS:-32}
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
 
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-for tool in wrk nginx; do
-    command -v "$tool" >/dev/null 2>&1 || { [ "$(id -u)" -eq 0 ] && apt-get install -y -qq "$tool" >/dev/null || { echo "install $tool" >&2; exit 1; }; }
-done
-(cd "$repo" && swift build -c release -j 2 --scratch-path .build-release 2>&1 | grep -E "error|Build" | tail -1)
-bin=$(cd "$repo" && swift build -c release -j 2 --scratch-path .build-release --show-bin-path)
-
-work=$(mktemp -d)
-server_pid=""
-cleanup() {
-    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
-    [ -f "$work/nginx/nginx.pid" ] && kill "$(cat "$work/nginx/nginx.pid")" 2>/dev/null
-    rm -rf "$work"
-}
-trap cleanup EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-export DATABASE_URL="sqlite://$work/auth.sqlite" MIGRATIONS_DIR="$repo/migrations" LOG_LEVEL=error
+# Tools, the release build, the work folder and the database DATABASE_URL names (SQLite of its
+# own when unset; a fresh schema or database on a PostgreSQL or MySQL server otherwise).
+# shellcheck source=../lib.sh
+. "$repo/benchmarks/lib.sh"
 export WEBHOOK_SECRET_KEY="bench-$(od -An -tx1 -N32 /dev/urandom | tr -d ' \n')" API_RATE_LIMIT=1000000/1 WEBHOOK_CONCURRENCY=0
+export MIGRATIONS_DIR="$repo/migrations" LOG_LEVEL=error
 # The CRM stand-in for gateway mode: one nginx worker answering every request with a small JSON body.
 crm_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 mkdir -p "$work/nginx/logs"
 cat >"$work/nginx/nginx.conf" <<NGINX
 worker_processes 1;
+daemon off;
 error_log $work/nginx/logs/error.log warn;
 pid $work/nginx/nginx.pid;
 events { worker_connections 1024; }
@@ -49,13 +39,12 @@ http {
     }
 }
 NGINX
-nginx -p "$work/nginx" -c "$work/nginx/nginx.conf"
+nginx -p "$work/nginx" -c "$work/nginx/nginx.conf" &
+pids+=($!)
 export GATEWAY_UPSTREAM="http://127.0.0.1:$crm_port"
-"$bin/switchboard-migrate" up >/dev/null
-(cd "$work" && PORT=$port exec "$bin/switchboard" serve >"$work/server.log" 2>&1) &
-server_pid=$!
-for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/health" >/dev/null 2>&1 && break; sleep 0.05; done
-key=$(grep -oE 'sbk_[A-Za-z0-9_-]{43}' "$work/server.log" | head -n 1)
+start_server "$(new_database auth)" 0
+port=${BASE##*:}
+key=$KEY
 for index in 1 2 3; do
     curl -fs -o /dev/null -X POST "http://127.0.0.1:$port/api/webhooks" -H "Authorization: Bearer $key" -H "Content-Type: application/json" \
         -d "{\"name\":\"bench $index\",\"url\":\"https://hooks.example/$index\",\"events\":[\"*\"]}"
@@ -76,7 +65,7 @@ gateway=$(rps -H "Authorization: Bearer $reader" "http://127.0.0.1:$port/api/con
 gateway_p99=$(p99 -H "Authorization: Bearer $reader" "http://127.0.0.1:$port/api/contacts")
 crm_p99=$(p99 "http://127.0.0.1:$crm_port/api/contacts")
 echo
-echo "Switchboard auth benchmark ($(date -u +%Y-%m-%d), $(nproc) cores, SQLite, $CONNECTIONS connections)"
+echo "Switchboard auth benchmark ($(date -u +%Y-%m-%d), $(nproc) cores, $engine, $CONNECTIONS connections)"
 printf '  %-46s %s\n' "GET /health (no key), req/s" "$health"
 printf '  %-46s %s\n' "GET /api/webhooks (Bearer key), req/s" "$authenticated"
 printf '  %-46s %s\n' "ratio (goal >= 0.8)" "$(python3 -c "print(f'{$authenticated / $health:.2f}')")"

@@ -3,7 +3,10 @@
 
   load.py webhooks BASE KEY URL N          create N webhooks subscribed to everything
   load.py publish BASE KEY COUNT THREADS   publish COUNT events as fast as THREADS allow
-  load.py paced BASE KEY RATE SECONDS      publish RATE events/s for SECONDS, evenly spaced
+  load.py paced BASE KEY RATE SECONDS [BATCH]
+                                           publish RATE events/s for SECONDS, evenly spaced, BATCH
+                                           events per request (POST /api/events/batch when > 1);
+                                           prints the rate achieved
   load.py latency ACCESS_LOG DB            publish→receive latency p50/p99 from nginx's log
 """
 import calendar
@@ -73,22 +76,28 @@ def publish(base, key, count, threads):
     print(f"{count / (time.monotonic() - started):.0f}")
 
 
-def paced(base, key, rate, seconds):
-    rate, seconds = float(rate), float(seconds)
+def paced(base, key, rate, seconds, batch="1"):
+    batch = int(batch)
+    requests_per_second, seconds = float(rate) / batch, float(seconds)
     threads = 8
-    interval = threads / rate
-    total = int(rate * seconds)
+    interval = threads / requests_per_second
+    total = int(requests_per_second * seconds)
+    path, body = "/api/events", EVENT
+    if batch > 1:
+        path, body = "/api/events/batch", json.dumps({"events": [json.loads(EVENT)] * batch})
 
     def worker(offset):
         conn = connection(base)
-        start = time.monotonic() + offset * interval / threads
+        start = begun + offset * interval / threads
         for index in range(total // threads):
             delay = start + index * interval - time.monotonic()
             if delay > 0:
                 time.sleep(delay)
-            call(conn, "POST", "/api/events", key, EVENT)
+            call(conn, "POST", path, key, body)
 
+    begun = time.monotonic()
     run_threads([(worker, (i,)) for i in range(threads)])
+    print(f"{(total // threads) * threads * batch / (time.monotonic() - begun):.0f}")
 
 
 def latency(access_log, created_file):
