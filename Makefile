@@ -83,7 +83,6 @@ fuzz:
 ## Benchmarks (release build): delivery (nginx receiver), auth, analytics at 1 M logs, the console's budgets in chromium; ratios from one run. Not part of CI.
 bench: deps
 	benchmarks/all-databases.sh
-	benchmarks/auth/run.sh
 	benchmarks/analytics/run.sh
 	"$$(scripts/python-venv.sh)/bin/python" benchmarks/fairness/run.py
 	XDG_CONFIG_HOME=$$(mktemp -d) XDG_CACHE_HOME=$$(mktemp -d) "$$(scripts/python-venv.sh)/bin/python" benchmarks/console/run.py \

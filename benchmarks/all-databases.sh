@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The delivery, publish and claim-cost benchmarks on SQLite, PostgreSQL and MariaDB in one run (the two
+# The delivery, publish, auth and claim-cost benchmarks on SQLite, PostgreSQL and MariaDB in one run (the two
 # servers are the test script's throwaway ones, started if they are not running), then one
 # table with the three side by side, and the figures as JSON under benchmarks/results/.
 # Usage: benchmarks/all-databases.sh   (also run by make bench)
@@ -11,6 +11,7 @@ eval "$("$repo/scripts/test-databases.sh" start)"
 for url in "sqlite://" "$TEST_POSTGRES_URL" "$TEST_MYSQL_URL"; do
     DATABASE_URL=$url "$repo/benchmarks/delivery/run.sh" 2>&1 | tee -a "$log"
     DATABASE_URL=$url "$repo/benchmarks/publish/run.sh" 2>&1 | tee -a "$log"
+    DATABASE_URL=$url "$repo/benchmarks/auth/run.sh" 2>&1 | tee -a "$log"
     DATABASE_URL=$url "$repo/benchmarks/claim/run.sh" 2>&1 | tee -a "$log"
 done
 python3 "$repo/benchmarks/record.py" "$log"
