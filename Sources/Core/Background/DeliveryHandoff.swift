@@ -5,10 +5,11 @@ import Synchronization
 /// room a publish in this process may fill by handing its deliveries straight to the local
 /// worker instead of leaving them for the next claim.
 ///
-/// Only a claim reads what the caps depend on over all servers (deliveries in flight, circuit
-/// states, throttles), so the room is taken from the claim and only ever shrinks until the
-/// next one replaces it: a handoff can leave room unused, never exceed a cap the claim would
-/// have kept.
+/// Only a claim reads what the caps depend on over all servers (deliveries other servers have
+/// in flight, circuit states, throttles), so the room is taken from the claim; until the next
+/// one replaces it, it shrinks with every delivery this worker starts and grows only when one
+/// of its own ends with an answer: a handoff can leave room unused, never exceed a cap the
+/// claim would have kept.
 package struct HandoffRoom: Sendable, Equatable {
     /// Room left per webhook that had deliveries in flight or was just claimed for.
     package var room: [UUID: Int]
@@ -17,36 +18,54 @@ package struct HandoffRoom: Sendable, Equatable {
     package var barred: Set<UUID>
     /// The room of a webhook the claim did not list: its plain concurrency cap.
     package var cap: Int
+    /// Starts a throttled webhook's allowance still permits in this claim, whatever is in
+    /// flight: a rate, not a count of requests, so deliveries ending give none of it back.
+    package var ceilings: [UUID: Int]
 
     /// Creates a room map.
-    package init(room: [UUID: Int] = [:], barred: Set<UUID> = [], cap: Int = 0) {
+    package init(room: [UUID: Int] = [:], barred: Set<UUID> = [], cap: Int = 0, ceilings: [UUID: Int] = [:]) {
         self.room = room
         self.barred = barred
         self.cap = cap
+        self.ceilings = ceilings
     }
 
     /// Takes one place for `webhookID`; false when it has none.
     package mutating func take(_ webhookID: UUID) -> Bool {
         guard !barred.contains(webhookID) else { return false }
         let left = room[webhookID] ?? cap
-        guard left > 0 else { return false }
+        guard left > 0, ceilings[webhookID].map({ $0 > 0 }) ?? true else { return false }
         room[webhookID] = left - 1
+        if let ceiling = ceilings[webhookID] { ceilings[webhookID] = ceiling - 1 }
         return true
     }
 
-    /// Takes `count` places for `webhookID` that were handed over while the claim ran (it
-    /// could not see them).
+    /// Takes `count` places for `webhookID` held by this worker's own deliveries, which the
+    /// claim's count (other servers' only) does not include.
     package mutating func deduct(_ count: Int, for webhookID: UUID) {
         room[webhookID] = (room[webhookID] ?? cap) - count
     }
+
+    /// Gives back the place of one of this worker's deliveries to `webhookID` that ended with
+    /// an answer (never above the cap; a barred webhook's room stays unused).
+    package mutating func release(_ webhookID: UUID) {
+        guard !barred.contains(webhookID), let left = room[webhookID] else { return }
+        room[webhookID] = min(cap, left + 1)
+    }
 }
 
-/// The places a worker holds for deliveries handed over in its process, shared with its
-/// claims: a claim cannot see the deliveries of publish transactions not yet committed.
+/// The places a worker holds in its own process, shared with its claims: deliveries it is
+/// sending, ones whose failure is not recorded yet, and ones handed over by publish
+/// transactions (committed or not). A claim counts only other servers' deliveries in the
+/// table; this worker knows its own exactly, including what the table cannot show yet.
 package protocol LocalPlaces: Sendable {
-    /// Under one lock with every handoff: takes off `room` (what the database shows free)
-    /// the places held by handed-over deliveries the claim may not see, lets `choose` pick the
-    /// claim's deliveries from the rest, and keeps what it leaves as the room for handoffs.
+    /// The worker's name in `locked_by`: its rows are left out of the claim's count.
+    var workerName: String { get }
+    /// The places held per webhook now (a snapshot, to leave full webhooks out of the read).
+    func placesHeld() -> [UUID: Int]
+    /// Under one lock with every handoff: takes the places this worker holds off `room` (what
+    /// other servers leave free), lets `choose` pick the claim's deliveries from the rest,
+    /// and keeps what it leaves as the room for handoffs.
     func choose<T>(from room: HandoffRoom, _ choose: (inout HandoffRoom) -> T) -> T
 }
 

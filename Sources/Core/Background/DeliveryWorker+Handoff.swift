@@ -31,22 +31,24 @@ extension DeliveryWorker: DeliveryHandoffReceiver, LocalPlaces {
     /// Deliveries handed over since the worker was created.
     package var handedOverCount: Int { state.withLock { $0.handedOverTotal } }
 
+    package var workerName: String { configuration.workerID }
+
+    package func placesHeld() -> [UUID: Int] {
+        state.withLock { $0.placesHeld() }
+    }
+
     package func choose<T>(from room: HandoffRoom, _ choose: (inout HandoffRoom) -> T) -> T {
         // The room holds until the next claim, which an idle worker makes within a poll
         // interval; past twice that (claims failing or stuck) nothing is handed over.
         let until = ContinuousClock.now + configuration.pollInterval * 2
         return state.withLock { state in
             var room = room
-            // Conservative: a place pending when the claim started may have been committed
-            // before it counted, and is then taken off twice; never is one missed.
-            for (webhookID, count) in state.reservedDuringClaim { room.deduct(count, for: webhookID) }
-            for (webhookID, count) in state.pendingAtClaimStart { room.deduct(count, for: webhookID) }
+            for (webhookID, count) in state.placesHeld() { room.deduct(count, for: webhookID) }
             let chosen = choose(&room)
+            // Handoffs from now on take from this room, which already knows the claim's choice.
             state.handoffRoom = room
             state.handoffRoomUntil = until
             state.roomsMeasured += 1
-            // Handoffs from now on take from this room, which already knows the claim's choice.
-            state.claimRunning = false
             return chosen
         }
     }
@@ -59,7 +61,6 @@ extension DeliveryWorker: DeliveryHandoffReceiver, LocalPlaces {
             else { return false }
             state.inFlight += 1
             state.handoffsPending[webhookID, default: 0] += 1
-            if state.claimRunning { state.reservedDuringClaim[webhookID, default: 0] += 1 }
             return true
         }
         return granted ? HandoffLease(worker: configuration.workerID, duration: configuration.lease) : nil
@@ -76,7 +77,10 @@ extension DeliveryWorker: DeliveryHandoffReceiver, LocalPlaces {
 
     package func acceptHandoff(_ deliveries: [HandedOver]) {
         state.withLock { state in
-            for delivery in deliveries { state.settle(delivery.webhookID) }
+            for delivery in deliveries {
+                state.settle(delivery.webhookID)
+                state.occupying[delivery.deliveryID] = delivery.webhookID
+            }
             state.handedOver += deliveries.map(\.deliveryID)
             state.handedOverTotal += deliveries.count
         }
@@ -115,7 +119,10 @@ extension DeliveryWorker: DeliveryHandoffReceiver, LocalPlaces {
                         // Their leases run out and a claim takes them, as after a crash.
                         logger.error("leaving handed-over deliveries to a later claim", metadata: ["error": "\(error)", "count": "\(ids.count)"])
                         failures = 0
-                        state.withLock { $0.inFlight -= ids.count }
+                        state.withLock { state in
+                            state.inFlight -= ids.count
+                            for id in ids { state.occupying[id] = nil }
+                        }
                         claimSignal.signal()
                     }
                     continue
@@ -123,7 +130,11 @@ extension DeliveryWorker: DeliveryHandoffReceiver, LocalPlaces {
                 failures = 0
                 // A delivery gone meanwhile (its webhook deleted) frees its place.
                 if jobs.count < ids.count {
-                    state.withLock { $0.inFlight -= ids.count - jobs.count }
+                    let found = Set(jobs.map(\.deliveryID))
+                    state.withLock { state in
+                        state.inFlight -= ids.count - jobs.count
+                        for id in ids where !found.contains(id) { state.occupying[id] = nil }
+                    }
                     claimSignal.signal()
                 }
                 do {
@@ -139,6 +150,14 @@ extension DeliveryWorker: DeliveryHandoffReceiver, LocalPlaces {
 }
 
 extension DeliveryWorker.LoopState {
+    /// The places this worker holds per webhook: its deliveries not yet answered or recorded,
+    /// and the ones reserved by publish transactions still open.
+    func placesHeld() -> [UUID: Int] {
+        var held = handoffsPending
+        for webhookID in occupying.values { held[webhookID, default: 0] += 1 }
+        return held
+    }
+
     /// One reserved place's transaction ended (committed or not).
     mutating func settle(_ webhookID: UUID) {
         let left = (handoffsPending[webhookID] ?? 1) - 1

@@ -80,12 +80,11 @@ package final class DeliveryWorker: Service {
         /// latest claim, and until when it may be used.
         var handoffRoom = HandoffRoom()
         var handoffRoomUntil: ContinuousClock.Instant?
-        /// True while a claim runs. A claim cannot see places reserved by transactions that had
-        /// not committed when it counted what is in flight: the ones reserved while it ran and
-        /// the ones pending when it started are taken off the room it finds.
-        var claimRunning = false
-        var reservedDuringClaim: [UUID: Int] = [:]
-        var pendingAtClaimStart: [UUID: Int] = [:]
+        /// The places this worker's deliveries hold, by delivery (its webhook): claimed or
+        /// handed over and not yet sent, being sent, or failed and not yet recorded (a failure
+        /// keeps its place until the recording has decided on the circuit). One that was
+        /// answered frees its place at once, though its row shows it in progress until recorded.
+        var occupying: [UUID: UUID] = [:]
         /// Places reserved per webhook by publish transactions not yet committed or rolled back.
         var handoffsPending: [UUID: Int] = [:]
         /// Handed over and committed, waiting to be read and sent.
@@ -189,7 +188,10 @@ package final class DeliveryWorker: Service {
                     let jobs = try await claim(limit: free)
                     failures = 0
                     claimedFull = jobs.count == free
-                    state.withLock { $0.inFlight += jobs.count }
+                    state.withLock { state in
+                        state.inFlight += jobs.count
+                        for job in jobs { state.occupying[job.deliveryID] = job.webhookID }
+                    }
                     try await launch(jobs, in: &group)
                     markRound(failed: false)
                     if !jobs.isEmpty, !claimedFull { continue }
@@ -227,7 +229,10 @@ package final class DeliveryWorker: Service {
             group.addTask { await self.deliver(job) }
         }
         guard !unsendable.isEmpty else { return }
-        state.withLock { $0.inFlight -= unsendable.count }
+        state.withLock { state in
+            state.inFlight -= unsendable.count
+            for job in unsendable { state.occupying[job.deliveryID] = nil }
+        }
         claimSignal.signal()
         logger.warning("failing deliveries that cannot be sent", metadata: [
             "count": "\(unsendable.count)", "reason": "\(AttemptRecorder.reasonNotToSend(unsendable[0]) ?? "-")",
@@ -240,11 +245,6 @@ package final class DeliveryWorker: Service {
         // costs as the queue grows.
         let started = ContinuousClock.now
         defer { Metrics.Timer(label: "switchboard_delivery_claim_duration_seconds").record(duration: ContinuousClock.now - started) }
-        state.withLock {
-            $0.claimRunning = true
-            $0.reservedDuringClaim.removeAll()
-            $0.pendingAtClaimStart = $0.handoffsPending
-        }
         let worker = configuration.workerID
         let lease = configuration.lease
         let policy = configuration.circuitPolicy
@@ -259,10 +259,7 @@ package final class DeliveryWorker: Service {
             }
         } catch {
             // Without a claim's view of the caps, publishes leave their deliveries to claims.
-            state.withLock {
-                $0.claimRunning = false
-                $0.handoffRoomUntil = nil
-            }
+            state.withLock { $0.handoffRoomUntil = nil }
             throw error
         }
     }
@@ -275,11 +272,16 @@ package final class DeliveryWorker: Service {
             "webhook": "\(job.webhookID)", "delivery": "\(job.deliveryID)", "attempt": "\(job.attemptNumber)",
             "status": "\(result.status.map(String.init) ?? "-")", "error": "\(result.error ?? "-")",
         ])
-        state.withLock {
-            $0.finished.append(outcome)
-            $0.inFlight -= 1
-            // A receiver failing here takes no handoff until a claim has seen its circuit.
-            if result.verdict != .success { $0.handoffRoom.barred.insert(job.webhookID) }
+        state.withLock { state in
+            state.finished.append(outcome)
+            state.inFlight -= 1
+            if result.verdict == .success {
+                state.occupying[job.deliveryID] = nil
+                state.handoffRoom.release(job.webhookID)
+            } else {
+                // A receiver failing here takes no handoff until a claim has seen its circuit.
+                state.handoffRoom.barred.insert(job.webhookID)
+            }
         }
         recordSignal.signal()
         claimSignal.signal()
@@ -297,8 +299,11 @@ package final class DeliveryWorker: Service {
             if !batch.isEmpty {
                 do {
                     try await recorder.record(batch)
-                    // Recorded rows leave the per-webhook in-flight count only now: a claim
-                    // that found a webhook at its cap may find room.
+                    // Failures give up their places only now, with the circuit decided: a
+                    // claim that found their webhook at its cap may find room.
+                    state.withLock { state in
+                        for outcome in batch { state.occupying[outcome.job.deliveryID] = nil }
+                    }
                     claimSignal.signal()
                 } catch {
                     // If this process dies first, or shutdown cannot wait any longer, the

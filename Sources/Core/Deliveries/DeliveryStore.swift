@@ -131,16 +131,24 @@ package struct DeliveryStore: Sendable {
     /// delays the next probe less).
     ///
     /// `places` (the claiming worker) shares each webhook's room with deliveries handed over
-    /// in its process: it takes off what those hold that this transaction cannot see, and
-    /// keeps what the claim leaves.
+    /// in its process: the table's count then leaves out the worker's own rows, whose places
+    /// it knows better (one whose answer came but is not recorded yet holds none; one handed
+    /// over by a transaction not yet committed, invisible here, holds one), and it keeps what
+    /// the claim leaves for handoffs.
     package func claimDue(
         worker: String, now: Date, lease: Duration, limit: Int, policy: CircuitPolicy, places: (any LocalPlaces)? = nil
     ) async throws -> [DeliveryJob] {
         let locking = executor.dialect.claimLockingClause.map { " " + $0 } ?? ""
         let gates = try await WebhookStore.claimGates(
             rampSince: now.addingTimeInterval(-policy.ramp.seconds), defaultRate: policy.defaultMaxDeliveriesPerSecond, on: executor)
-        let (room, throttles) = try await claimRoom(gates: gates, policy: policy, now: now)
-        let excluded = Array(Set(gates.filter { $0.value.circuit.state != .closed }.map(\.key) + room.filter { $0.value <= 0 }.map(\.key)))
+        let (room, ceilings, throttles) = try await claimRoom(gates: gates, policy: policy, now: now, otherThan: places?.workerName)
+        var available = HandoffRoom(room: room, cap: policy.perWebhookConcurrency, ceilings: ceilings)
+        // Full webhooks are left out of the read, this worker's places counted as they are now
+        // (exactly, under the lock, when choosing below).
+        var counted = available
+        for (webhookID, held) in places?.placesHeld() ?? [:] { counted.deduct(held, for: webhookID) }
+        let atCap = counted.room.filter { $0.value <= 0 }.map(\.key) + counted.ceilings.filter { $0.value <= 0 }.map(\.key)
+        let excluded = Array(Set(gates.filter { $0.value.circuit.state != .closed }.map(\.key) + atCap))
         let skip: SQLQuery = excluded.isEmpty ? "" : " AND webhook_id NOT IN (\(list: excluded))"
         // Two queries rather than one with OR: each walks its own index in order and stops at
         // the limit, where an OR would sort every due row on each claim. Twice the limit is
@@ -170,11 +178,8 @@ package struct DeliveryStore: Sendable {
             room.barred = barred
             return chosen
         }
-        let available = HandoffRoom(room: room, cap: policy.perWebhookConcurrency)
-        let chosen = places?.choose(from: available, choose) ?? {
-            var room = available
-            return choose(&room)
-        }()
+        let chosen: [(id: UUID, webhookID: UUID)]
+        if let places { chosen = places.choose(from: available, choose) } else { chosen = choose(&available) }
         var candidates = chosen.map(\.id)
         let taken = Dictionary(grouping: chosen, by: \.webhookID).mapValues { $0.map(\.id) }
         // A throttled webhook's starts are booked with a compare-and-set, so two servers
@@ -199,25 +204,26 @@ package struct DeliveryStore: Sendable {
     }
 
     /// Room per webhook at `now`: its concurrency cap (ramped after its circuit closed) less
-    /// what is in flight over all servers, and no more than its throttle allows; with the
-    /// throttled webhooks' booking figures. Webhooks not listed have the plain cap.
+    /// what is in flight over all servers (but `otherThan`'s, when given), and the starts its
+    /// throttle allows (the ceilings); with the throttled webhooks' booking figures. Webhooks
+    /// not listed have the plain cap.
     private func claimRoom(
-        gates: [UUID: WebhookStore.ClaimGate], policy: CircuitPolicy, now: Date
-    ) async throws -> (room: [UUID: Int], throttles: [UUID: (start: Double, cost: Double)]) {
-        let inFlight = try await inFlightCounts(now: now)
+        gates: [UUID: WebhookStore.ClaimGate], policy: CircuitPolicy, now: Date, otherThan worker: String?
+    ) async throws -> (room: [UUID: Int], ceilings: [UUID: Int], throttles: [UUID: (start: Double, cost: Double)]) {
+        let inFlight = try await inFlightCounts(now: now, otherThan: worker)
         var room = inFlight.mapValues { policy.perWebhookConcurrency - $0 }
+        var ceilings: [UUID: Int] = [:]
         var throttles: [UUID: (start: Double, cost: Double)] = [:]
         let nowMs = Int64((now.timeIntervalSince1970 * 1000).rounded())
         for (id, gate) in gates where gate.circuit.state == .closed {
-            var left = policy.concurrencyLimit(closedAt: gate.circuit.closedAt, now: now) - (inFlight[id] ?? 0)
+            room[id] = policy.concurrencyLimit(closedAt: gate.circuit.closedAt, now: now) - (inFlight[id] ?? 0)
             if let rate = gate.rate {
                 let allowance = policy.throttleAllowance(rate: rate, nextMs: gate.throttleNextMs, nowMs: nowMs)
-                left = min(left, allowance.allowed)
+                ceilings[id] = allowance.allowed
                 throttles[id] = (allowance.start, allowance.cost)
             }
-            room[id] = left
         }
-        return (room, throttles)
+        return (room, ceilings, throttles)
     }
 
     /// Takes the probe of each open circuit whose probe is due (at most `limit`): its waiting
@@ -240,10 +246,11 @@ package struct DeliveryStore: Sendable {
         return probes
     }
 
-    /// Deliveries being sent now (leased, lease not run out) per webhook, over all servers.
-    func inFlightCounts(now: Date) async throws -> [UUID: Int] {
+    /// Deliveries being sent now (leased, lease not run out) per webhook, over all servers but
+    /// `worker`, when given.
+    func inFlightCounts(now: Date, otherThan worker: String? = nil) async throws -> [UUID: Int] {
         var counts: [UUID: Int] = [:]
-        for row in try await executor.query(Self.inFlightQuery(now: now)) {
+        for row in try await executor.query(Self.inFlightQuery(now: now, otherThan: worker)) {
             counts[try row.uuid("webhook_id")] = try row.int("n")
         }
         return counts
@@ -270,12 +277,15 @@ package struct DeliveryStore: Sendable {
         """
     }
 
-    /// Leased deliveries per webhook (the in-flight count the concurrency cap is checked against).
-    static func inFlightQuery(now: Date) -> SQLQuery {
-        """
-        SELECT webhook_id, COUNT(*) AS n FROM webhook_deliveries
-        WHERE status = \(DeliveryStatus.inProgress.rawValue) AND locked_until > \(now) GROUP BY webhook_id
-        """
+    /// Leased deliveries per webhook (the in-flight count the concurrency cap is checked
+    /// against), leaving out `worker`'s own when given.
+    static func inFlightQuery(now: Date, otherThan worker: String? = nil) -> SQLQuery {
+        var others: SQLQuery = ""
+        if let worker { others = " AND locked_by <> \(worker)" }
+        return """
+            SELECT webhook_id, COUNT(*) AS n FROM webhook_deliveries
+            WHERE status = \(DeliveryStatus.inProgress.rawValue) AND locked_until > \(now)\(others) GROUP BY webhook_id
+            """
     }
 
     /// The delivery an open circuit's probe sends.
