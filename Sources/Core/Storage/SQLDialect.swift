@@ -38,9 +38,13 @@ package struct SQLDialect: Sendable, Equatable {
     /// The clause appended to a `SELECT` that claims rows for one worker, or `nil` where the
     /// database serialises writers itself (SQLite).
     package var claimLockingClause: String?
-    /// The clause that locks the rows a `SELECT` reads until the transaction ends, or nil
-    /// where transactions already run one at a time (SQLite's single writer).
-    package var rowLockClause: String? { claimLockingClause == nil ? nil : "FOR UPDATE" }
+    /// The clause that locks the rows a `SELECT` reads, before updating them, until the
+    /// transaction ends, or nil where transactions already run one at a time (SQLite's single
+    /// writer). PostgreSQL's `FOR NO KEY UPDATE` is the lock its own `UPDATE` of non-key
+    /// columns takes: it excludes other updaters as `FOR UPDATE` does but not the `KEY SHARE`
+    /// lock a foreign-key check takes, so publishes inserting deliveries that reference a
+    /// webhook do not queue behind a recording that holds the webhook's row.
+    package var rowLockClause: String?
     /// Whether DDL runs inside a transaction (false on MySQL, where DDL commits implicitly).
     package var supportsTransactionalDDL: Bool
     /// How timestamps are stored.
@@ -73,8 +77,10 @@ package struct SQLDialect: Sendable, Equatable {
         timestampStorage: TimestampStorage,
         greatestFunction: String,
         explainPrefix: String = "EXPLAIN",
-        primaryKeyDeleteHint: String? = nil
+        primaryKeyDeleteHint: String? = nil,
+        rowLockClause: String? = nil
     ) {
+        self.rowLockClause = rowLockClause
         self.explainPrefix = explainPrefix
         self.primaryKeyDeleteHint = primaryKeyDeleteHint
         self.timestampStorage = timestampStorage
@@ -126,7 +132,8 @@ package struct SQLDialect: Sendable, Equatable {
         claimLockingClause: "FOR UPDATE SKIP LOCKED",
         supportsTransactionalDDL: true,
         timestampStorage: .timestampWithTimeZone,
-        greatestFunction: "GREATEST"
+        greatestFunction: "GREATEST",
+        rowLockClause: "FOR NO KEY UPDATE"
     )
 
     /// MySQL 8.0.1+ and MariaDB 10.6+ (the first versions with `SKIP LOCKED`): `?` parameters,
@@ -139,7 +146,8 @@ package struct SQLDialect: Sendable, Equatable {
         supportsTransactionalDDL: false,
         timestampStorage: .utcDatetime,
         greatestFunction: "GREATEST",
-        primaryKeyDeleteHint: "FORCE INDEX (PRIMARY)"
+        primaryKeyDeleteHint: "FORCE INDEX (PRIMARY)",
+        rowLockClause: "FOR UPDATE"
     )
 
     /// Every dialect Switchboard ships migrations for.
