@@ -18,6 +18,10 @@ struct ClaimPlanTests {
                 #expect(plan.plan.allSatisfy { !$0.isEmpty }, "an empty plan line for \(plan.purpose)")
                 #expect(plan.sql.contains("webhook_deliveries"))
             }
+            // The worker's claim leaves its own leases out of the count (it holds them in
+            // memory); the explained statement must be that one, not a broader one.
+            let inFlight = try #require(plans.first { $0.purpose.hasPrefix("in flight") })
+            #expect(inFlight.sql.contains("locked_by <>"), "\(inFlight.sql)")
             if kind == .sqlite {
                 // SQLite plans without statistics, so this holds at any size: the due deliveries
                 // are read through the (status, next_attempt_at) index, never by a scan.

@@ -24,7 +24,8 @@ extension DeliveryStore {
         let statements: [(String, SQLQuery)] = [
             ("deliveries whose lease ran out", Self.expiredLeasesQuery(now: now, skip: "", limit: limit * 2, locking: locking)),
             ("due pending deliveries, longest waiting first", Self.duePendingQuery(now: now, skip: "", limit: limit * 2, locking: locking)),
-            ("in flight per webhook (the concurrency cap)", Self.inFlightQuery(now: now)),
+            // A worker counts its own places from memory, so its claim leaves its own rows out.
+            ("in flight per webhook (the concurrency cap)", Self.inFlightQuery(now: now, otherThan: "explain")),
             ("an open circuit's probe", Self.probeCandidateQuery(webhookID: webhookID, now: now, locking: locking)),
             ("lease the chosen deliveries", Self.leaseQuery(ids: ids, worker: "explain", until: now, now: now)),
             ("what sending them needs", Self.jobsQuery(ids: ids)),
