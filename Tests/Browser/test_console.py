@@ -177,6 +177,24 @@ def test_rotation_shows_new_secret_once_and_signs_twice(page, server, receiver):
     Webhook(webhook["secret"]).verify(request["body"], headers)
 
 
+def test_a_view_still_loading_does_not_replace_the_next_one(page, server, receiver):
+    """The overview's data arrives after the user has opened a webhook: the webhook stays."""
+    webhook = make_webhook(server, "Opened while the overview loads", receiver.url("/ok"))
+    sign_in(page, server.admin_key)
+    held = []
+    page.route("**/api/webhooks/analytics*", lambda route: held.append(route))
+    open_view(page, "webhooks", "Webhooks")
+    page.goto("/#/overview")
+    wait_for(lambda: held or page.wait_for_timeout(50), what="the overview's analytics request")
+    page.goto(f"/#/webhooks/{webhook['id']}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(webhook["name"])
+    with page.expect_response(lambda response: "/api/webhooks/analytics" in response.url):
+        held[0].continue_()
+    page.unroute("**/api/webhooks/analytics*")
+    page.wait_for_timeout(300)  # the overview's script runs on the answer
+    expect(page.get_by_role("heading", level=1)).to_have_text(webhook["name"])
+
+
 def test_api_key_shown_once_regenerated_and_revoked(page, server):
     sign_in(page, server.admin_key)
     open_view(page, "api-keys", "API keys")

@@ -133,19 +133,27 @@ class SwitchboardApp extends HTMLElement {
     for (const link of this.nav.querySelectorAll('a')) link.toggleAttribute('aria-current', false);
     const current = this.nav.querySelector(`a[data-view="${parts[0] || 'overview'}"]`);
     current?.setAttribute('aria-current', 'page');
-    if (!load) { mount(this.main, h('h1', {}, 'Not found'), h('p', {}, 'No such page.')); return; }
     const token = Symbol('render');
     this.rendering = token;
     this.cleanup?.();
     this.cleanup = null;
+    // Each view renders into a main element of its own: a view still loading when the user
+    // moves on (its data arrives later) then fills a detached element instead of replacing
+    // the page the user went to. What is on screen stays until the new view mounts its own.
+    const main = h('main', { id: 'main', tabindex: '-1' });
+    main.append(...this.main.childNodes);
+    this.main.replaceWith(main);
+    this.main = main;
+    if (!load) { mount(main, h('h1', {}, 'Not found'), h('p', {}, 'No such page.')); return; }
     try {
       const view = await load();
       if (this.rendering !== token) return;
-      const done = await view.render(this.main, { app: this, id: parts[1], params });
+      const done = await view.render(main, { app: this, id: parts[1], params });
+      if (this.rendering !== token) { if (typeof done === 'function') done(); return; }
       if (typeof done === 'function') this.cleanup = done;
       document.title = `${this.main.querySelector('h1')?.textContent ?? 'Console'} · Switchboard`;
     } catch (error) {
-      if (error instanceof ApiError && error.status === 401) return;
+      if (this.rendering !== token || (error instanceof ApiError && error.status === 401)) return;
       mount(this.main, h('h1', {}, 'Something went wrong'), h('p', { class: 'field-error' }, error.message));
     }
   }
