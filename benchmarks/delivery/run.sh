@@ -19,6 +19,10 @@ RATE=${RATE:-1000}
 RATE_SECONDS=${RATE_SECONDS:-5}
 HIGH_RATE=${HIGH_RATE:-10000}
 HIGH_RATE_BATCH=${HIGH_RATE_BATCH:-100}
+# A file name: `perf record -a -g` samples the whole machine into it while the worker drains
+# (Switchboard, the database server and nginx share the cores; profile before optimising; read
+# it with `perf report -i FILE --no-children --sort comm,dso`).
+PROFILE=${PROFILE:-}
 # Appended to the SQLite URL, e.g. "?synchronous=normal" to measure without a flush per commit.
 SQLITE_QUERY=${SQLITE_QUERY:-}
 
@@ -56,6 +60,9 @@ case "$engine" in
 esac
 
 # Throughput: queue every delivery with an API-only server, then let one worker drain them.
+# The waits below poll the database once a second: each poll is a client process and a
+# database session, which at five a second took a tenth of the shared cores from the drain
+# (the rate itself comes from the deliveries' completion times, not from the polls).
 db=$(new_database throughput)
 start_server "$db" 0
 admin_key=$KEY
@@ -64,9 +71,14 @@ publish_rate=$(python3 "$here/load.py" publish "$BASE" "$admin_key" "$EVENTS" 8)
 kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
 total=$((WEBHOOKS * EVENTS))
 start_server "$db" "$CONCURRENCY"
+if [ -n "$PROFILE" ]; then
+    perf record -F 499 -a -g -o "$PROFILE" 2>"$work/perf.log" &
+    perf_pid=$!
+fi
 deadline=$((SECONDS + 300))
-while [ "$(succeeded "$db")" -lt "$total" ] && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
+while [ "$(succeeded "$db")" -lt "$total" ] && [ $SECONDS -lt $deadline ]; do sleep 1; done
 delivered=$(succeeded "$db")
+if [ -n "$PROFILE" ]; then kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true; fi
 rss_throughput=$(peak_rss_mb "$server_pid")
 kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
 delivery_rps=$(sql "$db" "$rate_query")
@@ -82,7 +94,7 @@ measure_latency() {
     published=$(python3 "$here/load.py" paced "$BASE" "$KEY" "$1" "$RATE_SECONDS" "$2")
     local expected; expected=$(sql "$db" "SELECT COUNT(*) FROM webhook_deliveries")
     local deadline=$((SECONDS + 180))
-    while [ "$(succeeded "$db")" -lt "$expected" ] && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
+    while [ "$(succeeded "$db")" -lt "$expected" ] && [ $SECONDS -lt $deadline ]; do sleep 1; done
     local metrics; metrics=$(curl -fs "$BASE/metrics")
     handed_over=$(awk '$1 == "switchboard_deliveries_handed_over_total" {print $2}' <<<"$metrics")
     # The attempts' own mean time (request sent to answer read), to set beside the latency.

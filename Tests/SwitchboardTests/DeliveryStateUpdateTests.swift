@@ -1,0 +1,79 @@
+import Core
+import Foundation
+import Testing
+
+@Suite("Writing a batch's delivery states in one statement")
+struct DeliveryStateUpdateTests {
+    @Test("Differing and equal columns, NULLs among values and all-NULL columns, a delivery listed twice", arguments: TestDriverKind.all)
+    func batchStates(_ kind: TestDriverKind) async throws {
+        try await withTestServer(kind) { server in
+            _ = try await server.components.webhooks.create(WebhookDraft(name: "a", url: "https://a.example/hook", events: ["*"]))
+            for _ in 0..<4 {
+                _ = try await server.components.dispatcher.publish(type: "contact.created", data: .object([]))
+            }
+            let store = DeliveryStore(executor: server.database.driver)
+            let queued = try await store.list(DeliveryLogFilter(), after: nil, limit: 10).map(\.delivery)
+            try #require(queued.count == 4)
+            let base = Timestamp.truncated(Date())
+            func state(_ delivery: Delivery, _ status: DeliveryStatus, count: Int, next: Date?, code: Int?, error: String?, at offset: Double, done: Bool) -> Delivery {
+                var changed = delivery
+                changed.status = status
+                changed.attemptCount = count
+                changed.nextAttemptAt = next.map(Timestamp.rounded)
+                changed.lastStatusCode = code
+                changed.lastError = error
+                changed.updatedAt = Timestamp.rounded(base.addingTimeInterval(offset))
+                changed.completedAt = done ? changed.updatedAt : nil
+                return changed
+            }
+            // Every column differs somewhere, with NULLs beside values; the first delivery is
+            // listed twice and keeps its last state.
+            let mixed = [
+                state(queued[0], .failed, count: 9, next: nil, code: 503, error: "overwritten", at: 9, done: true),
+                state(queued[1], .pending, count: 2, next: base.addingTimeInterval(60.456), code: nil, error: "timed out after 10000 ms", at: 0.789, done: false),
+                state(queued[2], .failed, count: 3, next: nil, code: 500, error: "receiver answered HTTP 500", at: 1.001, done: true),
+                state(queued[0], .succeeded, count: 1, next: nil, code: 200, error: nil, at: 0.123, done: true),
+            ]
+            let queries = DeliveryStore.stateUpdateQueries(mixed)
+            #expect(queries.count == 1)
+            _ = try await server.database.driver.executeAll(queries)
+            for expected in mixed.dropFirst() {
+                let stored = try #require(try await store.find(id: expected.id))
+                #expect(stored.status == expected.status)
+                #expect(stored.attemptCount == expected.attemptCount)
+                #expect(stored.nextAttemptAt == expected.nextAttemptAt)
+                #expect(stored.lastStatusCode == expected.lastStatusCode)
+                #expect(stored.lastError == expected.lastError)
+                #expect(stored.updatedAt == expected.updatedAt, "milliseconds kept")
+                #expect(stored.completedAt == expected.completedAt)
+                #expect(stored.lockedBy == nil && stored.lockedUntil == nil)
+            }
+            // Columns equal on every row, NULL ones included (a CASE of NULLs alone would be
+            // text on PostgreSQL, which an integer column refuses).
+            let same = queued.map { state($0, .pending, count: 1, next: base, code: nil, error: nil, at: 2, done: false) }
+            _ = try await server.database.driver.executeAll(DeliveryStore.stateUpdateQueries(same))
+            for expected in same {
+                let stored = try #require(try await store.find(id: expected.id))
+                #expect(stored.status == .pending && stored.lastStatusCode == nil && stored.lastError == nil && stored.completedAt == nil)
+                #expect(stored.nextAttemptAt == base && stored.updatedAt == Timestamp.rounded(base.addingTimeInterval(2)))
+            }
+        }
+    }
+
+    @Test("Large batches are split into chunks under every database's parameter limit")
+    func chunks() {
+        let now = Date()
+        let deliveries = (0..<(DeliveryStore.stateUpdateChunk * 2 + 1)).map { index in
+            Delivery(
+                id: UUID(), eventID: UUID(), webhookID: UUID(), eventType: "contact.created", status: .succeeded, attemptCount: index % 3 + 1,
+                nextAttemptAt: nil, lastStatusCode: 200 + index % 2, createdAt: now, updatedAt: now.addingTimeInterval(Double(index)), completedAt: now)
+        }
+        let queries = DeliveryStore.stateUpdateQueries(deliveries)
+        #expect(queries.count == 3)
+        #expect(queries.allSatisfy { $0.binds.count < 32_766 })
+        // attempt_count, last_status_code and updated_at differ within the two full chunks; the
+        // last chunk's one row has nothing to tell apart and sets plain values.
+        let cases = queries.map { $0.sql(in: .sqlite).components(separatedBy: " WHEN ").count - 1 }
+        #expect(cases == [DeliveryStore.stateUpdateChunk * 3, DeliveryStore.stateUpdateChunk * 3, 0])
+    }
+}
