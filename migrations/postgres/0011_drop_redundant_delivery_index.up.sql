@@ -1,0 +1,4 @@
+-- webhook_deliveries_log_idx (created_at, id) serves every read the (created_at) index did
+-- (its leading column), so that one only cost writes: every delivery inserted, and every
+-- status change (a new row version, with an entry in each index), kept it up to date too.
+DROP INDEX IF EXISTS webhook_deliveries_created_idx;
