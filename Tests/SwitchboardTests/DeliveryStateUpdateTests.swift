@@ -4,7 +4,7 @@ import Testing
 
 @Suite("Writing a batch's delivery states in one statement")
 struct DeliveryStateUpdateTests {
-    @Test("Differing and equal columns, NULLs among values and all-NULL columns, a delivery listed twice", arguments: TestDriverKind.all)
+    @Test("Leased deliveries get their states and lose their leases: NULLs beside values, all-NULL columns, one listed twice, one left out", arguments: TestDriverKind.all)
     func batchStates(_ kind: TestDriverKind) async throws {
         try await withTestServer(kind) { server in
             _ = try await server.components.webhooks.create(WebhookDraft(name: "a", url: "https://a.example/hook", events: ["*"]))
@@ -12,8 +12,14 @@ struct DeliveryStateUpdateTests {
                 _ = try await server.components.dispatcher.publish(type: "contact.created", data: .object([]))
             }
             let store = DeliveryStore(executor: server.database.driver)
+            // Leased, as a worker's claim leaves them: writing a state releases the lease.
+            let claimed = try await server.database.driver.transaction { transaction in
+                try await DeliveryStore(executor: transaction, cipher: server.components.cipher).claimDue(
+                    worker: "recording", now: Timestamp.truncated(Date()), lease: .seconds(60), limit: 10, policy: CircuitPolicy())
+            }
+            try #require(claimed.count == 4)
             let queued = try await store.list(DeliveryLogFilter(), after: nil, limit: 10).map(\.delivery)
-            try #require(queued.count == 4)
+            try #require(queued.count == 4 && queued.allSatisfy { $0.lockedBy == "recording" })
             let base = Timestamp.truncated(Date())
             func state(_ delivery: Delivery, _ status: DeliveryStatus, count: Int, next: Date?, code: Int?, error: String?, at offset: Double, done: Bool) -> Delivery {
                 var changed = delivery
@@ -36,6 +42,7 @@ struct DeliveryStateUpdateTests {
             ]
             let queries = DeliveryStore.stateUpdateQueries(mixed)
             #expect(queries.count == 1)
+            #expect(queries[0].sql(in: .sqlite).components(separatedBy: " WHEN ").count - 1 == 8 * 7, "three rows padded to eight")
             _ = try await server.database.driver.executeAll(queries)
             for expected in mixed.dropFirst() {
                 let stored = try #require(try await store.find(id: expected.id))
@@ -48,8 +55,10 @@ struct DeliveryStateUpdateTests {
                 #expect(stored.completedAt == expected.completedAt)
                 #expect(stored.lockedBy == nil && stored.lockedUntil == nil)
             }
-            // Columns equal on every row, NULL ones included (a CASE of NULLs alone would be
-            // text on PostgreSQL, which an integer column refuses).
+            // A delivery not in the batch is left as it was, lease and all.
+            #expect(try await store.find(id: queued[3].id) == queued[3])
+            // Columns with nothing but NULLs bound (a CASE of those alone would be text on
+            // PostgreSQL, which an integer column refuses; the ELSE column types it).
             let same = queued.map { state($0, .pending, count: 1, next: base, code: nil, error: nil, at: 2, done: false) }
             _ = try await server.database.driver.executeAll(DeliveryStore.stateUpdateQueries(same))
             for expected in same {
@@ -60,20 +69,26 @@ struct DeliveryStateUpdateTests {
         }
     }
 
-    @Test("Large batches are split into chunks under every database's parameter limit")
+    @Test("Large batches are split under every database's parameter limit, and any batch maps onto a few statement texts")
     func chunks() {
         let now = Date()
         let deliveries = (0..<(DeliveryStore.stateUpdateChunk * 2 + 1)).map { index in
             Delivery(
-                id: UUID(), eventID: UUID(), webhookID: UUID(), eventType: "contact.created", status: .succeeded, attemptCount: index % 3 + 1,
-                nextAttemptAt: nil, lastStatusCode: 200 + index % 2, createdAt: now, updatedAt: now.addingTimeInterval(Double(index)), completedAt: now)
+                id: UUID(), eventID: UUID(), webhookID: UUID(), eventType: "contact.created", status: index % 5 == 0 ? .pending : .succeeded,
+                attemptCount: index % 3 + 1, nextAttemptAt: index % 5 == 0 ? now : nil, lastStatusCode: index % 7 == 0 ? nil : 200,
+                createdAt: now, updatedAt: now.addingTimeInterval(Double(index)), completedAt: index % 5 == 0 ? nil : now)
         }
         let queries = DeliveryStore.stateUpdateQueries(deliveries)
         #expect(queries.count == 3)
         #expect(queries.allSatisfy { $0.binds.count < 32_766 })
-        // attempt_count, last_status_code and updated_at differ within the two full chunks; the
-        // last chunk's one row has nothing to tell apart and sets plain values.
         let cases = queries.map { $0.sql(in: .sqlite).components(separatedBy: " WHEN ").count - 1 }
-        #expect(cases == [DeliveryStore.stateUpdateChunk * 3, DeliveryStore.stateUpdateChunk * 3, 0])
+        #expect(cases == [DeliveryStore.stateUpdateChunk * 7, DeliveryStore.stateUpdateChunk * 7, 7])
+        // Statement caches hold one entry per text: every batch size and mix of outcomes
+        // must come down to the few padded sizes.
+        var texts = Set<String>()
+        for count in 1...DeliveryStore.stateUpdateChunk {
+            for query in DeliveryStore.stateUpdateQueries(Array(deliveries.shuffled().prefix(count))) { texts.insert(query.sql(in: .postgres)) }
+        }
+        #expect(texts.count == 4)
     }
 }

@@ -1,19 +1,26 @@
 import Foundation
 
 extension DeliveryStore {
-    /// Deliveries per state-writing statement: with every column differing, a row binds 15
-    /// values, so a chunk stays far below each database's parameter limit.
+    /// Rows per state-writing statement, the largest of `stateUpdateSizes`: a row binds 15
+    /// values, so a statement stays far below each database's parameter limit.
     package static let stateUpdateChunk = 200
+
+    /// The row counts a state-writing statement is padded up to. Statement texts are cached
+    /// per connection (SQLite's writer keeps every text it saw; MySQL's driver drops its
+    /// whole cache when it fills), so a batch of any size and mix of outcomes must map onto a
+    /// handful of texts, not one per batch size.
+    static let stateUpdateSizes = [1, 8, 32, stateUpdateChunk]
 
     /// The states a batch of attempts left its deliveries in, written with one `UPDATE` per
     /// chunk instead of one per delivery, each lease released.
     ///
-    /// Portable SQL, no dialect switch: a column whose value is the same on every row of the
-    /// chunk (`status` when all succeeded, `last_error` when none failed) is set to that value;
-    /// one that differs is set by `CASE id WHEN … THEN … END`. A bare parameter takes the
-    /// column's type where a `CASE` of nothing but `NULL` parameters would be text on
-    /// PostgreSQL, which is why an all-equal column is never written as a `CASE`. A delivery
-    /// listed twice keeps its last state, as with one statement per delivery.
+    /// Portable SQL, no dialect switch: each column is set by `CASE id WHEN … THEN … ELSE
+    /// column END`. The `ELSE` is never taken (the `WHERE` lists the same ids) but gives the
+    /// expression the column's type, which PostgreSQL needs when every value bound for it is
+    /// `NULL` (untyped; a `CASE` of those alone would be text, which an integer column
+    /// refuses). A chunk is padded to the next of `stateUpdateSizes` by repeating its last
+    /// row, which writes the same values again. A delivery listed twice keeps its last state,
+    /// as with one statement per delivery.
     package static func stateUpdateQueries(_ deliveries: [Delivery]) -> [SQLQuery] {
         var latest: [UUID: Delivery] = [:]
         var order: [UUID] = []
@@ -38,19 +45,15 @@ extension DeliveryStore {
     ]
 
     private static func stateUpdateQuery(_ chunk: [Delivery]) -> SQLQuery {
+        let size = stateUpdateSizes.first { $0 >= chunk.count } ?? chunk.count
+        let rows = chunk + Array(repeating: chunk[chunk.count - 1], count: size - chunk.count)
         var query: SQLQuery = "UPDATE webhook_deliveries SET "
         for (name, value) in stateColumns {
-            let values = chunk.map(value)
-            query.append("\(unsafeRaw: name) = ")
-            if values.allSatisfy({ $0 == values[0] }) {
-                query.append("\(values[0]), ")
-                continue
-            }
-            query.append("CASE id")
-            for (delivery, value) in zip(chunk, values) { query.append(" WHEN \(delivery.id) THEN \(value)") }
-            query.append(" END, ")
+            query.append("\(unsafeRaw: name) = CASE id")
+            for delivery in rows { query.append(" WHEN \(delivery.id) THEN \(value(delivery))") }
+            query.append(" ELSE \(unsafeRaw: name) END, ")
         }
-        query.append("locked_by = NULL, locked_until = NULL WHERE id IN (\(list: chunk.map(\.id)))")
+        query.append("locked_by = NULL, locked_until = NULL WHERE id IN (\(list: rows.map(\.id)))")
         return query
     }
 }
