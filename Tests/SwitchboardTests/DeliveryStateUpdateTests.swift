@@ -40,9 +40,14 @@ struct DeliveryStateUpdateTests {
                 state(queued[2], .failed, count: 3, next: nil, code: 500, error: "receiver answered HTTP 500", at: 1.001, done: true),
                 state(queued[0], .succeeded, count: 1, next: nil, code: 200, error: nil, at: 0.123, done: true),
             ]
-            let queries = DeliveryStore.stateUpdateQueries(mixed)
-            #expect(queries.count == 1)
-            #expect(queries[0].sql(in: .sqlite).components(separatedBy: " WHEN ").count - 1 == 8 * 7, "three rows padded to eight")
+            let dialect = server.database.driver.dialect
+            let queries = DeliveryStore.stateUpdateQueries(mixed, dialect: dialect)
+            if dialect.batchesRowUpdates {
+                #expect(queries.count == 1)
+                #expect(queries[0].sql(in: dialect).components(separatedBy: " WHEN ").count - 1 == 4 * 7, "three rows padded to four")
+            } else {
+                #expect(queries.count == mixed.count)
+            }
             _ = try await server.database.driver.executeAll(queries)
             for expected in mixed.dropFirst() {
                 let stored = try #require(try await store.find(id: expected.id))
@@ -60,7 +65,7 @@ struct DeliveryStateUpdateTests {
             // Columns with nothing but NULLs bound (a CASE of those alone would be text on
             // PostgreSQL, which an integer column refuses; the ELSE column types it).
             let same = queued.map { state($0, .pending, count: 1, next: base, code: nil, error: nil, at: 2, done: false) }
-            _ = try await server.database.driver.executeAll(DeliveryStore.stateUpdateQueries(same))
+            _ = try await server.database.driver.executeAll(DeliveryStore.stateUpdateQueries(same, dialect: dialect))
             for expected in same {
                 let stored = try #require(try await store.find(id: expected.id))
                 #expect(stored.status == .pending && stored.lastStatusCode == nil && stored.lastError == nil && stored.completedAt == nil)
@@ -78,17 +83,18 @@ struct DeliveryStateUpdateTests {
                 attemptCount: index % 3 + 1, nextAttemptAt: index % 5 == 0 ? now : nil, lastStatusCode: index % 7 == 0 ? nil : 200,
                 createdAt: now, updatedAt: now.addingTimeInterval(Double(index)), completedAt: index % 5 == 0 ? nil : now)
         }
-        let queries = DeliveryStore.stateUpdateQueries(deliveries)
+        let queries = DeliveryStore.stateUpdateQueries(deliveries, dialect: .postgres)
         #expect(queries.count == 3)
         #expect(queries.allSatisfy { $0.binds.count < 32_766 })
         let cases = queries.map { $0.sql(in: .sqlite).components(separatedBy: " WHEN ").count - 1 }
         #expect(cases == [DeliveryStore.stateUpdateChunk * 7, DeliveryStore.stateUpdateChunk * 7, 7])
+        #expect(DeliveryStore.stateUpdateQueries(deliveries, dialect: .sqlite).count == deliveries.count, "SQLite: a statement per row")
         // Statement caches hold one entry per text: every batch size and mix of outcomes
-        // must come down to the few padded sizes.
+        // must come down to the padded sizes: 1, 2, 4 … 128, 200.
         var texts = Set<String>()
         for count in 1...DeliveryStore.stateUpdateChunk {
-            for query in DeliveryStore.stateUpdateQueries(Array(deliveries.shuffled().prefix(count))) { texts.insert(query.sql(in: .postgres)) }
+            for query in DeliveryStore.stateUpdateQueries(Array(deliveries.shuffled().prefix(count)), dialect: .mysql) { texts.insert(query.sql(in: .mysql)) }
         }
-        #expect(texts.count == 4)
+        #expect(texts.count == 9)
     }
 }

@@ -135,7 +135,7 @@ package struct AttemptRecorder: Sendable {
             }
             // Everything for the batch goes to the database in one round trip where the driver
             // allows it: attempts, delivery states, statistics, webhook counters and circuits.
-            var queries = DeliveryStore.insertQueries(attempts) + DeliveryStore.stateUpdateQueries(states)
+            var queries = DeliveryStore.insertQueries(attempts) + DeliveryStore.stateUpdateQueries(states, dialect: self.driver.dialect)
                 + StatsStore.upsertQueries(samples, dialect: self.driver.dialect)
             if retries, let query = DeliveryStore.heldAttemptsQuery(Array(heldIDs)) { queries.append(query) }
             var statements: [WebhookStatement] = []
@@ -224,12 +224,13 @@ package struct AttemptRecorder: Sendable {
     package func failWithoutSending(_ jobs: [DeliveryJob]) async throws {
         guard !jobs.isEmpty else { return }
         let now = environment.currentTime()
-        let queries = DeliveryStore.stateUpdateQueries(jobs.map { job in
+        let failed = jobs.map { job in
             Delivery(
                 id: job.deliveryID, eventID: job.eventID, webhookID: job.webhookID, eventType: job.eventType, status: .failed,
                 attemptCount: job.attemptNumber - 1, nextAttemptAt: nil, lastError: Self.reasonNotToSend(job),
                 createdAt: now, updatedAt: now, completedAt: now)
-        })
+        }
+        let queries = DeliveryStore.stateUpdateQueries(failed, dialect: driver.dialect)
         _ = try await driver.transaction { transaction in try await transaction.executeAll(queries) }
     }
 }

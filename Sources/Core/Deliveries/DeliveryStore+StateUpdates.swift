@@ -5,23 +5,24 @@ extension DeliveryStore {
     /// values, so a statement stays far below each database's parameter limit.
     package static let stateUpdateChunk = 200
 
-    /// The row counts a state-writing statement is padded up to. Statement texts are cached
-    /// per connection (SQLite's writer keeps every text it saw; MySQL's driver drops its
-    /// whole cache when it fills), so a batch of any size and mix of outcomes must map onto a
+    /// The row counts a state-writing statement is padded up to (at most twice the rows it
+    /// writes). Statement texts are cached per connection (the MySQL driver drops its whole
+    /// cache when it fills), so a batch of any size and mix of outcomes must map onto a
     /// handful of texts, not one per batch size.
-    static let stateUpdateSizes = [1, 8, 32, stateUpdateChunk]
+    static let stateUpdateSizes = [1, 2, 4, 8, 16, 32, 64, 128, stateUpdateChunk]
 
-    /// The states a batch of attempts left its deliveries in, written with one `UPDATE` per
-    /// chunk instead of one per delivery, each lease released.
+    /// The states a batch of attempts left its deliveries in, each lease released: one
+    /// `UPDATE` per chunk where the dialect `batchesRowUpdates`, else one per delivery.
     ///
-    /// Portable SQL, no dialect switch: each column is set by `CASE id WHEN … THEN … ELSE
-    /// column END`. The `ELSE` is never taken (the `WHERE` lists the same ids) but gives the
+    /// The batched form is the same SQL on every server: each column is set by `CASE id
+    /// WHEN … THEN … ELSE column END`. The `ELSE` is never taken (the `WHERE` lists the same ids) but gives the
     /// expression the column's type, which PostgreSQL needs when every value bound for it is
     /// `NULL` (untyped; a `CASE` of those alone would be text, which an integer column
     /// refuses). A chunk is padded to the next of `stateUpdateSizes` by repeating its last
     /// row, which writes the same values again. A delivery listed twice keeps its last state,
     /// as with one statement per delivery.
-    package static func stateUpdateQueries(_ deliveries: [Delivery]) -> [SQLQuery] {
+    package static func stateUpdateQueries(_ deliveries: [Delivery], dialect: SQLDialect) -> [SQLQuery] {
+        guard dialect.batchesRowUpdates else { return deliveries.map(updateQuery) }
         var latest: [UUID: Delivery] = [:]
         var order: [UUID] = []
         for delivery in deliveries {

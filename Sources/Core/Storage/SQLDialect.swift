@@ -57,6 +57,13 @@ package struct SQLDialect: Sendable, Equatable {
     /// The index hint a `DELETE` of rows listed by primary key needs, if any (see
     /// `deleteByPrimaryKey(from:)`).
     package var primaryKeyDeleteHint: String?
+    /// Whether rows that each get their own values are better written by one statement for
+    /// many rows (`CASE id WHEN … THEN …`) than by one statement per row. True for the
+    /// servers, where each statement is parsed, planned and answered over the network;
+    /// false for SQLite, in process with its statements compiled once and cached, where a
+    /// statement per row costs microseconds and the `CASE` form would scan its `WHEN` list
+    /// for every row it writes.
+    package var batchesRowUpdates: Bool
 
     /// The head of a `DELETE` of rows listed by primary key (`… WHERE id IN (…)`). MariaDB
     /// plans such a statement on a small table (an outbox being drained, say) as a full scan,
@@ -78,8 +85,10 @@ package struct SQLDialect: Sendable, Equatable {
         greatestFunction: String,
         explainPrefix: String = "EXPLAIN",
         primaryKeyDeleteHint: String? = nil,
-        rowLockClause: String? = nil
+        rowLockClause: String? = nil,
+        batchesRowUpdates: Bool = true
     ) {
+        self.batchesRowUpdates = batchesRowUpdates
         self.rowLockClause = rowLockClause
         self.explainPrefix = explainPrefix
         self.primaryKeyDeleteHint = primaryKeyDeleteHint
@@ -120,7 +129,8 @@ package struct SQLDialect: Sendable, Equatable {
         supportsTransactionalDDL: true,
         timestampStorage: .isoText,
         greatestFunction: "MAX",
-        explainPrefix: "EXPLAIN QUERY PLAN"
+        explainPrefix: "EXPLAIN QUERY PLAN",
+        batchesRowUpdates: false
     )
 
     /// PostgreSQL 12+: `$n` parameters, `ON CONFLICT`, row locks that concurrent
