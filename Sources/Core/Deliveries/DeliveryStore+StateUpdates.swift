@@ -14,13 +14,13 @@ extension DeliveryStore {
     /// The states a batch of attempts left its deliveries in, each lease released: one
     /// `UPDATE` per chunk where the dialect `batchesRowUpdates`, else one per delivery.
     ///
-    /// The batched form is the same SQL on every server: each column is set by `CASE id
-    /// WHEN … THEN … ELSE column END`. The `ELSE` is never taken (the `WHERE` lists the same ids) but gives the
-    /// expression the column's type, which PostgreSQL needs when every value bound for it is
-    /// `NULL` (untyped; a `CASE` of those alone would be text, which an integer column
-    /// refuses). A chunk is padded to the next of `stateUpdateSizes` by repeating its last
-    /// row, which writes the same values again. A delivery listed twice keeps its last state,
-    /// as with one statement per delivery.
+    /// The batched form is the same SQL on every server: each column is set by `CASE id WHEN …
+    /// THEN … ELSE column END`. The `ELSE` is never taken (the `WHERE` lists the same ids) but
+    /// gives the expression the column's type, which PostgreSQL needs when every value bound
+    /// for it is `NULL` (untyped; a `CASE` of those alone would be text, which an integer
+    /// column refuses). A chunk is padded to the next of `stateUpdateSizes` by repeating its
+    /// last row, which writes the same values again. A delivery listed twice keeps its last
+    /// state, as with one statement per delivery.
     package static func stateUpdateQueries(_ deliveries: [Delivery], dialect: SQLDialect) -> [SQLQuery] {
         guard dialect.batchesRowUpdates else { return deliveries.map(updateQuery) }
         var latest: [UUID: Delivery] = [:]
@@ -34,7 +34,7 @@ extension DeliveryStore {
         }
     }
 
-    /// The columns an attempt's outcome writes, in statement order.
+    /// The columns an attempt's outcome writes, in statement order (both forms write these).
     private static let stateColumns: [(name: String, value: @Sendable (Delivery) -> SQLValue)] = [
         ("status", { .text($0.status.rawValue) }),
         ("attempt_count", { $0.attemptCount.sqlValue }),
@@ -44,6 +44,14 @@ extension DeliveryStore {
         ("updated_at", { $0.updatedAt.sqlValue }),
         ("completed_at", { $0.completedAt.sqlValue }),
     ]
+
+    /// The statement behind `update(_:)`: one delivery's state, its lease released.
+    static func updateQuery(_ delivery: Delivery) -> SQLQuery {
+        var query: SQLQuery = "UPDATE webhook_deliveries SET "
+        for (name, value) in stateColumns { query.append("\(unsafeRaw: name) = \(value(delivery)), ") }
+        query.append("locked_by = NULL, locked_until = NULL WHERE id = \(delivery.id)")
+        return query
+    }
 
     private static func stateUpdateQuery(_ chunk: [Delivery]) -> SQLQuery {
         let size = stateUpdateSizes.first { $0 >= chunk.count } ?? chunk.count

@@ -382,17 +382,6 @@ package struct DeliveryStore: Sendable {
         try await executor.execute(Self.updateQuery(delivery))
     }
 
-    /// The statement behind `update(_:)`.
-    static func updateQuery(_ delivery: Delivery) -> SQLQuery {
-        """
-            UPDATE webhook_deliveries SET status = \(delivery.status.rawValue), attempt_count = \(delivery.attemptCount),
-                next_attempt_at = \(delivery.nextAttemptAt), locked_by = NULL, locked_until = NULL,
-                last_status_code = \(delivery.lastStatusCode), last_error = \(delivery.lastError),
-                updated_at = \(delivery.updatedAt), completed_at = \(delivery.completedAt)
-            WHERE id = \(delivery.id)
-            """
-    }
-
     /// Gives leases back without an attempt (used on shutdown for work not started).
     package func release(ids: [UUID], worker: String, now: Date) async throws {
         guard !ids.isEmpty else { return }
