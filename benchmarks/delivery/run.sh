@@ -23,6 +23,10 @@ HIGH_RATE_BATCH=${HIGH_RATE_BATCH:-100}
 # (Switchboard, the database server and nginx share the cores; profile before optimising; read
 # it with `perf report -i FILE --no-children --sort comm,dso`).
 PROFILE=${PROFILE:-}
+if [ -n "$PROFILE" ] && ! command -v perf >/dev/null 2>&1; then
+    echo "PROFILE needs perf: apt-get install -y linux-perf" >&2
+    exit 1
+fi
 # Appended to the SQLite URL, e.g. "?synchronous=normal" to measure without a flush per commit.
 SQLITE_QUERY=${SQLITE_QUERY:-}
 
@@ -78,7 +82,8 @@ fi
 deadline=$((SECONDS + 300))
 while [ "$(succeeded "$db")" -lt "$total" ] && [ $SECONDS -lt $deadline ]; do sleep 1; done
 delivered=$(succeeded "$db")
-if [ -n "$PROFILE" ]; then kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true; fi
+# perf may have stopped by itself (no permission to sample, say: see its log); the run goes on.
+if [ -n "$PROFILE" ]; then kill -INT "$perf_pid" 2>/dev/null || true; wait "$perf_pid" 2>/dev/null || true; fi
 rss_throughput=$(peak_rss_mb "$server_pid")
 kill "$server_pid"; wait "$server_pid" 2>/dev/null || true
 delivery_rps=$(sql "$db" "$rate_query")
