@@ -117,6 +117,11 @@ package struct ServerSettings: Sendable {
     /// `STREAM_MAX_SECONDS`: longest one `/api/stream` response lasts before the browser
     /// reconnects (resuming where it was), default 300; keep it below proxies' read timeouts.
     package var streamMaxSeconds: Int
+    /// `STREAM_RESUME_WINDOW_SECONDS`: how far back a stream resumes with `Last-Event-ID`,
+    /// default 300; an older resume point is told to reload the log (`event: reset`).
+    package var streamResumeWindowSeconds: Int
+    /// `STREAM_MAX_PER_KEY`: `/api/stream` answers one key may hold open at once, default 10.
+    package var streamMaxPerKey: Int
 
     /// `AUTH_ROUTE_MAP_FILE` and `AUTH_UNMATCHED`: which permission each CRM route needs, for
     /// `/auth/verify` (the file's rules before the seed's built-in table; unmatched denied, or
@@ -125,6 +130,9 @@ package struct ServerSettings: Sendable {
     /// `AUTH_API_KEY_HEADER`: a header `/auth/verify` also reads a key from (e.g. `X-API-Key`),
     /// besides `Authorization: Bearer`.
     package var apiKeyHeader: String?
+    /// `AUTH_PROXY_STYLE`: which headers `/auth/verify` reads the CRM request from, default
+    /// `nginx`; requests carrying another style's are refused.
+    package var proxyStyle: ProxyStyle
     /// `GATEWAY_UPSTREAM` and the other `GATEWAY_*` settings; nil when the server is not a
     /// gateway.
     package var gateway: GatewaySettings?
@@ -189,10 +197,13 @@ package struct ServerSettings: Sendable {
         self.sessionPolicy = SessionPolicy()
         self.consoleAssetsDirectory = nil
         self.streamMaxSeconds = 300
+        self.streamResumeWindowSeconds = 300
+        self.streamMaxPerKey = 10
         self.quotaSyncMilliseconds = 200
         self.outboxPollMilliseconds = 250
         self.routeMap = RouteMap()
         self.apiKeyHeader = nil
+        self.proxyStyle = .standard
         self.gateway = nil
     }
 
@@ -268,6 +279,8 @@ package struct ServerSettings: Sendable {
         unhealthyAfterFailures = try reader.integer("WEBHOOK_UNHEALTHY_AFTER", default: unhealthyAfterFailures, range: 1...1_000_000)
         healthWindowHours = try reader.integer("WEBHOOK_HEALTH_WINDOW_HOURS", default: healthWindowHours, range: 1...AnalyticsWindow.maximumHours)
         streamMaxSeconds = try reader.integer("STREAM_MAX_SECONDS", default: streamMaxSeconds, range: 1...86_400)
+        streamResumeWindowSeconds = try reader.integer("STREAM_RESUME_WINDOW_SECONDS", default: streamResumeWindowSeconds, range: 10...86_400)
+        streamMaxPerKey = try reader.integer("STREAM_MAX_PER_KEY", default: streamMaxPerKey, range: 1...1000)
         quotaSyncMilliseconds = try reader.integer("QUOTA_SYNC_MS", default: quotaSyncMilliseconds, range: 10...10_000)
         outboxPollMilliseconds = try reader.integer("OUTBOX_POLL_INTERVAL_MS", default: outboxPollMilliseconds, range: 10...60_000)
         let unmatched = environment["AUTH_UNMATCHED"] ?? "deny"
@@ -288,6 +301,7 @@ package struct ServerSettings: Sendable {
             }
             apiKeyHeader = header
         }
+        proxyStyle = try ProxyStyle.parse(environment["AUTH_PROXY_STYLE"])
         gateway = try GatewaySettings.read(environment, reader: reader)
         let idleMinutes = try reader.integer("SESSION_IDLE_TIMEOUT_MINUTES", default: Int(sessionPolicy.idleTimeout / 60), range: 1...10_080)
         let absoluteHours = try reader.integer("SESSION_ABSOLUTE_TIMEOUT_HOURS", default: Int(sessionPolicy.absoluteTimeout / 3600), range: 1...720)

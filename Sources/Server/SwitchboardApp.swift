@@ -27,13 +27,14 @@ package enum SwitchboardApp {
         if let gateway = settings.gateway, let client = components.gatewayClient {
             let forwarder = GatewayForwarder(
                 client: client, settings: gateway, dispatcher: components.dispatcher, proxies: components.clientAddresses,
-                keyHeader: settings.apiKeyHeader?.lowercased(), maxEventBytes: settings.maxEventBytes,
+                keyHeader: settings.apiKeyHeader?.lowercased(), maxEventBytes: settings.maxEventBytes, buffer: components.gatewayBuffer,
                 uploadAllowance: .seconds(Int64(settings.bodyTimeoutSeconds)))
             let controller = GatewayController(
                 forwarder: forwarder, pipeline: crmPipeline, clientAddresses: components.clientAddresses, maxBodyBytes: settings.maxBodyBytes)
             // First, so none of the console's or the API's middleware touches the CRM's traffic.
             router.add(middleware: GatewayMiddleware(ownPaths: .standard, gateway: controller.responder()))
         }
+        router.add(middleware: HeadMiddleware())
         router.add(middleware: SecurityHeadersMiddleware())
         router.add(middleware: RequestMetricsMiddleware())
         router.add(middleware: NoStoreMiddleware())
@@ -64,10 +65,13 @@ package enum SwitchboardApp {
         ).register(on: api)
         DeliveryLogController(logs: components.deliveryLogs, responseExcerptBytes: settings.responseExcerptBytes).register(on: api)
         OutboxController(driver: components.driver).register(on: api)
-        DeliveryStreamController(logs: components.deliveryLogs, maxDuration: .seconds(settings.streamMaxSeconds)).register(on: api)
+        DeliveryStreamController(
+            logs: components.deliveryLogs, maxDuration: .seconds(settings.streamMaxSeconds),
+            resumeWindow: TimeInterval(settings.streamResumeWindowSeconds), slots: components.streamSlots
+        ).register(on: api)
         ApiKeyController(apiKeys: components.apiKeys, usage: components.usage, maxBodyBytes: settings.maxBodyBytes).register(on: api)
         AuditLogController(audit: audit).register(on: api)
-        ForwardAuthController(pipeline: crmPipeline).register(on: router)
+        ForwardAuthController(pipeline: crmPipeline, style: settings.proxyStyle).register(on: router)
         SessionController(
             sessions: components.sessions, verifier: verifier, audit: audit, proxies: components.clientAddresses,
             policy: settings.sessionPolicy, maxBodyBytes: settings.maxBodyBytes

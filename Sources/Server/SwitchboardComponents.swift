@@ -44,6 +44,11 @@ package struct SwitchboardComponents: Sendable {
     package let healthMonitor: HealthMonitor
     /// Prometheus export of the process's metrics.
     package let metrics: MetricsExport
+    /// The `/api/stream` answers each key holds open (`STREAM_MAX_PER_KEY`).
+    let streamSlots: StreamSlots
+    /// The bytes of CRM answers the gateway holds at once to publish them as events
+    /// (`GATEWAY_BUFFER_BYTES`).
+    let gatewayBuffer: ByteBudget
 
     /// The background services, in start order; they stop in reverse, after the HTTP server.
     /// The storage driver is not among them: it runs around the whole group (`withRunning`),
@@ -58,6 +63,8 @@ package struct SwitchboardComponents: Sendable {
     init(settings: ServerSettings, driver: any StorageDriver, resolver: any HostResolver, logger: Logger) throws {
         self.settings = settings
         self.driver = driver
+        streamSlots = StreamSlots(limit: settings.streamMaxPerKey)
+        gatewayBuffer = ByteBudget(limit: settings.gateway?.bufferBytes ?? 0)
         clientAddresses = settings.trustedProxies
         authFailureLimiter = RateLimiter(capacity: settings.authFailureBuckets)
         let targetGuard = OutboundTargetGuard(policy: settings.outboundPolicy, resolver: resolver)

@@ -228,20 +228,66 @@ struct HealthRuleTests {
         #expect(HealthMonitor.eventType(from: .degraded, to: .healthy) == nil)
     }
 
-    @Test("Percentiles are interpolated inside latency buckets")
+    @Test("Percentiles are interpolated inside latency buckets, never outside the shortest and longest attempt")
     func percentiles() {
         var figures = DeliveryFigures()
         #expect(figures.percentile(0.5) == nil)
         for ms in [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] { figures.add(success: true, milliseconds: ms, at: Date()) }
-        #expect(figures.percentile(0.5) == 13)  // all in 0–25 ms: half way is 12.5
+        #expect(figures.percentile(0.5) == 5)  // half of ten attempts are at most 5 ms: the (2, 5] bucket's top
         figures.add(success: true, milliseconds: 400, at: Date())
         figures.add(success: false, milliseconds: 60_000, at: Date())
-        #expect(figures.percentile(0.95) == 10_000)  // above the last bound: the bound
+        // Above the last bound the bucket reaches as far as the longest attempt: 88 % of 30–60 s.
+        #expect(figures.percentile(0.99) == 56_400)
+        #expect(figures.percentile(1) == 60_000)
         #expect(figures.averageMilliseconds == Int((Double(55 + 400 + 60_000) / 12).rounded()))
         #expect(figures.successRate == 91.7)
-        #expect(DeliveryFigures.bucketIndex(25) == 0)
-        #expect(DeliveryFigures.bucketIndex(26) == 1)
-        #expect(DeliveryFigures.bucketIndex(10_001) == DeliveryFigures.bucketBounds.count)
+        #expect(figures.minMilliseconds == 1 && figures.maxMilliseconds == 60_000)
+        #expect(DeliveryFigures.bucketIndex(0) == 0)
+        #expect(DeliveryFigures.bucketIndex(1) == 0)
+        #expect(DeliveryFigures.bucketIndex(2) == 1)
+        #expect(DeliveryFigures.bucketIndex(25) == 4)
+        #expect(DeliveryFigures.bucketIndex(26) == 5)
+        #expect(DeliveryFigures.bucketIndex(30_001) == DeliveryFigures.bucketBounds.count)
+
+        // Every attempt about 3 ms: the median cannot be far from the mean (the finding: 3 ms
+        // average, p50/p95 13/24 ms, from one 0–25 ms bucket).
+        var quick = DeliveryFigures()
+        for ms in [3, 3, 3, 2, 4, 3, 3, 3, 4, 3] { quick.add(success: true, milliseconds: ms, at: Date()) }
+        for quantile in [0.5, 0.95, 0.99] {
+            let value = try! #require(quick.percentile(quantile))
+            #expect((2...4).contains(value), "p\(Int(quantile * 100)) = \(value) ms with every attempt 2–4 ms")
+        }
+    }
+
+    /// The exact percentile of sorted values, by rank (the smallest value with at least that
+    /// share at or below it).
+    static func exact(_ sorted: [Int], _ quantile: Double) -> Int {
+        sorted[max(0, Int((quantile * Double(sorted.count)).rounded(.up)) - 1)]
+    }
+
+    static let knownDurationSets: [[Int]] = {
+        let steady = [Int](repeating: 3, count: 100)
+        let spread: [Int] = (0..<100).map { $0 % 10 + 1 }
+        let tail: [Int] = (0..<200).map { $0 < 180 ? 4 : 40 + $0 % 7 }
+        let outliers: [Int] = [Int](repeating: 120, count: 97) + [900, 2_000, 9_000]
+        let even: [Int] = (0..<50).map { $0 * 20 }
+        return [steady, spread, tail, outliers, even]
+    }()
+
+    @Test("Percentiles of known durations are within one bucket of the exact values", arguments: knownDurationSets)
+    func knownDurations(_ durations: [Int]) throws {
+        var figures = DeliveryFigures()
+        for ms in durations { figures.add(success: true, milliseconds: ms, at: Date()) }
+        let sorted = durations.sorted()
+        for quantile in [0.5, 0.95, 0.99] {
+            let estimate = try #require(figures.percentile(quantile))
+            let exact = Self.exact(sorted, quantile)
+            let bucket = DeliveryFigures.bucketIndex(exact)
+            let lower = bucket == 0 ? 0 : DeliveryFigures.bucketBounds[bucket - 1]
+            let upper = bucket < DeliveryFigures.bucketBounds.count ? DeliveryFigures.bucketBounds[bucket] : sorted.last!
+            #expect((lower...upper).contains(estimate), "p\(Int(quantile * 100)): \(estimate) ms, exactly \(exact) ms (bucket \(lower)–\(upper))")
+            #expect(estimate >= sorted.first! && estimate <= sorted.last!, "never outside what was measured")
+        }
     }
 
     @Test("Windows are whole hours, at most 31 days")
@@ -307,11 +353,73 @@ struct StatsMigrationTests {
             #expect(report.fromHour == "2026-11-02T10")
             #expect(report.rows == 2)
             #expect(report.attempts == 3)
-            #expect(try await analytics.series(window) == migrated)
+            // The rebuild counts the same attempts into 0012's finer buckets, with the exact
+            // shortest and longest (the migrations could only give their buckets' bounds).
+            let rebuilt = try await analytics.series(window)
+            #expect(rebuilt.map(\.figures.attempts) == [2, 1])
+            #expect(rebuilt.map(\.figures.totalMilliseconds) == [630, 5])
+            #expect(migrated.map(\.figures.minMilliseconds) == [25, 0] && migrated.map(\.figures.maxMilliseconds) == [630, 5])
+            #expect(rebuilt.map(\.figures.minMilliseconds) == [30, 5] && rebuilt.map(\.figures.maxMilliseconds) == [600, 5])
+            #expect(rebuilt[1].figures.buckets[DeliveryFigures.bucketIndex(5)] == 1)
             // A rebuild from a later hour leaves the earlier one alone.
             #expect(try await StatsStore.rebuild(driver: driver, since: at("11:30:00")).attempts == 1)
-            #expect(try await analytics.series(window) == migrated)
-            #expect(try await analytics.totals(nil) == allTime)
+            #expect(try await analytics.series(window) == rebuilt)
+            let totals = try await analytics.totals(nil)
+            #expect(totals.attempts == allTime.attempts && totals.totalMilliseconds == allTime.totalMilliseconds)
+            #expect(totals.lastSuccessAt == allTime.lastSuccessAt && totals.lastFailureAt == allTime.lastFailureAt)
+            #expect(totals.minMilliseconds == 5 && totals.maxMilliseconds == 600)
+        }
+    }
+
+    @Test("Upgrading to version 0012 keeps every hourly and all-time count, bounds the shortest and longest attempt by the buckets, and going back merges the new buckets", arguments: TestDriverKind.all)
+    func finerBuckets(_ kind: TestDriverKind) async throws {
+        try await withTestDatabase(kind, migrate: false) { database in
+            let driver = database.driver
+            let files = try TestDatabase.migrations.load(for: driver.dialect)
+            try await Migrator(driver: driver, files: files.filter { $0.version < "0012" }).up()
+            let created = Timestamp.parse("2026-11-02T09:00:00.000Z")!
+            let webhook = UUID()
+            try await driver.execute("""
+                INSERT INTO webhooks (id, name, url, events, is_active, consecutive_failures, created_at, updated_at)
+                VALUES (\(webhook), \("old"), \("https://example.com/hook"), \("[\"*\"]"), \(true), \(0), \(created), \(created))
+                """)
+            // As version 0011 stored them: twelve quick attempts, three slower ones, one timeout.
+            let counts = "attempts, successes, failures, total_ms, lat_le_25, lat_le_50, lat_le_100, lat_le_250, lat_le_500, lat_le_1000, lat_le_2500, lat_le_5000, lat_le_10000, lat_over_10000"
+            try await driver.execute("""
+                INSERT INTO webhook_stats_hourly (hour, webhook_id, \(unsafeRaw: counts))
+                VALUES (\("2026-11-02T10"), \(webhook), 16, 15, 1, 10300, 12, 0, 3, 0, 0, 0, 0, 0, 0, 1)
+                """)
+            try await driver.execute("""
+                INSERT INTO webhook_stats_hourly (hour, webhook_id, \(unsafeRaw: counts))
+                VALUES (\("2026-11-02T11"), \(webhook), 2, 2, 0, 70, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0)
+                """)
+            try await driver.execute("""
+                INSERT INTO webhook_stats_total (webhook_id, \(unsafeRaw: counts))
+                VALUES (\(webhook), 18, 17, 1, 10370, 12, 2, 3, 0, 0, 0, 0, 0, 0, 1)
+                """)
+            try await Migrator(driver: driver, files: files).up()
+            let analytics = WebhookAnalytics(driver: driver)
+            let window = try AnalyticsWindow(since: Timestamp.parse("2026-11-02T10:00:00.000Z")!, until: Timestamp.parse("2026-11-02T12:00:00.000Z")!)
+            let hours = try await analytics.series(window).map(\.figures)
+            #expect(hours.map(\.attempts) == [16, 2])
+            #expect(hours[0].buckets[DeliveryFigures.bucketIndex(25)] == 12 && hours[0].buckets[DeliveryFigures.bucketIndex(100)] == 3)
+            #expect(hours[0].buckets[DeliveryFigures.bucketIndex(30_000)] == 1, "the old top bucket becomes the 30 s one")
+            #expect(hours[0].minMilliseconds == 0 && hours[0].maxMilliseconds == 10300)
+            #expect(hours[1].minMilliseconds == 25 && hours[1].maxMilliseconds == 50)
+            let total = try await analytics.totals(nil)
+            #expect(total.attempts == 18 && total.totalMilliseconds == 10370 && total.buckets.reduce(0, +) == 18)
+            #expect(total.minMilliseconds == 0 && total.maxMilliseconds == 10370)
+            // New attempts go to the finer buckets beside the old counts.
+            let sample = StatsStore.Sample(webhookID: webhook, success: true, milliseconds: 3, at: Timestamp.parse("2026-11-02T11:30:00.000Z")!)
+            _ = try await driver.transaction { try await $0.executeAll(StatsStore.upsertQueries([sample], dialect: driver.dialect)) }
+            let eleven = try await analytics.series(window).map(\.figures)[1]
+            #expect(eleven.attempts == 3 && eleven.buckets[DeliveryFigures.bucketIndex(3)] == 1 && eleven.minMilliseconds == 3 && eleven.maxMilliseconds == 50)
+
+            _ = try await Migrator(driver: driver, files: files).down()
+            let back = try #require(try await driver.first("SELECT lat_le_25, lat_le_50, lat_over_10000, attempts FROM webhook_stats_hourly WHERE hour = \("2026-11-02T11")"))
+            #expect(try back.int("lat_le_25") == 1 && back.int("lat_le_50") == 2 && back.int("lat_over_10000") == 0 && back.int("attempts") == 3)
+            let backTotal = try #require(try await driver.first("SELECT lat_le_25, lat_over_10000, attempts FROM webhook_stats_total"))
+            #expect(try backTotal.int("lat_le_25") == 13 && backTotal.int("lat_over_10000") == 1 && backTotal.int("attempts") == 19)
         }
     }
 }

@@ -193,4 +193,49 @@ struct ConsoleAPITests {
             }
         }
     }
+
+    @Test("a resume point older than STREAM_RESUME_WINDOW_SECONDS is told to reload the log, and nothing before the window is read", arguments: TestDriverKind.all)
+    func streamResumeWindow(_ kind: TestDriverKind) async throws {
+        try await withTestServer(kind, configure: { $0.streamMaxSeconds = 1; $0.streamResumeWindowSeconds = 60 }) { server in
+            try await server.test { client in
+                _ = try await Self.create(client, server, name: "Old", url: "http://127.0.0.1:9/o", events: #"["contact.updated"]"#)
+                let old = try await server.components.dispatcher.publish(type: "contact.updated", data: .object([]))
+                // The finding: Last-Event-ID at the year 2000 read every delivery since then.
+                let ancient = PageCursor.encode(createdAt: Timestamp.parse("2000-01-01T00:00:00.000Z")!, id: UUID())
+                let response = try await client.execute(
+                    uri: "/api/stream", method: .get, headers: [.authorization: "Bearer \(server.adminKey)", HTTPField.Name("Last-Event-ID")!: ancient])
+                let text = String(buffer: response.body)
+                #expect(response.status == .ok)
+                #expect(text.contains("event: reset\ndata: {\"reason\":\"resume_window\""), "\(text)")
+                #expect(!text.contains("event: delivery"), "nothing from before the window: \(text)")
+                #expect(!text.contains(old.event.id.uuidString.lowercased()))
+                // Within the window it resumes as before.
+                let recent = PageCursor.encode(createdAt: Date().addingTimeInterval(-30), id: UUID(uuid: (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)))
+                let resumed = String(buffer: try await client.execute(
+                    uri: "/api/stream", method: .get, headers: [.authorization: "Bearer \(server.adminKey)", HTTPField.Name("Last-Event-ID")!: recent]).body)
+                #expect(!resumed.contains("event: reset") && resumed.contains("event: delivery"), "\(resumed)")
+            }
+        }
+    }
+
+    @Test("one key holds at most STREAM_MAX_PER_KEY streams at once; past it 429, and a stream that ended gives its place back")
+    func streamsPerKey() async throws {
+        try await withTestServer(configure: { $0.streamMaxSeconds = 2; $0.streamMaxPerKey = 2 }) { server in
+            let other = try await server.key([.readWebhooks])
+            try await server.test { client in
+                let bearer: HTTPFields = [.authorization: "Bearer \(server.adminKey)"]
+                try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                    for _ in 0..<2 { group.addTask { try await client.execute(uri: "/api/stream", method: .get, headers: bearer).status } }
+                    // Both are open (each lasts 2 s): a third for the same key is refused, another key's is not.
+                    try await Task.sleep(for: .milliseconds(500))
+                    let third = try await client.send(.get, "/api/stream", key: server.adminKey)
+                    expectError(third, .tooManyRequests, code: "too_many_streams")
+                    #expect(third.headers[.retryAfter] != nil)
+                    group.addTask { try await client.execute(uri: "/api/stream", method: .get, headers: [.authorization: "Bearer \(other)"]).status }
+                    for try await status in group { #expect(status == .ok) }
+                }
+                #expect(try await client.execute(uri: "/api/stream", method: .get, headers: bearer).status == .ok, "the places were given back")
+            }
+        }
+    }
 }

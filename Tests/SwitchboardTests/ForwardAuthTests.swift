@@ -42,10 +42,7 @@ struct ForwardAuthTests {
                 expectError(try await client.send(.get, "/auth/verify", key: server.adminKey, headers: Self.original("GET", "/api/invoices")), .forbidden, code: "route_not_allowed")
                 expectError(try await client.send(.get, "/auth/verify", key: server.adminKey, headers: Self.original("GET", "/api/contacts/../invoices")), .forbidden, code: "route_not_allowed")
 
-                // Traefik and Caddy name the headers differently; Envoy appends the path.
-                let traefik: HTTPFields = [HTTPField.Name("X-Forwarded-Method")!: "DELETE", HTTPField.Name("X-Forwarded-Uri")!: "/api/contacts/1"]
-                expectError(try await client.send(.get, "/auth/verify", key: reader.plaintext, headers: traefik), .forbidden, code: "insufficient_permissions")
-                #expect(try await client.send(.get, "/auth/verify/api/contacts/1", key: reader.plaintext).status == .ok)
+                expectError(try await client.send(.get, "/auth/verify", key: reader.plaintext, headers: Self.original("DELETE", "/api/contacts/1")), .forbidden, code: "insufficient_permissions")
 
                 // The denial of a known key is audited; the allowed request is not.
                 let trail = try await client.send(.get, "/api/audit-logs?action=auth.denied", key: server.adminKey)
@@ -58,6 +55,82 @@ struct ForwardAuthTests {
             let rows = try await server.components.usage.usage(keyID: reader.record.id, since: Date().addingTimeInterval(-3600), until: Date().addingTimeInterval(3600))
             #expect(rows.contains { $0.routeGroup == "crm:contacts" && $0.statusClass == "2xx" })
             #expect(rows.contains { $0.routeGroup == "crm:contacts" && $0.statusClass == "4xx" })
+        }
+    }
+
+    static func forwarded(_ method: String, _ uri: String) -> HTTPFields {
+        [HTTPField.Name("X-Forwarded-Method")!: method, HTTPField.Name("X-Forwarded-Uri")!: uri]
+    }
+
+    @Test("each AUTH_PROXY_STYLE reads one family of headers, and a request carrying another family, both, a repeated header or none is refused unjudged")
+    func proxyStyles() async throws {
+        // nginx, the default: X-Original-*; a client's own X-Forwarded-* (which nginx passes on) is refused.
+        try await withTestServer { server in
+            #expect(server.settings.proxyStyle == .nginx)
+            let reader = try await server.key([.readContacts])
+            try await server.test { client in
+                #expect(try await client.send(.get, "/auth/verify", key: reader, headers: Self.original("GET", "/api/contacts/1")).status == .ok)
+                var spoofed = Self.original("GET", "/api/contacts/1")
+                spoofed[HTTPField.Name("X-Forwarded-Method")!] = "GET"
+                expectError(try await client.send(.get, "/auth/verify", key: reader, headers: spoofed), .badRequest, code: "ambiguous_original_request")
+                expectError(try await client.send(.get, "/auth/verify", key: reader, headers: Self.forwarded("GET", "/api/contacts/1")), .badRequest, code: "ambiguous_original_request")
+                expectError(try await client.send(.get, "/auth/verify/api/contacts/1", key: reader, headers: Self.original("GET", "/api/contacts/1")), .badRequest, code: "ambiguous_original_request")
+                expectError(try await client.send(.get, "/auth/verify", key: reader), .badRequest, code: "missing_original_request")
+                expectError(try await client.send(.get, "/auth/verify", key: reader, headers: [HTTPField.Name("X-Original-Method")!: "GET"]), .badRequest, code: "missing_original_request")
+                var twice = Self.original("GET", "/api/contacts/1")
+                twice.append(HTTPField(name: HTTPField.Name("X-Original-Method")!, value: "GET"))
+                expectError(try await client.send(.get, "/auth/verify", key: reader, headers: twice), .badRequest, code: "missing_original_request")
+                // Refused before the key is looked at: a wrong key is not counted, the answer is the same.
+                expectError(try await client.send(.get, "/auth/verify", key: "sbk_wrong", headers: spoofed), .badRequest, code: "ambiguous_original_request")
+                // For nginx's auth_request, as 401 with the real status alongside.
+                let nginx = try await client.send(.get, "/auth/verify?proxy=nginx", key: reader, headers: spoofed)
+                #expect(nginx.status == .unauthorized && nginx.headers[HTTPField.Name("X-Switchboard-Status")!] == "400")
+            }
+        }
+        // forwarded (Caddy, Traefik): X-Forwarded-*; a client's own X-Original-* (which they pass on) is refused.
+        try await withTestServer(configure: { $0.proxyStyle = .forwarded }) { server in
+            let reader = try await server.key([.readContacts])
+            try await server.test { client in
+                #expect(try await client.send(.get, "/auth/verify", key: reader, headers: Self.forwarded("GET", "/api/contacts/1")).status == .ok)
+                expectError(try await client.send(.get, "/auth/verify", key: reader, headers: Self.forwarded("DELETE", "/api/contacts/1")), .forbidden, code: "insufficient_permissions")
+                // The finding: DELETE through Caddy, with the client's own X-Original-* claiming a GET.
+                var spoofed = Self.forwarded("DELETE", "/api/contacts/1")
+                spoofed[HTTPField.Name("X-Original-Method")!] = "GET"
+                spoofed[HTTPField.Name("X-Original-URI")!] = "/api/contacts/1"
+                expectError(try await client.send(.get, "/auth/verify", key: reader, headers: spoofed), .badRequest, code: "ambiguous_original_request")
+                expectError(try await client.send(.get, "/auth/verify", key: reader, headers: Self.original("GET", "/api/contacts/1")), .badRequest, code: "ambiguous_original_request")
+                expectError(try await client.send(.get, "/auth/verify", key: reader), .badRequest, code: "missing_original_request")
+            }
+        }
+        // envoy: the verify request's method and the path after /auth/verify; any header family is refused.
+        try await withTestServer(configure: { $0.proxyStyle = .envoy }) { server in
+            let reader = try await server.key([.readContacts])
+            try await server.test { client in
+                #expect(try await client.send(.get, "/auth/verify/api/contacts/1", key: reader).status == .ok)
+                expectError(try await client.send(.delete, "/auth/verify/api/contacts/1", key: reader), .forbidden, code: "insufficient_permissions")
+                expectError(try await client.send(.delete, "/auth/verify/api/contacts/1", key: reader, headers: Self.original("GET", "/api/contacts/1")), .badRequest, code: "ambiguous_original_request")
+                expectError(try await client.send(.delete, "/auth/verify/api/contacts/1", key: reader, headers: Self.forwarded("GET", "/api/contacts/1")), .badRequest, code: "ambiguous_original_request")
+                expectError(try await client.send(.get, "/auth/verify", key: reader), .badRequest, code: "missing_original_request")
+            }
+        }
+    }
+
+    @Test("a request carrying a method override or a URL rewrite is refused, whatever the key may do", arguments: [
+        ("X-HTTP-Method-Override", "DELETE"), ("X-HTTP-Method", "DELETE"), ("X-Method-Override", "DELETE"), ("X-Original-URL", "/api/contacts/1"),
+        ("X-Rewrite-URL", "/api/contacts/1"), ("X_HTTP_Method_Override", "DELETE"),
+    ])
+    func overrides(header: String, value: String) async throws {
+        try await withTestServer { server in
+            let reader = try await server.key([.readContacts])
+            try await server.test { client in
+                var headers = Self.original("GET", "/api/contacts/1")
+                headers[try #require(HTTPField.Name(header))] = value
+                expectError(try await client.send(.get, "/auth/verify", key: reader, headers: headers), .badRequest, code: "override_not_allowed")
+                for uri in ["/api/contacts/1?_method=DELETE", "/api/contacts/1?x=1&_METHOD=delete", "/api/contacts/1?%5Fmethod=DELETE"] {
+                    expectError(try await client.send(.get, "/auth/verify", key: reader, headers: Self.original("GET", uri)), .badRequest, code: "override_not_allowed")
+                }
+                #expect(try await client.send(.get, "/auth/verify", key: reader, headers: Self.original("GET", "/api/contacts/1?method=x&_methods=1")).status == .ok)
+            }
         }
     }
 

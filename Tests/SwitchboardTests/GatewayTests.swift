@@ -3,7 +3,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Server
+@testable import Server
 import Testing
 
 /// Gateway mode (`GATEWAY_UPSTREAM`): requests outside Switchboard's own paths reach a real
@@ -159,6 +159,73 @@ struct GatewayTests {
                 let started = ContinuousClock.now
                 expectError(try await client.send(.get, "/api/contacts", key: reader), .badGateway, code: "upstream_unavailable")
                 #expect(ContinuousClock.now - started < .seconds(5))
+            }
+        }
+    }
+
+    @Test("method overrides and URL rewrites are refused before the CRM sees them; other proxies' client-address headers are dropped")
+    func overrides() async throws {
+        try await withReceiver({ _, _ in ScriptedResponse(headers: [.contentType: "application/json"], body: "{}") }) { crm in
+            try await withTestServer(configure: Self.gateway(to: crm)) { server in
+                let reader = try await server.key([.readContacts])
+                try await server.test { client in
+                    for header in ["X-HTTP-Method-Override", "X-HTTP-Method", "X-Method-Override", "X-Original-URL", "X-Rewrite-URL", "x_http_method_override"] {
+                        let value = header.lowercased().contains("url") ? "/api/contacts/1" : "DELETE"
+                        expectError(try await client.send(.get, "/api/contacts/1", key: reader, headers: [try #require(HTTPField.Name(header)): value]),
+                                    .badRequest, code: "override_not_allowed")
+                    }
+                    for uri in ["/api/contacts/1?_method=DELETE", "/api/contacts/1?a=1&_method=delete", "/api/contacts/1?%5fmethod=DELETE"] {
+                        expectError(try await client.send(.get, uri, key: reader), .badRequest, code: "override_not_allowed")
+                    }
+                    #expect(crm.requests.isEmpty, "none of them reached the CRM")
+                    let spoofing: HTTPFields = [
+                        HTTPField.Name("X-Client-IP")!: "10.0.0.1", HTTPField.Name("True-Client-IP")!: "10.0.0.1",
+                        HTTPField.Name("CF-Connecting-IP")!: "10.0.0.1", HTTPField.Name("Fastly-Client-IP")!: "10.0.0.1",
+                        HTTPField.Name("X-Cluster-Client-IP")!: "10.0.0.1", HTTPField.Name("X_Client_IP")!: "10.0.0.1",
+                    ]
+                    #expect(try await client.send(.get, "/api/contacts/1?method=get", key: reader, headers: spoofing).status == .ok)
+                    let seen = try #require(crm.requests.last)
+                    for name in ["X-Client-IP", "True-Client-IP", "CF-Connecting-IP", "Fastly-Client-IP", "X-Cluster-Client-IP", "X_Client_IP"] {
+                        #expect(seen.header(name) == nil, "\(name) is not the client's to choose")
+                    }
+                }
+            }
+        }
+    }
+
+    @Test("answers held for their events fit GATEWAY_BUFFER_BYTES over all requests; one that does not is streamed whole after an event with its path and status", arguments: TestDriverKind.all)
+    func bufferBound(_ kind: TestDriverKind) async throws {
+        let answer = #"{"id":7,"name":""# + String(repeating: "a", count: 20_000) + #""}"#
+        let huge = String(repeating: "z", count: 600_000)
+        try await withReceiver({ request, _ in
+            ScriptedResponse(status: .created, headers: [.contentType: "application/json"], body: request.uri.hasPrefix("/api/contacts?huge") ? huge : answer)
+        }) { crm in
+            // Room for less than one answer: it cannot be held, so it is streamed.
+            try await withTestServer(kind, configure: Self.gateway(to: crm) { $0.bufferBytes = 8_192 }) { server in
+                let writer = try await server.key([.writeContacts])
+                try await server.test { client in
+                    let created = try await client.execute(uri: "/api/contacts", method: .post, headers: [.authorization: "Bearer \(writer)", .contentType: "application/json"], body: .init(string: "{}"))
+                    #expect(created.status == .created)
+                    #expect(String(buffer: created.body) == answer, "the client gets the CRM's whole answer")
+                    let eventID = try #require(created.headers[HTTPField.Name("X-Switchboard-Event-Id")!].flatMap(UUID.init(uuidString:)))
+                    let event = try #require(try await EventStore(executor: server.database.driver).find(id: eventID))
+                    #expect(event.payload == #"{"path":"/api/contacts","status":201}"#, "published before the answer, without it")
+                    #expect(server.components.gatewayBuffer.inUse == 0, "nothing stays reserved")
+                }
+            }
+            // With room, the answer is the event's data; over MAX_EVENT_BYTES it streams (and is not held whole).
+            try await withTestServer(kind, configure: Self.gateway(to: crm)) { server in
+                let writer = try await server.key([.writeContacts])
+                try await server.test { client in
+                    let created = try await client.execute(uri: "/api/contacts", method: .post, headers: [.authorization: "Bearer \(writer)", .contentType: "application/json"], body: .init(string: "{}"))
+                    let eventID = try #require(created.headers[HTTPField.Name("X-Switchboard-Event-Id")!].flatMap(UUID.init(uuidString:)))
+                    #expect(try await EventStore(executor: server.database.driver).find(id: eventID)?.payload == answer)
+                    let large = try await client.execute(uri: "/api/contacts?huge", method: .post, headers: [.authorization: "Bearer \(writer)", .contentType: "application/json"], body: .init(string: "{}"))
+                    #expect(large.status == .created && large.body.readableBytes == huge.utf8.count)
+                    let largeID = try #require(large.headers[HTTPField.Name("X-Switchboard-Event-Id")!].flatMap(UUID.init(uuidString:)))
+                    #expect(try await EventStore(executor: server.database.driver).find(id: largeID)?.payload == #"{"path":"/api/contacts","status":201}"#)
+                    #expect(server.components.gatewayBuffer.inUse == 0)
+                }
             }
         }
     }

@@ -82,6 +82,29 @@ struct OutboxTests {
         }
     }
 
+    @Test("a row whose created_at cannot be read (text an ORM wrote, epoch seconds) is rejected with the reason, and the rows behind it are relayed")
+    func unreadableRows() async throws {
+        // SQLite's columns take any value; PostgreSQL's and MariaDB's types refuse these rows.
+        try await withTestServer(.sqlite) { server in
+            let webhookID = try await Self.subscriber(server)
+            let driver = server.database.driver
+            let outbox = OutboxStore(executor: driver)
+            try await outbox.insert(eventType: "contact.created", data: #"{"n":1}"#)
+            try await driver.execute("INSERT INTO switchboard_outbox (event_type, data, created_at) VALUES ('contact.created', '{\"n\":2}', 'yesterday')")
+            try await driver.execute("INSERT INTO switchboard_outbox (event_type, data, created_at) VALUES ('contact.created', '{\"n\":3}', 1733600000)")
+            try await outbox.insert(eventType: "contact.updated", data: #"{"n":4}"#)
+            let relay = OutboxRelay(driver: driver, catalog: server.components.catalog)
+            #expect(try await relay.relayOnce() == OutboxRelay.Pass(published: 2, rejected: 2))
+            #expect(try await Self.deliveredNumbers(server, webhookID: webhookID).sorted() == [1, 4])
+            #expect(!(try await outbox.hasRows()))
+            let rejected = try await outbox.rejected(limit: 10, offset: 0).items
+            #expect(rejected.count == 2)
+            #expect(rejected.allSatisfy { $0.reason.contains("cannot be read") && $0.reason.contains("created_at") }, "\(rejected.map(\.reason))")
+            #expect(Set(rejected.map(\.row.data)) == [#"{"n":2}"#, #"{"n":3}"#])
+            #expect(rejected.contains { $0.reason.contains("yesterday") })
+        }
+    }
+
     @Test("two relays working the same outbox at once publish every row once", arguments: TestDriverKind.all)
     func concurrentRelays(_ kind: TestDriverKind) async throws {
         try await withTestServer(kind) { server in

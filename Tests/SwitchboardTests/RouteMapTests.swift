@@ -1,4 +1,5 @@
 import Core
+import Foundation
 import Testing
 
 /// The route map `/auth/verify` decides CRM requests by: matching, precedence, and the errors
@@ -53,6 +54,41 @@ struct RouteMapTests {
         #expect(map.decide(method: "DELETE", uri: "/api/contacts/42/notes/1").requirement == .permission(.deleteContacts), "* is one segment")
         #expect(map.decide(method: "PATCH", uri: "/api/health").requirement == .anyKey)
         #expect(map.decide(method: "GET", uri: "/api/reports/x").origin == "AUTH_ROUTE_MAP_FILE line 2")
+    }
+
+    /// The forms of one segment a CRM's router may read as the plain segment: an extension,
+    /// trailing dots or white space, encoded or not.
+    static let suffixForms = ["export.json", "export.", "export..", "export%2e", "export%20", "export.%20", "export%2E%20", "export%C2%A0", "Export.CSV", "export.tar.gz"]
+
+    @Test("a deny literal also denies the segment with an extension, trailing dots or white space", arguments: suffixForms)
+    func denySuffixes(form: String) throws {
+        let map = RouteMap(fileRules: try RouteMap.parse("* /api/contacts/export deny"), allowUnmatched: true)
+        #expect(map.decide(method: "GET", uri: "/api/contacts/\(form)").requirement == .deny, "\(form)")
+        #expect(map.decide(method: "GET", uri: "/api/contacts/\(form)?x=1").requirement == .deny, "\(form) with a query")
+        #expect(map.decide(method: "GET", uri: "/api/\(form.replacingOccurrences(of: "export", with: "contacts", options: .caseInsensitive))/export").requirement == .deny)
+    }
+
+    @Test("an allow literal covers the same forms, so they need its permission instead of falling through to unmatched", arguments: suffixForms)
+    func allowSuffixes(form: String) throws {
+        let map = RouteMap(fileRules: try RouteMap.parse("GET /api/reports/export read:transactions"), allowUnmatched: true)
+        #expect(map.decide(method: "GET", uri: "/api/reports/\(form)").requirement == .permission(.readTransactions), "\(form)")
+        // The seed's own literals too: /api/contacts.json is a contacts route, not an unmatched one.
+        #expect(map.decide(method: "DELETE", uri: "/api/\(form.replacingOccurrences(of: "export", with: "contacts", options: .caseInsensitive))/1").requirement == .permission(.deleteContacts))
+    }
+
+    @Test("control characters, and segments of dots only, are refused whatever the rules", arguments: ["export%00", "export%09", "export%0a", "export%7f", "export%00.json", "%00", "...", "%2e%2e%2e"])
+    func controlCharacters(form: String) throws {
+        let open = RouteMap(fileRules: try RouteMap.parse("* /api/contacts/:id any"), allowUnmatched: true)
+        #expect(open.decide(method: "GET", uri: "/api/contacts/\(form)").requirement == .deny, "\(form)")
+    }
+
+    @Test("other segments that only start like a literal are not it")
+    func notSuffixes() throws {
+        let map = RouteMap(fileRules: try RouteMap.parse("* /api/contacts/export deny"), allowUnmatched: true)
+        for uri in ["/api/contacts/exports", "/api/contacts/export-x", "/api/contacts/exportjson", "/api/contacts/x.export"] {
+            #expect(map.decide(method: "GET", uri: uri).requirement == .permission(.readContacts), "\(uri)")
+        }
+        #expect(map.decide(method: "GET", uri: "/api/contactsx").requirement == .anyKey)
     }
 
     @Test("a bad file is refused with the line and what to fix")

@@ -1,8 +1,9 @@
 import Core
 import Foundation
+import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
-import Server
+@testable import Server
 import Testing
 
 @Suite("System routes, envelope and OpenAPI")
@@ -56,6 +57,37 @@ struct SystemRouteTests {
         }
     }
 
+    @Test("HEAD answers wherever GET does: the same status and headers, no body, and a stream is never started", arguments: TestDriverKind.all)
+    func head(_ kind: TestDriverKind) async throws {
+        try await withTestServer(kind) { server in
+            try await server.test { client in
+                let build = ConsoleAssets(directory: nil).build
+                let bearer: HTTPFields = [.authorization: "Bearer \(server.adminKey)"]
+                for (uri, headers) in [("/", HTTPFields()), ("/health", [:]), ("/ready", [:]), ("/openapi.json", [:]), ("/assets/\(build)/app.js", [:]),
+                                       ("/favicon.ico", [:]), ("/api/webhooks", bearer), ("/api/event-types", bearer)] {
+                    let get = try await client.execute(uri: uri, method: .get, headers: headers)
+                    let head = try await client.execute(uri: uri, method: .head, headers: headers)
+                    // Not ready here: no delivery worker runs in these tests (503, with the envelope).
+                    #expect(get.status == (uri == "/ready" ? .serviceUnavailable : .ok), "GET \(uri): \(get.status)")
+                    #expect(head.status == get.status, "HEAD \(uri): \(head.status)")
+                    #expect(head.body.readableBytes == 0, "HEAD \(uri) has no body")
+                    for name: HTTPField.Name in [.contentType, .contentLength, .cacheControl, .eTag, .contentSecurityPolicy] {
+                        #expect(head.headers[name] == get.headers[name], "HEAD \(uri): \(name) as for GET")
+                    }
+                    #expect(head.headers[.contentLength].map { Int($0) } == get.body.readableBytes, "HEAD \(uri): the length of GET's body")
+                }
+                // As GET would: 401 without a key, 404 for no such webhook, with the envelope's length.
+                let anonymous = try await client.execute(uri: "/api/webhooks", method: .head)
+                #expect(anonymous.status == .unauthorized && anonymous.body.readableBytes == 0)
+                let missing = try await client.execute(uri: "/api/webhooks/\(UUID())", method: .head, headers: bearer)
+                #expect(missing.status == .notFound && missing.body.readableBytes == 0)
+                // The stream answers its headers only: its body (which polls) never starts.
+                let stream = try await client.execute(uri: "/api/stream", method: .head, headers: bearer)
+                #expect(stream.status == .ok && stream.headers[.contentType] == "text/event-stream; charset=utf-8" && stream.body.readableBytes == 0)
+            }
+        }
+    }
+
     @Test("Unknown routes get the error envelope")
     func unknownRoute() async throws {
         try await withTestServer { server in
@@ -64,7 +96,7 @@ struct SystemRouteTests {
                 expectError(try await client.send(.get, "/nope"), .notFound, code: "not_found")
                 let wrongMethod = try await client.send(.put, "/api/webhooks/\(UUID().uuidString)", key: server.adminKey, json: "{}")
                 expectError(wrongMethod, .methodNotAllowed, code: "method_not_allowed")
-                #expect(wrongMethod.headers[.allow] == "GET, PATCH, DELETE")
+                #expect(wrongMethod.headers[.allow] == "GET, HEAD, PATCH, DELETE")
             }
         }
     }

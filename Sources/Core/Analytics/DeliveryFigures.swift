@@ -1,10 +1,13 @@
 import Foundation
 
 /// Counts of delivery attempts over some span: how many, how many succeeded (2xx), their
-/// total time and a latency histogram. Figures add up, so hours combine into windows.
+/// total time, the shortest and longest, and a latency histogram. Figures add up, so hours
+/// combine into windows.
 package struct DeliveryFigures: Sendable, Equatable {
     /// Upper bounds, in milliseconds, of the latency buckets; one more bucket holds the rest.
-    package static let bucketBounds: [Int] = [25, 50, 100, 250, 500, 1000, 2500, 5000, 10000]
+    /// Fine at the low end, where receivers on a network answer (a percentile is placed within
+    /// its bucket), up to the longest `WEBHOOK_TIMEOUT_MS` is likely to be.
+    package static let bucketBounds: [Int] = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000]
     /// The rollup columns holding each bucket's count, in bucket order.
     package static let bucketColumns: [String] = bucketBounds.map { "lat_le_\($0)" } + ["lat_over_\(bucketBounds.last!)"]
 
@@ -13,6 +16,10 @@ package struct DeliveryFigures: Sendable, Equatable {
     package var totalMilliseconds = 0
     /// Attempts per latency bucket, `bucketColumns.count` long.
     package var buckets = [Int](repeating: 0, count: DeliveryFigures.bucketColumns.count)
+    /// The shortest and the longest attempt, in milliseconds; nil when nothing was attempted.
+    /// Rows counted before these were kept hold the bounds of their buckets instead.
+    package var minMilliseconds: Int?
+    package var maxMilliseconds: Int?
     package var lastSuccessAt: Date?
     package var lastFailureAt: Date?
 
@@ -37,6 +44,8 @@ package struct DeliveryFigures: Sendable, Equatable {
         attempts += 1
         totalMilliseconds += milliseconds
         buckets[Self.bucketIndex(milliseconds)] += 1
+        minMilliseconds = min(minMilliseconds ?? milliseconds, milliseconds)
+        maxMilliseconds = max(maxMilliseconds ?? milliseconds, milliseconds)
         if success {
             successes += 1
             lastSuccessAt = max(lastSuccessAt ?? date, date)
@@ -51,6 +60,8 @@ package struct DeliveryFigures: Sendable, Equatable {
         successes += other.successes
         totalMilliseconds += other.totalMilliseconds
         for index in buckets.indices { buckets[index] += other.buckets[index] }
+        minMilliseconds = [minMilliseconds, other.minMilliseconds].compactMap { $0 }.min()
+        maxMilliseconds = [maxMilliseconds, other.maxMilliseconds].compactMap { $0 }.max()
         lastSuccessAt = [lastSuccessAt, other.lastSuccessAt].compactMap { $0 }.max()
         lastFailureAt = [lastFailureAt, other.lastFailureAt].compactMap { $0 }.max()
     }
@@ -61,23 +72,26 @@ package struct DeliveryFigures: Sendable, Equatable {
     }
 
     /// The `quantile` (0…1) of attempt durations in milliseconds, estimated from the buckets
-    /// by interpolating inside the bucket where it falls; nil when nothing was attempted.
-    /// Above the last bound the bound itself is reported (the histogram knows no more).
+    /// by interpolating inside the bucket where it falls, narrowed to the shortest and longest
+    /// attempt seen (so a percentile never lies outside what was measured, and a bucket holding
+    /// the extremes is read as far as they reach); nil when nothing was attempted.
     package func percentile(_ quantile: Double) -> Int? {
         let total = buckets.reduce(0, +)
         guard total > 0 else { return nil }
         let rank = quantile * Double(total)
+        let floor = Double(minMilliseconds ?? 0)
+        let ceiling = Double(maxMilliseconds ?? Self.bucketBounds.last!)
         var below = 0
         for (index, count) in buckets.enumerated() where count > 0 {
-            if Double(below + count) >= rank {
-                guard index < Self.bucketBounds.count else { return Self.bucketBounds.last! }
-                let lower = index == 0 ? 0 : Double(Self.bucketBounds[index - 1])
-                let upper = Double(Self.bucketBounds[index])
-                let fraction = max(0, rank - Double(below)) / Double(count)
-                return Int((lower + (upper - lower) * fraction).rounded())
+            if Double(below + count) >= rank || index == buckets.count - 1 {
+                let lower = max(floor, index == 0 ? 0 : Double(Self.bucketBounds[index - 1]))
+                let upper = min(ceiling, index < Self.bucketBounds.count ? Double(Self.bucketBounds[index]) : ceiling)
+                let fraction = min(1, max(0, rank - Double(below)) / Double(count))
+                let estimate = lower + (max(upper, lower) - lower) * fraction
+                return Int(min(ceiling, max(floor, estimate)).rounded())
             }
             below += count
         }
-        return Self.bucketBounds.last!
+        return Int(ceiling)
     }
 }

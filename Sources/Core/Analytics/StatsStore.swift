@@ -51,11 +51,13 @@ package enum StatsStore {
     /// `INSERT … VALUES (keys, figures)` that adds to the row when the key exists.
     private static func upsert(into table: String, keys: [String], values: SQLQuery, _ figures: DeliveryFigures, _ dialect: SQLDialect) -> SQLQuery {
         var query: SQLQuery = """
-            INSERT INTO \(unsafeRaw: table) (\(unsafeRaw: (keys + countColumns).joined(separator: ", ")), last_success_at, last_failure_at)
+            INSERT INTO \(unsafeRaw: table) (\(unsafeRaw: (keys + countColumns).joined(separator: ", ")), min_ms, max_ms, last_success_at, last_failure_at)
             VALUES (\(values), \(figures.attempts), \(figures.successes), \(figures.failures), \(figures.totalMilliseconds)
             """
         for count in figures.buckets { query.append(", \(count)") }
-        query.append(", \(figures.lastSuccessAt), \(figures.lastFailureAt))\(unsafeRaw: dialect.accumulatingUpsert(table: table, conflictColumns: keys, summed: countColumns, latest: ["last_success_at", "last_failure_at"]))")
+        let upsert = dialect.accumulatingUpsert(
+            table: table, conflictColumns: keys, summed: countColumns, latest: ["max_ms", "last_success_at", "last_failure_at"], smallest: ["min_ms"])
+        query.append(", \(figures.minMilliseconds), \(figures.maxMilliseconds), \(figures.lastSuccessAt), \(figures.lastFailureAt))\(unsafeRaw: upsert)")
         return query
     }
 
@@ -93,11 +95,11 @@ package enum StatsStore {
         let select = """
             SELECT \(hourExpression), d.webhook_id, COUNT(*), SUM(CASE WHEN \(success) THEN 1 ELSE 0 END),
                 SUM(CASE WHEN \(success) THEN 0 ELSE 1 END), SUM(a.duration_ms), \(buckets.joined(separator: ", ")),
-                MAX(CASE WHEN \(success) THEN a.created_at END), MAX(CASE WHEN \(success) THEN NULL ELSE a.created_at END)
+                MIN(a.duration_ms), MAX(a.duration_ms), MAX(CASE WHEN \(success) THEN a.created_at END), MAX(CASE WHEN \(success) THEN NULL ELSE a.created_at END)
             FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id
             """
         return try await driver.transaction { transaction in
-            let columns = countColumns.joined(separator: ", ") + ", last_success_at, last_failure_at"
+            let columns = countColumns.joined(separator: ", ") + ", min_ms, max_ms, last_success_at, last_failure_at"
             try await transaction.execute("DELETE FROM webhook_stats_hourly WHERE hour >= \(fromHour)")
             let rows = try await transaction.execute("""
                 INSERT INTO webhook_stats_hourly (hour, webhook_id, \(unsafeRaw: columns))
@@ -188,7 +190,7 @@ package enum StatsStore {
         return try await executor.query("""
             SELECT w.id, w.name, w.url, w.is_active, w.consecutive_failures, w.disabled_reason, w.health_state,
                 \(unsafeRaw: WebhookStore.circuitColumns(of: "w")),
-                \(unsafeRaw: DeliveryFigures.countColumns.map { "s.\($0)" }.joined(separator: ", "))
+                \(unsafeRaw: (DeliveryFigures.countColumns + ["min_ms", "max_ms"]).map { "s.\($0)" }.joined(separator: ", "))
             FROM webhooks w LEFT JOIN (
                 SELECT webhook_id, \(unsafeRaw: DeliveryFigures.countSums) FROM webhook_stats_hourly
                 WHERE hour >= \(StatsHour.key(since)) GROUP BY webhook_id
@@ -211,6 +213,8 @@ extension DeliveryFigures {
         successes = try row.optionalInt("successes") ?? 0
         totalMilliseconds = try row.optionalInt("total_ms") ?? 0
         buckets = try Self.bucketColumns.map { try row.optionalInt($0) ?? 0 }
+        minMilliseconds = try row.optionalInt("min_ms")
+        maxMilliseconds = try row.optionalInt("max_ms")
         lastSuccessAt = try row.optionalDate("last_success_at")
         lastFailureAt = try row.optionalDate("last_failure_at")
     }
@@ -218,8 +222,9 @@ extension DeliveryFigures {
     /// The statistics tables' count columns, in table order.
     static let countColumns = ["attempts", "successes", "failures", "total_ms"] + bucketColumns
 
-    /// `SUM(attempts) AS attempts, …` over statistics rows.
+    /// `SUM(attempts) AS attempts, …` over statistics rows, with the shortest and longest attempt.
     static let countSums: String = countColumns.map { "SUM(\($0)) AS \($0)" }.joined(separator: ", ")
+        + ", MIN(min_ms) AS min_ms, MAX(max_ms) AS max_ms"
     /// `countSums` and the latest success and failure.
     static let sumColumns: String = countSums + ", MAX(last_success_at) AS last_success_at, MAX(last_failure_at) AS last_failure_at"
 }

@@ -31,7 +31,7 @@ package struct AuditTrail: Sendable {
             }
         }
         try await AuditStore(executor: driver).insert(AuditEntry(
-            id: environment.newID(), actorKeyID: actor, action: action, targetType: targetType, targetID: targetID,
+            id: environment.newID(), actorKeyID: actor, action: action, targetType: targetType, targetID: targetID.map(StorableText.clean),
             clientAddress: clientAddress, changes: summary, createdAt: environment.currentTime()))
     }
 

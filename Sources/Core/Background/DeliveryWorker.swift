@@ -297,14 +297,10 @@ package final class DeliveryWorker: Service {
             }
             if drained, shutdownDeadline == nil { shutdownDeadline = .now + configuration.shutdownRecordingGrace }
             if !batch.isEmpty {
+                var left: [AttemptRecorder.Outcome] = []
                 do {
                     try await recorder.record(batch)
-                    // Failures give up their places only now, with the circuit decided: a
-                    // claim that found their webhook at its cap may find room.
-                    state.withLock { state in
-                        for outcome in batch { state.occupying[outcome.job.deliveryID] = nil }
-                    }
-                    claimSignal.signal()
+                    recorded(batch)
                 } catch {
                     // If this process dies first, or shutdown cannot wait any longer, the
                     // leases expire and the deliveries are attempted again (at least once).
@@ -314,8 +310,13 @@ package final class DeliveryWorker: Service {
                         ])
                         return
                     }
-                    logger.error("recording delivery attempts failed; retrying", metadata: ["error": "\(error)", "count": "\(batch.count)"])
-                    state.withLock { $0.finished.insert(contentsOf: batch, at: 0) }
+                    left = await recordSeparately(batch)
+                    if !left.isEmpty {
+                        logger.error("recording delivery attempts failed; retrying", metadata: ["error": "\(error)", "count": "\(left.count)"])
+                    }
+                }
+                if !left.isEmpty {
+                    state.withLock { $0.finished.insert(contentsOf: left, at: 0) }
                     await recordSignal.wait(timeout: .seconds(1))
                     continue
                 }
@@ -323,5 +324,38 @@ package final class DeliveryWorker: Service {
             if drained, batch.isEmpty { return }
             if batch.isEmpty { await recordSignal.wait(timeout: .milliseconds(200)) }
         }
+    }
+
+    /// After a batch failed: one outcome may hold something the database refuses, so each is
+    /// recorded alone, and one that fails alone is set aside (failed with the reason, logged)
+    /// so it cannot hold back the others. Returns the outcomes from the first that could be
+    /// neither recorded nor set aside: then the database itself is failing, and they wait.
+    private func recordSeparately(_ batch: [AttemptRecorder.Outcome]) async -> [AttemptRecorder.Outcome] {
+        for (index, outcome) in batch.enumerated() {
+            do {
+                try await recorder.record([outcome])
+            } catch {
+                do {
+                    try await recorder.setAside(outcome, because: error)
+                    Counter(label: "switchboard_deliveries_set_aside_total").increment()
+                    logger.error("a delivery attempt's result could not be stored; the delivery was marked failed with the reason", metadata: [
+                        "delivery": "\(outcome.job.deliveryID)", "webhook": "\(outcome.job.webhookID)", "error": "\(error)",
+                    ])
+                } catch {
+                    return Array(batch[index...])
+                }
+            }
+            recorded([outcome])
+        }
+        return []
+    }
+
+    /// Failures give up their places only once recorded, with the circuit decided: a claim
+    /// that found their webhook at its cap may find room.
+    private func recorded(_ outcomes: [AttemptRecorder.Outcome]) {
+        state.withLock { state in
+            for outcome in outcomes { state.occupying[outcome.job.deliveryID] = nil }
+        }
+        claimSignal.signal()
     }
 }

@@ -9,9 +9,10 @@ import ServiceLifecycle
 /// other processes take others), their events and deliveries inserted, and the rows deleted.
 /// A crash at any point rolls all of it back and the rows are relayed again later, so every
 /// committed row becomes exactly one event; a row whose CRM transaction rolled back was never
-/// there. A row that cannot become an event (unknown or reserved type, data that is not JSON)
-/// moves to `switchboard_outbox_rejected` with the reason, in the same transaction, and does
-/// not hold up the rows behind it.
+/// there. A row that cannot become an event
+/// (unknown or reserved type, data that is not JSON, a column that cannot be read) moves to
+/// `switchboard_outbox_rejected` with the reason, in the same transaction, and does not hold
+/// up the rows behind it.
 ///
 /// The relay looks for rows every `OUTBOX_POLL_INTERVAL_MS`; on PostgreSQL it also listens on
 /// the channel the outbox's trigger announces commits on, and looks at once.
@@ -63,10 +64,22 @@ package final class OutboxRelay: Service {
         let batch = batch
         let pass = try await driver.transaction { transaction -> Pass in
             let store = OutboxStore(executor: transaction)
-            let rows = try await store.claim(limit: batch)
+            let claimed = try await store.claim(limit: batch)
             var pass = Pass()
             let now = environment.currentTime()
-            for row in rows {
+            var ids: [Int] = []
+            for result in claimed {
+                let row: OutboxRow
+                switch result {
+                case .success(let readable):
+                    row = readable
+                case .failure(let unreadable):
+                    try await store.reject(unreadable, at: now)
+                    pass.rejected += 1
+                    ids.append(unreadable.id)
+                    continue
+                }
+                ids.append(row.id)
                 if let reason = Self.problem(with: row, known: known) {
                     try await store.reject(row, reason: reason, at: now)
                     pass.rejected += 1
@@ -78,7 +91,7 @@ package final class OutboxRelay: Service {
                     now: now, environment: environment, on: transaction)
                 if published.isDuplicate { pass.duplicates += 1 } else { pass.published += 1 }
             }
-            try await store.delete(ids: rows.map(\.id))
+            try await store.delete(ids: ids)
             return pass
         }
         if pass.published > 0 { onPublished() }

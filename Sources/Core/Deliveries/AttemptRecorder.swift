@@ -224,13 +224,34 @@ package struct AttemptRecorder: Sendable {
     package func failWithoutSending(_ jobs: [DeliveryJob]) async throws {
         guard !jobs.isEmpty else { return }
         let now = environment.currentTime()
-        let failed = jobs.map { job in
-            Delivery(
-                id: job.deliveryID, eventID: job.eventID, webhookID: job.webhookID, eventType: job.eventType, status: .failed,
-                attemptCount: job.attemptNumber - 1, nextAttemptAt: nil, lastError: Self.reasonNotToSend(job),
-                createdAt: now, updatedAt: now, completedAt: now)
-        }
-        let queries = DeliveryStore.stateUpdateQueries(failed, dialect: driver.dialect)
+        try await storeFailed(jobs.map { job in
+            Self.failed(job, attempts: job.attemptNumber - 1, status: nil, reason: Self.reasonNotToSend(job), at: now)
+        })
+    }
+
+    /// Marks a delivery whose outcome the database keeps refusing as failed, with the reason,
+    /// and nothing of the receiver's answer (which may be what it refuses), so that it no
+    /// longer holds back the outcomes recorded after it. The attempt was made: retrying the
+    /// delivery sends it again.
+    package func setAside(_ outcome: Outcome, because error: any Error) async throws {
+        let answer = outcome.result.status.map { "the receiver answered HTTP \($0)" } ?? "the attempt got no answer"
+        let reason = "\(answer), but the result could not be stored (\(String(describing: error).prefix(300))); retry the delivery to send it again"
+        try await storeFailed([
+            Self.failed(outcome.job, attempts: outcome.job.attemptNumber, status: outcome.result.status, reason: StorableText.clean(reason),
+                        at: environment.currentTime()),
+        ])
+    }
+
+    /// A job's delivery as failed for `reason`, its lease released.
+    private static func failed(_ job: DeliveryJob, attempts: Int, status: Int?, reason: String?, at now: Date) -> Delivery {
+        Delivery(
+            id: job.deliveryID, eventID: job.eventID, webhookID: job.webhookID, eventType: job.eventType, status: .failed,
+            attemptCount: attempts, nextAttemptAt: nil, lastStatusCode: status, lastError: reason, createdAt: now, updatedAt: now,
+            completedAt: now)
+    }
+
+    private func storeFailed(_ deliveries: [Delivery]) async throws {
+        let queries = DeliveryStore.stateUpdateQueries(deliveries, dialect: driver.dialect)
         _ = try await driver.transaction { transaction in try await transaction.executeAll(queries) }
     }
 }

@@ -68,13 +68,14 @@ package struct SendResult: Sendable, Equatable {
     package var error: String?
     package var duration: Duration
 
-    /// Creates a result.
+    /// Creates a result. The excerpt and the error come from outside (the receiver's bytes, a
+    /// transport's description of them), so they are made storable here, for every sender.
     package init(requestHeaders: [(String, String)], status: Int?, bodyExcerpt: String?, retryAfter: Duration?, error: String?, duration: Duration) {
         self.requestHeaders = requestHeaders
         self.status = status
-        self.bodyExcerpt = bodyExcerpt
+        self.bodyExcerpt = bodyExcerpt.map(StorableText.clean)
         self.retryAfter = retryAfter
-        self.error = error
+        self.error = error.map(StorableText.clean)
         self.duration = duration
     }
 

@@ -54,7 +54,10 @@ package struct EventTypeCatalog: Sendable {
         if EventType.builtIn.contains(where: { $0.name == name }) {
             throw SwitchboardError(.conflict, code: "built_in_event_type", message: "\(name) is a built-in event type and cannot be retired")
         }
-        guard try await store.retire(name: name, at: environment.currentTime()) else { throw SwitchboardError.notFound("event type", id: name) }
+        // A name no type can have is not looked up (it may hold bytes a database refuses).
+        guard Self.isValidName(name), try await store.retire(name: name, at: environment.currentTime()) else {
+            throw SwitchboardError.notFound("event type", id: StorableText.clean(name))
+        }
     }
 
     /// Checks a subscription list: each name must be known or `*`. Returns the names with

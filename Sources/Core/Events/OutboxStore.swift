@@ -9,6 +9,17 @@ package struct OutboxRow: Sendable, Equatable {
     package let createdAt: Date
 }
 
+/// An outbox row whose columns could not all be read as their types (a `created_at` an ORM
+/// wrote as `'yesterday'` or as epoch seconds, where SQLite's columns take any value): its
+/// values as text as far as they go, with what could not be read.
+package struct UnreadableOutboxRow: Error, Sendable, Equatable {
+    package let id: Int
+    package let eventType: String
+    package let data: String
+    package let idempotencyKey: String?
+    package let reason: String
+}
+
 /// An outbox row the relay could not publish, kept with the reason.
 package struct RejectedOutboxRow: Sendable, Equatable {
     package let row: OutboxRow
@@ -43,17 +54,51 @@ package struct OutboxStore: Sendable {
     /// The oldest rows, up to `limit`, locked for this transaction: with the dialect's locking
     /// clause (`FOR UPDATE SKIP LOCKED`) concurrent relays take disjoint rows; on SQLite the
     /// single writer serialises them. Must run inside a transaction.
-    package func claim(limit: Int) async throws -> [OutboxRow] {
+    /// Each row is read on its own: one that cannot be read comes back as
+    /// `UnreadableOutboxRow`, so it is rejected and does not stop the rows behind it.
+    package func claim(limit: Int) async throws -> [Result<OutboxRow, UnreadableOutboxRow>] {
         let locking = executor.dialect.claimLockingClause.map { " " + $0 } ?? ""
         return try await executor.query("""
             SELECT \(unsafeRaw: Self.columns) FROM switchboard_outbox ORDER BY id LIMIT \(limit)\(unsafeRaw: locking)
-            """).map(Self.decode)
+            """).map { row in
+            do {
+                return .success(try Self.decode(row))
+            } catch {
+                return .failure(UnreadableOutboxRow(
+                    id: try row.int("id"), eventType: Self.text(row["event_type"]), data: Self.text(row["data"]),
+                    idempotencyKey: row["idempotency_key"] == .null ? nil : Self.text(row["idempotency_key"]),
+                    reason: "the row cannot be read: \(error); created_at must be a timestamp (the column's default, or UTC such as 2026-01-01T00:00:00Z), the other columns text"))
+            }
+        }
+    }
+
+    /// A value as text, whatever its type, for keeping an unreadable row.
+    private static func text(_ value: SQLValue) -> String {
+        switch value {
+        case .null: ""
+        case .text(let text): text
+        case .blob(let bytes): StorableText.decoding(bytes)
+        case .integer(let number): String(number)
+        case .real(let number): String(number)
+        case .bool(let flag): String(flag)
+        case .uuid(let uuid): uuid.uuidString.lowercased()
+        case .timestamp(let date): Timestamp.format(date)
+        }
     }
 
     /// Removes relayed rows.
     package func delete(ids: [Int]) async throws {
         guard !ids.isEmpty else { return }
         try await executor.execute("\(unsafeRaw: executor.dialect.deleteByPrimaryKey(from: "switchboard_outbox")) WHERE id IN (\(list: ids))")
+    }
+
+    /// Keeps a row that cannot be read, with the reason; its `created_at` is when it was
+    /// rejected (the reason says what the row held).
+    package func reject(_ row: UnreadableOutboxRow, at time: Date) async throws {
+        try await executor.execute("""
+            INSERT INTO switchboard_outbox_rejected (id, event_type, data, idempotency_key, created_at, rejected_at, reason)
+            VALUES (\(row.id), \(row.eventType), \(row.data), \(row.idempotencyKey), \(time), \(time), \(row.reason))
+            """)
     }
 
     /// Keeps a row that cannot be published, with the reason.

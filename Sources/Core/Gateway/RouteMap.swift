@@ -70,7 +70,7 @@ package struct RouteMap: Sendable, Equatable {
                 case .any:
                     guard index < segments.count else { return false }
                 case .literal:
-                    guard index < segments.count, let bytes = literalBytes[position], segments[index].elementsEqual(bytes) else { return false }
+                    guard index < segments.count, let bytes = literalBytes[position], RouteMap.segment(segments[index], names: bytes) else { return false }
                 }
                 index += 1
             }
@@ -127,10 +127,12 @@ package struct RouteMap: Sendable, Equatable {
 
     /// The decision for a method and a path (a query string is ignored). Segments are compared
     /// percent-decoded and without regard to case, as a CRM may read them (`/API/%63ontacts` is
-    /// `/api/contacts`). A path that is not absolute, has `.` or `..` segments (also encoded),
-    /// an encoded `/`, a `;` (path parameters, which some frameworks strip) or a `#` is denied
-    /// whatever `AUTH_UNMATCHED` says: a proxy passes the raw URI, the CRM may normalise it,
-    /// and `/api/public/../contacts` must not pass as a public route.
+    /// `/api/contacts`), and a literal also matches the segment with trailing dots or white
+    /// space or an extension (`segment(_:names:)`). A path that is not absolute, has segments
+    /// of dots only (also encoded), an encoded `/`, a `;` (path parameters, which some
+    /// frameworks strip), a `#` or a control character (`%00`, `%09`) is denied whatever
+    /// `AUTH_UNMATCHED` says: a proxy passes the raw URI, the CRM may normalise it, and
+    /// `/api/public/../contacts` must not pass as a public route.
     package func decide(method: String, uri: String) -> Decision {
         // Bytes, lower-cased in place: this runs for every CRM request.
         var path = Array(uri.utf8.prefix { $0 != UInt8(ascii: "?") })
@@ -147,14 +149,40 @@ package struct RouteMap: Sendable, Equatable {
             segments = decoded
         }
         for segment in segments {
-            let dots = segment.allSatisfy { $0 == UInt8(ascii: ".") }
-            if (dots && segment.count <= 2) || segment.contains(UInt8(ascii: ";")) || segment.contains(UInt8(ascii: "#")) { return refused }
+            // Only dots (`..`, and `...`, which some servers shorten), path parameters, a
+            // fragment, or a control character (a NUL ends the path for C-based servers).
+            if segment.allSatisfy({ $0 == UInt8(ascii: ".") }) || segment.contains(where: { $0 == UInt8(ascii: ";") || $0 == UInt8(ascii: "#") || $0 < 0x20 || $0 == 0x7F }) {
+                return refused
+            }
         }
         let methodBit = Self.methodBit(method.utf8.contains(where: { (0x61...0x7A).contains($0) }) ? method.uppercased() : method)
         guard let rule = rules.first(where: { $0.matches(methodBit: methodBit, segments: segments) }) else {
             return Decision(requirement: allowUnmatched ? .anyKey : .deny, routeGroup: "crm:unmatched", event: nil, origin: nil)
         }
         return Decision(requirement: rule.requirement, routeGroup: rule.routeGroup, event: rule.event, origin: rule.origin)
+    }
+
+    /// Whether a request segment (decoded, lower case) names the literal `name` as a CRM's
+    /// router may read it: exactly, with trailing dots or white space (`export.`, `export%20`),
+    /// or with an extension (`export.json`, which Rails and others route to `export`). So a
+    /// rule about `export` also covers those forms, for deny rules and others alike.
+    static func segment(_ segment: ArraySlice<UInt8>, names name: [UInt8]) -> Bool {
+        if segment.elementsEqual(name) { return true }
+        let stem = trimmedEnd(segment)
+        if stem.elementsEqual(name) { return true }
+        return stem.count > name.count && stem.starts(with: name) && stem[stem.startIndex + name.count] == UInt8(ascii: ".")
+    }
+
+    /// A segment without the dots and white space at its end (Unicode white space included,
+    /// such as a no-break space, for routers that trim it).
+    static func trimmedEnd(_ segment: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        var end = segment.endIndex
+        while end > segment.startIndex, segment[end - 1] == UInt8(ascii: ".") || segment[end - 1] == UInt8(ascii: " ") { end -= 1 }
+        guard end > segment.startIndex, segment[end - 1] >= 0x80 else { return segment[segment.startIndex..<end] }
+        let text = String(decoding: segment[segment.startIndex..<end], as: UTF8.self)
+        let trimmed = text.unicodeScalars.reversed().drop { $0.properties.isWhitespace || $0 == "." }.reversed()
+        let bytes = String(String.UnicodeScalarView(trimmed)).utf8
+        return segment.starts(with: bytes) ? segment.prefix(bytes.count) : segment[segment.startIndex..<end]
     }
 
     /// The path of a request target: everything before the first `?`.

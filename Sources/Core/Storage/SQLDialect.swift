@@ -51,6 +51,8 @@ package struct SQLDialect: Sendable, Equatable {
     package var timestampStorage: TimestampStorage
     /// The function giving the larger of its arguments (`MAX` as a scalar on SQLite).
     package var greatestFunction: String
+    /// The function giving the smaller of its arguments (`MIN` as a scalar on SQLite).
+    package var leastFunction: String
     /// What turns a statement into a request for its query plan (`EXPLAIN`, SQLite's
     /// `EXPLAIN QUERY PLAN`).
     package var explainPrefix: String
@@ -83,6 +85,7 @@ package struct SQLDialect: Sendable, Equatable {
         supportsTransactionalDDL: Bool,
         timestampStorage: TimestampStorage,
         greatestFunction: String,
+        leastFunction: String,
         explainPrefix: String = "EXPLAIN",
         primaryKeyDeleteHint: String? = nil,
         rowLockClause: String? = nil,
@@ -94,6 +97,7 @@ package struct SQLDialect: Sendable, Equatable {
         self.primaryKeyDeleteHint = primaryKeyDeleteHint
         self.timestampStorage = timestampStorage
         self.greatestFunction = greatestFunction
+        self.leastFunction = leastFunction
         self.name = name
         self.placeholderStyle = placeholderStyle
         self.upsertStyle = upsertStyle
@@ -129,6 +133,7 @@ package struct SQLDialect: Sendable, Equatable {
         supportsTransactionalDDL: true,
         timestampStorage: .isoText,
         greatestFunction: "MAX",
+        leastFunction: "MIN",
         explainPrefix: "EXPLAIN QUERY PLAN",
         batchesRowUpdates: false
     )
@@ -143,6 +148,7 @@ package struct SQLDialect: Sendable, Equatable {
         supportsTransactionalDDL: true,
         timestampStorage: .timestampWithTimeZone,
         greatestFunction: "GREATEST",
+        leastFunction: "LEAST",
         rowLockClause: "FOR NO KEY UPDATE"
     )
 
@@ -156,6 +162,7 @@ package struct SQLDialect: Sendable, Equatable {
         supportsTransactionalDDL: false,
         timestampStorage: .utcDatetime,
         greatestFunction: "GREATEST",
+        leastFunction: "LEAST",
         primaryKeyDeleteHint: "FORCE INDEX (PRIMARY)",
         rowLockClause: "FOR UPDATE"
     )

@@ -81,6 +81,7 @@ struct ServeCommand: AsyncParsableCommand {
                 announce(issued, title: "No API key existed, so Switchboard created an admin key (permission *):")
             }
             logger.info("starting", metadata: ["database": "\(DatabaseURL.redacted(settings.databaseURL.raw))", "address": "\(settings.host):\(settings.port)"])
+            logger.info("forward authentication (/auth/verify) reads the CRM request from \(settings.proxyStyle.source) (AUTH_PROXY_STYLE=\(settings.proxyStyle.rawValue)); verify requests carrying another proxy's headers are refused")
             let components = try SwitchboardComponents(settings: settings, driver: driver, logger: logger)
             let encrypted = try await components.cipher.encryptPlaintextSecrets(driver: driver)
             if encrypted > 0 { logger.notice("encrypted the signing secrets of \(encrypted) webhook(s) stored in plaintext") }

@@ -11,17 +11,17 @@ struct ConsoleController: Sendable {
 
     func register(on router: Router<SwitchboardRequestContext>) {
         let assets = assets
-        router.get("/") { request, _ -> Response in
+        router.getAndHead("/") { request, _ -> Response in
             let hasSession = request.cookies[SessionService.cookieName].map { !$0.value.isEmpty } ?? false
             guard let shell = assets.shell(hasSessionCookie: hasSession) else { throw HTTPError(.notFound) }
             return Self.serve(shell, request: request, cacheControl: "no-cache")
         }
         // Browsers ask for it on their own, e.g. when showing /openapi.json or an API error.
-        router.get("/favicon.ico") { request, _ -> Response in
+        router.getAndHead("/favicon.ico") { request, _ -> Response in
             guard let icon = assets.file("assets/icon.svg") else { throw HTTPError(.notFound) }
             return Self.serve(icon, request: request, cacheControl: "public, max-age=86400")
         }
-        router.get("/assets/:build/**") { request, context -> Response in
+        router.getAndHead("/assets/:build/**") { request, context -> Response in
             let path = context.parameters.getCatchAll().joined(separator: "/")
             guard context.parameters.get("build") == assets.build, let file = assets.file("assets/" + path) else {
                 throw SwitchboardError(.notFound, code: "not_found", message: "no console asset at \(request.uri.path); reload the console to get the current build")

@@ -10,12 +10,12 @@ struct AuditLogController: Sendable {
         api.add(.listAuditLogs) { request, _ in
             let filter = AuditFilter(
                 actorKeyID: try request.queryUUID("actor", what: "an API key id"),
-                action: request.queryString("action"),
-                targetID: request.queryString("target"),
+                action: try request.queryString("action"),
+                targetID: try request.queryString("target"),
                 since: try request.queryDate("since"),
-                targetType: request.queryString("target_type"))
+                targetType: try request.queryString("target_type"))
             let limit = try request.queryInteger("limit", in: AuditTrail.limits) ?? 100
-            let page = try await audit.list(filter, cursor: request.queryString("cursor"), limit: limit)
+            let page = try await audit.list(filter, cursor: try request.queryString("cursor"), limit: limit)
             return .success(page.entries.map(AuditEntryResponse.init), extra: [("pagination", .object([
                 ("limit", .integer(limit)),
                 ("next_cursor", .optional(page.nextCursor)),

@@ -26,7 +26,7 @@ struct DeliveryLogController: Sendable {
             let filter = DeliveryLogFilter(
                 webhookID: try request.queryUUID("webhook_id", what: "a webhook id"),
                 statuses: try Self.statuses(request),
-                eventType: request.queryString("event_type"),
+                eventType: try request.queryString("event_type"),
                 eventID: try request.queryUUID("event_id", what: "an event id"),
                 since: try request.queryDate("since"),
                 until: try request.queryDate("until"))
@@ -34,7 +34,7 @@ struct DeliveryLogController: Sendable {
                 throw SwitchboardError.badRequest("since must be before until", code: "invalid_query")
             }
             let limit = try request.queryInteger("limit", in: 1...DeliveryLogService.maxLimit) ?? DeliveryLogService.defaultLimit
-            let page = try await logs.list(filter, cursor: request.queryString("cursor"), limit: limit)
+            let page = try await logs.list(filter, cursor: try request.queryString("cursor"), limit: limit)
             return .success(page.entries.map(DeliveryLogResponse.init), extra: [("pagination", .object([
                 ("limit", .integer(limit)),
                 ("next_cursor", .optional(page.nextCursor)),

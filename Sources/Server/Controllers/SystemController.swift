@@ -21,24 +21,24 @@ struct SystemController: Sendable {
         let driver = driver
         let queueFiguresMaxAge = queueFiguresMaxAge
         let assets = assets
-        router.get("/metrics") { _, _ -> Response in
+        router.getAndHead("/metrics") { _, _ -> Response in
             // Prometheus' text exposition format, version 0.0.4.
             let text = try await metrics.render(driver: driver, maxAge: queueFiguresMaxAge)
             return Response(
                 status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: text)))
         }
-        router.get("/ready") { _, _ -> APIResponse in
+        router.getAndHead("/ready") { _, _ -> APIResponse in
             let report = await readiness.evaluate()
             guard report.problems.isEmpty else {
                 return .failure(status: .serviceUnavailable, code: "not_ready", message: "not ready: " + report.problems.joined(separator: "; "))
             }
             return .success(ReadyResponse(status: "ready", checks: .object(report.checks.map { ($0.name, .string($0.state)) })))
         }
-        router.get("/health") { _, _ -> APIResponse in
+        router.getAndHead("/health") { _, _ -> APIResponse in
             .success(HealthResponse(status: "ok", version: SwitchboardApp.version, uptimeSeconds: Int(Date().timeIntervalSince(startedAt))))
         }
-        router.get("/openapi.json") { request, _ -> Response in
+        router.getAndHead("/openapi.json") { request, _ -> Response in
             guard let document = assets.file("openapi.json") else { throw HTTPError(.notFound) }
             return ConsoleController.serve(document, request: request, cacheControl: "no-cache")
         }

@@ -16,12 +16,12 @@ struct WebhookController: Sendable {
             return .success(WebhookWithSecretResponse(webhook), status: .created)
         }
         api.add(.listWebhooks) { request, _ in
-            let text = request.queryString("q")
+            let text = try request.queryString("q")
             if let text, text.count > 200 {
                 throw SwitchboardError.badRequest("q must be at most 200 characters", code: "invalid_query")
             }
             var filter = WebhookListFilter(text: text)
-            if let state = request.queryString("state") {
+            if let state = try request.queryString("state") {
                 guard let parsed = WebhookListFilter.State(rawValue: state) else {
                     let names = WebhookListFilter.State.allCases.map(\.rawValue).joined(separator: ", ")
                     throw SwitchboardError.badRequest("state must be one of \(names), not '\(state)'", code: "invalid_query")
@@ -29,7 +29,7 @@ struct WebhookController: Sendable {
                 filter.state = parsed
             }
             let page = try await webhooks.list(try request.pageRequest(), filter: filter)
-            switch request.queryString("include") {
+            switch try request.queryString("include") {
             case nil:
                 return .page(page) { WebhookResponse($0) }
             case "health":

@@ -66,7 +66,7 @@ struct HTTPWebhookSender: WebhookSender {
                 return (Int(response.status.code), excerpt, response.headers.first(name: "Retry-After").flatMap { RetryAfter.parse($0) })
             }
             return SendResult(
-                requestHeaders: headers, status: status, bodyExcerpt: excerpt.isEmpty ? nil : String(decoding: excerpt, as: UTF8.self),
+                requestHeaders: headers, status: status, bodyExcerpt: excerpt.isEmpty ? nil : StorableText.decoding(excerpt),
                 retryAfter: retryAfter, error: nil, duration: clock.now - start)
         } catch is DeadlineExceeded {
             return failure("timed out waiting for the receiver (WEBHOOK_TIMEOUT_MS is \(Int(totalTimeout.seconds * 1000)) ms for the whole attempt)")

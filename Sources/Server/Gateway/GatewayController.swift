@@ -29,6 +29,7 @@ struct GatewayController: Sendable {
         let handler: @Sendable (Request, AuthenticatedRequestContext) async throws -> Response = { request, context in
             let method = request.method.rawValue
             let target = try GatewayForwarder.target(of: request)
+            try OverrideRefusal.check(headers: request.headers, target: target)
             let decision = routeMap.decide(method: method, uri: target)
             let path = String(RouteMap.path(of: target))
             try decision.authorize(context.key, method: method, path: path)

@@ -12,8 +12,10 @@ import NIOHTTP1
 /// Forwards one authorised request to the CRM and brings its answer back: bodies streamed
 /// both ways, hop-by-hop headers dropped, `X-Forwarded-*` and the key's identity headers set,
 /// the key itself not passed on (unless `GATEWAY_FORWARD_AUTHORIZATION`). When the route map
-/// marks the request with an event and the CRM answers 2xx, the answer is read whole and the
-/// event published with it as `data` before the client gets the answer.
+/// marks the request with an event and the CRM answers 2xx, the answer is held (up to
+/// `MAX_EVENT_BYTES`, within `GATEWAY_BUFFER_BYTES` over all requests) and the event published
+/// with it as `data` before the client gets the answer; a larger one is streamed after an
+/// event with `{path, status}`.
 struct GatewayForwarder: Sendable {
     let client: HTTPClient
     let settings: GatewaySettings
@@ -22,14 +24,12 @@ struct GatewayForwarder: Sendable {
     /// `AUTH_API_KEY_HEADER`, lower case: a key header the CRM does not get either.
     let keyHeader: String?
     let maxEventBytes: Int
+    /// `GATEWAY_BUFFER_BYTES`, shared by every request.
+    let buffer: ByteBudget
     /// `HTTP_BODY_TIMEOUT_SECONDS`: how long a client may take to send its body, added to
     /// `GATEWAY_TIMEOUT_MS` for requests with one (the client library's deadline runs until
     /// the answer's head, upload included).
     let uploadAllowance: TimeAmount
-
-    /// The most of an event-marked answer that is held in memory; past it the client gets 502
-    /// (the CRM's write happened, so the event is published without the answer).
-    static let maxBufferedAnswer = 16 << 20
 
     /// The request target as the client sent it, when it is one the gateway forwards: an
     /// absolute path with an optional query, in the characters RFC 3986 allows there. Anything
@@ -80,20 +80,62 @@ struct GatewayForwarder: Sendable {
         guard let event = decision.event, status.kind == .successful else {
             return Response(status: status, headers: headers, body: ResponseBody(asyncSequence: answer.body))
         }
-        let body: ByteBuffer
+        // The answer is held until its event is published, up to MAX_EVENT_BYTES (more could
+        // not be the event's data) and while GATEWAY_BUFFER_BYTES has room over all requests.
+        var held = ByteBuffer()
+        var reserved = 0
+        var rest = AnswerRest(answer.body.makeAsyncIterator())
         do {
-            body = try await answer.body.collect(upTo: Self.maxBufferedAnswer)
+            while let chunk = try await rest.iterator.next() {
+                guard held.readableBytes + chunk.readableBytes <= maxEventBytes, buffer.reserve(chunk.readableBytes) else {
+                    rest.pending = chunk
+                    break
+                }
+                reserved += chunk.readableBytes
+                held.writeImmutableBuffer(chunk)
+            }
         } catch {
+            buffer.release(reserved)
             _ = await publish(event, data: Self.eventData(nil, target: target, status: status), idempotencyKey: idempotencyKey, target: target, context: context)
-            throw SwitchboardError(.badGateway, code: "upstream_answer_too_large", message: "the CRM's answer was over \(Self.maxBufferedAnswer) bytes or broke off; the write may have been made", detail: "\(error)")
+            throw SwitchboardError(.badGateway, code: "upstream_answer_incomplete", message: "the CRM's answer broke off; the write may have been made", detail: "\(error)")
         }
-        let data = Self.eventData(body.readableBytes <= maxEventBytes ? body : nil, target: target, status: status)
+        let reservation = ByteBudget.Reservation(budget: buffer, bytes: reserved)
+        let whole = rest.pending == nil
+        let data = Self.eventData(whole ? held : nil, target: target, status: status)
         switch await publish(event, data: data, idempotencyKey: idempotencyKey, target: target, context: context) {
         case .success(let id): headers[Names.eventID] = id
         case .failure(let failure): headers[Names.eventError] = failure.code
         }
-        headers[.contentLength] = nil
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: body))
+        if whole {
+            headers[.contentLength] = nil
+            return Response(status: status, headers: headers, body: ResponseBody(contentLength: held.readableBytes) { [held] writer in
+                defer { withExtendedLifetime(reservation) {} }
+                try await writer.write(held)
+                try await writer.finish(nil)
+            })
+        }
+        // Too large to hold: what was read, then the rest as it comes (the CRM's length stands).
+        let remaining = UncheckedSendable(rest)
+        return Response(status: status, headers: headers, body: ResponseBody { [held] writer in
+            var rest = remaining.value
+            do {
+                defer { withExtendedLifetime(reservation) {} }
+                try await writer.write(held)
+            }
+            if let pending = rest.pending { try await writer.write(pending) }
+            while let chunk = try await rest.iterator.next() { try await writer.write(chunk) }
+            try await writer.finish(nil)
+        })
+    }
+
+    /// The unread part of a CRM answer: the chunk that did not fit, and the rest.
+    struct AnswerRest {
+        var iterator: HTTPClientResponse.Body.AsyncIterator
+        var pending: ByteBuffer?
+
+        init(_ iterator: HTTPClientResponse.Body.AsyncIterator) {
+            self.iterator = iterator
+        }
     }
 
     /// Publishes the event of a write; a failure is logged and counted, not thrown: the CRM
@@ -185,13 +227,20 @@ struct GatewayForwarder: Sendable {
     static let requestHopByHop = responseHopByHop.union(["host", "content-length", "expect"])
 
     /// Headers only Switchboard may send the CRM: its identity headers, and every header that
-    /// says where a request came from or went through (`Forwarded`, `X-Forwarded-*`,
-    /// `X-Real-IP`, `Proxy-*`, and `Proxy`, the httpoxy header), which the gateway sets itself
-    /// or not at all.
+    /// says where a request came from or went through (`Forwarded`, `X-Forwarded-*`, the
+    /// client-address headers of other proxies and CDNs, `Proxy-*`, and `Proxy`, the httpoxy
+    /// header), which the gateway sets itself or not at all.
     static func isReserved(_ name: String) -> Bool {
         name.hasPrefix(KeyIdentity.reservedPrefix) || name.hasPrefix("x-forwarded-") || name.hasPrefix("proxy-")
-            || name == "forwarded" || name == "x-real-ip" || name == "proxy"
+            || name == "forwarded" || name == "proxy" || clientAddressHeaders.contains(name)
     }
+
+    /// Headers through which frameworks (Rails' `trusted_proxies`, Express' `trust proxy`,
+    /// CDNs' conventions) learn a client address: the client must not choose its own.
+    static let clientAddressHeaders: Set<String> = [
+        "x-real-ip", "x-client-ip", "true-client-ip", "cf-connecting-ip", "fastly-client-ip", "x-cluster-client-ip",
+        "x-original-forwarded-for",
+    ]
 
     /// The header names a `Connection` header lists: hop-by-hop as well.
     static func connectionTokens(_ values: some Sequence<String>) -> [String] {
@@ -229,4 +278,11 @@ struct GatewayForwarder: Sendable {
         static let forwardedProto = HTTPField.Name("X-Forwarded-Proto")!
         static let forwardedHost = HTTPField.Name("X-Forwarded-Host")!
     }
+}
+
+/// A value handed from the handler's task to the task that writes the answer, which alone
+/// uses it afterwards: the answer's body iterator, which is not `Sendable`.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
 }

@@ -18,6 +18,10 @@ package struct GatewaySettings: Sendable, Equatable {
     package var connectTimeoutMilliseconds = 5_000
     /// `GATEWAY_MAX_CONNECTIONS`: kept-alive connections to the CRM, default 128.
     package var maxConnections = 128
+    /// `GATEWAY_BUFFER_BYTES`: the most bytes of CRM answers held at once, over all requests,
+    /// to publish them as events' data before the client gets them, default 64 MiB; an answer
+    /// that does not fit is streamed, its event publishing `{path, status}`.
+    package var bufferBytes = 64 << 20
 
     /// Settings for an upstream URL, which is checked: absolute http(s), a host, no query,
     /// fragment or credentials.
@@ -47,6 +51,7 @@ package struct GatewaySettings: Sendable, Equatable {
         settings.timeoutMilliseconds = try reader.integer("GATEWAY_TIMEOUT_MS", default: settings.timeoutMilliseconds, range: 100...600_000)
         settings.connectTimeoutMilliseconds = try reader.integer("GATEWAY_CONNECT_TIMEOUT_MS", default: settings.connectTimeoutMilliseconds, range: 100...60_000)
         settings.maxConnections = try reader.integer("GATEWAY_MAX_CONNECTIONS", default: settings.maxConnections, range: 1...10_000)
+        settings.bufferBytes = try reader.integer("GATEWAY_BUFFER_BYTES", default: settings.bufferBytes, range: 0...(16 << 30))
         return settings
     }
 }

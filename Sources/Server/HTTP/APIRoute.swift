@@ -157,6 +157,7 @@ package enum APIRoute: String, Sendable, CaseIterable {
                 best.methods.append(method)
             }
         }
-        return best.methods
+        // HEAD is answered wherever GET is.
+        return best.methods.flatMap { $0 == "GET" ? ["GET", "HEAD"] : [$0] }
     }
 }

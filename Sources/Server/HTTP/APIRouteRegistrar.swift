@@ -21,7 +21,7 @@ struct APIRouteRegistrar {
     let maxBodyBytes: Int
 
     func add(_ route: APIRoute, handler: @escaping Handler) {
-        group(for: route).on(RouterPath(route.path), method: HTTPRequest.Method(rawValue: route.method)!) { request, context -> APIResponse in
+        register(route) { request, context -> APIResponse in
             let answer = try await handler(request, context)
             if let created = CreatedTarget.current, case .string(let id)? = try answer.document()["data"]?["id"] {
                 created.note(id)
@@ -32,7 +32,20 @@ struct APIRouteRegistrar {
 
     /// A route whose handler writes its own response (a stream), behind the same pipeline.
     func addStreaming(_ route: APIRoute, handler: @escaping @Sendable (Request, AuthenticatedRequestContext) async throws -> Response) {
-        group(for: route).on(RouterPath(route.path), method: HTTPRequest.Method(rawValue: route.method)!, use: handler)
+        register(route, handler)
+    }
+
+    /// The route under its method, and GET routes under HEAD too.
+    private func register(
+        _ route: APIRoute, _ handler: @escaping @Sendable (Request, AuthenticatedRequestContext) async throws -> some ResponseGenerator
+    ) {
+        let method = HTTPRequest.Method(rawValue: route.method)!
+        let group = group(for: route)
+        if method == .get {
+            group.getAndHead(RouterPath(route.path), use: handler)
+        } else {
+            group.on(RouterPath(route.path), method: method, use: handler)
+        }
     }
 
     /// The router group of a route, with its pipeline composed from the route table.

@@ -5,7 +5,8 @@ import Foundation
 /// on: a field the type does not name is refused (400 `unknown_field`, checked against the
 /// type's `CodingKeys`); `null` is accepted only where the type says a field may be null
 /// (`Patch`); whole numbers must be exact; times must be ISO 8601 within
-/// `Timestamp.acceptedRange`; a `JSONValue` field takes any JSON as it is. Every error names
+/// `Timestamp.acceptedRange`; strings must not hold NUL (`\u0000`); a `JSONValue` field takes
+/// any JSON as it is (it is stored as JSON text, where NUL stays escaped). Every error names
 /// the field (`rateLimit.requests`, `events[2]`) and is a 422 `validation_failed`.
 struct JSONValueDecoder {
     /// Decodes `T` from `value`.
@@ -78,6 +79,8 @@ struct JSONValueDecoder {
 
         func string() throws -> String {
             guard case .string(let text) = value else { throw mismatch("a string") }
+            // Names, URLs, descriptions are stored as text, and PostgreSQL refuses NUL in text.
+            guard !text.utf8.contains(0) else { throw SwitchboardError.invalid("\(name) must not contain the NUL character (\\u0000); remove it") }
             return text
         }
 

@@ -33,9 +33,14 @@ extension Request {
         return date
     }
 
-    /// A string query parameter, or nil when absent.
-    func queryString(_ name: String) -> String? {
-        uri.queryParameters[name[...]].map(String.init)
+    /// A string query parameter, or nil when absent; one holding NUL (`%00`) is refused, as the
+    /// databases cannot compare text with it.
+    func queryString(_ name: String) throws -> String? {
+        guard let text = uri.queryParameters[name[...]] else { return nil }
+        guard !text.utf8.contains(0) else {
+            throw SwitchboardError.badRequest("query parameter \(name) must not contain the NUL character (%00)", code: "invalid_query")
+        }
+        return String(text)
     }
 
     /// A `true`/`false` query parameter, or nil when absent.

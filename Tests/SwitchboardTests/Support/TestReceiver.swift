@@ -28,6 +28,8 @@ struct ScriptedResponse: Sendable {
     var status: HTTPResponse.Status = .ok
     var headers: HTTPFields = [:]
     var body: String = "ok"
+    /// Raw bytes instead of `body` (bytes that are not UTF-8, a NUL).
+    var bytes: [UInt8]?
     var delay: Duration = .zero
     /// When set, the head is sent at once and then the body one byte per this interval, for
     /// as long as the client keeps reading (a receiver that stalls its answer).
@@ -87,7 +89,7 @@ final class TestReceiver: Sendable {
                     }
                 })
             }
-            return Response(status: answer.status, headers: answer.headers, body: ResponseBody(byteBuffer: ByteBuffer(string: answer.body)))
+            return Response(status: answer.status, headers: answer.headers, body: ResponseBody(byteBuffer: answer.bytes.map { ByteBuffer(bytes: $0) } ?? ByteBuffer(string: answer.body)))
         }
         router.post("/hook", use: handler)
         for method in [HTTPRequest.Method.get, .head, .post, .put, .patch, .delete, .options] {

@@ -6,7 +6,8 @@ import NIOCore
 
 /// `/auth/verify`: forward authentication for the reverse proxy in front of the CRM (nginx
 /// `auth_request`, Traefik `ForwardAuth`, Caddy `forward_auth`, Envoy `ext_authz`). The proxy
-/// sends the client's headers and the original method and URI; the answer is 200 with the
+/// sends the client's headers and the original method and URI (read as `AUTH_PROXY_STYLE`
+/// says, `ProxyStyle`); the answer is 200 with the
 /// key's identity in headers when the key may make that request, else the error envelope.
 ///
 /// The steps are the API's own pipeline — key authentication (with the failed-auth brake),
@@ -14,6 +15,8 @@ import NIOCore
 /// `last used` — with the permission taken from the route map instead of the route table.
 struct ForwardAuthController: Sendable {
     let pipeline: CRMRequestPipeline
+    /// `AUTH_PROXY_STYLE`: where the original method and URI are read from.
+    let style: ProxyStyle
 
     static let path = "/auth/verify"
     static let methods: [HTTPRequest.Method] = [.get, .head, .post, .put, .patch, .delete, .options]
@@ -21,14 +24,18 @@ struct ForwardAuthController: Sendable {
     func register(on router: Router<SwitchboardRequestContext>) {
         let group: RouterGroup<SwitchboardRequestContext> = router.group()
         group.add(middleware: ProxyStatusMiddleware())
-        // Counted and audited under the CRM request the proxy asks about, not the verify endpoint.
+        let style = style
+        group.add(middleware: OriginalRequestMiddleware(style: style))
+        // Counted and audited under the CRM request the proxy asks about, not the verify
+        // endpoint (the middleware above refused requests that cannot be read).
         let authenticated = pipeline.compose(on: group) { request in
-            let original = OriginalRequest(request)
-            return (original.method, original.uri)
+            let original = try? OriginalRequest(request, style: style)
+            return (original?.method ?? request.method.rawValue, original?.uri ?? "/")
         }
         let routeMap = pipeline.routeMap
         let handler: @Sendable (Request, AuthenticatedRequestContext) async throws -> Response = { request, context in
-            let original = OriginalRequest(request)
+            let original = try OriginalRequest(request, style: style)
+            try OverrideRefusal.check(headers: request.headers, target: original.uri)
             let decision = routeMap.decide(method: original.method, uri: original.uri)
             try decision.authorize(context.key, method: original.method, path: original.path)
             return Self.allowed(key: context.key, decision: decision)
@@ -59,36 +66,8 @@ struct ForwardAuthController: Sendable {
     /// The header names of this endpoint, made once.
     enum HeaderNames {
         static let status = HTTPField.Name("X-Switchboard-Status")!
-        static let originalMethod = HTTPField.Name("X-Original-Method")!
-        static let originalURI = HTTPField.Name("X-Original-URI")!
-        static let forwardedMethod = HTTPField.Name("X-Forwarded-Method")!
-        static let forwardedURI = HTTPField.Name("X-Forwarded-Uri")!
     }
 
-}
-
-/// The request the proxy is asking about: `X-Original-Method`/`X-Original-URI` (nginx),
-/// `X-Forwarded-Method`/`X-Forwarded-Uri` (Traefik, Caddy), or the path after `/auth/verify`
-/// (Envoy), else the verify request itself.
-struct OriginalRequest {
-    let method: String
-    let uri: String
-    var path: String { String(RouteMap.path(of: uri)) }
-
-    init(_ request: Request) {
-        let headers = request.headers
-        typealias Names = ForwardAuthController.HeaderNames
-        let named = headers[Names.originalMethod] ?? headers[Names.forwardedMethod] ?? request.method.rawValue
-        method = named.utf8.contains(where: { (0x61...0x7A).contains($0) }) ? named.uppercased() : named
-        if let uri = headers[Names.originalURI] ?? headers[Names.forwardedURI] {
-            self.uri = uri
-        } else if request.uri.path.hasPrefix(ForwardAuthController.path + "/") {
-            let rest = String(request.uri.path.dropFirst(ForwardAuthController.path.count))
-            self.uri = rest + (request.uri.query.map { "?" + $0 } ?? "")
-        } else {
-            uri = "/"
-        }
-    }
 }
 
 /// Records denials of identified keys in the audit trail, with the CRM route they asked for
