@@ -4,14 +4,17 @@
 
 1. forward authentication behind Debian's nginx, configured with the README's own file
    (docs/proxy/nginx.conf, only addresses and the port replaced);
-2. the same behind Debian's Caddy, with the README's docs/proxy/Caddyfile;
-3. gateway mode: the same server with GATEWAY_UPSTREAM pointing at the CRM.
+2. the same behind Debian's Caddy, with the README's docs/proxy/Caddyfile, against a server
+   of its own (each file names the AUTH_PROXY_STYLE it needs);
+3. gateway mode: the nginx server, with GATEWAY_UPSTREAM pointing at the CRM.
 
 Checks what a CRM operator relies on: a read:contacts key reads and cannot write, a
 write:contacts key creates, no key / a revoked key / an expired key get 401, a key from a
 disallowed address 403, the rate-limited request reaches the client as 429 with Retry-After,
 the CRM sees the key's identity and never the key, usage shows the CRM route group and the
-denial is audited. In gateway mode also: a POST /api/contacts delivers contact.created with the
+denial is audited; a client that adds its own copy of the other proxy's headers (to have a
+GET judged while the CRM gets a DELETE), a method override, or an extension on a denied route
+is refused before the CRM sees it. In gateway mode also: a POST /api/contacts delivers contact.created with the
 CRM's answer to a subscribed receiver, whose signature the seed's Node snippet verifies.
 
 Usage: scripts/crm-auth-test.py BIN_DIR
@@ -75,11 +78,13 @@ class CRM:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
-def request(url, method="GET", key=None, body=None):
+def request(url, method="GET", key=None, body=None, headers=None):
     data = None if body is None else json.dumps(body).encode()
     req = urllib.request.Request(url, data=data, method=method)
     if key:
         req.add_header("Authorization", f"Bearer {key}")
+    for name, value in (headers or {}).items():
+        req.add_header(name, value)
     if data is not None:
         req.add_header("Content-Type", "application/json")
     try:
@@ -140,6 +145,66 @@ def matrix(title, front, base, admin, crm, key):
     check(any(entry["targetId"] == "POST /api/contacts" for entry in trail["data"]), "the denial is in the audit trail", str(trail))
 
 
+def spoofing(title, front, crm, key, foreign):
+    """A client adding its own copy of the other proxies' headers, or a method override, to
+    make Switchboard judge a GET while the proxy sends the CRM a DELETE: refused, and the CRM
+    never sees it."""
+    print(title)
+    reader = key("spoofing reader", ["read:contacts"])
+    before = len(crm.seen)
+    if foreign:
+        status, _, body = request(f"{front}/api/contacts/1", "DELETE", reader["key"], headers=foreign)
+        check(status == 400 and body["error"]["code"] == "ambiguous_original_request",
+              f"DELETE with the client's own {', '.join(foreign)}: 400 ambiguous_original_request", f"{status} {body}")
+    status, _, body = request(f"{front}/api/contacts/1", "GET", reader["key"], headers={"X-HTTP-Method-Override": "DELETE"})
+    check(status == 400 and body["error"]["code"] == "override_not_allowed", "GET with X-HTTP-Method-Override: DELETE: 400 override_not_allowed", f"{status} {body}")
+    status, _, body = request(f"{front}/api/contacts/1?_method=DELETE", "GET", reader["key"])
+    check(status == 400 and body["error"]["code"] == "override_not_allowed", "GET ?_method=DELETE: 400 override_not_allowed", f"{status} {body}")
+    status, _, body = request(f"{front}/api/contacts/export.json", "GET", reader["key"])
+    check(status == 403 and body["error"]["code"] == "route_not_allowed", "the route map's deny of /api/contacts/export covers export.json", f"{status} {body}")
+    check(len(crm.seen) == before, "none of them reached the CRM", str(crm.seen[before:]))
+
+
+def proxy_style(file):
+    """The AUTH_PROXY_STYLE a proxy file names for Switchboard (the file says which)."""
+    found = re.search(r"AUTH_PROXY_STYLE=(\w+)", open(os.path.join(REPO, "docs", "proxy", file)).read())
+    assert found, f"docs/proxy/{file} names no AUTH_PROXY_STYLE"
+    return found.group(1)
+
+
+def start_switchboard(binaries, work, name, processes, **settings):
+    """A Switchboard server of its own (database, admin key) with these settings."""
+    port = free_port()
+    env = dict(os.environ, DATABASE_URL=f"sqlite://{work}/{name}.sqlite", PORT=str(port), HOST="127.0.0.1",
+               WEBHOOK_SECRET_KEY="0123456789abcdef" * 4, TRUSTED_PROXIES="127.0.0.1", LOG_LEVEL="warning",
+               MIGRATIONS_DIR=os.path.join(REPO, "migrations"), WEBHOOK_ALLOWED_TARGETS="127.0.0.1", AUTH_ROUTE_MAP_FILE=f"{work}/routes.txt",
+               **settings)
+    subprocess.run([f"{binaries}/switchboard-migrate", "up"], env=env, check=True, capture_output=True)
+    log = open(f"{work}/{name}.log", "w+")
+    processes.append(subprocess.Popen([f"{binaries}/switchboard", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT))
+    admin = None
+    for _ in range(300):
+        log.seek(0)
+        found = re.search(r"key:\s+(sbk_[A-Za-z0-9_-]{43})", log.read())
+        if found:
+            admin = found.group(1)
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1)
+                break
+            except OSError:
+                pass
+        time.sleep(0.1)
+    assert admin, open(f"{work}/{name}.log").read()
+    base = f"http://127.0.0.1:{port}"
+
+    def key(key_name, permissions, **extra):
+        status, _, answer = request(f"{base}/api/api-keys", "POST", admin, {"name": key_name, "permissions": permissions, **extra})
+        assert status == 201, answer
+        return answer["data"]
+
+    return port, base, admin, key
+
+
 def gateway_events(base, admin, crm, key, work):
     """A write through the gateway becomes the seed's event, with the CRM's answer as data."""
     print("gateway mode: a CRM write becomes an event")
@@ -188,27 +253,14 @@ def main():
     processes = []
     try:
         crm = CRM()
-        port = free_port()
-        env = dict(os.environ, DATABASE_URL=f"sqlite://{work}/fa.sqlite", PORT=str(port), HOST="127.0.0.1",
-                   WEBHOOK_SECRET_KEY="0123456789abcdef" * 4, TRUSTED_PROXIES="127.0.0.1", LOG_LEVEL="warning",
-                   MIGRATIONS_DIR=os.path.join(REPO, "migrations"), WEBHOOK_ALLOWED_TARGETS="127.0.0.1",
-                   GATEWAY_UPSTREAM=f"http://127.0.0.1:{crm.port}")
-        subprocess.run([f"{binaries}/switchboard-migrate", "up"], env=env, check=True, capture_output=True)
-        log = open(f"{work}/server.log", "w+")
-        processes.append(subprocess.Popen([f"{binaries}/switchboard", "serve"], env=env, stdout=log, stderr=subprocess.STDOUT))
-        admin = None
-        for _ in range(300):
-            log.seek(0)
-            found = re.search(r"key:\s+(sbk_[A-Za-z0-9_-]{43})", log.read())
-            if found:
-                admin = found.group(1)
-                try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1)
-                    break
-                except OSError:
-                    pass
-            time.sleep(0.1)
-        base = f"http://127.0.0.1:{port}"
+        with open(f"{work}/routes.txt", "w") as file:
+            file.write("*   /api/contacts/export   deny\n")
+        # nginx's verify requests and the gateway share one server; Caddy's has its own, since
+        # each proxy sends the CRM request in its own headers (AUTH_PROXY_STYLE).
+        port, base, admin, key = start_switchboard(binaries, work, "nginx", processes, AUTH_PROXY_STYLE=proxy_style("nginx.conf"),
+                                                   GATEWAY_UPSTREAM=f"http://127.0.0.1:{crm.port}")
+        caddy_switchboard_port, caddy_base, caddy_admin, caddy_key = start_switchboard(
+            binaries, work, "caddy", processes, AUTH_PROXY_STYLE=proxy_style("Caddyfile"))
 
         nginx_port = free_port()
         site = open(os.path.join(REPO, "docs", "proxy", "nginx.conf")).read()
@@ -243,7 +295,7 @@ http {{
         caddyfile = open(os.path.join(REPO, "docs", "proxy", "Caddyfile")).read()
         check("```text\n" + caddyfile + "```" in open(os.path.join(REPO, "README.md")).read(), "README shows docs/proxy/Caddyfile as it is")
         caddyfile = caddyfile.replace("crm.example.com {", f"http://127.0.0.1:{caddy_port} {{")
-        caddyfile = caddyfile.replace("127.0.0.1:8080", f"127.0.0.1:{port}").replace("127.0.0.1:3000", f"127.0.0.1:{crm.port}")
+        caddyfile = caddyfile.replace("127.0.0.1:8080", f"127.0.0.1:{caddy_switchboard_port}").replace("127.0.0.1:3000", f"127.0.0.1:{crm.port}")
         os.makedirs(f"{work}/caddy")
         with open(f"{work}/caddy/Caddyfile", "w") as file:
             # No admin endpoint (it would want port 2019) and no certificates: a test on loopback.
@@ -255,14 +307,15 @@ http {{
             stdout=caddy_log, stderr=subprocess.STDOUT))
         check(wait_for_port(caddy_port, seconds=15), "Caddy starts with docs/proxy/Caddyfile", open(f"{work}/caddy/caddy.log").read()[-2000:])
 
-        def key(name, permissions, **extra):
-            status, _, answer = request(f"{base}/api/api-keys", "POST", admin, {"name": name, "permissions": permissions, **extra})
-            assert status == 201, answer
-            return answer["data"]
-
+        caddy = f"http://127.0.0.1:{caddy_port}"
         matrix("forward authentication behind nginx (docs/proxy/nginx.conf)", front, base, admin, crm, key)
-        matrix("forward authentication behind Caddy (docs/proxy/Caddyfile)", f"http://127.0.0.1:{caddy_port}", base, admin, crm, key)
+        matrix("forward authentication behind Caddy (docs/proxy/Caddyfile)", caddy, caddy_base, caddy_admin, crm, caddy_key)
         matrix("gateway mode (GATEWAY_UPSTREAM)", base, base, admin, crm, key)
+        spoofing("behind nginx: a client's own X-Forwarded-* and overrides", front, crm, key,
+                 {"X-Forwarded-Method": "GET", "X-Forwarded-Uri": "/api/contacts/1"})
+        spoofing("behind Caddy: a client's own X-Original-* and overrides", caddy, crm, caddy_key,
+                 {"X-Original-Method": "GET", "X-Original-URI": "/api/contacts/1"})
+        spoofing("gateway mode: overrides", base, crm, key, None)
         gateway_events(base, admin, crm, key, work)
     finally:
         for process in processes:

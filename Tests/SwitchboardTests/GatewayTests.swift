@@ -244,5 +244,9 @@ struct GatewayTests {
         #expect(throws: ConfigurationError.self) {
             try ServerSettings(environment: base.merging(["GATEWAY_UPSTREAM": "http://crm", "GATEWAY_FORWARD_AUTHORIZATION": "maybe"]) { $1 })
         }
+        #expect(throws: ConfigurationError.self) {
+            try ServerSettings(environment: base.merging(["GATEWAY_UPSTREAM": "http://crm", "GATEWAY_BUFFER_BYTES": "-1"]) { $1 })
+        }
+        #expect(try ServerSettings(environment: base.merging(["GATEWAY_UPSTREAM": "http://crm", "GATEWAY_BUFFER_BYTES": "0"]) { $1 }).gateway?.bufferBytes == 0)
     }
 }

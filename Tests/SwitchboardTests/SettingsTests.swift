@@ -18,13 +18,17 @@ struct SettingsTests {
         #expect(settings.apiKeyExpiryDays == 365)
         #expect(settings.cleanupIntervalHours == 24)
         #expect(settings.handoff)
+        #expect(settings.proxyStyle == .nginx)
+        #expect(settings.streamResumeWindowSeconds == 300 && settings.streamMaxPerKey == 10)
+        #expect(try ServerSettings(environment: Self.secret.merging(["AUTH_PROXY_STYLE": "Forwarded"]) { $1 }).proxyStyle == .forwarded)
+        #expect(try ServerSettings(environment: Self.secret.merging(["GATEWAY_UPSTREAM": "http://crm"]) { $1 }).gateway?.bufferBytes == 64 << 20)
         #expect(try !ServerSettings(environment: Self.secret.merging(["WEBHOOK_HANDOFF": "false"]) { $1 }).handoff)
     }
 
     @Test("Bad values are refused with the variable's name", arguments: [
         ["PORT": "0"], ["PORT": "http"], ["WEBHOOK_RETRY_ATTEMPTS": "-1"], ["WEBHOOK_RETRY_DELAY": "0"],
         ["API_KEY_EXPIRY_DAYS": "x"], ["WEBHOOK_CLEANUP_INTERVAL": "0"], ["LOG_LEVEL": "loud"], ["DATABASE_URL": "redis://x"],
-        ["WEBHOOK_HANDOFF": "sometimes"],
+        ["WEBHOOK_HANDOFF": "sometimes"], ["AUTH_PROXY_STYLE": "apache"], ["STREAM_MAX_PER_KEY": "0"], ["STREAM_RESUME_WINDOW_SECONDS": "5"],
     ])
     func invalid(overrides: [String: String]) {
         let environment = Self.secret.merging(overrides) { $1 }

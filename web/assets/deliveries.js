@@ -52,20 +52,25 @@ export async function render(main, { app, params }) {
   let source = null;
   let pending = null;
   let count = 0;
+  // Set when the stream could not resume where it was (away longer than its resume window).
+  let missed = false;
   const show = () => {
     pending = null;
-    mount(fresh, count ? h('a', { href: location.hash, on: { click: (e) => { e.preventDefault(); app.route(); } } }, `${count} new — show`) : 'No new deliveries');
+    const label = missed ? 'Deliveries may have been missed while disconnected — reload' : `${count} new — show`;
+    mount(fresh, count || missed ? h('a', { href: location.hash, on: { click: (e) => { e.preventDefault(); app.route(); } } }, label) : 'No new deliveries');
   };
   const stop = () => { source?.close(); source = null; clearTimeout(pending); };
   live.addEventListener('change', () => {
     stop();
     if (!live.checked) { fresh.textContent = ''; return; }
     count = 0;
+    missed = false;
     fresh.textContent = 'Connecting…';
     source = new EventSource('/api/stream' + query({ webhook_id: filter.webhook_id }));
     // Counting starts when the stream is open: what is published from then on is shown.
     source.addEventListener('open', show);
     source.addEventListener('error', () => { if (source?.readyState === EventSource.CONNECTING) fresh.textContent = 'Reconnecting…'; });
+    source.addEventListener('reset', () => { missed = true; show(); });
     source.addEventListener('delivery', (message) => {
       const delivery = JSON.parse(message.data);
       if (known.has(delivery.id) || (filter.event_type && delivery.eventType !== filter.event_type) || (filter.event_id && delivery.eventId !== filter.event_id)) return;

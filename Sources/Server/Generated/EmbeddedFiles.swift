@@ -32,7 +32,7 @@ enum EmbeddedFiles {
 
 """##),
         "openapi.json": EmbeddedFile(
-            contentType: "application/json", sha256: "28d41b9d26dec481161cbd7009d36caed2fc213860558e4c08952076a4f8b6f9",
+            contentType: "application/json", sha256: "4751553fb62c6dce47122c4eec562ed020cb2b87e314bf1e81a639b659d0ca00",
             text: ##"""
 {
   "openapi": "3.1.0",
@@ -5098,7 +5098,7 @@ enum EmbeddedFiles {
     "/api/stream": {
       "get": {
         "summary": "New deliveries as Server-Sent Events (the console's live log)",
-        "description": "Requires `read:webhooks`. `text/event-stream`: an `event: delivery` per new delivery with its id, eventId, webhookId, eventType, status and createdAt as JSON; `id:` is a cursor, so a client reconnecting with `Last-Event-ID` resumes after it (ids may repeat within 2 s of a resume: de-duplicate on the delivery id). Read from the database, so deliveries published through any server process appear. A comment line every 15 s; the stream ends after 5 minutes or on shutdown and EventSource reconnects.",
+        "description": "Requires `read:webhooks`. `text/event-stream`: an `event: delivery` per new delivery with its id, eventId, webhookId, eventType, status and createdAt as JSON; `id:` is a cursor, so a client reconnecting with `Last-Event-ID` resumes after it (ids may repeat within 2 s of a resume: de-duplicate on the delivery id). Read from the database, so deliveries published through any server process appear. A comment line every 15 s, with an `id:` of its own so a quiet stream resumes from a recent point; the stream ends after STREAM_MAX_SECONDS (5 minutes) or on shutdown and EventSource reconnects. A Last-Event-ID older than STREAM_RESUME_WINDOW_SECONDS (5 minutes) is not read back: the stream begins with `event: reset` (data `{\"reason\":\"resume_window\",\"message\":…}`: reload the log) and goes on from now. One key holds at most STREAM_MAX_PER_KEY (10) streams at once: past it 429 too_many_streams.",
         "tags": [
           "deliveries"
         ],
@@ -5172,7 +5172,7 @@ enum EmbeddedFiles {
             }
           },
           "429": {
-            "description": "Over the key's quota, or too many failed authentications from this address",
+            "description": "Over the key's quota, or STREAM_MAX_PER_KEY streams already open for the key (too_many_streams)",
             "content": {
               "application/json": {
                 "schema": {
@@ -5210,7 +5210,7 @@ enum EmbeddedFiles {
     "/auth/verify": {
       "get": {
         "summary": "Forward authentication for the proxy in front of the CRM: may this key make the original request?",
-        "description": "Any method is accepted (the proxy's choice). The key comes from `Authorization: Bearer` (or the header AUTH_API_KEY_HEADER names); the original method and URI from `X-Original-Method`/`X-Original-URI` (nginx) or `X-Forwarded-Method`/`X-Forwarded-Uri` (Traefik, Caddy), or the path after /auth/verify (Envoy). The permission comes from the route map (the seed's table for /api/contacts, /api/transactions, /api/properties, plus AUTH_ROUTE_MAP_FILE). The same key checks, allowlist, quota (RateLimit-* headers), usage counting (route group crm:<resource>) and failed-auth brake as the API; denials of a known key are audited as auth.denied. Every answer carries X-Switchboard-Status; with proxy=nginx a denial other than 401/403 is answered 401 and the real status is in X-Switchboard-Status (nginx's auth_request accepts only 2xx, 401 and 403).",
+        "description": "Any method is accepted (the proxy's choice). The key comes from `Authorization: Bearer` (or the header AUTH_API_KEY_HEADER names); the original method and URI from one place only, the one AUTH_PROXY_STYLE names: `X-Original-Method`/`X-Original-URI` (nginx, the default), `X-Forwarded-Method`/`X-Forwarded-Uri` (forwarded: Caddy, Traefik), or the verify request's method and the path after /auth/verify (envoy). A request that also carries another style's headers, repeats one or lacks one is refused 400 (ambiguous_original_request, missing_original_request) before any key is looked at; one carrying a method override (X-HTTP-Method-Override, X-HTTP-Method, X-Method-Override, X-Original-URL, X-Rewrite-URL, or _method in the original query) 400 override_not_allowed. The permission comes from the route map (the seed's table for /api/contacts, /api/transactions, /api/properties, plus AUTH_ROUTE_MAP_FILE). The same key checks, allowlist, quota (RateLimit-* headers), usage counting (route group crm:<resource>) and failed-auth brake as the API; denials of a known key are audited as auth.denied. Every answer carries X-Switchboard-Status; with proxy=nginx a denial other than 401/403 is answered 401 and the real status is in X-Switchboard-Status (nginx's auth_request accepts only 2xx, 401 and 403).",
         "tags": [
           "forward-auth"
         ],
@@ -5334,7 +5334,7 @@ enum EmbeddedFiles {
             }
           },
           "400": {
-            "description": "Malformed Authorization header",
+            "description": "The original request cannot be judged: headers of another AUTH_PROXY_STYLE, a repeated or missing one (ambiguous_original_request, missing_original_request), or a method override (override_not_allowed)",
             "content": {
               "application/json": {
                 "schema": {
@@ -7673,7 +7673,7 @@ function lazyTable(series, caption) {
 
 """#),
         "assets/deliveries.js": EmbeddedFile(
-            contentType: "text/javascript; charset=utf-8", sha256: "37964b46fd1c6a51c86d7d4200117c1cea775735867335fce1d2b888c71d35a1",
+            contentType: "text/javascript; charset=utf-8", sha256: "876a426c831d88f8e4eedc72a3468621d4d158777724bf2f847a122ce9dae83b",
             text: #"""
 // Deliveries (the seed's WebhookLogViewer): filters kept in the URL, cursor paging, and a
 // live mode fed by Server-Sent Events that counts new deliveries instead of shifting the page
@@ -7729,20 +7729,25 @@ export async function render(main, { app, params }) {
   let source = null;
   let pending = null;
   let count = 0;
+  // Set when the stream could not resume where it was (away longer than its resume window).
+  let missed = false;
   const show = () => {
     pending = null;
-    mount(fresh, count ? h('a', { href: location.hash, on: { click: (e) => { e.preventDefault(); app.route(); } } }, `${count} new — show`) : 'No new deliveries');
+    const label = missed ? 'Deliveries may have been missed while disconnected — reload' : `${count} new — show`;
+    mount(fresh, count || missed ? h('a', { href: location.hash, on: { click: (e) => { e.preventDefault(); app.route(); } } }, label) : 'No new deliveries');
   };
   const stop = () => { source?.close(); source = null; clearTimeout(pending); };
   live.addEventListener('change', () => {
     stop();
     if (!live.checked) { fresh.textContent = ''; return; }
     count = 0;
+    missed = false;
     fresh.textContent = 'Connecting…';
     source = new EventSource('/api/stream' + query({ webhook_id: filter.webhook_id }));
     // Counting starts when the stream is open: what is published from then on is shown.
     source.addEventListener('open', show);
     source.addEventListener('error', () => { if (source?.readyState === EventSource.CONNECTING) fresh.textContent = 'Reconnecting…'; });
+    source.addEventListener('reset', () => { missed = true; show(); });
     source.addEventListener('delivery', (message) => {
       const delivery = JSON.parse(message.data);
       if (known.has(delivery.id) || (filter.event_type && delivery.eventType !== filter.event_type) || (filter.event_id && delivery.eventId !== filter.event_id)) return;
