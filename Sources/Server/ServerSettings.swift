@@ -279,7 +279,9 @@ package struct ServerSettings: Sendable {
         unhealthyAfterFailures = try reader.integer("WEBHOOK_UNHEALTHY_AFTER", default: unhealthyAfterFailures, range: 1...1_000_000)
         healthWindowHours = try reader.integer("WEBHOOK_HEALTH_WINDOW_HOURS", default: healthWindowHours, range: 1...AnalyticsWindow.maximumHours)
         streamMaxSeconds = try reader.integer("STREAM_MAX_SECONDS", default: streamMaxSeconds, range: 1...86_400)
-        streamResumeWindowSeconds = try reader.integer("STREAM_RESUME_WINDOW_SECONDS", default: streamResumeWindowSeconds, range: 10...86_400)
+        // At least a heartbeat (15 s) and a reconnection past the look-back, so a quiet stream
+        // never resets on its own reconnects.
+        streamResumeWindowSeconds = try reader.integer("STREAM_RESUME_WINDOW_SECONDS", default: streamResumeWindowSeconds, range: 60...86_400)
         streamMaxPerKey = try reader.integer("STREAM_MAX_PER_KEY", default: streamMaxPerKey, range: 1...1000)
         quotaSyncMilliseconds = try reader.integer("QUOTA_SYNC_MS", default: quotaSyncMilliseconds, range: 10...10_000)
         outboxPollMilliseconds = try reader.integer("OUTBOX_POLL_INTERVAL_MS", default: outboxPollMilliseconds, range: 10...60_000)

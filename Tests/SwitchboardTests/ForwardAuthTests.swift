@@ -126,7 +126,9 @@ struct ForwardAuthTests {
                 var headers = Self.original("GET", "/api/contacts/1")
                 headers[try #require(HTTPField.Name(header))] = value
                 expectError(try await client.send(.get, "/auth/verify", key: reader, headers: headers), .badRequest, code: "override_not_allowed")
-                for uri in ["/api/contacts/1?_method=DELETE", "/api/contacts/1?x=1&_METHOD=delete", "/api/contacts/1?%5Fmethod=DELETE"] {
+                // Also as PHP reads parameter names: `.method`, ` _method`, `[method` and `_method[]` are `_method`.
+                for uri in ["/api/contacts/1?_method=DELETE", "/api/contacts/1?x=1&_METHOD=delete", "/api/contacts/1?%5Fmethod=DELETE",
+                            "/api/contacts/1?.method=DELETE", "/api/contacts/1?+_method=DELETE", "/api/contacts/1?[method=DELETE", "/api/contacts/1?_method[]=DELETE"] {
                     expectError(try await client.send(.get, "/auth/verify", key: reader, headers: Self.original("GET", uri)), .badRequest, code: "override_not_allowed")
                 }
                 #expect(try await client.send(.get, "/auth/verify", key: reader, headers: Self.original("GET", "/api/contacts/1?method=x&_methods=1")).status == .ok)

@@ -82,6 +82,20 @@ struct RouteMapTests {
         #expect(open.decide(method: "GET", uri: "/api/contacts/\(form)").requirement == .deny, "\(form)")
     }
 
+    @Test("a segment read two ways (plain, or with its extension) gets the stricter of the two decisions")
+    func stricterReading() throws {
+        let map = RouteMap(fileRules: try RouteMap.parse("""
+            GET /api/files/report     any
+            GET /api/files/*          read:contacts
+            GET /api/papers/summary   read:transactions
+            GET /api/papers/*         read:contacts
+            """))
+        #expect(map.decide(method: "GET", uri: "/api/files/report").requirement == .anyKey)
+        #expect(map.decide(method: "GET", uri: "/api/files/report.pdf").requirement == .permission(.readContacts), "not the weaker rule for the plain segment")
+        #expect(map.decide(method: "GET", uri: "/api/papers/summary.pdf").requirement == .deny, "two permissions for one path: denied")
+        #expect(map.decide(method: "GET", uri: "/api/papers/other.pdf").requirement == .permission(.readContacts))
+    }
+
     @Test("other segments that only start like a literal are not it")
     func notSuffixes() throws {
         let map = RouteMap(fileRules: try RouteMap.parse("* /api/contacts/export deny"), allowUnmatched: true)

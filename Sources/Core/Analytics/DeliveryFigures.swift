@@ -80,7 +80,10 @@ package struct DeliveryFigures: Sendable, Equatable {
         guard total > 0 else { return nil }
         let rank = quantile * Double(total)
         let floor = Double(minMilliseconds ?? 0)
-        let ceiling = Double(maxMilliseconds ?? Self.bucketBounds.last!)
+        var ceiling = Double(maxMilliseconds ?? Self.bucketBounds.last!)
+        // No share q of non-negative times lies at or above mean ÷ (1 − q) (Markov's bound):
+        // this also holds for hours counted in the coarser buckets before migration 0012.
+        if quantile < 1 { ceiling = min(ceiling, max(floor, Double(totalMilliseconds) / Double(total) / (1 - quantile))) }
         var below = 0
         for (index, count) in buckets.enumerated() where count > 0 {
             if Double(below + count) >= rank || index == buckets.count - 1 {

@@ -223,8 +223,11 @@ extension DeliveryFigures {
     static let countColumns = ["attempts", "successes", "failures", "total_ms"] + bucketColumns
 
     /// `SUM(attempts) AS attempts, …` over statistics rows, with the shortest and longest attempt.
-    static let countSums: String = countColumns.map { "SUM(\($0)) AS \($0)" }.joined(separator: ", ")
-        + ", MIN(min_ms) AS min_ms, MAX(max_ms) AS max_ms"
+    /// `lat_over_10000`, the top bucket before migration 0012, is read as part of the 30 s
+    /// bucket: a server of the previous version may still be adding to it.
+    static let countSums: String = countColumns.map { column in
+        column == "lat_le_30000" ? "SUM(lat_le_30000 + lat_over_10000) AS lat_le_30000" : "SUM(\(column)) AS \(column)"
+    }.joined(separator: ", ") + ", MIN(min_ms) AS min_ms, MAX(max_ms) AS max_ms"
     /// `countSums` and the latest success and failure.
     static let sumColumns: String = countSums + ", MAX(last_success_at) AS last_success_at, MAX(last_failure_at) AS last_failure_at"
 }

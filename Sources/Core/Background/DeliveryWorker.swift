@@ -310,6 +310,9 @@ package final class DeliveryWorker: Service {
                         ])
                         return
                     }
+                    logger.error("recording a batch of delivery attempts failed; recording them one by one", metadata: [
+                        "error": "\(error)", "count": "\(batch.count)",
+                    ])
                     left = await recordSeparately(batch)
                     if !left.isEmpty {
                         logger.error("recording delivery attempts failed; retrying", metadata: ["error": "\(error)", "count": "\(left.count)"])
@@ -327,13 +330,15 @@ package final class DeliveryWorker: Service {
     }
 
     /// After a batch failed: one outcome may hold something the database refuses, so each is
-    /// recorded alone, and one that fails alone is set aside (failed with the reason, logged)
-    /// so it cannot hold back the others. Returns the outcomes from the first that could be
-    /// neither recorded nor set aside: then the database itself is failing, and they wait.
+    /// recorded alone, and one that keeps failing alone (`singleAttempts` times, a moment
+    /// apart, so a deadlock or a dropped connection does not count) is set aside (failed with
+    /// the reason, logged) so it cannot hold back the others. Returns the outcomes from the
+    /// first that could be neither recorded nor set aside: then the database itself is
+    /// failing, and they wait.
     private func recordSeparately(_ batch: [AttemptRecorder.Outcome]) async -> [AttemptRecorder.Outcome] {
         for (index, outcome) in batch.enumerated() {
             do {
-                try await recorder.record([outcome])
+                try await recordAlone(outcome)
             } catch {
                 do {
                     try await recorder.setAside(outcome, because: error)
@@ -348,6 +353,18 @@ package final class DeliveryWorker: Service {
             recorded([outcome])
         }
         return []
+    }
+
+    static let singleAttempts = 3
+
+    private func recordAlone(_ outcome: AttemptRecorder.Outcome) async throws {
+        for attempt in 1... {
+            do {
+                return try await recorder.record([outcome])
+            } catch where attempt < Self.singleAttempts {
+                try? await Task.sleep(for: .milliseconds(100 * attempt))
+            }
+        }
     }
 
     /// Failures give up their places only once recorded, with the circuit decided: a claim

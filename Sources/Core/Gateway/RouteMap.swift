@@ -59,8 +59,9 @@ package struct RouteMap: Sendable, Equatable {
             literalBytes = pattern.map { if case .literal(let text) = $0 { Array(text.utf8) } else { nil } }
         }
 
-        /// Whether a request with this method bit and these (lower-case, decoded) segments matches.
-        func matches(methodBit: UInt8, segments: [ArraySlice<UInt8>]) -> Bool {
+        /// Whether a request with this method bit and these (lower-case, decoded) segments
+        /// matches; `loosely`, a literal also matches the forms `segment(_:names:)` allows.
+        func matches(methodBit: UInt8, segments: [ArraySlice<UInt8>], loosely: Bool) -> Bool {
             guard methodMask == 0 || methodMask & methodBit != 0 else { return false }
             var index = 0
             for (position, segment) in pattern.enumerated() {
@@ -70,7 +71,9 @@ package struct RouteMap: Sendable, Equatable {
                 case .any:
                     guard index < segments.count else { return false }
                 case .literal:
-                    guard index < segments.count, let bytes = literalBytes[position], RouteMap.segment(segments[index], names: bytes) else { return false }
+                    guard index < segments.count, let bytes = literalBytes[position],
+                          loosely ? RouteMap.segment(segments[index], names: bytes) : segments[index].elementsEqual(bytes)
+                    else { return false }
                 }
                 index += 1
             }
@@ -156,10 +159,34 @@ package struct RouteMap: Sendable, Equatable {
             }
         }
         let methodBit = Self.methodBit(method.utf8.contains(where: { (0x61...0x7A).contains($0) }) ? method.uppercased() : method)
-        guard let rule = rules.first(where: { $0.matches(methodBit: methodBit, segments: segments) }) else {
-            return Decision(requirement: allowUnmatched ? .anyKey : .deny, routeGroup: "crm:unmatched", event: nil, origin: nil)
+        let exact = rules.firstIndex { $0.matches(methodBit: methodBit, segments: segments, loosely: false) }
+        // A segment with a dot, a space or other text at its end may be read by the CRM as the
+        // plain segment or as itself: both readings are decided, and the stricter one holds.
+        guard segments.contains(where: { $0.contains(UInt8(ascii: ".")) || ($0.last ?? 0) == UInt8(ascii: " ") || ($0.last ?? 0) >= 0x80 }) else {
+            return decision(exact)
         }
+        let loose = rules.firstIndex { $0.matches(methodBit: methodBit, segments: segments, loosely: true) }
+        return loose == exact ? decision(exact) : Self.stricter(decision(exact), decision(loose))
+    }
+
+    /// The decision of the rule at `index`, or of no rule.
+    private func decision(_ index: Int?) -> Decision {
+        guard let index else { return Decision(requirement: allowUnmatched ? .anyKey : .deny, routeGroup: "crm:unmatched", event: nil, origin: nil) }
+        let rule = rules[index]
         return Decision(requirement: rule.requirement, routeGroup: rule.routeGroup, event: rule.event, origin: rule.origin)
+    }
+
+    /// Of two readings of one request, the one that asks more: a denial over a permission over
+    /// any key; two different permissions cannot both be asked, so the request is denied.
+    static func stricter(_ first: Decision, _ second: Decision) -> Decision {
+        switch (first.requirement, second.requirement) {
+        case (.deny, _), (_, .anyKey): return first
+        case (_, .deny), (.anyKey, _): return second
+        case (.permission(let one), .permission(let other)):
+            if one == other { return first }
+            let origins = [first.origin, second.origin].map { $0 ?? "no rule" }.joined(separator: " and ")
+            return Decision(requirement: .deny, routeGroup: first.routeGroup, event: nil, origin: "\(origins), which ask different permissions of the same path read two ways")
+        }
     }
 
     /// Whether a request segment (decoded, lower case) names the literal `name` as a CRM's

@@ -8,6 +8,7 @@ import Logging
 import Metrics
 import NIOCore
 import NIOHTTP1
+import Synchronization
 
 /// Forwards one authorised request to the CRM and brings its answer back: bodies streamed
 /// both ways, hop-by-hop headers dropped, `X-Forwarded-*` and the key's identity headers set,
@@ -115,17 +116,34 @@ struct GatewayForwarder: Sendable {
             })
         }
         // Too large to hold: what was read, then the rest as it comes (the CRM's length stands).
+        // What was held is let go once written, not when the whole answer has gone out.
         let remaining = UncheckedSendable(rest)
-        return Response(status: status, headers: headers, body: ResponseBody { [held] writer in
+        let prefix = HeldPrefix(held, reservation)
+        return Response(status: status, headers: headers, body: ResponseBody { writer in
             var rest = remaining.value
-            do {
-                defer { withExtendedLifetime(reservation) {} }
-                try await writer.write(held)
-            }
+            if let held = prefix.take() { try await writer.write(held) }
             if let pending = rest.pending { try await writer.write(pending) }
             while let chunk = try await rest.iterator.next() { try await writer.write(chunk) }
             try await writer.finish(nil)
         })
+    }
+
+    /// The part of an answer read before it was found too large to hold, with its reservation;
+    /// both are given up when taken.
+    final class HeldPrefix: Sendable {
+        private let held: Mutex<(ByteBuffer, ByteBudget.Reservation)?>
+
+        init(_ buffer: ByteBuffer, _ reservation: ByteBudget.Reservation) {
+            held = Mutex((buffer, reservation))
+        }
+
+        /// The bytes; the reservation is released as they are handed over.
+        func take() -> ByteBuffer? {
+            held.withLock { held in
+                defer { held = nil }
+                return held?.0
+            }
+        }
     }
 
     /// The unread part of a CRM answer: the chunk that did not fit, and the rest.

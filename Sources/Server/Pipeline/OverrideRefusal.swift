@@ -29,12 +29,24 @@ enum OverrideRefusal {
         guard let question = target.firstIndex(of: "?") else { return }
         let query = target[target.index(after: question)...]
         for pair in query.split(whereSeparator: { $0 == "&" || $0 == ";" }) {
-            let name = pair.prefix { $0 != "=" }.replacingOccurrences(of: "+", with: " ")
-            if (name.removingPercentEncoding ?? name).lowercased() == queryParameter {
+            let raw = pair.prefix { $0 != "=" }.replacingOccurrences(of: "+", with: " ")
+            if Self.names(raw.removingPercentEncoding ?? raw).contains(queryParameter) {
                 throw SwitchboardError(
                     .badRequest, code: "override_not_allowed",
                     message: "the query parameter \(queryParameter) is not accepted: the CRM could act on another method than the one checked. Send the method you mean, without it")
             }
         }
+    }
+
+    /// The names a framework may read a query parameter name as, lower case: as it is, and as
+    /// PHP reads it (leading spaces dropped; `.`, space and an unclosed `[` become `_`; a
+    /// closed `[…]` makes an array of the name before it), so `.method` and `[method` are
+    /// `_method` to Laravel and Symfony.
+    static func names(_ name: String) -> Set<String> {
+        let lowered = name.lowercased()
+        var php = Substring(lowered.drop { $0 == " " })
+        if let open = php.firstIndex(of: "["), php[open...].contains("]") { php = php[..<open] }
+        let mangled = String(php.map { $0 == "." || $0 == " " || $0 == "[" ? "_" : $0 })
+        return [lowered, mangled]
     }
 }
