@@ -39,7 +39,7 @@ struct SystemRouteTests {
                     #expect(ready.body["data"]?["checks"]?["migrations"]?.stringValue == "ok")
                     #expect(ready.body["data"]?["checks"]?["worker"]?.stringValue == "running")
 
-                    try await server.database.driver.execute("DELETE FROM schema_migrations WHERE version = \("0003")")
+                    try await server.database.driver.execute("DELETE FROM switchboard_migrations WHERE version = \("0003")")
                     let behind = try await client.send(.get, "/ready")
                     expectError(behind, .serviceUnavailable, code: "not_ready")
                     expectError(try await client.send(.post, "/ready"), .methodNotAllowed, code: "method_not_allowed")

@@ -1,6 +1,8 @@
 import Foundation
 
-/// Applies and reverts schema versions and records them in `schema_migrations`.
+/// Applies and reverts schema versions and records them in `switchboard_migrations`
+/// (`MigrationLedger`). Reading the state never writes; `up` first checks that nothing its
+/// pending versions create exists already (`MigrationCollision`), and changes nothing if so.
 ///
 /// Each version runs in its own transaction where the dialect allows DDL in transactions;
 /// on MySQL, where DDL commits by itself, progress is still recorded after each file so a
@@ -21,6 +23,26 @@ package struct Migrator: Sendable {
         package let name: String
         package let state: State
         package let appliedAt: Date?
+    }
+
+    /// A version that failed part-way on a database whose DDL commits by itself.
+    package struct MigrationStepFailed: Error, Sendable, CustomStringConvertible {
+        package let version: String
+        package let statement: String
+        package let error: String
+        /// Statements that had run before the failing one.
+        package let ran: Int
+        /// Whether the down script's statements all ran.
+        package let undoneFully: Bool
+        /// The down statements that failed (their objects may not have been created).
+        package let undoLeft: [String]
+
+        package var description: String {
+            let undone = undoneFully
+                ? "the \(ran) statement(s) before it were undone with the version's down script; fix the cause and run up again"
+                : "the \(ran) statement(s) before it were undone as far as the down script went; these of its statements did not run (harmless for objects that were never created; otherwise run them by hand before up): \(undoLeft.joined(separator: "; "))"
+            return "migration \(version) failed at: \(statement.prefix(200)) — \(error); \(undone)"
+        }
     }
 
     /// A file that was changed after it was applied, or removed.
@@ -44,40 +66,17 @@ package struct Migrator: Sendable {
         self.log = log
     }
 
-    private struct AppliedRow {
-        let version: String
-        let checksum: String
-        let appliedAt: Date
-    }
-
-    private func ensureTable() async throws {
-        try await driver.prepareNamespace()
-        try await driver.executeScript("""
-            CREATE TABLE IF NOT EXISTS schema_migrations (
-                version VARCHAR(16) PRIMARY KEY,
-                name VARCHAR(255) NOT NULL,
-                checksum VARCHAR(64) NOT NULL,
-                applied_at VARCHAR(32) NOT NULL
-            )
-            """)
-    }
-
-    private func applied() async throws -> [AppliedRow] {
-        try await ensureTable()
-        return try await driver.query("SELECT version, checksum, applied_at FROM schema_migrations ORDER BY version").map {
-            AppliedRow(version: try $0.string("version"), checksum: try $0.string("checksum"), appliedAt: try $0.date("applied_at"))
-        }
-    }
+    private var ledger: MigrationLedger { MigrationLedger(driver: driver) }
 
     /// The versions recorded as applied, in order, read without creating anything (for
-    /// readiness checks, which must not write).
+    /// readiness checks and `status`, which must not write).
     package func appliedVersions() async throws -> [String] {
-        try await driver.query("SELECT version FROM schema_migrations ORDER BY version").map { try $0.string("version") }
+        try await ledger.rows().map(\.version)
     }
 
     /// Every known version with its state, in version order.
     package func status() async throws -> [VersionStatus] {
-        let appliedRows = try await applied()
+        let appliedRows = try await ledger.rows()
         var result: [VersionStatus] = files.map { file in
             guard let row = appliedRows.first(where: { $0.version == file.version }) else {
                 return VersionStatus(version: file.version, name: file.name, state: .pending, appliedAt: nil)
@@ -99,20 +98,49 @@ package struct Migrator: Sendable {
         return files.filter { pendingVersions.contains($0.version) }
     }
 
-    /// Applies every pending version in order; returns the versions applied.
+    /// Applies every pending version in order; returns the versions applied. Before any change
+    /// it checks the objects they create against the database (`checkCollisions`); then it
+    /// creates the namespace and the ledger (moving a previous release's), and runs each.
     @discardableResult
     package func up() async throws -> [String] {
         let todo = try await pending()
+        try await checkCollisions(todo)
+        try await driver.prepareNamespace()
+        let moved = try await ledger.prepare()
+        if moved > 0 { log("moved \(moved) applied version(s) from \(MigrationLedger.legacyTable) to \(MigrationLedger.table)") }
         if todo.isEmpty { log("schema is up to date") }
         for file in todo {
             log("applying \(file.version)_\(file.name)")
-            try await runStep(file.upSQL, record: """
-                INSERT INTO schema_migrations (version, name, checksum, applied_at)
-                VALUES (\(file.version), \(file.name), \(file.checksum), \(Timestamp.format(Date())))
-                """)
+            try await runStep(file, script: file.upSQL, undo: file.downSQL, record: ledger.recordApplied(file))
             log("applied  \(file.version)_\(file.name)")
         }
         return todo.map(\.version)
+    }
+
+    /// Throws `MigrationCollision` when an object `todo` creates already exists and is not
+    /// Switchboard's (created by an applied version and not dropped since). Reads only.
+    package func checkCollisions(_ todo: [MigrationFile]) async throws {
+        guard !todo.isEmpty else { return }
+        let kinds = driver.dialect.namespacedKinds
+        var existing = Set(try await driver.query(SQLQuery(stringLiteral: driver.dialect.catalogQuery)).map { try $0.string("name").lowercased() })
+        let applied = Set(try await appliedVersions())
+        var own: Set<String> = [MigrationLedger.table]
+        for file in files where applied.contains(file.version) {
+            let objects = MigrationObjects(script: file.upSQL)
+            own.formUnion(objects.created.map(\.name))
+            own.subtract(objects.dropped.map(\.name))
+        }
+        var collisions: [(object: MigrationObjects.Object, version: String)] = []
+        for file in todo {
+            let objects = MigrationObjects(script: file.upSQL)
+            for object in objects.created where kinds.contains(object.kind) && existing.contains(object.name) && !own.contains(object.name) {
+                collisions.append((object, file.version))
+            }
+            // What a pending version drops and creates again is its own by then.
+            existing.subtract(objects.dropped.map(\.name))
+            own.formUnion(objects.created.map(\.name))
+        }
+        guard collisions.isEmpty else { throw MigrationCollision(objects: collisions, dialect: driver.dialect.name) }
     }
 
     /// Reverts the most recent `steps` applied versions; returns the versions reverted.
@@ -123,11 +151,12 @@ package struct Migrator: Sendable {
         guard broken.isEmpty else { throw ChecksumMismatch(versions: broken) }
         let appliedVersions = states.filter { $0.state == .applied }.map(\.version).reversed().prefix(max(0, steps))
         if appliedVersions.isEmpty { log("nothing to roll back") }
+        if !appliedVersions.isEmpty { try await ledger.prepare() }
         var reverted: [String] = []
         for version in appliedVersions {
             guard let file = files.first(where: { $0.version == version }) else { continue }
             log("reverting \(file.version)_\(file.name)")
-            try await runStep(file.downSQL, record: "DELETE FROM schema_migrations WHERE version = \(file.version)")
+            try await runStep(file, script: file.downSQL, undo: nil, record: ledger.recordReverted(file.version))
             log("reverted  \(file.version)_\(file.name)")
             reverted.append(version)
         }
@@ -135,17 +164,32 @@ package struct Migrator: Sendable {
     }
 
     /// Runs one version's script and the statement that records it, together in one
-    /// transaction where the dialect allows DDL in transactions, else one after the other.
-    private func runStep(_ script: String, record: SQLQuery) async throws {
+    /// transaction where the dialect allows DDL in transactions. Elsewhere (MySQL commits each
+    /// DDL statement) the statements run one by one; when one fails, the ones that ran are
+    /// undone with `undo`'s statements (the version's down script, each tried, those of
+    /// objects never created failing harmlessly), so no leftover blocks the next `up`.
+    private func runStep(_ file: MigrationFile, script: String, undo: String?, record: SQLQuery) async throws {
         if driver.dialect.supportsTransactionalDDL {
             try await driver.transaction { transaction in
                 try await transaction.executeScript(script)
                 try await transaction.execute(record)
             }
-        } else {
-            try await driver.executeScript(script)
-            try await driver.execute(record)
+            return
         }
+        let statements = SQLScript.statements(script)
+        for (index, statement) in statements.enumerated() {
+            do {
+                try await driver.executeScript(statement)
+            } catch {
+                guard index > 0, let undo else { throw error }
+                var left: [String] = []
+                for step in SQLScript.statements(undo) {
+                    do { try await driver.executeScript(step) } catch { left.append(step) }
+                }
+                throw MigrationStepFailed(version: "\(file.version)_\(file.name)", statement: statement, error: "\(error)", ran: index, undoneFully: left.isEmpty, undoLeft: left)
+            }
+        }
+        try await driver.execute(record)
     }
 
     /// Writes the next version's empty up and down files into every dialect folder that

@@ -103,15 +103,15 @@ struct TestDatabase {
         return data
     }
 
-    /// The names of Switchboard's tables (without `schema_migrations`), sorted.
+    /// The names of Switchboard's tables (without `switchboard_migrations`), sorted.
     func tableNames() async throws -> [String] {
         let query: SQLQuery = switch kind {
         case .sqlite:
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'schema_migrations' ORDER BY name"
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'switchboard_migrations' ORDER BY name"
         case .postgres:
-            "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name <> 'schema_migrations' ORDER BY table_name"
+            "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name <> 'switchboard_migrations' ORDER BY table_name"
         case .mysql:
-            "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name <> 'schema_migrations' ORDER BY table_name"
+            "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name <> 'switchboard_migrations' ORDER BY table_name"
         }
         // Sorted here: MySQL's information_schema collation orders `_` before letters.
         return try await driver.query(query).map { try $0.string("name") }.sorted()
