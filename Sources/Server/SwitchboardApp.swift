@@ -17,10 +17,14 @@ package enum SwitchboardApp {
         let audit = AuditTrail(driver: components.driver)
         let verifier = KeyVerifier(apiKeys: components.apiKeys, failures: components.authFailureLimiter, failureLimit: settings.authFailureLimit)
         // The CRM's clients bring keys in headers; the console's cookie is not for the CRM.
-        var keyAuthenticators: [any MiddlewareProtocol<Request, Response, SwitchboardRequestContext>] = [BearerKeyAuthenticator(verifier: verifier)]
-        if let header = settings.apiKeyHeader.flatMap({ HTTPField.Name($0) }) {
-            keyAuthenticators.append(HeaderKeyAuthenticator(header: header, verifier: verifier))
-        }
+        // With AUTH_API_KEY_HEADER the key is read from that header only: `Authorization` is
+        // then the CRM's own (its users' tokens), never judged as a Switchboard key.
+        let keyAuthenticators: [any MiddlewareProtocol<Request, Response, SwitchboardRequestContext>] =
+            if let header = settings.apiKeyHeader.flatMap({ HTTPField.Name($0) }) {
+                [HeaderKeyAuthenticator(header: header, verifier: verifier)]
+            } else {
+                [BearerKeyAuthenticator(verifier: verifier)]
+            }
         let crmPipeline = CRMRequestPipeline(
             routeMap: settings.routeMap, authenticators: keyAuthenticators, usage: components.usage, quotas: components.quotas,
             defaultLimit: settings.apiRateLimit, audit: audit)

@@ -109,10 +109,11 @@ struct CRMDatabaseTests {
             let migrator = Migrator(driver: driver, files: files)
             #expect(try await MigrationLedger(driver: driver).place() == .legacy)
             let before = try await Self.catalog(driver)
-            #expect(try await migrator.status().map(\.state) == previous.map { _ in .applied } + [.pending])
+            let newer = files.filter { $0.version >= "0012" }.map(\.version)
+            #expect(try await migrator.status().map(\.state) == previous.map { _ in .applied } + newer.map { _ in .pending })
             #expect(try await Self.catalog(driver) == before, "status changed nothing")
 
-            #expect(try await migrator.up() == ["0012"])
+            #expect(try await migrator.up() == newer)
             #expect(try await MigrationLedger(driver: driver).place() == .current)
             #expect(try await migrator.status().allSatisfy { $0.state == .applied })
             #expect(try await database.tableNames() == MigratorTests.tables, "schema_migrations was Switchboard's and is gone")

@@ -230,6 +230,105 @@ struct GatewayTests {
         }
     }
 
+    @Test("a CRM with its own authentication: fixed upstream headers reach it, and with AUTH_API_KEY_HEADER the client's own Authorization passes untouched, never judged")
+    func crmOwnAuthentication() async throws {
+        try await withReceiver({ request, _ in
+            ScriptedResponse(headers: [.contentType: "application/json"], body: #"{"ok":true}"#)
+        }) { crm in
+            let fixed = try UpstreamHeaders(parsing: "# the CRM's service token\nAuthorization: Bearer crm-service-token\nX-CRM-Tenant: acme\n")
+            try await withTestServer(configure: Self.gateway(to: crm) { $0.upstreamHeaders = fixed }) { server in
+                let reader = try await server.key([.readContacts])
+                try await server.test { client in
+                    #expect(try await client.send(.get, "/api/contacts", key: reader, headers: [HTTPField.Name("X-CRM-Tenant")!: "other"]).status == .ok)
+                    let seen = try #require(crm.requests.last)
+                    #expect(seen.header("Authorization") == "Bearer crm-service-token", "the fixed credential, not the key")
+                    #expect(seen.header("X-CRM-Tenant") == "acme", "a fixed header replaces the client's")
+                    #expect(seen.headers[values: HTTPField.Name("X-CRM-Tenant")!].count == 1)
+                }
+            }
+            try await withTestServer(configure: { settings in
+                Self.gateway(to: crm)(&settings)
+                settings.apiKeyHeader = "X-API-Key"
+                settings.authFailureLimit = RateLimit(requests: 3, windowSeconds: 60)
+            }) { server in
+                let reader = try await server.key([.readContacts])
+                try await server.test { client in
+                    // The finding: X-API-Key plus the CRM's own bearer token was 401 invalid_api_key.
+                    for index in 0..<6 {
+                        let answer = try await client.send(.get, "/api/contacts/\(index)", headers: [
+                            HTTPField.Name("X-API-Key")!: reader, .authorization: "Bearer user-token-\(index)",
+                        ])
+                        #expect(answer.status == .ok, "\(answer.body.compactText)")
+                        let seen = try #require(crm.requests.last)
+                        #expect(seen.header("Authorization") == "Bearer user-token-\(index)", "the CRM's own token passes as it came")
+                        #expect(seen.header("X-API-Key") == nil, "the Switchboard key does not")
+                    }
+                    // More CRM tokens than the wrong-key budget: none counted as a wrong key.
+                    expectError(try await client.send(.get, "/api/contacts", headers: [.authorization: "Bearer \(reader)"]), .unauthorized, code: "missing_api_key")
+                    // /auth/verify reads the same header only.
+                    var verify = ForwardAuthTests.original("GET", "/api/contacts")
+                    verify[HTTPField.Name("X-API-Key")!] = reader
+                    verify[.authorization] = "Bearer not-a-switchboard-key"
+                    #expect(try await client.send(.get, "/auth/verify", headers: verify).status == .ok)
+                }
+            }
+        }
+    }
+
+    @Test("update and delete events name the record and the request in source, whatever the CRM answers", arguments: TestDriverKind.all)
+    func eventSource(_ kind: TestDriverKind) async throws {
+        try await withReceiver({ request, _ in
+            ScriptedResponse(headers: [.contentType: "application/json"], body: #"{"error":false,"message":"Contact Updated Successfully"}"#)
+        }) { crm in
+            try await withTestServer(kind, configure: Self.gateway(to: crm)) { server in
+                try await withReceiver { hooks in
+                    let webhook = try await server.components.webhooks.create(WebhookDraft(
+                        name: "crm events", url: hooks.url, events: ["contact.updated", "contact.deleted"], maxRetries: 0, retryDelaysMs: [100]))
+                    let writer = try await server.apiKeys.create(ApiKeyDraft(name: "writer", permissions: [.writeContacts, .deleteContacts]))
+                    try await withRunningWorker(server) {
+                        try await server.test { client in
+                            let updated = try await client.send(.patch, "/api/contacts/7?notify=1", key: writer.plaintext, json: #"{"name":"Ada"}"#)
+                            let deleted = try await client.send(.delete, "/api/contacts/caf%C3%A9-9", key: writer.plaintext)
+                            #expect(updated.status == .ok && deleted.status == .ok)
+                        }
+                        try await eventually("two events delivered") { hooks.requests.count == 2 }
+                    }
+                    let bodies = try hooks.requests.map { try JSONValue.parse($0.body) }.sorted { ($0["type"]?.stringValue ?? "") > ($1["type"]?.stringValue ?? "") }
+                    #expect(bodies.map(\.keys) == [["id", "type", "timestamp", "data", "source"], ["id", "type", "timestamp", "data", "source"]], "the seed's four members first, as they were")
+                    let updated = try #require(bodies.first { $0["type"]?.stringValue == "contact.updated" })
+                    #expect(updated["data"]?["message"]?.stringValue == "Contact Updated Successfully")
+                    #expect(updated["source"] == .object([
+                        ("via", .string("gateway")), ("method", .string("PATCH")), ("path", .string("/api/contacts/7")), ("resourceId", .string("7")),
+                        ("status", .number(200)), ("keyId", .string(writer.record.id.uuidString.lowercased())),
+                    ]))
+                    let deleted = try #require(bodies.first { $0["type"]?.stringValue == "contact.deleted" })
+                    #expect(deleted["source"]?["resourceId"]?.stringValue == "café-9" && deleted["source"]?["method"]?.stringValue == "DELETE")
+                    #expect(hooks.requests.allSatisfy { ReceiverVerification.seedSignatureIsValid($0, secret: webhook.secret ?? "") })
+                    #expect(hooks.requests.allSatisfy { ReceiverVerification.standardSignatureIsValid($0, secret: webhook.secret ?? "") })
+                    // The log shows the body as it was sent, source included.
+                    let logs = try await server.components.deliveryLogs.list(DeliveryLogFilter(webhookID: webhook.id), cursor: nil, limit: 10).entries
+                    let sent = try await server.components.deliveryLogs.request(for: try #require(logs.first).delivery)
+                    #expect(sent.body?.contains(#","source":{"via":"gateway""#) == true)
+                }
+            }
+        }
+    }
+
+    @Test("GATEWAY_UPSTREAM_HEADERS_FILE: one Name: value per line; a mistake names the line, never a value, and the values are never shown")
+    func upstreamHeaderFile() throws {
+        let headers = try UpstreamHeaders(parsing: "Authorization: Bearer s3cret\r\n\n# comment\nX-Service:  crm \n")
+        #expect(headers.map { "\($0.name.rawName)=\($0.value)" } == ["Authorization=Bearer s3cret", "X-Service=crm"])
+        #expect(!headers.description.contains("s3cret") && headers.description.contains("Authorization"))
+        for bad in ["Authorization Bearer s3cret", "Host: crm.internal", "X-Forwarded-For: 1.2.3.4", "X-Empty:", "Bad Name: s3cret"] {
+            #expect {
+                try UpstreamHeaders(parsing: "# first\n" + bad)
+            } throws: { error in
+                let message = (error as? ConfigurationError)?.message ?? ""
+                return message.contains("line 2") && !message.contains("s3cret")
+            }
+        }
+    }
+
     @Test("GATEWAY_* settings are checked at start-up")
     func settings() throws {
         let base = SettingsTests.secret

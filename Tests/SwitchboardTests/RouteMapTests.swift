@@ -105,6 +105,13 @@ struct RouteMapTests {
         #expect(map.decide(method: "GET", uri: "/api/contactsx").requirement == .anyKey)
     }
 
+    @Test("a file written with Windows line ends reads line by line")
+    func crlf() throws {
+        let rules = try RouteMap.parse("GET /api/reports/** read:transactions\r\n* /api/contacts/export deny\r\n")
+        #expect(rules.count == 2)
+        #expect(RouteMap(fileRules: rules).decide(method: "GET", uri: "/api/contacts/export").requirement == .deny)
+    }
+
     @Test("a bad file is refused with the line and what to fix")
     func errors() {
         let cases: [(String, String)] = [

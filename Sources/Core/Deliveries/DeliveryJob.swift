@@ -9,6 +9,8 @@ package struct DeliveryJob: Sendable, Equatable {
     package var eventCreatedAt: Date
     /// The event's `data` as compact JSON.
     package var dataJSON: String
+    /// The event's `source`, compact JSON, if it has one.
+    package var sourceJSON: String?
     package var webhookID: UUID
     package var url: String
     package var secret: String?

@@ -42,7 +42,7 @@ package struct DeliveryLogService: Sendable {
     /// the webhook is gone).
     package func request(for delivery: Delivery) async throws -> (url: String?, body: String?) {
         let event = try await EventStore(executor: driver).find(id: delivery.eventID)
-        let body = event.map { String(decoding: WebhookPayload.body(eventID: $0.id, type: $0.type, createdAt: $0.createdAt, dataJSON: $0.payload), as: UTF8.self) }
+        let body = event.map { String(decoding: WebhookPayload.body(eventID: $0.id, type: $0.type, createdAt: $0.createdAt, dataJSON: $0.payload, sourceJSON: $0.source), as: UTF8.self) }
         return (try await WebhookStore.url(id: delivery.webhookID, on: driver), body)
     }
 

@@ -8,14 +8,17 @@ package struct Event: Sendable, Equatable {
     package var payload: String
     package var idempotencyKey: String?
     package var createdAt: Date
+    /// Where it came from, as compact JSON (the gateway's CRM request), or nil.
+    package var source: String?
 
     /// Creates an event record.
-    package init(id: UUID, type: String, payload: String, idempotencyKey: String?, createdAt: Date) {
+    package init(id: UUID, type: String, payload: String, idempotencyKey: String?, createdAt: Date, source: String? = nil) {
         self.id = id
         self.type = type
         self.payload = payload
         self.idempotencyKey = idempotencyKey
         self.createdAt = createdAt
+        self.source = source
     }
 }
 

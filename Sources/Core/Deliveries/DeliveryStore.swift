@@ -310,7 +310,7 @@ package struct DeliveryStore: Sendable {
     /// What sending the given deliveries needs: the event's payload, the webhook's address and secrets.
     static func jobsQuery(ids: [UUID]) -> SQLQuery {
         """
-        SELECT d.id, d.event_id, d.event_type, d.attempt_count, d.held_attempts, e.created_at AS event_created_at, e.payload,
+        SELECT d.id, d.event_id, d.event_type, d.attempt_count, d.held_attempts, e.created_at AS event_created_at, e.payload, e.source,
                w.id AS webhook_id, w.url, w.secret, w.previous_secret, w.previous_secret_expires_at, w.is_active,
                w.max_retries, w.retry_delays_ms
         FROM webhook_deliveries d
@@ -347,6 +347,7 @@ package struct DeliveryStore: Sendable {
                 retryDelaysMs: try row.optionalString("retry_delays_ms").map { try JSONText.decodeIntegers($0, column: "retry_delays_ms") },
                 attemptNumber: try row.int("attempt_count") + 1, unsendableReason: unsendable)
             job.heldAttempts = try row.int("held_attempts")
+            job.sourceJSON = try row.optionalString("source")
             return job
         }
     }

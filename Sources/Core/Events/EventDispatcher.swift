@@ -70,8 +70,11 @@ package struct EventDispatcher: Sendable {
     /// Publishes an event of a known type with `data` (any JSON value). The same
     /// `idempotencyKey` from the same `scope` (the publishing API key) within 24 hours returns
     /// the first event instead of a new one; another key's idempotency keys are never seen.
-    package func publish(type: String, data: JSONValue, idempotencyKey: String? = nil, scope: UUID? = nil) async throws -> PublishedEvent {
-        let insertion = try await validate(EventSubmission(type: type, data: data, idempotencyKey: idempotencyKey), scope: scope)
+    /// `source` says where the event came from (the gateway's CRM request); receivers get it
+    /// beside `data`.
+    package func publish(type: String, data: JSONValue, idempotencyKey: String? = nil, scope: UUID? = nil, source: JSONValue? = nil) async throws -> PublishedEvent {
+        var insertion = try await validate(EventSubmission(type: type, data: data, idempotencyKey: idempotencyKey), scope: scope)
+        insertion.source = source?.compactText
         return try await group.submit(insertion)
     }
 
@@ -140,6 +143,7 @@ package struct EventDispatcher: Sendable {
         var type: String
         var payload: String
         var idempotencyKey: String?
+        var source: String? = nil
     }
 
     /// Writes validated events: all in one transaction, or each in its own when that fails.
@@ -243,7 +247,9 @@ package struct EventDispatcher: Sendable {
                     try await events.releaseIdempotencyKey(eventID: earlier.id)
                 }
             }
-            let event = Event(id: environment.newID(), type: insertion.type, payload: insertion.payload, idempotencyKey: insertion.idempotencyKey, createdAt: now)
+            let event = Event(
+                id: environment.newID(), type: insertion.type, payload: insertion.payload, idempotencyKey: insertion.idempotencyKey, createdAt: now,
+                source: insertion.source)
             var rows = deliveryRows(for: event, subscriptions: subscriptions, now: now, environment: environment)
             if let handoff {
                 for index in rows.indices { handoff.take(&rows[index], now: now) }

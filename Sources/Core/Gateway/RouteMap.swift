@@ -98,6 +98,19 @@ package struct RouteMap: Sendable, Equatable {
         package let event: String?
         /// The rule that matched, or nil when none did.
         package let origin: String?
+        /// The matching rule's pattern (empty when none matched), for `resourceID(in:)`.
+        package var pattern: [Segment] = []
+
+        /// The record a request is about: the request's segment where the rule's pattern has its
+        /// last `:name` or `*` (`7` of `PUT /api/contacts/7` under `/api/contacts/:id`),
+        /// percent-decoded; nil when the pattern has none.
+        package func resourceID(in uri: String) -> String? {
+            guard let position = pattern.lastIndex(of: .any) else { return nil }
+            let segments = RouteMap.path(of: uri).split(separator: "/", omittingEmptySubsequences: true)
+            guard position < segments.count else { return nil }
+            let segment = String(segments[position])
+            return segment.removingPercentEncoding ?? segment
+        }
 
         /// Throws the answer for a key this decision does not let through: 403
         /// `route_not_allowed` for a denied or unmatched route, 403 `insufficient_permissions`
@@ -173,7 +186,7 @@ package struct RouteMap: Sendable, Equatable {
     private func decision(_ index: Int?) -> Decision {
         guard let index else { return Decision(requirement: allowUnmatched ? .anyKey : .deny, routeGroup: "crm:unmatched", event: nil, origin: nil) }
         let rule = rules[index]
-        return Decision(requirement: rule.requirement, routeGroup: rule.routeGroup, event: rule.event, origin: rule.origin)
+        return Decision(requirement: rule.requirement, routeGroup: rule.routeGroup, event: rule.event, origin: rule.origin, pattern: rule.pattern)
     }
 
     /// Of two readings of one request, the one that asks more: a denial over a permission over
@@ -249,7 +262,7 @@ package struct RouteMap: Sendable, Equatable {
     /// (`resource.action`); `#` starts a comment. Errors name the line and what to fix.
     package static func parse(_ text: String, source: String = "AUTH_ROUTE_MAP_FILE") throws -> [Rule] {
         var rules: [Rule] = []
-        for (offset, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (offset, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first ?? ""
             let fields = line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" })
             guard !fields.isEmpty else { continue }

@@ -48,7 +48,7 @@ package struct MigrationObjects: Sendable, Equatable {
 
     /// A statement without its leading `--` comment lines (the splitter keeps them).
     private static func withoutComments(_ statement: String) -> String {
-        statement.split(separator: "\n", omittingEmptySubsequences: false)
+        statement.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
             .filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("--") }
             .joined(separator: "\n")
     }

@@ -97,13 +97,16 @@ struct GatewayForwarder: Sendable {
             }
         } catch {
             buffer.release(reserved)
-            _ = await publish(event, data: Self.eventData(nil, target: target, status: status), idempotencyKey: idempotencyKey, target: target, context: context)
+            _ = await publish(
+                event, data: Self.eventData(nil, target: target, status: status), idempotencyKey: idempotencyKey, target: target,
+                source: Self.source(request, target: target, decision: decision, status: status, key: context.key.id), context: context)
             throw SwitchboardError(.badGateway, code: "upstream_answer_incomplete", message: "the CRM's answer broke off; the write may have been made", detail: "\(error)")
         }
         let reservation = ByteBudget.Reservation(budget: buffer, bytes: reserved)
         let whole = rest.pending == nil
         let data = Self.eventData(whole ? held : nil, target: target, status: status)
-        switch await publish(event, data: data, idempotencyKey: idempotencyKey, target: target, context: context) {
+        let source = Self.source(request, target: target, decision: decision, status: status, key: context.key.id)
+        switch await publish(event, data: data, idempotencyKey: idempotencyKey, target: target, source: source, context: context) {
         case .success(let id): headers[Names.eventID] = id
         case .failure(let failure): headers[Names.eventError] = failure.code
         }
@@ -159,11 +162,11 @@ struct GatewayForwarder: Sendable {
     /// Publishes the event of a write; a failure is logged and counted, not thrown: the CRM
     /// has made the write, and the client must get its answer.
     private func publish(
-        _ event: String, data: JSONValue, idempotencyKey: String?, target: String, context: AuthenticatedRequestContext
+        _ event: String, data: JSONValue, idempotencyKey: String?, target: String, source: JSONValue, context: AuthenticatedRequestContext
     ) async -> Result<String, SwitchboardError> {
         do {
             let scope = idempotencyKey.map { _ in Self.idempotencyScope(key: context.key.id, event: event, target: target) }
-            let published = try await dispatcher.publish(type: event, data: data, idempotencyKey: idempotencyKey, scope: scope)
+            let published = try await dispatcher.publish(type: event, data: data, idempotencyKey: idempotencyKey, scope: scope, source: source)
             Counter(label: "switchboard_gateway_events_total", dimensions: [("outcome", "published")]).increment()
             return .success(published.event.id.uuidString.lowercased())
         } catch {
@@ -185,6 +188,17 @@ struct GatewayForwarder: Sendable {
                            digest[8], digest[9], digest[10], digest[11], digest[12], digest[13], digest[14], digest[15]))
     }
 
+    /// The event's `source`: which CRM request it comes from, whatever the CRM answered — the
+    /// gateway, the method, the path, the record's id from the path (nil for a creation, whose
+    /// id only the CRM's answer can tell), the CRM's status and the key that made it.
+    static func source(_ request: Request, target: String, decision: RouteMap.Decision, status: HTTPResponse.Status, key: UUID) -> JSONValue {
+        .object([
+            ("via", .string("gateway")), ("method", .string(request.method.rawValue)), ("path", .string(String(RouteMap.path(of: target)))),
+            ("resourceId", decision.resourceID(in: target).map(JSONValue.string) ?? .null), ("status", .number(Double(status.code))),
+            ("keyId", .string(key.uuidString.lowercased())),
+        ])
+    }
+
     /// The event's `data`: the CRM's answer when it is a JSON object, else the path and status
     /// (a 204, an answer that is not an object, or one over `MAX_EVENT_BYTES`).
     static func eventData(_ body: ByteBuffer?, target: String, status: HTTPResponse.Status) -> JSONValue {
@@ -197,9 +211,12 @@ struct GatewayForwarder: Sendable {
         var dropped = Self.requestHopByHop
         for token in Self.connectionTokens(request.headers[values: .connection]) { dropped.insert(token) }
         if !settings.forwardAuthorization {
-            dropped.insert("authorization")
-            if let keyHeader { dropped.insert(keyHeader) }
+            // The header the key came in: `AUTH_API_KEY_HEADER`, else `Authorization` (which,
+            // with a key header set, is the CRM's own and passes).
+            dropped.insert(keyHeader ?? "authorization")
         }
+        // The operator's fixed headers for the CRM replace the client's of the same names.
+        for field in settings.upstreamHeaders { dropped.insert(field.name.canonicalName) }
         var headers = HTTPHeaders()
         for field in request.headers {
             // Compared with `_` as `-`: CGI-style servers read X_Forwarded_For as X-Forwarded-For.
@@ -225,6 +242,7 @@ struct GatewayForwarder: Sendable {
         var identity = HTTPFields()
         KeyIdentity(context.key).add(to: &identity)
         for field in identity { headers.add(name: field.name.rawName, value: field.value) }
+        for field in settings.upstreamHeaders { headers.add(name: field.name.rawName, value: field.value) }
         return headers
     }
 

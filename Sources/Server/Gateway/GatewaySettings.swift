@@ -1,5 +1,6 @@
 import Core
 import Foundation
+import HTTPTypes
 
 /// Gateway mode: `GATEWAY_UPSTREAM` set makes the server forward every request outside its
 /// own paths to the CRM, after the same key checks as `/auth/verify`.
@@ -18,6 +19,10 @@ package struct GatewaySettings: Sendable, Equatable {
     package var connectTimeoutMilliseconds = 5_000
     /// `GATEWAY_MAX_CONNECTIONS`: kept-alive connections to the CRM, default 128.
     package var maxConnections = 128
+    /// `GATEWAY_UPSTREAM_HEADERS_FILE`: headers added to every request forwarded to the CRM
+    /// (its service token, say), replacing the client's of the same names. Secret: never
+    /// logged, shown or compared in messages.
+    package var upstreamHeaders = UpstreamHeaders()
     /// `GATEWAY_BUFFER_BYTES`: the most bytes of CRM answers held at once, over all requests,
     /// to publish them as events' data before the client gets them, default 64 MiB; an answer
     /// that does not fit is streamed, its event publishing `{path, status}`.
@@ -52,6 +57,45 @@ package struct GatewaySettings: Sendable, Equatable {
         settings.connectTimeoutMilliseconds = try reader.integer("GATEWAY_CONNECT_TIMEOUT_MS", default: settings.connectTimeoutMilliseconds, range: 100...60_000)
         settings.maxConnections = try reader.integer("GATEWAY_MAX_CONNECTIONS", default: settings.maxConnections, range: 1...10_000)
         settings.bufferBytes = try reader.integer("GATEWAY_BUFFER_BYTES", default: settings.bufferBytes, range: 0...(16 << 30))
+        if let file = environment["GATEWAY_UPSTREAM_HEADERS_FILE"], !file.isEmpty {
+            guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
+                throw ConfigurationError("GATEWAY_UPSTREAM_HEADERS_FILE=\(file) cannot be read as UTF-8 text")
+            }
+            settings.upstreamHeaders = try UpstreamHeaders(parsing: text)
+        }
         return settings
     }
+}
+
+/// Headers the gateway adds to every request to the CRM, from `GATEWAY_UPSTREAM_HEADERS_FILE`:
+/// one `Name: value` per line, `#` comments and blank lines ignored. Their values are secrets:
+/// the description shows only the names.
+package struct UpstreamHeaders: Sendable, Equatable, Sequence, CustomStringConvertible {
+    private var fields: [HTTPField] = []
+
+    package init() {}
+
+    /// Reads the file's text; a mistake names the line, never a value.
+    package init(parsing text: String) throws {
+        for (offset, line) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+            let trimmed = line.trimmingCharacters(in: .whitespaces.union(["\r"]))
+            guard !trimmed.isEmpty, !trimmed.hasPrefix("#") else { continue }
+            let place = "GATEWAY_UPSTREAM_HEADERS_FILE line \(offset + 1)"
+            guard let colon = trimmed.firstIndex(of: ":"), let name = HTTPField.Name(String(trimmed[..<colon]).trimmingCharacters(in: .whitespaces)) else {
+                throw ConfigurationError("\(place): expected `Name: value`, e.g. `Authorization: Bearer <the CRM's service token>`")
+            }
+            let value = trimmed[trimmed.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            guard !value.isEmpty, HTTPField.isValidValue(value) else {
+                throw ConfigurationError("\(place): the value of \(name.rawName) is empty or holds characters a header cannot")
+            }
+            guard !GatewayForwarder.requestHopByHop.contains(name.canonicalName), !GatewayForwarder.isReserved(name.canonicalName) else {
+                throw ConfigurationError("\(place): \(name.rawName) is set by the gateway itself and cannot be fixed here")
+            }
+            fields.append(HTTPField(name: name, value: value))
+        }
+    }
+
+    package func makeIterator() -> IndexingIterator<[HTTPField]> { fields.makeIterator() }
+
+    package var description: String { "[" + fields.map { "\($0.name.rawName): <hidden>" }.joined(separator: ", ") + "]" }
 }

@@ -3,8 +3,8 @@ import HTTPTypes
 import Hummingbird
 
 /// Recognises a key sent in a header of the operator's choosing (`AUTH_API_KEY_HEADER`, e.g.
-/// `X-API-Key`), for CRM clients that do not use `Authorization: Bearer`. Used only by
-/// `/auth/verify`; the same checks as a Bearer key.
+/// `X-API-Key`), for CRMs whose own API takes `Authorization`. Used by `/auth/verify` and the
+/// gateway in place of the Bearer authenticator; the same checks as a Bearer key.
 struct HeaderKeyAuthenticator: RouterMiddleware {
     typealias Context = SwitchboardRequestContext
     let header: HTTPField.Name
