@@ -130,6 +130,9 @@ package struct ServerSettings: Sendable {
     /// `AUTH_API_KEY_HEADER`: a header `/auth/verify` also reads a key from (e.g. `X-API-Key`),
     /// besides `Authorization: Bearer`.
     package var apiKeyHeader: String?
+    /// `SWITCHBOARD_PATH_PREFIX`: where Switchboard's own paths (API, console, `/health`,
+    /// `/auth/verify`, …) are mounted, e.g. `/switchboard`; empty (the default) for the root.
+    package var pathPrefix: String
     /// `AUTH_PROXY_STYLE`: which headers `/auth/verify` reads the CRM request from, default
     /// `nginx`; requests carrying another style's are refused.
     package var proxyStyle: ProxyStyle
@@ -204,6 +207,7 @@ package struct ServerSettings: Sendable {
         self.routeMap = RouteMap()
         self.apiKeyHeader = nil
         self.proxyStyle = .standard
+        self.pathPrefix = ""
         self.gateway = nil
     }
 
@@ -304,6 +308,7 @@ package struct ServerSettings: Sendable {
             apiKeyHeader = header
         }
         proxyStyle = try ProxyStyle.parse(environment["AUTH_PROXY_STYLE"])
+        pathPrefix = try PrefixedResponder.validated(environment["SWITCHBOARD_PATH_PREFIX"] ?? "")
         gateway = try GatewaySettings.read(environment, reader: reader)
         let idleMinutes = try reader.integer("SESSION_IDLE_TIMEOUT_MINUTES", default: Int(sessionPolicy.idleTimeout / 60), range: 1...10_080)
         let absoluteHours = try reader.integer("SESSION_ABSOLUTE_TIMEOUT_HOURS", default: Int(sessionPolicy.absoluteTimeout / 3600), range: 1...720)

@@ -10,8 +10,9 @@ package enum SwitchboardApp {
     /// The version reported by `/health` and sent in `User-Agent`.
     package static let version = "0.2.0"
 
-    /// The router with every route, for the server and for socket-free tests.
-    package static func router(_ components: SwitchboardComponents) -> Router<SwitchboardRequestContext> {
+    /// The router with every route (under `SWITCHBOARD_PATH_PREFIX`), for the server and for
+    /// socket-free tests.
+    package static func router(_ components: SwitchboardComponents) -> SwitchboardRouter {
         let settings = components.settings
         let router = Router(context: SwitchboardRequestContext.self)
         let audit = AuditTrail(driver: components.driver)
@@ -28,6 +29,7 @@ package enum SwitchboardApp {
         let crmPipeline = CRMRequestPipeline(
             routeMap: settings.routeMap, authenticators: keyAuthenticators, usage: components.usage, quotas: components.quotas,
             defaultLimit: settings.apiRateLimit, audit: audit)
+        var gatewayResponder: RouterResponder<SwitchboardRequestContext>?
         if let gateway = settings.gateway, let client = components.gatewayClient {
             let forwarder = GatewayForwarder(
                 client: client, settings: gateway, dispatcher: components.dispatcher, proxies: components.clientAddresses,
@@ -35,8 +37,14 @@ package enum SwitchboardApp {
                 uploadAllowance: .seconds(Int64(settings.bodyTimeoutSeconds)))
             let controller = GatewayController(
                 forwarder: forwarder, pipeline: crmPipeline, clientAddresses: components.clientAddresses, maxBodyBytes: settings.maxBodyBytes)
-            // First, so none of the console's or the API's middleware touches the CRM's traffic.
-            router.add(middleware: GatewayMiddleware(ownPaths: .standard, gateway: controller.responder()))
+            let responder = controller.responder()
+            if settings.pathPrefix.isEmpty {
+                // First, so none of the console's or the API's middleware touches the CRM's traffic.
+                router.add(middleware: GatewayMiddleware(ownPaths: .standard, gateway: responder))
+            } else {
+                // Under a prefix, everything outside it is the CRM's (`SwitchboardRouter`).
+                gatewayResponder = responder
+            }
         }
         router.add(middleware: HeadMiddleware())
         router.add(middleware: SecurityHeadersMiddleware())
@@ -47,7 +55,7 @@ package enum SwitchboardApp {
         // The versions this build ships, read once: `/ready` compares them with the database.
         let shipped = try? settings.migrations.load(for: components.driver.dialect).map(\.version)
         let readiness = ReadinessCheck(driver: components.driver, shippedVersions: shipped, worker: components.worker)
-        let assets = ConsoleAssets(directory: settings.consoleAssetsDirectory)
+        let assets = ConsoleAssets(directory: settings.consoleAssetsDirectory, prefix: settings.pathPrefix)
         ConsoleController(assets: assets).register(on: router)
         SystemController(
             readiness: readiness, metrics: components.metrics, driver: components.driver, assets: assets,
@@ -83,7 +91,7 @@ package enum SwitchboardApp {
         AnalyticsController(
             analytics: components.analytics, apiKeyAnalytics: ApiKeyAnalytics(usage: components.usage, driver: components.driver)
         ).register(on: api)
-        return router
+        return SwitchboardRouter(router: router, prefix: settings.pathPrefix, gateway: gatewayResponder)
     }
 
     /// The application: the HTTP server plus the components' services (database, HTTP

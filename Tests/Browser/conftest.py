@@ -34,15 +34,18 @@ def free_port():
 class Server:
     """A running `switchboard serve` with its own database."""
 
-    def __init__(self, binaries, folder, extra_env=None):
+    def __init__(self, binaries, folder, extra_env=None, prefix=""):
         self.folder = folder
         self.port = free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
+        # With SWITCHBOARD_PATH_PREFIX every path of the server's is under it.
+        self.base = f"http://127.0.0.1:{self.port}{prefix}"
         self.env = dict(os.environ, DATABASE_URL=f"sqlite://{folder}/console.sqlite", PORT=str(self.port), HOST="127.0.0.1",
                         WEBHOOK_SECRET_KEY="0123456789abcdef" * 4, WEBHOOK_ALLOWED_TARGETS="127.0.0.1",
                         WEBHOOK_POLL_INTERVAL_MS="50", LOG_LEVEL="warning", MIGRATIONS_DIR=os.path.join(REPO, "migrations"))
         self.env.pop("CONSOLE_ASSETS_DIR", None)
         self.env.update(extra_env or {})
+        if prefix:
+            self.env["SWITCHBOARD_PATH_PREFIX"] = prefix
         self.binaries = binaries
         subprocess.run([f"{binaries}/switchboard-migrate", "up"], env=self.env, check=True, capture_output=True)
         self.log = open(os.path.join(folder, "server.log"), "w+")

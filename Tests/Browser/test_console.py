@@ -7,6 +7,7 @@ import json
 import re
 import threading
 import time
+import urllib.error
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -414,3 +415,41 @@ def test_live_log_shows_deliveries_made_elsewhere(page, server, receiver):
     assert status in (200, 201, 202)
     expect(page.get_by_text(re.compile(r"^\d+\+? new — show$"))).to_be_visible(timeout=2000)
     assert time.time() - started < 2.5
+
+
+def test_console_under_a_path_prefix(browser, receiver, console, tmp_path):
+    """SWITCHBOARD_PATH_PREFIX: the console, its assets, the API it calls, the live log and
+    /health all work under the prefix, and nothing of Switchboard's answers at the root."""
+    import os
+    fresh = Server(os.environ["SWITCHBOARD_BIN"], str(tmp_path), prefix="/tools/switchboard")
+    try:
+        make_webhook(fresh, "Under a prefix", receiver.url("/ok"), events=["contact.created"])
+        root = f"http://127.0.0.1:{fresh.port}"
+        with urllib.request.urlopen(fresh.base + "/health", timeout=5) as response:
+            assert response.status == 200
+        try:
+            urllib.request.urlopen(root + "/health", timeout=5)
+            raise AssertionError("/health answered outside the prefix")
+        except urllib.error.HTTPError as error:
+            assert error.code == 404
+        context = browser.new_context(base_url=root)
+        page = watch(context.new_page(), console)
+        page.goto(fresh.base + "/")
+        page.get_by_label("API key").fill(fresh.admin_key)
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("heading", name="Overview").wait_for()
+        page.goto(fresh.base + "/#/webhooks")
+        expect(page.get_by_role("link", name="Under a prefix")).to_be_visible()
+        page.goto(fresh.base + "/#/deliveries")
+        expect(page.get_by_role("heading", level=1)).to_have_text("Deliveries")
+        page.get_by_role("checkbox", name="Live").check()
+        expect(page.get_by_test_id("live-count")).to_have_text("No new deliveries")
+        fresh.api("POST", "/api/events", {"type": "contact.created", "data": {"n": 1}})
+        expect(page.get_by_test_id("live-count")).to_have_text(re.compile(r"^1 new"))
+        page.goto(fresh.base + "/#/system")
+        expect(page.get_by_role("heading", level=1)).to_have_text("System")
+        expect(page.locator("dd").filter(has_text=re.compile(r"^0\.\d+\.\d+$"))).to_be_visible()
+        assert console.unexpected() == [], f"console errors: {console.unexpected()}"
+        context.close()
+    finally:
+        fresh.stop()

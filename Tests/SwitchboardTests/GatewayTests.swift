@@ -314,6 +314,56 @@ struct GatewayTests {
         }
     }
 
+    @Test("SWITCHBOARD_PATH_PREFIX moves every Switchboard path under it and frees /api/webhooks and the rest for the CRM")
+    func pathPrefix() async throws {
+        try await withReceiver({ request, _ in
+            ScriptedResponse(headers: [.contentType: "application/json"], body: #"{"crm":"\#(request.uri)"}"#)
+        }) { crm in
+            try await withTestServer(configure: { settings in
+                Self.gateway(to: crm)(&settings)
+                settings.pathPrefix = "/switchboard"
+            }) { server in
+                let crmKey = try await server.key([.readContacts])
+                try await server.test { client in
+                    // Switchboard's own, under the prefix.
+                    #expect(try await client.send(.get, "/switchboard/health").body["data"]?["status"]?.stringValue == "ok")
+                    #expect(try await client.send(.get, "/switchboard/api/webhooks", key: server.adminKey).status == .ok)
+                    let verify = try await client.send(.get, "/switchboard/auth/verify", key: crmKey, headers: ForwardAuthTests.original("GET", "/api/contacts"))
+                    #expect(verify.status == .ok)
+                    let shell = try await client.execute(uri: "/switchboard/", method: .get)
+                    let html = String(buffer: shell.body)
+                    #expect(shell.status == .ok && html.contains(#"<meta name="sb-base" content="/switchboard">"#))
+                    let build = ConsoleAssets(directory: nil).build
+                    #expect(html.contains(#"src="/switchboard/assets/\#(build)/app.js""#))
+                    #expect(try await client.execute(uri: "/switchboard/assets/\(build)/app.js", method: .get).status == .ok)
+                    let document = try await client.send(.get, "/switchboard/openapi.json")
+                    #expect(document.body["servers"]?[0]?["url"]?.stringValue == "http://127.0.0.1:8080/switchboard")
+                    // Everything else is the CRM's: its own /api/webhooks included, with a key's checks.
+                    let before = crm.requests.count
+                    expectError(try await client.send(.get, "/api/webhooks", key: server.adminKey), .forbidden, code: "route_not_allowed")
+                    expectError(try await client.send(.get, "/health", key: crmKey), .forbidden, code: "route_not_allowed")
+                    let contacts = try await client.send(.get, "/api/contacts", key: crmKey)
+                    #expect(contacts.body["crm"]?.stringValue == "/api/contacts")
+                    #expect(crm.requests.count == before + 1)
+                    // The prefix is a whole segment.
+                    expectError(try await client.send(.get, "/switchboardx/health", key: crmKey), .forbidden, code: "route_not_allowed")
+                }
+            }
+            // Without the gateway, paths outside the prefix are 404 with the envelope.
+            try await withTestServer(configure: { $0.pathPrefix = "/sb" }) { server in
+                try await server.test { client in
+                    #expect(try await client.send(.get, "/sb/health").status == .ok)
+                    expectError(try await client.send(.get, "/health"), .notFound, code: "not_found")
+                    expectError(try await client.send(.get, "/api/webhooks", key: server.adminKey), .notFound, code: "not_found")
+                }
+            }
+        }
+        for bad in ["switchboard", "/switchboard/", "/Switchboard", "/a//b", "/a/../b", "/a b"] {
+            #expect(throws: ConfigurationError.self) { try ServerSettings(environment: SettingsTests.secret.merging(["SWITCHBOARD_PATH_PREFIX": bad]) { $1 }) }
+        }
+        #expect(try ServerSettings(environment: SettingsTests.secret.merging(["SWITCHBOARD_PATH_PREFIX": "/tools/switchboard"]) { $1 }).pathPrefix == "/tools/switchboard")
+    }
+
     @Test("GATEWAY_UPSTREAM_HEADERS_FILE: one Name: value per line; a mistake names the line, never a value, and the values are never shown")
     func upstreamHeaderFile() throws {
         let headers = try UpstreamHeaders(parsing: "Authorization: Bearer s3cret\r\n\n# comment\nX-Service:  crm \n")

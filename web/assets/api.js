@@ -2,6 +2,10 @@
 // key never reaches this page after sign-in; writes carry the session's CSRF token.
 
 let csrfToken = null;
+/** Where the server mounts its own paths (SWITCHBOARD_PATH_PREFIX), '' by default. */
+export const base = document.querySelector('meta[name="sb-base"]')?.content ?? '';
+/** A path of the server's (`/api/…`, `/health`) under its prefix. */
+export const url = (path) => base + path;
 const listeners = new Set();
 
 export class ApiError extends Error {
@@ -23,7 +27,7 @@ export async function call(method, path, body) {
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   let response;
   try {
-    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin', cache: 'no-store' });
+    response = await fetch(url(path), { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin', cache: 'no-store' });
   } catch (error) {
     const failure = new ApiError(0, 'network_error', 'The server cannot be reached: ' + error.message);
     listeners.forEach((fn) => fn(failure));

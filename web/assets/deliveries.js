@@ -1,7 +1,7 @@
 // Deliveries (the seed's WebhookLogViewer): filters kept in the URL, cursor paging, and a
 // live mode fed by Server-Sent Events that counts new deliveries instead of shifting the page
 // under the reader.
-import { get, query } from './api.js';
+import { get, query, url } from './api.js';
 import { badge, h, mount, time } from './dom.js';
 
 const statuses = [['pending', 'Pending'], ['in_progress', 'In progress'], ['succeeded', 'Succeeded'], ['failed', 'Failed']];
@@ -66,7 +66,7 @@ export async function render(main, { app, params }) {
     count = 0;
     missed = false;
     fresh.textContent = 'Connecting…';
-    source = new EventSource('/api/stream' + query({ webhook_id: filter.webhook_id }));
+    source = new EventSource(url('/api/stream') + query({ webhook_id: filter.webhook_id }));
     // Counting starts when the stream is open: what is published from then on is shown.
     source.addEventListener('open', show);
     source.addEventListener('error', () => { if (source?.readyState === EventSource.CONNECTING) fresh.textContent = 'Reconnecting…'; });

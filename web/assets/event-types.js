@@ -1,5 +1,5 @@
 // Event types: the built-in and registered ones, registering and retiring, and how to publish.
-import { del, get, post } from './api.js';
+import { base, del, get, post } from './api.js';
 import { field, h, mount } from './dom.js';
 
 export async function render(main, { app }) {
@@ -26,7 +26,7 @@ export async function render(main, { app }) {
     canWrite ? register : h('p', { class: 'muted' }, 'Registering and retiring event types needs the write:events permission.'),
     h('h2', {}, 'Publish an event'),
     h('p', {}, 'The CRM publishes with a key holding write:events:'),
-    h('pre', {}, `curl -X POST ${location.origin}/api/events \\\n  -H "Authorization: Bearer $SWITCHBOARD_KEY" -H "Content-Type: application/json" \\\n  -d '{"type": "${sample}", "data": ${data}}'`),
-    h('pre', {}, `// Node 18+\nawait fetch("${location.origin}/api/events", {\n  method: "POST",\n  headers: { Authorization: \`Bearer \${process.env.SWITCHBOARD_KEY}\`, "Content-Type": "application/json" },\n  body: JSON.stringify({ type: "${sample}", data: ${data} }),\n});`),
-    h('pre', {}, `# Python\nimport os, requests\nrequests.post("${location.origin}/api/events",\n    headers={"Authorization": f"Bearer {os.environ['SWITCHBOARD_KEY']}"},\n    json={"type": "${sample}", "data": ${data}})`));
+    h('pre', {}, `curl -X POST ${location.origin}${base}/api/events \\\n  -H "Authorization: Bearer $SWITCHBOARD_KEY" -H "Content-Type: application/json" \\\n  -d '{"type": "${sample}", "data": ${data}}'`),
+    h('pre', {}, `// Node 18+\nawait fetch("${location.origin}${base}/api/events", {\n  method: "POST",\n  headers: { Authorization: \`Bearer \${process.env.SWITCHBOARD_KEY}\`, "Content-Type": "application/json" },\n  body: JSON.stringify({ type: "${sample}", data: ${data} }),\n});`),
+    h('pre', {}, `# Python\nimport os, requests\nrequests.post("${location.origin}${base}/api/events",\n    headers={"Authorization": f"Bearer {os.environ['SWITCHBOARD_KEY']}"},\n    json={"type": "${sample}", "data": ${data}})`));
 }

@@ -1,10 +1,10 @@
 // System: version, readiness, display preferences, the session, signing out.
-import { get } from './api.js';
+import { get, url } from './api.js';
 import { h, keyPrefix, mount, time } from './dom.js';
 
 export async function render(main, { app }) {
-  const health = await fetch('/health').then((r) => r.json()).catch(() => null);
-  const ready = await fetch('/ready').then((r) => r.json()).catch(() => null);
+  const health = await fetch(url('/health')).then((r) => r.json()).catch(() => null);
+  const ready = await fetch(url('/ready')).then((r) => r.json()).catch(() => null);
   const session = (await get('/api/session')).data;
   const theme = h('select', { id: 'theme' }, [['system', 'Same as the system'], ['light', 'Light'], ['dark', 'Dark']].map(([v, l]) => h('option', { value: v, selected: (localStorage.getItem('sb.theme') ?? 'system') === v }, l)));
   theme.addEventListener('change', () => {

@@ -33,7 +33,7 @@ struct UILinkCommand: AsyncParsableCommand {
             return try await sessions.makeLink(keyID: id, lifetime: lifetime)
         }
         let base = (baseURL ?? "http://\(settings.host == "0.0.0.0" || settings.host == "::" ? "127.0.0.1" : settings.host):\(settings.port)")
-        print("\(base.hasSuffix("/") ? String(base.dropLast()) : base)/#/sign-in?link=\(link.token)")
+        print("\(base.hasSuffix("/") ? String(base.dropLast()) : base)\(settings.pathPrefix)/#/sign-in?link=\(link.token)")
         FileHandle.standardError.write(Data("single use; expires \(Timestamp.format(link.expiresAt))\n".utf8))
     }
 

@@ -44,14 +44,33 @@ struct ConsoleAssets: Sendable {
     /// Where the shell says assets are; replaced by `/assets/<build>` when served.
     static let assetsPlaceholder = "{{ASSETS}}"
 
+    /// Where the shell says the server's own paths are (`SWITCHBOARD_PATH_PREFIX`).
+    static let basePlaceholder = "{{BASE}}"
+
     private let directory: String?
     /// The digest in asset URLs; `dev` when serving from disk.
     let build: String
+    /// `SWITCHBOARD_PATH_PREFIX`, empty for none.
+    let prefix: String
+    /// The embedded shells and OpenAPI document, made for `prefix`.
+    private let embeddedShells: [Bool: File]
+    private let embeddedOpenAPI: File?
 
-    /// The embedded files, or those of `directory` when given.
-    init(directory: String?) {
+    /// The embedded files, or those of `directory` when given, for pages at `prefix`.
+    init(directory: String?, prefix: String = "") {
         self.directory = directory
+        self.prefix = prefix
         build = directory == nil ? Self.embedded.build : "dev"
+        embeddedOpenAPI = Self.embedded.files["openapi.json"].map { Self.underPrefix($0, prefix) }
+        if prefix.isEmpty || directory != nil {
+            embeddedShells = Self.embedded.shells
+        } else {
+            var shells: [Bool: File] = [:]
+            if let page = Self.embedded.files["index.html"] {
+                for hasSession in [false, true] { shells[hasSession] = Self.shell(from: page, build: build, prefix: prefix, hasSessionCookie: hasSession).compressed() }
+            }
+            embeddedShells = shells
+        }
     }
 
     /// The embedded files ready to serve, their build digest and the two shells: made once per
@@ -67,7 +86,7 @@ struct ConsoleAssets: Sendable {
         let build = String(Hex.encode(digest.finalize()).prefix(16))
         var shells: [Bool: File] = [:]
         if let page = files["index.html"] {
-            for hasSession in [false, true] { shells[hasSession] = shell(from: page, build: build, hasSessionCookie: hasSession) }
+            for hasSession in [false, true] { shells[hasSession] = shell(from: page, build: build, prefix: "", hasSessionCookie: hasSession) }
         }
         return (files, build, shells)
     }()
@@ -88,16 +107,33 @@ struct ConsoleAssets: Sendable {
 
     /// The HTML shell with the asset folder and the session hint filled in.
     func shell(hasSessionCookie: Bool) -> File? {
-        guard directory != nil else { return Self.embedded.shells[hasSessionCookie] }
-        return file("index.html").map { Self.shell(from: $0, build: build, hasSessionCookie: hasSessionCookie) }
+        guard directory != nil else { return embeddedShells[hasSessionCookie] }
+        return file("index.html").map { Self.shell(from: $0, build: build, prefix: prefix, hasSessionCookie: hasSessionCookie) }
     }
 
-    private static func shell(from page: File, build: String, hasSessionCookie: Bool) -> File {
-        let text = String(buffer: page.body).replacingOccurrences(of: assetsPlaceholder, with: "/assets/\(build)")
+    private static func shell(from page: File, build: String, prefix: String, hasSessionCookie: Bool) -> File {
+        let text = String(buffer: page.body).replacingOccurrences(of: assetsPlaceholder, with: "\(prefix)/assets/\(build)")
+            .replacingOccurrences(of: basePlaceholder, with: prefix)
             .replacingOccurrences(of: sessionPlaceholder, with: hasSessionCookie ? "present" : "absent")
         let digest = Hex.encode(SHA256.hash(data: Data(text.utf8)))
         return File(contentType: page.contentType, body: ByteBuffer(string: text), etag: "\"\(digest.prefix(32))\"")
     }
+
+    /// The OpenAPI document, its server URL under `prefix` (its paths are the API's own).
+    func openAPIDocument() -> File? {
+        guard directory != nil else { return embeddedOpenAPI }
+        return file("openapi.json").map { Self.underPrefix($0, prefix) }
+    }
+
+    private static func underPrefix(_ document: File, _ prefix: String) -> File {
+        guard !prefix.isEmpty else { return document }
+        let text = String(buffer: document.body).replacingOccurrences(of: Self.documentedServer, with: Self.documentedServer.dropLast() + prefix + "\"")
+        let digest = Hex.encode(SHA256.hash(data: Data(text.utf8)))
+        return File(contentType: document.contentType, body: ByteBuffer(string: text), etag: "\"\(digest.prefix(32))\"").compressed()
+    }
+
+    /// The server the OpenAPI document names (`make run`'s address).
+    static let documentedServer = #""url": "http://127.0.0.1:8080""#
 
     /// Only plain relative paths: letters, digits, `-`, `_`, `.` and `/`, no `..` segment.
     static func isSafe(_ path: String) -> Bool {

@@ -39,7 +39,7 @@ struct SystemController: Sendable {
             .success(HealthResponse(status: "ok", version: SwitchboardApp.version, uptimeSeconds: Int(Date().timeIntervalSince(startedAt))))
         }
         router.getAndHead("/openapi.json") { request, _ -> Response in
-            guard let document = assets.file("openapi.json") else { throw HTTPError(.notFound) }
+            guard let document = assets.openAPIDocument() else { throw HTTPError(.notFound) }
             return ConsoleController.serve(document, request: request, cacheControl: "no-cache")
         }
     }

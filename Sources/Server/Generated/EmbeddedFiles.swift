@@ -5,7 +5,7 @@ enum EmbeddedFiles {
     /// Every file by its path below web/.
     static let all: [String: EmbeddedFile] = [
         "index.html": EmbeddedFile(
-            contentType: "text/html; charset=utf-8", sha256: "fb67e4182f05e5f16c81da5c3982c940efddf082f37594ecbab15766581f2d7c",
+            contentType: "text/html; charset=utf-8", sha256: "da2715f16e5a65be09d3d4fbb16c289f61d74162a8add9a8017a51d51c9cd897",
             text: ##"""
 <!doctype html>
 <html lang="en">
@@ -14,6 +14,7 @@ enum EmbeddedFiles {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
 <meta name="sb-session" content="{{SESSION}}">
+<meta name="sb-base" content="{{BASE}}">
 <title>Switchboard</title>
 <link rel="icon" href="{{ASSETS}}/icon.svg" type="image/svg+xml">
 <link rel="stylesheet" href="{{ASSETS}}/app.css">
@@ -26,7 +27,7 @@ enum EmbeddedFiles {
 <sb-app>
 <main id="main" tabindex="-1"><p class="muted">Loading the Switchboard console…</p></main>
 </sb-app>
-<noscript><p>The Switchboard console needs JavaScript. The REST API is described at <a href="/openapi.json">/openapi.json</a>.</p></noscript>
+<noscript><p>The Switchboard console needs JavaScript. The REST API is described at <a href="{{BASE}}/openapi.json">{{BASE}}/openapi.json</a>.</p></noscript>
 </body>
 </html>
 
@@ -7158,12 +7159,16 @@ async function showUsage(key) {
 
 """#),
         "assets/api.js": EmbeddedFile(
-            contentType: "text/javascript; charset=utf-8", sha256: "9f46f8effd42a3c2fd55bfc065697893f867c51d0b2401cbc85f90f50074bbac",
+            contentType: "text/javascript; charset=utf-8", sha256: "dade20fcb139f908ab76527500d28771e15ccfd389fe72927fc63c9a5c4a9944",
             text: #"""
 // The console's only way to the server: same-origin fetch with the session cookie. The API
 // key never reaches this page after sign-in; writes carry the session's CSRF token.
 
 let csrfToken = null;
+/** Where the server mounts its own paths (SWITCHBOARD_PATH_PREFIX), '' by default. */
+export const base = document.querySelector('meta[name="sb-base"]')?.content ?? '';
+/** A path of the server's (`/api/…`, `/health`) under its prefix. */
+export const url = (path) => base + path;
 const listeners = new Set();
 
 export class ApiError extends Error {
@@ -7185,7 +7190,7 @@ export async function call(method, path, body) {
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   let response;
   try {
-    response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin', cache: 'no-store' });
+    response = await fetch(url(path), { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin', cache: 'no-store' });
   } catch (error) {
     const failure = new ApiError(0, 'network_error', 'The server cannot be reached: ' + error.message);
     listeners.forEach((fn) => fn(failure));
@@ -7673,12 +7678,12 @@ function lazyTable(series, caption) {
 
 """#),
         "assets/deliveries.js": EmbeddedFile(
-            contentType: "text/javascript; charset=utf-8", sha256: "876a426c831d88f8e4eedc72a3468621d4d158777724bf2f847a122ce9dae83b",
+            contentType: "text/javascript; charset=utf-8", sha256: "bafd6b174d044361e5581d2393d84618223bb2b820524d74255d4b6135a3b9c1",
             text: #"""
 // Deliveries (the seed's WebhookLogViewer): filters kept in the URL, cursor paging, and a
 // live mode fed by Server-Sent Events that counts new deliveries instead of shifting the page
 // under the reader.
-import { get, query } from './api.js';
+import { get, query, url } from './api.js';
 import { badge, h, mount, time } from './dom.js';
 
 const statuses = [['pending', 'Pending'], ['in_progress', 'In progress'], ['succeeded', 'Succeeded'], ['failed', 'Failed']];
@@ -7743,7 +7748,7 @@ export async function render(main, { app, params }) {
     count = 0;
     missed = false;
     fresh.textContent = 'Connecting…';
-    source = new EventSource('/api/stream' + query({ webhook_id: filter.webhook_id }));
+    source = new EventSource(url('/api/stream') + query({ webhook_id: filter.webhook_id }));
     // Counting starts when the stream is open: what is published from then on is shown.
     source.addEventListener('open', show);
     source.addEventListener('error', () => { if (source?.readyState === EventSource.CONNECTING) fresh.textContent = 'Reconnecting…'; });
@@ -8007,10 +8012,10 @@ export function dialogButtons(submit, close) {
 
 """#),
         "assets/event-types.js": EmbeddedFile(
-            contentType: "text/javascript; charset=utf-8", sha256: "3f9235ef9a94eee0310261dc3b13b980625581d55c776b990c4180412af258a5",
+            contentType: "text/javascript; charset=utf-8", sha256: "d87c1de9cc701b749a66a909870afdc0ac59a3d87510ce012f9cee8ef9d4d7b4",
             text: #"""
 // Event types: the built-in and registered ones, registering and retiring, and how to publish.
-import { del, get, post } from './api.js';
+import { base, del, get, post } from './api.js';
 import { field, h, mount } from './dom.js';
 
 export async function render(main, { app }) {
@@ -8037,9 +8042,9 @@ export async function render(main, { app }) {
     canWrite ? register : h('p', { class: 'muted' }, 'Registering and retiring event types needs the write:events permission.'),
     h('h2', {}, 'Publish an event'),
     h('p', {}, 'The CRM publishes with a key holding write:events:'),
-    h('pre', {}, `curl -X POST ${location.origin}/api/events \\\n  -H "Authorization: Bearer $SWITCHBOARD_KEY" -H "Content-Type: application/json" \\\n  -d '{"type": "${sample}", "data": ${data}}'`),
-    h('pre', {}, `// Node 18+\nawait fetch("${location.origin}/api/events", {\n  method: "POST",\n  headers: { Authorization: \`Bearer \${process.env.SWITCHBOARD_KEY}\`, "Content-Type": "application/json" },\n  body: JSON.stringify({ type: "${sample}", data: ${data} }),\n});`),
-    h('pre', {}, `# Python\nimport os, requests\nrequests.post("${location.origin}/api/events",\n    headers={"Authorization": f"Bearer {os.environ['SWITCHBOARD_KEY']}"},\n    json={"type": "${sample}", "data": ${data}})`));
+    h('pre', {}, `curl -X POST ${location.origin}${base}/api/events \\\n  -H "Authorization: Bearer $SWITCHBOARD_KEY" -H "Content-Type: application/json" \\\n  -d '{"type": "${sample}", "data": ${data}}'`),
+    h('pre', {}, `// Node 18+\nawait fetch("${location.origin}${base}/api/events", {\n  method: "POST",\n  headers: { Authorization: \`Bearer \${process.env.SWITCHBOARD_KEY}\`, "Content-Type": "application/json" },\n  body: JSON.stringify({ type: "${sample}", data: ${data} }),\n});`),
+    h('pre', {}, `# Python\nimport os, requests\nrequests.post("${location.origin}${base}/api/events",\n    headers={"Authorization": f"Bearer {os.environ['SWITCHBOARD_KEY']}"},\n    json={"type": "${sample}", "data": ${data}})`));
 }
 
 """#),
@@ -8116,15 +8121,15 @@ function customRange(app, params) {
 
 """#),
         "assets/system.js": EmbeddedFile(
-            contentType: "text/javascript; charset=utf-8", sha256: "5b4e2e3fba06471acb38375258072ffb3e9f744d194b2f92ec336cd575f22bb4",
+            contentType: "text/javascript; charset=utf-8", sha256: "9f2f446219ed6fcc508970eb3bd583c3952fe1a22e3aff09628fab1d956b8a3a",
             text: #"""
 // System: version, readiness, display preferences, the session, signing out.
-import { get } from './api.js';
+import { get, url } from './api.js';
 import { h, keyPrefix, mount, time } from './dom.js';
 
 export async function render(main, { app }) {
-  const health = await fetch('/health').then((r) => r.json()).catch(() => null);
-  const ready = await fetch('/ready').then((r) => r.json()).catch(() => null);
+  const health = await fetch(url('/health')).then((r) => r.json()).catch(() => null);
+  const ready = await fetch(url('/ready')).then((r) => r.json()).catch(() => null);
   const session = (await get('/api/session')).data;
   const theme = h('select', { id: 'theme' }, [['system', 'Same as the system'], ['light', 'Light'], ['dark', 'Dark']].map(([v, l]) => h('option', { value: v, selected: (localStorage.getItem('sb.theme') ?? 'system') === v }, l)));
   theme.addEventListener('change', () => {
