@@ -8,7 +8,7 @@ import ServiceLifecycle
 /// Builds Switchboard's HTTP application from its settings and a storage driver.
 package enum SwitchboardApp {
     /// The version reported by `/health` and sent in `User-Agent`.
-    package static let version = "0.2.0"
+    package static let version = "0.3.0"
 
     /// The router with every route (under `SWITCHBOARD_PATH_PREFIX`), for the server and for
     /// socket-free tests.

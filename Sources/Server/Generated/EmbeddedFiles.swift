@@ -33,13 +33,13 @@ enum EmbeddedFiles {
 
 """##),
         "openapi.json": EmbeddedFile(
-            contentType: "application/json", sha256: "4751553fb62c6dce47122c4eec562ed020cb2b87e314bf1e81a639b659d0ca00",
+            contentType: "application/json", sha256: "1b725005f45942b61f850d3778e76fb35b4fc6a17f54a5464d0269be1765eab3",
             text: ##"""
 {
   "openapi": "3.1.0",
   "info": {
     "title": "Switchboard",
-    "version": "0.2.0",
+    "version": "0.3.0",
     "description": "Webhook delivery and API-key management. Every /api route needs `Authorization: Bearer <key>` or the console's session cookie (see /api/session). Successes answer `{\"success\": true, \"data\": ...}`, failures `{\"success\": false, \"error\": {\"code\", \"message\"}}`."
   },
   "servers": [
