@@ -369,6 +369,14 @@ struct GatewayTests {
         let headers = try UpstreamHeaders(parsing: "Authorization: Bearer s3cret\r\n\n# comment\nX-Service:  crm \n")
         #expect(headers.map { "\($0.name.rawName)=\($0.value)" } == ["Authorization=Bearer s3cret", "X-Service=crm"])
         #expect(!headers.description.contains("s3cret") && headers.description.contains("Authorization"))
+        var dumped = ""
+        dump(headers, to: &dumped)
+        #expect(!dumped.contains("s3cret") && !String(reflecting: headers).contains("s3cret"), "\(dumped)")
+        var settings = try GatewaySettings(upstream: "http://crm")
+        settings.upstreamHeaders = headers
+        dumped = ""
+        dump(settings, to: &dumped)
+        #expect(!dumped.contains("s3cret") && !"\(settings)".contains("s3cret"))
         for bad in ["Authorization Bearer s3cret", "Host: crm.internal", "X-Forwarded-For: 1.2.3.4", "X-Empty:", "Bad Name: s3cret"] {
             #expect {
                 try UpstreamHeaders(parsing: "# first\n" + bad)

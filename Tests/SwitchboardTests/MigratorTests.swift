@@ -58,15 +58,20 @@ struct MigratorTests {
     func failingMigrationRollsBack(_ kind: TestDriverKind) async throws {
         try await withTestDatabase(kind, migrate: false) { database in
             let ok = MigrationFile(version: "0001", name: "ok", upSQL: "CREATE TABLE a (x INTEGER);", downSQL: "DROP TABLE a;")
+            // Its down script also drops `e`, which it did not create (someone else's table): the
+            // undo must leave it.
             let broken = MigrationFile(
                 version: "0002", name: "broken", upSQL: "CREATE TABLE b (x INTEGER); CREATE TABLE c (x INTEGER); CREATE TABLE oops (;",
-                downSQL: "DROP TABLE c; DROP TABLE b;")
+                downSQL: "DROP TABLE e; DROP TABLE c; DROP TABLE b;")
             let migrator = Migrator(driver: database.driver, files: [ok, broken])
+            try await Migrator(driver: database.driver, files: [ok]).up()
+            try await database.driver.executeScript("CREATE TABLE e (x INTEGER)")
             await #expect(throws: (any Error).self) { try await migrator.up() }
             let states = try await migrator.status().map(\.state)
             let tables = try await database.tableNames()
             #expect(states == [.applied, .pending])
-            #expect(tables == ["a"])
+            #expect(tables == ["a", "e"], "what the run created is gone; what it did not create stays")
+            try await database.driver.executeScript("DROP TABLE e")
             let fixed = MigrationFile(version: "0002", name: "broken", upSQL: "CREATE TABLE b (x INTEGER); CREATE TABLE c (x INTEGER);", downSQL: broken.downSQL)
             #expect(try await Migrator(driver: database.driver, files: [ok, fixed]).up() == ["0002"])
             #expect(try await database.tableNames() == ["a", "b", "c"])
@@ -83,9 +88,19 @@ struct MigratorTests {
             CREATE TRIGGER `t1` AFTER INSERT ON events FOR EACH ROW SELECT 1;
             DROP INDEX IF EXISTS old_idx;
             INSERT INTO events VALUES ('CREATE TABLE not_this');
+            CREATE TABLE IF NOT EXISTS public."webhooks" (id TEXT);
+            CREATE INDEX CONCURRENTLY IF NOT EXISTS hooks_idx ON webhooks (id);
+            CREATE INDEX ON webhooks (id);
+            /* a note */ CREATE DEFINER=`root`@`%` TRIGGER t2 AFTER INSERT ON webhooks FOR EACH ROW SELECT 1;
+            CREATE MATERIALIZED VIEW totals AS SELECT 1;
+            CREATE TYPE state AS ENUM ('a');
+            DROP TABLE IF EXISTS sb.`outbox`;
             """)
-        #expect(objects.created.map(\.description) == ["table events", "index events_idx", "function notify_it", "trigger t1"])
-        #expect(objects.dropped.map(\.description) == ["index old_idx"])
+        #expect(objects.created.map(\.description) == [
+            "table events", "index events_idx", "function notify_it", "trigger t1", "table webhooks", "index hooks_idx", "trigger t2",
+            "view totals", "type state",
+        ])
+        #expect(objects.dropped.map(\.description) == ["index old_idx", "table outbox"])
     }
 
     @Test("Every dialect folder ships the same versions with the same names")

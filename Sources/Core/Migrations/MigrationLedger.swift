@@ -2,8 +2,8 @@ import Foundation
 
 /// The table recording which versions are applied: `switchboard_migrations` (a name no CRM
 /// uses; Rails and many others own `schema_migrations`). Releases before 0.3 recorded them in
-/// `schema_migrations`; such a table, recognised by its columns, is read where it is and moved
-/// by the next `up`.
+/// `schema_migrations`; such a table, recognised by having exactly its four columns, is read
+/// where it is and renamed by the next `up`.
 ///
 /// Reading never writes: a database without either table is simply not migrated.
 package struct MigrationLedger: Sendable {
@@ -38,7 +38,7 @@ package struct MigrationLedger: Sendable {
     /// Where the versions are recorded, found by reading the catalogue.
     package func place() async throws -> Place {
         if try await !columns(of: Self.table).isEmpty { return .current }
-        if Self.columns.isSubset(of: try await columns(of: Self.legacyTable)) { return .legacy }
+        if try await columns(of: Self.legacyTable) == Self.columns { return .legacy }
         return .none
     }
 
@@ -59,9 +59,9 @@ package struct MigrationLedger: Sendable {
         }
     }
 
-    /// Makes sure `switchboard_migrations` exists, moving the rows of a previous release's
-    /// `schema_migrations` into it (and dropping that table, which was Switchboard's) in one
-    /// step where the database allows. Returns how many rows moved.
+    /// Makes sure `switchboard_migrations` exists: a previous release's `schema_migrations` is
+    /// renamed to it (one statement, so nothing is left half-moved), else it is created.
+    /// Returns how many recorded versions moved.
     @discardableResult
     package func prepare() async throws -> Int {
         let place = try await place()
@@ -78,20 +78,8 @@ package struct MigrationLedger: Sendable {
             try await driver.executeScript(create)
             return 0
         }
-        let move = """
-            \(create);
-            INSERT INTO \(Self.table) (version, name, checksum, applied_at) SELECT version, name, checksum, applied_at FROM \(Self.legacyTable);
-            DROP TABLE \(Self.legacyTable)
-            """
         let moved = try await driver.first("SELECT COUNT(*) AS total FROM \(unsafeRaw: Self.legacyTable)")?.int("total") ?? 0
-        if driver.dialect.supportsTransactionalDDL {
-            try await driver.transaction { try await $0.executeScript(move) }
-        } else {
-            // MySQL commits each statement: a crash between them leaves both tables, and the
-            // next run finds switchboard_migrations complete (the copy is one statement) and the
-            // old one to drop by hand, as `status` says.
-            try await driver.executeScript(move)
-        }
+        try await driver.executeScript("ALTER TABLE \(Self.legacyTable) RENAME TO \(Self.table)")
         return moved
     }
 

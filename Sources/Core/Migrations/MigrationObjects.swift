@@ -20,13 +20,18 @@ package struct MigrationObjects: Sendable, Equatable {
     package var created: [Object] = []
     package var dropped: [Object] = []
 
-    /// `CREATE [UNIQUE] INDEX`, `CREATE TABLE`, `CREATE [OR REPLACE] TRIGGER | FUNCTION | VIEW`,
-    /// `CREATE SEQUENCE`, each optionally `IF NOT EXISTS`; and their `DROP … [IF EXISTS]`.
+    /// `CREATE [OR REPLACE] [UNIQUE] [MATERIALIZED] TABLE | INDEX [CONCURRENTLY] | TRIGGER |
+    /// FUNCTION | PROCEDURE | VIEW | SEQUENCE | TYPE`, optionally `DEFINER=…` and `IF NOT
+    /// EXISTS`, with a name that may be quoted and schema-qualified (the last part counts); and
+    /// their `DROP … [IF EXISTS]`. An unnamed `CREATE INDEX ON …` creates nothing to check.
+    private static let name = #"(?:[`"]?[A-Za-z_][A-Za-z0-9_$]*[`"]?\.)?[`"]?([A-Za-z_][A-Za-z0-9_$]*)[`"]?"#
+    private static let kinds = "TABLE|INDEX|TRIGGER|FUNCTION|PROCEDURE|VIEW|SEQUENCE|TYPE"
     private static let create = try! NSRegularExpression(
-        pattern: #"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:UNIQUE\s+)?(TABLE|INDEX|TRIGGER|FUNCTION|VIEW|SEQUENCE)\s+(?:IF\s+NOT\s+EXISTS\s+)?[`"]?([A-Za-z_][A-Za-z0-9_]*)"#,
+        pattern: #"^\s*CREATE\s+(?:OR\s+REPLACE\s+)?(?:DEFINER\s*=\s*\S+\s+)?(?:UNIQUE\s+)?(?:MATERIALIZED\s+)?("# + kinds
+            + #")\s+(?:CONCURRENTLY\s+)?(?:IF\s+NOT\s+EXISTS\s+)?(?!ON\s)"# + name,
         options: [.caseInsensitive])
     private static let drop = try! NSRegularExpression(
-        pattern: #"^\s*DROP\s+(TABLE|INDEX|TRIGGER|FUNCTION|VIEW|SEQUENCE)\s+(?:IF\s+EXISTS\s+)?[`"]?([A-Za-z_][A-Za-z0-9_]*)"#,
+        pattern: #"^\s*DROP\s+(?:MATERIALIZED\s+)?("# + kinds + #")\s+(?:CONCURRENTLY\s+)?(?:IF\s+EXISTS\s+)?"# + name,
         options: [.caseInsensitive])
 
     /// The objects of a script, statement by statement.
@@ -46,11 +51,12 @@ package struct MigrationObjects: Sendable, Equatable {
         Object(kind: String(text[Range(match.range(at: 1), in: text)!]).lowercased(), name: String(text[Range(match.range(at: 2), in: text)!]))
     }
 
-    /// A statement without its leading `--` comment lines (the splitter keeps them).
+    /// A statement without its `--` comment lines and `/* … */` comments (the splitter keeps them).
     private static func withoutComments(_ statement: String) -> String {
-        statement.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+        let lines = statement.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
             .filter { !$0.trimmingCharacters(in: .whitespaces).hasPrefix("--") }
             .joined(separator: "\n")
+        return lines.replacingOccurrences(of: #"(?s)/\*.*?\*/"#, with: " ", options: [.regularExpression])
     }
 }
 

@@ -34,13 +34,14 @@ package struct Migrator: Sendable {
         package let ran: Int
         /// Whether the down script's statements all ran.
         package let undoneFully: Bool
-        /// The down statements that failed (their objects may not have been created).
+        /// What was not undone: statements that ran but created nothing (an `ALTER`), and drops
+        /// that failed.
         package let undoLeft: [String]
 
         package var description: String {
             let undone = undoneFully
                 ? "the \(ran) statement(s) before it were undone with the version's down script; fix the cause and run up again"
-                : "the \(ran) statement(s) before it were undone as far as the down script went; these of its statements did not run (harmless for objects that were never created; otherwise run them by hand before up): \(undoLeft.joined(separator: "; "))"
+                : "of the \(ran) statement(s) before it, the objects they created were dropped; these could not be undone that way — undo them by hand (the version's down script shows how) before up: \(undoLeft.joined(separator: "; "))"
             return "migration \(version) failed at: \(statement.prefix(200)) — \(error); \(undone)"
         }
     }
@@ -165,9 +166,10 @@ package struct Migrator: Sendable {
 
     /// Runs one version's script and the statement that records it, together in one
     /// transaction where the dialect allows DDL in transactions. Elsewhere (MySQL commits each
-    /// DDL statement) the statements run one by one; when one fails, the ones that ran are
-    /// undone with `undo`'s statements (the version's down script, each tried, those of
-    /// objects never created failing harmlessly), so no leftover blocks the next `up`.
+    /// DDL statement) the statements run one by one; when one fails, what the ones that ran
+    /// created is undone with the statements of `undo` (the version's down script) that drop
+    /// exactly those objects — never one the run did not create — so no leftover blocks the
+    /// next `up`; what cannot be undone that way is named.
     private func runStep(_ file: MigrationFile, script: String, undo: String?, record: SQLQuery) async throws {
         if driver.dialect.supportsTransactionalDDL {
             try await driver.transaction { transaction in
@@ -182,8 +184,12 @@ package struct Migrator: Sendable {
                 try await driver.executeScript(statement)
             } catch {
                 guard index > 0, let undo else { throw error }
-                var left: [String] = []
+                let ran = statements[..<index]
+                let created = Set(ran.flatMap { MigrationObjects(script: $0).created.map(\.name) })
+                var left = ran.filter { MigrationObjects(script: $0).created.isEmpty }
                 for step in SQLScript.statements(undo) {
+                    let dropped = MigrationObjects(script: step).dropped.map(\.name)
+                    guard !dropped.isEmpty, dropped.allSatisfy(created.contains) else { continue }
                     do { try await driver.executeScript(step) } catch { left.append(step) }
                 }
                 throw MigrationStepFailed(version: "\(file.version)_\(file.name)", statement: statement, error: "\(error)", ran: index, undoneFully: left.isEmpty, undoLeft: left)

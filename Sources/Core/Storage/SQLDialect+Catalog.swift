@@ -1,7 +1,8 @@
 extension SQLDialect {
     /// A query listing the objects in Switchboard's namespace (the `?schema=` schema, the
     /// URL's MySQL database, the SQLite file) whose names a migration could collide with, as
-    /// rows of `name` and `kind` (`table`, `view`, `index`, `sequence`, `trigger`, `function`).
+    /// rows of `name` and `kind` (`table`, `view`, `index`, `sequence`, `trigger`, `function`,
+    /// `type`: a PostgreSQL table's name may not be a type's either).
     /// Only objects whose names are unique in that namespace are listed: PostgreSQL's triggers
     /// and MySQL's indexes belong to their tables, and cannot collide unless the table does.
     package var catalogQuery: String {
@@ -15,6 +16,9 @@ extension SQLDialect {
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema()
             UNION ALL
             SELECT p.proname::text, 'function' FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = current_schema()
+            UNION ALL
+            SELECT t.typname::text, 'type' FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace
+            WHERE n.nspname = current_schema() AND t.typtype IN ('e', 'd', 'r', 'm')
             """
         case .utcDatetime:
             """
@@ -33,7 +37,7 @@ extension SQLDialect {
     package var namespacedKinds: Set<String> {
         switch timestampStorage {
         case .isoText: ["table", "view", "index", "trigger"]
-        case .timestampWithTimeZone: ["table", "view", "index", "sequence", "function"]
+        case .timestampWithTimeZone: ["table", "view", "index", "sequence", "function", "type"]
         case .utcDatetime: ["table", "view", "trigger", "function"]
         }
     }

@@ -213,15 +213,14 @@ struct GatewayForwarder: Sendable {
         if !settings.forwardAuthorization {
             // The header the key came in: `AUTH_API_KEY_HEADER`, else `Authorization` (which,
             // with a key header set, is the CRM's own and passes).
-            dropped.insert(keyHeader ?? "authorization")
+            dropped.insert(Self.dashed(keyHeader ?? "authorization"))
         }
         // The operator's fixed headers for the CRM replace the client's of the same names.
-        for field in settings.upstreamHeaders { dropped.insert(field.name.canonicalName) }
+        for field in settings.upstreamHeaders { dropped.insert(Self.dashed(field.name.canonicalName)) }
         var headers = HTTPHeaders()
         for field in request.headers {
             // Compared with `_` as `-`: CGI-style servers read X_Forwarded_For as X-Forwarded-For.
-            let canonical = field.name.canonicalName
-            let name = canonical.utf8.contains(UInt8(ascii: "_")) ? String(canonical.map { $0 == "_" ? "-" : $0 }) : canonical
+            let name = Self.dashed(field.name.canonicalName)
             if dropped.contains(name) || Self.isReserved(name) { continue }
             if name == "cookie" {
                 if let kept = Self.withoutSessionCookie(field.value) { headers.add(name: field.name.rawName, value: kept) }
@@ -244,6 +243,12 @@ struct GatewayForwarder: Sendable {
         for field in identity { headers.add(name: field.name.rawName, value: field.value) }
         for field in settings.upstreamHeaders { headers.add(name: field.name.rawName, value: field.value) }
         return headers
+    }
+
+    /// A lower-case header name with `_` as `-`: CGI-style servers read `X_API_Key` as
+    /// `X-API-Key`, so names are compared that way.
+    static func dashed(_ name: String) -> String {
+        name.utf8.contains(UInt8(ascii: "_")) ? String(name.map { $0 == "_" ? "-" : $0 }) : name
     }
 
     /// The headers the client gets from the CRM's answer.

@@ -70,7 +70,7 @@ package struct GatewaySettings: Sendable, Equatable {
 /// Headers the gateway adds to every request to the CRM, from `GATEWAY_UPSTREAM_HEADERS_FILE`:
 /// one `Name: value` per line, `#` comments and blank lines ignored. Their values are secrets:
 /// the description shows only the names.
-package struct UpstreamHeaders: Sendable, Equatable, Sequence, CustomStringConvertible {
+package struct UpstreamHeaders: Sendable, Equatable, Sequence, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     private var fields: [HTTPField] = []
 
     package init() {}
@@ -88,7 +88,8 @@ package struct UpstreamHeaders: Sendable, Equatable, Sequence, CustomStringConve
             guard !value.isEmpty, HTTPField.isValidValue(value) else {
                 throw ConfigurationError("\(place): the value of \(name.rawName) is empty or holds characters a header cannot")
             }
-            guard !GatewayForwarder.requestHopByHop.contains(name.canonicalName), !GatewayForwarder.isReserved(name.canonicalName) else {
+            let dashed = GatewayForwarder.dashed(name.canonicalName)
+            guard !GatewayForwarder.requestHopByHop.contains(dashed), !GatewayForwarder.isReserved(dashed) else {
                 throw ConfigurationError("\(place): \(name.rawName) is set by the gateway itself and cannot be fixed here")
             }
             fields.append(HTTPField(name: name, value: value))
@@ -98,4 +99,7 @@ package struct UpstreamHeaders: Sendable, Equatable, Sequence, CustomStringConve
     package func makeIterator() -> IndexingIterator<[HTTPField]> { fields.makeIterator() }
 
     package var description: String { "[" + fields.map { "\($0.name.rawName): <hidden>" }.joined(separator: ", ") + "]" }
+    package var debugDescription: String { description }
+    /// What `dump` and debuggers show: the names only.
+    package var customMirror: Mirror { Mirror(self, children: ["names": fields.map(\.name.rawName)]) }
 }
