@@ -52,6 +52,7 @@ package enum SwitchboardApp {
         router.add(middleware: NoStoreMiddleware())
         router.add(middleware: ErrorEnvelopeMiddleware(maxBodyBytes: settings.maxBodyBytes))
         router.add(middleware: ClientAddressMiddleware(resolver: components.clientAddresses))
+        router.add(middleware: BodyLimitMiddleware(limit: settings.maxBodyBytes))
         // The versions this build ships, read once: `/ready` compares them with the database.
         let shipped = try? settings.migrations.load(for: components.driver.dialect).map(\.version)
         let readiness = ReadinessCheck(driver: components.driver, shippedVersions: shipped, worker: components.worker)
@@ -68,12 +69,11 @@ package enum SwitchboardApp {
                 SessionCookieAuthenticator(sessions: components.sessions),
             ],
             usage: components.usage, quotas: components.quotas, defaultLimit: settings.apiRateLimit, audit: audit,
-            maxBodyBytes: settings.maxBodyBytes)
-        EventTypeController(catalog: components.catalog, maxBodyBytes: settings.maxBodyBytes).register(on: api)
-        EventController(dispatcher: components.dispatcher, maxEventBytes: settings.maxEventBytes, maxBatchBytes: settings.maxBatchBytes).register(on: api)
+            bodyLimits: BodyLimits(standard: settings.maxBodyBytes, event: settings.maxEventBytes, batch: settings.maxBatchBytes))
+        EventTypeController(catalog: components.catalog).register(on: api)
+        EventController(dispatcher: components.dispatcher, maxEventBytes: settings.maxEventBytes).register(on: api)
         WebhookController(
-            webhooks: components.webhooks, tester: components.tester, logs: components.deliveryLogs, analytics: components.analytics,
-            maxBodyBytes: settings.maxBodyBytes
+            webhooks: components.webhooks, tester: components.tester, logs: components.deliveryLogs, analytics: components.analytics
         ).register(on: api)
         DeliveryLogController(logs: components.deliveryLogs, responseExcerptBytes: settings.responseExcerptBytes).register(on: api)
         OutboxController(driver: components.driver).register(on: api)
@@ -81,15 +81,15 @@ package enum SwitchboardApp {
             logs: components.deliveryLogs, maxDuration: .seconds(settings.streamMaxSeconds),
             resumeWindow: TimeInterval(settings.streamResumeWindowSeconds), slots: components.streamSlots
         ).register(on: api)
-        ApiKeyController(apiKeys: components.apiKeys, usage: components.usage, maxBodyBytes: settings.maxBodyBytes).register(on: api)
+        APIKeyController(apiKeys: components.apiKeys, usage: components.usage).register(on: api)
         AuditLogController(audit: audit).register(on: api)
         ForwardAuthController(pipeline: crmPipeline, style: settings.proxyStyle).register(on: router)
         SessionController(
             sessions: components.sessions, verifier: verifier, audit: audit, proxies: components.clientAddresses,
-            policy: settings.sessionPolicy, maxBodyBytes: settings.maxBodyBytes
+            policy: settings.sessionPolicy
         ).register(on: router, api: api)
         AnalyticsController(
-            analytics: components.analytics, apiKeyAnalytics: ApiKeyAnalytics(usage: components.usage, driver: components.driver)
+            analytics: components.analytics, apiKeyAnalytics: APIKeyAnalytics(usage: components.usage, driver: components.driver)
         ).register(on: api)
         return SwitchboardRouter(router: router, prefix: settings.pathPrefix, gateway: gatewayResponder)
     }

@@ -12,7 +12,7 @@ package struct SwitchboardComponents: Sendable {
     package let driver: any StorageDriver
     package let catalog: EventTypeCatalog
     package let webhooks: WebhookService
-    package let apiKeys: ApiKeyService
+    package let apiKeys: APIKeyService
     /// Console sign-in sessions.
     package let sessions: SessionService
     package let dispatcher: EventDispatcher
@@ -72,7 +72,7 @@ package struct SwitchboardComponents: Sendable {
         let cipher = SecretCipher(serverSecret: settings.secretKey)
         self.cipher = cipher
         webhooks = WebhookService(driver: driver, cipher: cipher, catalog: catalog, targetGuard: targetGuard, rotationOverlap: .seconds(settings.secretOverlapHours * 3600))
-        apiKeys = ApiKeyService(driver: driver, secrets: SecretMaterial(serverSecret: settings.secretKey), defaultExpiryDays: settings.apiKeyExpiryDays)
+        apiKeys = APIKeyService(driver: driver, secrets: SecretMaterial(serverSecret: settings.secretKey), defaultExpiryDays: settings.apiKeyExpiryDays)
         sessions = SessionService(driver: driver, apiKeys: apiKeys, serverSecret: settings.secretKey, policy: settings.sessionPolicy)
 
         var configuration = HTTPClient.Configuration(

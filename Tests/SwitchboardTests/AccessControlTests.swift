@@ -42,7 +42,7 @@ struct AccessControlTests {
     @Test("Allowlists accept IPv4, IPv6 and CIDR; IPv4-mapped IPv6 counts as IPv4")
     func allowlistMatching() {
         let now = Date()
-        let key = ApiKey(
+        let key = APIKey(
             id: UUID(), name: "k", description: nil, prefix: "p", keyHash: "h", permissions: [.all],
             ipWhitelist: ["203.0.113.0/24", "2001:db8::/32", "198.51.100.7"], expiresAt: nil, createdAt: now, updatedAt: now)
         #expect(key.allows(IPAddress("203.0.113.200")))
@@ -57,8 +57,8 @@ struct AccessControlTests {
     @Test("A key used from outside its allowlist gets 403 ip_not_allowed; spoofed X-Forwarded-For does not help")
     func ipAllowlist() async throws {
         try await withTestServer(configure: { $0.trustedProxies = ClientAddressResolver(trustedProxies: [IPRange("127.0.0.1")!]) }) { server in
-            let inside = try await server.apiKeys.create(ApiKeyDraft(name: "office", permissions: [.readWebhooks], ipWhitelist: ["203.0.113.0/24"]))
-            let loopback = try await server.apiKeys.create(ApiKeyDraft(name: "local", permissions: [.readWebhooks], ipWhitelist: ["127.0.0.1"]))
+            let inside = try await server.apiKeys.create(APIKeyDraft(name: "office", permissions: [.readWebhooks], ipWhitelist: ["203.0.113.0/24"]))
+            let loopback = try await server.apiKeys.create(APIKeyDraft(name: "local", permissions: [.readWebhooks], ipWhitelist: ["127.0.0.1"]))
             let app = Application(router: SwitchboardApp.router(server.components))
             try await app.test(.live) { client in
                 let fromOffice = try await client.send(.get, "/api/webhooks", key: inside.plaintext, headers: [.init("X-Forwarded-For")!: "203.0.113.44"])
@@ -72,7 +72,7 @@ struct AccessControlTests {
         }
         // Without trusted proxies the header is ignored: the peer (127.0.0.1) is the client.
         try await withTestServer { server in
-            let inside = try await server.apiKeys.create(ApiKeyDraft(name: "office", permissions: [.readWebhooks], ipWhitelist: ["203.0.113.0/24"]))
+            let inside = try await server.apiKeys.create(APIKeyDraft(name: "office", permissions: [.readWebhooks], ipWhitelist: ["203.0.113.0/24"]))
             let app = Application(router: SwitchboardApp.router(server.components))
             try await app.test(.live) { client in
                 let spoofed = try await client.send(.get, "/api/webhooks", key: inside.plaintext, headers: [.init("X-Forwarded-For")!: "203.0.113.44"])
@@ -120,7 +120,7 @@ struct AccessControlTests {
             let app = Application(router: SwitchboardApp.router(server.components))
             try await app.test(.live) { client in
                 for _ in 0..<5 {
-                    expectError(try await client.send(.get, "/api/webhooks", key: SecretMaterial.newApiKey()), .unauthorized, code: "invalid_api_key")
+                    expectError(try await client.send(.get, "/api/webhooks", key: SecretMaterial.newAPIKey()), .unauthorized, code: "invalid_api_key")
                 }
                 let blocked = try await client.send(.get, "/api/webhooks", key: server.adminKey)
                 expectError(blocked, .tooManyRequests, code: "too_many_auth_failures")
@@ -133,19 +133,19 @@ struct AccessControlTests {
 }
 
 @Suite("API key verification cache")
-struct ApiKeyCacheTests {
+struct APIKeyCacheTests {
     @Test("Cached verification skips the database; revoke and regenerate take effect at once")
     func cache() async throws {
         try await withTestDatabase { database in
-            let cache = ApiKeyCache(ttl: .seconds(60))
-            let service = ApiKeyService(driver: database.driver, secrets: SecretMaterial(serverSecret: "server-secret-for-tests"), defaultExpiryDays: 0, cache: cache)
-            let issued = try await service.create(ApiKeyDraft(name: "k", permissions: [.all]))
+            let cache = APIKeyCache(ttl: .seconds(60))
+            let service = APIKeyService(driver: database.driver, secrets: SecretMaterial(serverSecret: "server-secret-for-tests"), defaultExpiryDays: 0, cache: cache)
+            let issued = try await service.create(APIKeyDraft(name: "k", permissions: [.all]))
             _ = try await service.authenticate(token: issued.plaintext)
             // Remove the row behind the service's back: the cached verification still answers.
             try await database.driver.execute("DELETE FROM api_keys WHERE id = \(issued.record.id)")
             #expect(try await service.authenticate(token: issued.plaintext).id == issued.record.id)
 
-            let other = try await service.create(ApiKeyDraft(name: "o", permissions: [.all]))
+            let other = try await service.create(APIKeyDraft(name: "o", permissions: [.all]))
             _ = try await service.authenticate(token: other.plaintext)
             let regenerated = try await service.regenerate(id: other.record.id)
             await #expect(throws: SwitchboardError.self) { try await service.authenticate(token: other.plaintext) }
@@ -215,7 +215,7 @@ struct RateLimiterTests {
             try await app.test(.live) { client in
                 let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
                     for _ in 0..<20 {
-                        group.addTask { try await client.send(.get, "/api/webhooks", key: SecretMaterial.newApiKey()).status }
+                        group.addTask { try await client.send(.get, "/api/webhooks", key: SecretMaterial.newAPIKey()).status }
                     }
                     return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
                 }
@@ -234,9 +234,9 @@ struct RateLimiterTests {
                 // failures would fit below.
                 for _ in 0..<5 { #expect(try await client.send(.get, "/api/webhooks", key: server.adminKey).status == .ok) }
                 for _ in 0..<3 {
-                    expectError(try await client.send(.get, "/api/webhooks", key: SecretMaterial.newApiKey()), .unauthorized, code: "invalid_api_key")
+                    expectError(try await client.send(.get, "/api/webhooks", key: SecretMaterial.newAPIKey()), .unauthorized, code: "invalid_api_key")
                 }
-                expectError(try await client.send(.get, "/api/webhooks", key: SecretMaterial.newApiKey()), .tooManyRequests, code: "too_many_auth_failures")
+                expectError(try await client.send(.get, "/api/webhooks", key: SecretMaterial.newAPIKey()), .tooManyRequests, code: "too_many_auth_failures")
             }
         }
         // A key verified moments ago is no guess: it passes a brake that is on.
@@ -244,9 +244,9 @@ struct RateLimiterTests {
             let app = Application(router: SwitchboardApp.router(server.components))
             try await app.test(.live) { client in
                 #expect(try await client.send(.get, "/api/webhooks", key: server.adminKey).status == .ok)
-                expectError(try await client.send(.get, "/api/webhooks", key: SecretMaterial.newApiKey()), .unauthorized, code: "invalid_api_key")
+                expectError(try await client.send(.get, "/api/webhooks", key: SecretMaterial.newAPIKey()), .unauthorized, code: "invalid_api_key")
                 #expect(try await client.send(.get, "/api/webhooks", key: server.adminKey).status == .ok)
-                expectError(try await client.send(.get, "/api/webhooks", key: SecretMaterial.newApiKey()), .tooManyRequests, code: "too_many_auth_failures")
+                expectError(try await client.send(.get, "/api/webhooks", key: SecretMaterial.newAPIKey()), .tooManyRequests, code: "too_many_auth_failures")
             }
         }
     }

@@ -10,13 +10,13 @@ struct AuthRouteTests {
     @Test("Missing, malformed, unknown, revoked and expired keys get 401")
     func unauthenticated() async throws {
         try await withTestServer { server in
-            let revoked = try await server.apiKeys.create(ApiKeyDraft(name: "r", permissions: [.all]))
+            let revoked = try await server.apiKeys.create(APIKeyDraft(name: "r", permissions: [.all]))
             _ = try await server.apiKeys.revoke(id: revoked.record.id)
             try await server.test { client in
                 expectError(try await client.send(.get, "/api/webhooks"), .unauthorized, code: "missing_api_key")
                 expectError(try await client.send(.get, "/api/webhooks", headers: [.authorization: "Basic dXNlcjpwdw=="]), .unauthorized, code: "invalid_authorization")
                 expectError(try await client.send(.get, "/api/webhooks", key: "sbk_nope"), .unauthorized, code: "invalid_api_key")
-                expectError(try await client.send(.get, "/api/webhooks", key: SecretMaterial.newApiKey()), .unauthorized, code: "invalid_api_key")
+                expectError(try await client.send(.get, "/api/webhooks", key: SecretMaterial.newAPIKey()), .unauthorized, code: "invalid_api_key")
                 expectError(try await client.send(.get, "/api/webhooks", key: revoked.plaintext), .unauthorized, code: "key_revoked")
             }
         }
@@ -28,7 +28,7 @@ struct AuthRouteTests {
             // Five seconds of validity: under a busy machine's load the first request has come
             // more than a second after creation.
             let expiresAt = Date().addingTimeInterval(5)
-            let issued = try await server.apiKeys.create(ApiKeyDraft(name: "soon", permissions: [.all], expiresAt: expiresAt))
+            let issued = try await server.apiKeys.create(APIKeyDraft(name: "soon", permissions: [.all], expiresAt: expiresAt))
             try await server.test { client in
                 #expect(try await client.send(.get, "/api/webhooks", key: issued.plaintext).status == .ok)
                 try await Task.sleep(for: .milliseconds(Int(max(0, expiresAt.timeIntervalSinceNow) * 1000) + 100))
@@ -46,7 +46,7 @@ struct AuthRouteTests {
             let deliveryID = try #require(try await server.components.deliveryLogs.list(DeliveryLogFilter(), cursor: nil, limit: 1).entries.first).delivery.id
             #expect(delivery.deliveryCount == 1)
             _ = try await server.components.catalog.register(name: "invoice.retired", description: "to retire")
-            let victimKey = try await server.apiKeys.create(ApiKeyDraft(name: "victim", permissions: [.readContacts])).record.id.uuidString
+            let victimKey = try await server.apiKeys.create(APIKeyDraft(name: "victim", permissions: [.readContacts])).record.id.uuidString
             var keysByPermission: [Permission: String] = [:]
             for permission in Permission.allCases {
                 keysByPermission[permission] = try await server.key([permission])
@@ -56,9 +56,9 @@ struct AuthRouteTests {
                 switch route {
                 case .createWebhook: #"{"name":"n","url":"https://a.example","events":["*"]}"#
                 case .updateWebhook: #"{"name":"renamed"}"#
-                case .updateApiKey: #"{"name":"victim renamed"}"#
-                case .createApiKey: #"{"name":"k","permissions":["read:webhooks"]}"#
-                case .regenerateApiKey, .testWebhook, .rotateWebhookSecret: "{}"
+                case .updateAPIKey: #"{"name":"victim renamed"}"#
+                case .createAPIKey: #"{"name":"k","permissions":["read:webhooks"]}"#
+                case .regenerateAPIKey, .testWebhook, .rotateWebhookSecret: "{}"
                 case .createEventType: #"{"name":"invoice.n\#(attempt)","description":"d"}"#
                 case .publishEvent: #"{"type":"contact.created","data":{}}"#
                 case .publishEventBatch: #"{"events":[{"type":"contact.created","data":{}}]}"#
@@ -71,11 +71,11 @@ struct AuthRouteTests {
                     : route.path.hasPrefix("/api/webhooks/logs") ? deliveryID.uuidString : existingWebhook
                 return route.path.replacingOccurrences(of: ":id", with: id).replacingOccurrences(of: ":name", with: "invoice.retired")
             }
-            let removals: Set<APIRoute> = [.deleteWebhook, .deleteApiKey, .retireEventType]
+            let removals: Set<APIRoute> = [.deleteWebhook, .deleteAPIKey, .retireEventType]
             try await server.test { client in
                 var attempt = 0
                 for route in APIRoute.allCases {
-                    let method = HTTPRequest.Method(rawValue: route.method)!
+                    let method = route.method
                     guard let required = route.permission else {
                         // Who am I and signing out: any key may.
                         for permission in Permission.allCases {
@@ -103,7 +103,7 @@ struct AuthRouteTests {
                     }
                 }
                 for route in removals.sorted(by: { $0.rawValue < $1.rawValue }) {
-                    let result = try await client.send(HTTPRequest.Method(rawValue: route.method)!, path(route), key: keys[route.permission ?? .all])
+                    let result = try await client.send(route.method, path(route), key: keys[route.permission ?? .all])
                     #expect(result.status == .ok, "\(route): \(result.body.compactText)")
                 }
             }

@@ -33,7 +33,7 @@ struct ConsoleSessionTests {
         try await withTestServer(kind) { server in
             let app = Application(router: SwitchboardApp.router(server.components))
             try await app.test(.live) { client in
-                let wrong = try await client.send(.post, "/api/session", json: #"{"key":"\#(SecretMaterial.newApiKey())"}"#)
+                let wrong = try await client.send(.post, "/api/session", json: #"{"key":"\#(SecretMaterial.newAPIKey())"}"#)
                 expectError(wrong, .unauthorized, code: "invalid_api_key")
                 #expect(wrong.headers[Self.setCookie] == nil)
 
@@ -78,7 +78,7 @@ struct ConsoleSessionTests {
         try await withTestServer(kind) { server in
             let app = Application(router: SwitchboardApp.router(server.components))
             try await app.test(.live) { client in
-                let readerKey = try await server.apiKeys.create(ApiKeyDraft(name: "reader", permissions: [.readWebhooks]))
+                let readerKey = try await server.apiKeys.create(APIKeyDraft(name: "reader", permissions: [.readWebhooks]))
                 let first = try await Self.signIn(client, key: readerKey.plaintext)
                 // The key's permissions apply to the session.
                 expectError(try await client.send(.get, "/api/api-keys", headers: [Self.cookie: first.cookie]), .forbidden, code: "insufficient_permissions")
@@ -107,13 +107,13 @@ struct ConsoleSessionTests {
         try await withTestDatabase(kind) { database in
             let clock = MutableClock(Date())
             let environment = CoreEnvironment(now: { clock.now })
-            let apiKeys = ApiKeyService(
+            let apiKeys = APIKeyService(
                 driver: database.driver, secrets: SecretMaterial(serverSecret: TestServer.secret), defaultExpiryDays: 0,
-                cache: ApiKeyCache(ttl: .zero), environment: environment)
+                cache: APIKeyCache(ttl: .zero), environment: environment)
             let sessions = SessionService(
                 driver: database.driver, apiKeys: apiKeys, serverSecret: TestServer.secret,
                 policy: SessionPolicy(idleTimeout: 600, absoluteTimeout: 3600), environment: environment)
-            let key = try await apiKeys.create(ApiKeyDraft(name: "k", permissions: [.readWebhooks])).record
+            let key = try await apiKeys.create(APIKeyDraft(name: "k", permissions: [.readWebhooks])).record
             let ended = SwitchboardError(.unauthenticated, code: "session_expired", message: "the console session has ended; sign in again")
 
             let idle = try await sessions.open(for: key, from: nil)

@@ -149,10 +149,10 @@ struct CoreValueTests {
 
     @Test("Generated API keys have the documented shape and hash deterministically per secret")
     func keyMaterial() {
-        let key = SecretMaterial.newApiKey()
-        #expect(SecretMaterial.looksLikeApiKey(key))
-        #expect(!SecretMaterial.looksLikeApiKey("sbk_short"))
-        #expect(!SecretMaterial.looksLikeApiKey(String(key.dropFirst())))
+        let key = SecretMaterial.newAPIKey()
+        #expect(SecretMaterial.looksLikeAPIKey(key))
+        #expect(!SecretMaterial.looksLikeAPIKey("sbk_short"))
+        #expect(!SecretMaterial.looksLikeAPIKey(String(key.dropFirst())))
         let a = SecretMaterial(serverSecret: "one-secret-value-123")
         let b = SecretMaterial(serverSecret: "another-secret-value")
         #expect(a.hash(apiKey: key) == a.hash(apiKey: key))

@@ -18,11 +18,11 @@ struct ForwardAuthTests {
     @Test("a key may do what the route map allows, and gets its identity back; anything else is 401 or 403 with the envelope", arguments: TestDriverKind.all)
     func matrix(_ kind: TestDriverKind) async throws {
         try await withTestServer(kind) { server in
-            let reader = try await server.apiKeys.create(ApiKeyDraft(name: "CRM reader", permissions: [.readContacts]))
+            let reader = try await server.apiKeys.create(APIKeyDraft(name: "CRM reader", permissions: [.readContacts]))
             let writer = try await server.key([.writeContacts])
-            let revoked = try await server.apiKeys.create(ApiKeyDraft(name: "old", permissions: [.readContacts]))
+            let revoked = try await server.apiKeys.create(APIKeyDraft(name: "old", permissions: [.readContacts]))
             _ = try await server.apiKeys.revoke(id: revoked.record.id)
-            let fenced = try await server.apiKeys.create(ApiKeyDraft(name: "office only", permissions: [.readContacts], ipWhitelist: ["10.0.0.0/8"]))
+            let fenced = try await server.apiKeys.create(APIKeyDraft(name: "office only", permissions: [.readContacts], ipWhitelist: ["10.0.0.0/8"]))
             try await server.test { client in
                 let allowed = try await client.send(.get, "/auth/verify", key: reader.plaintext, headers: Self.original("GET", "/api/contacts/42?x=1"))
                 #expect(allowed.status == .ok)
@@ -139,7 +139,7 @@ struct ForwardAuthTests {
     @Test("over its quota a key gets 429 with Retry-After; for nginx the same as 401 with the real status in X-Switchboard-Status")
     func quotaAndNginx() async throws {
         try await withTestServer { server in
-            let limited = try await server.apiKeys.create(ApiKeyDraft(name: "tight", permissions: [.readContacts], rateLimit: RateLimit(requests: 2, windowSeconds: 3600)))
+            let limited = try await server.apiKeys.create(APIKeyDraft(name: "tight", permissions: [.readContacts], rateLimit: RateLimit(requests: 2, windowSeconds: 3600)))
             try await server.test { client in
                 for _ in 0..<2 {
                     #expect(try await client.send(.get, "/auth/verify", key: limited.plaintext, headers: Self.original("GET", "/api/contacts")).status == .ok)
@@ -167,7 +167,7 @@ struct ForwardAuthTests {
                 headers[HTTPField.Name("X-API-Key")!] = reader
                 #expect(try await client.send(.get, "/auth/verify", headers: headers).status == .ok)
                 expectError(try await client.send(.get, "/api/webhooks", headers: [HTTPField.Name("X-API-Key")!: reader]), .unauthorized, code: "missing_api_key")
-                headers[HTTPField.Name("X-API-Key")!] = SecretMaterial.newApiKey()
+                headers[HTTPField.Name("X-API-Key")!] = SecretMaterial.newAPIKey()
                 expectError(try await client.send(.get, "/auth/verify", headers: headers), .unauthorized, code: "invalid_api_key")
             }
         }

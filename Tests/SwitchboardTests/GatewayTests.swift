@@ -25,10 +25,10 @@ struct GatewayTests {
             ScriptedResponse(status: .ok, headers: [.contentType: "application/json", HTTPField.Name("Connection")!: "close"], body: #"{"path":"\#(request.uri)"}"#)
         }) { crm in
             try await withTestServer(configure: Self.gateway(to: crm)) { server in
-                let reader = try await server.apiKeys.create(ApiKeyDraft(name: "CRM reader", permissions: [.readContacts]))
-                let revoked = try await server.apiKeys.create(ApiKeyDraft(name: "old", permissions: [.readContacts]))
+                let reader = try await server.apiKeys.create(APIKeyDraft(name: "CRM reader", permissions: [.readContacts]))
+                let revoked = try await server.apiKeys.create(APIKeyDraft(name: "old", permissions: [.readContacts]))
                 _ = try await server.apiKeys.revoke(id: revoked.record.id)
-                let fenced = try await server.apiKeys.create(ApiKeyDraft(name: "office", permissions: [.readContacts], ipWhitelist: ["10.0.0.0/8"]))
+                let fenced = try await server.apiKeys.create(APIKeyDraft(name: "office", permissions: [.readContacts], ipWhitelist: ["10.0.0.0/8"]))
                 try await server.test { client in
                     let spoofing: HTTPFields = [
                         HTTPField.Name("X-Switchboard-Key-Id")!: "forged", HTTPField.Name("Connection")!: "X-Hop",
@@ -284,7 +284,7 @@ struct GatewayTests {
                 try await withReceiver { hooks in
                     let webhook = try await server.components.webhooks.create(WebhookDraft(
                         name: "crm events", url: hooks.url, events: ["contact.updated", "contact.deleted"], maxRetries: 0, retryDelaysMs: [100]))
-                    let writer = try await server.apiKeys.create(ApiKeyDraft(name: "writer", permissions: [.writeContacts, .deleteContacts]))
+                    let writer = try await server.apiKeys.create(APIKeyDraft(name: "writer", permissions: [.writeContacts, .deleteContacts]))
                     try await withRunningWorker(server) {
                         try await server.test { client in
                             let updated = try await client.send(.patch, "/api/contacts/7?notify=1", key: writer.plaintext, json: #"{"name":"Ada"}"#)

@@ -9,7 +9,7 @@ struct KeyLifecycleTests {
     @Test("With a grace period the old key keeps working until it ends")
     func grace() async throws {
         try await withTestServer { server in
-            let issued = try await server.apiKeys.create(ApiKeyDraft(name: "k", permissions: [.readWebhooks]))
+            let issued = try await server.apiKeys.create(APIKeyDraft(name: "k", permissions: [.readWebhooks]))
             try await server.test { client in
                 let regenerated = try await client.send(.post, "/api/api-keys/\(issued.record.id.uuidString)/regenerate", key: server.adminKey, json: #"{"gracePeriodSeconds":5}"#)
                 #expect(regenerated.status == .ok)
@@ -30,7 +30,7 @@ struct KeyLifecycleTests {
     @Test("Revoking ends the grace period too")
     func revokeEndsGrace() async throws {
         try await withTestServer { server in
-            let issued = try await server.apiKeys.create(ApiKeyDraft(name: "k", permissions: [.readWebhooks]))
+            let issued = try await server.apiKeys.create(APIKeyDraft(name: "k", permissions: [.readWebhooks]))
             _ = try await server.apiKeys.regenerate(id: issued.record.id, gracePeriod: 3600)
             _ = try await server.apiKeys.revoke(id: issued.record.id)
             try await server.test { client in
@@ -42,7 +42,7 @@ struct KeyLifecycleTests {
     @Test("Usage counts requests per day, route group and status class")
     func usage() async throws {
         try await withTestServer { server in
-            let issued = try await server.apiKeys.create(ApiKeyDraft(name: "k", permissions: [.readWebhooks]))
+            let issued = try await server.apiKeys.create(APIKeyDraft(name: "k", permissions: [.readWebhooks]))
             try await server.test { client in
                 for _ in 0..<3 { _ = try await client.send(.get, "/api/webhooks", key: issued.plaintext) }
                 _ = try await client.send(.get, "/api/webhooks/\(UUID().uuidString)", key: issued.plaintext)

@@ -88,7 +88,7 @@ struct MonitoringRouteTests {
     @Test("Rate-limit rejections are counted")
     func rateLimitMetric() async throws {
         try await withTestServer { server in
-            let key = try await server.apiKeys.create(ApiKeyDraft(name: "tight", permissions: [.readWebhooks], rateLimit: RateLimit(requests: 1, windowSeconds: 60))).plaintext
+            let key = try await server.apiKeys.create(APIKeyDraft(name: "tight", permissions: [.readWebhooks], rateLimit: RateLimit(requests: 1, windowSeconds: 60))).plaintext
             try await server.test { client in
                 let name = #"switchboard_rate_limit_rejections_total{reason="rate_limited"}"#
                 let before = try await metrics(client).samples[name] ?? 0
@@ -102,7 +102,7 @@ struct MonitoringRouteTests {
     @Test("API-key analytics: requests per day, busiest keys first, error rates")
     func apiKeyAnalytics() async throws {
         try await withTestServer { server in
-            let busy = try await server.apiKeys.create(ApiKeyDraft(name: "busy", permissions: [.readWebhooks]))
+            let busy = try await server.apiKeys.create(APIKeyDraft(name: "busy", permissions: [.readWebhooks]))
             let quiet = try await server.key([.readWebhooks])
             try await server.test { client in
                 for _ in 0..<3 { try await client.send(.get, "/api/webhooks", key: busy.plaintext) }

@@ -171,10 +171,10 @@ struct StoreTests {
     func apiKeyLifecycle(_ kind: TestDriverKind) async throws {
         try await withTestDatabase(kind) { database in
             let clock = MutableClock(Date())
-            let service = ApiKeyService(
+            let service = APIKeyService(
                 driver: database.driver, secrets: SecretMaterial(serverSecret: "server-secret-for-tests"), defaultExpiryDays: 365,
                 environment: CoreEnvironment(now: { clock.now }))
-            let issued = try await service.create(ApiKeyDraft(name: "k", permissions: [.readWebhooks, .readWebhooks]))
+            let issued = try await service.create(APIKeyDraft(name: "k", permissions: [.readWebhooks, .readWebhooks]))
             #expect(issued.record.permissions == [.readWebhooks])
             #expect(issued.record.expiresAt.map { abs($0.timeIntervalSince(clock.now) - 365 * 86_400) < 1 } == true)
             #expect(try await service.authenticate(token: issued.plaintext).id == issued.record.id)
@@ -190,7 +190,7 @@ struct StoreTests {
                 ($0 as? SwitchboardError)?.code == "key_expired"
             }
 
-            let other = try await service.create(ApiKeyDraft(name: "k2", permissions: [.all]))
+            let other = try await service.create(APIKeyDraft(name: "k2", permissions: [.all]))
             _ = try await service.revoke(id: other.record.id)
             await #expect { try await service.authenticate(token: other.plaintext) } throws: {
                 ($0 as? SwitchboardError)?.code == "key_revoked"
@@ -211,7 +211,7 @@ struct StoreTests {
     @Test("Bootstrap creates one admin key only when none exists", arguments: TestDriverKind.all)
     func bootstrap(_ kind: TestDriverKind) async throws {
         try await withTestDatabase(kind) { database in
-            let service = ApiKeyService(driver: database.driver, secrets: SecretMaterial(serverSecret: "server-secret-for-tests"), defaultExpiryDays: 0)
+            let service = APIKeyService(driver: database.driver, secrets: SecretMaterial(serverSecret: "server-secret-for-tests"), defaultExpiryDays: 0)
             let admin = try #require(try await service.bootstrapAdminKeyIfNeeded())
             #expect(admin.record.permissions == [.all])
             #expect(admin.record.expiresAt == nil)

@@ -131,13 +131,13 @@ struct SystemRouteTests {
                         }
                     }
                 }
-                var served = Set(APIRoute.allCases.map { "\($0.method) \($0.path.replacingOccurrences(of: ":id", with: "{id}").replacingOccurrences(of: ":name", with: "{name}"))" })
-                for route in APIRoute.publicRoutes { served.insert("\(route.method) \(route.path)") }
+                var served = Set(APIRoute.allCases.map { "\($0.method.rawValue) \($0.path.replacingOccurrences(of: ":id", with: "{id}").replacingOccurrences(of: ":name", with: "{name}"))" })
+                for route in APIRoute.publicRoutes { served.insert("\(route.method.rawValue) \(route.path)") }
                 #expect(documented == served)
                 // Every authenticated route documents its 401 and 403 answers.
                 for route in APIRoute.allCases {
                     let path = route.path.replacingOccurrences(of: ":id", with: "{id}").replacingOccurrences(of: ":name", with: "{name}")
-                    let responses = result.body["paths"]?[path]?[route.method.lowercased()]?["responses"]
+                    let responses = result.body["paths"]?[path]?[route.method.rawValue.lowercased()]?["responses"]
                     #expect(responses?["401"] != nil, "\(route) documents 401")
                     #expect(responses?["403"] != nil, "\(route) documents 403")
                 }

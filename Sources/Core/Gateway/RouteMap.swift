@@ -115,7 +115,7 @@ package struct RouteMap: Sendable, Equatable {
         /// Throws the answer for a key this decision does not let through: 403
         /// `route_not_allowed` for a denied or unmatched route, 403 `insufficient_permissions`
         /// when the key lacks the permission.
-        package func authorize(_ key: ApiKey, method: String, path: String) throws {
+        package func authorize(_ key: APIKey, method: String, path: String) throws {
             switch requirement {
             case .deny:
                 throw SwitchboardError(

@@ -52,7 +52,7 @@ package struct RetentionCleaner: Sendable {
         report.deliveries = try await sweep(.finishedDeliveries(before: logCutoff), dryRun: dryRun)
         report.events = try await sweep(.orphanedEvents(before: logCutoff), dryRun: dryRun)
         report.idempotencyKeys = try await sweep(.idempotencyKeys(before: idempotencyCutoff), dryRun: dryRun)
-        report.apiKeys = try await sweep(.expiredApiKeys(before: keyCutoff), dryRun: dryRun)
+        report.apiKeys = try await sweep(.expiredAPIKeys(before: keyCutoff), dryRun: dryRun)
         return report
     }
 

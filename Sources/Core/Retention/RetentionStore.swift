@@ -56,7 +56,7 @@ package struct RetentionSweep: Sendable {
     }
 
     /// API keys that expired before `cutoff`, with their usage counts.
-    package static func expiredApiKeys(before cutoff: Date) -> RetentionSweep {
+    package static func expiredAPIKeys(before cutoff: Date) -> RetentionSweep {
         RetentionSweep(table: "api_keys", condition: "expires_at < \(cutoff)") { ids in
             [UsageStore.deleteQuery(keyIDs: ids), "DELETE FROM api_keys WHERE id IN (\(list: ids))"]
         }

@@ -9,7 +9,7 @@ import Foundation
 /// storage and changes with every session.
 package struct SessionService: Sendable {
     let driver: any StorageDriver
-    let apiKeys: ApiKeyService
+    let apiKeys: APIKeyService
     let policy: SessionPolicy
     let environment: CoreEnvironment
     private let tokenKey: SymmetricKey
@@ -27,7 +27,7 @@ package struct SessionService: Sendable {
     package static let maxLinkLifetime: TimeInterval = 24 * 3600
 
     /// Creates the service; its keys derive from the server secret (`WEBHOOK_SECRET_KEY`).
-    package init(driver: any StorageDriver, apiKeys: ApiKeyService, serverSecret: String, policy: SessionPolicy, environment: CoreEnvironment = .live) {
+    package init(driver: any StorageDriver, apiKeys: APIKeyService, serverSecret: String, policy: SessionPolicy, environment: CoreEnvironment = .live) {
         self.driver = driver
         self.apiKeys = apiKeys
         self.policy = policy
@@ -41,7 +41,7 @@ package struct SessionService: Sendable {
 
     /// Opens a session for a key the caller has already authenticated; returns the token for
     /// the cookie and the session.
-    package func open(for key: ApiKey, from address: String?) async throws -> (token: String, session: ConsoleSession) {
+    package func open(for key: APIKey, from address: String?) async throws -> (token: String, session: ConsoleSession) {
         let token = Self.tokenPrefix + SecretMaterial.randomBase64URL(byteCount: 32)
         let now = environment.currentTime()
         let session = ConsoleSession(
@@ -55,7 +55,7 @@ package struct SessionService: Sendable {
     /// The session a token belongs to and the key it acts with, both usable now; otherwise an
     /// `unauthenticated` error saying why (`session_expired`, `key_revoked`, …). A session
     /// whose key was revoked, regenerated or expired ends here.
-    package func resolve(token: String, from address: String?) async throws -> (session: ConsoleSession, key: ApiKey) {
+    package func resolve(token: String, from address: String?) async throws -> (session: ConsoleSession, key: APIKey) {
         // Junk cookies cost no database read.
         guard SecretMaterial.looksLikeToken(token, prefix: Self.tokenPrefix), var session = try await sessions.find(tokenHash: hash(token)) else {
             throw SwitchboardError(.unauthenticated, code: "session_expired", message: "the console session has ended; sign in again")
@@ -114,7 +114,7 @@ package struct SessionService: Sendable {
 
     /// The key of a sign-in link, which is used up by this call; an `unauthenticated` error
     /// when the link is unknown, used or expired.
-    package func redeemLink(token: String) async throws -> ApiKey {
+    package func redeemLink(token: String) async throws -> APIKey {
         guard SecretMaterial.looksLikeToken(token, prefix: Self.linkPrefix),
               let keyID = try await links.redeem(tokenHash: hash(token), at: environment.currentTime())
         else {

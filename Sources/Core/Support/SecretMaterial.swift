@@ -37,7 +37,7 @@ package struct SecretMaterial: Sendable {
     }
 
     /// A new API key: the prefix and 32 random bytes in URL-safe base64.
-    package static func newApiKey() -> String {
+    package static func newAPIKey() -> String {
         apiKeyPrefix + randomBase64URL(byteCount: 32)
     }
 
@@ -48,7 +48,7 @@ package struct SecretMaterial: Sendable {
 
     /// Whether text has the shape of one of our API keys; lets obviously wrong tokens be
     /// refused without a database look-up.
-    package static func looksLikeApiKey(_ text: String) -> Bool {
+    package static func looksLikeAPIKey(_ text: String) -> Bool {
         looksLikeToken(text, prefix: apiKeyPrefix)
     }
 

@@ -9,7 +9,7 @@ package struct SwitchboardCommand: AsyncParsableCommand {
     package static let configuration = CommandConfiguration(
         commandName: "switchboard",
         abstract: "Webhook delivery and API-key management server.",
-        subcommands: [ServeCommand.self, ApiKeysCommand.self, UILinkCommand.self, CleanupLogsCommand.self, UpdateStatsCommand.self, ExplainClaimCommand.self, HealthCheckCommand.self],
+        subcommands: [ServeCommand.self, APIKeysCommand.self, UILinkCommand.self, CleanupLogsCommand.self, UpdateStatsCommand.self, ExplainClaimCommand.self, HealthCheckCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 
@@ -35,7 +35,7 @@ func withCurrentDatabase<T>(_ settings: ServerSettings, _ body: (any StorageDriv
 }
 
 /// Prints a newly issued key in a box that is hard to miss.
-func announce(_ issued: IssuedApiKey, title: String) {
+func announce(_ issued: IssuedAPIKey, title: String) {
     let lines = [
         title,
         "",
@@ -76,7 +76,7 @@ struct ServeCommand: AsyncParsableCommand {
         // The database runs around the whole server: there before the first service starts,
         // until the last one has stopped.
         try await withCurrentDatabase(settings) { driver in
-            let apiKeys = ApiKeyService(driver: driver, secrets: SecretMaterial(serverSecret: settings.secretKey), defaultExpiryDays: settings.apiKeyExpiryDays)
+            let apiKeys = APIKeyService(driver: driver, secrets: SecretMaterial(serverSecret: settings.secretKey), defaultExpiryDays: settings.apiKeyExpiryDays)
             if let issued = try await apiKeys.bootstrapAdminKeyIfNeeded() {
                 announce(issued, title: "No API key existed, so Switchboard created an admin key (permission *):")
             }
@@ -90,7 +90,7 @@ struct ServeCommand: AsyncParsableCommand {
     }
 }
 
-struct ApiKeysCommand: AsyncParsableCommand {
+struct APIKeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "api-keys",
         abstract: "Manage API keys from the shell.",
@@ -126,8 +126,8 @@ struct ApiKeysCommand: AsyncParsableCommand {
             }
             let settings = try loadSettings()
             let issued = try await withCurrentDatabase(settings) { driver in
-                let service = ApiKeyService(driver: driver, secrets: SecretMaterial(serverSecret: settings.secretKey), defaultExpiryDays: settings.apiKeyExpiryDays)
-                return try await service.create(ApiKeyDraft(name: name, permissions: parsed, description: description, expiresAt: expiry))
+                let service = APIKeyService(driver: driver, secrets: SecretMaterial(serverSecret: settings.secretKey), defaultExpiryDays: settings.apiKeyExpiryDays)
+                return try await service.create(APIKeyDraft(name: name, permissions: parsed, description: description, expiresAt: expiry))
             }
             announce(issued, title: "Created API key '\(issued.record.name)':")
         }

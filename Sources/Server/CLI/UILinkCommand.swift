@@ -28,7 +28,7 @@ struct UILinkCommand: AsyncParsableCommand {
         guard let lifetime = Self.duration(ttl) else { throw ValidationError("--ttl must be a number followed by s, m or h, e.g. 10m") }
         let settings = try loadSettings()
         let link = try await withCurrentDatabase(settings) { driver in
-            let apiKeys = ApiKeyService(driver: driver, secrets: SecretMaterial(serverSecret: settings.secretKey), defaultExpiryDays: settings.apiKeyExpiryDays)
+            let apiKeys = APIKeyService(driver: driver, secrets: SecretMaterial(serverSecret: settings.secretKey), defaultExpiryDays: settings.apiKeyExpiryDays)
             let sessions = SessionService(driver: driver, apiKeys: apiKeys, serverSecret: settings.secretKey, policy: settings.sessionPolicy)
             return try await sessions.makeLink(keyID: id, lifetime: lifetime)
         }

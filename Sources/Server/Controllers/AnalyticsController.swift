@@ -6,7 +6,7 @@ import Hummingbird
 /// names are snake_case, as in the seed's analytics answer.
 struct AnalyticsController: Sendable {
     let analytics: WebhookAnalytics
-    let apiKeyAnalytics: ApiKeyAnalytics
+    let apiKeyAnalytics: APIKeyAnalytics
 
     func register(on api: APIRouteRegistrar) {
         api.add(.webhookAnalytics) { request, _ in
@@ -19,9 +19,9 @@ struct AnalyticsController: Sendable {
         }
         api.add(.apiKeyAnalytics) { request, _ in
             let report = try await apiKeyAnalytics.report(
-                days: try request.queryInteger("days", in: 1...ApiKeyAnalytics.maximumDays) ?? 30,
-                top: try request.queryInteger("top", in: ApiKeyAnalytics.topRange) ?? 10)
-            return .success(ApiKeyAnalyticsResponse(report))
+                days: try request.queryInteger("days", in: 1...APIKeyAnalytics.maximumDays) ?? 30,
+                top: try request.queryInteger("top", in: APIKeyAnalytics.topRange) ?? 10)
+            return .success(APIKeyAnalyticsResponse(report))
         }
     }
 

@@ -190,7 +190,7 @@ struct RequestFiguresFields: Encodable, Sendable {
 }
 
 /// `GET /api/api-keys/analytics`.
-struct ApiKeyAnalyticsResponse: Encodable, Sendable {
+struct APIKeyAnalyticsResponse: Encodable, Sendable {
     struct Day: Encodable, Sendable {
         let day: String
         let figures: RequestFiguresFields
@@ -239,7 +239,7 @@ struct ApiKeyAnalyticsResponse: Encodable, Sendable {
         case serverErrors = "server_errors", errorRate = "error_rate", requestsPerDay = "requests_per_day", topKeys = "top_keys"
     }
 
-    init(_ report: ApiKeyAnalyticsReport) {
+    init(_ report: APIKeyAnalyticsReport) {
         firstDay = report.firstDay
         lastDay = report.lastDay
         totalRequests = report.total.requests

@@ -6,19 +6,19 @@ import Hummingbird
 /// many at once, in one transaction, each answered on its own.
 struct EventController: Sendable {
     let dispatcher: EventDispatcher
+    /// `MAX_EVENT_BYTES`, which each event of a batch must also keep to.
     let maxEventBytes: Int
-    let maxBatchBytes: Int
 
     func register(on api: APIRouteRegistrar) {
         api.add(.publishEvent) { request, context in
-            let body = try await request.decode(PublishEventBody.self, limit: maxEventBytes)
+            let body = try await request.decode(as: PublishEventBody.self, context: context)
             // The key may also come as the customary Idempotency-Key header.
             let key = body.idempotencyKey.value ?? request.headers[.idempotencyKey]
             let published = try await dispatcher.publish(type: body.type, data: body.data, idempotencyKey: key, scope: context.key.id)
             return .success(PublishedEventResponse(published), status: .accepted)
         }
         api.add(.publishEventBatch) { request, context in
-            let body = try await request.decode(PublishEventBatchBody.self, limit: maxBatchBytes)
+            let body = try await request.decode(as: PublishEventBatchBody.self, context: context)
             guard (1...EventDispatcher.maxBatchEvents).contains(body.events.count) else {
                 throw SwitchboardError.invalid("events must hold 1 to \(EventDispatcher.maxBatchEvents) events, not \(body.events.count); split larger batches")
             }

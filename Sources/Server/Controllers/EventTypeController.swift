@@ -4,14 +4,13 @@ import Hummingbird
 /// `/api/event-types`: list the event types, register custom ones and retire them.
 struct EventTypeController: Sendable {
     let catalog: EventTypeCatalog
-    let maxBodyBytes: Int
 
     func register(on api: APIRouteRegistrar) {
         api.add(.listEventTypes) { _, _ in
             .success(try await catalog.all().map(EventTypeResponse.init))
         }
-        api.add(.createEventType) { request, _ in
-            let body = try await request.decode(CreateEventTypeBody.self, limit: maxBodyBytes)
+        api.add(.createEventType) { request, context in
+            let body = try await request.decode(as: CreateEventTypeBody.self, context: context)
             let type = try await catalog.register(name: body.name, description: body.description)
             return .success(EventTypeResponse(type), status: .created)
         }

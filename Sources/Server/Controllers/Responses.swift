@@ -106,8 +106,8 @@ struct WebhookWithSecretResponse: Encodable, Sendable {
     }
 }
 
-/// An API key record; the plaintext key only when just issued (`IssuedApiKeyResponse`).
-struct ApiKeyResponse: Encodable, Sendable {
+/// An API key record; the plaintext key only when just issued (`IssuedAPIKeyResponse`).
+struct APIKeyResponse: Encodable, Sendable {
     struct Quota: Encodable, Sendable {
         let requests: Int
         let windowSeconds: Int
@@ -128,7 +128,7 @@ struct ApiKeyResponse: Encodable, Sendable {
     let createdAt: Date
     let updatedAt: Date
 
-    init(_ key: ApiKey, now: Date = Date()) {
+    init(_ key: APIKey, now: Date = Date()) {
         id = key.id
         name = key.name
         description = key.description
@@ -147,12 +147,12 @@ struct ApiKeyResponse: Encodable, Sendable {
 }
 
 /// A key just issued or regenerated, with its plaintext (shown this once).
-struct IssuedApiKeyResponse: Encodable, Sendable {
-    let record: ApiKeyResponse
+struct IssuedAPIKeyResponse: Encodable, Sendable {
+    let record: APIKeyResponse
     let key: String
 
-    init(_ issued: IssuedApiKey) {
-        record = ApiKeyResponse(issued.record)
+    init(_ issued: IssuedAPIKey) {
+        record = APIKeyResponse(issued.record)
         key = issued.plaintext
     }
 
@@ -471,7 +471,7 @@ struct RetiredResponse: Encodable, Sendable {
 }
 
 /// One key's usage between two days.
-struct ApiKeyUsageResponse: Encodable, Sendable {
+struct APIKeyUsageResponse: Encodable, Sendable {
     struct Day: Encodable, Sendable {
         let day: String
         let routeGroup: String
@@ -488,7 +488,7 @@ struct ApiKeyUsageResponse: Encodable, Sendable {
         case keyID = "keyId", lastUsedAt, totalRequests, days
     }
 
-    init(key: ApiKey, rows: [UsageRow]) {
+    init(key: APIKey, rows: [UsageRow]) {
         keyID = key.id
         lastUsedAt = key.lastUsedAt
         totalRequests = rows.reduce(0) { $0 + $1.requests }
@@ -508,4 +508,16 @@ struct ReadyResponse: Encodable, Sendable {
     let status: String
     /// Each check's name and state, in check order.
     let checks: JSONValue
+}
+
+extension WebhookWithSecretResponse: CreatedResource {
+    var createdID: String { webhook.id.uuidString.lowercased() }
+}
+
+extension IssuedAPIKeyResponse: CreatedResource {
+    var createdID: String { record.id.uuidString.lowercased() }
+}
+
+extension EventTypeResponse: CreatedResource {
+    var createdID: String { name }
 }

@@ -11,7 +11,6 @@ struct SessionController: Sendable {
     let audit: AuditTrail
     let proxies: ClientAddressResolver
     let policy: SessionPolicy
-    let maxBodyBytes: Int
 
     func register(on router: Router<SwitchboardRequestContext>, api: APIRouteRegistrar) {
         let controller = self
@@ -39,8 +38,8 @@ struct SessionController: Sendable {
                 "sign in over HTTPS: the session cookie is only sent over a secure connection (or to this server on loopback); put Switchboard behind a TLS proxy listed in TRUSTED_PROXIES that sets X-Forwarded-Proto",
                 code: "https_required")
         }
-        let body = try await request.decode(SignInBody.self, limit: maxBodyBytes)
-        let key: ApiKey
+        let body = try await request.decode(as: SignInBody.self, context: context)
+        let key: APIKey
         switch (body.key, body.link) {
         case (let token?, nil):
             key = try await verifier.verify(token: token, clientAddress: context.clientAddress)
@@ -101,7 +100,7 @@ struct WhoAmIResponse: Encodable, Sendable {
         case keyID = "keyId", name, prefix, permissions, expiresAt, via, csrfToken, sessionExpiresAt, idleTimeoutSeconds
     }
 
-    init(key: ApiKey, credentials: SessionCredentials?, sessions: SessionService, policy: SessionPolicy) {
+    init(key: APIKey, credentials: SessionCredentials?, sessions: SessionService, policy: SessionPolicy) {
         keyID = key.id
         name = key.name
         prefix = key.prefix

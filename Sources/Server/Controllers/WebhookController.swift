@@ -7,11 +7,10 @@ struct WebhookController: Sendable {
     let tester: WebhookTester
     let logs: DeliveryLogService
     let analytics: WebhookAnalytics
-    let maxBodyBytes: Int
 
     func register(on api: APIRouteRegistrar) {
-        api.add(.createWebhook) { request, _ in
-            let body = try await request.decode(CreateWebhookBody.self, limit: maxBodyBytes)
+        api.add(.createWebhook) { request, context in
+            let body = try await request.decode(as: CreateWebhookBody.self, context: context)
             let webhook = try await webhooks.create(try body.draft())
             return .success(WebhookWithSecretResponse(webhook), status: .created)
         }
@@ -53,18 +52,18 @@ struct WebhookController: Sendable {
         }
         api.add(.updateWebhook) { request, context in
             let id = try context.pathID()
-            let body = try await request.decode(UpdateWebhookBody.self, limit: maxBodyBytes)
+            let body = try await request.decode(as: UpdateWebhookBody.self, context: context)
             return .success(WebhookResponse(try await webhooks.update(id: id, changes: try body.changes())))
         }
         api.add(.testWebhook) { request, context in
             let id = try context.pathID()
-            let body = try await request.decode(TestWebhookBody.self, limit: maxBodyBytes, emptyIsObject: true)
+            let body = try await request.decode(as: TestWebhookBody.self, context: context)
             let test = try await tester.test(webhookID: id, eventType: body.eventType.value, data: try body.payload())
             return .success(TestResultResponse(test))
         }
         api.add(.recoverWebhook) { request, context in
             let id = try context.pathID()
-            let body = try await request.decode(RecoverWebhookBody.self, limit: maxBodyBytes)
+            let body = try await request.decode(as: RecoverWebhookBody.self, context: context)
             let dryRun = body.dryRun ?? false
             let count = try await logs.recover(webhookID: id, since: body.since, dryRun: dryRun)
             return .success(RecoveredResponse(webhookID: id, requeued: dryRun ? 0 : count, matching: count, dryRun: dryRun), status: dryRun ? .ok : .accepted)
@@ -80,7 +79,7 @@ struct WebhookController: Sendable {
         }
         api.add(.rotateWebhookSecret) { request, context in
             let id = try context.pathID()
-            let body = try await request.decode(RotateSecretBody.self, limit: maxBodyBytes, emptyIsObject: true)
+            let body = try await request.decode(as: RotateSecretBody.self, context: context)
             let webhook = try await webhooks.rotateSecret(id: id, newSecret: body.secret, overlap: try body.overlap())
             return .success(WebhookWithSecretResponse(webhook))
         }

@@ -49,7 +49,7 @@ struct ForwardAuthController: Sendable {
 
     /// The 200 answer: identity headers and the envelope, written directly (this answer is on
     /// the path of every CRM request, and the general encoder cost a tenth of it).
-    static func allowed(key: ApiKey, decision: RouteMap.Decision) -> Response {
+    static func allowed(key: APIKey, decision: RouteMap.Decision) -> Response {
         let identity = KeyIdentity(key)
         // Ids and permission names need no escaping; the key's name and the route group do.
         var required = "null"

@@ -13,7 +13,7 @@ struct KeyIdentity {
     /// The permissions, as their names.
     let permissions: [String]
 
-    init(_ key: ApiKey) {
+    init(_ key: APIKey) {
         id = key.id.uuidString.lowercased()
         name = Self.headerSafe(key.name)
         permissions = key.permissions.map(\.rawValue)

@@ -2,12 +2,12 @@ import Core
 import HTTPTypes
 import Hummingbird
 
-/// Registers the handlers of `APIRoute`, each behind the same pipeline, composed from the
-/// route table: authenticators (bearer key, then the console's session cookie) → the authenticated context (401 when none
-/// recognised the caller) → usage counting → the key's address allowlist → its quota → the
-/// route's permission → the audit trail for routes that change something → the handler. A
-/// route cannot be added without its permission; a new way to authenticate is one more
-/// authenticator in `authenticators`.
+/// Attaches handlers to the routes `APIRoute` declares, each behind the same pipeline composed
+/// from its declaration: authenticators (bearer key, then the console's session cookie) → the
+/// authenticated context (401 when none recognised the caller) → the route's body limit →
+/// usage counting → the key's address allowlist → its quota → the route's permission → the
+/// audit trail for routes that change something → the handler. A new way to authenticate is
+/// one more authenticator in `authenticators`.
 struct APIRouteRegistrar {
     typealias Handler = @Sendable (Request, AuthenticatedRequestContext) async throws -> APIResponse
 
@@ -18,12 +18,12 @@ struct APIRouteRegistrar {
     let quotas: SharedQuota
     let defaultLimit: RateLimit
     let audit: AuditTrail
-    let maxBodyBytes: Int
+    let bodyLimits: BodyLimits
 
     func add(_ route: APIRoute, handler: @escaping Handler) {
         register(route) { request, context -> APIResponse in
             let answer = try await handler(request, context)
-            if let created = CreatedTarget.current, case .string(let id)? = try answer.document()["data"]?["id"] {
+            if let created = CreatedTarget.current, let id = answer.createdID {
                 created.note(id)
             }
             return answer
@@ -39,20 +39,20 @@ struct APIRouteRegistrar {
     private func register(
         _ route: APIRoute, _ handler: @escaping @Sendable (Request, AuthenticatedRequestContext) async throws -> some ResponseGenerator
     ) {
-        let method = HTTPRequest.Method(rawValue: route.method)!
-        let group = group(for: route)
-        if method == .get {
+        let group = group(for: route.declaration)
+        if route.method == .get {
             group.getAndHead(RouterPath(route.path), use: handler)
         } else {
-            group.on(RouterPath(route.path), method: method, use: handler)
+            group.on(RouterPath(route.path), method: route.method, use: handler)
         }
     }
 
-    /// The router group of a route, with its pipeline composed from the route table.
-    private func group(for route: APIRoute) -> RouterGroup<AuthenticatedRequestContext> {
+    /// The router group of a route, with its pipeline composed from its declaration.
+    private func group(for route: APIRoute.Declaration) -> RouterGroup<AuthenticatedRequestContext> {
         let group: RouterGroup<SwitchboardRequestContext> = router.group()
         for authenticator in authenticators { group.add(middleware: authenticator) }
         let authenticated: RouterGroup<AuthenticatedRequestContext> = group.group(context: AuthenticatedRequestContext.self)
+        authenticated.add(middleware: BodyLimitMiddleware(limit: bodyLimits.bytes(route.bodyLimit)))
         authenticated.add(middleware: UsageMiddleware(usage: usage, routeGroup: route.targetType))
         authenticated.add(middleware: AddressAllowlistMiddleware())
         authenticated.add(middleware: QuotaMiddleware(quotas: quotas, defaultLimit: defaultLimit))
@@ -60,7 +60,7 @@ struct APIRouteRegistrar {
             authenticated.add(middleware: PermissionMiddleware(permission: permission))
         }
         if let action = route.auditAction {
-            authenticated.add(middleware: AuditMiddleware(audit: audit, action: action, targetType: route.targetType, maxBodyBytes: maxBodyBytes))
+            authenticated.add(middleware: AuditMiddleware(audit: audit, action: action, targetType: route.targetType))
         }
         return authenticated
     }

@@ -61,7 +61,7 @@ struct UpdateWebhookBody: Decodable {
 }
 
 /// `POST /api/webhooks/:id/test`.
-struct TestWebhookBody: Decodable {
+struct TestWebhookBody: OptionalBody {
     var eventType: Patch<String>
     /// The event's `data` instead of the sample; an object.
     var data: JSONValue?
@@ -90,7 +90,7 @@ struct RecoverWebhookBody: Decodable {
 }
 
 /// `POST /api/webhooks/:id/rotate-secret`.
-struct RotateSecretBody: Decodable {
+struct RotateSecretBody: OptionalBody {
     var secret: String?
     var overlapHours: Int?
 
@@ -121,7 +121,7 @@ struct RateLimitBody: Decodable, Sendable {
 }
 
 /// `POST /api/api-keys`.
-struct CreateApiKeyBody: Decodable {
+struct CreateAPIKeyBody: Decodable {
     var name: String
     var permissions: [String]
     var description: Patch<String>
@@ -133,15 +133,15 @@ struct CreateApiKeyBody: Decodable {
         case name, permissions, description, expiresAt, ipWhitelist, rateLimit
     }
 
-    func draft() throws -> ApiKeyDraft {
-        ApiKeyDraft(
+    func draft() throws -> APIKeyDraft {
+        APIKeyDraft(
             name: name, permissions: try Permission.parse(permissions, field: "permissions"), description: description.value,
             expiresAt: expiresAt.value, ipWhitelist: ipWhitelist ?? [], rateLimit: try rateLimit.value?.rateLimit())
     }
 }
 
 /// `PATCH /api/api-keys/:id`.
-struct UpdateApiKeyBody: Decodable {
+struct UpdateAPIKeyBody: Decodable {
     var name: String?
     var description: Patch<String>
     var ipWhitelist: [String]?
@@ -152,15 +152,15 @@ struct UpdateApiKeyBody: Decodable {
         case name, description, ipWhitelist, rateLimit
     }
 
-    func changes() throws -> ApiKeyChanges {
-        ApiKeyChanges(
+    func changes() throws -> APIKeyChanges {
+        APIKeyChanges(
             name: name, description: description.change, ipWhitelist: ipWhitelist,
             rateLimit: try rateLimit.change.map { try $0?.rateLimit() })
     }
 }
 
 /// `POST /api/api-keys/:id/regenerate`.
-struct RegenerateApiKeyBody: Decodable {
+struct RegenerateAPIKeyBody: OptionalBody {
     var gracePeriodSeconds: Int?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -168,7 +168,7 @@ struct RegenerateApiKeyBody: Decodable {
     }
 
     func gracePeriod() throws -> TimeInterval {
-        TimeInterval(try gracePeriodSeconds.checked("gracePeriodSeconds", in: ApiKeyService.gracePeriodSecondsRange) ?? 0)
+        TimeInterval(try gracePeriodSeconds.checked("gracePeriodSeconds", in: APIKeyService.gracePeriodSecondsRange) ?? 0)
     }
 }
 

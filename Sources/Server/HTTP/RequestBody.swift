@@ -1,20 +1,25 @@
 import Core
 import Foundation
 import Hummingbird
+import NIOCore
 
-extension Request {
-    /// The JSON body decoded as `T` (see `JSONValueDecoder` for the rules): at most `limit`
-    /// bytes, `application/json`; an empty body counts as `{}` when `emptyIsObject`.
-    func decode<T: Decodable>(_ type: T.Type, limit: Int, emptyIsObject: Bool = false) async throws -> T {
-        if let contentType = headers[.contentType], !contentType.lowercased().hasPrefix("application/json") {
+/// The request decoder of every Switchboard context: the body must be `application/json`, at
+/// most the context's `maxUploadSize` (set per route from its declared limit), and one JSON
+/// object, decoded strictly by `JSONValueDecoder`. Routes read bodies with Hummingbird's
+/// `request.decode(as:context:)`.
+package struct StrictJSONRequestDecoder: RequestDecoder {
+    package func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
+        if let contentType = request.headers[.contentType], !contentType.lowercased().hasPrefix("application/json") {
             throw SwitchboardError(.unsupportedMediaType, code: "unsupported_media_type", message: "send the body as application/json, not \(contentType)")
         }
-        var request = self
-        let buffer = try await request.collectBody(upTo: limit)
+        var request = request
+        let buffer = try await request.collectBody(limit: context.maxUploadSize)
         let bytes = buffer.readableBytesView
         let value: JSONValue
         if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 }) {
-            guard emptyIsObject else { throw SwitchboardError.badRequest("request body is empty; send a JSON object", code: "invalid_json") }
+            guard T.self is any OptionalBody.Type else {
+                throw SwitchboardError.badRequest("request body is empty; send a JSON object", code: "invalid_json")
+            }
             value = .object([])
         } else {
             do {
@@ -27,6 +32,20 @@ extension Request {
             throw SwitchboardError.badRequest("request body must be a JSON object, not \(value.typeName)", code: "invalid_json")
         }
         return try JSONValueDecoder.decode(T.self, from: value)
+    }
+}
+
+/// A request body whose every field is optional, so an empty body means `{}`.
+protocol OptionalBody: Decodable {}
+
+extension Request {
+    /// The body, at most `limit` bytes; past it a 413 that names the limit.
+    mutating func collectBody(limit: Int) async throws -> ByteBuffer {
+        do {
+            return try await collectBody(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw SwitchboardError(.payloadTooLarge, code: "payload_too_large", message: "request body exceeds this route's limit of \(limit) bytes")
+        }
     }
 }
 

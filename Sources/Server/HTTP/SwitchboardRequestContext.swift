@@ -12,12 +12,18 @@ package struct SwitchboardRequestContext: RequestContext {
     /// The client's address after trusted proxies; set by `ClientAddressMiddleware`.
     package var clientAddress: IPAddress?
     /// The key an authenticator recognised, if any.
-    package var identity: ApiKey?
+    package var identity: APIKey?
     /// The console session the key came from, when it came from the session cookie.
     package var session: SessionCredentials?
+    /// The largest body `request.decode(as:context:)` reads: `MAX_BODY_BYTES`, or the
+    /// route's own limit once `BodyLimitMiddleware` set it.
+    package var maxUploadSize: Int
+    package var requestDecoder: StrictJSONRequestDecoder { StrictJSONRequestDecoder() }
+    package var responseEncoder: EnvelopeResponseEncoder { EnvelopeResponseEncoder() }
 
     package init(source: ApplicationRequestContextSource) {
         coreContext = CoreRequestContextStorage(source: source)
+        maxUploadSize = 1 << 20  // MAX_BODY_BYTES's default, until BodyLimitMiddleware sets the configured one
         peerAddress = source.channel.remoteAddress.flatMap(IPAddress.init(socketAddress:))
         clientAddress = nil
         identity = nil
@@ -35,9 +41,13 @@ package struct AuthenticatedRequestContext: ChildRequestContext {
     /// The client's address after trusted proxies.
     package let clientAddress: IPAddress?
     /// The key the request is made with.
-    package let key: ApiKey
+    package let key: APIKey
     /// The console session, when the key came from the session cookie rather than a header.
     package let session: SessionCredentials?
+    /// The route's body limit (`APIRoute.BodyLimit`), set by `BodyLimitMiddleware`.
+    package var maxUploadSize: Int
+    package var requestDecoder: StrictJSONRequestDecoder { StrictJSONRequestDecoder() }
+    package var responseEncoder: EnvelopeResponseEncoder { EnvelopeResponseEncoder() }
 
     package init(context: SwitchboardRequestContext) throws {
         guard let key = context.identity else {
@@ -47,6 +57,7 @@ package struct AuthenticatedRequestContext: ChildRequestContext {
         peerAddress = context.peerAddress
         clientAddress = context.clientAddress
         session = context.session
+        maxUploadSize = context.maxUploadSize
         self.key = key
     }
 }

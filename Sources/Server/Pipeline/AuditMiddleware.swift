@@ -10,11 +10,10 @@ struct AuditMiddleware: RouterMiddleware {
     let audit: AuditTrail
     let action: String
     let targetType: String
-    let maxBodyBytes: Int
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var request = request
-        let body = try await request.collectBody(upTo: maxBodyBytes)
+        let body = try await request.collectBody(limit: context.maxUploadSize)
         let changes = try? JSONValue.parse(body.readableBytesView)
         let created = CreatedTarget()
         let response = try await CreatedTarget.$current.withValue(created) {
@@ -30,7 +29,7 @@ struct AuditMiddleware: RouterMiddleware {
 }
 
 /// The id of what a route created, for the audit trail of routes without an id in the path;
-/// the route registrar fills it from the answer's `data.id`.
+/// the route registrar fills it from the answer (`CreatedResource`).
 final class CreatedTarget: Sendable {
     @TaskLocal static var current: CreatedTarget?
 

@@ -6,15 +6,15 @@ import Core
 /// guesses cannot slip past the limit, and given back when the key is good. A key this
 /// process verified moments ago is no guess and passes a brake that is on.
 struct KeyVerifier: Sendable {
-    let apiKeys: ApiKeyService
+    let apiKeys: APIKeyService
     let failures: RateLimiter
     let failureLimit: RateLimit
 
     /// The usable key behind `token`, presented from `clientAddress`.
-    func verify(token: String, clientAddress: IPAddress?) async throws -> ApiKey {
+    func verify(token: String, clientAddress: IPAddress?) async throws -> APIKey {
         let hash = apiKeys.hash(token: token)
         var reservation: RateLimiter.Reservation?
-        if !SecretMaterial.looksLikeApiKey(token) || !apiKeys.isRecentlyVerified(hash: hash) {
+        if !SecretMaterial.looksLikeAPIKey(token) || !apiKeys.isRecentlyVerified(hash: hash) {
             let reserved = failures.reserve(clientAddress?.clientGroup ?? "unknown", limit: failureLimit)
             guard reserved.decision.allowed else {
                 let wait = reserved.decision.resetSeconds
@@ -24,7 +24,7 @@ struct KeyVerifier: Sendable {
             }
             reservation = reserved
         }
-        let key: ApiKey
+        let key: APIKey
         do {
             key = try await apiKeys.authenticate(token: token, hash: hash, from: clientAddress?.description)
         } catch let error as SwitchboardError where error.category == .unauthenticated {

@@ -20,7 +20,7 @@ struct SessionCookieAuthenticator: RouterMiddleware {
         guard context.identity == nil, let token = request.cookies[SessionService.cookieName]?.value, !token.isEmpty else {
             return try await next(request, context)
         }
-        let resolved: (session: ConsoleSession, key: ApiKey)
+        let resolved: (session: ConsoleSession, key: APIKey)
         do {
             resolved = try await sessions.resolve(token: token, from: context.clientAddress?.description)
         } catch let error as SwitchboardError where error.category == .unauthenticated {

@@ -14,7 +14,7 @@ struct TestServer {
     let settings: ServerSettings
     let adminKey: String
     let components: SwitchboardComponents
-    var apiKeys: ApiKeyService { components.apiKeys }
+    var apiKeys: APIKeyService { components.apiKeys }
 
     /// Sends requests to the router through HummingbirdTesting.
     func test<T>(_ body: @Sendable (any TestClientProtocol) async throws -> T) async throws -> T {
@@ -24,7 +24,7 @@ struct TestServer {
 
     /// A key with exactly these permissions.
     func key(_ permissions: [Permission], expiresAt: Date? = nil) async throws -> String {
-        try await apiKeys.create(ApiKeyDraft(name: "test key", permissions: permissions, expiresAt: expiresAt)).plaintext
+        try await apiKeys.create(APIKeyDraft(name: "test key", permissions: permissions, expiresAt: expiresAt)).plaintext
     }
 }
 

@@ -22,7 +22,7 @@ package struct RequestFigures: Sendable, Equatable {
 
 /// `GET /api/api-keys/analytics`: requests per day, the busiest keys and error rates, read
 /// from the per-day usage counts.
-package struct ApiKeyAnalyticsReport: Sendable {
+package struct APIKeyAnalyticsReport: Sendable {
     package struct KeyFigures: Sendable {
         package let keyID: UUID
         /// Nil when the key has since been deleted by the clean-up.
@@ -41,7 +41,7 @@ package struct ApiKeyAnalyticsReport: Sendable {
 }
 
 /// Reads API-key usage analytics.
-package struct ApiKeyAnalytics: Sendable {
+package struct APIKeyAnalytics: Sendable {
     let usage: UsageTracker
     let driver: any StorageDriver
     let environment: CoreEnvironment
@@ -59,7 +59,7 @@ package struct ApiKeyAnalytics: Sendable {
     }
 
     /// The last `days` UTC days up to today, with the `top` busiest keys.
-    package func report(days: Int, top: Int) async throws -> ApiKeyAnalyticsReport {
+    package func report(days: Int, top: Int) async throws -> APIKeyAnalyticsReport {
         guard (1...Self.maximumDays).contains(days) else {
             throw SwitchboardError.badRequest("days must be from 1 to \(Self.maximumDays)", code: "invalid_query")
         }
@@ -67,7 +67,7 @@ package struct ApiKeyAnalytics: Sendable {
         try await usage.flush()
         let now = environment.currentTime()
         let dayKeys = (0..<days).reversed().map { String(Timestamp.format(now.addingTimeInterval(-Double($0) * 86_400)).prefix(10)) }
-        var report = ApiKeyAnalyticsReport(firstDay: dayKeys.first!, lastDay: dayKeys.last!)
+        var report = APIKeyAnalyticsReport(firstDay: dayKeys.first!, lastDay: dayKeys.last!)
         var byDay: [String: RequestFigures] = [:]
         var byKey: [UUID: RequestFigures] = [:]
         for (keyID, day, statusClass, requests) in try await UsageStore(executor: driver).requestsByKeyAndDay(firstDay: report.firstDay, lastDay: report.lastDay) {
@@ -78,8 +78,8 @@ package struct ApiKeyAnalytics: Sendable {
         report.days = dayKeys.map { ($0, byDay[$0] ?? RequestFigures()) }
         let busiest = byKey.sorted { $0.value.requests != $1.value.requests ? $0.value.requests > $1.value.requests : $0.key.uuidString < $1.key.uuidString }
             .prefix(top)
-        let names = try await ApiKeyStore(executor: driver).namesAndPrefixes(ids: busiest.map(\.key))
-        report.topKeys = busiest.map { ApiKeyAnalyticsReport.KeyFigures(keyID: $0.key, name: names[$0.key]?.0, prefix: names[$0.key]?.1, figures: $0.value) }
+        let names = try await APIKeyStore(executor: driver).namesAndPrefixes(ids: busiest.map(\.key))
+        report.topKeys = busiest.map { APIKeyAnalyticsReport.KeyFigures(keyID: $0.key, name: names[$0.key]?.0, prefix: names[$0.key]?.1, figures: $0.value) }
         return report
     }
 }

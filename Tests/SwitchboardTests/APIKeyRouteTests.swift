@@ -5,7 +5,7 @@ import HummingbirdTesting
 import Testing
 
 @Suite("API key routes")
-struct ApiKeyRouteTests {
+struct APIKeyRouteTests {
     @Test("Create shows the key once; list and get never show it or its hash")
     func createAndList() async throws {
         try await withTestServer { server in
@@ -15,7 +15,7 @@ struct ApiKeyRouteTests {
                 #expect(created.status == .created)
                 let data = try #require(created.body["data"])
                 let plaintext = try #require(data["key"]?.stringValue)
-                #expect(SecretMaterial.looksLikeApiKey(plaintext))
+                #expect(SecretMaterial.looksLikeAPIKey(plaintext))
                 #expect(data["prefix"]?.stringValue == String(plaintext.prefix(12)))
                 #expect(data["permissions"]?.arrayValue.compactMap(\.stringValue) == ["read:contacts", "write:contacts"])
                 #expect(data["expiresAt"]?.stringValue == "2099-01-01T00:00:00.000Z")
@@ -44,7 +44,7 @@ struct ApiKeyRouteTests {
     @Test("Regenerate: the new key works, the old one stops")
     func regenerate() async throws {
         try await withTestServer { server in
-            let issued = try await server.apiKeys.create(ApiKeyDraft(name: "k", permissions: [.readWebhooks]))
+            let issued = try await server.apiKeys.create(APIKeyDraft(name: "k", permissions: [.readWebhooks]))
             try await server.test { client in
                 #expect(try await client.send(.get, "/api/webhooks", key: issued.plaintext).status == .ok)
                 let regenerated = try await client.send(.post, "/api/api-keys/\(issued.record.id.uuidString)/regenerate", key: server.adminKey)
@@ -60,7 +60,7 @@ struct ApiKeyRouteTests {
     @Test("Delete revokes: the key is refused, reads answer 404, and the record stays listable")
     func revoke() async throws {
         try await withTestServer { server in
-            let issued = try await server.apiKeys.create(ApiKeyDraft(name: "k", permissions: [.readWebhooks]))
+            let issued = try await server.apiKeys.create(APIKeyDraft(name: "k", permissions: [.readWebhooks]))
             let id = issued.record.id.uuidString
             try await server.test { client in
                 let deleted = try await client.send(.delete, "/api/api-keys/\(id)", key: server.adminKey)

@@ -1,7 +1,7 @@
 import Foundation
 
 /// What a client sends to create an API key.
-package struct ApiKeyDraft: Sendable {
+package struct APIKeyDraft: Sendable {
     package var name: String
     package var permissions: [Permission]
     package var description: String?
@@ -26,7 +26,7 @@ package struct ApiKeyDraft: Sendable {
 }
 
 /// A partial update of a key's settings; nil fields are left alone, `.some(nil)` clears.
-package struct ApiKeyChanges: Sendable {
+package struct APIKeyChanges: Sendable {
     package var name: String?
     package var description: String??
     package var ipWhitelist: [String]?
@@ -42,14 +42,14 @@ package struct ApiKeyChanges: Sendable {
 }
 
 /// Issues, checks, regenerates and revokes API keys.
-package struct ApiKeyService: Sendable {
+package struct APIKeyService: Sendable {
     let driver: any StorageDriver
     let secrets: SecretMaterial
     let environment: CoreEnvironment
     /// Lifetime of a key created without `expiresAt`; nil means no expiry.
     let defaultLifetime: TimeInterval?
     /// Recently verified keys.
-    let cache: ApiKeyCache
+    let cache: APIKeyCache
 
     /// How stale `last_used_at` may get before a request writes it again; keeps the hot path
     /// from writing on every request.
@@ -57,7 +57,7 @@ package struct ApiKeyService: Sendable {
 
     /// Creates the service. `defaultExpiryDays` of 0 means keys without `expiresAt` never expire.
     package init(
-        driver: any StorageDriver, secrets: SecretMaterial, defaultExpiryDays: Int, cache: ApiKeyCache = ApiKeyCache(),
+        driver: any StorageDriver, secrets: SecretMaterial, defaultExpiryDays: Int, cache: APIKeyCache = APIKeyCache(),
         environment: CoreEnvironment = .live
     ) {
         self.cache = cache
@@ -67,10 +67,10 @@ package struct ApiKeyService: Sendable {
         self.defaultLifetime = defaultExpiryDays > 0 ? TimeInterval(defaultExpiryDays) * 86_400 : nil
     }
 
-    private var store: ApiKeyStore { ApiKeyStore(executor: driver) }
+    private var store: APIKeyStore { APIKeyStore(executor: driver) }
 
     /// Creates a key and returns it with its plaintext, which is not kept anywhere.
-    package func create(_ draft: ApiKeyDraft) async throws -> IssuedApiKey {
+    package func create(_ draft: APIKeyDraft) async throws -> IssuedAPIKey {
         let now = environment.currentTime()
         let name = try WebhookService.validName(draft.name)
         let description = try WebhookService.validDescription(draft.description)
@@ -86,8 +86,8 @@ package struct ApiKeyService: Sendable {
         } else {
             expiresAt = defaultLifetime.map { now.addingTimeInterval($0) }
         }
-        let plaintext = SecretMaterial.newApiKey()
-        let record = ApiKey(
+        let plaintext = SecretMaterial.newAPIKey()
+        let record = APIKey(
             id: environment.newID(), name: name, description: description,
             prefix: String(plaintext.prefix(SecretMaterial.displayPrefixLength)),
             keyHash: secrets.hash(apiKey: plaintext), permissions: permissions,
@@ -95,17 +95,17 @@ package struct ApiKeyService: Sendable {
             expiresAt: expiresAt, createdAt: now, updatedAt: now
         )
         try await store.insert(record)
-        return IssuedApiKey(record: record, plaintext: plaintext)
+        return IssuedAPIKey(record: record, plaintext: plaintext)
     }
 
     /// One page of keys, newest first. Revoked keys are left out unless `includeRevoked`.
-    package func list(_ page: PageRequest, includeRevoked: Bool = false) async throws -> Page<ApiKey> {
+    package func list(_ page: PageRequest, includeRevoked: Bool = false) async throws -> Page<APIKey> {
         try await store.list(page, includeRevoked: includeRevoked)
     }
 
     /// The key with this id, or a not-found error. A revoked key counts as deleted: its row
     /// stays for the record (and `list(includeRevoked:)`) but it cannot be read or changed.
-    package func get(id: UUID) async throws -> ApiKey {
+    package func get(id: UUID) async throws -> APIKey {
         guard let key = try await store.find(id: id), key.revokedAt == nil else {
             throw SwitchboardError.notFound("API key", id: id.uuidString.lowercased())
         }
@@ -113,7 +113,7 @@ package struct ApiKeyService: Sendable {
     }
 
     /// Changes a key's name, description, address allowlist or quota.
-    package func update(id: UUID, changes: ApiKeyChanges) async throws -> ApiKey {
+    package func update(id: UUID, changes: APIKeyChanges) async throws -> APIKey {
         var key = try await get(id: id)
         if let name = changes.name { key.name = try WebhookService.validName(name) }
         if let description = changes.description { key.description = try WebhookService.validDescription(description) }
@@ -151,13 +151,13 @@ package struct ApiKeyService: Sendable {
 
     /// Replaces a key's secret part. The old key stops working at once, or after
     /// `gracePeriod` so clients can switch without an outage.
-    package func regenerate(id: UUID, gracePeriod: TimeInterval = 0) async throws -> IssuedApiKey {
+    package func regenerate(id: UUID, gracePeriod: TimeInterval = 0) async throws -> IssuedAPIKey {
         guard (0...Self.maxGracePeriod).contains(gracePeriod) else {
             throw SwitchboardError.invalid("gracePeriodSeconds must be between 0 and \(Int(Self.maxGracePeriod))")
         }
         var key = try await get(id: id)
         let oldHash = key.keyHash
-        let plaintext = SecretMaterial.newApiKey()
+        let plaintext = SecretMaterial.newAPIKey()
         key.prefix = String(plaintext.prefix(SecretMaterial.displayPrefixLength))
         key.keyHash = secrets.hash(apiKey: plaintext)
         key.updatedAt = environment.currentTime()
@@ -166,12 +166,12 @@ package struct ApiKeyService: Sendable {
             id: id, hash: gracePeriod > 0 ? oldHash : nil,
             until: gracePeriod > 0 ? Timestamp.truncated(key.updatedAt.addingTimeInterval(gracePeriod)) : nil)
         cache.invalidate(id: id)
-        return IssuedApiKey(record: key, plaintext: plaintext)
+        return IssuedAPIKey(record: key, plaintext: plaintext)
     }
 
     /// Revokes a key: it is no longer accepted, and reads answer not-found, but its row is
     /// kept (listed with `includeRevoked`) so audit records keep pointing at something.
-    package func revoke(id: UUID) async throws -> ApiKey {
+    package func revoke(id: UUID) async throws -> APIKey {
         var key = try await get(id: id)
         let now = environment.currentTime()
         key.revokedAt = now
@@ -196,18 +196,18 @@ package struct ApiKeyService: Sendable {
 
     /// The key a bearer token belongs to, if it is usable; otherwise an `unauthenticated`
     /// error whose code says why (`invalid_api_key`, `key_revoked`, `key_expired`).
-    package func authenticate(token: String, from address: String? = nil) async throws -> ApiKey {
+    package func authenticate(token: String, from address: String? = nil) async throws -> APIKey {
         try await authenticate(token: token, hash: hash(token: token), from: address)
     }
 
     /// `authenticate(token:from:)` with the token's hash already computed.
-    package func authenticate(token: String, hash: String, from address: String? = nil) async throws -> ApiKey {
-        guard SecretMaterial.looksLikeApiKey(token) else {
+    package func authenticate(token: String, hash: String, from address: String? = nil) async throws -> APIKey {
+        guard SecretMaterial.looksLikeAPIKey(token) else {
             throw SwitchboardError(.unauthenticated, code: "invalid_api_key", message: "the API key is not valid")
         }
         let cached = cache.key(forHash: hash)
         let now = environment.currentTime()
-        var found: ApiKey?
+        var found: APIKey?
         if let cached { found = cached } else { found = try await store.find(hash: hash) }
         var viaGracePeriod = false
         if found == nil, let replaced = try await store.find(previousHash: hash, validAt: now) {
@@ -223,7 +223,7 @@ package struct ApiKeyService: Sendable {
     /// The key whose stored hash is `hash`, if it is usable now. Console sessions remember the
     /// hash their key had at sign-in: once the key is regenerated that hash is gone (grace
     /// period or not), and so are the sessions.
-    package func authenticate(storedHash hash: String, from address: String? = nil) async throws -> ApiKey {
+    package func authenticate(storedHash hash: String, from address: String? = nil) async throws -> APIKey {
         let cached = cache.key(forHash: hash)
         var found = cached
         if found == nil { found = try await store.find(hash: hash) }
@@ -234,7 +234,7 @@ package struct ApiKeyService: Sendable {
     }
 
     /// The key with this id if it is usable now (not revoked, not expired), for sign-in links.
-    package func usableKey(id: UUID) async throws -> ApiKey {
+    package func usableKey(id: UUID) async throws -> APIKey {
         guard let key = try await store.find(id: id) else {
             throw SwitchboardError(.notFound, code: "api_key_not_found", message: "no API key has the id \(id.uuidString.lowercased())")
         }
@@ -242,7 +242,7 @@ package struct ApiKeyService: Sendable {
     }
 
     /// Refuses a revoked or expired key; records the use (at most once a minute) and caches it.
-    private func accept(_ found: ApiKey, cached: Bool, viaGracePeriod: Bool, now: Date, from address: String?) async throws -> ApiKey {
+    private func accept(_ found: APIKey, cached: Bool, viaGracePeriod: Bool, now: Date, from address: String?) async throws -> APIKey {
         var key = found
         switch key.status(at: now) {
         case .revoked:
@@ -265,8 +265,8 @@ package struct ApiKeyService: Sendable {
 
     /// On first start, when no key exists at all, creates an admin key (`*`) so the operator
     /// can reach the API. Returns it when one was made.
-    package func bootstrapAdminKeyIfNeeded() async throws -> IssuedApiKey? {
+    package func bootstrapAdminKeyIfNeeded() async throws -> IssuedAPIKey? {
         guard try await store.count() == 0 else { return nil }
-        return try await create(ApiKeyDraft(name: "admin", permissions: [.all], description: "Created on first start"))
+        return try await create(APIKeyDraft(name: "admin", permissions: [.all], description: "Created on first start"))
     }
 }

@@ -4,9 +4,9 @@ import Synchronization
 /// Keeps recently verified keys in memory for a short time so the request hot path does not
 /// read the database every time. Revoking, regenerating or changing a key drops it here at
 /// once; other server processes see the change when their entry expires (`ttl`).
-package final class ApiKeyCache: Sendable {
+package final class APIKeyCache: Sendable {
     private struct Entry {
-        var key: ApiKey
+        var key: APIKey
         let storedAt: ContinuousClock.Instant
     }
 
@@ -23,7 +23,7 @@ package final class ApiKeyCache: Sendable {
     }
 
     /// The cached key for a hash, if still fresh.
-    func key(forHash hash: String) -> ApiKey? {
+    func key(forHash hash: String) -> APIKey? {
         guard ttl > .zero else { return nil }
         let now = clock.now
         return entries.withLock { entries in
@@ -37,7 +37,7 @@ package final class ApiKeyCache: Sendable {
     }
 
     /// Remembers a verified key.
-    func store(_ key: ApiKey) {
+    func store(_ key: APIKey) {
         guard ttl > .zero else { return }
         let now = clock.now
         entries.withLock { entries in

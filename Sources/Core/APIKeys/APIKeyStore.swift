@@ -1,7 +1,7 @@
 import Foundation
 
 /// Reads and writes the `api_keys` table. Only hashes are stored, never keys.
-package struct ApiKeyStore: Sendable {
+package struct APIKeyStore: Sendable {
     let executor: any SQLExecutor
 
     /// A store running its statements on `executor`.
@@ -15,7 +15,7 @@ package struct ApiKeyStore: Sendable {
         """
 
     /// Stores a new key record.
-    package func insert(_ key: ApiKey) async throws {
+    package func insert(_ key: APIKey) async throws {
         try await executor.execute("""
             INSERT INTO api_keys (\(unsafeRaw: Self.columns))
             VALUES (\(key.id), \(key.name), \(key.description), \(key.prefix), \(key.keyHash),
@@ -27,7 +27,7 @@ package struct ApiKeyStore: Sendable {
 
     /// Writes every mutable field of an existing key; returns false when it is gone.
     @discardableResult
-    package func update(_ key: ApiKey) async throws -> Bool {
+    package func update(_ key: APIKey) async throws -> Bool {
         try await executor.execute("""
             UPDATE api_keys SET name = \(key.name), description = \(key.description), key_prefix = \(key.prefix),
                 key_hash = \(key.keyHash), permissions = \(JSONText.encode(key.permissions.map(\.rawValue))),
@@ -44,17 +44,17 @@ package struct ApiKeyStore: Sendable {
     }
 
     /// The key with this id, if any.
-    package func find(id: UUID) async throws -> ApiKey? {
+    package func find(id: UUID) async throws -> APIKey? {
         try await executor.first("SELECT \(unsafeRaw: Self.columns) FROM api_keys WHERE id = \(id)").map(Self.decode)
     }
 
     /// The key whose keyed hash is `hash`, if any.
-    package func find(hash: String) async throws -> ApiKey? {
+    package func find(hash: String) async throws -> APIKey? {
         try await executor.first("SELECT \(unsafeRaw: Self.columns) FROM api_keys WHERE key_hash = \(hash)").map(Self.decode)
     }
 
     /// The key that was regenerated from the key with this hash, while its grace period lasts.
-    package func find(previousHash hash: String, validAt now: Date) async throws -> ApiKey? {
+    package func find(previousHash hash: String, validAt now: Date) async throws -> APIKey? {
         try await executor.first("""
             SELECT \(unsafeRaw: Self.columns) FROM api_keys WHERE previous_key_hash = \(hash) AND previous_key_expires_at > \(now)
             """).map(Self.decode)
@@ -66,7 +66,7 @@ package struct ApiKeyStore: Sendable {
     }
 
     /// One page of keys, newest first; revoked keys only when asked for.
-    package func list(_ page: PageRequest, includeRevoked: Bool = false) async throws -> Page<ApiKey> {
+    package func list(_ page: PageRequest, includeRevoked: Bool = false) async throws -> Page<APIKey> {
         let filter: SQLQuery = includeRevoked ? "" : "WHERE revoked_at IS NULL"
         return try await executor.page(
             columns: "\(unsafeRaw: Self.columns)", from: "FROM api_keys \(filter)", orderBy: "created_at DESC, id DESC",
@@ -88,13 +88,13 @@ package struct ApiKeyStore: Sendable {
         try await executor.first("SELECT COUNT(*) AS total FROM api_keys")?.int("total") ?? 0
     }
 
-    static func decode(_ row: SQLRow) throws -> ApiKey {
+    static func decode(_ row: SQLRow) throws -> APIKey {
         var rateLimit: RateLimit?
         if let requests = try row.optionalInt("rate_limit_requests"), let window = try row.optionalInt("rate_limit_window_seconds") {
             rateLimit = RateLimit(requests: requests, windowSeconds: window)
         }
         let permissionNames = try JSONText.decodeStrings(try row.string("permissions"), column: "permissions")
-        return ApiKey(
+        return APIKey(
             id: try row.uuid("id"),
             name: try row.string("name"),
             description: try row.optionalString("description"),

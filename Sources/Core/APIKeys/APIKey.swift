@@ -1,7 +1,7 @@
 import Foundation
 
 /// A stored API key: everything but the key itself, which is never kept.
-package struct ApiKey: Sendable, Equatable {
+package struct APIKey: Sendable, Equatable {
     /// Whether a key is usable, as shown to clients.
     package enum Status: String, Sendable, Codable {
         case active
@@ -14,7 +14,7 @@ package struct ApiKey: Sendable, Equatable {
     package var description: String?
     /// The first characters of the key, shown so people can tell keys apart.
     package var prefix: String
-    /// Keyed hash of the full key (see `ApiKeyHasher`).
+    /// Keyed hash of the full key (see `APIKeyHasher`).
     package var keyHash: String
     package var permissions: [Permission]
     /// Addresses or CIDR ranges allowed to use the key; empty means anywhere.
@@ -68,9 +68,9 @@ package struct ApiKey: Sendable, Equatable {
 }
 
 /// A key just created or regenerated: the record and the plaintext, which exists only here.
-package struct IssuedApiKey: Sendable {
+package struct IssuedAPIKey: Sendable {
     /// The stored record.
-    package let record: ApiKey
+    package let record: APIKey
     /// The full key, to be shown once.
     package let plaintext: String
 }
