@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # End-to-end check of the built binaries, the way an operator uses them: the migrate tool on a
 # fresh SQLite file, the server's refusal of an unmigrated database, the first-start admin key,
-# every curl example in README.md, the api-keys and cleanup-logs CLIs, and a graceful shutdown.
+# every curl example of the documentation (README.md's tour, then docs/api.md, in that order),
+# the api-keys and cleanup-logs CLIs, and a graceful shutdown.
 # Usage: scripts/smoke-test.sh BIN_DIR
 set -uo pipefail
 
@@ -9,11 +10,13 @@ bin=${1:?usage: smoke-test.sh BIN_DIR}
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d)
 server_pid=""
+tour_receiver_pid=""
 passed=0
 failed=0
 
 cleanup() {
     [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null
+    [ -n "$tour_receiver_pid" ] && kill "$tour_receiver_pid" 2>/dev/null
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -75,11 +78,21 @@ KEY=$(grep -oE 'sbk_[A-Za-z0-9_-]{43}' "$work/server.log" | head -n 1 || true)
 export KEY
 if [ -n "$KEY" ]; then pass "first start printed an admin key"; else fail "first start printed an admin key" "$(cat "$work/server.log")"; fi
 
-# Run README's curl examples in order, as written.
+# Run the documentation's curl examples in order, as written: README.md's tour first, then
+# docs/api.md. They use $KEY and $BASE, and the ids the examples before them created
+# ($WEBHOOK_ID, $DELIVERY_ID, $API_KEY_ID, taken from the answers below). The tour's receiver,
+# http://127.0.0.1:9000 in the README, is a receiver this test starts on a free port: examples
+# are run with that address replaced.
 response="$work/response.json"
 curl() { command curl -sS -o "$response" -w '%{http_code}' "$@"; }
 json_field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["data"][sys.argv[2]])' "$response" "$1"; }
-mapfile -t examples < <(python3 - "$repo/README.md" <<'PY'
+tour_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mkdir -p "$work/tour"
+python3 "$repo/scripts/test-receiver.py" "$tour_port" "$work/tour" &
+tour_receiver_pid=$!
+for _ in $(seq 1 50); do command curl -s -o /dev/null "http://127.0.0.1:$tour_port/" && break; sleep 0.1; done
+extract_examples() {
+    python3 - "$1" <<'PY'
 import sys
 lines, block, joined = open(sys.argv[1]).read().splitlines(), False, []
 current = ""
@@ -96,20 +109,34 @@ for line in lines:
             current = ""
 print("\n".join(joined))
 PY
-)
-[ ${#examples[@]} -ge 22 ] && pass "README has ${#examples[@]} curl examples" || fail "README has curl examples" "found ${#examples[@]}"
-for example in "${examples[@]}"; do
-    code=$(eval "$example")
-    if [[ "$code" =~ ^2 ]] && { [[ "$example" == *openapi.json* ]] || [[ "$example" == *"/metrics"* ]] || python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["success"] is True' "$response"; }; then
-        pass "README: ${example:0:90}"
-    else
-        fail "README: ${example:0:90}" "HTTP $code: $(head -c 300 "$response")"
+}
+# page and the fewest examples it must have (the counts at the time of writing).
+for page_minimum in "README.md 3" "docs/api.md 40"; do
+    read -r page minimum <<<"$page_minimum"
+    mapfile -t examples < <(extract_examples "$repo/$page")
+    [ ${#examples[@]} -ge "$minimum" ] && pass "$page has ${#examples[@]} curl examples" || fail "$page has at least $minimum curl examples" "found ${#examples[@]}"
+    for example in "${examples[@]}"; do
+        code=$(eval "${example//127.0.0.1:9000/127.0.0.1:$tour_port}")
+        if [[ "$code" =~ ^2 ]] && { [[ "$example" == *openapi.json* ]] || [[ "$example" == *"/metrics"* ]] || python3 -c 'import json,sys; assert json.load(open(sys.argv[1]))["success"] is True' "$response"; }; then
+            pass "$page: ${example:0:90}"
+        else
+            fail "$page: ${example:0:90}" "HTTP $code: $(head -c 300 "$response")"
+        fi
+        case "$example" in
+            *"-X POST \$BASE/api/webhooks "*) WEBHOOK_ID=$(json_field id); export WEBHOOK_ID ;;
+            *"-X POST \$BASE/api/api-keys "*) API_KEY_ID=$(json_field id); export API_KEY_ID ;;
+            *"/test "*) DELIVERY_ID=$(json_field deliveryId); export DELIVERY_ID ;;
+        esac
+    done
+    if [ "$page" = README.md ]; then
+        # The tour's event reached its receiver, signed.
+        for _ in $(seq 1 100); do [ -f "$work/tour/0.headers.json" ] && break; sleep 0.1; done
+        if python3 -c 'import json,sys; h=json.load(open(sys.argv[1])); assert h["x-webhook-event"] == "contact.created" and h["x-webhook-signature"].startswith("sha256=") and h["webhook-signature"].startswith("v1,"), h' "$work/tour/0.headers.json" 2>/dev/null; then
+            pass "README tour: the event reached the receiver, signed"
+        else
+            fail "README tour: the event reached the receiver, signed" "$(ls "$work/tour")"
+        fi
     fi
-    case "$example" in
-        *"-X POST \$BASE/api/webhooks "*) WEBHOOK_ID=$(json_field id); export WEBHOOK_ID ;;
-        *"-X POST \$BASE/api/api-keys "*) API_KEY_ID=$(json_field id); export API_KEY_ID ;;
-        *"/test "*) DELIVERY_ID=$(json_field deliveryId); export DELIVERY_ID ;;
-    esac
 done
 unset -f curl
 
