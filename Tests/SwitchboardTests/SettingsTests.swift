@@ -1,3 +1,4 @@
+import Foundation
 import Core
 import Server
 import Testing
@@ -85,5 +86,55 @@ struct SettingsTests {
     ])
     func secret(environment: [String: String]) {
         #expect(throws: ConfigurationError.self) { try ServerSettings(environment: environment) }
+    }
+}
+
+@Suite("Settings declared once")
+struct SettingsCatalogueTests {
+    static let base = SettingsTests.secret.merging(["GATEWAY_UPSTREAM": "http://crm.internal"]) { $1 }
+
+    static func refusal(_ name: String, _ value: String) -> String? {
+        do {
+            _ = try ServerSettings(environment: base.merging([name: value]) { $1 })
+            return nil
+        } catch {
+            return (error as? ConfigurationError)?.message ?? "\(error)"
+        }
+    }
+
+    @Test("Every declared setting with a checkable value is read: one past its range or not of its kind is refused by name")
+    func everyDeclarationIsRead() {
+        for setting in SettingsCatalogue.all {
+            let bad: String
+            switch setting.kind {
+            case .integer(let range): bad = String(range.upperBound + 1)
+            case .number(let range): bad = String(range.upperBound * 2)
+            case .boolean: bad = "sometimes"
+            case .rateLimit: bad = "often"
+            case .choice: bad = "none-of-these"
+            case .text: continue
+            }
+            let message = Self.refusal(setting.name, bad)
+            #expect(message?.contains(setting.name) == true, "\(setting.name)=\(bad) was accepted (\(message ?? "no error"))")
+        }
+    }
+
+    @Test("Integer defaults are the documented ones and lie in their ranges")
+    func integerDefaults() throws {
+        let settings = try ServerSettings(environment: SettingsTests.secret)
+        #expect(settings.port == SettingsCatalogue.port.defaultValue)
+        #expect(settings.maxEventBytes == SettingsCatalogue.maxEventBytes.defaultValue)
+        for setting in SettingsCatalogue.all {
+            guard case .integer(let range) = setting.kind, let number = Int(setting.documentedDefault.trimmingCharacters(in: ["`"])) else { continue }
+            #expect(range.contains(number), "\(setting.name)'s default \(number) lies outside \(range)")
+        }
+    }
+
+    @Test("docs/configuration.md is the page the declarations write (run `make settings-page` after changing one)")
+    func pageIsCurrent() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let committed = try String(contentsOf: root.appendingPathComponent("docs/configuration.md"), encoding: .utf8)
+        #expect(committed == ConfigurationPage.markdown())
+        #expect(Set(SettingsCatalogue.all.map(\.name)).count == SettingsCatalogue.all.count, "a setting is declared twice")
     }
 }

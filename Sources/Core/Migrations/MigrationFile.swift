@@ -77,11 +77,14 @@ package struct MigrationDirectory: Sendable {
         return files
     }
 
+    /// The environment variable naming the folder.
+    package static let variable = "MIGRATIONS_DIR"
+
     /// Finds the migrations folder: `MIGRATIONS_DIR` when set, otherwise the nearest
     /// `migrations` folder above the working directory or above the running executable (so a
     /// binary inside `.build` finds the repository's folder).
     package static func locate(environment: [String: String], executablePath: String = CommandLine.arguments.first ?? "") -> MigrationDirectory {
-        if let configured = environment["MIGRATIONS_DIR"], !configured.isEmpty {
+        if let configured = environment[Self.variable], !configured.isEmpty {
             return MigrationDirectory(root: URL(fileURLWithPath: configured, isDirectory: true))
         }
         let starts = [

@@ -9,7 +9,7 @@ package struct SwitchboardCommand: AsyncParsableCommand {
     package static let configuration = CommandConfiguration(
         commandName: "switchboard",
         abstract: "Webhook delivery and API-key management server.",
-        subcommands: [ServeCommand.self, APIKeysCommand.self, UILinkCommand.self, CleanupLogsCommand.self, UpdateStatsCommand.self, ExplainClaimCommand.self, HealthCheckCommand.self],
+        subcommands: [ServeCommand.self, APIKeysCommand.self, UILinkCommand.self, CleanupLogsCommand.self, UpdateStatsCommand.self, ExplainClaimCommand.self, HealthCheckCommand.self, SettingsCommand.self],
         defaultSubcommand: ServeCommand.self
     )
 

@@ -14,11 +14,11 @@ package struct GatewaySettings: Sendable, Equatable {
     package var forwardAuthorization = false
     /// `GATEWAY_TIMEOUT_MS`: longest the CRM may take to start its answer, and to send each
     /// further piece of it, default 30 s.
-    package var timeoutMilliseconds = 30_000
+    package var timeoutMilliseconds = SettingsCatalogue.gatewayTimeoutMs.defaultValue
     /// `GATEWAY_CONNECT_TIMEOUT_MS`: longest connecting to the CRM may take, default 5 s.
-    package var connectTimeoutMilliseconds = 5_000
+    package var connectTimeoutMilliseconds = SettingsCatalogue.gatewayConnectTimeoutMs.defaultValue
     /// `GATEWAY_MAX_CONNECTIONS`: kept-alive connections to the CRM, default 128.
-    package var maxConnections = 128
+    package var maxConnections = SettingsCatalogue.gatewayMaxConnections.defaultValue
     /// `GATEWAY_UPSTREAM_HEADERS_FILE`: headers added to every request forwarded to the CRM
     /// (its service token, say), replacing the client's of the same names. Secret: never
     /// logged, shown or compared in messages.
@@ -26,7 +26,7 @@ package struct GatewaySettings: Sendable, Equatable {
     /// `GATEWAY_BUFFER_BYTES`: the most bytes of CRM answers held at once, over all requests,
     /// to publish them as events' data before the client gets them, default 64 MiB; an answer
     /// that does not fit is streamed, its event publishing `{path, status}`.
-    package var bufferBytes = 64 << 20
+    package var bufferBytes = SettingsCatalogue.gatewayBufferBytes.defaultValue
 
     /// Settings for an upstream URL, which is checked: absolute http(s), a host, no query,
     /// fragment or credentials.
@@ -45,19 +45,15 @@ package struct GatewaySettings: Sendable, Equatable {
     }
 
     /// Reads the `GATEWAY_*` variables; nil when `GATEWAY_UPSTREAM` is unset.
-    static func read(_ environment: [String: String], reader: EnvironmentReader) throws -> GatewaySettings? {
-        guard let upstream = environment["GATEWAY_UPSTREAM"], !upstream.isEmpty else { return nil }
+    static func read(_ reader: EnvironmentReader) throws -> GatewaySettings? {
+        guard let upstream = reader.text(SettingsCatalogue.gatewayUpstream) else { return nil }
         var settings = try GatewaySettings(upstream: upstream)
-        switch environment["GATEWAY_FORWARD_AUTHORIZATION"]?.lowercased() {
-        case nil, "", "false", "0", "no": settings.forwardAuthorization = false
-        case "true", "1", "yes": settings.forwardAuthorization = true
-        case let other?: throw ConfigurationError("GATEWAY_FORWARD_AUTHORIZATION must be true or false, not '\(other)'")
-        }
-        settings.timeoutMilliseconds = try reader.integer("GATEWAY_TIMEOUT_MS", default: settings.timeoutMilliseconds, range: 100...600_000)
-        settings.connectTimeoutMilliseconds = try reader.integer("GATEWAY_CONNECT_TIMEOUT_MS", default: settings.connectTimeoutMilliseconds, range: 100...60_000)
-        settings.maxConnections = try reader.integer("GATEWAY_MAX_CONNECTIONS", default: settings.maxConnections, range: 1...10_000)
-        settings.bufferBytes = try reader.integer("GATEWAY_BUFFER_BYTES", default: settings.bufferBytes, range: 0...(16 << 30))
-        if let file = environment["GATEWAY_UPSTREAM_HEADERS_FILE"], !file.isEmpty {
+        settings.forwardAuthorization = try reader.boolean(SettingsCatalogue.gatewayForwardAuthorization, default: false)
+        settings.timeoutMilliseconds = try reader.integer(SettingsCatalogue.gatewayTimeoutMs)
+        settings.connectTimeoutMilliseconds = try reader.integer(SettingsCatalogue.gatewayConnectTimeoutMs)
+        settings.maxConnections = try reader.integer(SettingsCatalogue.gatewayMaxConnections)
+        settings.bufferBytes = try reader.integer(SettingsCatalogue.gatewayBufferBytes)
+        if let file = reader.text(SettingsCatalogue.gatewayUpstreamHeadersFile) {
             guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
                 throw ConfigurationError("GATEWAY_UPSTREAM_HEADERS_FILE=\(file) cannot be read as UTF-8 text")
             }

@@ -161,49 +161,51 @@ package struct ServerSettings: Sendable {
         self.databaseURL = databaseURL
         self.migrations = migrations
         self.host = "127.0.0.1"
-        self.port = 8080
+        self.port = SettingsCatalogue.port.defaultValue
         self.logLevel = .info
         self.secretKey = secretKey
-        self.retryAttempts = 3
-        self.retryDelayMilliseconds = 5000
-        self.apiKeyExpiryDays = 365
-        self.cleanupIntervalHours = 24
+        self.retryAttempts = SettingsCatalogue.webhookRetryAttempts.defaultValue
+        self.retryDelayMilliseconds = SettingsCatalogue.webhookRetryDelay.defaultValue
+        self.apiKeyExpiryDays = SettingsCatalogue.apiKeyExpiryDays.defaultValue
+        self.cleanupIntervalHours = SettingsCatalogue.webhookCleanupInterval.defaultValue
         self.debugNamespaces = DebugNamespaces("")
-        self.logRetentionDays = 90
-        self.expiredKeyGraceDays = 30
-        self.maxBodyBytes = 1 << 20
-        self.maxEventBytes = 256 << 10
-        self.maxBatchBytes = 16 << 20
+        self.logRetentionDays = SettingsCatalogue.webhookLogRetentionDays.defaultValue
+        self.expiredKeyGraceDays = SettingsCatalogue.apiKeyCleanupGraceDays.defaultValue
+        self.maxBodyBytes = SettingsCatalogue.maxBodyBytes.defaultValue
+        self.maxEventBytes = SettingsCatalogue.maxEventBytes.defaultValue
+        self.maxBatchBytes = SettingsCatalogue.maxBatchBytes.defaultValue
         self.outboundPolicy = TargetPolicy()
-        self.deliveryTimeoutMilliseconds = 10_000
-        self.connectTimeoutMilliseconds = 5_000
-        self.deliveryConcurrency = 64
-        self.autoDisableThreshold = 10
+        self.deliveryTimeoutMilliseconds = SettingsCatalogue.webhookTimeoutMs.defaultValue
+        self.connectTimeoutMilliseconds = SettingsCatalogue.webhookConnectTimeoutMs.defaultValue
+        self.deliveryConcurrency = SettingsCatalogue.webhookConcurrency.defaultValue
+        self.autoDisableThreshold = SettingsCatalogue.webhookAutoDisableAfter.defaultValue
         self.circuitPolicy = CircuitPolicy()
-        self.secretOverlapHours = 24
-        self.responseExcerptBytes = 2048
-        self.pollIntervalMilliseconds = 250
+        self.secretOverlapHours = SettingsCatalogue.webhookSecretOverlapHours.defaultValue
+        self.responseExcerptBytes = SettingsCatalogue.webhookResponseExcerptBytes.defaultValue
+        self.pollIntervalMilliseconds = SettingsCatalogue.webhookPollIntervalMs.defaultValue
         self.handoff = true
         self.trustedProxies = ClientAddressResolver()
         self.apiRateLimit = RateLimit(requests: 6000, windowSeconds: 60)
         self.authFailureLimit = RateLimit(requests: 30, windowSeconds: 60)
-        self.authFailureBuckets = 100_000
-        self.maxConnections = 1024
-        self.maxConnectionsPerClient = 128
-        self.idleTimeoutSeconds = 30
-        self.bodyTimeoutSeconds = 30
-        self.shutdownTimeoutSeconds = 30
-        self.metricsQueueCacheSeconds = 5
-        self.healthCheckIntervalSeconds = 60
-        self.unhealthyAfterFailures = 5
-        self.healthWindowHours = 24
-        self.sessionPolicy = SessionPolicy()
+        self.authFailureBuckets = SettingsCatalogue.authFailureBuckets.defaultValue
+        self.maxConnections = SettingsCatalogue.httpMaxConnections.defaultValue
+        self.maxConnectionsPerClient = SettingsCatalogue.httpMaxConnectionsPerClient.defaultValue
+        self.idleTimeoutSeconds = SettingsCatalogue.httpIdleTimeoutSeconds.defaultValue
+        self.bodyTimeoutSeconds = SettingsCatalogue.httpBodyTimeoutSeconds.defaultValue
+        self.shutdownTimeoutSeconds = SettingsCatalogue.shutdownTimeoutSeconds.defaultValue
+        self.metricsQueueCacheSeconds = SettingsCatalogue.metricsQueueCacheSeconds.defaultValue
+        self.healthCheckIntervalSeconds = SettingsCatalogue.webhookHealthCheckInterval.defaultValue
+        self.unhealthyAfterFailures = SettingsCatalogue.webhookUnhealthyAfter.defaultValue
+        self.healthWindowHours = SettingsCatalogue.webhookHealthWindowHours.defaultValue
+        self.sessionPolicy = SessionPolicy(
+            idleTimeout: TimeInterval(SettingsCatalogue.sessionIdleTimeoutMinutes.defaultValue) * 60,
+            absoluteTimeout: TimeInterval(SettingsCatalogue.sessionAbsoluteTimeoutHours.defaultValue) * 3600)
         self.consoleAssetsDirectory = nil
-        self.streamMaxSeconds = 300
-        self.streamResumeWindowSeconds = 300
-        self.streamMaxPerKey = 10
-        self.quotaSyncMilliseconds = 200
-        self.outboxPollMilliseconds = 250
+        self.streamMaxSeconds = SettingsCatalogue.streamMaxSeconds.defaultValue
+        self.streamResumeWindowSeconds = SettingsCatalogue.streamResumeWindowSeconds.defaultValue
+        self.streamMaxPerKey = SettingsCatalogue.streamMaxPerKey.defaultValue
+        self.quotaSyncMilliseconds = SettingsCatalogue.quotaSyncMs.defaultValue
+        self.outboxPollMilliseconds = SettingsCatalogue.outboxPollIntervalMs.defaultValue
         self.routeMap = RouteMap()
         self.apiKeyHeader = nil
         self.proxyStyle = .standard
@@ -217,11 +219,11 @@ package struct ServerSettings: Sendable {
 
     package init(environment: [String: String]) throws {
         var environment = environment
-        let development = environment["SWITCHBOARD_ENV"]?.lowercased() == "development"
-        if development, (environment["WEBHOOK_SECRET_KEY"] ?? "").isEmpty || environment["WEBHOOK_SECRET_KEY"] == Self.placeholderSecret {
-            environment["WEBHOOK_SECRET_KEY"] = Self.developmentSecret
+        let development = environment[SettingsCatalogue.switchboardEnv.name]?.lowercased() == "development"
+        if development, (environment[SettingsCatalogue.webhookSecretKey.name] ?? "").isEmpty || environment[SettingsCatalogue.webhookSecretKey.name] == Self.placeholderSecret {
+            environment[SettingsCatalogue.webhookSecretKey.name] = Self.developmentSecret
         }
-        guard let secret = environment["WEBHOOK_SECRET_KEY"], !secret.isEmpty else {
+        guard let secret = environment[SettingsCatalogue.webhookSecretKey.name], !secret.isEmpty else {
             throw ConfigurationError("WEBHOOK_SECRET_KEY is not set: set it to a long random value (e.g. `openssl rand -hex 32`; `make run` writes one to .env for you), or set SWITCHBOARD_ENV=development for throwaway local data")
         }
         guard secret != Self.placeholderSecret else {
@@ -234,11 +236,11 @@ package struct ServerSettings: Sendable {
             throw ConfigurationError(
                 "WEBHOOK_SECRET_KEY must carry at least 32 bytes of randomness (64 hex digits or 43 base64 characters, e.g. from `openssl rand -hex 32`): every API key and stored webhook secret is derived from it, and a shorter or memorable value can be guessed offline from a copy of the database")
         }
-        let database = try DatabaseURL(environment["DATABASE_URL"].flatMap { $0.isEmpty ? nil : $0 } ?? DatabaseURL.defaultValue)
+        let database = try DatabaseURL(EnvironmentReader(environment).text(SettingsCatalogue.databaseURL) ?? DatabaseURL.defaultValue)
         self.init(secretKey: secret, databaseURL: database, migrations: .locate(environment: environment))
         isDevelopment = development
         let reader = EnvironmentReader(environment)
-        host = environment["HOST"].flatMap { $0.isEmpty ? nil : $0 } ?? host
+        host = reader.text(SettingsCatalogue.host) ?? host
         if development {
             // Development mode may swap in a public root secret: only for data nobody else can
             // reach (a local file, a server listening on loopback only).
@@ -247,73 +249,70 @@ package struct ServerSettings: Sendable {
                     "SWITCHBOARD_ENV=development is only allowed with a loopback HOST (127.0.0.1, ::1 or localhost) and a SQLite database, since it may use a public WEBHOOK_SECRET_KEY; this configuration has HOST=\(host) and a \(database.engine.rawValue) database. Unset SWITCHBOARD_ENV and set a WEBHOOK_SECRET_KEY (`openssl rand -hex 32`)")
             }
         }
-        port = try reader.integer("PORT", default: port, range: 1...65535)
-        logLevel = try reader.logLevel("LOG_LEVEL", default: logLevel)
-        debugNamespaces = DebugNamespaces(environment["DEBUG"] ?? "")
-        retryAttempts = try reader.integer("WEBHOOK_RETRY_ATTEMPTS", default: retryAttempts, range: 0...20)
-        retryDelayMilliseconds = try reader.integer("WEBHOOK_RETRY_DELAY", default: retryDelayMilliseconds, range: 1...3_600_000)
-        apiKeyExpiryDays = try reader.integer("API_KEY_EXPIRY_DAYS", default: apiKeyExpiryDays, range: 0...36_500)
-        cleanupIntervalHours = try reader.integer("WEBHOOK_CLEANUP_INTERVAL", default: cleanupIntervalHours, range: 1...8_760)
-        logRetentionDays = try reader.integer("WEBHOOK_LOG_RETENTION_DAYS", default: logRetentionDays, range: 1...36_500)
-        expiredKeyGraceDays = try reader.integer("API_KEY_CLEANUP_GRACE_DAYS", default: expiredKeyGraceDays, range: 0...36_500)
-        maxBodyBytes = try reader.integer("MAX_BODY_BYTES", default: maxBodyBytes, range: 1024...(64 << 20))
-        maxEventBytes = try reader.integer("MAX_EVENT_BYTES", default: maxEventBytes, range: 1024...(16 << 20))
-        maxBatchBytes = try reader.integer("MAX_BATCH_BYTES", default: maxBatchBytes, range: 65_536...(256 << 20))
-        outboundPolicy = try TargetPolicy(allowList: environment["WEBHOOK_ALLOWED_TARGETS"] ?? "")
-        deliveryTimeoutMilliseconds = try reader.integer("WEBHOOK_TIMEOUT_MS", default: deliveryTimeoutMilliseconds, range: 100...300_000)
-        connectTimeoutMilliseconds = try reader.integer("WEBHOOK_CONNECT_TIMEOUT_MS", default: connectTimeoutMilliseconds, range: 100...60_000)
-        deliveryConcurrency = try reader.integer("WEBHOOK_CONCURRENCY", default: deliveryConcurrency, range: 0...4096)
-        autoDisableThreshold = try reader.integer("WEBHOOK_AUTO_DISABLE_AFTER", default: autoDisableThreshold, range: 1...1_000_000)
+        port = try reader.integer(SettingsCatalogue.port)
+        logLevel = try reader.choice(SettingsCatalogue.logLevel).flatMap(Logger.Level.init(rawValue:)) ?? logLevel
+        debugNamespaces = DebugNamespaces(reader.text(SettingsCatalogue.debug) ?? "")
+        retryAttempts = try reader.integer(SettingsCatalogue.webhookRetryAttempts)
+        retryDelayMilliseconds = try reader.integer(SettingsCatalogue.webhookRetryDelay)
+        apiKeyExpiryDays = try reader.integer(SettingsCatalogue.apiKeyExpiryDays)
+        cleanupIntervalHours = try reader.integer(SettingsCatalogue.webhookCleanupInterval)
+        logRetentionDays = try reader.integer(SettingsCatalogue.webhookLogRetentionDays)
+        expiredKeyGraceDays = try reader.integer(SettingsCatalogue.apiKeyCleanupGraceDays)
+        maxBodyBytes = try reader.integer(SettingsCatalogue.maxBodyBytes)
+        maxEventBytes = try reader.integer(SettingsCatalogue.maxEventBytes)
+        maxBatchBytes = try reader.integer(SettingsCatalogue.maxBatchBytes)
+        outboundPolicy = try TargetPolicy(allowList: reader.text(SettingsCatalogue.webhookAllowedTargets) ?? "")
+        deliveryTimeoutMilliseconds = try reader.integer(SettingsCatalogue.webhookTimeoutMs)
+        connectTimeoutMilliseconds = try reader.integer(SettingsCatalogue.webhookConnectTimeoutMs)
+        deliveryConcurrency = try reader.integer(SettingsCatalogue.webhookConcurrency)
+        autoDisableThreshold = try reader.integer(SettingsCatalogue.webhookAutoDisableAfter)
         circuitPolicy = try Self.readCircuitPolicy(reader, default: circuitPolicy, concurrency: deliveryConcurrency)
-        secretOverlapHours = try reader.integer("WEBHOOK_SECRET_OVERLAP_HOURS", default: secretOverlapHours, range: 0...720)
-        responseExcerptBytes = try reader.integer("WEBHOOK_RESPONSE_EXCERPT_BYTES", default: responseExcerptBytes, range: 0...65_536)
-        pollIntervalMilliseconds = try reader.integer("WEBHOOK_POLL_INTERVAL_MS", default: pollIntervalMilliseconds, range: 10...60_000)
-        handoff = try reader.boolean("WEBHOOK_HANDOFF", default: handoff)
-        trustedProxies = try ClientAddressResolver(trustedProxies: environment["TRUSTED_PROXIES"] ?? "")
-        apiRateLimit = try reader.rateLimit("API_RATE_LIMIT", default: apiRateLimit)
-        authFailureLimit = try reader.rateLimit("AUTH_FAILURE_LIMIT", default: authFailureLimit)
-        authFailureBuckets = try reader.integer("AUTH_FAILURE_BUCKETS", default: authFailureBuckets, range: 1_000...10_000_000)
-        maxConnections = try reader.integer("HTTP_MAX_CONNECTIONS", default: maxConnections, range: 1...1_000_000)
-        maxConnectionsPerClient = try reader.integer("HTTP_MAX_CONNECTIONS_PER_CLIENT", default: maxConnectionsPerClient, range: 1...1_000_000)
-        idleTimeoutSeconds = try reader.integer("HTTP_IDLE_TIMEOUT_SECONDS", default: idleTimeoutSeconds, range: 1...3600)
-        bodyTimeoutSeconds = try reader.integer("HTTP_BODY_TIMEOUT_SECONDS", default: bodyTimeoutSeconds, range: 1...3600)
-        shutdownTimeoutSeconds = try reader.integer("SHUTDOWN_TIMEOUT_SECONDS", default: shutdownTimeoutSeconds, range: 1...3600)
-        metricsQueueCacheSeconds = try reader.integer("METRICS_QUEUE_CACHE_SECONDS", default: metricsQueueCacheSeconds, range: 0...3600)
-        healthCheckIntervalSeconds = try reader.integer("WEBHOOK_HEALTH_CHECK_INTERVAL", default: healthCheckIntervalSeconds, range: 1...86_400)
-        unhealthyAfterFailures = try reader.integer("WEBHOOK_UNHEALTHY_AFTER", default: unhealthyAfterFailures, range: 1...1_000_000)
-        healthWindowHours = try reader.integer("WEBHOOK_HEALTH_WINDOW_HOURS", default: healthWindowHours, range: 1...AnalyticsWindow.maximumHours)
-        streamMaxSeconds = try reader.integer("STREAM_MAX_SECONDS", default: streamMaxSeconds, range: 1...86_400)
+        secretOverlapHours = try reader.integer(SettingsCatalogue.webhookSecretOverlapHours)
+        responseExcerptBytes = try reader.integer(SettingsCatalogue.webhookResponseExcerptBytes)
+        pollIntervalMilliseconds = try reader.integer(SettingsCatalogue.webhookPollIntervalMs)
+        handoff = try reader.boolean(SettingsCatalogue.webhookHandoff, default: handoff)
+        trustedProxies = try ClientAddressResolver(trustedProxies: reader.text(SettingsCatalogue.trustedProxies) ?? "")
+        apiRateLimit = try reader.rateLimit(SettingsCatalogue.apiRateLimit, default: apiRateLimit)
+        authFailureLimit = try reader.rateLimit(SettingsCatalogue.authFailureLimit, default: authFailureLimit)
+        authFailureBuckets = try reader.integer(SettingsCatalogue.authFailureBuckets)
+        maxConnections = try reader.integer(SettingsCatalogue.httpMaxConnections)
+        maxConnectionsPerClient = try reader.integer(SettingsCatalogue.httpMaxConnectionsPerClient)
+        idleTimeoutSeconds = try reader.integer(SettingsCatalogue.httpIdleTimeoutSeconds)
+        bodyTimeoutSeconds = try reader.integer(SettingsCatalogue.httpBodyTimeoutSeconds)
+        shutdownTimeoutSeconds = try reader.integer(SettingsCatalogue.shutdownTimeoutSeconds)
+        metricsQueueCacheSeconds = try reader.integer(SettingsCatalogue.metricsQueueCacheSeconds)
+        healthCheckIntervalSeconds = try reader.integer(SettingsCatalogue.webhookHealthCheckInterval)
+        unhealthyAfterFailures = try reader.integer(SettingsCatalogue.webhookUnhealthyAfter)
+        healthWindowHours = try reader.integer(SettingsCatalogue.webhookHealthWindowHours)
+        streamMaxSeconds = try reader.integer(SettingsCatalogue.streamMaxSeconds)
         // At least a heartbeat (15 s) and a reconnection past the look-back, so a quiet stream
         // never resets on its own reconnects.
-        streamResumeWindowSeconds = try reader.integer("STREAM_RESUME_WINDOW_SECONDS", default: streamResumeWindowSeconds, range: 60...86_400)
-        streamMaxPerKey = try reader.integer("STREAM_MAX_PER_KEY", default: streamMaxPerKey, range: 1...1000)
-        quotaSyncMilliseconds = try reader.integer("QUOTA_SYNC_MS", default: quotaSyncMilliseconds, range: 10...10_000)
-        outboxPollMilliseconds = try reader.integer("OUTBOX_POLL_INTERVAL_MS", default: outboxPollMilliseconds, range: 10...60_000)
-        let unmatched = environment["AUTH_UNMATCHED"] ?? "deny"
-        guard unmatched == "deny" || unmatched == "allow" else {
-            throw ConfigurationError("AUTH_UNMATCHED must be deny (the default) or allow, not '\(unmatched)'")
-        }
+        streamResumeWindowSeconds = try reader.integer(SettingsCatalogue.streamResumeWindowSeconds)
+        streamMaxPerKey = try reader.integer(SettingsCatalogue.streamMaxPerKey)
+        quotaSyncMilliseconds = try reader.integer(SettingsCatalogue.quotaSyncMs)
+        outboxPollMilliseconds = try reader.integer(SettingsCatalogue.outboxPollIntervalMs)
+        let unmatched = try reader.choice(SettingsCatalogue.authUnmatched) ?? "deny"
         var fileRules: [RouteMap.Rule] = []
-        if let file = environment["AUTH_ROUTE_MAP_FILE"], !file.isEmpty {
+        if let file = reader.text(SettingsCatalogue.authRouteMapFile) {
             guard let data = FileManager.default.contents(atPath: file), let text = String(data: data, encoding: .utf8) else {
                 throw ConfigurationError("AUTH_ROUTE_MAP_FILE=\(file) cannot be read as UTF-8 text")
             }
             fileRules = try RouteMap.parse(text)
         }
         routeMap = RouteMap(fileRules: fileRules, allowUnmatched: unmatched == "allow")
-        if let header = environment["AUTH_API_KEY_HEADER"], !header.isEmpty {
+        if let header = reader.text(SettingsCatalogue.authAPIKeyHeader) {
             guard HTTPField.Name(header) != nil, header.lowercased() != "authorization" else {
                 throw ConfigurationError("AUTH_API_KEY_HEADER must be a header name such as X-API-Key, not '\(header)'")
             }
             apiKeyHeader = header
         }
-        proxyStyle = try ProxyStyle.parse(environment["AUTH_PROXY_STYLE"])
-        pathPrefix = try PrefixedResponder.validated(environment["SWITCHBOARD_PATH_PREFIX"] ?? "")
-        gateway = try GatewaySettings.read(environment, reader: reader)
-        let idleMinutes = try reader.integer("SESSION_IDLE_TIMEOUT_MINUTES", default: Int(sessionPolicy.idleTimeout / 60), range: 1...10_080)
-        let absoluteHours = try reader.integer("SESSION_ABSOLUTE_TIMEOUT_HOURS", default: Int(sessionPolicy.absoluteTimeout / 3600), range: 1...720)
+        proxyStyle = try ProxyStyle.parse(reader.text(SettingsCatalogue.authProxyStyle))
+        pathPrefix = try PrefixedResponder.validated(reader.text(SettingsCatalogue.switchboardPathPrefix) ?? "")
+        gateway = try GatewaySettings.read(reader)
+        let idleMinutes = try reader.integer(SettingsCatalogue.sessionIdleTimeoutMinutes)
+        let absoluteHours = try reader.integer(SettingsCatalogue.sessionAbsoluteTimeoutHours)
         sessionPolicy = SessionPolicy(idleTimeout: TimeInterval(idleMinutes) * 60, absoluteTimeout: TimeInterval(absoluteHours) * 3600)
-        if let directory = environment["CONSOLE_ASSETS_DIR"], !directory.isEmpty {
+        if let directory = reader.text(SettingsCatalogue.consoleAssetsDir) {
             var isFolder: ObjCBool = false
             guard FileManager.default.fileExists(atPath: directory + "/index.html", isDirectory: &isFolder), !isFolder.boolValue else {
                 throw ConfigurationError("CONSOLE_ASSETS_DIR=\(directory) has no index.html; point it at the source tree's web/ folder")
@@ -326,21 +325,19 @@ package struct ServerSettings: Sendable {
     /// `WEBHOOK_CONCURRENCY` (at least 1), so one receiver never holds every slot.
     static func readCircuitPolicy(_ reader: EnvironmentReader, default policy: CircuitPolicy, concurrency: Int) throws -> CircuitPolicy {
         var policy = policy
-        policy.failureThreshold = try reader.integer("CIRCUIT_FAILURE_THRESHOLD", default: policy.failureThreshold, range: 1...10_000)
-        let initial = try reader.integer("CIRCUIT_PROBE_INITIAL_SECONDS", default: Int(policy.probeInterval.seconds), range: 1...86_400)
-        let maximum = try reader.integer("CIRCUIT_PROBE_MAX_SECONDS", default: Int(policy.maxProbeInterval.seconds), range: 1...86_400)
+        policy.failureThreshold = try reader.integer(SettingsCatalogue.circuitFailureThreshold)
+        let initial = try reader.integer(SettingsCatalogue.circuitProbeInitialSeconds)
+        let maximum = try reader.integer(SettingsCatalogue.circuitProbeMaxSeconds)
         guard maximum >= initial else {
             throw ConfigurationError("CIRCUIT_PROBE_MAX_SECONDS (\(maximum)) must be at least CIRCUIT_PROBE_INITIAL_SECONDS (\(initial))")
         }
         policy.probeInterval = .seconds(initial)
         policy.maxProbeInterval = .seconds(maximum)
-        policy.ramp = .seconds(try reader.integer("CIRCUIT_RAMP_SECONDS", default: Int(policy.ramp.seconds), range: 0...3600))
+        policy.ramp = .seconds(try reader.integer(SettingsCatalogue.circuitRampSeconds))
         policy.disableAfter = .seconds(
-            try reader.integer("CIRCUIT_DISABLE_AFTER_SECONDS", default: Int(policy.disableAfter.seconds), range: 1...(365 * 86_400)))
-        policy.perWebhookConcurrency = try reader.integer(
-            "WEBHOOK_CONCURRENCY_PER_WEBHOOK", default: max(1, concurrency / 4), range: 1...4096)
-        policy.defaultMaxDeliveriesPerSecond = try reader.optionalNumber(
-            "WEBHOOK_MAX_DELIVERIES_PER_SECOND", range: WebhookService.deliveryRateRange) ?? policy.defaultMaxDeliveriesPerSecond
+            try reader.integer(SettingsCatalogue.circuitDisableAfterSeconds))
+        policy.perWebhookConcurrency = try reader.integer(SettingsCatalogue.webhookConcurrencyPerWebhook, default: max(1, concurrency / 4))
+        policy.defaultMaxDeliveriesPerSecond = try reader.number(SettingsCatalogue.webhookMaxDeliveriesPerSecond) ?? policy.defaultMaxDeliveriesPerSecond
         return policy
     }
 
@@ -373,58 +370,5 @@ package struct ServerSettings: Sendable {
     /// The retry schedule the settings describe.
     package var retryPolicy: RetryPolicy {
         RetryPolicy(maxRetries: retryAttempts, baseDelay: .milliseconds(retryDelayMilliseconds))
-    }
-}
-
-/// Typed access to environment variables with range checks.
-struct EnvironmentReader {
-    let values: [String: String]
-
-    init(_ values: [String: String]) {
-        self.values = values
-    }
-
-    func integer(_ name: String, default defaultValue: Int, range: ClosedRange<Int>) throws -> Int {
-        guard let text = values[name], !text.isEmpty else { return defaultValue }
-        guard let value = Int(text.trimmingCharacters(in: .whitespaces)), range.contains(value) else {
-            throw ConfigurationError("\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(text)'")
-        }
-        return value
-    }
-
-    /// `true` or `false` (also `1`/`0`, `yes`/`no`).
-    func boolean(_ name: String, default defaultValue: Bool) throws -> Bool {
-        switch values[name]?.trimmingCharacters(in: .whitespaces).lowercased() {
-        case nil, "": return defaultValue
-        case "true", "1", "yes": return true
-        case "false", "0", "no": return false
-        case let other?: throw ConfigurationError("\(name) must be true or false, not '\(other)'")
-        }
-    }
-
-    /// A decimal number in `range`, or nil when unset.
-    func optionalNumber(_ name: String, range: ClosedRange<Double>) throws -> Double? {
-        guard let text = values[name], !text.isEmpty else { return nil }
-        guard let value = Double(text.trimmingCharacters(in: .whitespaces)), value.isFinite, range.contains(value) else {
-            throw ConfigurationError("\(name) must be a number from \(range.lowerBound) to \(range.upperBound), not '\(text)'")
-        }
-        return value
-    }
-
-    func rateLimit(_ name: String, default defaultValue: RateLimit) throws -> RateLimit {
-        guard let text = values[name], !text.isEmpty else { return defaultValue }
-        guard let limit = RateLimit(text) else {
-            throw ConfigurationError("\(name) must be REQUESTS/SECONDS such as 600/60 (1–1000000 requests, 1–86400 seconds), not '\(text)'")
-        }
-        return limit
-    }
-
-    func logLevel(_ name: String, default defaultValue: Logger.Level) throws -> Logger.Level {
-        guard let text = values[name], !text.isEmpty else { return defaultValue }
-        guard let level = Logger.Level(rawValue: text.lowercased()) else {
-            let names = Logger.Level.allCases.map(\.rawValue).joined(separator: ", ")
-            throw ConfigurationError("\(name) must be one of \(names), not '\(text)'")
-        }
-        return level
     }
 }
