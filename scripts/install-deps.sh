@@ -10,7 +10,7 @@ missing=()
 for package in "${packages[@]}"; do
     dpkg -s "$package" >/dev/null 2>&1 || missing+=("$package")
 done
-# node runs the seed's own receiver snippet in the smoke test; any node will do.
+# node runs the Node original's receiver snippet in the smoke test; any node will do.
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 if ! command -v swift >/dev/null 2>&1; then
     echo "error: the Swift toolchain (6.2 or newer) is not on PATH; install it first (see swift.org)." >&2

@@ -65,7 +65,7 @@ cp -r "$repo/migrations" "$work/migrations-copy"
 
 # Start the server on a free port and read the admin key it prints on first start.
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-# DEBUG as the seed documents it: delivery debug lines although LOG_LEVEL is warning.
+# DEBUG as the Node `debug` module reads it: delivery debug lines although LOG_LEVEL is warning.
 DEBUG='webhook:*' PORT=$port "$bin/switchboard" serve >"$work/server.log" 2>&1 &
 server_pid=$!
 export BASE="http://127.0.0.1:$port"
@@ -140,7 +140,7 @@ for page_minimum in "README.md 3" "docs/api.md 40"; do
 done
 unset -f curl
 
-# A delivery to a real receiver verifies with the seed's Node snippet and with the
+# A delivery to a real receiver verifies with the Node receiver snippet and with the
 # standardwebhooks library, neither of which shares code with Switchboard.
 venv=$("$repo/scripts/python-venv.sh")
 receiver_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
@@ -156,10 +156,10 @@ command curl -s -o /dev/null -X POST "$BASE/api/events" -H "Authorization: Beare
 for _ in $(seq 1 100); do [ -f "$work/received/0.headers.json" ] && break; sleep 0.1; done
 if [ -f "$work/received/0.headers.json" ]; then pass "event delivered to a real receiver"; else fail "event delivered to a real receiver"; fi
 if grep -q "debug switchboard.delivery: attempt=1 delivery=.* status=200 webhook=.*delivery attempt" "$work/server.log"; then pass "DEBUG=webhook:* logs each attempt with its ids"; else fail "DEBUG=webhook:* logs each attempt with its ids" "$(tail -5 "$work/server.log")"; fi
-if node "$repo/scripts/verify-seed-signature.js" "$work/received/0.body" "$work/received/0.headers.json" "$secret" 2>/dev/null; then
-    pass "seed Node snippet verifies X-Webhook-Signature"
+if node "$repo/scripts/verify-node-signature.js" "$work/received/0.body" "$work/received/0.headers.json" "$secret" 2>/dev/null; then
+    pass "the Node receiver snippet verifies X-Webhook-Signature"
 else
-    fail "seed Node snippet verifies X-Webhook-Signature" "body: $(cat "$work/received/0.body" 2>/dev/null)"
+    fail "the Node receiver snippet verifies X-Webhook-Signature" "body: $(cat "$work/received/0.body" 2>/dev/null)"
 fi
 if "$venv/bin/python" - "$work/received/0.body" "$work/received/0.headers.json" "$secret" <<'PY'
 import json, sys

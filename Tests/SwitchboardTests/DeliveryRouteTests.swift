@@ -154,7 +154,7 @@ struct DeliveryRouteTests {
                     #expect(data["request"]?["headers"]?["X-Webhook-Event"]?.stringValue == "property.updated")
                     #expect(data["request"]?["headers"]?["webhook-signature"]?.stringValue?.hasPrefix("v1,") == true)
                     let request = try #require(receiver.requests.first)
-                    #expect(ReceiverVerification.seedSignatureIsValid(request, secret: webhook.secret!))
+                    #expect(ReceiverVerification.webhookSignatureIsValid(request, secret: webhook.secret!))
 
                     let defaulted = try await client.send(.post, "/api/webhooks/\(webhook.id.uuidString)/test", key: server.adminKey)
                     #expect(defaulted.body["data"]?["request"]?["headers"]?["X-Webhook-Event"]?.stringValue == "webhook.test")
@@ -184,7 +184,7 @@ struct DeliveryRouteTests {
                     let request = try #require(receiver.requests.last)
                     #expect(ReceiverVerification.standardSignatureIsValid(request, secret: newSecret))
                     #expect(ReceiverVerification.standardSignatureIsValid(request, secret: oldSecret))
-                    #expect(ReceiverVerification.seedSignatureIsValid(request, secret: newSecret))
+                    #expect(ReceiverVerification.webhookSignatureIsValid(request, secret: newSecret))
 
                     // Without overlap the old secret stops signing at once.
                     let immediate = try await client.send(.post, "/api/webhooks/\(webhook.id.uuidString)/rotate-secret", key: server.adminKey, json: #"{"overlapHours":0}"#)

@@ -6,10 +6,10 @@ import HummingbirdTesting
 import Server
 import Testing
 
-/// Independent signature checks, written from the seed's snippet and the Standard Webhooks
+/// Independent signature checks, written from the Node receiver snippet and the Standard Webhooks
 /// specification rather than with the signer under test.
 enum ReceiverVerification {
-    static func seedSignatureIsValid(_ request: ReceivedRequest, secret: String) -> Bool {
+    static func webhookSignatureIsValid(_ request: ReceivedRequest, secret: String) -> Bool {
         let mac = HMAC<SHA256>.authenticationCode(for: request.body, using: SymmetricKey(data: Array(secret.utf8)))
         let expected = "sha256=" + mac.map { String(format: "%02x", $0) }.joined()
         return request.header("X-Webhook-Signature") == expected
@@ -60,9 +60,9 @@ struct DeliveryTests {
                     }
                     let request = try #require(receiver.requests.first)
                     let secret = try #require(webhook.secret)
-                    #expect(ReceiverVerification.seedSignatureIsValid(request, secret: secret))
+                    #expect(ReceiverVerification.webhookSignatureIsValid(request, secret: secret))
                     #expect(ReceiverVerification.standardSignatureIsValid(request, secret: secret))
-                    #expect(!ReceiverVerification.seedSignatureIsValid(request, secret: secret + "x"))
+                    #expect(!ReceiverVerification.webhookSignatureIsValid(request, secret: secret + "x"))
                     #expect(request.header("webhook-id") == published.event.id.uuidString.lowercased())
                     #expect(request.header("X-Webhook-Event") == "contact.created")
                     #expect(request.header("User-Agent") == "Switchboard/\(SwitchboardApp.version)")

@@ -124,7 +124,7 @@ struct GatewayTests {
                         #expect(bodies.first?["data"] == .object([("id", .number(7)), ("name", .string("Ada"))]))
                         #expect(bodies.last?["type"]?.stringValue == "contact.deleted")
                         #expect(bodies.last?["data"] == .object([("path", .string("/api/contacts/7")), ("status", .number(204))]), "no JSON answer: the path and status")
-                        #expect(hooks.requests.allSatisfy { ReceiverVerification.seedSignatureIsValid($0, secret: webhook.secret ?? "") })
+                        #expect(hooks.requests.allSatisfy { ReceiverVerification.webhookSignatureIsValid($0, secret: webhook.secret ?? "") })
                     }
                 }
             }
@@ -294,7 +294,7 @@ struct GatewayTests {
                         try await eventually("two events delivered") { hooks.requests.count == 2 }
                     }
                     let bodies = try hooks.requests.map { try JSONValue.parse($0.body) }.sorted { ($0["type"]?.stringValue ?? "") > ($1["type"]?.stringValue ?? "") }
-                    #expect(bodies.map(\.keys) == [["id", "type", "timestamp", "data", "source"], ["id", "type", "timestamp", "data", "source"]], "the seed's four members first, as they were")
+                    #expect(bodies.map(\.keys) == [["id", "type", "timestamp", "data", "source"], ["id", "type", "timestamp", "data", "source"]], "the four members of every event first, as they were")
                     let updated = try #require(bodies.first { $0["type"]?.stringValue == "contact.updated" })
                     #expect(updated["data"]?["message"]?.stringValue == "Contact Updated Successfully")
                     #expect(updated["source"] == .object([
@@ -303,7 +303,7 @@ struct GatewayTests {
                     ]))
                     let deleted = try #require(bodies.first { $0["type"]?.stringValue == "contact.deleted" })
                     #expect(deleted["source"]?["resourceId"]?.stringValue == "café-9" && deleted["source"]?["method"]?.stringValue == "DELETE")
-                    #expect(hooks.requests.allSatisfy { ReceiverVerification.seedSignatureIsValid($0, secret: webhook.secret ?? "") })
+                    #expect(hooks.requests.allSatisfy { ReceiverVerification.webhookSignatureIsValid($0, secret: webhook.secret ?? "") })
                     #expect(hooks.requests.allSatisfy { ReceiverVerification.standardSignatureIsValid($0, secret: webhook.secret ?? "") })
                     // The log shows the body as it was sent, source included.
                     let logs = try await server.components.deliveryLogs.list(DeliveryLogFilter(webhookID: webhook.id), cursor: nil, limit: 10).entries

@@ -6,8 +6,8 @@ import Testing
 /// a bad file stops the server with.
 @Suite("Route map")
 struct RouteMapTests {
-    @Test("the seed's table: reads, writes and deletions of contacts, transactions and properties")
-    func seedTable() {
+    @Test("the CRM's permission table: reads, writes and deletions of contacts, transactions and properties")
+    func builtInTable() {
         let map = RouteMap()
         #expect(map.decide(method: "GET", uri: "/api/contacts").requirement == .permission(.readContacts))
         #expect(map.decide(method: "get", uri: "/api/contacts/42?fields=name").requirement == .permission(.readContacts))
@@ -17,7 +17,7 @@ struct RouteMapTests {
         }
         #expect(map.decide(method: "DELETE", uri: "/api/contacts/42").requirement == .permission(.deleteContacts))
         #expect(map.decide(method: "GET", uri: "/api/contacts/42").routeGroup == "crm:contacts")
-        // Not the seed's: denied unless allowed.
+        // Not in the table: denied unless allowed.
         #expect(map.decide(method: "GET", uri: "/api/invoices").requirement == .deny)
         #expect(map.decide(method: "GET", uri: "/api/contactsx").requirement == .deny)
         #expect(map.decide(method: "OPTIONS", uri: "/api/contacts").requirement == .deny)
@@ -72,7 +72,7 @@ struct RouteMapTests {
     func allowSuffixes(form: String) throws {
         let map = RouteMap(fileRules: try RouteMap.parse("GET /api/reports/export read:transactions"), allowUnmatched: true)
         #expect(map.decide(method: "GET", uri: "/api/reports/\(form)").requirement == .permission(.readTransactions), "\(form)")
-        // The seed's own literals too: /api/contacts.json is a contacts route, not an unmatched one.
+        // The table's own literals too: /api/contacts.json is a contacts route, not an unmatched one.
         #expect(map.decide(method: "DELETE", uri: "/api/\(form.replacingOccurrences(of: "export", with: "contacts", options: .caseInsensitive))/1").requirement == .permission(.deleteContacts))
     }
 
@@ -133,12 +133,12 @@ struct RouteMapTests {
     }
 }
 
-/// What the gateway publishes: the seed's events on creating, changing and deleting one
+/// What the gateway publishes: the built-in events on creating, changing and deleting one
 /// resource, and events named in the file.
 @Suite("Route map events")
 struct RouteMapEventTests {
-    @Test("the seed's events mark POST on the collection and PUT, PATCH, DELETE on one member, nothing else")
-    func seedEvents() {
+    @Test("the built-in events mark POST on the collection and PUT, PATCH, DELETE on one member, nothing else")
+    func builtInEvents() {
         let map = RouteMap()
         #expect(map.decide(method: "POST", uri: "/api/contacts").event == "contact.created")
         #expect(map.decide(method: "PUT", uri: "/api/transactions/9").event == "transaction.updated")

@@ -101,7 +101,7 @@ struct SystemRouteTests {
         }
     }
 
-    @Test("Event types: the seed's ten and the three operational ones, with descriptions")
+    @Test("Event types: the ten built-in ones and the three operational ones, with descriptions")
     func eventTypes() async throws {
         try await withTestServer { server in
             try await server.test { client in

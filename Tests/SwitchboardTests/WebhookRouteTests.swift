@@ -8,7 +8,7 @@ import Testing
 struct WebhookRouteTests {
     static let validBody = #"{"name":"My Webhook","url":"https://your-app.com/webhook","events":["contact.created","contact.updated"],"description":"Webhook for contact events","isActive":true}"#
 
-    @Test("Create, read, list, patch and delete as the seed shows")
+    @Test("Create, read, list, patch and delete as the API guide shows")
     func crud() async throws {
         try await withTestServer { server in
             let key = server.adminKey

@@ -1,4 +1,4 @@
-// Deliveries (the seed's WebhookLogViewer): filters kept in the URL, cursor paging, and a
+// Deliveries (the webhook log viewer): filters kept in the URL, cursor paging, and a
 // live mode fed by Server-Sent Events that counts new deliveries instead of shifting the page
 // under the reader.
 import { get, query, url } from './api.js';

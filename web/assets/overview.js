@@ -1,4 +1,4 @@
-// Overview: the seed's analytics figures, an hourly chart and the webhooks that need attention.
+// Overview: the analytics figures, an hourly chart and the webhooks that need attention.
 import { get, post, patch, query } from './api.js';
 import { h, mount, number, percent } from './dom.js';
 import { healthBadge } from './webhooks.js';

@@ -1,5 +1,5 @@
 // One webhook: state and rule, actions, and tabs for its figures, deliveries, test sends
-// (the seed's WebhookTestUtility), signing secret and recovery.
+// (the webhook test utility), signing secret and recovery.
 import { del, get, patch, post, query } from './api.js';
 import { badge, confirmByName, copy, externalLink, field, h, mount, number, percent, time } from './dom.js';
 import { hourlyChart } from './chart.js';

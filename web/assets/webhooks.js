@@ -1,4 +1,4 @@
-// Webhooks (the seed's WebhookApiManagement): the list, and the create/edit form.
+// Webhooks (webhook management): the list, and the create/edit form.
 import { ApiError, get, patch, post, query } from './api.js';
 import { badge, copy, dialogButtons, field, h, mount, number, openDialog, percent, time } from './dom.js';
 
@@ -137,7 +137,7 @@ export function showSecretOnce(app, secret, webhookID, intro) {
     h('p', {}, intro),
     h('code', { class: 'secret', 'data-testid': 'new-secret' }, secret),
     h('div', { class: 'row' }, h('button', { type: 'button', on: { click: () => copy(secret, (m, e) => app.toast(m, e)) } }, 'Copy secret')),
-    h('h3', {}, 'Verify deliveries (Node, as in the seed)'),
+    h('h3', {}, 'Verify deliveries (Node)'),
     h('pre', {}, `const crypto = require('crypto');\nconst expected = 'sha256=' + crypto.createHmac('sha256', process.env.WEBHOOK_SECRET)\n  .update(rawBody).digest('hex');\nconst ok = crypto.timingSafeEqual(Buffer.from(expected), Buffer.from(req.headers['x-webhook-signature']));`),
     h('h3', {}, 'Python (Standard Webhooks)'),
     h('pre', {}, `from standardwebhooks import Webhook\nWebhook(os.environ["WEBHOOK_SECRET"]).verify(raw_body, headers)`),

@@ -1,4 +1,4 @@
-/// What an API key may do. The names are the seed's; `*` grants everything.
+/// What an API key may do. The names are the CRM's permission names; `*` grants everything.
 package enum Permission: String, Sendable, CaseIterable, Codable, Comparable {
     case readContacts = "read:contacts"
     case writeContacts = "write:contacts"
@@ -12,7 +12,7 @@ package enum Permission: String, Sendable, CaseIterable, Codable, Comparable {
     case readWebhooks = "read:webhooks"
     case writeWebhooks = "write:webhooks"
     case deleteWebhooks = "delete:webhooks"
-    /// Publish events and manage custom event types (Switchboard's addition to the seed).
+    /// Publish events and manage custom event types (Switchboard's addition to the CRM's permissions).
     case writeEvents = "write:events"
     case all = "*"
 

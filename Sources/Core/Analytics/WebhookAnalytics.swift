@@ -59,13 +59,13 @@ package struct WebhookHealthReport: Sendable {
     package let window: DeliveryFigures
 }
 
-/// The seed's analytics overview plus the figures behind it.
+/// The analytics overview of the Node original plus the figures behind it.
 package struct AnalyticsOverview: Sendable {
     package var totalWebhooks = 0
     package var activeWebhooks = 0
     package var healthyWebhooks = 0
     package var degradedWebhooks = 0
-    /// Active webhooks in the unhealthy state (the seed's `failed_webhooks`).
+    /// Active webhooks in the unhealthy state (the Node original's `failed_webhooks`).
     package var failedWebhooks = 0
     package var disabledWebhooks = 0
     /// Attempts in the window (all time when no window was asked for).

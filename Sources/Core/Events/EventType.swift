@@ -24,7 +24,7 @@ package struct EventType: Sendable, Equatable, Codable {
         name.hasPrefix(reservedResource + ".")
     }
 
-    /// The seed's ten built-in event types, then the operational events the health monitor
+    /// The ten built-in event types (contacts, transactions, properties), then the operational events the health monitor
     /// publishes.
     package static let builtIn: [EventType] = [
         EventType(name: "contact.created", description: "Triggered when a new contact is created"),

@@ -1,6 +1,6 @@
 import Foundation
 
-/// The event types webhooks may subscribe to and events may carry: the seed's ten built-in
+/// The event types webhooks may subscribe to and events may carry: the ten built-in
 /// ones plus custom `resource.action` types registered through the API.
 package struct EventTypeCatalog: Sendable {
     let driver: any StorageDriver

@@ -5,7 +5,7 @@ import Foundation
 /// by the forward-authentication endpoint and the gateway.
 ///
 /// The first rule that matches decides. Rules from `AUTH_ROUTE_MAP_FILE` come before the
-/// built-in ones (the seed's table for contacts, transactions and properties), so a file can
+/// built-in ones (the CRM's permission table for contacts, transactions and properties), so a file can
 /// add routes and override the defaults. A request no rule matches is denied, or allowed to
 /// any valid key when `AUTH_UNMATCHED=allow`.
 package struct RouteMap: Sendable, Equatable {
@@ -137,7 +137,7 @@ package struct RouteMap: Sendable, Equatable {
 
     /// The built-in rules followed by nothing else.
     package init(fileRules: [Rule] = [], allowUnmatched: Bool = false) {
-        rules = fileRules + Self.seedRules
+        rules = fileRules + Self.builtInRules
         self.allowUnmatched = allowUnmatched
     }
 
@@ -230,11 +230,11 @@ package struct RouteMap: Sendable, Equatable {
         target[..<(target.firstIndex(of: "?") ?? target.endIndex)]
     }
 
-    /// The seed's permission table: reads, writes and deletions of contacts, transactions and
+    /// The CRM's permission table: reads, writes and deletions of contacts, transactions and
     /// properties under `/api/<resource>`; creating one (`POST /api/contacts`), changing one
     /// (`PUT|PATCH /api/contacts/:id`) and deleting one (`DELETE /api/contacts/:id`) are marked
-    /// with the seed's events (`contact.created`, `contact.updated`, `contact.deleted`).
-    package static let seedRules: [Rule] = [
+    /// with the built-in events (`contact.created`, `contact.updated`, `contact.deleted`).
+    package static let builtInRules: [Rule] = [
         ("contacts", "contact", Permission.readContacts, Permission.writeContacts, Permission.deleteContacts),
         ("transactions", "transaction", .readTransactions, .writeTransactions, .deleteTransactions),
         ("properties", "property", .readProperties, .writeProperties, .deleteProperties),

@@ -1,4 +1,4 @@
-/// The `DEBUG` variable as the Node `debug` module reads it, which the seed documents
+/// The `DEBUG` variable as the Node `debug` module reads it, which the Node original documents
 /// (`DEBUG=webhook:*`): namespaces separated by commas or spaces, `*` matching any run of
 /// characters, and a leading `-` excluding a namespace. Switchboard's subsystems are
 /// `webhook:delivery`, `webhook:cleanup` and `webhook:server`.

@@ -15,7 +15,7 @@ package struct WebhookDraft: Sendable {
     /// Throttles this webhook's deliveries (per second, over all servers).
     package var maxDeliveriesPerSecond: Double?
 
-    /// Creates a draft; `isActive` defaults to true as in the seed.
+    /// Creates a draft; `isActive` defaults to true, as in the Node original.
     package init(
         name: String, url: String, events: [String], description: String? = nil, isActive: Bool = true, secret: String? = nil,
         maxRetries: Int? = nil, retryDelaysMs: [Int]? = nil, maxDeliveriesPerSecond: Double? = nil
@@ -257,7 +257,7 @@ package struct WebhookService: Sendable {
     }
 
     /// A secret a client chose: well-formed, and not the server's own `WEBHOOK_SECRET_KEY`,
-    /// which the seed's receiver snippet reads from an environment variable of that name and
+    /// which the Node receiver snippet reads from an environment variable of that name and
     /// so invites reusing (every key and stored secret derives from it; it must not travel).
     func acceptableSecret(_ secret: String) throws -> String {
         let secret = try Self.validSecret(secret)

@@ -65,7 +65,7 @@ struct ServeCommand: AsyncParsableCommand {
         let debug = settings.debugNamespaces
         LoggingSystem.bootstrap { label in
             var handler = StreamLogHandler.standardOutput(label: label)
-            // DEBUG=webhook:* (as the seed documents) turns on debug lines per subsystem.
+            // DEBUG=webhook:* (as the Node `debug` module reads it) turns on debug lines per subsystem.
             handler.logLevel = debug.isEnabled(DebugNamespaces.namespace(forLoggerLabel: label)) ? min(level, .debug) : level
             return handler
         }

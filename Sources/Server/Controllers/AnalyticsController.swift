@@ -3,7 +3,7 @@ import Foundation
 import Hummingbird
 
 /// `/api/webhooks/analytics`, `/api/webhooks/:id/stats` and `/api/api-keys/analytics`. Field
-/// names are snake_case, as in the seed's analytics answer.
+/// names are snake_case, as in the Node original's analytics answer.
 struct AnalyticsController: Sendable {
     let analytics: WebhookAnalytics
     let apiKeyAnalytics: APIKeyAnalytics

@@ -1,8 +1,8 @@
 import Core
 import Foundation
 
-// Analytics answers. Field names are snake_case, as in the seed's analytics answer, and the
-// seed's seven fields come first, in its order.
+// Analytics answers. Field names are snake_case, as in the Node original's analytics answer, and
+// its seven fields come first, in its order.
 
 /// Totals, rate and response times of a span, as `/stats` names them.
 struct DeliveryFiguresFields: Encodable, Sendable {

@@ -33,7 +33,7 @@ enum EmbeddedFiles {
 
 """##),
         "openapi.json": EmbeddedFile(
-            contentType: "application/json", sha256: "1b725005f45942b61f850d3778e76fb35b4fc6a17f54a5464d0269be1765eab3",
+            contentType: "application/json", sha256: "293a1ce4e0b802492b27d63d6bfbfbd5b42b4b6813d41260d75ef40de95cb210",
             text: ##"""
 {
   "openapi": "3.1.0",
@@ -5211,7 +5211,7 @@ enum EmbeddedFiles {
     "/auth/verify": {
       "get": {
         "summary": "Forward authentication for the proxy in front of the CRM: may this key make the original request?",
-        "description": "Any method is accepted (the proxy's choice). The key comes from `Authorization: Bearer` (or the header AUTH_API_KEY_HEADER names); the original method and URI from one place only, the one AUTH_PROXY_STYLE names: `X-Original-Method`/`X-Original-URI` (nginx, the default), `X-Forwarded-Method`/`X-Forwarded-Uri` (forwarded: Caddy, Traefik), or the verify request's method and the path after /auth/verify (envoy). A request that also carries another style's headers, repeats one or lacks one is refused 400 (ambiguous_original_request, missing_original_request) before any key is looked at; one carrying a method override (X-HTTP-Method-Override, X-HTTP-Method, X-Method-Override, X-Original-URL, X-Rewrite-URL, or _method in the original query) 400 override_not_allowed. The permission comes from the route map (the seed's table for /api/contacts, /api/transactions, /api/properties, plus AUTH_ROUTE_MAP_FILE). The same key checks, allowlist, quota (RateLimit-* headers), usage counting (route group crm:<resource>) and failed-auth brake as the API; denials of a known key are audited as auth.denied. Every answer carries X-Switchboard-Status; with proxy=nginx a denial other than 401/403 is answered 401 and the real status is in X-Switchboard-Status (nginx's auth_request accepts only 2xx, 401 and 403).",
+        "description": "Any method is accepted (the proxy's choice). The key comes from `Authorization: Bearer` (or the header AUTH_API_KEY_HEADER names); the original method and URI from one place only, the one AUTH_PROXY_STYLE names: `X-Original-Method`/`X-Original-URI` (nginx, the default), `X-Forwarded-Method`/`X-Forwarded-Uri` (forwarded: Caddy, Traefik), or the verify request's method and the path after /auth/verify (envoy). A request that also carries another style's headers, repeats one or lacks one is refused 400 (ambiguous_original_request, missing_original_request) before any key is looked at; one carrying a method override (X-HTTP-Method-Override, X-HTTP-Method, X-Method-Override, X-Original-URL, X-Rewrite-URL, or _method in the original query) 400 override_not_allowed. The permission comes from the route map (the CRM's permission table for /api/contacts, /api/transactions, /api/properties, plus AUTH_ROUTE_MAP_FILE). The same key checks, allowlist, quota (RateLimit-* headers), usage counting (route group crm:<resource>) and failed-auth brake as the API; denials of a known key are audited as auth.denied. Every answer carries X-Switchboard-Status; with proxy=nginx a denial other than 401/403 is answered 401 and the real status is in X-Switchboard-Status (nginx's auth_request accepts only 2xx, 401 and 403).",
         "tags": [
           "forward-auth"
         ],
@@ -7678,9 +7678,9 @@ function lazyTable(series, caption) {
 
 """#),
         "assets/deliveries.js": EmbeddedFile(
-            contentType: "text/javascript; charset=utf-8", sha256: "bafd6b174d044361e5581d2393d84618223bb2b820524d74255d4b6135a3b9c1",
+            contentType: "text/javascript; charset=utf-8", sha256: "8eeb520dd82580798ac3d29cf3942613bce2fddc62db42bee193f3f8fbe19f1d",
             text: #"""
-// Deliveries (the seed's WebhookLogViewer): filters kept in the URL, cursor paging, and a
+// Deliveries (the webhook log viewer): filters kept in the URL, cursor paging, and a
 // live mode fed by Server-Sent Events that counts new deliveries instead of shifting the page
 // under the reader.
 import { get, query, url } from './api.js';
@@ -8055,9 +8055,9 @@ export async function render(main, { app }) {
 
 """##),
         "assets/overview.js": EmbeddedFile(
-            contentType: "text/javascript; charset=utf-8", sha256: "92a55c85ed0e7511f889efec794af319c060da76a4433b8ce33fc6cd49d4a598",
+            contentType: "text/javascript; charset=utf-8", sha256: "cb5316604f66431871cbcb35734bbcdb2bb05c66c02787b90261b3d0e119b5f6",
             text: #"""
-// Overview: the seed's analytics figures, an hourly chart and the webhooks that need attention.
+// Overview: the analytics figures, an hourly chart and the webhooks that need attention.
 import { get, post, patch, query } from './api.js';
 import { h, mount, number, percent } from './dom.js';
 import { healthBadge } from './webhooks.js';
@@ -8157,10 +8157,10 @@ export async function render(main, { app }) {
 
 """#),
         "assets/webhook.js": EmbeddedFile(
-            contentType: "text/javascript; charset=utf-8", sha256: "270478bc6157cdf6e89e1af5afe9aa525cdb5dfa637df0483e01b23d8bab895d",
+            contentType: "text/javascript; charset=utf-8", sha256: "2e7e07ae9036d6976cc21e9382fc8fe1ba267b76568b161a9f586b4a45ce8034",
             text: #"""
 // One webhook: state and rule, actions, and tabs for its figures, deliveries, test sends
-// (the seed's WebhookTestUtility), signing secret and recovery.
+// (the webhook test utility), signing secret and recovery.
 import { del, get, patch, post, query } from './api.js';
 import { badge, confirmByName, copy, externalLink, field, h, mount, number, percent, time } from './dom.js';
 import { hourlyChart } from './chart.js';
@@ -8339,9 +8339,9 @@ function confirmDelete(app, webhook) {
 
 """#),
         "assets/webhooks.js": EmbeddedFile(
-            contentType: "text/javascript; charset=utf-8", sha256: "467f582a41102fa09476748478b8a83e7b253fbcc7f72afedd3fe4e3c490a183",
+            contentType: "text/javascript; charset=utf-8", sha256: "58d554c215870d653e3b07e74be1f41b5283282983acf4413fcf6ea16932e659",
             text: #"""
-// Webhooks (the seed's WebhookApiManagement): the list, and the create/edit form.
+// Webhooks (webhook management): the list, and the create/edit form.
 import { ApiError, get, patch, post, query } from './api.js';
 import { badge, copy, dialogButtons, field, h, mount, number, openDialog, percent, time } from './dom.js';
 
@@ -8480,7 +8480,7 @@ export function showSecretOnce(app, secret, webhookID, intro) {
     h('p', {}, intro),
     h('code', { class: 'secret', 'data-testid': 'new-secret' }, secret),
     h('div', { class: 'row' }, h('button', { type: 'button', on: { click: () => copy(secret, (m, e) => app.toast(m, e)) } }, 'Copy secret')),
-    h('h3', {}, 'Verify deliveries (Node, as in the seed)'),
+    h('h3', {}, 'Verify deliveries (Node)'),
     h('pre', {}, `const crypto = require('crypto');\nconst expected = 'sha256=' + crypto.createHmac('sha256', process.env.WEBHOOK_SECRET)\n  .update(rawBody).digest('hex');\nconst ok = crypto.timingSafeEqual(Buffer.from(expected), Buffer.from(req.headers['x-webhook-signature']));`),
     h('h3', {}, 'Python (Standard Webhooks)'),
     h('pre', {}, `from standardwebhooks import Webhook\nWebhook(os.environ["WEBHOOK_SECRET"]).verify(raw_body, headers)`),

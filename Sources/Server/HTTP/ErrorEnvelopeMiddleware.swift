@@ -4,7 +4,7 @@ import Hummingbird
 import Logging
 import Metrics
 
-/// Turns every error a request can end in into the seed's error envelope with the right
+/// Turns every error a request can end in into the error envelope with the right
 /// status, and stamps each response with its request id. Unexpected errors become a 500
 /// whose details go to the log, not to the client; a path that exists with other methods is
 /// answered 405 with `Allow` instead of 404.

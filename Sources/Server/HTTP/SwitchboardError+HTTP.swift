@@ -3,7 +3,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 
-/// Switchboard's errors answer for themselves in the seed's envelope, with their headers.
+/// Switchboard's errors answer for themselves in the error envelope, with their headers.
 extension SwitchboardError: HTTPResponseError {
     package var status: HTTPResponse.Status {
         switch category {

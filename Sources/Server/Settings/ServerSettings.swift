@@ -124,7 +124,7 @@ package struct ServerSettings: Sendable {
     package var streamMaxPerKey: Int
 
     /// `AUTH_ROUTE_MAP_FILE` and `AUTH_UNMATCHED`: which permission each CRM route needs, for
-    /// `/auth/verify` (the file's rules before the seed's built-in table; unmatched denied, or
+    /// `/auth/verify` (the file's rules before the built-in table; unmatched denied, or
     /// with `AUTH_UNMATCHED=allow` open to any valid key).
     package var routeMap: RouteMap
     /// `AUTH_API_KEY_HEADER`: a header `/auth/verify` also reads a key from (e.g. `X-API-Key`),
@@ -153,7 +153,7 @@ package struct ServerSettings: Sendable {
     /// fixed, public development secret instead of stopping the server.
     package var isDevelopment = false
 
-    /// The seed's example value, refused because it is public.
+    /// The example value the Node original's README shows, refused because it is public.
     package static let placeholderSecret = "your-webhook-secret-key-change-in-production"
 
     /// Settings with the documented defaults and the given secret; for tests and tools.

@@ -1,6 +1,6 @@
-// The seed README's receiver snippet, unchanged in substance: it re-serialises the parsed body
+// The Node original's receiver snippet, unchanged in substance: it re-serialises the parsed body
 // with JSON.stringify and compares HMAC-SHA256 signatures. Exit 0 when the delivery verifies.
-// Usage: node verify-seed-signature.js BODY_FILE HEADERS_JSON_FILE SECRET
+// Usage: node verify-node-signature.js BODY_FILE HEADERS_JSON_FILE SECRET
 const crypto = require('crypto');
 const fs = require('fs');
 

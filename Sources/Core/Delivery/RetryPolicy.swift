@@ -1,6 +1,6 @@
 import Foundation
 
-/// When a failed delivery is tried again: the seed's schedule — 1 s, then `baseDelay × 3ⁿ`
+/// When a failed delivery is tried again: the Node original's schedule — 1 s, then `baseDelay × 3ⁿ`
 /// (5 s, 15 s, 45 s, 135 s with the default 5 s) — with up to ±10 % jitter so a receiver that
 /// comes back is not hit by every queued delivery at once.
 package struct RetryPolicy: Sendable, Equatable {
@@ -13,7 +13,7 @@ package struct RetryPolicy: Sendable, Equatable {
     /// Longest `Retry-After` a receiver may ask for; longer requests are capped.
     package var maxRetryAfter: Duration
 
-    /// The seed's schedule for a base delay and retry count.
+    /// The Node original's schedule for a base delay and retry count.
     package init(maxRetries: Int = 3, baseDelay: Duration = .milliseconds(5000), jitter: Double = 0.1, maxRetryAfter: Duration = .seconds(3600)) {
         self.maxRetries = maxRetries
         self.delays = [.seconds(1)] + (0..<4).map { baseDelay * Int(pow(3.0, Double($0))) }

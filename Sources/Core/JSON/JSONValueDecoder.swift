@@ -1,4 +1,3 @@
-import Core
 import Foundation
 
 /// Decodes request types from a parsed JSON body, strictly and with errors a client can act
@@ -8,9 +7,9 @@ import Foundation
 /// `Timestamp.acceptedRange`; strings must not hold NUL (`\u0000`); a `JSONValue` field takes
 /// any JSON as it is (it is stored as JSON text, where NUL stays escaped). Every error names
 /// the field (`rateLimit.requests`, `events[2]`) and is a 422 `validation_failed`.
-struct JSONValueDecoder {
+package struct JSONValueDecoder {
     /// Decodes `T` from `value`.
-    static func decode<T: Decodable>(_ type: T.Type, from value: JSONValue) throws -> T {
+    package static func decode<T: Decodable>(_ type: T.Type, from value: JSONValue) throws -> T {
         try Node(value: value, path: []).decode(T.self)
     }
 
@@ -248,25 +247,25 @@ struct JSONValueDecoder {
 
 /// A field of a partial update that may be left out (no change), set to `null` (clear, or go
 /// back to the default) or given a value. Also used for fields that may be null on creation.
-enum Patch<Value: Decodable & Sendable>: Sendable, Decodable {
+package enum Patch<Value: Decodable & Sendable>: Sendable, Decodable {
     case absent
     case null
     case value(Value)
 
-    init(from decoder: any Decoder) throws {
+    package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
         self = container.decodeNil() ? .null : .value(try container.decode(Value.self))
     }
 
     /// The value, or nil when absent or null.
-    var value: Value? {
+    package var value: Value? {
         if case .value(let value) = self { return value }
         return nil
     }
 
     /// nil when absent (leave as it is); `.some(nil)` when null; `.some(value)` otherwise —
     /// the double optional the services take for partial updates.
-    var change: Value?? {
+    package var change: Value?? {
         switch self {
         case .absent: nil
         case .null: .some(nil)
@@ -277,7 +276,7 @@ enum Patch<Value: Decodable & Sendable>: Sendable, Decodable {
 
 extension KeyedDecodingContainer {
     /// A `Patch` field: absent when the key is missing, instead of the "is required" error.
-    func decode<Value>(_ type: Patch<Value>.Type, forKey key: Key) throws -> Patch<Value> {
+    package func decode<Value>(_ type: Patch<Value>.Type, forKey key: Key) throws -> Patch<Value> {
         contains(key) ? try decodeIfPresentAllowingNull(type, forKey: key) : .absent
     }
 

@@ -1,5 +1,14 @@
 import Foundation
 
+// JSON in Switchboard keeps three contracts, each held by one file of this folder:
+// 1. Payload bytes are JavaScript's: an event's body is printed as `JSON.stringify` prints
+//    the parsed document (member order, number and string forms), so a receiver that
+//    re-serialises it computes the same signature (`JSONValue`, `compactText`).
+// 2. Request bodies are strict: unknown fields, wrong types, inexact numbers, NUL in strings
+//    and bad times are refused with the field's path (`JSONValueDecoder`).
+// 3. Answers have one shape: fields in the order their types declare, nulls written, ids as
+//    lower-case UUIDs, times as `Timestamp` text, compact (`JSONValueEncoder`).
+
 /// A JSON document kept as written: object members stay in their order, which matters when
 /// the same bytes must come out again (signed payloads).
 package indirect enum JSONValue: Sendable, Equatable {

@@ -1,13 +1,12 @@
-import Core
 import Foundation
 
 /// Encodes response types into `JSONValue`, so answers keep the order their types declare
-/// (the seed's analytics fields come first, in its order) and print as compact JSON like every
+/// (the analytics fields come first, in the Node original's order) and print as compact JSON like every
 /// other answer. Conventions of the API: an optional that is nil is written as `null` (fields
 /// are always present), ids are lower-case UUIDs, and times are `Timestamp.format` text.
-struct JSONValueEncoder {
+package struct JSONValueEncoder {
     /// The JSON value of `value`.
-    static func encode(_ value: some Encodable) throws -> JSONValue {
+    package static func encode(_ value: some Encodable) throws -> JSONValue {
         let root = Slot()
         try Node(slot: root, path: []).encodeValue(value)
         return root.value

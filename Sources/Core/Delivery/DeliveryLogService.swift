@@ -1,6 +1,6 @@
 import Foundation
 
-/// The seed's webhook log: deliveries with their attempts, and the ways to send them again.
+/// The webhook log: deliveries with their attempts, and the ways to send them again.
 package struct DeliveryLogService: Sendable {
     let driver: any StorageDriver
     let environment: CoreEnvironment

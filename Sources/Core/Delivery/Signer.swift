@@ -3,14 +3,14 @@ import Foundation
 
 /// Signs delivery bodies the two ways receivers check them.
 ///
-/// - `X-Webhook-Signature: sha256=<hex HMAC-SHA256(secret, body)>`, the seed's header, keyed
-///   with the secret text as it is, so the seed's Node snippet verifies it.
+/// - `X-Webhook-Signature: sha256=<hex HMAC-SHA256(secret, body)>`, the Node original's
+///   header, keyed with the secret text as it is, so its Node receiver snippet verifies it.
 /// - Standard Webhooks: `webhook-signature: v1,<base64 HMAC-SHA256(key, "id.timestamp.body")>`
 ///   where a `whsec_` secret's key is the base64-decoded rest and any other secret is its
 ///   UTF-8 bytes. During a secret rotation both signatures are sent, space-separated.
 package enum Signer {
-    /// The seed's signature header value.
-    package static func seedSignature(body: [UInt8], secret: String) -> String {
+    /// The `X-Webhook-Signature` value.
+    package static func webhookSignature(body: [UInt8], secret: String) -> String {
         let mac = HMAC<SHA256>.authenticationCode(for: body, using: SymmetricKey(data: Data(secret.utf8)))
         return "sha256=" + Hex.encode(mac)
     }
@@ -39,7 +39,7 @@ package enum Signer {
             standard += " " + standardSignature(id: eventID, timestamp: timestamp, body: body, secret: previousSecret)
         }
         return [
-            ("X-Webhook-Signature", seedSignature(body: body, secret: secret)),
+            ("X-Webhook-Signature", webhookSignature(body: body, secret: secret)),
             ("webhook-id", eventID),
             ("webhook-timestamp", String(timestamp)),
             ("webhook-signature", standard),
