@@ -141,14 +141,12 @@ package struct DeliveryStore: Sendable {
         let locking = executor.dialect.claimLockingClause.map { " " + $0 } ?? ""
         let gates = try await WebhookStore.claimGates(
             rampSince: now.addingTimeInterval(-policy.ramp.seconds), defaultRate: policy.defaultMaxDeliveriesPerSecond, on: executor)
-        let (room, ceilings, throttles) = try await claimRoom(gates: gates, policy: policy, now: now, otherThan: places?.workerName)
-        var available = HandoffRoom(room: room, cap: policy.perWebhookConcurrency, ceilings: ceilings)
-        // Full webhooks are left out of the read, this worker's places counted as they are now
-        // (exactly, under the lock, when choosing below).
-        var counted = available
-        for (webhookID, held) in places?.placesHeld() ?? [:] { counted.deduct(held, for: webhookID) }
-        let atCap = counted.room.filter { $0.value <= 0 }.map(\.key) + counted.ceilings.filter { $0.value <= 0 }.map(\.key)
-        let excluded = Array(Set(gates.filter { $0.value.circuit.state != .closed }.map(\.key) + atCap))
+        let planner = ClaimPlanner(policy: policy, now: now)
+        let inFlight = try await inFlightCounts(now: now, otherThan: places?.workerName)
+        // This worker's places are counted as they are now to leave full webhooks out of the
+        // read (and exactly, under the lock, when choosing below).
+        let plan = planner.room(gates: gates, inFlight: inFlight, ownPlaces: places?.placesHeld() ?? [:])
+        let excluded = plan.excluded
         let skip: SQLQuery = excluded.isEmpty ? "" : " AND webhook_id NOT IN (\(list: excluded))"
         // Two queries rather than one with OR: each walks its own index in order and stops at
         // the limit, where an OR would sort every due row on each claim. Twice the limit is
@@ -166,29 +164,15 @@ package struct DeliveryStore: Sendable {
             }
         }
         let due = try rows.map { (id: try $0.uuid("id"), webhookID: try $0.uuid("webhook_id")) }
-        // Only webhooks with nothing but the plain cap to respect take handed-over
-        // deliveries: an open or ramping circuit, or a throttle, is decided in a claim.
-        let barred = Set(gates.filter { _, gate in
-            gate.circuit.state != .closed || gate.rate != nil
-                || policy.concurrencyLimit(closedAt: gate.circuit.closedAt, now: now) < policy.perWebhookConcurrency
-        }.keys)
-        let choose = { (room: inout HandoffRoom) -> [(id: UUID, webhookID: UUID)] in
-            var chosen: [(id: UUID, webhookID: UUID)] = []
-            for row in due where chosen.count < limit && room.take(row.webhookID) { chosen.append(row) }
-            room.barred = barred
-            return chosen
-        }
-        let chosen: [(id: UUID, webhookID: UUID)]
-        if let places { chosen = places.choose(from: available, choose) } else { chosen = choose(&available) }
+        let choose = { (room: inout HandoffRoom) in ClaimPlanner.choose(due, limit: limit, from: &room, barred: plan.barred) }
+        var available = plan.available
+        let chosen = places.map { $0.choose(from: available, choose) } ?? choose(&available)
         var candidates = chosen.map(\.id)
-        let taken = Dictionary(grouping: chosen, by: \.webhookID).mapValues { $0.map(\.id) }
         // A throttled webhook's starts are booked with a compare-and-set, so two servers
         // never spend the same allowance; the loser leaves them for its next claim.
-        for (webhookID, throttle) in throttles.sorted(by: { $0.key.uuidString < $1.key.uuidString }) {
-            guard let ids = taken[webhookID], let gate = gates[webhookID] else { continue }
-            let next = Int64((throttle.start + Double(ids.count) * throttle.cost).rounded(.up))
-            if try await !WebhookStore.advanceThrottle(id: webhookID, from: gate.throttleNextMs, to: next, on: executor) {
-                let dropped = Set(ids)
+        for booking in planner.bookings(for: chosen, gates: gates, room: plan) {
+            if try await !WebhookStore.advanceThrottle(id: booking.webhookID, from: booking.from, to: booking.to, on: executor) {
+                let dropped = Set(booking.deliveryIDs)
                 candidates.removeAll { dropped.contains($0) }
             }
         }
@@ -201,29 +185,6 @@ package struct DeliveryStore: Sendable {
         var jobs = try await jobs(ids: candidates, now: now)
         for index in jobs.indices where probes.contains(jobs[index].deliveryID) { jobs[index].isProbe = true }
         return jobs
-    }
-
-    /// Room per webhook at `now`: its concurrency cap (ramped after its circuit closed) less
-    /// what is in flight over all servers (but `otherThan`'s, when given), and the starts its
-    /// throttle allows (the ceilings); with the throttled webhooks' booking figures. Webhooks
-    /// not listed have the plain cap.
-    private func claimRoom(
-        gates: [UUID: WebhookStore.ClaimGate], policy: CircuitPolicy, now: Date, otherThan worker: String?
-    ) async throws -> (room: [UUID: Int], ceilings: [UUID: Int], throttles: [UUID: (start: Double, cost: Double)]) {
-        let inFlight = try await inFlightCounts(now: now, otherThan: worker)
-        var room = inFlight.mapValues { policy.perWebhookConcurrency - $0 }
-        var ceilings: [UUID: Int] = [:]
-        var throttles: [UUID: (start: Double, cost: Double)] = [:]
-        let nowMs = Int64((now.timeIntervalSince1970 * 1000).rounded())
-        for (id, gate) in gates where gate.circuit.state == .closed {
-            room[id] = policy.concurrencyLimit(closedAt: gate.circuit.closedAt, now: now) - (inFlight[id] ?? 0)
-            if let rate = gate.rate {
-                let allowance = policy.throttleAllowance(rate: rate, nextMs: gate.throttleNextMs, nowMs: nowMs)
-                ceilings[id] = allowance.allowed
-                throttles[id] = (allowance.start, allowance.cost)
-            }
-        }
-        return (room, ceilings, throttles)
     }
 
     /// Takes the probe of each open circuit whose probe is due (at most `limit`): its waiting

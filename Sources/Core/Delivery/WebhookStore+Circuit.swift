@@ -137,6 +137,12 @@ extension WebhookStore {
         package var rate: Double?
         /// When its next delivery may start, ms since 1970 (the throttle's compare-and-set value).
         package var throttleNextMs: Int64
+
+        package init(circuit: Circuit, rate: Double? = nil, throttleNextMs: Int64 = 0) {
+            self.circuit = circuit
+            self.rate = rate
+            self.throttleNextMs = throttleNextMs
+        }
     }
 
     /// Active webhooks whose circuit or throttle limits claiming: circuit not closed, closed
