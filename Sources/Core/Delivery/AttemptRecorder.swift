@@ -124,8 +124,8 @@ package struct AttemptRecorder: Sendable {
             // The circuits as they are now (another server may have opened one since these
             // jobs were claimed), locked so servers recording for one webhook take turns,
             // decide whether a transient failure waits for the probe.
-            let circuits = updatesHealth ? try await WebhookStore.lockedCircuits(ids: webhookIDs, on: transaction) : [:]
-            let held = self.heldWebhooks(outcomes, circuits: circuits)
+            let standings = updatesHealth ? try await WebhookStore.lockedStandings(ids: webhookIDs, on: transaction) : [:]
+            let held = self.heldWebhooks(outcomes, circuits: standings.mapValues(\.circuit))
             let heldOutcomes = outcomes.filter { outcome in
                 outcome.result.verdict == .retryable && (outcome.job.isProbe || held.contains(outcome.job.webhookID))
             }
@@ -146,11 +146,11 @@ package struct AttemptRecorder: Sendable {
                         isProbe: outcome.job.isProbe, retryAfter: outcome.result.retryAfter)
                 }
                 statements = WebhookStore.attemptStatements(
-                    effects, circuits: circuits, policy: self.circuitPolicy, autoDisableThreshold: self.autoDisableThreshold, at: now)
+                    effects, standings: standings, policy: self.circuitPolicy, autoDisableThreshold: self.autoDisableThreshold, at: now)
             }
             let counts = try await transaction.executeAll(queries + statements.map(\.query))
-            let changes = zip(statements, counts.suffix(statements.count)).compactMap { statement, count in
-                count > 0 ? statement.change : nil
+            let changes = zip(statements, counts.suffix(statements.count)).flatMap { statement, count in
+                count > 0 ? statement.changes : []
             }
             return (states, changes)
         }

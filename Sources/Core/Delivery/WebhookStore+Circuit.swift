@@ -77,6 +77,96 @@ package struct BatchRun: Sendable, Equatable {
     }
 }
 
+/// What recording needs to know of a webhook: its circuit and failure counts, read and locked
+/// in the recording transaction, so the rules below decide on current values.
+package struct WebhookStanding: Sendable, Equatable {
+    package var circuit: Circuit
+    /// Failed attempts since the last success.
+    package var consecutiveFailures: Int
+    /// Deliveries that ended failed since the last success (auto-disable counts these).
+    package var consecutiveFailedDeliveries: Int
+    package var isActive: Bool
+    /// Why this batch disabled the webhook, when it did.
+    package var disabledReason: String?
+
+    package init(circuit: Circuit, consecutiveFailures: Int = 0, consecutiveFailedDeliveries: Int = 0, isActive: Bool = true) {
+        self.circuit = circuit
+        self.consecutiveFailures = consecutiveFailures
+        self.consecutiveFailedDeliveries = consecutiveFailedDeliveries
+        self.isActive = isActive
+    }
+
+    /// The changes others are told about, from this standing to `after`.
+    package func changes(to after: WebhookStanding, id: UUID) -> [WebhookChange] {
+        var changes: [WebhookChange] = []
+        if circuit.state != .closed, after.circuit.state == .closed { changes.append(.circuitClosed(id)) }
+        if circuit.state == .closed, after.circuit.state == .open { changes.append(.circuitOpened(id)) }
+        if isActive, !after.isActive { changes.append(.disabled(id, reason: after.disabledReason ?? "")) }
+        return changes
+    }
+}
+
+extension BatchRun {
+    /// The circuit breaker and auto-disable, as pure rules: the standing after this batch, in
+    /// the order its attempts ended, so a success after failures counts as the latest word.
+    /// - A failed probe reopens a half-open circuit with a longer wait (or the receiver's
+    ///   `Retry-After`, if longer), and disables the webhook once its circuit has been open
+    ///   longer than `disableAfter`.
+    /// - An answer that is not transient (success or final status) shows the receiver is
+    ///   reachable: it closes the circuit; the transient failures after it are the new run.
+    /// - A run reaching the threshold opens a closed circuit.
+    /// - Deliveries that ended failed after the last success count towards
+    ///   `autoDisableThreshold`; `410 Gone` disables at once. The first reason to disable wins.
+    package func apply(to standing: WebhookStanding, policy: CircuitPolicy, autoDisableThreshold: Int, at now: Date) -> WebhookStanding {
+        var next = standing
+        func disable(_ reason: String) {
+            guard next.isActive else { return }
+            next.isActive = false
+            next.disabledReason = reason
+        }
+        let retryAfter = min(self.retryAfter ?? .zero, policy.maxRetryAfter)
+        if probeFailed {
+            if next.circuit.state == .halfOpen {
+                next.circuit.state = .open
+                next.circuit.probes += 1
+                next.circuit.nextProbeAt = now.addingTimeInterval(max(policy.probeDelay(afterFailedProbes: next.circuit.probes), retryAfter).seconds)
+                next.circuit.probeUntil = nil
+            }
+            if next.circuit.state == .open, let opened = next.circuit.openedAt, opened <= now.addingTimeInterval(-policy.disableAfter.seconds) {
+                disable("receiver unreachable: its circuit stayed open longer than \(WebhookStore.describe(policy.disableAfter))")
+            }
+        }
+        if answered {
+            if next.circuit.state != .closed {
+                next.circuit = Circuit(
+                    state: .closed, failures: 0, probes: 0, openedAt: nil, nextProbeAt: nil, probeUntil: nil, closedAt: now)
+            }
+            next.circuit.failures = transientAfterAnswer
+        } else {
+            next.circuit.failures += transientAfterAnswer
+        }
+        if succeeded {
+            next.consecutiveFailures = failuresAfterSuccess
+            next.consecutiveFailedDeliveries = failedDeliveriesAfterSuccess
+        } else {
+            next.consecutiveFailures += failuresAfterSuccess
+            next.consecutiveFailedDeliveries += failedDeliveriesAfterSuccess
+        }
+        if gone { disable("receiver answered 410 Gone") }
+        if failedDeliveriesAfterSuccess > 0, next.consecutiveFailedDeliveries >= autoDisableThreshold {
+            disable("\(autoDisableThreshold) consecutive failed deliveries")
+        }
+        if transientAfterAnswer > 0, next.circuit.state == .closed, next.circuit.failures >= policy.failureThreshold {
+            next.circuit.state = .open
+            next.circuit.openedAt = now
+            next.circuit.nextProbeAt = now.addingTimeInterval(max(policy.probeInterval, retryAfter).seconds)
+            next.circuit.probes = 0
+            next.circuit.probeUntil = nil
+        }
+        return next
+    }
+}
+
 /// A change to a webhook's circuit or activity that a statement makes when it changes a row.
 package enum WebhookChange: Sendable, Equatable {
     case circuitOpened(UUID)
@@ -84,11 +174,10 @@ package enum WebhookChange: Sendable, Equatable {
     case disabled(UUID, reason: String)
 }
 
-/// A statement with the change it announces when it affects a row (a compare-and-set: with
-/// several servers on one database, exactly one sees its statement count the row).
+/// A statement with the changes it announces when it affects a row.
 package struct WebhookStatement: Sendable {
     package var query: SQLQuery
-    package var change: WebhookChange?
+    package var changes: [WebhookChange]
 }
 
 extension WebhookStore {
@@ -114,18 +203,21 @@ extension WebhookStore {
             probeUntil: try row.optionalDate("circuit_probe_until"), closedAt: try row.optionalDate("circuit_closed_at"))
     }
 
-    /// The circuits of the given webhooks, their rows locked until the transaction ends (in
+    /// The standings of the given webhooks, their rows locked until the transaction ends (in
     /// id order, as claims lock them), so servers recording at once for one webhook take
     /// turns and each sees the other's counts.
-    package static func lockedCircuits(ids: [UUID], on executor: any SQLExecutor) async throws -> [UUID: Circuit] {
+    package static func lockedStandings(ids: [UUID], on executor: any SQLExecutor) async throws -> [UUID: WebhookStanding] {
         guard !ids.isEmpty else { return [:] }
         let lock = executor.dialect.rowLockClause.map { " " + $0 } ?? ""
         let ordered = ids.sorted { $0.uuidString < $1.uuidString }
-        var result: [UUID: Circuit] = [:]
+        var result: [UUID: WebhookStanding] = [:]
         for row in try await executor.query("""
-            SELECT id, \(unsafeRaw: circuitColumns) FROM webhooks WHERE id IN (\(list: ordered)) ORDER BY id\(unsafeRaw: lock)
+            SELECT id, \(unsafeRaw: circuitColumns), consecutive_failures, consecutive_failed_deliveries, is_active
+            FROM webhooks WHERE id IN (\(list: ordered)) ORDER BY id\(unsafeRaw: lock)
             """) {
-            result[try row.uuid("id")] = try circuit(row)
+            result[try row.uuid("id")] = WebhookStanding(
+                circuit: try circuit(row), consecutiveFailures: try row.int("consecutive_failures"),
+                consecutiveFailedDeliveries: try row.int("consecutive_failed_deliveries"), isActive: try row.bool("is_active"))
         }
         return result
     }
@@ -209,94 +301,35 @@ extension WebhookStore {
         return counts
     }
 
-    /// The statements that apply a batch of attempts to their webhooks, given their circuits
-    /// as read (and locked) in the same transaction. Per webhook, in the order its attempts
-    /// ended (`BatchRun`), so a success after failures counts as the latest word:
-    /// - a failed probe reopens the circuit with a longer wait (or the receiver's
-    ///   `Retry-After`, if longer), and disables the webhook once it has been open longer than
-    ///   `disableAfter`;
-    /// - an answer that is not transient (success or final status) shows the receiver is
-    ///   reachable: it closes the circuit; the transient failures after it are the new run;
-    /// - a run reaching the threshold opens a closed circuit;
-    /// - deliveries that ended failed after the last success add to
-    ///   `consecutive_failed_deliveries`, disabling at `autoDisableThreshold`; `410 Gone`
-    ///   disables at once.
+    /// The statements that apply a batch of attempts to their webhooks, given their standings
+    /// as read (and locked) in the same transaction: the rules (`BatchRun.apply`) decide, and
+    /// each webhook whose standing changed gets one statement writing the result.
     static func attemptStatements(
-        _ effects: [WebhookAttemptEffect], circuits: [UUID: Circuit], policy: CircuitPolicy, autoDisableThreshold: Int, at now: Date
+        _ effects: [WebhookAttemptEffect], standings: [UUID: WebhookStanding], policy: CircuitPolicy, autoDisableThreshold: Int, at now: Date
     ) -> [WebhookStatement] {
-        var statements: [WebhookStatement] = []
-        let closed = CircuitState.closed.rawValue
-        let open = CircuitState.open.rawValue
         let runs = BatchRun.runs(effects)
-        for id in runs.keys.sorted(by: { $0.uuidString < $1.uuidString }) {
-            guard let run = runs[id] else { continue }
-            let retryAfter = min(run.retryAfter ?? .zero, policy.maxRetryAfter)
-            if run.probeFailed {
-                let failedProbes = (circuits[id]?.probes ?? 0) + 1
-                let next = now.addingTimeInterval(max(policy.probeDelay(afterFailedProbes: failedProbes), retryAfter).seconds)
-                statements.append(WebhookStatement(query: """
-                    UPDATE webhooks SET circuit_state = \(open), circuit_probes = \(failedProbes), circuit_next_probe_at = \(next),
-                        circuit_probe_until = NULL
-                    WHERE id = \(id) AND circuit_state = \(CircuitState.halfOpen.rawValue)
-                    """))
-                let limit = now.addingTimeInterval(-policy.disableAfter.seconds)
-                let reason = "receiver unreachable: its circuit stayed open longer than \(Self.describe(policy.disableAfter))"
-                statements.append(WebhookStatement(query: """
-                    UPDATE webhooks SET is_active = \(false), disabled_reason = \(reason), disabled_at = \(now), updated_at = \(now)
-                    WHERE id = \(id) AND is_active = \(true) AND circuit_state = \(open) AND circuit_opened_at <= \(limit)
-                    """, change: .disabled(id, reason: reason)))
-            }
-            if run.answered {
-                statements.append(WebhookStatement(query: """
-                    UPDATE webhooks SET circuit_closed_at = \(now), circuit_state = \(closed), circuit_probes = 0,
-                        circuit_opened_at = NULL, circuit_next_probe_at = NULL, circuit_probe_until = NULL
-                    WHERE id = \(id) AND circuit_state <> \(closed)
-                    """, change: .circuitClosed(id)))
-                statements.append(WebhookStatement(query: """
-                    UPDATE webhooks SET circuit_failures = \(run.transientAfterAnswer) WHERE id = \(id)
-                    """))
-            } else if run.transientAfterAnswer > 0 {
-                statements.append(WebhookStatement(query: """
-                    UPDATE webhooks SET circuit_failures = circuit_failures + \(run.transientAfterAnswer) WHERE id = \(id)
-                    """))
-            }
-            if run.succeeded {
-                statements.append(WebhookStatement(query: """
-                    UPDATE webhooks SET consecutive_failures = \(run.failuresAfterSuccess),
-                        consecutive_failed_deliveries = \(run.failedDeliveriesAfterSuccess)
-                    WHERE id = \(id)
-                    """))
-            } else if run.failuresAfterSuccess > 0 {
-                statements.append(WebhookStatement(query: """
-                    UPDATE webhooks SET consecutive_failures = consecutive_failures + \(run.failuresAfterSuccess),
-                        consecutive_failed_deliveries = consecutive_failed_deliveries + \(run.failedDeliveriesAfterSuccess)
-                    WHERE id = \(id)
-                    """))
-            }
-            if run.gone {
-                let reason = "receiver answered 410 Gone"
-                statements.append(WebhookStatement(query: """
-                    UPDATE webhooks SET is_active = \(false), disabled_reason = \(reason), disabled_at = \(now), updated_at = \(now)
-                    WHERE id = \(id) AND is_active = \(true)
-                    """, change: .disabled(id, reason: reason)))
-            }
-            if run.failedDeliveriesAfterSuccess > 0 {
-                let reason = "\(autoDisableThreshold) consecutive failed deliveries"
-                statements.append(WebhookStatement(query: """
-                    UPDATE webhooks SET is_active = \(false), disabled_reason = \(reason), disabled_at = \(now), updated_at = \(now)
-                    WHERE id = \(id) AND is_active = \(true) AND consecutive_failed_deliveries >= \(autoDisableThreshold)
-                    """, change: .disabled(id, reason: reason)))
-            }
-            if run.transientAfterAnswer > 0 {
-                let firstProbe = now.addingTimeInterval(max(policy.probeInterval, retryAfter).seconds)
-                statements.append(WebhookStatement(query: """
-                    UPDATE webhooks SET circuit_state = \(open), circuit_opened_at = \(now), circuit_next_probe_at = \(firstProbe),
-                        circuit_probes = 0, circuit_probe_until = NULL
-                    WHERE id = \(id) AND circuit_state = \(closed) AND circuit_failures >= \(policy.failureThreshold)
-                    """, change: .circuitOpened(id)))
-            }
+        return runs.keys.sorted(by: { $0.uuidString < $1.uuidString }).compactMap { id in
+            guard let run = runs[id], let before = standings[id] else { return nil }
+            let after = run.apply(to: before, policy: policy, autoDisableThreshold: autoDisableThreshold, at: now)
+            guard after != before else { return nil }
+            return WebhookStatement(query: standingUpdate(id: id, after, disabledAt: now), changes: before.changes(to: after, id: id))
         }
-        return statements
+    }
+
+    /// Writes a webhook's standing (and, when it was just disabled, why and when).
+    static func standingUpdate(id: UUID, _ standing: WebhookStanding, disabledAt now: Date) -> SQLQuery {
+        let circuit = standing.circuit
+        var query: SQLQuery = """
+            UPDATE webhooks SET circuit_state = \(circuit.state.rawValue), circuit_failures = \(circuit.failures),
+                circuit_probes = \(circuit.probes), circuit_opened_at = \(circuit.openedAt), circuit_next_probe_at = \(circuit.nextProbeAt),
+                circuit_probe_until = \(circuit.probeUntil), circuit_closed_at = \(circuit.closedAt),
+                consecutive_failures = \(standing.consecutiveFailures), consecutive_failed_deliveries = \(standing.consecutiveFailedDeliveries)
+            """
+        if let reason = standing.disabledReason, !standing.isActive {
+            query.append(", is_active = \(false), disabled_reason = \(reason), disabled_at = \(now), updated_at = \(now)")
+        }
+        query.append(" WHERE id = \(id)")
+        return query
     }
 
     /// "24 h", "90 s": a duration as the disable reason states it.
