@@ -8,7 +8,7 @@ SWIFT_FLAGS  ?= -j $(JOBS)
 TEST_WIDTH   ?= --experimental-maximum-parallelization-width 16
 BIN           = $(shell $(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)
 
-.PHONY: run test build deps migrate smoke fuzz bench clean test-db test-db-stop assets browser-test screenshots
+.PHONY: run test build deps migrate smoke fuzz bench clean test-db test-db-stop assets browser-test screenshots settings-page
 
 ## Install missing system packages (as root) or print the apt-get line.
 deps:
@@ -32,9 +32,14 @@ run: migrate
 assets:
 	scripts/embed-assets.py
 
-## The README's console screenshots (docs/screenshots/), made from fixed data in chromium.
+## The console's screenshots (docs/screenshots/, shown in docs/console.md), made from fixed data in chromium.
 screenshots: build
 	XDG_CONFIG_HOME=$$(mktemp -d) XDG_CACHE_HOME=$$(mktemp -d) "$$(scripts/python-venv.sh)/bin/python" scripts/screenshots.py "$(BIN)"
+
+## Write docs/configuration.md from the settings' declarations (Sources/Server/Settings/SettingsCatalogue.swift);
+## run after changing a setting and commit both (a test fails when they differ).
+settings-page: build
+	$(BIN)/switchboard settings > docs/configuration.md
 
 ## Only the console's browser tests (binaries must be built).
 browser-test:
@@ -42,24 +47,22 @@ browser-test:
 
 ## Check that SQL lives only in stores, migrations and drivers; build and run the whole test suite (Swift Testing) against SQLite and against throwaway
 ## PostgreSQL and MariaDB servers on loopback (installed and started if absent), then the
-## database-failure test of the built server on both (restart and 30 s down under load), the
-## hardening test (slow clients, connection limits, proxies, start-up refusals), forward
-## authentication behind Debian's nginx with the README's configuration, the outbox under
+## system tests of the built server (Tests/System, pytest): the database-failure test on both
+## (restart and 30 s down under load), the hardening test (slow clients, connection limits,
+## proxies, start-up refusals), forward authentication behind Debian's nginx and Caddy with
+## docs/proxy's files, the outbox under
 ## kill -9 on all three databases, receivers down for 30 s and 5 min and the throttle with two
 ## servers (all three databases at once, about 6 minutes), the
 ## schemathesis fuzz run against the OpenAPI document, the console's browser tests (Playwright
-## driving Debian's chromium), and last the end-to-end smoke test of the binaries and README.
+## driving Debian's chromium), and last the end-to-end smoke test of the binaries and the curl
+## examples of README.md and docs/api.md.
 test: deps
 	scripts/check-sql-placement.sh
 	scripts/embed-assets.py --check
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
 	scripts/test-databases.sh start > .build/test-databases.env
 	. ./.build/test-databases.env && $(SWIFT) test $(SWIFT_FLAGS) --skip-build --disable-xctest $(TEST_WIDTH)
-	scripts/restart-test.sh "$(BIN)"
-	scripts/hardening-test.py "$(BIN)"
-	scripts/crm-auth-test.py "$(BIN)"
-	. ./.build/test-databases.env && "$$(scripts/python-venv.sh)/bin/python" scripts/outbox-crash-test.py "$(BIN)"
-	. ./.build/test-databases.env && "$$(scripts/python-venv.sh)/bin/python" scripts/receiver-outage-test.py "$(BIN)"
+	. ./.build/test-databases.env && scripts/system-test.sh "$(BIN)"
 	scripts/fuzz-api.sh "$(BIN)"
 	scripts/browser-test.sh "$(BIN)"
 	scripts/smoke-test.sh "$(BIN)"

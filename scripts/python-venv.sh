@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Prints the path of the project's Python virtualenv (.venv), creating it and installing the
 # pinned test tools on first use: schemathesis (API fuzzing), standardwebhooks (an
-# independent receiver-side signature check), and for the console's browser tests pytest,
-# Playwright (driving Debian's chromium; its own browser download is never used) and axe-core
-# through axe-playwright-python; psycopg and PyMySQL for the outbox crash test, which writes
-# to the outbox as a CRM would.
+# independent receiver-side signature check), pytest for the system and browser tests (Tests/),
+# and for the console's browser tests Playwright (driving Debian's chromium; its own browser
+# download is never used) and axe-core through axe-playwright-python; psycopg and PyMySQL for
+# the system tests' databases (the outbox crash test writes to the outbox as a CRM would).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 venv="$repo/.venv"

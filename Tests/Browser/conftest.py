@@ -1,110 +1,44 @@
-"""Fixtures for the console's browser tests: the built server on a fresh SQLite database, a
-recording receiver, and Debian's Chromium driven by Playwright (never a downloaded browser).
+"""Fixtures for the console's browser tests: the built server on a fresh SQLite database and
+Debian's Chromium driven by Playwright (never a downloaded browser); the binaries and the
+recording receiver come from Tests/conftest.py.
 
 Every page fails its test on any console error it did not announce with
 `expect_console_error`; a failing test leaves a screenshot and a Playwright trace in
 .build/browser-artifacts/.
 """
-import json
 import os
 import re
-import signal
-import socket
-import subprocess
 import tempfile
-import time
-import urllib.error
-import urllib.request
 
 import pytest
 from playwright.sync_api import sync_playwright
 
-from receiver import Receiver
+import harness
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-ARTIFACTS = os.path.join(REPO, ".build", "browser-artifacts")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+ARTIFACTS = os.path.join(harness.REPO, ".build", "browser-artifacts")
 
 
-class Server:
-    """A running `switchboard serve` with its own database."""
+class Server(harness.Server):
+    """The built server for the console, migrated and started on a fresh SQLite database in
+    `folder`, its deliveries polled every 50 ms; always the console embedded in the binary."""
 
     def __init__(self, binaries, folder, extra_env=None, prefix=""):
-        self.folder = folder
-        self.port = free_port()
-        # With SWITCHBOARD_PATH_PREFIX every path of the server's is under it.
-        self.base = f"http://127.0.0.1:{self.port}{prefix}"
-        self.env = dict(os.environ, DATABASE_URL=f"sqlite://{folder}/console.sqlite", PORT=str(self.port), HOST="127.0.0.1",
-                        WEBHOOK_SECRET_KEY="0123456789abcdef" * 4, WEBHOOK_ALLOWED_TARGETS="127.0.0.1",
-                        WEBHOOK_POLL_INTERVAL_MS="50", LOG_LEVEL="warning", MIGRATIONS_DIR=os.path.join(REPO, "migrations"))
+        settings = dict(WEBHOOK_POLL_INTERVAL_MS="50")
+        if prefix:
+            settings["SWITCHBOARD_PATH_PREFIX"] = prefix
+        super().__init__(binaries, folder, "console", prefix=prefix, **settings)
         self.env.pop("CONSOLE_ASSETS_DIR", None)
         self.env.update(extra_env or {})
-        if prefix:
-            self.env["SWITCHBOARD_PATH_PREFIX"] = prefix
-        self.binaries = binaries
-        subprocess.run([f"{binaries}/switchboard-migrate", "up"], env=self.env, check=True, capture_output=True)
-        self.log = open(os.path.join(folder, "server.log"), "w+")
-        self.process = subprocess.Popen([f"{binaries}/switchboard", "serve"], env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 30
-        self.admin_key = None
-        while time.time() < deadline:
-            self.log.seek(0)
-            found = re.search(r"key:\s+(sbk_[A-Za-z0-9_-]{43})", self.log.read())
-            if found:
-                self.admin_key = found.group(1)
-                try:
-                    urllib.request.urlopen(self.base + "/health", timeout=1)
-                    break
-                except OSError:
-                    pass
-            time.sleep(0.1)
+        self.migrate().start()
         assert self.admin_key, "the server printed no admin key"
-
-    def api(self, method, path, body=None, key=None, headers=None):
-        """Calls the API with a Bearer key (the admin key by default); returns (status, json)."""
-        data = None if body is None else json.dumps(body).encode()
-        request = urllib.request.Request(self.base + path, data=data, method=method)
-        request.add_header("Authorization", f"Bearer {key or self.admin_key}")
-        if data is not None:
-            request.add_header("Content-Type", "application/json")
-        for name, value in (headers or {}).items():
-            request.add_header(name, value)
-        try:
-            with urllib.request.urlopen(request, timeout=15) as response:
-                return response.status, json.loads(response.read() or b"null")
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read() or b"null")
-
-    def cli(self, *arguments):
-        return subprocess.run([f"{self.binaries}/switchboard", *arguments], env=self.env, check=True, capture_output=True, text=True).stdout
-
-    def stop(self):
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
 
 
 @pytest.fixture(scope="session")
-def server():
-    binaries = os.environ["SWITCHBOARD_BIN"]
+def server(binaries):
     with tempfile.TemporaryDirectory() as folder:
         running = Server(binaries, folder)
         yield running
         running.stop()
-
-
-@pytest.fixture(scope="session")
-def receiver():
-    running = Receiver()
-    yield running
-    running.stop()
 
 
 @pytest.fixture(scope="session")

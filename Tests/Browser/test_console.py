@@ -233,9 +233,8 @@ def test_api_key_shown_once_regenerated_and_revoked(page, server):
     assert server.api("GET", "/api/webhooks", key=regenerated)[0] == 401
 
 
-def test_analytics_cards_and_chart_match_the_api(browser, receiver, console, tmp_path):
-    import os
-    fresh = Server(os.environ["SWITCHBOARD_BIN"], str(tmp_path))
+def test_analytics_cards_and_chart_match_the_api(browser, binaries, receiver, console, tmp_path):
+    fresh = Server(binaries, str(tmp_path))
     try:
         make_webhook(fresh, "Good", receiver.url("/ok"), events=["contact.created"])
         make_webhook(fresh, "Bad", receiver.url("/fail"), events=["contact.deleted"], maxRetries=0)
@@ -417,11 +416,10 @@ def test_live_log_shows_deliveries_made_elsewhere(page, server, receiver):
     assert time.time() - started < 2.5
 
 
-def test_console_under_a_path_prefix(browser, receiver, console, tmp_path):
+def test_console_under_a_path_prefix(browser, binaries, receiver, console, tmp_path):
     """SWITCHBOARD_PATH_PREFIX: the console, its assets, the API it calls, the live log and
     /health all work under the prefix, and nothing of Switchboard's answers at the root."""
-    import os
-    fresh = Server(os.environ["SWITCHBOARD_BIN"], str(tmp_path), prefix="/tools/switchboard")
+    fresh = Server(binaries, str(tmp_path), prefix="/tools/switchboard")
     try:
         make_webhook(fresh, "Under a prefix", receiver.url("/ok"), events=["contact.created"])
         root = f"http://127.0.0.1:{fresh.port}"

@@ -24,7 +24,7 @@ func withSecondServer<T>(_ first: TestServer, _ body: (TestServer) async throws 
 }
 
 /// Several Switchboard processes on one database. (A database that goes away and comes back
-/// is tested on the built server by `scripts/restart-test.sh`, which `make test` runs.)
+/// is tested on the built server by `Tests/System/test_restart.py`, which `make test` runs.)
 @Suite("Several servers on one database")
 struct SharedDatabaseTests {
     static func fast(_ settings: inout ServerSettings) {

@@ -22,7 +22,8 @@ import threading
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(REPO, "Tests", "Browser"))
+# The browser tests' conftest (Server, sign_in) first, then Tests/ for what it imports.
+sys.path[:0] = [os.path.join(REPO, "Tests", "Browser"), os.path.join(REPO, "Tests")]
 
 from conftest import Server, sign_in  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402

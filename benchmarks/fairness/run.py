@@ -30,9 +30,9 @@ from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-sys.path.insert(0, os.path.join(REPO, "scripts"))
+sys.path.insert(0, os.path.join(REPO, "Tests"))
 sys.path.insert(0, os.path.join(REPO, "benchmarks", "delivery"))
-from testkit import free_port, fresh_database_url  # noqa: E402
+from harness import free_port, fresh_database_url  # noqa: E402
 
 EVENTS = int(os.environ.get("EVENTS", "1000"))
 SLOW_SECONDS = float(os.environ.get("SLOW_SECONDS", "10"))

@@ -1,13 +1,17 @@
-"""A webhook receiver for the browser tests, on 127.0.0.1, recording every request.
+"""A webhook receiver for the tests, on 127.0.0.1, recording every request.
 
 /ok     200
 /fail   500 with the body <script>alert(1)</script> (must render as text in the console)
 /flaky  fails (500, same body) the first n requests of each webhook-id (?n=2), then 200
 /gone   410
 GET /_requests   every request so far, as JSON; DELETE /_requests forgets them
+
+On a port of its own choosing by default; on a fixed one it can stay off (connections refused)
+until `start()`, which is how the system tests take a receiver down and bring it back.
 """
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -15,10 +19,16 @@ SCRIPT = b"<script>alert(1)</script>"
 
 
 class Receiver:
-    def __init__(self):
+    def __init__(self, port=0, start=True):
+        self.port = port
         self.requests = []
         self.seen = {}
         self.lock = threading.Lock()
+        self.server = None
+        if start:
+            self.start()
+
+    def start(self):
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -48,7 +58,8 @@ class Receiver:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
                 url = urlparse(self.path)
-                record = {"path": url.path, "query": url.query, "headers": {k.lower(): v for k, v in self.headers.items()},
+                record = {"at": time.time(), "path": url.path, "query": url.query,
+                          "headers": {k.lower(): v for k, v in self.headers.items()},
                           "signatures": self.headers.get_all("webhook-signature") or [], "body": body.decode("utf-8", "replace")}
                 with receiver.lock:
                     receiver.requests.append(record)
@@ -66,10 +77,10 @@ class Receiver:
                     return self.answer(410, b"gone")
                 self.answer(404)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
         self.port = self.server.server_address[1]
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        return self
 
     def url(self, path):
         return f"http://127.0.0.1:{self.port}{path}"
@@ -78,5 +89,13 @@ class Receiver:
         with self.lock:
             return [r for r in self.requests if path is None or r["path"] == path]
 
+    def ids(self):
+        """The webhook-ids that arrived (each delivery's event id)."""
+        with self.lock:
+            return {r["headers"].get("webhook-id") for r in self.requests}
+
     def stop(self):
-        self.server.shutdown()
+        if self.server:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
