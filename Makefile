@@ -8,7 +8,7 @@ SWIFT_FLAGS  ?= -j $(JOBS)
 TEST_WIDTH   ?= --experimental-maximum-parallelization-width 16
 BIN           = $(shell $(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)
 
-.PHONY: run test build deps migrate smoke fuzz bench clean test-db test-db-stop assets browser-test screenshots settings-page
+.PHONY: run test build deps migrate smoke fuzz bench clean test-db test-db-stop browser-test screenshots settings-page
 
 ## Install missing system packages (as root) or print the apt-get line.
 deps:
@@ -26,11 +26,6 @@ migrate: build
 ## Build, migrate the local database and serve API on 127.0.0.1:8080 (see .env / environment).
 run: migrate
 	$(BIN)/switchboard serve
-
-## Embed web/ (the console and the OpenAPI document) into Sources/Server/Generated/EmbeddedFiles.swift;
-## run after editing anything in web/ and commit both (a test fails when they differ).
-assets:
-	scripts/embed-assets.py
 
 ## The console's screenshots (docs/screenshots/, shown in docs/console.md), made from fixed data in chromium.
 screenshots: build
@@ -58,7 +53,6 @@ browser-test:
 ## examples of README.md and docs/api.md.
 test: deps
 	scripts/check-sql-placement.sh
-	scripts/embed-assets.py --check
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
 	scripts/test-databases.sh start > .build/test-databases.env
 	. ./.build/test-databases.env && $(SWIFT) test $(SWIFT_FLAGS) --skip-build --disable-xctest $(TEST_WIDTH)

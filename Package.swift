@@ -118,6 +118,15 @@ let package = Package(
                 .product(name: "CompressNIO", package: "compress-nio"),
             ],
             path: "Sources/Server",
+            swiftSettings: strictSettings,
+            plugins: ["EmbedAssets"]
+        ),
+        // Writes the console's files and the OpenAPI document into the Server target at build
+        // time (see Sources/Tools/EmbedAssets).
+        .plugin(name: "EmbedAssets", capability: .buildTool(), dependencies: ["EmbedAssetsTool"], path: "Plugins/EmbedAssets"),
+        .executableTarget(
+            name: "EmbedAssetsTool",
+            path: "Sources/Tools/EmbedAssets",
             swiftSettings: strictSettings
         ),
         .executableTarget(

@@ -80,8 +80,9 @@ struct ConsoleAssets: Sendable {
         var digest = SHA256()
         for path in EmbeddedFiles.all.keys.sorted() {
             let file = EmbeddedFiles.all[path]!
-            files[path] = File(contentType: file.contentType, body: ByteBuffer(string: file.text), etag: "\"\(file.sha256.prefix(32))\"").compressed()
-            if path.hasPrefix("assets/") { digest.update(data: Data((path + file.sha256).utf8)) }
+            let sha256 = file.sha256
+            files[path] = File(contentType: file.contentType, body: ByteBuffer(string: file.text), etag: "\"\(sha256.prefix(32))\"").compressed()
+            if path.hasPrefix("assets/") { digest.update(data: Data((path + sha256).utf8)) }
         }
         let build = String(Hex.encode(digest.finalize()).prefix(16))
         var shells: [Bool: File] = [:]
@@ -120,9 +121,9 @@ struct ConsoleAssets: Sendable {
     }
 
     /// The OpenAPI document, its server URL under `prefix` (its paths are the API's own).
+    /// Always the embedded one: it lives in docs/, not in the console's folder.
     func openAPIDocument() -> File? {
-        guard directory != nil else { return embeddedOpenAPI }
-        return file("openapi.json").map { Self.underPrefix($0, prefix) }
+        embeddedOpenAPI
     }
 
     private static func underPrefix(_ document: File, _ prefix: String) -> File {

@@ -1,9 +1,15 @@
-/// A file of web/ built into the binary by scripts/embed-assets.py.
+import Core
+import Crypto
+import Foundation
+
+/// One file built into the binary (see `EmbeddedFiles`, written at build time by the
+/// EmbedAssets plugin).
 struct EmbeddedFile: Sendable {
     /// The `Content-Type` it is served with.
     let contentType: String
-    /// Hex SHA-256 of its bytes, as the generator saw them; its ETag.
-    let sha256: String
     /// Its contents (all embedded files are UTF-8 text).
     let text: String
+
+    /// Hex SHA-256 of its bytes: its ETag, and part of the assets' build digest.
+    var sha256: String { Hex.encode(SHA256.hash(data: Data(text.utf8))) }
 }
