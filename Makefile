@@ -6,9 +6,11 @@ SWIFT_FLAGS  ?= -j $(JOBS)
 # tests' servers (a retry due in 150 ms came 3 s late) and the whole run was slower (113 s
 # against 87 s with 16 at a time).
 TEST_WIDTH   ?= --experimental-maximum-parallelization-width 16
+# What swift-format keeps in shape (.swift-format: 4 spaces, 140 columns, layout only); `make format` applies it.
+FORMATTED     = Sources Tests/SwitchboardTests Plugins Package.swift
 BIN           = $(shell $(SWIFT) build $(SWIFT_FLAGS) --show-bin-path)
 
-.PHONY: run test build deps migrate smoke fuzz bench clean test-db test-db-stop browser-test screenshots settings-page
+.PHONY: run format test build deps migrate smoke fuzz bench clean test-db test-db-stop browser-test screenshots settings-page
 
 ## Install missing system packages (as root) or print the apt-get line.
 deps:
@@ -40,7 +42,11 @@ settings-page: build
 browser-test:
 	scripts/browser-test.sh "$(BIN)"
 
-## Check that SQL lives only in stores, migrations and drivers; build and run the whole test suite (Swift Testing) against SQLite and against throwaway
+## Apply swift-format's layout (.swift-format) to the Swift sources; `make test` fails when they are not in it.
+format:
+	$(SWIFT) format format --in-place --recursive $(FORMATTED)
+
+## Check that SQL lives only in stores, migrations and drivers and that the Swift sources are formatted; build and run the whole test suite (Swift Testing) against SQLite and against throwaway
 ## PostgreSQL and MariaDB servers on loopback (installed and started if absent), then the
 ## system tests of the built server (Tests/System, pytest): the database-failure test on both
 ## (restart and 30 s down under load), the hardening test (slow clients, connection limits,
@@ -53,6 +59,7 @@ browser-test:
 ## examples of README.md and docs/api.md.
 test: deps
 	scripts/check-sql-placement.sh
+	$(SWIFT) format lint --strict --recursive $(FORMATTED)
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
 	scripts/test-databases.sh start > .build/test-databases.env
 	. ./.build/test-databases.env && $(SWIFT) test $(SWIFT_FLAGS) --skip-build --disable-xctest $(TEST_WIDTH)

@@ -65,23 +65,30 @@ extension MigrateCommand {
     }
 
     struct Status: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List every version and whether it is applied (reads only; changes nothing).")
+        static let configuration = CommandConfiguration(
+            abstract: "List every version and whether it is applied (reads only; changes nothing).")
 
         func run() async throws {
             try await withMigrator { migrator, driver in
                 // Reads only: a look at a production database must not change it.
                 switch try await MigrationLedger(driver: driver).place() {
                 case .none:
-                    print("not migrated: no Switchboard table here (nothing was changed); `switchboard-migrate up` checks for name clashes first, then creates them")
+                    print(
+                        "not migrated: no Switchboard table here (nothing was changed); `switchboard-migrate up` checks for name clashes first, then creates them"
+                    )
                 case .legacy:
-                    print("versions recorded in \(MigrationLedger.legacyTable) (a previous release's table); the next `switchboard-migrate up` moves them to \(MigrationLedger.table)")
+                    print(
+                        "versions recorded in \(MigrationLedger.legacyTable) (a previous release's table); the next `switchboard-migrate up` moves them to \(MigrationLedger.table)"
+                    )
                 case .current:
                     break
                 }
                 let states = try await migrator.status()
                 for state in states {
                     let applied = state.appliedAt.map { "  applied \(Timestamp.format($0))" } ?? ""
-                    print("\(state.version)  \(state.state.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0))  \(state.name)\(applied)")
+                    print(
+                        "\(state.version)  \(state.state.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0))  \(state.name)\(applied)"
+                    )
                 }
                 let pending = states.filter { $0.state == .pending }.count
                 print(pending == 0 ? "schema is up to date" : "\(pending) pending: run `switchboard-migrate up`")

@@ -16,7 +16,8 @@ package enum SwitchboardApp {
         let settings = components.settings
         let router = Router(context: SwitchboardRequestContext.self)
         let audit = AuditTrail(driver: components.driver)
-        let verifier = KeyVerifier(apiKeys: components.apiKeys, failures: components.authFailureLimiter, failureLimit: settings.authFailureLimit)
+        let verifier = KeyVerifier(
+            apiKeys: components.apiKeys, failures: components.authFailureLimiter, failureLimit: settings.authFailureLimit)
         // The CRM's clients bring keys in headers; the console's cookie is not for the CRM.
         // With AUTH_API_KEY_HEADER the key is read from that header only: `Authorization` is
         // then the CRM's own (its users' tokens), never judged as a Switchboard key.
@@ -36,7 +37,8 @@ package enum SwitchboardApp {
                 keyHeader: settings.apiKeyHeader?.lowercased(), maxEventBytes: settings.maxEventBytes, buffer: components.gatewayBuffer,
                 uploadAllowance: .seconds(Int64(settings.bodyTimeoutSeconds)))
             let controller = GatewayController(
-                forwarder: forwarder, pipeline: crmPipeline, clientAddresses: components.clientAddresses, maxBodyBytes: settings.maxBodyBytes)
+                forwarder: forwarder, pipeline: crmPipeline, clientAddresses: components.clientAddresses,
+                maxBodyBytes: settings.maxBodyBytes)
             let responder = controller.responder()
             if settings.pathPrefix.isEmpty {
                 // First, so none of the console's or the API's middleware touches the CRM's traffic.
@@ -60,7 +62,8 @@ package enum SwitchboardApp {
         ConsoleController(assets: assets).register(on: router)
         SystemController(
             readiness: readiness, metrics: components.metrics, driver: components.driver, assets: assets,
-            queueFiguresMaxAge: .seconds(settings.metricsQueueCacheSeconds)).register(on: router)
+            queueFiguresMaxAge: .seconds(settings.metricsQueueCacheSeconds)
+        ).register(on: router)
 
         let api = APIRouteRegistrar(
             router: router,
@@ -102,7 +105,8 @@ package enum SwitchboardApp {
         return Application(
             router: router(components),
             server: .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuardHandler(counter: counter)])),
-            configuration: ApplicationConfiguration(address: .hostname(settings.host, port: settings.port), serverName: "Switchboard/\(version)"),
+            configuration: ApplicationConfiguration(
+                address: .hostname(settings.host, port: settings.port), serverName: "Switchboard/\(version)"),
             services: components.services,
             logger: logger
         )
@@ -128,7 +132,9 @@ package enum SwitchboardApp {
         let pending = try await Migrator(driver: driver, files: files).pending()
         guard pending.isEmpty else {
             let names = pending.map { "\($0.version)_\($0.name)" }.joined(separator: ", ")
-            throw ConfigurationError("the database schema is \(pending.count) migration(s) behind (\(names)): run `switchboard-migrate up` with the same DATABASE_URL first (`make run` does this for you)")
+            throw ConfigurationError(
+                "the database schema is \(pending.count) migration(s) behind (\(names)): run `switchboard-migrate up` with the same DATABASE_URL first (`make run` does this for you)"
+            )
         }
     }
 }

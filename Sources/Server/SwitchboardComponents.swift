@@ -71,15 +71,21 @@ package struct SwitchboardComponents: Sendable {
         catalog = EventTypeCatalog(driver: driver)
         let cipher = SecretCipher(serverSecret: settings.secretKey)
         self.cipher = cipher
-        webhooks = WebhookService(driver: driver, cipher: cipher, catalog: catalog, targetGuard: targetGuard, rotationOverlap: .seconds(settings.secretOverlapHours * 3600))
-        apiKeys = APIKeyService(driver: driver, secrets: SecretMaterial(serverSecret: settings.secretKey), defaultExpiryDays: settings.apiKeyExpiryDays)
+        webhooks = WebhookService(
+            driver: driver, cipher: cipher, catalog: catalog, targetGuard: targetGuard,
+            rotationOverlap: .seconds(settings.secretOverlapHours * 3600))
+        apiKeys = APIKeyService(
+            driver: driver, secrets: SecretMaterial(serverSecret: settings.secretKey), defaultExpiryDays: settings.apiKeyExpiryDays)
         sessions = SessionService(driver: driver, apiKeys: apiKeys, serverSecret: settings.secretKey, policy: settings.sessionPolicy)
 
         var configuration = HTTPClient.Configuration(
             redirectConfiguration: .disallow,
-            timeout: .init(connect: .milliseconds(Int64(settings.connectTimeoutMilliseconds)), read: .milliseconds(Int64(settings.deliveryTimeoutMilliseconds))),
+            timeout: .init(
+                connect: .milliseconds(Int64(settings.connectTimeoutMilliseconds)),
+                read: .milliseconds(Int64(settings.deliveryTimeoutMilliseconds))),
             decompression: .disabled)
-        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, settings.deliveryConcurrency))
+        configuration.connectionPool = .init(
+            idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: max(8, settings.deliveryConcurrency))
         httpClient = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         // Host names connect to the address the outbound check approved, through clients of
         // the same configuration bound to that address.
@@ -88,9 +94,12 @@ package struct SwitchboardComponents: Sendable {
         gatewayClient = settings.gateway.map { gateway in
             var configuration = HTTPClient.Configuration(
                 redirectConfiguration: .disallow,
-                timeout: .init(connect: .milliseconds(Int64(gateway.connectTimeoutMilliseconds)), read: .milliseconds(Int64(gateway.timeoutMilliseconds))),
+                timeout: .init(
+                    connect: .milliseconds(Int64(gateway.connectTimeoutMilliseconds)),
+                    read: .milliseconds(Int64(gateway.timeoutMilliseconds))),
                 decompression: .disabled)
-            configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: gateway.maxConnections)
+            configuration.connectionPool = .init(
+                idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: gateway.maxConnections)
             return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         }
         let sender = HTTPWebhookSender(
@@ -110,7 +119,8 @@ package struct SwitchboardComponents: Sendable {
             circuitPolicy: settings.circuitPolicy, onRecorded: { healthMonitor.poke() })
         tester = WebhookTester(driver: driver, sender: sender, recorder: recorder, cipher: cipher, version: SwitchboardApp.version)
 
-        let worker = settings.deliveryConcurrency > 0
+        let worker =
+            settings.deliveryConcurrency > 0
             ? DeliveryWorker(
                 driver: driver, sender: sender, recorder: recorder,
                 configuration: DeliveryWorkerConfiguration(
@@ -135,7 +145,10 @@ package struct SwitchboardComponents: Sendable {
             cleaner: RetentionCleaner(driver: driver, policy: settings.retentionPolicy), sessions: sessions,
             interval: .seconds(settings.cleanupIntervalHours * 3600), logger: Logger(label: "switchboard.cleanup"))
         outbox = OutboxRelay(driver: driver, catalog: catalog, interval: .milliseconds(settings.outboxPollMilliseconds), onPublished: wake)
-        services = [HTTPClientService(client: httpClient), pinned] + (gatewayClient.map { [HTTPClientService(client: $0)] } ?? []) + [quotas, authFailureLimiter, usage, cleanup, healthMonitor, outbox]
+        services =
+            [HTTPClientService(client: httpClient), pinned] + (gatewayClient.map { [HTTPClientService(client: $0)] } ?? []) + [
+                quotas, authFailureLimiter, usage, cleanup, healthMonitor, outbox,
+            ]
             + (worker.map { [$0] } ?? [])
     }
 }

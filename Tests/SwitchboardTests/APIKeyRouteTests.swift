@@ -10,7 +10,8 @@ struct APIKeyRouteTests {
     func createAndList() async throws {
         try await withTestServer { server in
             try await server.test { client in
-                let body = #"{"name":"My API Key","permissions":["read:contacts","write:contacts"],"description":"API key for contact management","expiresAt":"2099-01-01T00:00:00Z"}"#
+                let body =
+                    #"{"name":"My API Key","permissions":["read:contacts","write:contacts"],"description":"API key for contact management","expiresAt":"2099-01-01T00:00:00Z"}"#
                 let created = try await client.send(.post, "/api/api-keys", key: server.adminKey, json: body)
                 #expect(created.status == .created)
                 let data = try #require(created.body["data"])
@@ -47,7 +48,8 @@ struct APIKeyRouteTests {
             let issued = try await server.apiKeys.create(APIKeyDraft(name: "k", permissions: [.readWebhooks]))
             try await server.test { client in
                 #expect(try await client.send(.get, "/api/webhooks", key: issued.plaintext).status == .ok)
-                let regenerated = try await client.send(.post, "/api/api-keys/\(issued.record.id.uuidString)/regenerate", key: server.adminKey)
+                let regenerated = try await client.send(
+                    .post, "/api/api-keys/\(issued.record.id.uuidString)/regenerate", key: server.adminKey)
                 #expect(regenerated.status == .ok)
                 let newKey = try #require(regenerated.body["data"]?["key"]?.stringValue)
                 #expect(newKey != issued.plaintext)
@@ -69,7 +71,8 @@ struct APIKeyRouteTests {
                 expectError(try await client.send(.get, "/api/webhooks", key: issued.plaintext), .unauthorized, code: "key_revoked")
                 expectError(try await client.send(.get, "/api/api-keys/\(id)", key: server.adminKey), .notFound, code: "not_found")
                 expectError(try await client.send(.delete, "/api/api-keys/\(id)", key: server.adminKey), .notFound, code: "not_found")
-                expectError(try await client.send(.post, "/api/api-keys/\(id)/regenerate", key: server.adminKey), .notFound, code: "not_found")
+                expectError(
+                    try await client.send(.post, "/api/api-keys/\(id)/regenerate", key: server.adminKey), .notFound, code: "not_found")
 
                 let active = try await client.send(.get, "/api/api-keys", key: server.adminKey)
                 #expect(active.body["pagination"]?["total"]?.intValue == 1)
@@ -79,24 +82,30 @@ struct APIKeyRouteTests {
                 // then their order in the list (newest first) is their ids' random bits.
                 let revoked = all.body["data"]?.arrayValue.first { $0["id"]?.stringValue?.lowercased() == id.lowercased() }
                 #expect(revoked?["status"]?.stringValue == "revoked")
-                expectError(try await client.send(.get, "/api/api-keys?include_revoked=maybe", key: server.adminKey), .badRequest, code: "invalid_query")
-                expectError(try await client.send(.delete, "/api/api-keys/\(UUID().uuidString)", key: server.adminKey), .notFound, code: "not_found")
+                expectError(
+                    try await client.send(.get, "/api/api-keys?include_revoked=maybe", key: server.adminKey), .badRequest,
+                    code: "invalid_query")
+                expectError(
+                    try await client.send(.delete, "/api/api-keys/\(UUID().uuidString)", key: server.adminKey), .notFound, code: "not_found"
+                )
             }
         }
     }
 
-    @Test("Invalid key requests", arguments: [
-        (#"{"permissions":["*"]}"#, HTTPResponse.Status.unprocessableContent, "validation_failed"),
-        (#"{"name":"k","permissions":[]}"#, .unprocessableContent, "validation_failed"),
-        (#"{"name":"k","permissions":["read:everything"]}"#, .unprocessableContent, "validation_failed"),
-        (#"{"name":"k","permissions":["*"],"expiresAt":"2001-01-01T00:00:00Z"}"#, .unprocessableContent, "validation_failed"),
-        (#"{"name":"k","permissions":["*"],"expiresAt":"tomorrow"}"#, .unprocessableContent, "validation_failed"),
-        (#"{"name":"k","permissions":["*"],"ipWhitelist":"x"}"#, .unprocessableContent, "validation_failed"),
-        (#"{"name":"k","permissions":["*"],"ipWhitelist":["10.0.0.300"]}"#, .unprocessableContent, "validation_failed"),
-        (#"{"name":"k","permissions":["*"],"rateLimit":{"requests":5}}"#, .unprocessableContent, "validation_failed"),
-        (#"{"name":"k","permissions":["*"],"rateLimit":{"requests":5,"windowSeconds":60,"burst":2}}"#, .badRequest, "unknown_field"),
-        (#"{"name":"k","permissions":["*"],"scopes":["x"]}"#, .badRequest, "unknown_field"),
-    ])
+    @Test(
+        "Invalid key requests",
+        arguments: [
+            (#"{"permissions":["*"]}"#, HTTPResponse.Status.unprocessableContent, "validation_failed"),
+            (#"{"name":"k","permissions":[]}"#, .unprocessableContent, "validation_failed"),
+            (#"{"name":"k","permissions":["read:everything"]}"#, .unprocessableContent, "validation_failed"),
+            (#"{"name":"k","permissions":["*"],"expiresAt":"2001-01-01T00:00:00Z"}"#, .unprocessableContent, "validation_failed"),
+            (#"{"name":"k","permissions":["*"],"expiresAt":"tomorrow"}"#, .unprocessableContent, "validation_failed"),
+            (#"{"name":"k","permissions":["*"],"ipWhitelist":"x"}"#, .unprocessableContent, "validation_failed"),
+            (#"{"name":"k","permissions":["*"],"ipWhitelist":["10.0.0.300"]}"#, .unprocessableContent, "validation_failed"),
+            (#"{"name":"k","permissions":["*"],"rateLimit":{"requests":5}}"#, .unprocessableContent, "validation_failed"),
+            (#"{"name":"k","permissions":["*"],"rateLimit":{"requests":5,"windowSeconds":60,"burst":2}}"#, .badRequest, "unknown_field"),
+            (#"{"name":"k","permissions":["*"],"scopes":["x"]}"#, .badRequest, "unknown_field"),
+        ])
     func invalid(body: String, status: HTTPResponse.Status, code: String) async throws {
         try await withTestServer { server in
             try await server.test { client in

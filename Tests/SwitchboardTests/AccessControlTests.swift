@@ -21,7 +21,9 @@ struct AccessControlTests {
         #expect(throws: ConfigurationError.self) { try ClientAddressResolver(trustedProxies: "everyone") }
     }
 
-    @Test("Behind HOST=:: a proxy arrives IPv4-mapped and still matches an IPv4 TRUSTED_PROXIES entry; X-Forwarded-For entries may carry ports")
+    @Test(
+        "Behind HOST=:: a proxy arrives IPv4-mapped and still matches an IPv4 TRUSTED_PROXIES entry; X-Forwarded-For entries may carry ports"
+    )
     func mappedProxiesAndPorts() throws {
         let resolver = try ClientAddressResolver(trustedProxies: "10.0.0.0/8")
         // A dual-stack socket reports the IPv4 proxy 10.0.0.5 as ::ffff:10.0.0.5.
@@ -29,7 +31,9 @@ struct AccessControlTests {
         #expect(resolver.clientAddress(peer: "::ffff:198.51.100.7", forwardedFor: "203.0.113.9")?.description == "198.51.100.7")
         // ip:port entries (Azure, some load balancers) do not stop the walk.
         #expect(resolver.clientAddress(peer: "10.0.0.5", forwardedFor: "203.0.113.9:51234, 10.0.0.7:443")?.description == "203.0.113.9")
-        #expect(resolver.clientAddress(peer: "10.0.0.5", forwardedFor: "[2001:db8::1]:443")?.description == IPAddress("2001:db8::1")?.description)
+        #expect(
+            resolver.clientAddress(peer: "10.0.0.5", forwardedFor: "[2001:db8::1]:443")?.description
+                == IPAddress("2001:db8::1")?.description)
         #expect(resolver.clientAddress(peer: "10.0.0.5", forwardedFor: "::ffff:203.0.113.9")?.description == "203.0.113.9")
         #expect(IPAddress(forwarded: "203.0.113.9:x") == nil)
         #expect(IPAddress(forwarded: "[2001:db8::1]x") == nil)
@@ -56,15 +60,20 @@ struct AccessControlTests {
 
     @Test("A key used from outside its allowlist gets 403 ip_not_allowed; spoofed X-Forwarded-For does not help")
     func ipAllowlist() async throws {
-        try await withTestServer(configure: { $0.trustedProxies = ClientAddressResolver(trustedProxies: [IPRange("127.0.0.1")!]) }) { server in
-            let inside = try await server.apiKeys.create(APIKeyDraft(name: "office", permissions: [.readWebhooks], ipWhitelist: ["203.0.113.0/24"]))
-            let loopback = try await server.apiKeys.create(APIKeyDraft(name: "local", permissions: [.readWebhooks], ipWhitelist: ["127.0.0.1"]))
+        try await withTestServer(configure: { $0.trustedProxies = ClientAddressResolver(trustedProxies: [IPRange("127.0.0.1")!]) }) {
+            server in
+            let inside = try await server.apiKeys.create(
+                APIKeyDraft(name: "office", permissions: [.readWebhooks], ipWhitelist: ["203.0.113.0/24"]))
+            let loopback = try await server.apiKeys.create(
+                APIKeyDraft(name: "local", permissions: [.readWebhooks], ipWhitelist: ["127.0.0.1"]))
             let app = Application(router: SwitchboardApp.router(server.components))
             try await app.test(.live) { client in
-                let fromOffice = try await client.send(.get, "/api/webhooks", key: inside.plaintext, headers: [.init("X-Forwarded-For")!: "203.0.113.44"])
+                let fromOffice = try await client.send(
+                    .get, "/api/webhooks", key: inside.plaintext, headers: [.init("X-Forwarded-For")!: "203.0.113.44"])
                 #expect(fromOffice.status == .ok)
                 #expect(try await server.apiKeys.get(id: inside.record.id).lastUsedAddress == "203.0.113.44")
-                let fromElsewhere = try await client.send(.get, "/api/webhooks", key: inside.plaintext, headers: [.init("X-Forwarded-For")!: "198.51.100.1"])
+                let fromElsewhere = try await client.send(
+                    .get, "/api/webhooks", key: inside.plaintext, headers: [.init("X-Forwarded-For")!: "198.51.100.1"])
                 expectError(fromElsewhere, .forbidden, code: "ip_not_allowed")
                 expectError(try await client.send(.get, "/api/webhooks", key: inside.plaintext), .forbidden, code: "ip_not_allowed")
                 #expect(try await client.send(.get, "/api/webhooks", key: loopback.plaintext).status == .ok)
@@ -72,10 +81,12 @@ struct AccessControlTests {
         }
         // Without trusted proxies the header is ignored: the peer (127.0.0.1) is the client.
         try await withTestServer { server in
-            let inside = try await server.apiKeys.create(APIKeyDraft(name: "office", permissions: [.readWebhooks], ipWhitelist: ["203.0.113.0/24"]))
+            let inside = try await server.apiKeys.create(
+                APIKeyDraft(name: "office", permissions: [.readWebhooks], ipWhitelist: ["203.0.113.0/24"]))
             let app = Application(router: SwitchboardApp.router(server.components))
             try await app.test(.live) { client in
-                let spoofed = try await client.send(.get, "/api/webhooks", key: inside.plaintext, headers: [.init("X-Forwarded-For")!: "203.0.113.44"])
+                let spoofed = try await client.send(
+                    .get, "/api/webhooks", key: inside.plaintext, headers: [.init("X-Forwarded-For")!: "203.0.113.44"])
                 expectError(spoofed, .forbidden, code: "ip_not_allowed")
             }
         }
@@ -85,7 +96,9 @@ struct AccessControlTests {
     func keyRateLimit() async throws {
         try await withTestServer { server in
             try await server.test { client in
-                let created = try await client.send(.post, "/api/api-keys", key: server.adminKey, json: #"{"name":"slow","permissions":["read:webhooks"],"rateLimit":{"requests":3,"windowSeconds":3600}}"#)
+                let created = try await client.send(
+                    .post, "/api/api-keys", key: server.adminKey,
+                    json: #"{"name":"slow","permissions":["read:webhooks"],"rateLimit":{"requests":3,"windowSeconds":3600}}"#)
                 #expect(created.body["data"]?["rateLimit"]?["requests"]?.intValue == 3)
                 let key = try #require(created.body["data"]?["key"]?.stringValue)
                 for remaining in [2, 1, 0] {
@@ -105,11 +118,17 @@ struct AccessControlTests {
                 #expect(other.headers[.init("RateLimit-Limit")!] == "6000")
 
                 let id = try #require(created.body["data"]?["id"]?.stringValue)
-                let raised = try await client.send(.patch, "/api/api-keys/\(id)", key: server.adminKey, json: #"{"rateLimit":{"requests":1000,"windowSeconds":60}}"#)
+                let raised = try await client.send(
+                    .patch, "/api/api-keys/\(id)", key: server.adminKey, json: #"{"rateLimit":{"requests":1000,"windowSeconds":60}}"#)
                 #expect(raised.status == .ok)
                 #expect(try await client.send(.get, "/api/webhooks", key: key).status == .ok)
-                expectError(try await client.send(.patch, "/api/api-keys/\(id)", key: server.adminKey, json: #"{"ipWhitelist":["10.0.0.0/33"]}"#), .unprocessableContent, code: "validation_failed")
-                expectError(try await client.send(.patch, "/api/api-keys/\(id)", key: server.adminKey, json: #"{"rateLimit":{"requests":0,"windowSeconds":60}}"#), .unprocessableContent, code: "validation_failed")
+                expectError(
+                    try await client.send(.patch, "/api/api-keys/\(id)", key: server.adminKey, json: #"{"ipWhitelist":["10.0.0.0/33"]}"#),
+                    .unprocessableContent, code: "validation_failed")
+                expectError(
+                    try await client.send(
+                        .patch, "/api/api-keys/\(id)", key: server.adminKey, json: #"{"rateLimit":{"requests":0,"windowSeconds":60}}"#),
+                    .unprocessableContent, code: "validation_failed")
             }
         }
     }
@@ -120,7 +139,9 @@ struct AccessControlTests {
             let app = Application(router: SwitchboardApp.router(server.components))
             try await app.test(.live) { client in
                 for _ in 0..<5 {
-                    expectError(try await client.send(.get, "/api/webhooks", key: SecretMaterial.newAPIKey()), .unauthorized, code: "invalid_api_key")
+                    expectError(
+                        try await client.send(.get, "/api/webhooks", key: SecretMaterial.newAPIKey()), .unauthorized,
+                        code: "invalid_api_key")
                 }
                 let blocked = try await client.send(.get, "/api/webhooks", key: server.adminKey)
                 expectError(blocked, .tooManyRequests, code: "too_many_auth_failures")
@@ -138,7 +159,9 @@ struct APIKeyCacheTests {
     func cache() async throws {
         try await withTestDatabase { database in
             let cache = APIKeyCache(ttl: .seconds(60))
-            let service = APIKeyService(driver: database.driver, secrets: SecretMaterial(serverSecret: "server-secret-for-tests"), defaultExpiryDays: 0, cache: cache)
+            let service = APIKeyService(
+                driver: database.driver, secrets: SecretMaterial(serverSecret: "server-secret-for-tests"), defaultExpiryDays: 0,
+                cache: cache)
             let issued = try await service.create(APIKeyDraft(name: "k", permissions: [.all]))
             _ = try await service.authenticate(token: issued.plaintext)
             // Remove the row behind the service's back: the cached verification still answers.
@@ -208,7 +231,9 @@ struct RateLimiterTests {
         #expect(limiter.reserve("client", limit: limit).decision.allowed)
     }
 
-    @Test("20 concurrent wrong keys from one address consume 20 failure slots: with room for 10, 10 are refused", arguments: TestDriverKind.all)
+    @Test(
+        "20 concurrent wrong keys from one address consume 20 failure slots: with room for 10, 10 are refused",
+        arguments: TestDriverKind.all)
     func concurrentGuesses(_ kind: TestDriverKind) async throws {
         try await withTestServer(kind, configure: { $0.authFailureLimit = RateLimit(requests: 10, windowSeconds: 60) }) { server in
             let app = Application(router: SwitchboardApp.router(server.components))
@@ -234,9 +259,13 @@ struct RateLimiterTests {
                 // failures would fit below.
                 for _ in 0..<5 { #expect(try await client.send(.get, "/api/webhooks", key: server.adminKey).status == .ok) }
                 for _ in 0..<3 {
-                    expectError(try await client.send(.get, "/api/webhooks", key: SecretMaterial.newAPIKey()), .unauthorized, code: "invalid_api_key")
+                    expectError(
+                        try await client.send(.get, "/api/webhooks", key: SecretMaterial.newAPIKey()), .unauthorized,
+                        code: "invalid_api_key")
                 }
-                expectError(try await client.send(.get, "/api/webhooks", key: SecretMaterial.newAPIKey()), .tooManyRequests, code: "too_many_auth_failures")
+                expectError(
+                    try await client.send(.get, "/api/webhooks", key: SecretMaterial.newAPIKey()), .tooManyRequests,
+                    code: "too_many_auth_failures")
             }
         }
         // A key verified moments ago is no guess: it passes a brake that is on.
@@ -244,9 +273,12 @@ struct RateLimiterTests {
             let app = Application(router: SwitchboardApp.router(server.components))
             try await app.test(.live) { client in
                 #expect(try await client.send(.get, "/api/webhooks", key: server.adminKey).status == .ok)
-                expectError(try await client.send(.get, "/api/webhooks", key: SecretMaterial.newAPIKey()), .unauthorized, code: "invalid_api_key")
+                expectError(
+                    try await client.send(.get, "/api/webhooks", key: SecretMaterial.newAPIKey()), .unauthorized, code: "invalid_api_key")
                 #expect(try await client.send(.get, "/api/webhooks", key: server.adminKey).status == .ok)
-                expectError(try await client.send(.get, "/api/webhooks", key: SecretMaterial.newAPIKey()), .tooManyRequests, code: "too_many_auth_failures")
+                expectError(
+                    try await client.send(.get, "/api/webhooks", key: SecretMaterial.newAPIKey()), .tooManyRequests,
+                    code: "too_many_auth_failures")
             }
         }
     }

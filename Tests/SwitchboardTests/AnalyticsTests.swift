@@ -10,7 +10,8 @@ import Testing
 @Suite("Analytics and statistics on every database")
 struct AnalyticsTests {
     func makeWebhook(_ server: TestServer, url: String, events: [String], maxRetries: Int? = 0) async throws -> Webhook {
-        try await server.components.webhooks.create(WebhookDraft(name: "w", url: url, events: events, maxRetries: maxRetries, retryDelaysMs: [100]))
+        try await server.components.webhooks.create(
+            WebhookDraft(name: "w", url: url, events: events, maxRetries: maxRetries, retryDelaysMs: [100]))
     }
 
     func logs(_ server: TestServer, webhook: UUID) async throws -> [DeliveryLog] {
@@ -22,7 +23,9 @@ struct AnalyticsTests {
         return entries.count == count && entries.allSatisfy { $0.delivery.status == .succeeded || $0.delivery.status == .failed }
     }
 
-    @Test("Analytics figures match deliveries with known outcomes and latencies; a rebuild gives the same figures", arguments: TestDriverKind.all)
+    @Test(
+        "Analytics figures match deliveries with known outcomes and latencies; a rebuild gives the same figures",
+        arguments: TestDriverKind.all)
     func figuresMatchDeliveries(_ kind: TestDriverKind) async throws {
         // No circuit breaker here: the broken receiver's deliveries must use up their retries.
         try await withTestServer(kind, configure: { $0.circuitPolicy.failureThreshold = 10_000 }) { server in
@@ -37,7 +40,9 @@ struct AnalyticsTests {
                                 _ = try await server.components.dispatcher.publish(type: "contact.created", data: .object([]))
                                 _ = try await server.components.dispatcher.publish(type: "contact.updated", data: .object([]))
                             }
-                            for _ in 0..<2 { _ = try await server.components.dispatcher.publish(type: "property.created", data: .object([])) }
+                            for _ in 0..<2 {
+                                _ = try await server.components.dispatcher.publish(type: "property.created", data: .object([]))
+                            }
                             try await eventually(timeout: .seconds(20), "all deliveries finished") {
                                 let a = try await finished(server, webhook: ok.id, count: 6)
                                 let b = try await finished(server, webhook: broken.id, count: 6)
@@ -80,14 +85,16 @@ struct AnalyticsTests {
                             #expect(series.compactMap { $0["deliveries"]?.intValue }.reduce(0, +) == 14)
                             #expect(series.compactMap { $0["failures"]?.intValue }.reduce(0, +) == 6)
 
-                            let stats = try await client.send(.get, "/api/webhooks/\(broken.id.uuidString.lowercased())/stats", key: server.adminKey)
+                            let stats = try await client.send(
+                                .get, "/api/webhooks/\(broken.id.uuidString.lowercased())/stats", key: server.adminKey)
                             #expect(stats.body["data"]?["state"]?.stringValue == "unhealthy")
                             #expect(stats.body["data"]?["rule"]?.stringValue?.contains("6 failed attempts in a row") == true)
                             #expect(stats.body["data"]?["consecutive_failures"]?.intValue == 6)
                             #expect(stats.body["data"]?["success_rate"] == .number(0))
                             #expect(stats.body["data"]?["last_success_at"] == .null)
                             #expect(stats.body["data"]?["last_failure_at"]?.stringValue != nil)
-                            let slowStats = try await client.send(.get, "/api/webhooks/\(sluggish.id.uuidString.lowercased())/stats", key: server.adminKey)
+                            let slowStats = try await client.send(
+                                .get, "/api/webhooks/\(sluggish.id.uuidString.lowercased())/stats", key: server.adminKey)
                             #expect((slowStats.body["data"]?["average_response_time"]?.intValue ?? 0) >= 300)
                             #expect(slowStats.body["data"]?["state"]?.stringValue == "healthy")
                             #expect(slowStats.body["data"]?["total_deliveries"]?.intValue == 2)
@@ -106,11 +113,19 @@ struct AnalyticsTests {
                             #expect(windowed.body["data"]?["total_deliveries"]?.intValue == 14)
                             #expect(windowed.body["data"]?["series"]?.arrayValue.count == 2)
                             let future = Timestamp.format(Date().addingTimeInterval(7200))
-                            expectError(try await client.send(.get, "/api/webhooks/analytics?since=\(future)", key: server.adminKey), .badRequest, code: "invalid_query")
+                            expectError(
+                                try await client.send(.get, "/api/webhooks/analytics?since=\(future)", key: server.adminKey), .badRequest,
+                                code: "invalid_query")
                             let longAgo = Timestamp.format(Date().addingTimeInterval(-40 * 86_400))
-                            expectError(try await client.send(.get, "/api/webhooks/analytics?since=\(longAgo)", key: server.adminKey), .badRequest, code: "invalid_query")
-                            expectError(try await client.send(.get, "/api/webhooks/analytics?until=\(hourAgo)", key: server.adminKey), .badRequest, code: "invalid_query")
-                            expectError(try await client.send(.get, "/api/webhooks/\(UUID().uuidString)/stats", key: server.adminKey), .notFound, code: "not_found")
+                            expectError(
+                                try await client.send(.get, "/api/webhooks/analytics?since=\(longAgo)", key: server.adminKey), .badRequest,
+                                code: "invalid_query")
+                            expectError(
+                                try await client.send(.get, "/api/webhooks/analytics?until=\(hourAgo)", key: server.adminKey), .badRequest,
+                                code: "invalid_query")
+                            expectError(
+                                try await client.send(.get, "/api/webhooks/\(UUID().uuidString)/stats", key: server.adminKey), .notFound,
+                                code: "not_found")
                         }
                     }
                 }
@@ -126,10 +141,12 @@ struct AnalyticsTests {
                 try await withReceiver { watcher in
                     // A path and query holding a token, as receivers' URLs often do.
                     let watched = try await makeWebhook(server, url: flaky.url + "?token=s3cr3t", events: ["contact.created"])
-                    _ = try await makeWebhook(server, url: watcher.url, events: ["webhook.unhealthy", "webhook.recovered", "webhook.disabled"])
+                    _ = try await makeWebhook(
+                        server, url: watcher.url, events: ["webhook.unhealthy", "webhook.recovered", "webhook.disabled"])
                     let monitor = server.components.healthMonitor
                     // A second monitor, as another server on the same database would run.
-                    let rival = HealthMonitor(analytics: server.components.analytics, driver: server.database.driver, interval: .seconds(60))
+                    let rival = HealthMonitor(
+                        analytics: server.components.analytics, driver: server.database.driver, interval: .seconds(60))
                     try await withRunningWorker(server) {
                         for _ in 0..<3 { _ = try await server.components.dispatcher.publish(type: "contact.created", data: .object([])) }
                         try await eventually("three failures") { try await finished(server, webhook: watched.id, count: 3) }
@@ -285,7 +302,9 @@ struct HealthRuleTests {
             let bucket = DeliveryFigures.bucketIndex(exact)
             let lower = bucket == 0 ? 0 : DeliveryFigures.bucketBounds[bucket - 1]
             let upper = bucket < DeliveryFigures.bucketBounds.count ? DeliveryFigures.bucketBounds[bucket] : sorted.last!
-            #expect((lower...upper).contains(estimate), "p\(Int(quantile * 100)): \(estimate) ms, exactly \(exact) ms (bucket \(lower)–\(upper))")
+            #expect(
+                (lower...upper).contains(estimate),
+                "p\(Int(quantile * 100)): \(estimate) ms, exactly \(exact) ms (bucket \(lower)–\(upper))")
             #expect(estimate >= sorted.first! && estimate <= sorted.last!, "never outside what was measured")
         }
     }
@@ -314,12 +333,14 @@ struct StatsMigrationTests {
             let at = { (text: String) in Timestamp.parse("2026-11-02T\(text).000Z")! }
             // Written as version 0003 had it (the store writes today's columns).
             let webhook = (id: UUID(), created: at("09:00:00"))
-            try await driver.execute("""
+            try await driver.execute(
+                """
                 INSERT INTO webhooks (id, name, url, events, is_active, consecutive_failures, created_at, updated_at)
                 VALUES (\(webhook.id), \("old"), \("https://example.com/hook"), \("[\"*\"]"), \(true), \(0), \(webhook.created), \(webhook.created))
                 """)
             let event = Event(id: UUID(), type: "contact.created", payload: "{}", idempotencyKey: nil, createdAt: at("10:00:00"))
-            try await driver.execute("""
+            try await driver.execute(
+                """
                 INSERT INTO events (id, type, payload, created_at) VALUES (\(event.id), \(event.type), \(event.payload), \(event.createdAt))
                 """)
             let delivery = Delivery(
@@ -329,7 +350,8 @@ struct StatsMigrationTests {
             let attempts = [(200, 30, "10:15:00"), (500, 600, "10:20:00"), (nil, 5, "11:05:00")].enumerated().map { index, attempt in
                 DeliveryAttempt(
                     id: UUID(), deliveryID: delivery.id, attemptNumber: index + 1, requestHeaders: [:], responseStatus: attempt.0,
-                    responseBodyExcerpt: nil, durationMs: attempt.1, error: attempt.0 == nil ? "connection refused" : nil, createdAt: at(attempt.2))
+                    responseBodyExcerpt: nil, durationMs: attempt.1, error: attempt.0 == nil ? "connection refused" : nil,
+                    createdAt: at(attempt.2))
             }
             try await DeliveryStore(executor: driver).insert(attempts: attempts)
 
@@ -342,7 +364,8 @@ struct StatsMigrationTests {
             #expect(migrated.map(\.figures.totalMilliseconds) == [630, 5])
             #expect(migrated[0].figures.buckets[DeliveryFigures.bucketIndex(30)] == 1)
             #expect(migrated[0].figures.buckets[DeliveryFigures.bucketIndex(600)] == 1)
-            let tenOClock = try #require(try await driver.first("SELECT last_success_at, last_failure_at FROM webhook_stats_hourly WHERE hour = \("2026-11-02T10")"))
+            let tenOClock = try #require(
+                try await driver.first("SELECT last_success_at, last_failure_at FROM webhook_stats_hourly WHERE hour = \("2026-11-02T10")"))
             #expect(try tenOClock.optionalDate("last_success_at") == at("10:15:00"))
             #expect(try tenOClock.optionalDate("last_failure_at") == at("10:20:00"))
             let allTime = try await analytics.totals(nil)
@@ -373,7 +396,9 @@ struct StatsMigrationTests {
         }
     }
 
-    @Test("Upgrading to version 0012 keeps every hourly and all-time count, bounds the shortest and longest attempt by the buckets, and going back merges the new buckets", arguments: TestDriverKind.all)
+    @Test(
+        "Upgrading to version 0012 keeps every hourly and all-time count, bounds the shortest and longest attempt by the buckets, and going back merges the new buckets",
+        arguments: TestDriverKind.all)
     func finerBuckets(_ kind: TestDriverKind) async throws {
         try await withTestDatabase(kind, migrate: false) { database in
             let driver = database.driver
@@ -382,27 +407,33 @@ struct StatsMigrationTests {
             let throughTwelve = files.filter { $0.version <= "0012" }
             let created = Timestamp.parse("2026-11-02T09:00:00.000Z")!
             let webhook = UUID()
-            try await driver.execute("""
+            try await driver.execute(
+                """
                 INSERT INTO webhooks (id, name, url, events, is_active, consecutive_failures, created_at, updated_at)
                 VALUES (\(webhook), \("old"), \("https://example.com/hook"), \("[\"*\"]"), \(true), \(0), \(created), \(created))
                 """)
             // As version 0011 stored them: twelve quick attempts, three slower ones, one timeout.
-            let counts = "attempts, successes, failures, total_ms, lat_le_25, lat_le_50, lat_le_100, lat_le_250, lat_le_500, lat_le_1000, lat_le_2500, lat_le_5000, lat_le_10000, lat_over_10000"
-            try await driver.execute("""
+            let counts =
+                "attempts, successes, failures, total_ms, lat_le_25, lat_le_50, lat_le_100, lat_le_250, lat_le_500, lat_le_1000, lat_le_2500, lat_le_5000, lat_le_10000, lat_over_10000"
+            try await driver.execute(
+                """
                 INSERT INTO webhook_stats_hourly (hour, webhook_id, \(unsafeRaw: counts))
                 VALUES (\("2026-11-02T10"), \(webhook), 16, 15, 1, 10300, 12, 0, 3, 0, 0, 0, 0, 0, 0, 1)
                 """)
-            try await driver.execute("""
+            try await driver.execute(
+                """
                 INSERT INTO webhook_stats_hourly (hour, webhook_id, \(unsafeRaw: counts))
                 VALUES (\("2026-11-02T11"), \(webhook), 2, 2, 0, 70, 0, 2, 0, 0, 0, 0, 0, 0, 0, 0)
                 """)
-            try await driver.execute("""
+            try await driver.execute(
+                """
                 INSERT INTO webhook_stats_total (webhook_id, \(unsafeRaw: counts))
                 VALUES (\(webhook), 18, 17, 1, 10370, 12, 2, 3, 0, 0, 0, 0, 0, 0, 1)
                 """)
             try await Migrator(driver: driver, files: throughTwelve).up()
             let analytics = WebhookAnalytics(driver: driver)
-            let window = try AnalyticsWindow(since: Timestamp.parse("2026-11-02T10:00:00.000Z")!, until: Timestamp.parse("2026-11-02T12:00:00.000Z")!)
+            let window = try AnalyticsWindow(
+                since: Timestamp.parse("2026-11-02T10:00:00.000Z")!, until: Timestamp.parse("2026-11-02T12:00:00.000Z")!)
             let hours = try await analytics.series(window).map(\.figures)
             #expect(hours.map(\.attempts) == [16, 2])
             #expect(hours[0].buckets[DeliveryFigures.bucketIndex(25)] == 12 && hours[0].buckets[DeliveryFigures.bucketIndex(100)] == 3)
@@ -413,14 +444,21 @@ struct StatsMigrationTests {
             #expect(total.attempts == 18 && total.totalMilliseconds == 10370 && total.buckets.reduce(0, +) == 18)
             #expect(total.minMilliseconds == 0 && total.maxMilliseconds == 10370)
             // New attempts go to the finer buckets beside the old counts.
-            let sample = StatsStore.Sample(webhookID: webhook, success: true, milliseconds: 3, at: Timestamp.parse("2026-11-02T11:30:00.000Z")!)
+            let sample = StatsStore.Sample(
+                webhookID: webhook, success: true, milliseconds: 3, at: Timestamp.parse("2026-11-02T11:30:00.000Z")!)
             _ = try await driver.transaction { try await $0.executeAll(StatsStore.upsertQueries([sample], dialect: driver.dialect)) }
             let eleven = try await analytics.series(window).map(\.figures)[1]
-            #expect(eleven.attempts == 3 && eleven.buckets[DeliveryFigures.bucketIndex(3)] == 1 && eleven.minMilliseconds == 3 && eleven.maxMilliseconds == 50)
+            #expect(
+                eleven.attempts == 3 && eleven.buckets[DeliveryFigures.bucketIndex(3)] == 1 && eleven.minMilliseconds == 3
+                    && eleven.maxMilliseconds == 50)
 
             _ = try await Migrator(driver: driver, files: throughTwelve).down()
-            let back = try #require(try await driver.first("SELECT lat_le_25, lat_le_50, lat_over_10000, attempts FROM webhook_stats_hourly WHERE hour = \("2026-11-02T11")"))
-            #expect(try back.int("lat_le_25") == 1 && back.int("lat_le_50") == 2 && back.int("lat_over_10000") == 0 && back.int("attempts") == 3)
+            let back = try #require(
+                try await driver.first(
+                    "SELECT lat_le_25, lat_le_50, lat_over_10000, attempts FROM webhook_stats_hourly WHERE hour = \("2026-11-02T11")"))
+            #expect(
+                try back.int("lat_le_25") == 1 && back.int("lat_le_50") == 2 && back.int("lat_over_10000") == 0 && back.int("attempts") == 3
+            )
             let backTotal = try #require(try await driver.first("SELECT lat_le_25, lat_over_10000, attempts FROM webhook_stats_total"))
             #expect(try backTotal.int("lat_le_25") == 13 && backTotal.int("lat_over_10000") == 1 && backTotal.int("attempts") == 19)
         }

@@ -14,9 +14,12 @@ struct AuthRouteTests {
             _ = try await server.apiKeys.revoke(id: revoked.record.id)
             try await server.test { client in
                 expectError(try await client.send(.get, "/api/webhooks"), .unauthorized, code: "missing_api_key")
-                expectError(try await client.send(.get, "/api/webhooks", headers: [.authorization: "Basic dXNlcjpwdw=="]), .unauthorized, code: "invalid_authorization")
+                expectError(
+                    try await client.send(.get, "/api/webhooks", headers: [.authorization: "Basic dXNlcjpwdw=="]), .unauthorized,
+                    code: "invalid_authorization")
                 expectError(try await client.send(.get, "/api/webhooks", key: "sbk_nope"), .unauthorized, code: "invalid_api_key")
-                expectError(try await client.send(.get, "/api/webhooks", key: SecretMaterial.newAPIKey()), .unauthorized, code: "invalid_api_key")
+                expectError(
+                    try await client.send(.get, "/api/webhooks", key: SecretMaterial.newAPIKey()), .unauthorized, code: "invalid_api_key")
                 expectError(try await client.send(.get, "/api/webhooks", key: revoked.plaintext), .unauthorized, code: "key_revoked")
             }
         }
@@ -43,7 +46,9 @@ struct AuthRouteTests {
             let existingWebhook = try await server.components.webhooks
                 .create(WebhookDraft(name: "n", url: "https://a.example", events: ["*"])).id.uuidString
             let delivery = try await server.components.dispatcher.publish(type: "contact.created", data: .object([]))
-            let deliveryID = try #require(try await server.components.deliveryLogs.list(DeliveryLogFilter(), cursor: nil, limit: 1).entries.first).delivery.id
+            let deliveryID = try #require(
+                try await server.components.deliveryLogs.list(DeliveryLogFilter(), cursor: nil, limit: 1).entries.first
+            ).delivery.id
             #expect(delivery.deliveryCount == 1)
             _ = try await server.components.catalog.register(name: "invoice.retired", description: "to retire")
             let victimKey = try await server.apiKeys.create(APIKeyDraft(name: "victim", permissions: [.readContacts])).record.id.uuidString
@@ -67,7 +72,9 @@ struct AuthRouteTests {
                 }
             }
             @Sendable func path(_ route: APIRoute) -> String {
-                let id = route.path.hasPrefix("/api/api-keys") ? victimKey
+                let id =
+                    route.path.hasPrefix("/api/api-keys")
+                    ? victimKey
                     : route.path.hasPrefix("/api/webhooks/logs") ? deliveryID.uuidString : existingWebhook
                 return route.path.replacingOccurrences(of: ":id", with: id).replacingOccurrences(of: ":name", with: "invoice.retired")
             }
@@ -94,7 +101,8 @@ struct AuthRouteTests {
                         attempt += 1
                         if route == .deliveryStream {
                             // An event stream, not JSON (it ends after STREAM_MAX_SECONDS).
-                            let stream = try await client.execute(uri: path(route), method: method, headers: [.authorization: "Bearer \(keys[permission]!)"])
+                            let stream = try await client.execute(
+                                uri: path(route), method: method, headers: [.authorization: "Bearer \(keys[permission]!)"])
                             #expect(stream.status == .ok, "\(route) with \(permission)")
                             continue
                         }

@@ -73,11 +73,17 @@ struct BoundaryValueTests {
         }
         // Numbers in bodies.
         for number in hugeNumbers + ["21"] {
-            cases.append(Case(.post, "/api/webhooks", #"{"name":"n","url":"https://example.com/h","events":["*"],"maxRetries":\#(number)}"#, .unprocessableContent))
+            cases.append(
+                Case(
+                    .post, "/api/webhooks", #"{"name":"n","url":"https://example.com/h","events":["*"],"maxRetries":\#(number)}"#,
+                    .unprocessableContent))
             cases.append(Case(.patch, "/api/webhooks/{webhook}", #"{"maxRetries":\#(number)}"#, .unprocessableContent))
         }
         for number in hugeNumbers + ["99", "86400001"] {
-            cases.append(Case(.post, "/api/webhooks", #"{"name":"n","url":"https://example.com/h","events":["*"],"retryDelaysMs":[\#(number)]}"#, .unprocessableContent))
+            cases.append(
+                Case(
+                    .post, "/api/webhooks", #"{"name":"n","url":"https://example.com/h","events":["*"],"retryDelaysMs":[\#(number)]}"#,
+                    .unprocessableContent))
             cases.append(Case(.patch, "/api/webhooks/{webhook}", #"{"retryDelaysMs":[1000,\#(number)]}"#, .unprocessableContent))
         }
         for number in hugeNumbers + ["721"] {
@@ -87,12 +93,19 @@ struct BoundaryValueTests {
             cases.append(Case(.post, "/api/api-keys/{key}/regenerate", #"{"gracePeriodSeconds":\#(number)}"#, .unprocessableContent))
         }
         for number in hugeNumbers + ["0", "1000001"] {
-            cases.append(Case(.post, "/api/api-keys", #"{"name":"k","permissions":["read:webhooks"],"rateLimit":{"requests":\#(number),"windowSeconds":60}}"#, .unprocessableContent))
-            cases.append(Case(.patch, "/api/api-keys/{key}", #"{"rateLimit":{"requests":10,"windowSeconds":\#(number)}}"#, .unprocessableContent))
+            cases.append(
+                Case(
+                    .post, "/api/api-keys",
+                    #"{"name":"k","permissions":["read:webhooks"],"rateLimit":{"requests":\#(number),"windowSeconds":60}}"#,
+                    .unprocessableContent))
+            cases.append(
+                Case(.patch, "/api/api-keys/{key}", #"{"rateLimit":{"requests":10,"windowSeconds":\#(number)}}"#, .unprocessableContent))
         }
         // Times in bodies.
         for time in badTimes {
-            cases.append(Case(.post, "/api/api-keys", #"{"name":"k","permissions":["read:webhooks"],"expiresAt":"\#(time)"}"#, .unprocessableContent))
+            cases.append(
+                Case(.post, "/api/api-keys", #"{"name":"k","permissions":["read:webhooks"],"expiresAt":"\#(time)"}"#, .unprocessableContent)
+            )
             cases.append(Case(.post, "/api/webhooks/{webhook}/recover", #"{"since":"\#(time)"}"#, .unprocessableContent))
         }
         cases.append(Case(.post, "/api/webhooks/{webhook}/recover", #"{"since":"1970-01-01T00:00:00Z"}"#, .accepted))
@@ -103,10 +116,12 @@ struct BoundaryValueTests {
     func boundaries(kind: TestDriverKind) async throws {
         try await withTestServer(kind) { server in
             try await server.test { client in
-                let created = try await client.send(.post, "/api/webhooks", key: server.adminKey,
+                let created = try await client.send(
+                    .post, "/api/webhooks", key: server.adminKey,
                     json: #"{"name":"target","url":"https://example.com/hook","events":["*"]}"#)
                 let webhook = try #require(created.body["data"]?["id"]?.stringValue)
-                let keyAnswer = try await client.send(.post, "/api/api-keys", key: server.adminKey,
+                let keyAnswer = try await client.send(
+                    .post, "/api/api-keys", key: server.adminKey,
                     json: #"{"name":"subject","permissions":["read:webhooks"]}"#)
                 let key = try #require(keyAnswer.body["data"]?["id"]?.stringValue)
                 for testCase in Self.cases {

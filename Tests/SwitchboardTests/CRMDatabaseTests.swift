@@ -17,13 +17,16 @@ struct CRMDatabaseTests {
         try await driver.execute("INSERT INTO schema_migrations (version) VALUES ('20240101000000'), ('20240202000000')")
         try await driver.executeScript("CREATE TABLE contacts (id INTEGER NOT NULL PRIMARY KEY, name VARCHAR(100))")
         if calendar {
-            try await driver.executeScript("CREATE TABLE events (id INTEGER NOT NULL PRIMARY KEY, title VARCHAR(100), starts_at VARCHAR(32))")
+            try await driver.executeScript(
+                "CREATE TABLE events (id INTEGER NOT NULL PRIMARY KEY, title VARCHAR(100), starts_at VARCHAR(32))")
         }
     }
 
     /// Every object of the namespace, with its kind, sorted.
     static func catalog(_ driver: any StorageDriver) async throws -> [String] {
-        try await driver.query(SQLQuery(stringLiteral: driver.dialect.catalogQuery)).map { "\(try $0.string("kind")) \(try $0.string("name"))" }.sorted()
+        try await driver.query(SQLQuery(stringLiteral: driver.dialect.catalogQuery)).map {
+            "\(try $0.string("kind")) \(try $0.string("name"))"
+        }.sorted()
     }
 
     static func railsVersions(_ driver: any StorageDriver) async throws -> [String] {
@@ -38,7 +41,8 @@ struct CRMDatabaseTests {
             if kind == .postgres {
                 // ?schema= names a schema that does not exist yet: a look must not create it.
                 #expect(try await migrator.status().allSatisfy { $0.state == .pending })
-                #expect(try await driver.first("SELECT current_schema() AS name")?.optionalString("name") == nil, "the schema was not created")
+                #expect(
+                    try await driver.first("SELECT current_schema() AS name")?.optionalString("name") == nil, "the schema was not created")
             }
             try await Self.createCRM(driver, calendar: true)
             let before = try await Self.catalog(driver)
@@ -56,7 +60,9 @@ struct CRMDatabaseTests {
         }
     }
 
-    @Test("up refuses a CRM table with one of Switchboard's names before any change, naming it and the way out", arguments: TestDriverKind.all)
+    @Test(
+        "up refuses a CRM table with one of Switchboard's names before any change, naming it and the way out", arguments: TestDriverKind.all
+    )
     func collisionRefused(_ kind: TestDriverKind) async throws {
         try await withTestDatabase(kind, migrate: false) { database in
             let driver = database.driver
@@ -68,11 +74,12 @@ struct CRMDatabaseTests {
             } throws: { error in
                 guard let collision = error as? MigrationCollision else { return false }
                 let text = collision.description
-                let wayOut = switch kind {
-                case .postgres: "?schema="
-                case .mysql: "database of its own"
-                case .sqlite: "file of its own"
-                }
+                let wayOut =
+                    switch kind {
+                    case .postgres: "?schema="
+                    case .mysql: "database of its own"
+                    case .sqlite: "file of its own"
+                    }
                 return collision.objects.map(\.object.name) == ["events"] && collision.objects.first?.version == "0001"
                     && text.contains("nothing was changed") && text.contains("table events") && text.contains(wayOut)
             }
@@ -97,7 +104,9 @@ struct CRMDatabaseTests {
         }
     }
 
-    @Test("a database migrated by a previous release (schema_migrations) is read where it is, then moved by up with its data intact", arguments: TestDriverKind.all)
+    @Test(
+        "a database migrated by a previous release (schema_migrations) is read where it is, then moved by up with its data intact",
+        arguments: TestDriverKind.all)
     func legacyLedgerMoves(_ kind: TestDriverKind) async throws {
         try await withTestDatabase(kind, migrate: false) { database in
             let driver = database.driver
@@ -108,7 +117,8 @@ struct CRMDatabaseTests {
             try await driver.executeScript("ALTER TABLE switchboard_migrations RENAME TO schema_migrations")
             let webhook = UUID()
             let now = Date()
-            try await driver.execute("""
+            try await driver.execute(
+                """
                 INSERT INTO webhooks (id, name, url, events, is_active, consecutive_failures, created_at, updated_at)
                 VALUES (\(webhook), \("kept"), \("https://example.com/hook"), \("[\"*\"]"), \(true), \(0), \(now), \(now))
                 """)
@@ -127,20 +137,25 @@ struct CRMDatabaseTests {
         }
     }
 
-    @Test("on MariaDB, Switchboard in a database of its own beside the CRM's: the CRM's transaction writes the outbox across databases, a trigger included", arguments: TestDriverKind.all.filter { $0 == .mysql })
+    @Test(
+        "on MariaDB, Switchboard in a database of its own beside the CRM's: the CRM's transaction writes the outbox across databases, a trigger included",
+        arguments: TestDriverKind.all.filter { $0 == .mysql })
     func separateDatabaseOutbox(_ kind: TestDriverKind) async throws {
         try await withTestServer(kind) { server in
-            let switchboard = try #require(URLComponents(string: server.database.url)?.path.dropFirst()).split(separator: "?").first.map(String.init)!
+            let switchboard = try #require(URLComponents(string: server.database.url)?.path.dropFirst()).split(separator: "?").first.map(
+                String.init)!
             let crmName = "crm_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "").prefix(12)
             let base = try #require(TestDriverKind.mysql.serverURL)
             var components = try #require(URLComponents(string: base))
             components.path = "/" + switchboard
             try await server.database.driver.executeScript("CREATE DATABASE \(crmName) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
             components.path = "/" + crmName
-            let crm = try MySQLDriver(url: try DatabaseURL(components.string! + (components.string!.contains("?") ? "&" : "?") + "pool_size=2"))
+            let crm = try MySQLDriver(
+                url: try DatabaseURL(components.string! + (components.string!.contains("?") ? "&" : "?") + "pool_size=2"))
             try await crm.withRunning { crm in
                 try await crm.executeScript("CREATE TABLE contacts (id INTEGER NOT NULL PRIMARY KEY, name VARCHAR(100))")
-                try await crm.executeScript("""
+                try await crm.executeScript(
+                    """
                     CREATE TRIGGER contacts_to_switchboard AFTER INSERT ON contacts FOR EACH ROW
                     INSERT INTO \(switchboard).switchboard_outbox (event_type, data) VALUES ('contact.created', JSON_OBJECT('id', NEW.id, 'name', NEW.name))
                     """)
@@ -157,15 +172,23 @@ struct CRMDatabaseTests {
                 // The README's explicit form, without a trigger.
                 _ = try await crm.transaction { transaction in
                     try await transaction.execute("UPDATE contacts SET name = 'Ada L.' WHERE id = 1")
-                    try await transaction.execute(SQLQuery(stringLiteral: "INSERT INTO \(switchboard).switchboard_outbox (event_type, data) VALUES ('contact.updated', '{\"id\":1}')"))
+                    try await transaction.execute(
+                        SQLQuery(
+                            stringLiteral:
+                                "INSERT INTO \(switchboard).switchboard_outbox (event_type, data) VALUES ('contact.updated', '{\"id\":1}')")
+                    )
                 }
                 try await crm.executeScript("DROP DATABASE \(crmName)")
             }
             let relay = OutboxRelay(driver: server.database.driver, catalog: server.components.catalog)
             #expect(try await relay.relayOnce() == OutboxRelay.Pass(published: 2))
-            let types = try await server.database.driver.query("SELECT type, payload FROM events ORDER BY created_at, type").map { try $0.string("type") }
+            let types = try await server.database.driver.query("SELECT type, payload FROM events ORDER BY created_at, type").map {
+                try $0.string("type")
+            }
             #expect(types.sorted() == ["contact.created", "contact.updated"])
-            #expect(try await server.database.driver.first("SELECT payload FROM events WHERE type = 'contact.created'")?.string("payload") == #"{"id":1,"name":"Ada"}"#)
+            #expect(
+                try await server.database.driver.first("SELECT payload FROM events WHERE type = 'contact.created'")?.string("payload")
+                    == #"{"id":1,"name":"Ada"}"#)
         }
     }
 }

@@ -1,7 +1,7 @@
 import Core
 import Foundation
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 import HummingbirdTesting
 import NIOCore
@@ -46,7 +46,11 @@ struct CircuitBreakerTests {
         }
 
         func release() {
-            if let open = descriptor.withLock({ value -> Int32? in defer { value = nil }; return value }) { close(open) }
+            if let open = descriptor.withLock({ value -> Int32? in
+                defer { value = nil }; return value
+            }) {
+                close(open)
+            }
         }
     }
 
@@ -55,15 +59,18 @@ struct CircuitBreakerTests {
     }
 
     func watch(_ server: TestServer, _ watcher: TestReceiver) async throws {
-        _ = try await server.components.webhooks.create(WebhookDraft(
-            name: "alerts", url: watcher.url, events: ["webhook.unhealthy", "webhook.recovered", "webhook.disabled"]))
+        _ = try await server.components.webhooks.create(
+            WebhookDraft(
+                name: "alerts", url: watcher.url, events: ["webhook.unhealthy", "webhook.recovered", "webhook.disabled"]))
     }
 
     func announced(_ watcher: TestReceiver) throws -> [String?] {
         try watcher.requests.map { try JSONValue.parse(Array($0.body))["type"]?.stringValue }
     }
 
-    @Test("A receiver down for seconds: the circuit opens, deliveries wait for probes, and every event arrives once it is back", arguments: TestDriverKind.all)
+    @Test(
+        "A receiver down for seconds: the circuit opens, deliveries wait for probes, and every event arrives once it is back",
+        arguments: TestDriverKind.all)
     func outage(_ kind: TestDriverKind) async throws {
         try await withTestServer(kind, configure: Self.quickBreaker) { server in
             let down = try DownPort()
@@ -71,14 +78,18 @@ struct CircuitBreakerTests {
             let port = down.port
             try await withReceiver { watcher in
                 try await watch(server, watcher)
-                let webhook = try await server.components.webhooks.create(WebhookDraft(
-                    name: "down", url: "http://127.0.0.1:\(port)/hook", events: ["contact.created"]))
+                let webhook = try await server.components.webhooks.create(
+                    WebhookDraft(
+                        name: "down", url: "http://127.0.0.1:\(port)/hook", events: ["contact.created"]))
                 let monitor = server.components.healthMonitor
                 try await withRunningWorker(server) {
                     for number in 0..<40 {
-                        _ = try await server.components.dispatcher.publish(type: "contact.created", data: .object([("n", .integer(number))]))
+                        _ = try await server.components.dispatcher.publish(
+                            type: "contact.created", data: .object([("n", .integer(number))]))
                     }
-                    try await eventually("circuit opened") { try await server.components.webhooks.get(id: webhook.id).circuit.state != .closed }
+                    try await eventually("circuit opened") {
+                        try await server.components.webhooks.get(id: webhook.id).circuit.state != .closed
+                    }
                     let seenOpen = Date()
                     let opened = try #require(try await server.components.webhooks.get(id: webhook.id).circuit.openedAt)
                     #expect(try await monitor.evaluate().map(\.eventType) == ["webhook.unhealthy"])
@@ -87,7 +98,9 @@ struct CircuitBreakerTests {
                         let answer = try await client.execute(uri: "/metrics", method: .get, headers: [:], body: nil)
                         return PrometheusText.samples(String(buffer: answer.body))
                     }
-                    let open = (samples[#"switchboard_webhook_circuits{state="open"}"#] ?? 0) + (samples[#"switchboard_webhook_circuits{state="half_open"}"#] ?? 0)
+                    let open =
+                        (samples[#"switchboard_webhook_circuits{state="open"}"#] ?? 0)
+                        + (samples[#"switchboard_webhook_circuits{state="half_open"}"#] ?? 0)
                     #expect(open == 1)
                     #expect((samples[#"switchboard_circuit_changes_total{change="opened"}"#] ?? 0) >= 1)
                     // The outage goes on: probes fail, nothing else is attempted.
@@ -128,11 +141,15 @@ struct CircuitBreakerTests {
                     // round trip, only probes remain.
                     let logs = try await deliveries(server, webhook: webhook.id)
                     let failedWhileOpen = logs.flatMap(\.attempts).filter {
-                        $0.responseStatus == nil && $0.createdAt.addingTimeInterval(-Double($0.durationMs) / 1000) > seenOpen.addingTimeInterval(0.25)
+                        $0.responseStatus == nil
+                            && $0.createdAt.addingTimeInterval(-Double($0.durationMs) / 1000) > seenOpen.addingTimeInterval(0.25)
                     }
                     let outage = back.timeIntervalSince(opened)
                     // Probes 1 s after opening, then every 2 s at most often.
-                    #expect(failedWhileOpen.count <= Int(outage / 2) + 2, "\(failedWhileOpen.count) failed attempts in \(outage) s of open circuit: \(failedWhileOpen.map { "+\(($0.createdAt.timeIntervalSince(opened) * 1000).rounded()) ms #\($0.attemptNumber)" })")
+                    #expect(
+                        failedWhileOpen.count <= Int(outage / 2) + 2,
+                        "\(failedWhileOpen.count) failed attempts in \(outage) s of open circuit: \(failedWhileOpen.map { "+\(($0.createdAt.timeIntervalSince(opened) * 1000).rounded()) ms #\($0.attemptNumber)" })"
+                    )
                     #expect(logs.allSatisfy { $0.delivery.status == .succeeded })
                 }
                 let after = try await server.components.webhooks.get(id: webhook.id)
@@ -142,23 +159,31 @@ struct CircuitBreakerTests {
         }
     }
 
-    @Test("A circuit open longer than the setting disables the webhook; re-enable and recover deliver the backlog", arguments: TestDriverKind.all)
+    @Test(
+        "A circuit open longer than the setting disables the webhook; re-enable and recover deliver the backlog",
+        arguments: TestDriverKind.all)
     func openTooLong(_ kind: TestDriverKind) async throws {
-        try await withTestServer(kind, configure: {
-            Self.quickBreaker(&$0)
-            $0.circuitPolicy.maxProbeInterval = .seconds(1)
-            $0.circuitPolicy.disableAfter = .seconds(2)
-        }) { server in
+        try await withTestServer(
+            kind,
+            configure: {
+                Self.quickBreaker(&$0)
+                $0.circuitPolicy.maxProbeInterval = .seconds(1)
+                $0.circuitPolicy.disableAfter = .seconds(2)
+            }
+        ) { server in
             let down = try DownPort()
             defer { down.release() }
             let port = down.port
             try await withReceiver { watcher in
                 try await watch(server, watcher)
-                let webhook = try await server.components.webhooks.create(WebhookDraft(
-                    name: "gone away", url: "http://127.0.0.1:\(port)/hook", events: ["contact.created"]))
+                let webhook = try await server.components.webhooks.create(
+                    WebhookDraft(
+                        name: "gone away", url: "http://127.0.0.1:\(port)/hook", events: ["contact.created"]))
                 try await withRunningWorker(server) {
                     for _ in 0..<8 { _ = try await server.components.dispatcher.publish(type: "contact.created", data: .object([])) }
-                    try await eventually(timeout: .seconds(15), "disabled") { try await !server.components.webhooks.get(id: webhook.id).isActive }
+                    try await eventually(timeout: .seconds(15), "disabled") {
+                        try await !server.components.webhooks.get(id: webhook.id).isActive
+                    }
                     let disabled = try await server.components.webhooks.get(id: webhook.id)
                     #expect(disabled.disabledReason == "receiver unreachable: its circuit stayed open longer than 2 s")
                     #expect(try await server.components.healthMonitor.evaluate().compactMap(\.eventType).contains("webhook.disabled"))
@@ -167,14 +192,16 @@ struct CircuitBreakerTests {
                     try await eventually("backlog failed") {
                         try await deliveries(server, webhook: webhook.id).allSatisfy { $0.delivery.status == .failed }
                     }
-                    #expect(try await deliveries(server, webhook: webhook.id).contains { $0.delivery.lastError?.contains("recover") == true })
+                    #expect(
+                        try await deliveries(server, webhook: webhook.id).contains { $0.delivery.lastError?.contains("recover") == true })
 
                     down.release()
                     let receiver = try await TestReceiver.start(port: port)
                     do {
                         let enabled = try await server.components.webhooks.update(id: webhook.id, changes: WebhookChanges(isActive: true))
                         #expect(enabled.circuit.state == .closed)
-                        let requeued = try await server.components.deliveryLogs.recover(webhookID: webhook.id, since: Date().addingTimeInterval(-3600))
+                        let requeued = try await server.components.deliveryLogs.recover(
+                            webhookID: webhook.id, since: Date().addingTimeInterval(-3600))
                         #expect(requeued == 8)
                         try await eventually(timeout: .seconds(15), "backlog delivered after recover") {
                             try await deliveries(server, webhook: webhook.id).allSatisfy { $0.delivery.status == .succeeded }
@@ -192,19 +219,26 @@ struct CircuitBreakerTests {
 
     @Test("One slow receiver holds at most its per-webhook share of the slots; the others keep flowing", arguments: TestDriverKind.all)
     func slowReceiverDoesNotBlockOthers(_ kind: TestDriverKind) async throws {
-        try await withTestServer(kind, configure: {
-            $0.deliveryConcurrency = 8
-            $0.circuitPolicy.perWebhookConcurrency = 2
-            $0.deliveryTimeoutMilliseconds = 15_000
-        }) { server in
+        try await withTestServer(
+            kind,
+            configure: {
+                $0.deliveryConcurrency = 8
+                $0.circuitPolicy.perWebhookConcurrency = 2
+                $0.deliveryTimeoutMilliseconds = 15_000
+            }
+        ) { server in
             // The issue's slow receiver: ten seconds per answer.
             try await withReceiver({ _, _ in ScriptedResponse(delay: .seconds(10)) }) { slow in
                 try await withReceiver { fast in
-                    let slowHook = try await server.components.webhooks.create(WebhookDraft(name: "slow", url: slow.url, events: ["contact.created"]))
+                    let slowHook = try await server.components.webhooks.create(
+                        WebhookDraft(name: "slow", url: slow.url, events: ["contact.created"]))
                     var fastHooks: [UUID] = []
                     for number in 0..<3 {
-                        fastHooks.append(try await server.components.webhooks.create(WebhookDraft(
-                            name: "fast \(number)", url: fast.url + "?n=\(number)", events: ["contact.created"])).id)
+                        fastHooks.append(
+                            try await server.components.webhooks.create(
+                                WebhookDraft(
+                                    name: "fast \(number)", url: fast.url + "?n=\(number)", events: ["contact.created"])
+                            ).id)
                     }
                     try await withRunningWorker(server) {
                         let started = Date()
@@ -235,24 +269,29 @@ struct CircuitBreakerTests {
 
     @Test("One delivery the receiver cannot take does not keep the circuit open: probes rotate", arguments: TestDriverKind.all)
     func probesRotate(_ kind: TestDriverKind) async throws {
-        try await withTestServer(kind, configure: {
-            Self.quickBreaker(&$0)
-            $0.circuitPolicy.failureThreshold = 2
-            $0.circuitPolicy.maxProbeInterval = .seconds(1)
-        }) { server in
+        try await withTestServer(
+            kind,
+            configure: {
+                Self.quickBreaker(&$0)
+                $0.circuitPolicy.failureThreshold = 2
+                $0.circuitPolicy.maxProbeInterval = .seconds(1)
+            }
+        ) { server in
             // The receiver chokes on one payload (n = 0) and takes every other.
             try await withReceiver({ request, _ in
                 request.bodyText.contains(#""n":0"#) ? ScriptedResponse(status: .internalServerError) : ScriptedResponse()
             }) { receiver in
-                let webhook = try await server.components.webhooks.create(WebhookDraft(
-                    name: "picky", url: receiver.url, events: ["contact.created"], maxRetries: 20, retryDelaysMs: [100]))
+                let webhook = try await server.components.webhooks.create(
+                    WebhookDraft(
+                        name: "picky", url: receiver.url, events: ["contact.created"], maxRetries: 20, retryDelaysMs: [100]))
                 try await withRunningWorker(server) {
                     _ = try await server.components.dispatcher.publish(type: "contact.created", data: .object([("n", .integer(0))]))
                     try await eventually("circuit opened by the bad delivery") {
                         try await server.components.webhooks.get(id: webhook.id).circuit.state != .closed
                     }
                     for number in 1...5 {
-                        _ = try await server.components.dispatcher.publish(type: "contact.created", data: .object([("n", .integer(number))]))
+                        _ = try await server.components.dispatcher.publish(
+                            type: "contact.created", data: .object([("n", .integer(number))]))
                     }
                     try await eventually(timeout: .seconds(15), "the five good deliveries") {
                         try await deliveries(server, webhook: webhook.id).filter { $0.delivery.status == .succeeded }.count == 5

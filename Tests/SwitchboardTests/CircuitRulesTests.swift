@@ -10,7 +10,9 @@ struct CircuitRulesTests {
     static let now = Date(timeIntervalSince1970: 1_800_000_000)
     static let policy = CircuitPolicy()
 
-    static func run(_ verdicts: [SendResult.Verdict], failedDeliveries: Int = 0, probe: Bool = false, retryAfter: Duration? = nil) -> BatchRun {
+    static func run(_ verdicts: [SendResult.Verdict], failedDeliveries: Int = 0, probe: Bool = false, retryAfter: Duration? = nil)
+        -> BatchRun
+    {
         let effects = verdicts.enumerated().map { index, verdict in
             WebhookAttemptEffect(
                 webhookID: id, verdict: verdict, deliveryFailed: index < failedDeliveries, isProbe: probe, retryAfter: retryAfter)
@@ -66,7 +68,10 @@ struct CircuitRulesTests {
         let before = WebhookStanding(circuit: halfOpen)
         let disabled = Self.after(Self.run([.retryable], probe: true), before)
         #expect(!disabled.isActive && disabled.disabledReason == "receiver unreachable: its circuit stayed open longer than 24 h")
-        #expect(before.changes(to: disabled, id: Self.id) == [.disabled(Self.id, reason: "receiver unreachable: its circuit stayed open longer than 24 h")])
+        #expect(
+            before.changes(to: disabled, id: Self.id) == [
+                .disabled(Self.id, reason: "receiver unreachable: its circuit stayed open longer than 24 h")
+            ])
     }
 
     @Test("410 disables at once; failed deliveries disable at the threshold; the first reason wins")

@@ -41,12 +41,15 @@ struct ClaimPlannerTests {
     @Test("after closing, a webhook's room ramps from 1 to its cap and it takes no handoffs meanwhile")
     func ramp() {
         let planner = ClaimPlanner(policy: Self.policy, now: Self.now)
-        let early = planner.room(gates: [Self.a: .init(circuit: Self.circuit(.closed, closedAt: Self.now.addingTimeInterval(-1)))], inFlight: [:])
+        let early = planner.room(
+            gates: [Self.a: .init(circuit: Self.circuit(.closed, closedAt: Self.now.addingTimeInterval(-1)))], inFlight: [:])
         #expect(early.available.room[Self.a] == 1)
         #expect(early.barred == [Self.a])
-        let halfway = planner.room(gates: [Self.a: .init(circuit: Self.circuit(.closed, closedAt: Self.now.addingTimeInterval(-20)))], inFlight: [:])
+        let halfway = planner.room(
+            gates: [Self.a: .init(circuit: Self.circuit(.closed, closedAt: Self.now.addingTimeInterval(-20)))], inFlight: [:])
         #expect(halfway.available.room[Self.a] == 2)
-        let done = planner.room(gates: [Self.a: .init(circuit: Self.circuit(.closed, closedAt: Self.now.addingTimeInterval(-41)))], inFlight: [:])
+        let done = planner.room(
+            gates: [Self.a: .init(circuit: Self.circuit(.closed, closedAt: Self.now.addingTimeInterval(-41)))], inFlight: [:])
         #expect(done.available.room[Self.a] == 4 && done.barred.isEmpty)
     }
 

@@ -18,16 +18,20 @@ struct CleanupTests {
 
             func event(_ at: Date, key: String? = nil) async throws -> UUID {
                 let id = UUID()
-                try await driver.execute("INSERT INTO events (id, type, payload, idempotency_key, created_at) VALUES (\(id), \("contact.created"), \("{}"), \(key), \(at))")
+                try await driver.execute(
+                    "INSERT INTO events (id, type, payload, idempotency_key, created_at) VALUES (\(id), \("contact.created"), \("{}"), \(key), \(at))"
+                )
                 return id
             }
             func delivery(_ event: UUID, _ status: DeliveryStatus, _ at: Date) async throws -> UUID {
                 let id = UUID()
-                try await driver.execute("""
+                try await driver.execute(
+                    """
                     INSERT INTO webhook_deliveries (id, event_id, webhook_id, event_type, status, attempt_count, created_at, updated_at)
                     VALUES (\(id), \(event), \(webhook.id), \("contact.created"), \(status.rawValue), \(1), \(at), \(at))
                     """)
-                try await driver.execute("""
+                try await driver.execute(
+                    """
                     INSERT INTO webhook_attempts (id, delivery_id, attempt_number, request_headers, duration_ms, created_at)
                     VALUES (\(UUID()), \(id), \(1), \("{}"), \(5), \(at))
                     """)
@@ -35,11 +39,13 @@ struct CleanupTests {
             }
             func apiKey(expiresAt: Date?) async throws -> UUID {
                 let id = UUID()
-                try await driver.execute("""
+                try await driver.execute(
+                    """
                     INSERT INTO api_keys (id, name, key_prefix, key_hash, permissions, ip_whitelist, expires_at, created_at, updated_at)
                     VALUES (\(id), \("k"), \("sbk_x"), \(UUID().uuidString), \("[]"), \("[]"), \(expiresAt), \(old), \(old))
                     """)
-                try await driver.execute("""
+                try await driver.execute(
+                    """
                     INSERT INTO api_key_usage (key_id, day, route_group, status_class, requests) VALUES (\(id), \("2026-01-01"), \("webhooks"), \("2xx"), \(3))
                     """)
                 return id
@@ -66,7 +72,8 @@ struct CleanupTests {
             expected.events = 2
             expected.idempotencyKeys = 1
             expected.apiKeys = 1
-            let cleaner = RetentionCleaner(driver: driver, policy: RetentionPolicy(deliveryLogDays: 90, expiredKeyGraceDays: 30, batchSize: 2))
+            let cleaner = RetentionCleaner(
+                driver: driver, policy: RetentionPolicy(deliveryLogDays: 90, expiredKeyGraceDays: 30, batchSize: 2))
 
             #expect(try await cleaner.run(now: now, dryRun: true) == expected)
             #expect(try await driver.first("SELECT COUNT(*) AS n FROM webhook_deliveries")?.int("n") == 6)

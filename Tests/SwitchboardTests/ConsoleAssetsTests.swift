@@ -10,12 +10,15 @@ import Testing
 @Suite("Console assets")
 struct ConsoleAssetsTests {
     /// The repository, above Tests/.
-    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
     static let webFolder = repository.appendingPathComponent("web")
 
     @Test("the embedded files are exactly web/ and docs/openapi.json (the EmbedAssets plugin writes them on every build that changed one)")
     func embeddedFilesAreCurrent() throws {
-        var onDisk: [String: String] = ["openapi.json": try String(contentsOf: Self.repository.appendingPathComponent("docs/openapi.json"), encoding: .utf8)]
+        var onDisk: [String: String] = [
+            "openapi.json": try String(contentsOf: Self.repository.appendingPathComponent("docs/openapi.json"), encoding: .utf8)
+        ]
         let enumerator = try #require(FileManager.default.enumerator(at: Self.webFolder, includingPropertiesForKeys: [.isRegularFileKey]))
         for case let url as URL in enumerator where (try url.resourceValues(forKeys: [.isRegularFileKey])).isRegularFile == true {
             let relative = String(url.path.dropFirst(Self.webFolder.path.count + 1))
@@ -27,7 +30,9 @@ struct ConsoleAssetsTests {
         }
     }
 
-    @Test("the shell is revalidated, assets are immutable under their build, both answer 304 to their ETag, and every answer carries the security headers")
+    @Test(
+        "the shell is revalidated, assets are immutable under their build, both answer 304 to their ETag, and every answer carries the security headers"
+    )
     func cachingAndHeaders() async throws {
         try await withTestServer { server in
             try await server.test { client in
@@ -46,9 +51,12 @@ struct ConsoleAssetsTests {
                 #expect(script.status == .ok)
                 #expect(script.headers[.contentType] == "text/javascript; charset=utf-8")
                 #expect(script.headers[.cacheControl] == "public, max-age=31536000, immutable")
-                let cached = try await client.execute(uri: "/assets/\(build)/app.js", method: .get, headers: [.ifNoneMatch: try #require(script.headers[.eTag])])
+                let cached = try await client.execute(
+                    uri: "/assets/\(build)/app.js", method: .get, headers: [.ifNoneMatch: try #require(script.headers[.eTag])])
                 #expect(cached.status == .notModified)
-                #expect(try await client.execute(uri: "/assets/0123456789abcdef/app.js", method: .get).status == .notFound, "an old build's URL")
+                #expect(
+                    try await client.execute(uri: "/assets/0123456789abcdef/app.js", method: .get).status == .notFound, "an old build's URL"
+                )
                 #expect(try await client.execute(uri: "/assets/\(build)/../index.html", method: .get).status == .notFound)
 
                 let answers = [
@@ -77,7 +85,8 @@ struct ConsoleAssetsTests {
                 let plain = try await client.execute(uri: "/assets/\(build)/app.js", method: .get)
                 #expect(plain.headers[.contentEncoding] == nil)
                 #expect(plain.headers[.vary] == "Accept-Encoding")
-                let packed = try await client.execute(uri: "/assets/\(build)/app.js", method: .get, headers: [.acceptEncoding: "br, gzip;q=0.8"])
+                let packed = try await client.execute(
+                    uri: "/assets/\(build)/app.js", method: .get, headers: [.acceptEncoding: "br, gzip;q=0.8"])
                 #expect(packed.headers[.contentEncoding] == "gzip")
                 #expect(packed.body.readableBytes < plain.body.readableBytes * 2 / 3)
                 #expect(packed.headers[.eTag] != plain.headers[.eTag])

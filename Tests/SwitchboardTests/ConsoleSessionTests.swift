@@ -28,7 +28,9 @@ struct ConsoleSessionTests {
         "http://localhost"
     }
 
-    @Test("sign-in sets a __Host- cookie (Secure, HttpOnly, SameSite=Strict); reads work with it, writes need the CSRF token and a same-origin Origin; sign-out ends it", arguments: TestDriverKind.all)
+    @Test(
+        "sign-in sets a __Host- cookie (Secure, HttpOnly, SameSite=Strict); reads work with it, writes need the CSRF token and a same-origin Origin; sign-out ends it",
+        arguments: TestDriverKind.all)
     func signInReadWriteSignOut(_ kind: TestDriverKind) async throws {
         try await withTestServer(kind) { server in
             let app = Application(router: SwitchboardApp.router(server.components))
@@ -53,17 +55,30 @@ struct ConsoleSessionTests {
                 #expect(try await client.send(.get, "/api/webhooks", headers: [Self.cookie: session.cookie]).status == .ok)
 
                 let body = #"{"name":"from the console","url":"http://127.0.0.1:9/hook","events":["*"]}"#
-                expectError(try await client.send(.post, "/api/webhooks", json: body, headers: [Self.cookie: session.cookie, .origin: Self.origin(client)]), .forbidden, code: "csrf_failed")
-                expectError(try await client.send(.post, "/api/webhooks", json: body, headers: [Self.cookie: session.cookie, Self.csrf: session.csrf, .origin: "https://evil.example"]), .forbidden, code: "csrf_failed")
-                expectError(try await client.send(.post, "/api/webhooks", json: body, headers: [Self.cookie: session.cookie, Self.csrf: session.csrf]), .forbidden, code: "csrf_failed")
-                let created = try await client.send(.post, "/api/webhooks", json: body, headers: [Self.cookie: session.cookie, Self.csrf: session.csrf, .origin: Self.origin(client)])
+                expectError(
+                    try await client.send(
+                        .post, "/api/webhooks", json: body, headers: [Self.cookie: session.cookie, .origin: Self.origin(client)]),
+                    .forbidden, code: "csrf_failed")
+                expectError(
+                    try await client.send(
+                        .post, "/api/webhooks", json: body,
+                        headers: [Self.cookie: session.cookie, Self.csrf: session.csrf, .origin: "https://evil.example"]), .forbidden,
+                    code: "csrf_failed")
+                expectError(
+                    try await client.send(
+                        .post, "/api/webhooks", json: body, headers: [Self.cookie: session.cookie, Self.csrf: session.csrf]), .forbidden,
+                    code: "csrf_failed")
+                let created = try await client.send(
+                    .post, "/api/webhooks", json: body,
+                    headers: [Self.cookie: session.cookie, Self.csrf: session.csrf, .origin: Self.origin(client)])
                 #expect(created.status == .created, "\(created.body.compactText)")
                 // The audit trail names the key behind the session.
                 let trail = try await client.send(.get, "/api/audit-logs?action=webhook.created", key: server.adminKey)
                 let adminID = try #require(who.body["data"]?["keyId"]?.stringValue)
                 #expect(trail.body["data"]?.arrayValue.first?["actorKeyId"]?.stringValue == adminID)
 
-                let out = try await client.send(.delete, "/api/session", headers: [Self.cookie: session.cookie, Self.csrf: session.csrf, .origin: Self.origin(client)])
+                let out = try await client.send(
+                    .delete, "/api/session", headers: [Self.cookie: session.cookie, Self.csrf: session.csrf, .origin: Self.origin(client)])
                 #expect(out.status == .ok)
                 #expect(out.headers[Self.setCookie]?.contains("Max-Age=0") == true)
                 let after = try await client.send(.get, "/api/session", headers: [Self.cookie: session.cookie])
@@ -81,28 +96,39 @@ struct ConsoleSessionTests {
                 let readerKey = try await server.apiKeys.create(APIKeyDraft(name: "reader", permissions: [.readWebhooks]))
                 let first = try await Self.signIn(client, key: readerKey.plaintext)
                 // The key's permissions apply to the session.
-                expectError(try await client.send(.get, "/api/api-keys", headers: [Self.cookie: first.cookie]), .forbidden, code: "insufficient_permissions")
+                expectError(
+                    try await client.send(.get, "/api/api-keys", headers: [Self.cookie: first.cookie]), .forbidden,
+                    code: "insufficient_permissions")
                 _ = try await server.apiKeys.regenerate(id: readerKey.record.id, gracePeriod: 3600)
-                expectError(try await client.send(.get, "/api/webhooks", headers: [Self.cookie: first.cookie]), .unauthorized, code: "key_regenerated")
+                expectError(
+                    try await client.send(.get, "/api/webhooks", headers: [Self.cookie: first.cookie]), .unauthorized,
+                    code: "key_regenerated")
 
                 let link = try await server.components.sessions.makeLink(keyID: readerKey.record.id, lifetime: 600)
                 let viaLink = try await client.send(.post, "/api/session", json: #"{"link":"\#(link.token)"}"#)
                 #expect(viaLink.status == .created, "\(viaLink.body.compactText)")
-                expectError(try await client.send(.post, "/api/session", json: #"{"link":"\#(link.token)"}"#), .unauthorized, code: "invalid_sign_in_link")
+                expectError(
+                    try await client.send(.post, "/api/session", json: #"{"link":"\#(link.token)"}"#), .unauthorized,
+                    code: "invalid_sign_in_link")
                 let cookie = String(try #require(viaLink.headers[Self.setCookie]?.split(separator: ";").first))
                 #expect(try await client.send(.get, "/api/webhooks", headers: [Self.cookie: cookie]).status == .ok)
                 _ = try await server.apiKeys.revoke(id: readerKey.record.id)
                 // Every request of the session says why, not only the first (the console's
                 // concurrent requests must agree).
                 for _ in 0..<2 {
-                    expectError(try await client.send(.get, "/api/webhooks", headers: [Self.cookie: cookie]), .unauthorized, code: "key_revoked")
+                    expectError(
+                        try await client.send(.get, "/api/webhooks", headers: [Self.cookie: cookie]), .unauthorized, code: "key_revoked")
                 }
-                expectError(try await client.send(.post, "/api/session", json: #"{"key":"\#(server.adminKey)","link":"x"}"#), .unprocessableContent, code: "validation_failed")
+                expectError(
+                    try await client.send(.post, "/api/session", json: #"{"key":"\#(server.adminKey)","link":"x"}"#), .unprocessableContent,
+                    code: "validation_failed")
             }
         }
     }
 
-    @Test("a session ends after its idle timeout, and at its absolute end however active; ended sessions are cleaned up", arguments: TestDriverKind.all)
+    @Test(
+        "a session ends after its idle timeout, and at its absolute end however active; ended sessions are cleaned up",
+        arguments: TestDriverKind.all)
     func timeouts(_ kind: TestDriverKind) async throws {
         try await withTestDatabase(kind) { database in
             let clock = MutableClock(Date())

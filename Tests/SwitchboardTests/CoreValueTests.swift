@@ -25,7 +25,10 @@ struct CoreValueTests {
         #expect(clause.binds == [.integer(1), .text("x")])
         let rows: [SQLQuery] = (0..<5).map { "(\($0))" }
         let inserts = SQLQuery.multiRowInserts("INSERT INTO t (n) VALUES ", rows: rows, chunk: 2)
-        #expect(inserts.map { $0.sql(in: .sqlite) } == ["INSERT INTO t (n) VALUES (?), (?)", "INSERT INTO t (n) VALUES (?), (?)", "INSERT INTO t (n) VALUES (?)"])
+        #expect(
+            inserts.map { $0.sql(in: .sqlite) } == [
+                "INSERT INTO t (n) VALUES (?), (?)", "INSERT INTO t (n) VALUES (?), (?)", "INSERT INTO t (n) VALUES (?)",
+            ])
         #expect(inserts.flatMap(\.binds) == (0..<5).map { .integer(Int64($0)) })
         #expect(SQLQuery.multiRowInserts("INSERT", rows: [], chunk: 2).isEmpty)
     }
@@ -38,9 +41,11 @@ struct CoreValueTests {
         #expect(value["b"] == .number(1))
     }
 
-    @Test("JSON parser rejects malformed documents", arguments: [
-        "", "{", "{\"a\":}", "[1,]", "{\"a\":1}x", "{\"a\":1,\"a\":2}", "01", "\"\\x\"", "nul", "\"\u{01}\"", "{'a':1}",
-    ])
+    @Test(
+        "JSON parser rejects malformed documents",
+        arguments: [
+            "", "{", "{\"a\":}", "[1,]", "{\"a\":1}x", "{\"a\":1,\"a\":2}", "01", "\"\\x\"", "nul", "\"\u{01}\"", "{'a':1}",
+        ])
     func jsonRejects(_ text: String) {
         #expect(throws: JSONValue.ParseError.self) { try JSONValue.parse(Array(text.utf8)) }
     }
@@ -71,7 +76,9 @@ struct CoreValueTests {
     @Test("Accumulating upserts add sums and keep the later timestamp, per dialect")
     func accumulatingUpsert() {
         let postgres = SQLDialect.postgres.accumulatingUpsert(table: "t", conflictColumns: ["a", "b"], summed: ["n"], latest: ["at"])
-        #expect(postgres == " ON CONFLICT (a, b) DO UPDATE SET n = t.n + excluded.n, at = COALESCE(GREATEST(t.at, excluded.at), t.at, excluded.at)")
+        #expect(
+            postgres
+                == " ON CONFLICT (a, b) DO UPDATE SET n = t.n + excluded.n, at = COALESCE(GREATEST(t.at, excluded.at), t.at, excluded.at)")
         let sqlite = SQLDialect.sqlite.accumulatingUpsert(table: "t", conflictColumns: ["a"], summed: ["n"], latest: ["at"])
         #expect(sqlite == " ON CONFLICT (a) DO UPDATE SET n = t.n + excluded.n, at = COALESCE(MAX(t.at, excluded.at), t.at, excluded.at)")
         let mysql = SQLDialect.mysql.accumulatingUpsert(table: "t", conflictColumns: ["a"], summed: ["n", "m"])
@@ -88,7 +95,8 @@ struct CoreValueTests {
             let milliseconds = -2_208_988_800_000 + Int64(state >> 20) % 12_622_780_800_000
             let seconds = milliseconds >= 0 ? milliseconds / 1000 : (milliseconds - 999) / 1000
             let fraction = milliseconds - seconds * 1000
-            let expected = String(style.format(Date(timeIntervalSince1970: TimeInterval(seconds))).dropLast())
+            let expected =
+                String(style.format(Date(timeIntervalSince1970: TimeInterval(seconds))).dropLast())
                 + "." + String(format: "%03d", Int(fraction)) + "Z"
             let date = Date(timeIntervalSince1970: TimeInterval(milliseconds) / 1000)
             #expect(Timestamp.format(date) == expected)
@@ -98,7 +106,8 @@ struct CoreValueTests {
 
     @Test(".env files: comments, quotes, export, and the environment wins")
     func dotEnv() throws {
-        let values = try DotEnv.parse("""
+        let values = try DotEnv.parse(
+            """
             # comment
             export PORT=9090
             WEBHOOK_SECRET_KEY="quoted value # kept"
@@ -110,10 +119,12 @@ struct CoreValueTests {
         #expect(throws: ConfigurationError.self) { try DotEnv.parse("NOT A PAIR") }
     }
 
-    @Test("DATABASE_URL schemes", arguments: [
-        ("sqlite://./switchboard.sqlite", true), ("sqlite:///tmp/x.sqlite", true), ("postgres://u:p@h/db", true),
-        ("mysql://u:p@h/db", true), ("redis://localhost", false), ("switchboard.sqlite", false), ("sqlite://", false),
-    ])
+    @Test(
+        "DATABASE_URL schemes",
+        arguments: [
+            ("sqlite://./switchboard.sqlite", true), ("sqlite:///tmp/x.sqlite", true), ("postgres://u:p@h/db", true),
+            ("mysql://u:p@h/db", true), ("redis://localhost", false), ("switchboard.sqlite", false), ("sqlite://", false),
+        ])
     func databaseURLs(raw: String, valid: Bool) {
         #expect(((try? DatabaseURL(raw)) != nil) == valid)
     }

@@ -27,17 +27,21 @@ struct DNSPinningTests {
         }
     }
 
-    @Test("a name is connected to the address its check approved, keeping the name in Host; a second answer pointing elsewhere is refused, not connected to")
+    @Test(
+        "a name is connected to the address its check approved, keeping the name in Host; a second answer pointing elsewhere is refused, not connected to"
+    )
     func pinned() async throws {
         try await withReceiver { receiver in
             // `rebind.test` is not in any DNS: the HTTP client could only reach the receiver
             // through the address the check approved.
             let resolver = ScriptedResolver([[IPAddress("127.0.0.1")!], [IPAddress("169.254.169.254")!]])
             let targetGuard = OutboundTargetGuard(policy: try TargetPolicy(allowList: "127.0.0.1"), resolver: resolver)
-            let configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(2), read: .seconds(5)))
+            let configuration = HTTPClient.Configuration(
+                redirectConfiguration: .disallow, timeout: .init(connect: .seconds(2), read: .seconds(5)))
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
             let pinned = PinnedClients(configuration: configuration, grace: .seconds(10))
-            let sender = HTTPWebhookSender(client: client, pinned: pinned, targetGuard: targetGuard, totalTimeout: .seconds(5), excerptBytes: 100)
+            let sender = HTTPWebhookSender(
+                client: client, pinned: pinned, targetGuard: targetGuard, totalTimeout: .seconds(5), excerptBytes: 100)
             let url = "http://rebind.test:\(receiver.port)/hook"
 
             let first = await sender.send(url: url, headers: [("Content-Type", "application/json")], body: Array("{}".utf8))
@@ -63,10 +67,12 @@ struct DNSPinningTests {
         try await withReceiver { receiver in
             let resolver = ScriptedResolver([[IPAddress("::1")!, IPAddress("127.0.0.1")!]])
             let targetGuard = OutboundTargetGuard(policy: try TargetPolicy(allowList: "127.0.0.1,::1"), resolver: resolver)
-            let configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(2), read: .seconds(5)))
+            let configuration = HTTPClient.Configuration(
+                redirectConfiguration: .disallow, timeout: .init(connect: .seconds(2), read: .seconds(5)))
             let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
             let pinned = PinnedClients(configuration: configuration, grace: .seconds(10))
-            let sender = HTTPWebhookSender(client: client, pinned: pinned, targetGuard: targetGuard, totalTimeout: .seconds(5), excerptBytes: 100)
+            let sender = HTTPWebhookSender(
+                client: client, pinned: pinned, targetGuard: targetGuard, totalTimeout: .seconds(5), excerptBytes: 100)
             // The receiver listens on 127.0.0.1 only: pinned to ::1 this would be refused.
             let result = await sender.send(url: "http://dual.test:\(receiver.port)/hook", headers: [], body: Array("{}".utf8))
             #expect(result.status == 200, "\(result.error ?? "")")

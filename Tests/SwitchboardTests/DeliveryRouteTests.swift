@@ -13,30 +13,48 @@ struct DeliveryRouteTests {
             _ = try await server.components.webhooks.create(WebhookDraft(name: "a", url: "https://a.example", events: ["contact.created"]))
             _ = try await server.components.webhooks.create(WebhookDraft(name: "b", url: "https://b.example", events: ["*"]))
             try await server.test { client in
-                let published = try await client.send(.post, "/api/events", key: server.adminKey, json: #"{"type":"contact.created","data":{"id":7},"idempotencyKey":"k1"}"#)
+                let published = try await client.send(
+                    .post, "/api/events", key: server.adminKey, json: #"{"type":"contact.created","data":{"id":7},"idempotencyKey":"k1"}"#)
                 #expect(published.status == .accepted)
                 #expect(published.body["data"]?["deliveries"]?.intValue == 2)
                 #expect(published.body["data"]?["duplicate"] == .bool(false))
-                let again = try await client.send(.post, "/api/events", key: server.adminKey, json: #"{"type":"contact.created","data":{"id":8}}"#, headers: [.init("Idempotency-Key")!: "k1"])
+                let again = try await client.send(
+                    .post, "/api/events", key: server.adminKey, json: #"{"type":"contact.created","data":{"id":8}}"#,
+                    headers: [.init("Idempotency-Key")!: "k1"])
                 #expect(again.body["data"]?["eventId"] == published.body["data"]?["eventId"])
                 #expect(again.body["data"]?["duplicate"] == .bool(true))
                 // Idempotency keys belong to the API key that used them: another key's "k1"
                 // is a new event, and cannot fetch the first key's.
                 let otherPublisher = try await server.key([.writeEvents])
-                let separate = try await client.send(.post, "/api/events", key: otherPublisher, json: #"{"type":"contact.created","data":{"id":9},"idempotencyKey":"k1"}"#)
+                let separate = try await client.send(
+                    .post, "/api/events", key: otherPublisher, json: #"{"type":"contact.created","data":{"id":9},"idempotencyKey":"k1"}"#)
                 #expect(separate.body["data"]?["duplicate"] == .bool(false))
                 #expect(separate.body["data"]?["eventId"] != published.body["data"]?["eventId"])
 
-                let other = try await client.send(.post, "/api/events", key: server.adminKey, json: #"{"type":"property.deleted","data":[1,2]}"#)
+                let other = try await client.send(
+                    .post, "/api/events", key: server.adminKey, json: #"{"type":"property.deleted","data":[1,2]}"#)
                 #expect(other.body["data"]?["deliveries"]?.intValue == 1)
 
-                expectError(try await client.send(.post, "/api/events", key: server.adminKey, json: #"{"type":"contact.exploded","data":{}}"#), .unprocessableContent, code: "validation_failed")
-                expectError(try await client.send(.post, "/api/events", key: server.adminKey, json: #"{"type":"contact.created"}"#), .unprocessableContent, code: "validation_failed")
-                expectError(try await client.send(.post, "/api/events", key: server.adminKey, json: #"{"type":"contact.created","data":{},"extra":1}"#), .badRequest, code: "unknown_field")
+                expectError(
+                    try await client.send(.post, "/api/events", key: server.adminKey, json: #"{"type":"contact.exploded","data":{}}"#),
+                    .unprocessableContent, code: "validation_failed")
+                expectError(
+                    try await client.send(.post, "/api/events", key: server.adminKey, json: #"{"type":"contact.created"}"#),
+                    .unprocessableContent, code: "validation_failed")
+                expectError(
+                    try await client.send(
+                        .post, "/api/events", key: server.adminKey, json: #"{"type":"contact.created","data":{},"extra":1}"#), .badRequest,
+                    code: "unknown_field")
                 let big = #"{"type":"contact.created","data":""# + String(repeating: "x", count: 4096) + #""}"#
-                expectError(try await client.send(.post, "/api/events", key: server.adminKey, json: big), .contentTooLarge, code: "payload_too_large")
+                expectError(
+                    try await client.send(.post, "/api/events", key: server.adminKey, json: big), .contentTooLarge,
+                    code: "payload_too_large")
                 let longKey = String(repeating: "k", count: 256)
-                expectError(try await client.send(.post, "/api/events", key: server.adminKey, json: #"{"type":"contact.created","data":{},"idempotencyKey":"\#(longKey)"}"#), .unprocessableContent, code: "validation_failed")
+                expectError(
+                    try await client.send(
+                        .post, "/api/events", key: server.adminKey,
+                        json: #"{"type":"contact.created","data":{},"idempotencyKey":"\#(longKey)"}"#), .unprocessableContent,
+                    code: "validation_failed")
             }
         }
     }
@@ -47,12 +65,16 @@ struct DeliveryRouteTests {
             let publisher = try await server.key([.writeEvents])
             try await server.test { client in
                 for type in ["webhook.disabled", "webhook.unhealthy", "webhook.recovered", "webhook.test"] {
-                    expectError(try await client.send(.post, "/api/events", key: publisher, json: #"{"type":"\#(type)","data":{}}"#),
-                                .unprocessableContent, code: "reserved_event_type")
+                    expectError(
+                        try await client.send(.post, "/api/events", key: publisher, json: #"{"type":"\#(type)","data":{}}"#),
+                        .unprocessableContent, code: "reserved_event_type")
                 }
-                expectError(try await client.send(.post, "/api/event-types", key: publisher, json: #"{"name":"webhook.forged","description":"x"}"#),
-                            .unprocessableContent, code: "reserved_event_type")
-                #expect(try await client.send(.post, "/api/events", key: publisher, json: #"{"type":"contact.created","data":{}}"#).status == .accepted)
+                expectError(
+                    try await client.send(.post, "/api/event-types", key: publisher, json: #"{"name":"webhook.forged","description":"x"}"#),
+                    .unprocessableContent, code: "reserved_event_type")
+                #expect(
+                    try await client.send(.post, "/api/events", key: publisher, json: #"{"type":"contact.created","data":{}}"#).status
+                        == .accepted)
             }
         }
     }
@@ -61,7 +83,8 @@ struct DeliveryRouteTests {
     func noStore() async throws {
         try await withTestServer { server in
             try await server.test { client in
-                let created = try await client.send(.post, "/api/api-keys", key: server.adminKey, json: #"{"name":"k","permissions":["read:webhooks"]}"#)
+                let created = try await client.send(
+                    .post, "/api/api-keys", key: server.adminKey, json: #"{"name":"k","permissions":["read:webhooks"]}"#)
                 #expect(created.status == .created)
                 #expect(created.headers[.cacheControl] == "no-store")
                 #expect(try await client.send(.get, "/api/webhooks", key: server.adminKey).headers[.cacheControl] == "no-store")
@@ -76,25 +99,47 @@ struct DeliveryRouteTests {
     func customEventTypes() async throws {
         try await withTestServer { server in
             try await server.test { client in
-                let created = try await client.send(.post, "/api/event-types", key: server.adminKey, json: #"{"name":"invoice.paid","description":"An invoice was paid"}"#)
+                let created = try await client.send(
+                    .post, "/api/event-types", key: server.adminKey, json: #"{"name":"invoice.paid","description":"An invoice was paid"}"#)
                 #expect(created.status == .created)
-                expectError(try await client.send(.post, "/api/event-types", key: server.adminKey, json: #"{"name":"invoice.paid","description":"again"}"#), .conflict, code: "event_type_exists")
-                expectError(try await client.send(.post, "/api/event-types", key: server.adminKey, json: #"{"name":"contact.created","description":"x"}"#), .conflict, code: "event_type_exists")
+                expectError(
+                    try await client.send(
+                        .post, "/api/event-types", key: server.adminKey, json: #"{"name":"invoice.paid","description":"again"}"#),
+                    .conflict, code: "event_type_exists")
+                expectError(
+                    try await client.send(
+                        .post, "/api/event-types", key: server.adminKey, json: #"{"name":"contact.created","description":"x"}"#), .conflict,
+                    code: "event_type_exists")
                 for bad in ["Invoice.Paid", "invoice", "invoice.paid.now", "in voice.paid", ".paid"] {
-                    expectError(try await client.send(.post, "/api/event-types", key: server.adminKey, json: #"{"name":"\#(bad)","description":"x"}"#), .unprocessableContent, code: "validation_failed")
+                    expectError(
+                        try await client.send(
+                            .post, "/api/event-types", key: server.adminKey, json: #"{"name":"\#(bad)","description":"x"}"#),
+                        .unprocessableContent, code: "validation_failed")
                 }
                 let listed = try await client.send(.get, "/api/event-types", key: server.adminKey)
                 #expect(listed.body["data"]?.arrayValue.count == EventType.builtIn.count + 1)
-                let hook = try await client.send(.post, "/api/webhooks", key: server.adminKey, json: #"{"name":"n","url":"https://a.example","events":["invoice.paid"]}"#)
+                let hook = try await client.send(
+                    .post, "/api/webhooks", key: server.adminKey, json: #"{"name":"n","url":"https://a.example","events":["invoice.paid"]}"#
+                )
                 #expect(hook.status == .created)
-                #expect(try await client.send(.post, "/api/events", key: server.adminKey, json: #"{"type":"invoice.paid","data":{}}"#).body["data"]?["deliveries"]?.intValue == 1)
+                #expect(
+                    try await client.send(.post, "/api/events", key: server.adminKey, json: #"{"type":"invoice.paid","data":{}}"#).body[
+                        "data"]?["deliveries"]?.intValue == 1)
 
                 #expect(try await client.send(.delete, "/api/event-types/invoice.paid", key: server.adminKey).status == .ok)
-                expectError(try await client.send(.delete, "/api/event-types/invoice.paid", key: server.adminKey), .notFound, code: "not_found")
-                expectError(try await client.send(.delete, "/api/event-types/contact.created", key: server.adminKey), .conflict, code: "built_in_event_type")
-                expectError(try await client.send(.post, "/api/events", key: server.adminKey, json: #"{"type":"invoice.paid","data":{}}"#), .unprocessableContent, code: "validation_failed")
+                expectError(
+                    try await client.send(.delete, "/api/event-types/invoice.paid", key: server.adminKey), .notFound, code: "not_found")
+                expectError(
+                    try await client.send(.delete, "/api/event-types/contact.created", key: server.adminKey), .conflict,
+                    code: "built_in_event_type")
+                expectError(
+                    try await client.send(.post, "/api/events", key: server.adminKey, json: #"{"type":"invoice.paid","data":{}}"#),
+                    .unprocessableContent, code: "validation_failed")
                 // Registering it again brings it back.
-                #expect(try await client.send(.post, "/api/event-types", key: server.adminKey, json: #"{"name":"invoice.paid","description":"back"}"#).status == .created)
+                #expect(
+                    try await client.send(
+                        .post, "/api/event-types", key: server.adminKey, json: #"{"name":"invoice.paid","description":"back"}"#
+                    ).status == .created)
             }
         }
     }
@@ -105,13 +150,15 @@ struct DeliveryRouteTests {
             let a = try await server.components.webhooks.create(WebhookDraft(name: "a", url: "https://a.example", events: ["*"]))
             _ = try await server.components.webhooks.create(WebhookDraft(name: "b", url: "https://b.example", events: ["contact.created"]))
             for index in 0..<5 {
-                _ = try await server.components.dispatcher.publish(type: index.isMultiple(of: 2) ? "contact.created" : "contact.updated", data: .object([]))
+                _ = try await server.components.dispatcher.publish(
+                    type: index.isMultiple(of: 2) ? "contact.created" : "contact.updated", data: .object([]))
             }
             try await server.test { client in
                 var seen: [String] = []
                 var cursor: String?
                 repeat {
-                    let page = try await client.send(.get, "/api/webhooks/logs?limit=3" + (cursor.map { "&cursor=\($0)" } ?? ""), key: server.adminKey)
+                    let page = try await client.send(
+                        .get, "/api/webhooks/logs?limit=3" + (cursor.map { "&cursor=\($0)" } ?? ""), key: server.adminKey)
                     #expect(page.status == .ok)
                     seen += page.body["data"]?.arrayValue.compactMap { $0["id"]?.stringValue } ?? []
                     cursor = page.body["pagination"]?["next_cursor"]?.stringValue
@@ -119,7 +166,9 @@ struct DeliveryRouteTests {
                 #expect(seen.count == 8)
                 #expect(Set(seen).count == 8)
 
-                let forA = try await client.send(.get, "/api/webhooks/logs?webhook_id=\(a.id.uuidString)&event_type=contact.updated&status=pending", key: server.adminKey)
+                let forA = try await client.send(
+                    .get, "/api/webhooks/logs?webhook_id=\(a.id.uuidString)&event_type=contact.updated&status=pending", key: server.adminKey
+                )
                 #expect(forA.body["data"]?.arrayValue.count == 2)
                 let entry = try #require(forA.body["data"]?.arrayValue.first)
                 #expect(entry["attempts"]?.arrayValue.isEmpty == true)
@@ -132,9 +181,15 @@ struct DeliveryRouteTests {
                     let result = try await client.send(.get, "/api/webhooks/logs?\(query)", key: server.adminKey)
                     #expect(result.status == .badRequest, "\(query): \(result.body.compactText)")
                 }
-                expectError(try await client.send(.get, "/api/webhooks/logs/\(UUID().uuidString)", key: server.adminKey), .notFound, code: "not_found")
-                expectError(try await client.send(.post, "/api/webhooks/logs/\(UUID().uuidString)/retry", key: server.adminKey), .notFound, code: "not_found")
-                expectError(try await client.send(.post, "/api/webhooks/\(a.id.uuidString)/recover", key: server.adminKey, json: "{}"), .unprocessableContent, code: "validation_failed")
+                expectError(
+                    try await client.send(.get, "/api/webhooks/logs/\(UUID().uuidString)", key: server.adminKey), .notFound,
+                    code: "not_found")
+                expectError(
+                    try await client.send(.post, "/api/webhooks/logs/\(UUID().uuidString)/retry", key: server.adminKey), .notFound,
+                    code: "not_found")
+                expectError(
+                    try await client.send(.post, "/api/webhooks/\(a.id.uuidString)/recover", key: server.adminKey, json: "{}"),
+                    .unprocessableContent, code: "validation_failed")
             }
         }
     }
@@ -143,9 +198,12 @@ struct DeliveryRouteTests {
     func testEndpoint() async throws {
         try await withReceiver({ _, _ in ScriptedResponse(status: .accepted, body: "thanks") }) { receiver in
             try await withTestServer { server in
-                let webhook = try await server.components.webhooks.create(WebhookDraft(name: "t", url: receiver.url, events: ["contact.created"]))
+                let webhook = try await server.components.webhooks.create(
+                    WebhookDraft(name: "t", url: receiver.url, events: ["contact.created"]))
                 try await server.test { client in
-                    let result = try await client.send(.post, "/api/webhooks/\(webhook.id.uuidString)/test", key: server.adminKey, json: #"{"eventType":"property.updated"}"#)
+                    let result = try await client.send(
+                        .post, "/api/webhooks/\(webhook.id.uuidString)/test", key: server.adminKey,
+                        json: #"{"eventType":"property.updated"}"#)
                     #expect(result.status == .ok)
                     let data = try #require(result.body["data"])
                     #expect(data["delivered"] == .bool(true))
@@ -161,8 +219,13 @@ struct DeliveryRouteTests {
                     let logged = try await client.send(.get, "/api/webhooks/logs?webhook_id=\(webhook.id.uuidString)", key: server.adminKey)
                     #expect(logged.body["data"]?.arrayValue.count == 2)
                     #expect(logged.body["data"]?.arrayValue.allSatisfy { $0["status"]?.stringValue == "succeeded" } == true)
-                    expectError(try await client.send(.post, "/api/webhooks/\(webhook.id.uuidString)/test", key: server.adminKey, json: #"{"eventType":"nope.nope"}"#), .unprocessableContent, code: "validation_failed")
-                    expectError(try await client.send(.post, "/api/webhooks/\(UUID().uuidString)/test", key: server.adminKey), .notFound, code: "not_found")
+                    expectError(
+                        try await client.send(
+                            .post, "/api/webhooks/\(webhook.id.uuidString)/test", key: server.adminKey, json: #"{"eventType":"nope.nope"}"#),
+                        .unprocessableContent, code: "validation_failed")
+                    expectError(
+                        try await client.send(.post, "/api/webhooks/\(UUID().uuidString)/test", key: server.adminKey), .notFound,
+                        code: "not_found")
                 }
             }
         }
@@ -175,7 +238,8 @@ struct DeliveryRouteTests {
                 let webhook = try await server.components.webhooks.create(WebhookDraft(name: "r", url: receiver.url, events: ["*"]))
                 let oldSecret = try #require(webhook.secret)
                 try await server.test { client in
-                    let rotated = try await client.send(.post, "/api/webhooks/\(webhook.id.uuidString)/rotate-secret", key: server.adminKey, json: #"{"overlapHours":2}"#)
+                    let rotated = try await client.send(
+                        .post, "/api/webhooks/\(webhook.id.uuidString)/rotate-secret", key: server.adminKey, json: #"{"overlapHours":2}"#)
                     #expect(rotated.status == .ok)
                     let newSecret = try #require(rotated.body["data"]?["secret"]?.stringValue)
                     #expect(newSecret != oldSecret && newSecret.hasPrefix("whsec_"))
@@ -187,13 +251,17 @@ struct DeliveryRouteTests {
                     #expect(ReceiverVerification.webhookSignatureIsValid(request, secret: newSecret))
 
                     // Without overlap the old secret stops signing at once.
-                    let immediate = try await client.send(.post, "/api/webhooks/\(webhook.id.uuidString)/rotate-secret", key: server.adminKey, json: #"{"overlapHours":0}"#)
+                    let immediate = try await client.send(
+                        .post, "/api/webhooks/\(webhook.id.uuidString)/rotate-secret", key: server.adminKey, json: #"{"overlapHours":0}"#)
                     let newest = try #require(immediate.body["data"]?["secret"]?.stringValue)
                     _ = try await client.send(.post, "/api/webhooks/\(webhook.id.uuidString)/test", key: server.adminKey)
                     let last = try #require(receiver.requests.last)
                     #expect(ReceiverVerification.standardSignatureIsValid(last, secret: newest))
                     #expect(!ReceiverVerification.standardSignatureIsValid(last, secret: newSecret))
-                    expectError(try await client.send(.post, "/api/webhooks/\(webhook.id.uuidString)/rotate-secret", key: server.adminKey, json: #"{"overlapHours":-1}"#), .unprocessableContent, code: "validation_failed")
+                    expectError(
+                        try await client.send(
+                            .post, "/api/webhooks/\(webhook.id.uuidString)/rotate-secret", key: server.adminKey,
+                            json: #"{"overlapHours":-1}"#), .unprocessableContent, code: "validation_failed")
                 }
             }
         }

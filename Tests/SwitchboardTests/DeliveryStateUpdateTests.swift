@@ -4,7 +4,9 @@ import Testing
 
 @Suite("Writing a batch's delivery states in one statement")
 struct DeliveryStateUpdateTests {
-    @Test("Leased deliveries get their states and lose their leases: NULLs beside values, all-NULL columns, one listed twice, one left out", arguments: TestDriverKind.all)
+    @Test(
+        "Leased deliveries get their states and lose their leases: NULLs beside values, all-NULL columns, one listed twice, one left out",
+        arguments: TestDriverKind.all)
     func batchStates(_ kind: TestDriverKind) async throws {
         try await withTestServer(kind) { server in
             _ = try await server.components.webhooks.create(WebhookDraft(name: "a", url: "https://a.example/hook", events: ["*"]))
@@ -21,7 +23,10 @@ struct DeliveryStateUpdateTests {
             let queued = try await store.list(DeliveryLogFilter(), after: nil, limit: 10).map(\.delivery)
             try #require(queued.count == 4 && queued.allSatisfy { $0.lockedBy == "recording" })
             let base = Timestamp.truncated(Date())
-            func state(_ delivery: Delivery, _ status: DeliveryStatus, count: Int, next: Date?, code: Int?, error: String?, at offset: Double, done: Bool) -> Delivery {
+            func state(
+                _ delivery: Delivery, _ status: DeliveryStatus, count: Int, next: Date?, code: Int?, error: String?, at offset: Double,
+                done: Bool
+            ) -> Delivery {
                 var changed = delivery
                 changed.status = status
                 changed.attemptCount = count
@@ -36,7 +41,9 @@ struct DeliveryStateUpdateTests {
             // listed twice and keeps its last state.
             let mixed = [
                 state(queued[0], .failed, count: 9, next: nil, code: 503, error: "overwritten", at: 9, done: true),
-                state(queued[1], .pending, count: 2, next: base.addingTimeInterval(60.456), code: nil, error: "timed out after 10000 ms", at: 0.789, done: false),
+                state(
+                    queued[1], .pending, count: 2, next: base.addingTimeInterval(60.456), code: nil, error: "timed out after 10000 ms",
+                    at: 0.789, done: false),
                 state(queued[2], .failed, count: 3, next: nil, code: 500, error: "receiver answered HTTP 500", at: 1.001, done: true),
                 state(queued[0], .succeeded, count: 1, next: nil, code: 200, error: nil, at: 0.123, done: true),
             ]
@@ -79,7 +86,8 @@ struct DeliveryStateUpdateTests {
         let now = Date()
         let deliveries = (0..<(DeliveryStore.stateUpdateChunk * 2 + 1)).map { index in
             Delivery(
-                id: UUID(), eventID: UUID(), webhookID: UUID(), eventType: "contact.created", status: index % 5 == 0 ? .pending : .succeeded,
+                id: UUID(), eventID: UUID(), webhookID: UUID(), eventType: "contact.created",
+                status: index % 5 == 0 ? .pending : .succeeded,
                 attemptCount: index % 3 + 1, nextAttemptAt: index % 5 == 0 ? now : nil, lastStatusCode: index % 7 == 0 ? nil : 200,
                 createdAt: now, updatedAt: now.addingTimeInterval(Double(index)), completedAt: index % 5 == 0 ? nil : now)
         }
@@ -93,7 +101,9 @@ struct DeliveryStateUpdateTests {
         // must come down to the padded sizes: 1, 2, 4 … 128, 200.
         var texts = Set<String>()
         for count in 1...DeliveryStore.stateUpdateChunk {
-            for query in DeliveryStore.stateUpdateQueries(Array(deliveries.shuffled().prefix(count)), dialect: .mysql) { texts.insert(query.sql(in: .mysql)) }
+            for query in DeliveryStore.stateUpdateQueries(Array(deliveries.shuffled().prefix(count)), dialect: .mysql) {
+                texts.insert(query.sql(in: .mysql))
+            }
         }
         #expect(texts.count == 9)
     }

@@ -17,9 +17,9 @@ enum ReceiverVerification {
 
     static func standardSignatureIsValid(_ request: ReceivedRequest, secret: String, tolerance: TimeInterval = 300) -> Bool {
         guard let id = request.header("webhook-id"), let timestampText = request.header("webhook-timestamp"),
-              let timestamp = TimeInterval(timestampText), abs(Date().timeIntervalSince1970 - timestamp) < tolerance,
-              let signatures = request.header("webhook-signature"),
-              secret.hasPrefix("whsec_"), let key = Data(base64Encoded: String(secret.dropFirst(6)))
+            let timestamp = TimeInterval(timestampText), abs(Date().timeIntervalSince1970 - timestamp) < tolerance,
+            let signatures = request.header("webhook-signature"),
+            secret.hasPrefix("whsec_"), let key = Data(base64Encoded: String(secret.dropFirst(6)))
         else { return false }
         let signed = Array("\(id).\(timestampText).".utf8) + request.body
         let expected = Data(HMAC<SHA256>.authenticationCode(for: signed, using: SymmetricKey(data: key))).base64EncodedString()
@@ -35,9 +35,12 @@ struct DeliveryTests {
         settings.deliveryTimeoutMilliseconds = 2000
     }
 
-    func makeWebhook(_ server: TestServer, url: String, events: [String] = ["*"], maxRetries: Int? = 3, delays: [Int]? = [100, 100, 100]) async throws -> Webhook {
-        try await server.components.webhooks.create(WebhookDraft(
-            name: "receiver", url: url, events: events, maxRetries: maxRetries, retryDelaysMs: delays))
+    func makeWebhook(_ server: TestServer, url: String, events: [String] = ["*"], maxRetries: Int? = 3, delays: [Int]? = [100, 100, 100])
+        async throws -> Webhook
+    {
+        try await server.components.webhooks.create(
+            WebhookDraft(
+                name: "receiver", url: url, events: events, maxRetries: maxRetries, retryDelaysMs: delays))
     }
 
     func deliveries(_ server: TestServer, webhook: UUID) async throws -> [DeliveryLog] {
@@ -51,7 +54,8 @@ struct DeliveryTests {
                 let webhook = try await makeWebhook(server, url: receiver.url, events: ["contact.created"])
                 let other = try await makeWebhook(server, url: receiver.url, events: ["property.deleted"])
                 try await withRunningWorker(server) {
-                    let data = try JSONValue.parse(Array(#"{"name":"Ann / Bob","n":1.5,"big":1e21,"small":1e-7,"list":[1,2,3],"nested":{"ok":true}}"#.utf8))
+                    let data = try JSONValue.parse(
+                        Array(#"{"name":"Ann / Bob","n":1.5,"big":1e21,"small":1e-7,"list":[1,2,3],"nested":{"ok":true}}"#.utf8))
                     let published = try await server.components.dispatcher.publish(type: "contact.created", data: data)
                     #expect(published.deliveryCount == 1)
                     try await eventually("one request") { receiver.requests.count == 1 }
@@ -67,7 +71,8 @@ struct DeliveryTests {
                     #expect(request.header("X-Webhook-Event") == "contact.created")
                     #expect(request.header("User-Agent") == "Switchboard/\(SwitchboardApp.version)")
                     #expect(request.header("Content-Type") == "application/json")
-                    let expectedBody = #"{"id":"\#(published.event.id.uuidString.lowercased())","type":"contact.created","timestamp":"\#(Timestamp.format(published.event.createdAt))","data":{"name":"Ann / Bob","n":1.5,"big":1e+21,"small":1e-7,"list":[1,2,3],"nested":{"ok":true}}}"#
+                    let expectedBody =
+                        #"{"id":"\#(published.event.id.uuidString.lowercased())","type":"contact.created","timestamp":"\#(Timestamp.format(published.event.createdAt))","data":{"name":"Ann / Bob","n":1.5,"big":1e+21,"small":1e-7,"list":[1,2,3],"nested":{"ok":true}}}"#
                     #expect(request.bodyText == expectedBody)
                     #expect(try await deliveries(server, webhook: other.id).isEmpty)
                     let log = try #require(try await deliveries(server, webhook: webhook.id).first)
@@ -110,7 +115,9 @@ struct DeliveryTests {
     @Test("Other 4xx answers and redirects are final after one attempt", arguments: TestDriverKind.all, [400, 401, 404, 422, 301, 302])
     func finalStatuses(_ kind: TestDriverKind, status: Int) async throws {
         try await withTestServer(kind, configure: Self.fastRetries) { server in
-            try await withReceiver({ _, _ in ScriptedResponse(status: HTTPResponse.Status(code: status), headers: [.location: "http://127.0.0.1:1/elsewhere"]) }) { receiver in
+            try await withReceiver({ _, _ in
+                ScriptedResponse(status: HTTPResponse.Status(code: status), headers: [.location: "http://127.0.0.1:1/elsewhere"])
+            }) { receiver in
                 let webhook = try await makeWebhook(server, url: receiver.url)
                 try await withRunningWorker(server) {
                     _ = try await server.components.dispatcher.publish(type: "contact.updated", data: .object([]))
@@ -148,7 +155,9 @@ struct DeliveryTests {
                 let webhook = try await makeWebhook(server, url: receiver.url, delays: [100])
                 try await withRunningWorker(server) {
                     _ = try await server.components.dispatcher.publish(type: "contact.updated", data: .object([]))
-                    try await eventually("succeeded") { try await deliveries(server, webhook: webhook.id).first?.delivery.status == .succeeded }
+                    try await eventually("succeeded") {
+                        try await deliveries(server, webhook: webhook.id).first?.delivery.status == .succeeded
+                    }
                 }
                 let times = receiver.requests.map(\.receivedAt)
                 try #require(times.count == 2)
@@ -176,7 +185,9 @@ struct DeliveryTests {
         }
     }
 
-    @Test("A receiver answering 400 to everything is disabled after exactly 10 failed deliveries; re-enabling resets the counts", arguments: TestDriverKind.all)
+    @Test(
+        "A receiver answering 400 to everything is disabled after exactly 10 failed deliveries; re-enabling resets the counts",
+        arguments: TestDriverKind.all)
     func autoDisable(_ kind: TestDriverKind) async throws {
         try await withTestServer(kind, configure: Self.fastRetries) { server in
             try await withReceiver({ _, _ in ScriptedResponse(status: .badRequest) }) { receiver in
@@ -199,7 +210,9 @@ struct DeliveryTests {
                 #expect(disabled.consecutiveFailures == 10)
                 #expect(receiver.requests.count == 10)
                 let enabled = try await server.components.webhooks.update(id: webhook.id, changes: WebhookChanges(isActive: true))
-                #expect(enabled.isActive && enabled.consecutiveFailures == 0 && enabled.consecutiveFailedDeliveries == 0 && enabled.disabledReason == nil)
+                #expect(
+                    enabled.isActive && enabled.consecutiveFailures == 0 && enabled.consecutiveFailedDeliveries == 0
+                        && enabled.disabledReason == nil)
                 #expect(try await server.components.webhooks.get(id: webhook.id).consecutiveFailedDeliveries == 0)
             }
         }
@@ -211,13 +224,17 @@ struct DeliveryTests {
             try await withReceiver { receiver in
                 let webhook = try await makeWebhook(server, url: receiver.url)
                 try await withRunningWorker(server) {
-                    let first = try await server.components.dispatcher.publish(type: "contact.created", data: .object([("a", .number(1))]), idempotencyKey: "order-42")
-                    let second = try await server.components.dispatcher.publish(type: "contact.created", data: .object([("a", .number(2))]), idempotencyKey: "order-42")
+                    let first = try await server.components.dispatcher.publish(
+                        type: "contact.created", data: .object([("a", .number(1))]), idempotencyKey: "order-42")
+                    let second = try await server.components.dispatcher.publish(
+                        type: "contact.created", data: .object([("a", .number(2))]), idempotencyKey: "order-42")
                     #expect(!first.isDuplicate)
                     #expect(second.isDuplicate)
                     #expect(second.event.id == first.event.id)
                     #expect(second.deliveryCount == 1)
-                    try await eventually("delivered") { try await deliveries(server, webhook: webhook.id).first?.delivery.status == .succeeded }
+                    try await eventually("delivered") {
+                        try await deliveries(server, webhook: webhook.id).first?.delivery.status == .succeeded
+                    }
                     try await Task.sleep(for: .milliseconds(200))
                 }
                 #expect(receiver.requests.count == 1)
@@ -229,7 +246,8 @@ struct DeliveryTests {
     func manualRetryAndRecover(_ kind: TestDriverKind) async throws {
         try await withTestServer(kind, configure: Self.fastRetries) { server in
             let healthy = Mutex(false)
-            try await withReceiver({ _, _ in healthy.withLock { $0 } ? ScriptedResponse() : ScriptedResponse(status: .badRequest) }) { receiver in
+            try await withReceiver({ _, _ in healthy.withLock { $0 } ? ScriptedResponse() : ScriptedResponse(status: .badRequest) }) {
+                receiver in
                 let webhook = try await makeWebhook(server, url: receiver.url)
                 try await withRunningWorker(server) {
                     for _ in 0..<3 { _ = try await server.components.dispatcher.publish(type: "contact.updated", data: .object([])) }
@@ -245,7 +263,8 @@ struct DeliveryTests {
                     let retried = try await server.components.deliveryLogs.get(id: first.delivery.id)
                     #expect(retried.attempts.map(\.responseStatus) == [400, 200])
 
-                    let requeued = try await server.components.deliveryLogs.recover(webhookID: webhook.id, since: Date().addingTimeInterval(-3600))
+                    let requeued = try await server.components.deliveryLogs.recover(
+                        webhookID: webhook.id, since: Date().addingTimeInterval(-3600))
                     #expect(requeued == 2)
                     try await eventually("all succeeded") {
                         try await deliveries(server, webhook: webhook.id).allSatisfy { $0.delivery.status == .succeeded }
@@ -263,7 +282,8 @@ struct DeliveryTests {
                 for _ in 0..<5 { _ = try await server.components.dispatcher.publish(type: "contact.updated", data: .object([])) }
                 // A worker claims everything and dies without sending or recording anything.
                 let claimed = try await server.database.driver.transaction { transaction in
-                    try await DeliveryStore(executor: transaction, cipher: server.components.cipher).claimDue(worker: "crashed", now: Timestamp.truncated(Date()), lease: .milliseconds(300), limit: 10, policy: CircuitPolicy())
+                    try await DeliveryStore(executor: transaction, cipher: server.components.cipher).claimDue(
+                        worker: "crashed", now: Timestamp.truncated(Date()), lease: .milliseconds(300), limit: 10, policy: CircuitPolicy())
                 }
                 #expect(claimed.count == 5)
                 try await withRunningWorker(server) {
@@ -306,7 +326,8 @@ struct DeliveryTests {
             #expect(try await server.database.driver.first("SELECT COUNT(*) AS n FROM events")?.int("n") == 0)
 
             for _ in 0..<20 { _ = try await server.components.dispatcher.publish(type: "contact.created", data: .object([])) }
-            let orphans = try await server.database.driver.first("""
+            let orphans = try await server.database.driver.first(
+                """
                 SELECT COUNT(*) AS n FROM events e WHERE NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id)
                 """)?.int("n")
             #expect(orphans == 0)

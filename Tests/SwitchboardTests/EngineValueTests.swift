@@ -25,10 +25,12 @@ struct EngineValueTests {
         #expect(policy.delay(afterAttempt: 1, retryAfter: .zero) == .seconds(1))
     }
 
-    @Test("Results are classified as the issue says", arguments: [
-        (200, SendResult.Verdict.success), (204, .success), (408, .retryable), (429, .retryable), (500, .retryable),
-        (503, .retryable), (400, .final), (404, .final), (301, .final), (410, .gone),
-    ])
+    @Test(
+        "Results are classified as the issue says",
+        arguments: [
+            (200, SendResult.Verdict.success), (204, .success), (408, .retryable), (429, .retryable), (500, .retryable),
+            (503, .retryable), (400, .final), (404, .final), (301, .final), (410, .gone),
+        ])
     func verdicts(status: Int, verdict: SendResult.Verdict) {
         let result = SendResult(requestHeaders: [], status: status, bodyExcerpt: nil, retryAfter: nil, error: nil, duration: .zero)
         #expect(result.verdict == verdict)
@@ -36,11 +38,14 @@ struct EngineValueTests {
         #expect(failed.verdict == .retryable)
     }
 
-    @Test("Numbers serialise exactly as JavaScript prints them", arguments: [
-        (0.1, "0.1"), (100, "100"), (-2.5, "-2.5"), (1e21, "1e+21"), (1e20, "100000000000000000000"), (1.5e-7, "1.5e-7"),
-        (0.000001, "0.000001"), (1e-7, "1e-7"), (Double("123456789012345680000")!, "123456789012345680000"), (-0.0, "0"),
-        (Double.leastNonzeroMagnitude, "5e-324"), (1.7976931348623157e308, "1.7976931348623157e+308"), (0.30000000000000004, "0.30000000000000004"),
-    ])
+    @Test(
+        "Numbers serialise exactly as JavaScript prints them",
+        arguments: [
+            (0.1, "0.1"), (100, "100"), (-2.5, "-2.5"), (1e21, "1e+21"), (1e20, "100000000000000000000"), (1.5e-7, "1.5e-7"),
+            (0.000001, "0.000001"), (1e-7, "1e-7"), (Double("123456789012345680000")!, "123456789012345680000"), (-0.0, "0"),
+            (Double.leastNonzeroMagnitude, "5e-324"), (1.7976931348623157e308, "1.7976931348623157e+308"),
+            (0.30000000000000004, "0.30000000000000004"),
+        ])
     func javaScriptNumbers(value: Double, text: String) {
         #expect(JSONValue.number(value).compactText == text)
     }
@@ -53,6 +58,8 @@ struct EngineValueTests {
         let signature = Signer.standardSignature(id: "msg_p5jXN8AQM9LWM0D4loKWxJek", timestamp: 1614265330, body: body, secret: secret)
         #expect(signature == "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
         #expect(Signer.webhookSignature(body: Array("hello".utf8), secret: "key").hasPrefix("sha256="))
-        #expect(Signer.webhookSignature(body: Array("hello".utf8), secret: "key") == "sha256=9307b3b915efb5171ff14d8cb55fbcc798c6c0ef1456d66ded1a6aa723a58b7b")
+        #expect(
+            Signer.webhookSignature(body: Array("hello".utf8), secret: "key")
+                == "sha256=9307b3b915efb5171ff14d8cb55fbcc798c6c0ef1456d66ded1a6aa723a58b7b")
     }
 }

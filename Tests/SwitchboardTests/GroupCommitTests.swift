@@ -41,11 +41,14 @@ struct GroupCommitTests {
         #expect(batches.withLock { $0.last } == [7])
     }
 
-    @Test("Grouped publishes where one fails: it alone gets an error; every publish answered 2xx is stored with its deliveries", arguments: TestDriverKind.all)
+    @Test(
+        "Grouped publishes where one fails: it alone gets an error; every publish answered 2xx is stored with its deliveries",
+        arguments: TestDriverKind.all)
     func oneFailingPublish(_ kind: TestDriverKind) async throws {
         try await withTestServer(kind) { server in
             _ = try await server.components.webhooks.create(WebhookDraft(name: "all", url: "https://a.example", events: ["*"]))
-            _ = try await server.components.webhooks.create(WebhookDraft(name: "contacts", url: "https://b.example", events: ["contact.created"]))
+            _ = try await server.components.webhooks.create(
+                WebhookDraft(name: "contacts", url: "https://b.example", events: ["contact.created"]))
             // Every transaction is held open 30 ms, so the publishes pile up and are grouped;
             // any statement carrying a "poison" payload fails, and with it the shared
             // transaction it is in.
@@ -54,9 +57,13 @@ struct GroupCommitTests {
             let outcomes = await withTaskGroup(of: (Int, Result<PublishedEvent, any Error>).self) { tasks in
                 for index in 0..<60 {
                     tasks.addTask {
-                        let data: JSONValue = index % 10 == 3 ? .object([("poison", .bool(true))]) : .object([("n", .number(Double(index)))])
+                        let data: JSONValue =
+                            index % 10 == 3 ? .object([("poison", .bool(true))]) : .object([("n", .number(Double(index)))])
                         do {
-                            return (index, .success(try await dispatcher.publish(type: "contact.created", data: data, idempotencyKey: "key-\(index)")))
+                            return (
+                                index,
+                                .success(try await dispatcher.publish(type: "contact.created", data: data, idempotencyKey: "key-\(index)"))
+                            )
                         } catch {
                             return (index, .failure(error))
                         }
@@ -104,7 +111,8 @@ struct GroupCommitTests {
             // The idempotency keys of the accepted ones hold; the failed ones' are free.
             let again = try await dispatcher.publish(type: "contact.created", data: .object([]), idempotencyKey: "key-0")
             #expect(again.isDuplicate)
-            let retried = try await server.components.dispatcher.publish(type: "contact.created", data: .object([]), idempotencyKey: "key-3")
+            let retried = try await server.components.dispatcher.publish(
+                type: "contact.created", data: .object([]), idempotencyKey: "key-3")
             #expect(!retried.isDuplicate)
         }
     }
@@ -115,9 +123,11 @@ struct GroupCommitTests {
             _ = try await server.components.webhooks.create(WebhookDraft(name: "all", url: "https://a.example", events: ["*"]))
             let publisher = try await server.key([.writeEvents])
             try await server.test { client in
-                let all = try await client.send(.post, "/api/events/batch", key: publisher, json: """
-                    {"events":[{"type":"contact.created","data":{"id":1}},{"type":"property.created","data":[1],"idempotencyKey":"p1"}]}
-                    """)
+                let all = try await client.send(
+                    .post, "/api/events/batch", key: publisher,
+                    json: """
+                        {"events":[{"type":"contact.created","data":{"id":1}},{"type":"property.created","data":[1],"idempotencyKey":"p1"}]}
+                        """)
                 #expect(all.status == .accepted)
                 #expect(all.body["data"]?["accepted"]?.intValue == 2)
                 #expect(all.body["data"]?["failed"]?.intValue == 0)
@@ -128,12 +138,14 @@ struct GroupCommitTests {
                 let p1 = all.body["data"]?["results"]?[1]?["eventId"]
 
                 let big = String(repeating: "x", count: 4096)
-                let mixed = try await client.send(.post, "/api/events/batch", key: publisher, json: """
-                    {"events":[{"type":"contact.created","data":{"id":2}},{"type":"contact.exploded","data":{}},\
-                    {"type":"property.created","data":[2],"idempotencyKey":"p1"},\
-                    {"type":"contact.created","data":"\(big)"},{"type":"webhook.test","data":{}},\
-                    {"type":"contact.deleted","data":{"id":3},"idempotencyKey":"d3"},{"type":"contact.deleted","data":{"id":4},"idempotencyKey":"d3"}]}
-                    """)
+                let mixed = try await client.send(
+                    .post, "/api/events/batch", key: publisher,
+                    json: """
+                        {"events":[{"type":"contact.created","data":{"id":2}},{"type":"contact.exploded","data":{}},\
+                        {"type":"property.created","data":[2],"idempotencyKey":"p1"},\
+                        {"type":"contact.created","data":"\(big)"},{"type":"webhook.test","data":{}},\
+                        {"type":"contact.deleted","data":{"id":3},"idempotencyKey":"d3"},{"type":"contact.deleted","data":{"id":4},"idempotencyKey":"d3"}]}
+                        """)
                 #expect(mixed.status.code == 207)
                 #expect(mixed.body["success"] == .bool(true))
                 #expect(mixed.body["data"]?["accepted"]?.intValue == 4)
@@ -164,13 +176,24 @@ struct GroupCommitTests {
                     expectError(answer, status, code: code)
                     #expect(answer.body["error"]?["message"]?.stringValue?.hasPrefix("events[") == true, "\(answer.body.compactText)")
                 }
-                expectError(try await client.send(.post, "/api/events/batch", key: publisher, json: #"{"events":[]}"#), .unprocessableContent, code: "validation_failed")
-                let tooMany = "{\"events\":[" + Array(repeating: #"{"type":"contact.created","data":{}}"#, count: 1001).joined(separator: ",") + "]}"
-                expectError(try await client.send(.post, "/api/events/batch", key: publisher, json: tooMany), .unprocessableContent, code: "validation_failed")
-                expectError(try await client.send(.post, "/api/events/batch", key: publisher, json: #"{"events":{}}"#), .unprocessableContent, code: "validation_failed")
-                expectError(try await client.send(.post, "/api/events/batch", key: publisher, json: #"[1]"#), .badRequest, code: "invalid_json")
+                expectError(
+                    try await client.send(.post, "/api/events/batch", key: publisher, json: #"{"events":[]}"#), .unprocessableContent,
+                    code: "validation_failed")
+                let tooMany =
+                    "{\"events\":[" + Array(repeating: #"{"type":"contact.created","data":{}}"#, count: 1001).joined(separator: ",") + "]}"
+                expectError(
+                    try await client.send(.post, "/api/events/batch", key: publisher, json: tooMany), .unprocessableContent,
+                    code: "validation_failed")
+                expectError(
+                    try await client.send(.post, "/api/events/batch", key: publisher, json: #"{"events":{}}"#), .unprocessableContent,
+                    code: "validation_failed")
+                expectError(
+                    try await client.send(.post, "/api/events/batch", key: publisher, json: #"[1]"#), .badRequest, code: "invalid_json")
                 let reader = try await server.key([.readWebhooks])
-                expectError(try await client.send(.post, "/api/events/batch", key: reader, json: #"{"events":[{"type":"contact.created","data":{}}]}"#), .forbidden, code: "insufficient_permissions")
+                expectError(
+                    try await client.send(
+                        .post, "/api/events/batch", key: reader, json: #"{"events":[{"type":"contact.created","data":{}}]}"#), .forbidden,
+                    code: "insufficient_permissions")
             }
             // Stored: 2 + 2 new events (ids 2, 3), each with one delivery.
             let driver = server.database.driver

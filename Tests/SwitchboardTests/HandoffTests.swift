@@ -12,7 +12,8 @@ struct HandoffTests {
     }
 
     func statuses(_ server: TestServer, webhook: UUID) async throws -> [DeliveryStatus] {
-        try await server.components.deliveryLogs.list(DeliveryLogFilter(webhookID: webhook), cursor: nil, limit: 100).entries.map(\.delivery.status)
+        try await server.components.deliveryLogs.list(DeliveryLogFilter(webhookID: webhook), cursor: nil, limit: 100).entries.map(
+            \.delivery.status)
     }
 
     @Test("A publish hands its delivery to the running worker, which sends it without a claim", arguments: TestDriverKind.all)
@@ -23,7 +24,8 @@ struct HandoffTests {
                 let worker = try #require(server.components.worker)
                 try await withRunningWorker(server) {
                     try await eventually("the first claim measured the room") { worker.acceptsHandoffs }
-                    let published = try await server.components.dispatcher.publish(type: "contact.created", data: .object([("id", .integer(7))]))
+                    let published = try await server.components.dispatcher.publish(
+                        type: "contact.created", data: .object([("id", .integer(7))]))
                     #expect(published.deliveryCount == 1)
                     // Counted when its transaction committed, before the publish answered.
                     #expect(worker.handedOverCount == 1)
@@ -54,17 +56,21 @@ struct HandoffTests {
 
     @Test("No more handed over than the webhook's concurrency cap; the rest wait for a claim", arguments: TestDriverKind.all)
     func capHolds(_ kind: TestDriverKind) async throws {
-        try await withTestServer(kind, configure: {
-            Self.slowPolling(&$0)
-            $0.circuitPolicy.perWebhookConcurrency = 2
-        }) { server in
+        try await withTestServer(
+            kind,
+            configure: {
+                Self.slowPolling(&$0)
+                $0.circuitPolicy.perWebhookConcurrency = 2
+            }
+        ) { server in
             try await withReceiver({ _, _ in ScriptedResponse(delay: .milliseconds(1500)) }) { receiver in
                 let webhook = try await server.components.webhooks.create(WebhookDraft(name: "slow", url: receiver.url, events: ["*"]))
                 let worker = try #require(server.components.worker)
                 try await withRunningWorker(server) {
                     try await eventually("the first claim measured the room") { worker.acceptsHandoffs }
                     for number in 0..<4 {
-                        _ = try await server.components.dispatcher.publish(type: "contact.created", data: .object([("n", .integer(number))]))
+                        _ = try await server.components.dispatcher.publish(
+                            type: "contact.created", data: .object([("n", .integer(number))]))
                     }
                     #expect(worker.handedOverCount == 2)
                     let now = try await statuses(server, webhook: webhook.id)
@@ -87,8 +93,9 @@ struct HandoffTests {
         try await withTestServer(kind, configure: CircuitBreakerTests.quickBreaker) { server in
             let down = try CircuitBreakerTests.DownPort()
             defer { down.release() }
-            let webhook = try await server.components.webhooks.create(WebhookDraft(
-                name: "down", url: "http://127.0.0.1:\(down.port)/hook", events: ["contact.created"]))
+            let webhook = try await server.components.webhooks.create(
+                WebhookDraft(
+                    name: "down", url: "http://127.0.0.1:\(down.port)/hook", events: ["contact.created"]))
             let worker = try #require(server.components.worker)
             try await withRunningWorker(server) {
                 for number in 0..<8 {
@@ -113,7 +120,12 @@ struct HandoffTests {
         // A claim's room is good for two poll intervals. The tests' 20 ms poll gives 40 ms, and
         // on SQLite the claim that renews it waits for the writer, which these groups hold 30 ms
         // each: under load no room was left by the time a group reserved (nothing handed over).
-        try await withTestServer(kind, configure: { $0.deliveryConcurrency = 8; $0.pollIntervalMilliseconds = 500 }) { server in
+        try await withTestServer(
+            kind,
+            configure: {
+                $0.deliveryConcurrency = 8; $0.pollIntervalMilliseconds = 500
+            }
+        ) { server in
             try await withReceiver { receiver in
                 _ = try await server.components.webhooks.create(WebhookDraft(name: "r", url: receiver.url, events: ["*"]))
                 let worker = try #require(server.components.worker)
@@ -126,7 +138,8 @@ struct HandoffTests {
                     let outcomes = await withTaskGroup(of: (Int, PublishedEvent?).self) { tasks in
                         for index in 0..<30 {
                             tasks.addTask {
-                                let data: JSONValue = index % 10 == 4 ? .object([("poison", .bool(true))]) : .object([("n", .integer(index))])
+                                let data: JSONValue =
+                                    index % 10 == 4 ? .object([("poison", .bool(true))]) : .object([("n", .integer(index))])
                                 return (index, try? await dispatcher.publish(type: "contact.created", data: data))
                             }
                         }

@@ -11,7 +11,9 @@ struct KeyLifecycleTests {
         try await withTestServer { server in
             let issued = try await server.apiKeys.create(APIKeyDraft(name: "k", permissions: [.readWebhooks]))
             try await server.test { client in
-                let regenerated = try await client.send(.post, "/api/api-keys/\(issued.record.id.uuidString)/regenerate", key: server.adminKey, json: #"{"gracePeriodSeconds":5}"#)
+                let regenerated = try await client.send(
+                    .post, "/api/api-keys/\(issued.record.id.uuidString)/regenerate", key: server.adminKey,
+                    json: #"{"gracePeriodSeconds":5}"#)
                 #expect(regenerated.status == .ok)
                 let newKey = try #require(regenerated.body["data"]?["key"]?.stringValue)
                 #expect(try await client.send(.get, "/api/webhooks", key: issued.plaintext).status == .ok)
@@ -21,7 +23,9 @@ struct KeyLifecycleTests {
                 expectError(try await client.send(.get, "/api/webhooks", key: issued.plaintext), .unauthorized, code: "invalid_api_key")
                 #expect(try await client.send(.get, "/api/webhooks", key: newKey).status == .ok)
                 expectError(
-                    try await client.send(.post, "/api/api-keys/\(issued.record.id.uuidString)/regenerate", key: server.adminKey, json: #"{"gracePeriodSeconds":-5}"#),
+                    try await client.send(
+                        .post, "/api/api-keys/\(issued.record.id.uuidString)/regenerate", key: server.adminKey,
+                        json: #"{"gracePeriodSeconds":-5}"#),
                     .unprocessableContent, code: "validation_failed")
             }
         }
@@ -54,15 +58,25 @@ struct KeyLifecycleTests {
                 let rows = usage.body["data"]?["days"]?.arrayValue ?? []
                 let today = String(Timestamp.format(Date()).prefix(10))
                 func count(_ group: String, _ status: String) -> Int? {
-                    rows.first { $0["routeGroup"]?.stringValue == group && $0["statusClass"]?.stringValue == status && $0["day"]?.stringValue == today }?["requests"]?.intValue
+                    rows.first {
+                        $0["routeGroup"]?.stringValue == group && $0["statusClass"]?.stringValue == status
+                            && $0["day"]?.stringValue == today
+                    }?["requests"]?.intValue
                 }
                 #expect(count("webhook", "2xx") == 3)
                 #expect(count("webhook", "4xx") == 2)
                 #expect(count("delivery", "2xx") == 1)
-                let past = try await client.send(.get, "/api/api-keys/\(issued.record.id.uuidString)/usage?since=2020-01-01T00:00:00Z&until=2020-01-31T00:00:00Z", key: server.adminKey)
+                let past = try await client.send(
+                    .get, "/api/api-keys/\(issued.record.id.uuidString)/usage?since=2020-01-01T00:00:00Z&until=2020-01-31T00:00:00Z",
+                    key: server.adminKey)
                 #expect(past.body["data"]?["totalRequests"]?.intValue == 0)
-                expectError(try await client.send(.get, "/api/api-keys/\(issued.record.id.uuidString)/usage?since=never", key: server.adminKey), .badRequest, code: "invalid_query")
-                expectError(try await client.send(.get, "/api/api-keys/\(issued.record.id.uuidString)/usage?since=2021-01-01T00:00:00Z&until=2020-01-01T00:00:00Z", key: server.adminKey), .badRequest, code: "invalid_query")
+                expectError(
+                    try await client.send(.get, "/api/api-keys/\(issued.record.id.uuidString)/usage?since=never", key: server.adminKey),
+                    .badRequest, code: "invalid_query")
+                expectError(
+                    try await client.send(
+                        .get, "/api/api-keys/\(issued.record.id.uuidString)/usage?since=2021-01-01T00:00:00Z&until=2020-01-01T00:00:00Z",
+                        key: server.adminKey), .badRequest, code: "invalid_query")
             }
         }
     }

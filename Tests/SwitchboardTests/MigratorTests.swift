@@ -6,7 +6,11 @@ import Testing
 
 @Suite("Migrations")
 struct MigratorTests {
-    static let tables = ["api_key_quota_windows", "api_key_usage", "api_keys", "audit_logs", "console_sessions", "console_sign_in_links", "event_types", "events", "switchboard_outbox", "switchboard_outbox_rejected", "webhook_attempts", "webhook_deliveries", "webhook_stats_hourly", "webhook_stats_total", "webhooks"]
+    static let tables = [
+        "api_key_quota_windows", "api_key_usage", "api_keys", "audit_logs", "console_sessions", "console_sign_in_links", "event_types",
+        "events", "switchboard_outbox", "switchboard_outbox_rejected", "webhook_attempts", "webhook_deliveries", "webhook_stats_hourly",
+        "webhook_stats_total", "webhooks",
+    ]
 
     @Test("up → down → up on a fresh database", arguments: TestDriverKind.all)
     func upDownUp(_ kind: TestDriverKind) async throws {
@@ -72,7 +76,8 @@ struct MigratorTests {
             #expect(states == [.applied, .pending])
             #expect(tables == ["a", "e"], "what the run created is gone; what it did not create stays")
             try await database.driver.executeScript("DROP TABLE e")
-            let fixed = MigrationFile(version: "0002", name: "broken", upSQL: "CREATE TABLE b (x INTEGER); CREATE TABLE c (x INTEGER);", downSQL: broken.downSQL)
+            let fixed = MigrationFile(
+                version: "0002", name: "broken", upSQL: "CREATE TABLE b (x INTEGER); CREATE TABLE c (x INTEGER);", downSQL: broken.downSQL)
             #expect(try await Migrator(driver: database.driver, files: [ok, fixed]).up() == ["0002"])
             #expect(try await database.tableNames() == ["a", "b", "c"])
         }
@@ -80,26 +85,28 @@ struct MigratorTests {
 
     @Test("the objects a script creates and drops are read from its statements")
     func objects() {
-        let objects = MigrationObjects(script: """
-            -- a comment; with a semicolon
-            CREATE TABLE events (id TEXT);
-            create unique index IF NOT EXISTS events_idx ON events (id);
-            CREATE OR REPLACE FUNCTION notify_it() RETURNS trigger AS $$ BEGIN RETURN NEW; END $$ LANGUAGE plpgsql;
-            CREATE TRIGGER `t1` AFTER INSERT ON events FOR EACH ROW SELECT 1;
-            DROP INDEX IF EXISTS old_idx;
-            INSERT INTO events VALUES ('CREATE TABLE not_this');
-            CREATE TABLE IF NOT EXISTS public."webhooks" (id TEXT);
-            CREATE INDEX CONCURRENTLY IF NOT EXISTS hooks_idx ON webhooks (id);
-            CREATE INDEX ON webhooks (id);
-            /* a note */ CREATE DEFINER=`root`@`%` TRIGGER t2 AFTER INSERT ON webhooks FOR EACH ROW SELECT 1;
-            CREATE MATERIALIZED VIEW totals AS SELECT 1;
-            CREATE TYPE state AS ENUM ('a');
-            DROP TABLE IF EXISTS sb.`outbox`;
-            """)
-        #expect(objects.created.map(\.description) == [
-            "table events", "index events_idx", "function notify_it", "trigger t1", "table webhooks", "index hooks_idx", "trigger t2",
-            "view totals", "type state",
-        ])
+        let objects = MigrationObjects(
+            script: """
+                -- a comment; with a semicolon
+                CREATE TABLE events (id TEXT);
+                create unique index IF NOT EXISTS events_idx ON events (id);
+                CREATE OR REPLACE FUNCTION notify_it() RETURNS trigger AS $$ BEGIN RETURN NEW; END $$ LANGUAGE plpgsql;
+                CREATE TRIGGER `t1` AFTER INSERT ON events FOR EACH ROW SELECT 1;
+                DROP INDEX IF EXISTS old_idx;
+                INSERT INTO events VALUES ('CREATE TABLE not_this');
+                CREATE TABLE IF NOT EXISTS public."webhooks" (id TEXT);
+                CREATE INDEX CONCURRENTLY IF NOT EXISTS hooks_idx ON webhooks (id);
+                CREATE INDEX ON webhooks (id);
+                /* a note */ CREATE DEFINER=`root`@`%` TRIGGER t2 AFTER INSERT ON webhooks FOR EACH ROW SELECT 1;
+                CREATE MATERIALIZED VIEW totals AS SELECT 1;
+                CREATE TYPE state AS ENUM ('a');
+                DROP TABLE IF EXISTS sb.`outbox`;
+                """)
+        #expect(
+            objects.created.map(\.description) == [
+                "table events", "index events_idx", "function notify_it", "trigger t1", "table webhooks", "index hooks_idx", "trigger t2",
+                "view totals", "type state",
+            ])
         #expect(objects.dropped.map(\.description) == ["index old_idx", "table outbox"])
     }
 
@@ -121,7 +128,10 @@ struct MigratorTests {
         try FileManager.default.createDirectory(at: root.appendingPathComponent("sqlite"), withIntermediateDirectories: true)
         let directory = MigrationDirectory(root: root)
         let first = try Migrator.create(name: "Add webhook feature!", in: directory, dialects: ["sqlite"])
-        #expect(first.map { URL(fileURLWithPath: $0).lastPathComponent } == ["0001_add_webhook_feature.up.sql", "0001_add_webhook_feature.down.sql"])
+        #expect(
+            first.map { URL(fileURLWithPath: $0).lastPathComponent } == [
+                "0001_add_webhook_feature.up.sql", "0001_add_webhook_feature.down.sql",
+            ])
         let second = try Migrator.create(name: "next", in: directory, dialects: ["sqlite"])
         #expect(second.first?.hasSuffix("0002_next.up.sql") == true)
         #expect(try directory.load(for: .sqlite).map(\.version) == ["0001", "0002"])

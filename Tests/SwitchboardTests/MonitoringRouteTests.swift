@@ -54,14 +54,16 @@ struct MonitoringRouteTests {
                     try await withRunningWorker(server) {
                         try await eventually("delivered") { receiver.requests.count == 1 }
                         try await eventually("recorded") {
-                            try await server.components.deliveryLogs.list(DeliveryLogFilter(), cursor: nil, limit: 10).entries.first?.delivery.status == .succeeded
+                            try await server.components.deliveryLogs.list(DeliveryLogFilter(), cursor: nil, limit: 10).entries.first?
+                                .delivery.status == .succeeded
                         }
                     }
                     let (afterText, after) = try await metrics(client)
                     #expect(afterText.contains("# TYPE switchboard_delivery_attempt_duration_seconds histogram"))
                     #expect((after[succeeded] ?? 0) - (before[succeeded] ?? 0) >= 1)
                     #expect((after["switchboard_delivery_attempt_duration_seconds_count"] ?? 0) >= 1)
-                    #expect((after["switchboard_delivery_claim_duration_seconds_count"] ?? 0) >= 1, "the claim that took the delivery is timed")
+                    #expect(
+                        (after["switchboard_delivery_claim_duration_seconds_count"] ?? 0) >= 1, "the claim that took the delivery is timed")
                     #expect(after[#"switchboard_delivery_queue_depth{state="due"}"#] == 0)
                     #expect(after["switchboard_delivery_oldest_due_age_seconds"] == 0)
                 }
@@ -88,7 +90,9 @@ struct MonitoringRouteTests {
     @Test("Rate-limit rejections are counted")
     func rateLimitMetric() async throws {
         try await withTestServer { server in
-            let key = try await server.apiKeys.create(APIKeyDraft(name: "tight", permissions: [.readWebhooks], rateLimit: RateLimit(requests: 1, windowSeconds: 60))).plaintext
+            let key = try await server.apiKeys.create(
+                APIKeyDraft(name: "tight", permissions: [.readWebhooks], rateLimit: RateLimit(requests: 1, windowSeconds: 60))
+            ).plaintext
             try await server.test { client in
                 let name = #"switchboard_rate_limit_rejections_total{reason="rate_limited"}"#
                 let before = try await metrics(client).samples[name] ?? 0
@@ -124,9 +128,13 @@ struct MonitoringRouteTests {
                 #expect(top.first?["name"]?.stringValue == "busy")
                 #expect(top.first?["requests"]?.intValue == 4)
                 #expect(top.first?["error_rate"] == .number(25))
-                expectError(try await client.send(.get, "/api/api-keys/analytics?days=0", key: server.adminKey), .badRequest, code: "invalid_query")
-                expectError(try await client.send(.get, "/api/api-keys/analytics?top=1000", key: server.adminKey), .badRequest, code: "invalid_query")
-                expectError(try await client.send(.get, "/api/api-keys/analytics", key: quiet), .forbidden, code: "insufficient_permissions")
+                expectError(
+                    try await client.send(.get, "/api/api-keys/analytics?days=0", key: server.adminKey), .badRequest, code: "invalid_query")
+                expectError(
+                    try await client.send(.get, "/api/api-keys/analytics?top=1000", key: server.adminKey), .badRequest,
+                    code: "invalid_query")
+                expectError(
+                    try await client.send(.get, "/api/api-keys/analytics", key: quiet), .forbidden, code: "insufficient_permissions")
             }
         }
     }

@@ -21,7 +21,8 @@ struct OutboundSafetyTests {
     func refusalDoesNotMapTheNetwork() async throws {
         try await withTestServer(configure: { $0.outboundPolicy = TargetPolicy() }) { server in
             try await server.test { client in
-                let answer = try await client.send(.post, "/api/webhooks", key: server.adminKey, json: #"{"name":"n","url":"http://localhost:9/x","events":["*"]}"#)
+                let answer = try await client.send(
+                    .post, "/api/webhooks", key: server.adminKey, json: #"{"name":"n","url":"http://localhost:9/x","events":["*"]}"#)
                 expectError(answer, .unprocessableContent, code: "target_not_allowed")
                 let message = answer.body["error"]?["message"]?.stringValue ?? ""
                 #expect(message.contains("localhost resolves to a reserved address"), "\(message)")
@@ -35,12 +36,16 @@ struct OutboundSafetyTests {
         try await withTestServer(configure: { $0.outboundPolicy = TargetPolicy() }) { server in
             try await server.test { client in
                 let body = #"{"name":"n","url":"\#(url)","events":["*"]}"#
-                expectError(try await client.send(.post, "/api/webhooks", key: server.adminKey, json: body), .unprocessableContent, code: "target_not_allowed")
+                expectError(
+                    try await client.send(.post, "/api/webhooks", key: server.adminKey, json: body), .unprocessableContent,
+                    code: "target_not_allowed")
             }
         }
     }
 
-    @Test("Public addresses and names that do not resolve yet are accepted", arguments: ["https://8.8.8.8/hook", "https://hooks.example/x", "http://[2606:4700::1111]/"])
+    @Test(
+        "Public addresses and names that do not resolve yet are accepted",
+        arguments: ["https://8.8.8.8/hook", "https://hooks.example/x", "http://[2606:4700::1111]/"])
     func publicAccepted(url: String) async throws {
         try await withTestServer(configure: { $0.outboundPolicy = TargetPolicy() }) { server in
             _ = try await server.components.webhooks.create(WebhookDraft(name: "n", url: url, events: ["*"]))
@@ -59,18 +64,22 @@ struct OutboundSafetyTests {
         #expect(throws: ConfigurationError.self) { try TargetPolicy(allowList: "not a range!") }
     }
 
-    @Test("Addresses and ranges parse and match", arguments: [
-        ("10.0.0.0/8", "10.255.255.255", true), ("10.0.0.0/8", "11.0.0.0", false), ("::ffff:0:0/96", "::ffff:1.2.3.4", true),
-        ("2001:db8::/32", "2001:db8:ffff::1", true), ("2001:db8::/32", "2001:db9::1", false), ("0.0.0.0/0", "203.0.113.9", true),
-        ("fe80::/10", "febf::1", true), ("fe80::/10", "fec0::1", false), ("1.2.3.4", "1.2.3.4", true),
-    ])
+    @Test(
+        "Addresses and ranges parse and match",
+        arguments: [
+            ("10.0.0.0/8", "10.255.255.255", true), ("10.0.0.0/8", "11.0.0.0", false), ("::ffff:0:0/96", "::ffff:1.2.3.4", true),
+            ("2001:db8::/32", "2001:db8:ffff::1", true), ("2001:db8::/32", "2001:db9::1", false), ("0.0.0.0/0", "203.0.113.9", true),
+            ("fe80::/10", "febf::1", true), ("fe80::/10", "fec0::1", false), ("1.2.3.4", "1.2.3.4", true),
+        ])
     func ranges(range: String, address: String, inside: Bool) throws {
         let parsedRange = try #require(IPRange(range))
         let parsedAddress = try #require(IPAddress(address))
         #expect(parsedRange.contains(parsedAddress) == inside)
     }
 
-    @Test("Malformed addresses are rejected", arguments: ["1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "1::2::3", "12345::", "::g", "1.2.3.4/33"])
+    @Test(
+        "Malformed addresses are rejected",
+        arguments: ["1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "1::2::3", "12345::", "::g", "1.2.3.4/33"])
     func malformed(text: String) {
         #expect(IPAddress(text) == nil || text.contains("/"))
         #expect(IPRange(text) == nil)

@@ -27,10 +27,14 @@ struct OutboxTests {
     }
 
     static func subscriber(_ server: TestServer) async throws -> UUID {
-        try await server.components.webhooks.create(WebhookDraft(name: "CRM events", url: "http://127.0.0.1:9/crm", events: ["contact.created", "contact.updated"])).id
+        try await server.components.webhooks.create(
+            WebhookDraft(name: "CRM events", url: "http://127.0.0.1:9/crm", events: ["contact.created", "contact.updated"])
+        ).id
     }
 
-    @Test("committed rows become exactly one event each, rolled-back rows none, bad rows are kept aside with the reason", arguments: TestDriverKind.all)
+    @Test(
+        "committed rows become exactly one event each, rolled-back rows none, bad rows are kept aside with the reason",
+        arguments: TestDriverKind.all)
     func exactlyOnce(_ kind: TestDriverKind) async throws {
         try await withTestServer(kind) { server in
             let webhookID = try await Self.subscriber(server)
@@ -82,7 +86,9 @@ struct OutboxTests {
         }
     }
 
-    @Test("a row whose created_at cannot be read (text an ORM wrote, epoch seconds) is rejected with the reason, and the rows behind it are relayed")
+    @Test(
+        "a row whose created_at cannot be read (text an ORM wrote, epoch seconds) is rejected with the reason, and the rows behind it are relayed"
+    )
     func unreadableRows() async throws {
         // SQLite's columns take any value; PostgreSQL's and MariaDB's types refuse these rows.
         try await withTestServer(.sqlite) { server in
@@ -90,8 +96,10 @@ struct OutboxTests {
             let driver = server.database.driver
             let outbox = OutboxStore(executor: driver)
             try await outbox.insert(eventType: "contact.created", data: #"{"n":1}"#)
-            try await driver.execute("INSERT INTO switchboard_outbox (event_type, data, created_at) VALUES ('contact.created', '{\"n\":2}', 'yesterday')")
-            try await driver.execute("INSERT INTO switchboard_outbox (event_type, data, created_at) VALUES ('contact.created', '{\"n\":3}', 1733600000)")
+            try await driver.execute(
+                "INSERT INTO switchboard_outbox (event_type, data, created_at) VALUES ('contact.created', '{\"n\":2}', 'yesterday')")
+            try await driver.execute(
+                "INSERT INTO switchboard_outbox (event_type, data, created_at) VALUES ('contact.created', '{\"n\":3}', 1733600000)")
             try await outbox.insert(eventType: "contact.updated", data: #"{"n":4}"#)
             let relay = OutboxRelay(driver: driver, catalog: server.components.catalog)
             #expect(try await relay.relayOnce() == OutboxRelay.Pass(published: 2, rejected: 2))
@@ -99,7 +107,9 @@ struct OutboxTests {
             #expect(!(try await outbox.hasRows()))
             let rejected = try await outbox.rejected(limit: 10, offset: 0).items
             #expect(rejected.count == 2)
-            #expect(rejected.allSatisfy { $0.reason.contains("cannot be read") && $0.reason.contains("created_at") }, "\(rejected.map(\.reason))")
+            #expect(
+                rejected.allSatisfy { $0.reason.contains("cannot be read") && $0.reason.contains("created_at") },
+                "\(rejected.map(\.reason))")
             #expect(Set(rejected.map(\.row.data)) == [#"{"n":2}"#, #"{"n":3}"#])
             #expect(rejected.contains { $0.reason.contains("yesterday") })
         }
@@ -129,7 +139,9 @@ struct OutboxTests {
         }
     }
 
-    @Test("on PostgreSQL the CRM's commit wakes the relay at once (LISTEN/NOTIFY); the other databases say they cannot announce, and are polled", arguments: TestDriverKind.all)
+    @Test(
+        "on PostgreSQL the CRM's commit wakes the relay at once (LISTEN/NOTIFY); the other databases say they cannot announce, and are polled",
+        arguments: TestDriverKind.all)
     func wakesOnCommit(_ kind: TestDriverKind) async throws {
         try await withTestServer(kind) { server in
             let driver = server.database.driver
@@ -150,7 +162,9 @@ struct OutboxTests {
                 try await driver.transaction { transaction in
                     try await OutboxStore(executor: transaction).insert(eventType: "contact.created", data: #"{"n":1}"#)
                 }
-                try await eventually(timeout: .seconds(40), "the row relayed") { try await Self.deliveredNumbers(server, webhookID: webhookID) == [1] }
+                try await eventually(timeout: .seconds(40), "the row relayed") {
+                    try await Self.deliveredNumbers(server, webhookID: webhookID) == [1]
+                }
                 // Far below the poll, with room for a machine busy with the rest of the suite.
                 #expect(ContinuousClock.now - committed < .seconds(15), "woken by the commit, not the 60 s poll")
                 await group.triggerGracefulShutdown()

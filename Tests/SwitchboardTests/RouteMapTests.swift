@@ -35,7 +35,8 @@ struct RouteMapTests {
 
     @Test("file rules come first, in file order: they add routes and override the defaults")
     func precedence() throws {
-        let rules = try RouteMap.parse("""
+        let rules = try RouteMap.parse(
+            """
             # reports are read with the transactions permission
             GET,HEAD   /api/reports/**          read:transactions
             POST       /api/contacts/:id/notes  write:contacts   # a note is a write
@@ -51,32 +52,46 @@ struct RouteMapTests {
         #expect(map.decide(method: "POST", uri: "/api/contacts/42/notes").requirement == .permission(.writeContacts))
         #expect(map.decide(method: "GET", uri: "/api/contacts/export").requirement == .deny, "the file's deny beats the built-in read")
         #expect(map.decide(method: "DELETE", uri: "/api/contacts/42").requirement == .permission(.writeContacts), "overridden")
-        #expect(map.decide(method: "DELETE", uri: "/api/contacts/42/notes/1").requirement == .permission(.deleteContacts), "* is one segment")
+        #expect(
+            map.decide(method: "DELETE", uri: "/api/contacts/42/notes/1").requirement == .permission(.deleteContacts), "* is one segment")
         #expect(map.decide(method: "PATCH", uri: "/api/health").requirement == .anyKey)
         #expect(map.decide(method: "GET", uri: "/api/reports/x").origin == "AUTH_ROUTE_MAP_FILE line 2")
     }
 
     /// The forms of one segment a CRM's router may read as the plain segment: an extension,
     /// trailing dots or white space, encoded or not.
-    static let suffixForms = ["export.json", "export.", "export..", "export%2e", "export%20", "export.%20", "export%2E%20", "export%C2%A0", "Export.CSV", "export.tar.gz"]
+    static let suffixForms = [
+        "export.json", "export.", "export..", "export%2e", "export%20", "export.%20", "export%2E%20", "export%C2%A0", "Export.CSV",
+        "export.tar.gz",
+    ]
 
     @Test("a deny literal also denies the segment with an extension, trailing dots or white space", arguments: suffixForms)
     func denySuffixes(form: String) throws {
         let map = RouteMap(fileRules: try RouteMap.parse("* /api/contacts/export deny"), allowUnmatched: true)
         #expect(map.decide(method: "GET", uri: "/api/contacts/\(form)").requirement == .deny, "\(form)")
         #expect(map.decide(method: "GET", uri: "/api/contacts/\(form)?x=1").requirement == .deny, "\(form) with a query")
-        #expect(map.decide(method: "GET", uri: "/api/\(form.replacingOccurrences(of: "export", with: "contacts", options: .caseInsensitive))/export").requirement == .deny)
+        #expect(
+            map.decide(
+                method: "GET", uri: "/api/\(form.replacingOccurrences(of: "export", with: "contacts", options: .caseInsensitive))/export"
+            ).requirement == .deny)
     }
 
-    @Test("an allow literal covers the same forms, so they need its permission instead of falling through to unmatched", arguments: suffixForms)
+    @Test(
+        "an allow literal covers the same forms, so they need its permission instead of falling through to unmatched",
+        arguments: suffixForms)
     func allowSuffixes(form: String) throws {
         let map = RouteMap(fileRules: try RouteMap.parse("GET /api/reports/export read:transactions"), allowUnmatched: true)
         #expect(map.decide(method: "GET", uri: "/api/reports/\(form)").requirement == .permission(.readTransactions), "\(form)")
         // The table's own literals too: /api/contacts.json is a contacts route, not an unmatched one.
-        #expect(map.decide(method: "DELETE", uri: "/api/\(form.replacingOccurrences(of: "export", with: "contacts", options: .caseInsensitive))/1").requirement == .permission(.deleteContacts))
+        #expect(
+            map.decide(
+                method: "DELETE", uri: "/api/\(form.replacingOccurrences(of: "export", with: "contacts", options: .caseInsensitive))/1"
+            ).requirement == .permission(.deleteContacts))
     }
 
-    @Test("control characters, and segments of dots only, are refused whatever the rules", arguments: ["export%00", "export%09", "export%0a", "export%7f", "export%00.json", "%00", "...", "%2e%2e%2e"])
+    @Test(
+        "control characters, and segments of dots only, are refused whatever the rules",
+        arguments: ["export%00", "export%09", "export%0a", "export%7f", "export%00.json", "%00", "...", "%2e%2e%2e"])
     func controlCharacters(form: String) throws {
         let open = RouteMap(fileRules: try RouteMap.parse("* /api/contacts/:id any"), allowUnmatched: true)
         #expect(open.decide(method: "GET", uri: "/api/contacts/\(form)").requirement == .deny, "\(form)")
@@ -84,14 +99,18 @@ struct RouteMapTests {
 
     @Test("a segment read two ways (plain, or with its extension) gets the stricter of the two decisions")
     func stricterReading() throws {
-        let map = RouteMap(fileRules: try RouteMap.parse("""
-            GET /api/files/report     any
-            GET /api/files/*          read:contacts
-            GET /api/papers/summary   read:transactions
-            GET /api/papers/*         read:contacts
-            """))
+        let map = RouteMap(
+            fileRules: try RouteMap.parse(
+                """
+                GET /api/files/report     any
+                GET /api/files/*          read:contacts
+                GET /api/papers/summary   read:transactions
+                GET /api/papers/*         read:contacts
+                """))
         #expect(map.decide(method: "GET", uri: "/api/files/report").requirement == .anyKey)
-        #expect(map.decide(method: "GET", uri: "/api/files/report.pdf").requirement == .permission(.readContacts), "not the weaker rule for the plain segment")
+        #expect(
+            map.decide(method: "GET", uri: "/api/files/report.pdf").requirement == .permission(.readContacts),
+            "not the weaker rule for the plain segment")
         #expect(map.decide(method: "GET", uri: "/api/papers/summary.pdf").requirement == .deny, "two permissions for one path: denied")
         #expect(map.decide(method: "GET", uri: "/api/papers/other.pdf").requirement == .permission(.readContacts))
     }
@@ -152,18 +171,24 @@ struct RouteMapEventTests {
 
     @Test("a file rule names an event as a fourth field, and a rule without one switches a built-in event off")
     func fileEvents() throws {
-        let map = RouteMap(fileRules: try RouteMap.parse("""
-            POST /api/contacts/:id/notes write:contacts note.created
-            POST /api/contacts           write:contacts
-            """))
+        let map = RouteMap(
+            fileRules: try RouteMap.parse(
+                """
+                POST /api/contacts/:id/notes write:contacts note.created
+                POST /api/contacts           write:contacts
+                """))
         #expect(map.decide(method: "POST", uri: "/api/contacts/1/notes").event == "note.created")
         #expect(map.decide(method: "POST", uri: "/api/contacts").event == nil)
-        for bad in ["POST /api/x write:contacts Note.Created", "POST /api/x write:contacts webhook.test", "POST /api/x write:contacts created"] {
+        for bad in [
+            "POST /api/x write:contacts Note.Created", "POST /api/x write:contacts webhook.test", "POST /api/x write:contacts created",
+        ] {
             #expect(throws: ConfigurationError.self) { try RouteMap.parse(bad) }
         }
     }
 
-    @Test("percent-encoded paths are decided as the CRM reads them; encoded dots and slashes, and paths with dot segments, are denied even when unmatched routes are allowed")
+    @Test(
+        "percent-encoded paths are decided as the CRM reads them; encoded dots and slashes, and paths with dot segments, are denied even when unmatched routes are allowed"
+    )
     func encoded() {
         let open = RouteMap(allowUnmatched: true)
         #expect(open.decide(method: "DELETE", uri: "/api/%63ontacts/1").requirement == .permission(.deleteContacts))

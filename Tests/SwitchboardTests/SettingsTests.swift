@@ -22,15 +22,20 @@ struct SettingsTests {
         #expect(settings.proxyStyle == .nginx)
         #expect(settings.streamResumeWindowSeconds == 300 && settings.streamMaxPerKey == 10)
         #expect(try ServerSettings(environment: Self.secret.merging(["AUTH_PROXY_STYLE": "Forwarded"]) { $1 }).proxyStyle == .forwarded)
-        #expect(try ServerSettings(environment: Self.secret.merging(["GATEWAY_UPSTREAM": "http://crm"]) { $1 }).gateway?.bufferBytes == 64 << 20)
+        #expect(
+            try ServerSettings(environment: Self.secret.merging(["GATEWAY_UPSTREAM": "http://crm"]) { $1 }).gateway?.bufferBytes == 64 << 20
+        )
         #expect(try !ServerSettings(environment: Self.secret.merging(["WEBHOOK_HANDOFF": "false"]) { $1 }).handoff)
     }
 
-    @Test("Bad values are refused with the variable's name", arguments: [
-        ["PORT": "0"], ["PORT": "http"], ["WEBHOOK_RETRY_ATTEMPTS": "-1"], ["WEBHOOK_RETRY_DELAY": "0"],
-        ["API_KEY_EXPIRY_DAYS": "x"], ["WEBHOOK_CLEANUP_INTERVAL": "0"], ["LOG_LEVEL": "loud"], ["DATABASE_URL": "redis://x"],
-        ["WEBHOOK_HANDOFF": "sometimes"], ["AUTH_PROXY_STYLE": "apache"], ["STREAM_MAX_PER_KEY": "0"], ["STREAM_RESUME_WINDOW_SECONDS": "5"],
-    ])
+    @Test(
+        "Bad values are refused with the variable's name",
+        arguments: [
+            ["PORT": "0"], ["PORT": "http"], ["WEBHOOK_RETRY_ATTEMPTS": "-1"], ["WEBHOOK_RETRY_DELAY": "0"],
+            ["API_KEY_EXPIRY_DAYS": "x"], ["WEBHOOK_CLEANUP_INTERVAL": "0"], ["LOG_LEVEL": "loud"], ["DATABASE_URL": "redis://x"],
+            ["WEBHOOK_HANDOFF": "sometimes"], ["AUTH_PROXY_STYLE": "apache"], ["STREAM_MAX_PER_KEY": "0"],
+            ["STREAM_RESUME_WINDOW_SECONDS": "5"],
+        ])
     func invalid(overrides: [String: String]) {
         let environment = Self.secret.merging(overrides) { $1 }
         #expect {
@@ -45,7 +50,9 @@ struct SettingsTests {
     func developmentMode() throws {
         let dev = try ServerSettings(environment: ["SWITCHBOARD_ENV": "development"])
         #expect(dev.isDevelopment && dev.secretKey == ServerSettings.developmentSecret)
-        let example = try ServerSettings(environment: ["SWITCHBOARD_ENV": "development", "WEBHOOK_SECRET_KEY": ServerSettings.placeholderSecret])
+        let example = try ServerSettings(environment: [
+            "SWITCHBOARD_ENV": "development", "WEBHOOK_SECRET_KEY": ServerSettings.placeholderSecret,
+        ])
         #expect(example.secretKey == ServerSettings.developmentSecret)
         let own = try ServerSettings(environment: ["SWITCHBOARD_ENV": "development", "WEBHOOK_SECRET_KEY": "my-own-long-secret-value"])
         #expect(own.secretKey == "my-own-long-secret-value")
@@ -54,10 +61,12 @@ struct SettingsTests {
         #expect(try ServerSettings(environment: ["SWITCHBOARD_ENV": "development", "HOST": "localhost"]).isDevelopment)
     }
 
-    @Test("Development mode is refused unless the server listens on loopback only and uses SQLite", arguments: [
-        ["HOST": "0.0.0.0"], ["HOST": "::"], ["HOST": "10.0.0.5"], ["HOST": "example.com"],
-        ["DATABASE_URL": "postgres://u:p@127.0.0.1/x"], ["DATABASE_URL": "mysql://u:p@127.0.0.1/x"],
-    ])
+    @Test(
+        "Development mode is refused unless the server listens on loopback only and uses SQLite",
+        arguments: [
+            ["HOST": "0.0.0.0"], ["HOST": "::"], ["HOST": "10.0.0.5"], ["HOST": "example.com"],
+            ["DATABASE_URL": "postgres://u:p@127.0.0.1/x"], ["DATABASE_URL": "mysql://u:p@127.0.0.1/x"],
+        ])
     func developmentModeRefused(overrides: [String: String]) {
         #expect {
             try ServerSettings(environment: ["SWITCHBOARD_ENV": "development"].merging(overrides) { $1 })
@@ -66,24 +75,30 @@ struct SettingsTests {
         }
     }
 
-    @Test("Outside development WEBHOOK_SECRET_KEY needs 32 bytes of randomness", arguments: [
-        ("0123456789abcdef", false), ("correct-horse-battery-staple-42", false), (String(repeating: "ab", count: 40), false),
-        ("3b0c6f1e9a7d4c2b8e5f0a1d6c3b9e7f2a4d8c0b6e1f5a3d9c7b2e0f4a6d8c1", false),
-        ("3b0c6f1e9a7d4c2b8e5f0a1d6c3b9e7f2a4d8c0b6e1f5a3d9c7b2e0f4a6d8c1b", true),
-        ("q3V8mZx1Lk9PwR2tY7nB4cJ6hF0sD5aG8eU1iO3pQ9w", true),
-    ])
+    @Test(
+        "Outside development WEBHOOK_SECRET_KEY needs 32 bytes of randomness",
+        arguments: [
+            ("0123456789abcdef", false), ("correct-horse-battery-staple-42", false), (String(repeating: "ab", count: 40), false),
+            ("3b0c6f1e9a7d4c2b8e5f0a1d6c3b9e7f2a4d8c0b6e1f5a3d9c7b2e0f4a6d8c1", false),
+            ("3b0c6f1e9a7d4c2b8e5f0a1d6c3b9e7f2a4d8c0b6e1f5a3d9c7b2e0f4a6d8c1b", true),
+            ("q3V8mZx1Lk9PwR2tY7nB4cJ6hF0sD5aG8eU1iO3pQ9w", true),
+        ])
     func rootSecretEntropy(secret: String, accepted: Bool) {
         let result = Result { try ServerSettings(environment: ["WEBHOOK_SECRET_KEY": secret]) }
         #expect(((try? result.get()) != nil) == accepted, "\(secret)")
         if !accepted, case .failure(let error) = result {
-            #expect((error as? ConfigurationError)?.message.contains("32 bytes") == true || (error as? ConfigurationError)?.message.contains("16 characters") == true)
+            #expect(
+                (error as? ConfigurationError)?.message.contains("32 bytes") == true
+                    || (error as? ConfigurationError)?.message.contains("16 characters") == true)
         }
     }
 
-    @Test("A missing, short or example WEBHOOK_SECRET_KEY is refused", arguments: [
-        [:], ["WEBHOOK_SECRET_KEY": ""], ["WEBHOOK_SECRET_KEY": "short"],
-        ["WEBHOOK_SECRET_KEY": "your-webhook-secret-key-change-in-production"],
-    ])
+    @Test(
+        "A missing, short or example WEBHOOK_SECRET_KEY is refused",
+        arguments: [
+            [:], ["WEBHOOK_SECRET_KEY": ""], ["WEBHOOK_SECRET_KEY": "short"],
+            ["WEBHOOK_SECRET_KEY": "your-webhook-secret-key-change-in-production"],
+        ])
     func secret(environment: [String: String]) {
         #expect(throws: ConfigurationError.self) { try ServerSettings(environment: environment) }
     }
@@ -125,7 +140,9 @@ struct SettingsCatalogueTests {
         #expect(settings.port == SettingsCatalogue.port.defaultValue)
         #expect(settings.maxEventBytes == SettingsCatalogue.maxEventBytes.defaultValue)
         for setting in SettingsCatalogue.all {
-            guard case .integer(let range) = setting.kind, let number = Int(setting.documentedDefault.trimmingCharacters(in: ["`"])) else { continue }
+            guard case .integer(let range) = setting.kind, let number = Int(setting.documentedDefault.trimmingCharacters(in: ["`"])) else {
+                continue
+            }
             #expect(range.contains(number), "\(setting.name)'s default \(number) lies outside \(range)")
         }
     }

@@ -50,7 +50,8 @@ struct SharedDatabaseTests {
                             let dispatcher = lane % 2 == 0 ? first.components.dispatcher : second.components.dispatcher
                             group.addTask {
                                 for index in stride(from: lane, to: total, by: 8) {
-                                    _ = try await dispatcher.publish(type: "contact.created", data: .object([("n", .number(Double(index)))]))
+                                    _ = try await dispatcher.publish(
+                                        type: "contact.created", data: .object([("n", .number(Double(index)))]))
                                 }
                             }
                         }
@@ -87,8 +88,9 @@ struct ThrottleTests {
 
     private func keepsRate(first: TestServer, second: TestServer) async throws {
         try await withReceiver { receiver in
-            let webhook = try await first.components.webhooks.create(WebhookDraft(
-                name: "throttled", url: receiver.url, events: ["*"], maxDeliveriesPerSecond: 5))
+            let webhook = try await first.components.webhooks.create(
+                WebhookDraft(
+                    name: "throttled", url: receiver.url, events: ["*"], maxDeliveriesPerSecond: 5))
             #expect(webhook.maxDeliveriesPerSecond == 5)
             let total = 200
             // Queued before either server runs: the backlog is what tempts them to go faster.
@@ -110,7 +112,8 @@ struct ThrottleTests {
             // ran late may start 5 + 1 at once and the next second's 5 may follow within the
             // same one-second window: 11. Without the throttle, the backlog would arrive in
             // well under a second. (7 was tighter than the design and failed now and then.)
-            let busiest = arrivals.map { time in arrivals.filter { $0 >= time && $0 < time.addingTimeInterval(1) }.count }.dropFirst(10).max() ?? 0
+            let busiest =
+                arrivals.map { time in arrivals.filter { $0 >= time && $0 < time.addingTimeInterval(1) }.count }.dropFirst(10).max() ?? 0
             #expect(busiest <= 11, "at most \(busiest) deliveries in one second")
         }
     }

@@ -6,7 +6,9 @@ import Testing
 /// counters on the same database stand for two processes.
 @Suite("Shared quotas")
 struct SharedQuotaTests {
-    @Test("a second process sees the first one's count after a sync; without one, the overshoot stays within the documented bound", arguments: TestDriverKind.all)
+    @Test(
+        "a second process sees the first one's count after a sync; without one, the overshoot stays within the documented bound",
+        arguments: TestDriverKind.all)
     func twoProcesses(_ kind: TestDriverKind) async throws {
         try await withTestDatabase(kind) { database in
             let first = SharedQuota(driver: database.driver)
@@ -43,7 +45,10 @@ struct SharedQuotaTests {
     @Test("two running processes taking turns let exactly the limit through", arguments: TestDriverKind.all)
     func running(_ kind: TestDriverKind) async throws {
         try await withTestDatabase(kind) { database in
-            let processes = [SharedQuota(driver: database.driver, interval: .milliseconds(20)), SharedQuota(driver: database.driver, interval: .milliseconds(20))]
+            let processes = [
+                SharedQuota(driver: database.driver, interval: .milliseconds(20)),
+                SharedQuota(driver: database.driver, interval: .milliseconds(20)),
+            ]
             let key = UUID()
             let limit = RateLimit(requests: 30, windowSeconds: 3600)
             // Windows start on the hour: a run across it would rightly start a fresh budget

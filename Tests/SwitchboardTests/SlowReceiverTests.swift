@@ -18,16 +18,20 @@ struct SlowReceiverTests {
     func dribbleTimesOut() async throws {
         try await withTestServer(configure: Self.settings) { server in
             try await withReceiver({ _, _ in ScriptedResponse(dribble: .milliseconds(100)) }) { receiver in
-                let webhook = try await server.components.webhooks.create(WebhookDraft(
-                    name: "dribbler", url: receiver.url, events: ["*"], maxRetries: 1, retryDelaysMs: [100]))
+                let webhook = try await server.components.webhooks.create(
+                    WebhookDraft(
+                        name: "dribbler", url: receiver.url, events: ["*"], maxRetries: 1, retryDelaysMs: [100]))
                 try await withRunningWorker(server) {
                     _ = try await server.components.dispatcher.publish(type: "contact.created", data: .object([]))
                     try await eventually(timeout: .seconds(15), "two attempts, both timed out") {
-                        let logs = try await server.components.deliveryLogs.list(DeliveryLogFilter(webhookID: webhook.id), cursor: nil, limit: 10)
+                        let logs = try await server.components.deliveryLogs.list(
+                            DeliveryLogFilter(webhookID: webhook.id), cursor: nil, limit: 10)
                         return logs.entries.first?.attempts.count == 2
                     }
-                    let log = try #require(try await server.components.deliveryLogs.list(
-                        DeliveryLogFilter(webhookID: webhook.id), cursor: nil, limit: 10).entries.first)
+                    let log = try #require(
+                        try await server.components.deliveryLogs.list(
+                            DeliveryLogFilter(webhookID: webhook.id), cursor: nil, limit: 10
+                        ).entries.first)
                     #expect(log.delivery.status == .failed)
                     for attempt in log.attempts {
                         #expect(attempt.responseStatus == nil)
@@ -47,18 +51,21 @@ struct SlowReceiverTests {
                 request.uri.contains("slow") ? ScriptedResponse(dribble: .milliseconds(100)) : ScriptedResponse()
             }) { receiver in
                 for index in 0..<64 {
-                    _ = try await server.components.webhooks.create(WebhookDraft(
-                        name: "slow \(index)", url: receiver.url + "?slow=\(index)", events: ["*"], maxRetries: 0))
+                    _ = try await server.components.webhooks.create(
+                        WebhookDraft(
+                            name: "slow \(index)", url: receiver.url + "?slow=\(index)", events: ["*"], maxRetries: 0))
                 }
-                let healthy = try await server.components.webhooks.create(WebhookDraft(
-                    name: "healthy", url: receiver.url, events: ["contact.created"]))
+                let healthy = try await server.components.webhooks.create(
+                    WebhookDraft(
+                        name: "healthy", url: receiver.url, events: ["contact.created"]))
                 try await withRunningWorker(server) {
                     // The first event fills every slot with dribblers; the second must still arrive.
                     _ = try await server.components.dispatcher.publish(type: "contact.updated", data: .object([]))
                     try await eventually("64 dribblers connected") { receiver.requests.count >= 64 }
                     _ = try await server.components.dispatcher.publish(type: "contact.created", data: .object([]))
                     try await eventually(timeout: .seconds(Self.timeoutMilliseconds / 1000 + 5), "the healthy webhook's delivery") {
-                        let logs = try await server.components.deliveryLogs.list(DeliveryLogFilter(webhookID: healthy.id), cursor: nil, limit: 10)
+                        let logs = try await server.components.deliveryLogs.list(
+                            DeliveryLogFilter(webhookID: healthy.id), cursor: nil, limit: 10)
                         return logs.entries.first?.delivery.status == .succeeded
                     }
                 }

@@ -9,7 +9,8 @@ struct StoreTests {
     func listPages(_ kind: TestDriverKind) async throws {
         try await withTestServer(kind) { server in
             for index in 0..<5 {
-                _ = try await server.components.webhooks.create(WebhookDraft(name: "w\(index)", url: "https://a.example/\(index)", events: ["*"]))
+                _ = try await server.components.webhooks.create(
+                    WebhookDraft(name: "w\(index)", url: "https://a.example/\(index)", events: ["*"]))
             }
             var names: [String] = []
             for offset in stride(from: 0, to: 5, by: 2) {
@@ -22,10 +23,12 @@ struct StoreTests {
             let beyond = try await server.components.webhooks.list(try PageRequest(limit: 2, offset: 10))
             #expect(beyond.items.isEmpty)
             #expect(beyond.total == 5)
-            let filtered = try await server.components.webhooks.list(try PageRequest(limit: 2, offset: 0), filter: WebhookListFilter(text: "w3"))
+            let filtered = try await server.components.webhooks.list(
+                try PageRequest(limit: 2, offset: 0), filter: WebhookListFilter(text: "w3"))
             #expect(filtered.items.map(\.name) == ["w3"])
             #expect(filtered.total == 1)
-            let none = try await server.components.webhooks.list(try PageRequest(limit: 2, offset: 0), filter: WebhookListFilter(text: "nothing"))
+            let none = try await server.components.webhooks.list(
+                try PageRequest(limit: 2, offset: 0), filter: WebhookListFilter(text: "nothing"))
             #expect(none.items.isEmpty && none.total == 0)
         }
     }
@@ -96,11 +99,13 @@ struct StoreTests {
                     group.addTask {
                         if index % 2 == 0 {
                             try await driver.transaction { tx in
-                                try await tx.execute("INSERT INTO event_types (name, description, created_at) VALUES (\("t.\(index)"), \("x"), \(Date()))")
+                                try await tx.execute(
+                                    "INSERT INTO event_types (name, description, created_at) VALUES (\("t.\(index)"), \("x"), \(Date()))")
                                 try await tx.execute("UPDATE event_types SET description = \("y") WHERE name = \("t.\(index)")")
                             }
                         } else {
-                            try await driver.execute("INSERT INTO event_types (name, description, created_at) VALUES (\("w.\(index)"), \("x"), \(Date()))")
+                            try await driver.execute(
+                                "INSERT INTO event_types (name, description, created_at) VALUES (\("w.\(index)"), \("x"), \(Date()))")
                         }
                     }
                 }
@@ -143,7 +148,8 @@ struct StoreTests {
             bad.name = "   "
             await #expect(throws: SwitchboardError.self) { try await service.create(bad) }
 
-            let deduplicated = try await service.create(WebhookDraft(name: "n", url: "http://a.example", events: ["*", "*", "contact.created"]))
+            let deduplicated = try await service.create(
+                WebhookDraft(name: "n", url: "http://a.example", events: ["*", "*", "contact.created"]))
             #expect(deduplicated.events == ["*", "contact.created"])
         }
     }
@@ -211,7 +217,8 @@ struct StoreTests {
     @Test("Bootstrap creates one admin key only when none exists", arguments: TestDriverKind.all)
     func bootstrap(_ kind: TestDriverKind) async throws {
         try await withTestDatabase(kind) { database in
-            let service = APIKeyService(driver: database.driver, secrets: SecretMaterial(serverSecret: "server-secret-for-tests"), defaultExpiryDays: 0)
+            let service = APIKeyService(
+                driver: database.driver, secrets: SecretMaterial(serverSecret: "server-secret-for-tests"), defaultExpiryDays: 0)
             let admin = try #require(try await service.bootstrapAdminKeyIfNeeded())
             #expect(admin.record.permissions == [.all])
             #expect(admin.record.expiresAt == nil)
@@ -246,7 +253,9 @@ struct TransactionScopeTests {
                 try await driver.transaction { _ in try await driver.execute("DELETE FROM audit_logs") }
             }
             await #expect(throws: StorageError.self) {
-                try await driver.transaction { _ in try await driver.transaction { inner in try await inner.execute("DELETE FROM audit_logs") } }
+                try await driver.transaction { _ in
+                    try await driver.transaction { inner in try await inner.execute("DELETE FROM audit_logs") }
+                }
             }
             // The executor the body is given works, and so does the driver afterwards.
             _ = try await driver.transaction { transaction in try await transaction.execute("DELETE FROM audit_logs") }

@@ -57,14 +57,18 @@ struct SystemRouteTests {
         }
     }
 
-    @Test("HEAD answers wherever GET does: the same status and headers, no body, and a stream is never started", arguments: TestDriverKind.all)
+    @Test(
+        "HEAD answers wherever GET does: the same status and headers, no body, and a stream is never started", arguments: TestDriverKind.all
+    )
     func head(_ kind: TestDriverKind) async throws {
         try await withTestServer(kind) { server in
             try await server.test { client in
                 let build = ConsoleAssets(directory: nil).build
                 let bearer: HTTPFields = [.authorization: "Bearer \(server.adminKey)"]
-                for (uri, headers) in [("/", HTTPFields()), ("/health", [:]), ("/ready", [:]), ("/openapi.json", [:]), ("/assets/\(build)/app.js", [:]),
-                                       ("/favicon.ico", [:]), ("/api/webhooks", bearer), ("/api/event-types", bearer)] {
+                for (uri, headers) in [
+                    ("/", HTTPFields()), ("/health", [:]), ("/ready", [:]), ("/openapi.json", [:]), ("/assets/\(build)/app.js", [:]),
+                    ("/favicon.ico", [:]), ("/api/webhooks", bearer), ("/api/event-types", bearer),
+                ] {
                     let get = try await client.execute(uri: uri, method: .get, headers: headers)
                     let head = try await client.execute(uri: uri, method: .head, headers: headers)
                     // Not ready here: no delivery worker runs in these tests (503, with the envelope).
@@ -83,7 +87,9 @@ struct SystemRouteTests {
                 #expect(missing.status == .notFound && missing.body.readableBytes == 0)
                 // The stream answers its headers only: its body (which polls) never starts.
                 let stream = try await client.execute(uri: "/api/stream", method: .head, headers: bearer)
-                #expect(stream.status == .ok && stream.headers[.contentType] == "text/event-stream; charset=utf-8" && stream.body.readableBytes == 0)
+                #expect(
+                    stream.status == .ok && stream.headers[.contentType] == "text/event-stream; charset=utf-8"
+                        && stream.body.readableBytes == 0)
             }
         }
     }
@@ -131,7 +137,10 @@ struct SystemRouteTests {
                         }
                     }
                 }
-                var served = Set(APIRoute.allCases.map { "\($0.method.rawValue) \($0.path.replacingOccurrences(of: ":id", with: "{id}").replacingOccurrences(of: ":name", with: "{name}"))" })
+                var served = Set(
+                    APIRoute.allCases.map {
+                        "\($0.method.rawValue) \($0.path.replacingOccurrences(of: ":id", with: "{id}").replacingOccurrences(of: ":name", with: "{name}"))"
+                    })
                 for route in APIRoute.publicRoutes { served.insert("\(route.method.rawValue) \(route.path)") }
                 #expect(documented == served)
                 // Every authenticated route documents its 401 and 403 answers.

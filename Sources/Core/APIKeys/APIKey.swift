@@ -47,7 +47,8 @@ package struct APIKey: Sendable, Equatable {
     /// Creates a key record.
     package init(
         id: UUID, name: String, description: String?, prefix: String, keyHash: String, permissions: [Permission],
-        ipWhitelist: [String] = [], rateLimit: RateLimit? = nil, expiresAt: Date?, lastUsedAt: Date? = nil, lastUsedAddress: String? = nil, revokedAt: Date? = nil,
+        ipWhitelist: [String] = [], rateLimit: RateLimit? = nil, expiresAt: Date?, lastUsedAt: Date? = nil, lastUsedAddress: String? = nil,
+        revokedAt: Date? = nil,
         createdAt: Date, updatedAt: Date
     ) {
         self.id = id

@@ -70,16 +70,22 @@ package struct APIKeyAnalytics: Sendable {
         var report = APIKeyAnalyticsReport(firstDay: dayKeys.first!, lastDay: dayKeys.last!)
         var byDay: [String: RequestFigures] = [:]
         var byKey: [UUID: RequestFigures] = [:]
-        for (keyID, day, statusClass, requests) in try await UsageStore(executor: driver).requestsByKeyAndDay(firstDay: report.firstDay, lastDay: report.lastDay) {
+        for (keyID, day, statusClass, requests) in try await UsageStore(executor: driver).requestsByKeyAndDay(
+            firstDay: report.firstDay, lastDay: report.lastDay)
+        {
             byDay[day, default: RequestFigures()].add(statusClass: statusClass, requests: requests)
             byKey[keyID, default: RequestFigures()].add(statusClass: statusClass, requests: requests)
             report.total.add(statusClass: statusClass, requests: requests)
         }
         report.days = dayKeys.map { ($0, byDay[$0] ?? RequestFigures()) }
-        let busiest = byKey.sorted { $0.value.requests != $1.value.requests ? $0.value.requests > $1.value.requests : $0.key.uuidString < $1.key.uuidString }
-            .prefix(top)
+        let busiest = byKey.sorted {
+            $0.value.requests != $1.value.requests ? $0.value.requests > $1.value.requests : $0.key.uuidString < $1.key.uuidString
+        }
+        .prefix(top)
         let names = try await APIKeyStore(executor: driver).namesAndPrefixes(ids: busiest.map(\.key))
-        report.topKeys = busiest.map { APIKeyAnalyticsReport.KeyFigures(keyID: $0.key, name: names[$0.key]?.0, prefix: names[$0.key]?.1, figures: $0.value) }
+        report.topKeys = busiest.map {
+            APIKeyAnalyticsReport.KeyFigures(keyID: $0.key, name: names[$0.key]?.0, prefix: names[$0.key]?.1, figures: $0.value)
+        }
         return report
     }
 }

@@ -130,7 +130,8 @@ package struct APIKeyService: Sendable {
         return try entries.map { entry in
             let trimmed = entry.trimmingCharacters(in: .whitespaces)
             guard IPRange(trimmed) != nil else {
-                throw SwitchboardError.invalid("ipWhitelist: '\(entry)' is not an IPv4/IPv6 address or CIDR range such as 203.0.113.0/24 or 2001:db8::/32")
+                throw SwitchboardError.invalid(
+                    "ipWhitelist: '\(entry)' is not an IPv4/IPv6 address or CIDR range such as 203.0.113.0/24 or 2001:db8::/32")
             }
             return trimmed
         }
@@ -228,7 +229,9 @@ package struct APIKeyService: Sendable {
         var found = cached
         if found == nil { found = try await store.find(hash: hash) }
         guard let key = found else {
-            throw SwitchboardError(.unauthenticated, code: "key_regenerated", message: "the API key behind this session was regenerated or deleted; sign in again")
+            throw SwitchboardError(
+                .unauthenticated, code: "key_regenerated",
+                message: "the API key behind this session was regenerated or deleted; sign in again")
         }
         return try await accept(key, cached: cached != nil, viaGracePeriod: false, now: environment.currentTime(), from: address)
     }

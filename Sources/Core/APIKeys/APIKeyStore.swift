@@ -16,7 +16,8 @@ package struct APIKeyStore: Sendable {
 
     /// Stores a new key record.
     package func insert(_ key: APIKey) async throws {
-        try await executor.execute("""
+        try await executor.execute(
+            """
             INSERT INTO api_keys (\(unsafeRaw: Self.columns))
             VALUES (\(key.id), \(key.name), \(key.description), \(key.prefix), \(key.keyHash),
                     \(JSONText.encode(key.permissions.map(\.rawValue))), \(JSONText.encode(key.ipWhitelist)),
@@ -28,7 +29,8 @@ package struct APIKeyStore: Sendable {
     /// Writes every mutable field of an existing key; returns false when it is gone.
     @discardableResult
     package func update(_ key: APIKey) async throws -> Bool {
-        try await executor.execute("""
+        try await executor.execute(
+            """
             UPDATE api_keys SET name = \(key.name), description = \(key.description), key_prefix = \(key.prefix),
                 key_hash = \(key.keyHash), permissions = \(JSONText.encode(key.permissions.map(\.rawValue))),
                 ip_whitelist = \(JSONText.encode(key.ipWhitelist)), rate_limit_requests = \(key.rateLimit?.requests),
@@ -55,9 +57,11 @@ package struct APIKeyStore: Sendable {
 
     /// The key that was regenerated from the key with this hash, while its grace period lasts.
     package func find(previousHash hash: String, validAt now: Date) async throws -> APIKey? {
-        try await executor.first("""
+        try await executor.first(
+            """
             SELECT \(unsafeRaw: Self.columns) FROM api_keys WHERE previous_key_hash = \(hash) AND previous_key_expires_at > \(now)
-            """).map(Self.decode)
+            """
+        ).map(Self.decode)
     }
 
     /// Keeps the replaced key's hash working until `until` (or not at all when nil).

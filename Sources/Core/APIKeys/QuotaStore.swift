@@ -25,13 +25,15 @@ package struct QuotaStore: Sendable {
     /// Adds this process's counts to the windows' totals.
     package func add(_ counts: [Window: Int]) async throws {
         guard !counts.isEmpty else { return }
-        let upsert = executor.dialect.accumulatingUpsert(table: "api_key_quota_windows", conflictColumns: ["key_id", "window_start"], summed: ["requests"])
-        try await executor.executeAll(counts.map { window, count in
-            """
-            INSERT INTO api_key_quota_windows (key_id, window_start, requests)
-            VALUES (\(window.keyID), \(window.start), \(count))\(unsafeRaw: upsert)
-            """
-        })
+        let upsert = executor.dialect.accumulatingUpsert(
+            table: "api_key_quota_windows", conflictColumns: ["key_id", "window_start"], summed: ["requests"])
+        try await executor.executeAll(
+            counts.map { window, count in
+                """
+                INSERT INTO api_key_quota_windows (key_id, window_start, requests)
+                VALUES (\(window.keyID), \(window.start), \(count))\(unsafeRaw: upsert)
+                """
+            })
     }
 
     /// The totals of the given windows, as every process has added them (absent: none yet).
@@ -40,10 +42,12 @@ package struct QuotaStore: Sendable {
         let keys = Array(Set(windows.map(\.keyID)))
         let starts = Array(Set(windows.map(\.start)))
         var totals: [Window: Int] = [:]
-        for row in try await executor.query("""
+        for row in try await executor.query(
+            """
             SELECT key_id, window_start, requests FROM api_key_quota_windows
             WHERE key_id IN (\(list: keys)) AND window_start IN (\(list: starts))
-            """) {
+            """)
+        {
             let window = Window(keyID: try row.uuid("key_id"), start: try row.int("window_start"))
             if windows.contains(window) { totals[window] = try row.int("requests") }
         }

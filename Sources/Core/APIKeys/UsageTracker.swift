@@ -32,7 +32,8 @@ package final class UsageTracker: Service {
 
     /// Counts one request.
     package func record(keyID: UUID, routeGroup: String, status: Int, at date: Date = Date()) {
-        let bucket = Bucket(keyID: keyID, day: day(of: date), routeGroup: routeGroup, statusClass: Self.statusClasses[min(max(status / 100, 0), 9)])
+        let bucket = Bucket(
+            keyID: keyID, day: day(of: date), routeGroup: routeGroup, statusClass: Self.statusClasses[min(max(status / 100, 0), 9)])
         counts.withLock { $0[bucket, default: 0] += 1 }
     }
 

@@ -77,19 +77,23 @@ package final class HealthMonitor: Service {
         let payload = Self.payload(report, previous: old, at: now).compactText
         let environment = environment
         let changed = try await driver.transaction { transaction -> Bool in
-            guard try await WebhookStore.changeHealthState(id: report.id, from: old.rawValue, to: new.rawValue, at: now, on: transaction) else {
+            guard try await WebhookStore.changeHealthState(id: report.id, from: old.rawValue, to: new.rawValue, at: now, on: transaction)
+            else {
                 return false
             }
             if let eventType {
-                _ = try await EventDispatcher.insertEvent(type: eventType, payload: payload, now: now, environment: environment, on: transaction)
+                _ = try await EventDispatcher.insertEvent(
+                    type: eventType, payload: payload, now: now, environment: environment, on: transaction)
             }
             return true
         }
         guard changed else { return nil }
-        logger.log(level: new == .healthy || new == .degraded ? .info : .warning, "webhook health changed", metadata: [
-            "webhook": "\(report.id)", "from": "\(old.rawValue)", "to": "\(new.rawValue)", "rule": "\(report.verdict.rule)",
-            "event": "\(eventType ?? "-")",
-        ])
+        logger.log(
+            level: new == .healthy || new == .degraded ? .info : .warning, "webhook health changed",
+            metadata: [
+                "webhook": "\(report.id)", "from": "\(old.rawValue)", "to": "\(new.rawValue)", "rule": "\(report.verdict.rule)",
+                "event": "\(eventType ?? "-")",
+            ])
         return HealthTransition(webhookID: report.id, from: old, to: new, rule: report.verdict.rule, eventType: eventType)
     }
 

@@ -49,15 +49,20 @@ package enum StatsStore {
     }
 
     /// `INSERT … VALUES (keys, figures)` that adds to the row when the key exists.
-    private static func upsert(into table: String, keys: [String], values: SQLQuery, _ figures: DeliveryFigures, _ dialect: SQLDialect) -> SQLQuery {
+    private static func upsert(into table: String, keys: [String], values: SQLQuery, _ figures: DeliveryFigures, _ dialect: SQLDialect)
+        -> SQLQuery
+    {
         var query: SQLQuery = """
             INSERT INTO \(unsafeRaw: table) (\(unsafeRaw: (keys + countColumns).joined(separator: ", ")), min_ms, max_ms, last_success_at, last_failure_at)
             VALUES (\(values), \(figures.attempts), \(figures.successes), \(figures.failures), \(figures.totalMilliseconds)
             """
         for count in figures.buckets { query.append(", \(count)") }
         let upsert = dialect.accumulatingUpsert(
-            table: table, conflictColumns: keys, summed: countColumns, latest: ["max_ms", "last_success_at", "last_failure_at"], smallest: ["min_ms"])
-        query.append(", \(figures.minMilliseconds), \(figures.maxMilliseconds), \(figures.lastSuccessAt), \(figures.lastFailureAt))\(unsafeRaw: upsert)")
+            table: table, conflictColumns: keys, summed: countColumns, latest: ["max_ms", "last_success_at", "last_failure_at"],
+            smallest: ["min_ms"])
+        query.append(
+            ", \(figures.minMilliseconds), \(figures.maxMilliseconds), \(figures.lastSuccessAt), \(figures.lastFailureAt))\(unsafeRaw: upsert)"
+        )
         return query
     }
 
@@ -84,11 +89,12 @@ package enum StatsStore {
         var buckets: [String] = []
         var lower: Int?
         for bound in DeliveryFigures.bucketBounds + [nil] as [Int?] {
-            let condition = switch (lower, bound) {
-            case (nil, let upper?): "a.duration_ms <= \(upper)"
-            case (let low?, let upper?): "a.duration_ms > \(low) AND a.duration_ms <= \(upper)"
-            default: "a.duration_ms > \(DeliveryFigures.bucketBounds.last!)"
-            }
+            let condition =
+                switch (lower, bound) {
+                case (nil, let upper?): "a.duration_ms <= \(upper)"
+                case (let low?, let upper?): "a.duration_ms > \(low) AND a.duration_ms <= \(upper)"
+                default: "a.duration_ms > \(DeliveryFigures.bucketBounds.last!)"
+                }
             buckets.append("SUM(CASE WHEN \(condition) THEN 1 ELSE 0 END)")
             lower = bound
         }
@@ -101,17 +107,20 @@ package enum StatsStore {
         return try await driver.transaction { transaction in
             let columns = countColumns.joined(separator: ", ") + ", min_ms, max_ms, last_success_at, last_failure_at"
             try await transaction.execute("DELETE FROM webhook_stats_hourly WHERE hour >= \(fromHour)")
-            let rows = try await transaction.execute("""
+            let rows = try await transaction.execute(
+                """
                 INSERT INTO webhook_stats_hourly (hour, webhook_id, \(unsafeRaw: columns))
                 \(unsafeRaw: select) WHERE a.created_at >= \(fromDate) GROUP BY \(unsafeRaw: hourExpression), d.webhook_id
                 """)
             // All-time totals are the sums of the hourly rows, old hours included.
             try await transaction.execute("DELETE FROM webhook_stats_total")
-            try await transaction.execute("""
+            try await transaction.execute(
+                """
                 INSERT INTO webhook_stats_total (webhook_id, \(unsafeRaw: columns))
                 SELECT webhook_id, \(unsafeRaw: DeliveryFigures.sumColumns) FROM webhook_stats_hourly GROUP BY webhook_id
                 """)
-            let counted = try await transaction.first("SELECT SUM(attempts) AS attempts FROM webhook_stats_hourly WHERE hour >= \(fromHour)")
+            let counted = try await transaction.first(
+                "SELECT SUM(attempts) AS attempts FROM webhook_stats_hourly WHERE hour >= \(fromHour)")
             return RebuildReport(fromHour: fromHour, rows: rows, attempts: try counted?.optionalInt("attempts") ?? 0)
         }
     }
@@ -130,9 +139,11 @@ package enum StatsStore {
     ) async throws -> [(row: SQLRow, figures: DeliveryFigures)] {
         let selected = (group.map { "\($0), " } ?? "") + (latest ? DeliveryFigures.sumColumns : DeliveryFigures.countSums)
         let grouping = group.map { " GROUP BY \($0)" } ?? ""
-        return try await executor.query("""
+        return try await executor.query(
+            """
             SELECT \(unsafeRaw: selected) FROM \(unsafeRaw: table)\(SQLQuery.whereClause(conditions))\(unsafeRaw: grouping)
-            """).map { ($0, try DeliveryFigures(row: $0)) }
+            """
+        ).map { ($0, try DeliveryFigures(row: $0)) }
     }
 
     /// The figures of the whole hours `[since, until)`, for one webhook or all.
@@ -146,7 +157,8 @@ package enum StatsStore {
     /// the cost does not grow with the history.
     package static func allTimeTotals(on executor: any SQLExecutor, webhookID: UUID?) async throws -> DeliveryFigures {
         let conditions: [SQLQuery] = webhookID.map { ["webhook_id = \($0)"] } ?? []
-        return try await sums(on: executor, from: "webhook_stats_total", by: nil, where: conditions, latest: true).first?.figures ?? DeliveryFigures()
+        return try await sums(on: executor, from: "webhook_stats_total", by: nil, where: conditions, latest: true).first?.figures
+            ?? DeliveryFigures()
     }
 
     /// Every webhook's latest attempt ever (success or failure), from the per-webhook totals.
@@ -161,7 +173,9 @@ package enum StatsStore {
     }
 
     /// The figures of each hour in `[since, until)` that had attempts, by `StatsHour.key`.
-    package static func hourly(on executor: any SQLExecutor, since: Date, until: Date, webhookID: UUID?) async throws -> [String: DeliveryFigures] {
+    package static func hourly(on executor: any SQLExecutor, since: Date, until: Date, webhookID: UUID?) async throws -> [String:
+        DeliveryFigures]
+    {
         var conditions: [SQLQuery] = ["hour >= \(StatsHour.key(since))", "hour < \(StatsHour.key(until))"]
         if let webhookID { conditions.append("webhook_id = \(webhookID)") }
         var byHour: [String: DeliveryFigures] = [:]
@@ -187,7 +201,8 @@ package enum StatsStore {
     /// one round trip.
     package static func healthRows(on executor: any SQLExecutor, since: Date, webhookID: UUID?) async throws -> [HealthRow] {
         let filter: SQLQuery = webhookID.map { " WHERE w.id = \($0)" } ?? ""
-        return try await executor.query("""
+        return try await executor.query(
+            """
             SELECT w.id, w.name, w.url, w.is_active, w.consecutive_failures, w.disabled_reason, w.health_state,
                 \(unsafeRaw: WebhookStore.circuitColumns(of: "w")),
                 \(unsafeRaw: (DeliveryFigures.countColumns + ["min_ms", "max_ms"]).map { "s.\($0)" }.joined(separator: ", "))
@@ -196,7 +211,8 @@ package enum StatsStore {
                 WHERE hour >= \(StatsHour.key(since)) GROUP BY webhook_id
             ) s ON s.webhook_id = w.id\(filter)
             ORDER BY w.created_at, w.id
-            """).map { row in
+            """
+        ).map { row in
             HealthRow(
                 id: try row.uuid("id"), name: try row.string("name"), url: try row.string("url"), isActive: try row.bool("is_active"),
                 consecutiveFailures: try row.int("consecutive_failures"), disabledReason: try row.optionalString("disabled_reason"),
@@ -225,10 +241,10 @@ extension DeliveryFigures {
     /// `SUM(attempts) AS attempts, …` over statistics rows, with the shortest and longest attempt.
     /// `lat_over_10000`, the top bucket before migration 0012, is read as part of the 30 s
     /// bucket: a server of the previous version may still be adding to it.
-    static let countSums: String = countColumns.map { column in
-        column == "lat_le_30000" ? "SUM(lat_le_30000 + lat_over_10000) AS lat_le_30000" : "SUM(\(column)) AS \(column)"
-    }.joined(separator: ", ") + ", MIN(min_ms) AS min_ms, MAX(max_ms) AS max_ms"
+    static let countSums: String =
+        countColumns.map { column in
+            column == "lat_le_30000" ? "SUM(lat_le_30000 + lat_over_10000) AS lat_le_30000" : "SUM(\(column)) AS \(column)"
+        }.joined(separator: ", ") + ", MIN(min_ms) AS min_ms, MAX(max_ms) AS max_ms"
     /// `countSums` and the latest success and failure.
     static let sumColumns: String = countSums + ", MAX(last_success_at) AS last_success_at, MAX(last_failure_at) AS last_failure_at"
 }
-

@@ -122,7 +122,8 @@ package struct WebhookAnalytics: Sendable {
         let since = rules.windowStart(now: environment.currentTime())
         return try await StatsStore.healthRows(on: driver, since: since, webhookID: webhookID).map { row in
             let input = WebhookHealthInput(
-                isActive: row.isActive, disabledReason: row.disabledReason, consecutiveFailures: row.consecutiveFailures, window: row.figures,
+                isActive: row.isActive, disabledReason: row.disabledReason, consecutiveFailures: row.consecutiveFailures,
+                window: row.figures,
                 circuit: row.circuit)
             return WebhookHealthReport(
                 id: row.id, name: row.name, url: row.url, isActive: input.isActive, consecutiveFailures: input.consecutiveFailures,

@@ -74,7 +74,8 @@ extension HealthRules {
         if input.circuit.state != .closed {
             let since = input.circuit.openedAt.map { " since \(Timestamp.format($0))" } ?? ""
             let probes = input.circuit.probes == 1 ? "1 failed probe" : "\(input.circuit.probes) failed probes"
-            return HealthVerdict(state: .unhealthy, rule: "circuit \(input.circuit.state.apiName)\(since) (receiver unreachable; \(probes))")
+            return HealthVerdict(
+                state: .unhealthy, rule: "circuit \(input.circuit.state.apiName)\(since) (receiver unreachable; \(probes))")
         }
         if input.consecutiveFailures >= unhealthyConsecutiveFailures {
             return HealthVerdict(
@@ -84,16 +85,24 @@ extension HealthRules {
         if sampled, rate < unhealthySuccessRate, input.consecutiveFailures > 0 {
             return HealthVerdict(
                 state: .unhealthy,
-                rule: "success rate \(Self.percent(rate)) \(span) is below \(Self.percent(unhealthySuccessRate)) and the last attempt failed")
+                rule:
+                    "success rate \(Self.percent(rate)) \(span) is below \(Self.percent(unhealthySuccessRate)) and the last attempt failed")
         }
         if input.consecutiveFailures > 0 {
-            return HealthVerdict(state: .degraded, rule: "the last \(input.consecutiveFailures == 1 ? "attempt" : "\(input.consecutiveFailures) attempts") failed")
+            return HealthVerdict(
+                state: .degraded,
+                rule: "the last \(input.consecutiveFailures == 1 ? "attempt" : "\(input.consecutiveFailures) attempts") failed")
         }
         if sampled, rate < degradedSuccessRate {
-            return HealthVerdict(state: .degraded, rule: "success rate \(Self.percent(rate)) \(span) is below \(Self.percent(degradedSuccessRate))")
+            return HealthVerdict(
+                state: .degraded, rule: "success rate \(Self.percent(rate)) \(span) is below \(Self.percent(degradedSuccessRate))")
         }
         if !sampled {
-            return HealthVerdict(state: .healthy, rule: "no failures in a row; \(window.attempts) attempts over the last \(windowHours) h are too few (under \(minimumAttempts)) to judge a rate")
+            return HealthVerdict(
+                state: .healthy,
+                rule:
+                    "no failures in a row; \(window.attempts) attempts over the last \(windowHours) h are too few (under \(minimumAttempts)) to judge a rate"
+            )
         }
         return HealthVerdict(state: .healthy, rule: "success rate \(Self.percent(rate)) \(span) and the last attempt succeeded")
     }

@@ -30,7 +30,8 @@ package struct AuditStore: Sendable {
 
     /// Records an entry.
     package func insert(_ entry: AuditEntry) async throws {
-        try await executor.execute("""
+        try await executor.execute(
+            """
             INSERT INTO audit_logs (id, actor_key_id, action, target_type, target_id, client_address, changes, created_at)
             VALUES (\(entry.id), \(entry.actorKeyID), \(entry.action), \(entry.targetType), \(entry.targetID),
                     \(entry.clientAddress), \(entry.changes), \(entry.createdAt))

@@ -20,7 +20,9 @@ package struct AuditTrail: Sendable {
 
     /// Records one operation. `changes` is the request's JSON object; secret fields are
     /// replaced by `"[redacted]"` at any depth before it is stored.
-    package func record(actor: UUID?, action: String, targetType: String, targetID: String?, clientAddress: String?, changes: JSONValue?) async throws {
+    package func record(actor: UUID?, action: String, targetType: String, targetID: String?, clientAddress: String?, changes: JSONValue?)
+        async throws
+    {
         var summary = changes.map { Self.redact($0).compactText }
         if let text = summary, text.utf8.count > Self.maxSummaryBytes {
             // Too large to keep whole: keep which fields were sent, still valid JSON.
@@ -30,13 +32,16 @@ package struct AuditTrail: Sendable {
                 summary = JSONValue.string("[omitted: \(text.utf8.count) bytes]").compactText
             }
         }
-        try await AuditStore(executor: driver).insert(AuditEntry(
-            id: environment.newID(), actorKeyID: actor, action: action, targetType: targetType, targetID: targetID.map(StorableText.clean),
-            clientAddress: clientAddress, changes: summary, createdAt: environment.currentTime()))
+        try await AuditStore(executor: driver).insert(
+            AuditEntry(
+                id: environment.newID(), actorKeyID: actor, action: action, targetType: targetType,
+                targetID: targetID.map(StorableText.clean),
+                clientAddress: clientAddress, changes: summary, createdAt: environment.currentTime()))
     }
 
     /// Entries newest first (at most 500).
-    package func list(_ filter: AuditFilter, cursor: String? = nil, limit: Int) async throws -> (entries: [AuditEntry], nextCursor: String?) {
+    package func list(_ filter: AuditFilter, cursor: String? = nil, limit: Int) async throws -> (entries: [AuditEntry], nextCursor: String?)
+    {
         guard Self.limits.contains(limit) else {
             throw SwitchboardError.badRequest("limit must be between 1 and 500", code: "invalid_query")
         }
@@ -48,9 +53,10 @@ package struct AuditTrail: Sendable {
     static func redact(_ value: JSONValue) -> JSONValue {
         switch value {
         case .object(let members):
-            return .object(members.map { member in
-                (member.key, redactedFields.contains(member.key) ? .string("[redacted]") : redact(member.value))
-            })
+            return .object(
+                members.map { member in
+                    (member.key, redactedFields.contains(member.key) ? .string("[redacted]") : redact(member.value))
+                })
         case .array(let items):
             return .array(items.map(redact))
         default:

@@ -79,7 +79,8 @@ package struct AttemptRecorder: Sendable {
                 delivery.nextAttemptAt = Timestamp.truncated(now.addingTimeInterval(circuitPolicy.probeInterval.seconds))
                 delivery.completedAt = nil
             } else if retries,
-                let delay = policy(for: job).delay(afterAttempt: job.attemptNumber - job.heldAttempts, retryAfter: result.retryAfter) {
+                let delay = policy(for: job).delay(afterAttempt: job.attemptNumber - job.heldAttempts, retryAfter: result.retryAfter)
+            {
                 delivery.status = .pending
                 delivery.nextAttemptAt = Timestamp.truncated(now.addingTimeInterval(delay.seconds))
                 delivery.completedAt = nil
@@ -135,7 +136,8 @@ package struct AttemptRecorder: Sendable {
             }
             // Everything for the batch goes to the database in one round trip where the driver
             // allows it: attempts, delivery states, statistics, webhook counters and circuits.
-            var queries = DeliveryStore.insertQueries(attempts) + DeliveryStore.stateUpdateQueries(states, dialect: self.driver.dialect)
+            var queries =
+                DeliveryStore.insertQueries(attempts) + DeliveryStore.stateUpdateQueries(states, dialect: self.driver.dialect)
                 + StatsStore.upsertQueries(samples, dialect: self.driver.dialect)
             if retries, let query = DeliveryStore.heldAttemptsQuery(Array(heldIDs)) { queries.append(query) }
             var statements: [WebhookStatement] = []
@@ -162,13 +164,16 @@ package struct AttemptRecorder: Sendable {
     /// Webhooks whose circuit is open after this batch: it was open or half-open and no
     /// answer closed it, or this batch's transient failures open it.
     func heldWebhooks(_ outcomes: [Outcome], circuits: [UUID: Circuit]) -> Set<UUID> {
-        let runs = BatchRun.runs(outcomes.map { outcome in
-            WebhookAttemptEffect(webhookID: outcome.job.webhookID, verdict: outcome.result.verdict, deliveryFailed: false, isProbe: outcome.job.isProbe)
-        })
-        return Set(runs.compactMap { id, run in
-            guard let circuit = circuits[id] else { return nil }
-            return run.leavesOpen(circuit, threshold: circuitPolicy.failureThreshold) ? id : nil
-        })
+        let runs = BatchRun.runs(
+            outcomes.map { outcome in
+                WebhookAttemptEffect(
+                    webhookID: outcome.job.webhookID, verdict: outcome.result.verdict, deliveryFailed: false, isProbe: outcome.job.isProbe)
+            })
+        return Set(
+            runs.compactMap { id, run in
+                guard let circuit = circuits[id] else { return nil }
+                return run.leavesOpen(circuit, threshold: circuitPolicy.failureThreshold) ? id : nil
+            })
     }
 
     /// Logs and counts the circuits opened and closed and the webhooks disabled, and the
@@ -177,9 +182,11 @@ package struct AttemptRecorder: Sendable {
         for change in changes {
             switch change {
             case .circuitOpened(let id):
-                logger.warning("circuit opened: deliveries wait for a probe", metadata: [
-                    "webhook": "\(id)", "probe_in": "\(circuitPolicy.probeInterval)",
-                ])
+                logger.warning(
+                    "circuit opened: deliveries wait for a probe",
+                    metadata: [
+                        "webhook": "\(id)", "probe_in": "\(circuitPolicy.probeInterval)",
+                    ])
                 Counter(label: "switchboard_circuit_changes_total", dimensions: [("change", "opened")]).increment()
             case .circuitClosed(let id):
                 logger.info("circuit closed: deliveries flow again", metadata: ["webhook": "\(id)"])
@@ -199,11 +206,12 @@ package struct AttemptRecorder: Sendable {
     private static func countMetrics(_ outcomes: [Outcome], states: [Delivery]) {
         var byOutcome: [String: Int] = [:]
         for state in states {
-            let outcome = switch state.status {
-            case .succeeded: "succeeded"
-            case .pending: "retry_scheduled"
-            default: "failed"
-            }
+            let outcome =
+                switch state.status {
+                case .succeeded: "succeeded"
+                case .pending: "retry_scheduled"
+                default: "failed"
+                }
             byOutcome[outcome, default: 0] += 1
         }
         for (outcome, count) in byOutcome {
@@ -224,9 +232,10 @@ package struct AttemptRecorder: Sendable {
     package func failWithoutSending(_ jobs: [DeliveryJob]) async throws {
         guard !jobs.isEmpty else { return }
         let now = environment.currentTime()
-        try await storeFailed(jobs.map { job in
-            Self.failed(job, attempts: job.attemptNumber - 1, status: nil, reason: Self.reasonNotToSend(job), at: now)
-        })
+        try await storeFailed(
+            jobs.map { job in
+                Self.failed(job, attempts: job.attemptNumber - 1, status: nil, reason: Self.reasonNotToSend(job), at: now)
+            })
     }
 
     /// Marks a delivery whose outcome the database keeps refusing as failed, with the reason,
@@ -235,10 +244,12 @@ package struct AttemptRecorder: Sendable {
     /// delivery sends it again.
     package func setAside(_ outcome: Outcome, because error: any Error) async throws {
         let answer = outcome.result.status.map { "the receiver answered HTTP \($0)" } ?? "the attempt got no answer"
-        let reason = "\(answer), but the result could not be stored (\(String(describing: error).prefix(300))); retry the delivery to send it again"
+        let reason =
+            "\(answer), but the result could not be stored (\(String(describing: error).prefix(300))); retry the delivery to send it again"
         try await storeFailed([
-            Self.failed(outcome.job, attempts: outcome.job.attemptNumber, status: outcome.result.status, reason: StorableText.clean(reason),
-                        at: environment.currentTime()),
+            Self.failed(
+                outcome.job, attempts: outcome.job.attemptNumber, status: outcome.result.status, reason: StorableText.clean(reason),
+                at: environment.currentTime())
         ])
     }
 

@@ -51,10 +51,11 @@ package struct ClaimPlanner: Sendable {
         for (webhookID, held) in ownPlaces { counted.deduct(held, for: webhookID) }
         let atCap = counted.room.filter { $0.value <= 0 }.map(\.key) + counted.ceilings.filter { $0.value <= 0 }.map(\.key)
         let closedNot = gates.filter { $0.value.circuit.state != .closed }.map(\.key)
-        let barred = Set(gates.filter { _, gate in
-            gate.circuit.state != .closed || gate.rate != nil
-                || policy.concurrencyLimit(closedAt: gate.circuit.closedAt, now: now) < policy.perWebhookConcurrency
-        }.keys)
+        let barred = Set(
+            gates.filter { _, gate in
+                gate.circuit.state != .closed || gate.rate != nil
+                    || policy.concurrencyLimit(closedAt: gate.circuit.closedAt, now: now) < policy.perWebhookConcurrency
+            }.keys)
         return Room(available: available, excluded: Array(Set(closedNot + atCap)), barred: barred, throttles: throttles)
     }
 

@@ -72,7 +72,9 @@ package struct SendResult: Sendable, Equatable {
 
     /// Creates a result. The excerpt and the error come from outside (the receiver's bytes, a
     /// transport's description of them), so they are made storable here, for every sender.
-    package init(requestHeaders: [(String, String)], status: Int?, bodyExcerpt: String?, retryAfter: Duration?, error: String?, duration: Duration) {
+    package init(
+        requestHeaders: [(String, String)], status: Int?, bodyExcerpt: String?, retryAfter: Duration?, error: String?, duration: Duration
+    ) {
         self.requestHeaders = requestHeaders
         self.status = status
         self.bodyExcerpt = bodyExcerpt.map(StorableText.clean)

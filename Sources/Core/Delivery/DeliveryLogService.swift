@@ -19,13 +19,16 @@ package struct DeliveryLogService: Sendable {
     }
 
     /// A page of the log, newest first, and the cursor for the next page (nil at the end).
-    package func list(_ filter: DeliveryLogFilter, cursor: String?, limit: Int) async throws -> (entries: [DeliveryLog], nextCursor: String?) {
+    package func list(_ filter: DeliveryLogFilter, cursor: String?, limit: Int) async throws -> (
+        entries: [DeliveryLog], nextCursor: String?
+    ) {
         guard (1...Self.maxLimit).contains(limit) else {
             throw SwitchboardError.badRequest("limit must be between 1 and \(Self.maxLimit)", code: "invalid_query")
         }
         let position = try cursor.map(PageCursor.decode)
         let entries = try await DeliveryStore(executor: driver).list(filter, after: position, limit: limit)
-        let next = entries.count == limit ? entries.last.map { PageCursor.encode(createdAt: $0.delivery.createdAt, id: $0.delivery.id) } : nil
+        let next =
+            entries.count == limit ? entries.last.map { PageCursor.encode(createdAt: $0.delivery.createdAt, id: $0.delivery.id) } : nil
         return (entries, next)
     }
 
@@ -42,7 +45,11 @@ package struct DeliveryLogService: Sendable {
     /// the webhook is gone).
     package func request(for delivery: Delivery) async throws -> (url: String?, body: String?) {
         let event = try await EventStore(executor: driver).find(id: delivery.eventID)
-        let body = event.map { String(decoding: WebhookPayload.body(eventID: $0.id, type: $0.type, createdAt: $0.createdAt, dataJSON: $0.payload, sourceJSON: $0.source), as: UTF8.self) }
+        let body = event.map {
+            String(
+                decoding: WebhookPayload.body(
+                    eventID: $0.id, type: $0.type, createdAt: $0.createdAt, dataJSON: $0.payload, sourceJSON: $0.source), as: UTF8.self)
+        }
         return (try await WebhookStore.url(id: delivery.webhookID, on: driver), body)
     }
 
@@ -58,7 +65,9 @@ package struct DeliveryLogService: Sendable {
         let store = DeliveryStore(executor: driver)
         guard try await store.find(id: id) != nil else { throw SwitchboardError.notFound("delivery", id: id.uuidString.lowercased()) }
         guard try await store.requeue(id: id, now: environment.currentTime()) else {
-            throw SwitchboardError(.conflict, code: "delivery_in_progress", message: "delivery \(id.uuidString.lowercased()) is being sent right now; try again when it finishes")
+            throw SwitchboardError(
+                .conflict, code: "delivery_in_progress",
+                message: "delivery \(id.uuidString.lowercased()) is being sent right now; try again when it finishes")
         }
         onRequeued()
         return try await get(id: id)
@@ -71,7 +80,8 @@ package struct DeliveryLogService: Sendable {
             throw SwitchboardError.notFound("webhook", id: webhookID.uuidString.lowercased())
         }
         if dryRun { return try await DeliveryStore(executor: driver).countFailed(webhookID: webhookID, since: since) }
-        let count = try await DeliveryStore(executor: driver).requeueFailed(webhookID: webhookID, since: since, now: environment.currentTime())
+        let count = try await DeliveryStore(executor: driver).requeueFailed(
+            webhookID: webhookID, since: since, now: environment.currentTime())
         if count > 0 { onRequeued() }
         return count
     }

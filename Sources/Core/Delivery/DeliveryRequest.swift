@@ -12,7 +12,8 @@ package struct DeliveryRequest: Sendable {
     /// Builds the request for `job`, signed at `now`.
     package init(job: DeliveryJob, now: Date, version: String) {
         url = job.url
-        body = WebhookPayload.body(eventID: job.eventID, type: job.eventType, createdAt: job.eventCreatedAt, dataJSON: job.dataJSON, sourceJSON: job.sourceJSON)
+        body = WebhookPayload.body(
+            eventID: job.eventID, type: job.eventType, createdAt: job.eventCreatedAt, dataJSON: job.dataJSON, sourceJSON: job.sourceJSON)
         var headers: [(String, String)] = [
             ("Content-Type", "application/json"),
             ("User-Agent", Self.userAgent(version: version)),

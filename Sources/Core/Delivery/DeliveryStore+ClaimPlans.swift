@@ -45,7 +45,8 @@ extension DeliveryStore {
     /// lines of text, the tree indented.
     static func planLines(_ rows: [SQLRow]) -> [String] {
         if let detail = rows.first?.columns.firstIndex(of: "detail"), let idColumn = rows.first?.columns.firstIndex(of: "id"),
-           let parentColumn = rows.first?.columns.firstIndex(of: "parent") {
+            let parentColumn = rows.first?.columns.firstIndex(of: "parent")
+        {
             var depth: [String: Int] = [:]
             return rows.map { row in
                 let level = (depth[text(row.values[parentColumn])] ?? -1) + 1

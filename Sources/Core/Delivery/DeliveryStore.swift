@@ -21,7 +21,8 @@ package struct DeliveryLogFilter: Sendable, Equatable {
 
     /// Creates a filter; nil or empty fields do not filter.
     package init(
-        webhookID: UUID? = nil, statuses: [DeliveryStatus] = [], eventType: String? = nil, eventID: UUID? = nil, since: Date? = nil, until: Date? = nil
+        webhookID: UUID? = nil, statuses: [DeliveryStatus] = [], eventType: String? = nil, eventID: UUID? = nil, since: Date? = nil,
+        until: Date? = nil
     ) {
         self.webhookID = webhookID
         self.statuses = statuses
@@ -47,7 +48,9 @@ package struct DeliveryStore: Sendable {
     private func openSecret(_ stored: String?) throws -> String? {
         guard let stored else { return nil }
         guard let cipher else {
-            guard !SecretCipher.isEncrypted(stored) else { throw StorageError.driver(detail: "DeliveryStore needs the secret cipher to build jobs") }
+            guard !SecretCipher.isEncrypted(stored) else {
+                throw StorageError.driver(detail: "DeliveryStore needs the secret cipher to build jobs")
+            }
             return stored
         }
         return try cipher.open(stored)
@@ -68,7 +71,8 @@ package struct DeliveryStore: Sendable {
 
     /// Multi-row `INSERT`s for new deliveries, one per chunk.
     static func insertQueries(_ deliveries: [Delivery]) -> [SQLQuery] {
-        SQLQuery.multiRowInserts("""
+        SQLQuery.multiRowInserts(
+            """
             INSERT INTO webhook_deliveries (id, event_id, webhook_id, event_type, status, attempt_count, next_attempt_at, \
             locked_by, locked_until, created_at, updated_at) VALUES 
             """,
@@ -96,11 +100,13 @@ package struct DeliveryStore: Sendable {
 
     /// Counts the queue as of `now`.
     package func queueFigures(now: Date) async throws -> QueueFigures {
-        let due = try await executor.first("""
+        let due = try await executor.first(
+            """
             SELECT COUNT(*) AS due, MIN(next_attempt_at) AS oldest FROM webhook_deliveries
             WHERE status = \(DeliveryStatus.pending.rawValue) AND next_attempt_at <= \(now)
             """)
-        let queued = try await executor.query("""
+        let queued = try await executor.query(
+            """
             SELECT status, COUNT(*) AS n FROM webhook_deliveries
             WHERE status IN (\(list: [DeliveryStatus.pending.rawValue, DeliveryStatus.inProgress.rawValue])) GROUP BY status
             """)
@@ -160,7 +166,8 @@ package struct DeliveryStore: Sendable {
         if !nothingToRead {
             rows = try await executor.query(Self.expiredLeasesQuery(now: now, skip: skip, limit: limit * 2, locking: locking))
             if rows.count < limit * 2 {
-                rows += try await executor.query(Self.duePendingQuery(now: now, skip: skip, limit: limit * 2 - rows.count, locking: locking))
+                rows += try await executor.query(
+                    Self.duePendingQuery(now: now, skip: skip, limit: limit * 2 - rows.count, locking: locking))
             }
         }
         let due = try rows.map { (id: try $0.uuid("id"), webhookID: try $0.uuid("webhook_id")) }
@@ -200,7 +207,9 @@ package struct DeliveryStore: Sendable {
             // By `next_attempt_at`: a delivery whose probe failed was put back a probe's wait
             // later, so the next probe takes another one — one delivery the receiver cannot
             // take (a payload it chokes on) does not keep the circuit open on its own.
-            guard let row = try await executor.first(Self.probeCandidateQuery(webhookID: webhookID, now: now, locking: locking)) else { continue }
+            guard let row = try await executor.first(Self.probeCandidateQuery(webhookID: webhookID, now: now, locking: locking)) else {
+                continue
+            }
             guard try await WebhookStore.takeProbe(id: webhookID, now: now, until: until, on: executor) else { continue }
             probes.append(try row.uuid("id"))
         }
@@ -282,7 +291,8 @@ package struct DeliveryStore: Sendable {
     }
 
     /// Why a delivery whose webhook secret cannot be decrypted fails.
-    package static let unreadableSecretReason = "the webhook's signing secret cannot be decrypted (was WEBHOOK_SECRET_KEY changed, or does a server with another key share this database?); set a new one with POST /api/webhooks/:id/rotate-secret, then retry"
+    package static let unreadableSecretReason =
+        "the webhook's signing secret cannot be decrypted (was WEBHOOK_SECRET_KEY changed, or does a server with another key share this database?); set a new one with POST /api/webhooks/:id/rotate-secret, then retry"
 
     /// The send-ready view of the given deliveries.
     package func jobs(ids: [UUID], now: Date) async throws -> [DeliveryJob] {
@@ -320,12 +330,14 @@ package struct DeliveryStore: Sendable {
 
     /// Multi-row `INSERT`s for attempts, one per chunk.
     static func insertQueries(_ attempts: [DeliveryAttempt]) -> [SQLQuery] {
-        SQLQuery.multiRowInserts("""
+        SQLQuery.multiRowInserts(
+            """
             INSERT INTO webhook_attempts (id, delivery_id, attempt_number, request_headers, response_status, response_body, \
             duration_ms, error, created_at) VALUES 
             """,
             rows: attempts.map { attempt in
-                let headers = JSONValue.object(attempt.requestHeaders.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) }).compactText
+                let headers = JSONValue.object(attempt.requestHeaders.sorted { $0.key < $1.key }.map { ($0.key, .string($0.value)) })
+                    .compactText
                 return """
                     (\(attempt.id), \(attempt.deliveryID), \(attempt.attemptNumber), \(headers), \(attempt.responseStatus), \
                     \(attempt.responseBodyExcerpt), \(attempt.durationMs), \(attempt.error), \(attempt.createdAt))
@@ -347,7 +359,8 @@ package struct DeliveryStore: Sendable {
     /// Gives leases back without an attempt (used on shutdown for work not started).
     package func release(ids: [UUID], worker: String, now: Date) async throws {
         guard !ids.isEmpty else { return }
-        try await executor.execute("""
+        try await executor.execute(
+            """
             UPDATE webhook_deliveries SET status = \(DeliveryStatus.pending.rawValue), locked_by = NULL, locked_until = NULL,
                 updated_at = \(now)
             WHERE id IN (\(list: ids)) AND locked_by = \(worker)
@@ -394,15 +407,18 @@ package struct DeliveryStore: Sendable {
             conditions.append("(d.created_at > \(createdAt) OR (d.created_at = \(createdAt) AND d.id > \(id)))")
         }
         if let webhookID { conditions.append("d.webhook_id = \(webhookID)") }
-        return try await executor.query("""
+        return try await executor.query(
+            """
             SELECT \(unsafeRaw: Self.columns) FROM webhook_deliveries d\(SQLQuery.whereClause(conditions))
             ORDER BY d.created_at, d.id LIMIT \(limit)
-            """).map(Self.decode)
+            """
+        ).map(Self.decode)
     }
 
     /// Makes a delivery due now; returns false when it is being sent right now.
     package func requeue(id: UUID, now: Date) async throws -> Bool {
-        try await executor.execute("""
+        try await executor.execute(
+            """
             UPDATE webhook_deliveries SET status = \(DeliveryStatus.pending.rawValue), next_attempt_at = \(now),
                 completed_at = NULL, updated_at = \(now)
             WHERE id = \(id) AND status <> \(DeliveryStatus.inProgress.rawValue)
@@ -412,7 +428,8 @@ package struct DeliveryStore: Sendable {
     /// How many failed deliveries of a webhook were created since `since` (what
     /// `requeueFailed` would make due).
     package func countFailed(webhookID: UUID, since: Date) async throws -> Int {
-        try await executor.first("""
+        try await executor.first(
+            """
             SELECT COUNT(*) AS total FROM webhook_deliveries
             WHERE webhook_id = \(webhookID) AND status = \(DeliveryStatus.failed.rawValue) AND created_at >= \(since)
             """)?.int("total") ?? 0
@@ -420,7 +437,8 @@ package struct DeliveryStore: Sendable {
 
     /// Makes every failed delivery of a webhook created since `since` due now; returns how many.
     package func requeueFailed(webhookID: UUID, since: Date, now: Date) async throws -> Int {
-        try await executor.execute("""
+        try await executor.execute(
+            """
             UPDATE webhook_deliveries SET status = \(DeliveryStatus.pending.rawValue), next_attempt_at = \(now),
                 completed_at = NULL, updated_at = \(now)
             WHERE webhook_id = \(webhookID) AND status = \(DeliveryStatus.failed.rawValue) AND created_at >= \(since)
@@ -430,10 +448,12 @@ package struct DeliveryStore: Sendable {
     func attempts(deliveryIDs: [UUID]) async throws -> [UUID: [DeliveryAttempt]] {
         guard !deliveryIDs.isEmpty else { return [:] }
         var result: [UUID: [DeliveryAttempt]] = [:]
-        for row in try await executor.query("""
+        for row in try await executor.query(
+            """
             SELECT id, delivery_id, attempt_number, request_headers, response_status, response_body, duration_ms, error, created_at
             FROM webhook_attempts WHERE delivery_id IN (\(list: deliveryIDs)) ORDER BY attempt_number
-            """) {
+            """)
+        {
             var headers: [String: String] = [:]
             if case .object(let members) = try JSONValue.parse(Array(try row.string("request_headers").utf8)) {
                 for (key, value) in members { if case .string(let text) = value { headers[key] = text } }

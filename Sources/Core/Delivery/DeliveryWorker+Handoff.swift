@@ -57,7 +57,7 @@ extension DeliveryWorker: DeliveryHandoffReceiver, LocalPlaces {
         let concurrency = configuration.concurrency
         let granted = state.withLock { state -> Bool in
             guard state.running, !state.stopRequested, let until = state.handoffRoomUntil, ContinuousClock.now < until,
-                  state.inFlight < concurrency, state.handoffRoom.take(webhookID)
+                state.inFlight < concurrency, state.handoffRoom.take(webhookID)
             else { return false }
             state.inFlight += 1
             state.handoffsPending[webhookID, default: 0] += 1
@@ -112,12 +112,14 @@ extension DeliveryWorker: DeliveryHandoffReceiver, LocalPlaces {
                 } catch {
                     failures += 1
                     if failures < 5 && !state.withLock({ $0.stopRequested }) {
-                        logger.error("reading handed-over deliveries failed; retrying", metadata: ["error": "\(error)", "count": "\(ids.count)"])
+                        logger.error(
+                            "reading handed-over deliveries failed; retrying", metadata: ["error": "\(error)", "count": "\(ids.count)"])
                         state.withLock { $0.handedOver.insert(contentsOf: ids, at: 0) }
                         await handoffSignal.wait(timeout: .milliseconds(200 * failures))
                     } else {
                         // Their leases run out and a claim takes them, as after a crash.
-                        logger.error("leaving handed-over deliveries to a later claim", metadata: ["error": "\(error)", "count": "\(ids.count)"])
+                        logger.error(
+                            "leaving handed-over deliveries to a later claim", metadata: ["error": "\(error)", "count": "\(ids.count)"])
                         failures = 0
                         state.withLock { state in
                             state.inFlight -= ids.count
@@ -140,9 +142,11 @@ extension DeliveryWorker: DeliveryHandoffReceiver, LocalPlaces {
                 do {
                     try await launch(jobs, in: &group)
                 } catch {
-                    logger.error("failing deliveries that cannot be sent failed; a claim takes them when their leases run out", metadata: [
-                        "error": "\(error)",
-                    ])
+                    logger.error(
+                        "failing deliveries that cannot be sent failed; a claim takes them when their leases run out",
+                        metadata: [
+                            "error": "\(error)"
+                        ])
                 }
             }
         }

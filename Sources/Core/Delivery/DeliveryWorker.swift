@@ -143,7 +143,8 @@ package final class DeliveryWorker: Service {
     }
 
     package func run() async throws {
-        logger.info("delivery worker started", metadata: ["worker": "\(configuration.workerID)", "concurrency": "\(configuration.concurrency)"])
+        logger.info(
+            "delivery worker started", metadata: ["worker": "\(configuration.workerID)", "concurrency": "\(configuration.concurrency)"])
         state.withLock {
             $0.running = true
             $0.lastGoodLoop = .now
@@ -234,9 +235,11 @@ package final class DeliveryWorker: Service {
             for job in unsendable { state.occupying[job.deliveryID] = nil }
         }
         claimSignal.signal()
-        logger.warning("failing deliveries that cannot be sent", metadata: [
-            "count": "\(unsendable.count)", "reason": "\(AttemptRecorder.reasonNotToSend(unsendable[0]) ?? "-")",
-        ])
+        logger.warning(
+            "failing deliveries that cannot be sent",
+            metadata: [
+                "count": "\(unsendable.count)", "reason": "\(AttemptRecorder.reasonNotToSend(unsendable[0]) ?? "-")",
+            ])
         try await recorder.failWithoutSending(unsendable)
     }
 
@@ -268,10 +271,12 @@ package final class DeliveryWorker: Service {
         let request = DeliveryRequest(job: job, now: environment.now(), version: version)
         let result = await sender.send(url: request.url, headers: request.headers, body: request.body)
         let outcome = AttemptRecorder.Outcome(job: job, result: result, finishedAt: environment.currentTime())
-        logger.debug("delivery attempt", metadata: [
-            "webhook": "\(job.webhookID)", "delivery": "\(job.deliveryID)", "attempt": "\(job.attemptNumber)",
-            "status": "\(result.status.map(String.init) ?? "-")", "error": "\(result.error ?? "-")",
-        ])
+        logger.debug(
+            "delivery attempt",
+            metadata: [
+                "webhook": "\(job.webhookID)", "delivery": "\(job.deliveryID)", "attempt": "\(job.attemptNumber)",
+                "status": "\(result.status.map(String.init) ?? "-")", "error": "\(result.error ?? "-")",
+            ])
         state.withLock { state in
             state.finished.append(outcome)
             state.inFlight -= 1
@@ -305,17 +310,22 @@ package final class DeliveryWorker: Service {
                     // If this process dies first, or shutdown cannot wait any longer, the
                     // leases expire and the deliveries are attempted again (at least once).
                     if let shutdownDeadline, ContinuousClock.now >= shutdownDeadline || Task.isCancelled {
-                        logger.error("shutting down with delivery attempts not recorded; they are sent again when their leases expire", metadata: [
-                            "error": "\(error)", "count": "\(batch.count)",
-                        ])
+                        logger.error(
+                            "shutting down with delivery attempts not recorded; they are sent again when their leases expire",
+                            metadata: [
+                                "error": "\(error)", "count": "\(batch.count)",
+                            ])
                         return
                     }
-                    logger.error("recording a batch of delivery attempts failed; recording them one by one", metadata: [
-                        "error": "\(error)", "count": "\(batch.count)",
-                    ])
+                    logger.error(
+                        "recording a batch of delivery attempts failed; recording them one by one",
+                        metadata: [
+                            "error": "\(error)", "count": "\(batch.count)",
+                        ])
                     left = await recordSeparately(batch)
                     if !left.isEmpty {
-                        logger.error("recording delivery attempts failed; retrying", metadata: ["error": "\(error)", "count": "\(left.count)"])
+                        logger.error(
+                            "recording delivery attempts failed; retrying", metadata: ["error": "\(error)", "count": "\(left.count)"])
                     }
                 }
                 if !left.isEmpty {
@@ -343,9 +353,11 @@ package final class DeliveryWorker: Service {
                 do {
                     try await recorder.setAside(outcome, because: error)
                     Counter(label: "switchboard_deliveries_set_aside_total").increment()
-                    logger.error("a delivery attempt's result could not be stored; the delivery was marked failed with the reason", metadata: [
-                        "delivery": "\(outcome.job.deliveryID)", "webhook": "\(outcome.job.webhookID)", "error": "\(error)",
-                    ])
+                    logger.error(
+                        "a delivery attempt's result could not be stored; the delivery was marked failed with the reason",
+                        metadata: [
+                            "delivery": "\(outcome.job.deliveryID)", "webhook": "\(outcome.job.webhookID)", "error": "\(error)",
+                        ])
                 } catch {
                     return Array(batch[index...])
                 }
@@ -361,7 +373,7 @@ package final class DeliveryWorker: Service {
         for attempt in 1... {
             do {
                 return try await recorder.record([outcome])
-            } catch where attempt < Self.singleAttempts {
+            } catch  where attempt < Self.singleAttempts {
                 try? await Task.sleep(for: .milliseconds(100 * attempt))
             }
         }

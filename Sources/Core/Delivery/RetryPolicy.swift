@@ -14,7 +14,9 @@ package struct RetryPolicy: Sendable, Equatable {
     package var maxRetryAfter: Duration
 
     /// The Node original's schedule for a base delay and retry count.
-    package init(maxRetries: Int = 3, baseDelay: Duration = .milliseconds(5000), jitter: Double = 0.1, maxRetryAfter: Duration = .seconds(3600)) {
+    package init(
+        maxRetries: Int = 3, baseDelay: Duration = .milliseconds(5000), jitter: Double = 0.1, maxRetryAfter: Duration = .seconds(3600)
+    ) {
         self.maxRetries = maxRetries
         self.delays = [.seconds(1)] + (0..<4).map { baseDelay * Int(pow(3.0, Double($0))) }
         self.jitter = jitter

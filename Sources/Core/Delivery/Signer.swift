@@ -33,7 +33,9 @@ package enum Signer {
 
     /// Every header that carries a signature, for the current secret and, during a rotation,
     /// the previous one.
-    package static func headers(eventID: String, timestamp: Int, body: [UInt8], secret: String, previousSecret: String?) -> [(String, String)] {
+    package static func headers(eventID: String, timestamp: Int, body: [UInt8], secret: String, previousSecret: String?) -> [(
+        String, String
+    )] {
         var standard = standardSignature(id: eventID, timestamp: timestamp, body: body, secret: secret)
         if let previousSecret {
             standard += " " + standardSignature(id: eventID, timestamp: timestamp, body: body, secret: previousSecret)

@@ -129,10 +129,13 @@ extension BatchRun {
             if next.circuit.state == .halfOpen {
                 next.circuit.state = .open
                 next.circuit.probes += 1
-                next.circuit.nextProbeAt = now.addingTimeInterval(max(policy.probeDelay(afterFailedProbes: next.circuit.probes), retryAfter).seconds)
+                next.circuit.nextProbeAt = now.addingTimeInterval(
+                    max(policy.probeDelay(afterFailedProbes: next.circuit.probes), retryAfter).seconds)
                 next.circuit.probeUntil = nil
             }
-            if next.circuit.state == .open, let opened = next.circuit.openedAt, opened <= now.addingTimeInterval(-policy.disableAfter.seconds) {
+            if next.circuit.state == .open, let opened = next.circuit.openedAt,
+                opened <= now.addingTimeInterval(-policy.disableAfter.seconds)
+            {
                 disable("receiver unreachable: its circuit stayed open longer than \(WebhookStore.describe(policy.disableAfter))")
             }
         }
@@ -211,10 +214,12 @@ extension WebhookStore {
         let lock = executor.dialect.rowLockClause.map { " " + $0 } ?? ""
         let ordered = ids.sorted { $0.uuidString < $1.uuidString }
         var result: [UUID: WebhookStanding] = [:]
-        for row in try await executor.query("""
+        for row in try await executor.query(
+            """
             SELECT id, \(unsafeRaw: circuitColumns), consecutive_failures, consecutive_failed_deliveries, is_active
             FROM webhooks WHERE id IN (\(list: ordered)) ORDER BY id\(unsafeRaw: lock)
-            """) {
+            """)
+        {
             result[try row.uuid("id")] = WebhookStanding(
                 circuit: try circuit(row), consecutiveFailures: try row.int("consecutive_failures"),
                 consecutiveFailedDeliveries: try row.int("consecutive_failed_deliveries"), isActive: try row.bool("is_active"))
@@ -241,14 +246,19 @@ extension WebhookStore {
     /// after `rampSince` (still ramping up), or throttled. Usually few, so a short read;
     /// with a default rate (`defaultRate`), every active webhook.
     package static func claimGates(rampSince: Date, defaultRate: Double?, on executor: any SQLExecutor) async throws -> [UUID: ClaimGate] {
-        let condition: SQLQuery = defaultRate != nil ? "is_active = \(true)" : """
+        let condition: SQLQuery =
+            defaultRate != nil
+            ? "is_active = \(true)"
+            : """
             is_active = \(true) AND (circuit_state <> \(CircuitState.closed.rawValue) OR circuit_closed_at > \(rampSince)
                 OR max_deliveries_per_second IS NOT NULL)
             """
         var result: [UUID: ClaimGate] = [:]
-        for row in try await executor.query("""
+        for row in try await executor.query(
+            """
             SELECT id, \(unsafeRaw: circuitColumns), max_deliveries_per_second, throttle_next_ms FROM webhooks WHERE \(condition)
-            """) {
+            """)
+        {
             result[try row.uuid("id")] = ClaimGate(
                 circuit: try circuit(row), rate: try row.optionalDouble("max_deliveries_per_second") ?? defaultRate,
                 throttleNextMs: Int64(try row.int("throttle_next_ms")))
@@ -264,7 +274,8 @@ extension WebhookStore {
     /// Moves a throttled webhook's next start from `old` to `new`; false when another server
     /// claimed for it since `old` was read.
     package static func advanceThrottle(id: UUID, from old: Int64, to new: Int64, on executor: any SQLExecutor) async throws -> Bool {
-        try await executor.execute("""
+        try await executor.execute(
+            """
             UPDATE webhooks SET throttle_next_ms = \(new) WHERE id = \(id) AND throttle_next_ms = \(old)
             """) == 1
     }
@@ -273,7 +284,8 @@ extension WebhookStore {
     /// with the probe's lease run out), leased until `until`; false when another server took
     /// it first.
     package static func takeProbe(id: UUID, now: Date, until: Date, on executor: any SQLExecutor) async throws -> Bool {
-        try await executor.execute("""
+        try await executor.execute(
+            """
             UPDATE webhooks SET circuit_state = \(CircuitState.halfOpen.rawValue), circuit_probe_until = \(until)
             WHERE id = \(id) AND ((circuit_state = \(CircuitState.open.rawValue) AND circuit_next_probe_at <= \(now))
                 OR (circuit_state = \(CircuitState.halfOpen.rawValue) AND circuit_probe_until <= \(now)))
@@ -282,7 +294,8 @@ extension WebhookStore {
 
     /// Closes a webhook's circuit and clears its failure counts (re-enabling it by hand).
     package func resetFailures(id: UUID) async throws {
-        try await executor.execute("""
+        try await executor.execute(
+            """
             UPDATE webhooks SET consecutive_failures = 0, consecutive_failed_deliveries = 0,
                 circuit_state = \(CircuitState.closed.rawValue), circuit_failures = 0, circuit_probes = 0, circuit_opened_at = NULL,
                 circuit_next_probe_at = NULL, circuit_probe_until = NULL
@@ -293,9 +306,11 @@ extension WebhookStore {
     /// Active webhooks by circuit state, for `/metrics`.
     package static func circuitCounts(on executor: any SQLExecutor) async throws -> [CircuitState: Int] {
         var counts = Dictionary(uniqueKeysWithValues: CircuitState.allCases.map { ($0, 0) })
-        for row in try await executor.query("""
+        for row in try await executor.query(
+            """
             SELECT circuit_state, COUNT(*) AS n FROM webhooks WHERE is_active = \(true) GROUP BY circuit_state
-            """) {
+            """)
+        {
             if let state = CircuitState(rawValue: try row.string("circuit_state")) { counts[state] = try row.int("n") }
         }
         return counts
@@ -305,7 +320,8 @@ extension WebhookStore {
     /// as read (and locked) in the same transaction: the rules (`BatchRun.apply`) decide, and
     /// each webhook whose standing changed gets one statement writing the result.
     static func attemptStatements(
-        _ effects: [WebhookAttemptEffect], standings: [UUID: WebhookStanding], policy: CircuitPolicy, autoDisableThreshold: Int, at now: Date
+        _ effects: [WebhookAttemptEffect], standings: [UUID: WebhookStanding], policy: CircuitPolicy, autoDisableThreshold: Int,
+        at now: Date
     ) -> [WebhookStatement] {
         let runs = BatchRun.runs(effects)
         return runs.keys.sorted(by: { $0.uuidString < $1.uuidString }).compactMap { id in

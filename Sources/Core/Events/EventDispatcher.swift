@@ -72,7 +72,9 @@ package struct EventDispatcher: Sendable {
     /// the first event instead of a new one; another key's idempotency keys are never seen.
     /// `source` says where the event came from (the gateway's CRM request); receivers get it
     /// beside `data`.
-    package func publish(type: String, data: JSONValue, idempotencyKey: String? = nil, scope: UUID? = nil, source: JSONValue? = nil) async throws -> PublishedEvent {
+    package func publish(type: String, data: JSONValue, idempotencyKey: String? = nil, scope: UUID? = nil, source: JSONValue? = nil)
+        async throws -> PublishedEvent
+    {
         var insertion = try await validate(EventSubmission(type: type, data: data, idempotencyKey: idempotencyKey), scope: scope)
         insertion.source = source?.compactText
         return try await group.submit(insertion)
@@ -107,7 +109,11 @@ package struct EventDispatcher: Sendable {
     private func validate(_ submission: EventSubmission, scope: UUID?, known: inout [String: Bool]) async throws -> Insertion {
         let type = submission.type
         guard !EventType.isReserved(type) else {
-            throw SwitchboardError(.validation, code: "reserved_event_type", message: "type: webhook.* events are published by Switchboard itself (health changes, test sends); publish your own resource.action types")
+            throw SwitchboardError(
+                .validation, code: "reserved_event_type",
+                message:
+                    "type: webhook.* events are published by Switchboard itself (health changes, test sends); publish your own resource.action types"
+            )
         }
         let isKnown: Bool
         if let cached = known[type] {
@@ -117,7 +123,8 @@ package struct EventDispatcher: Sendable {
             known[type] = isKnown
         }
         guard isKnown else {
-            throw SwitchboardError.invalid("type: unknown event type '\(type)'; GET /api/event-types lists the known ones, POST /api/event-types registers new ones")
+            throw SwitchboardError.invalid(
+                "type: unknown event type '\(type)'; GET /api/event-types lists the known ones, POST /api/event-types registers new ones")
         }
         if let idempotencyKey = submission.idempotencyKey {
             guard !idempotencyKey.isEmpty, idempotencyKey.count <= Self.maxIdempotencyKeyLength else {
@@ -220,7 +227,8 @@ package struct EventDispatcher: Sendable {
     /// looked up (a key repeated within the batch answers with the batch's first event), then
     /// one multi-row insert per table.
     static func insertAll(
-        _ insertions: [Insertion], now: Date, environment: CoreEnvironment, handoff: DeliveryHandoffTicket? = nil, on transaction: any SQLExecutor
+        _ insertions: [Insertion], now: Date, environment: CoreEnvironment, handoff: DeliveryHandoffTicket? = nil,
+        on transaction: any SQLExecutor
     ) async throws -> [PublishedEvent] {
         // A transaction run again starts its handoff over: the first run was rolled back.
         handoff?.reset()
@@ -234,7 +242,8 @@ package struct EventDispatcher: Sendable {
         for insertion in insertions {
             if let key = insertion.idempotencyKey {
                 if let first = byKey[key] {
-                    answers.append(PublishedEvent(event: answers[first].event, deliveryCount: answers[first].deliveryCount, isDuplicate: true))
+                    answers.append(
+                        PublishedEvent(event: answers[first].event, deliveryCount: answers[first].deliveryCount, isDuplicate: true))
                     continue
                 }
                 byKey[key] = answers.count
@@ -248,7 +257,8 @@ package struct EventDispatcher: Sendable {
                 }
             }
             let event = Event(
-                id: environment.newID(), type: insertion.type, payload: insertion.payload, idempotencyKey: insertion.idempotencyKey, createdAt: now,
+                id: environment.newID(), type: insertion.type, payload: insertion.payload, idempotencyKey: insertion.idempotencyKey,
+                createdAt: now,
                 source: insertion.source)
             var rows = deliveryRows(for: event, subscriptions: subscriptions, now: now, environment: environment)
             if let handoff {
@@ -265,7 +275,9 @@ package struct EventDispatcher: Sendable {
     }
 
     /// One pending delivery per active webhook subscribed to the event's type.
-    static func deliveryRows(for event: Event, subscriptions: [(id: UUID, events: [String])], now: Date, environment: CoreEnvironment) -> [Delivery] {
+    static func deliveryRows(for event: Event, subscriptions: [(id: UUID, events: [String])], now: Date, environment: CoreEnvironment)
+        -> [Delivery]
+    {
         subscriptions.filter { $0.events.contains(EventType.wildcard) || $0.events.contains(event.type) }.map {
             Delivery(
                 id: environment.newID(), eventID: event.id, webhookID: $0.id, eventType: event.type, status: .pending, attemptCount: 0,
@@ -279,13 +291,18 @@ package struct EventDispatcher: Sendable {
     static func insertUnlessDuplicate(
         type: String, payload: String, idempotencyKey: String?, now: Date, environment: CoreEnvironment, on transaction: any SQLExecutor
     ) async throws -> PublishedEvent {
-        try await insertAll([Insertion(type: type, payload: payload, idempotencyKey: idempotencyKey)], now: now, environment: environment, on: transaction)[0]
+        try await insertAll(
+            [Insertion(type: type, payload: payload, idempotencyKey: idempotencyKey)], now: now, environment: environment, on: transaction)[
+                0]
     }
 
     /// Writes an event and one pending delivery per subscribed active webhook with
     /// `transaction`, so callers can publish as part of a larger change (operational events).
-    static func insertEvent(type: String, payload: String, now: Date, environment: CoreEnvironment, on transaction: any SQLExecutor) async throws -> PublishedEvent {
+    static func insertEvent(type: String, payload: String, now: Date, environment: CoreEnvironment, on transaction: any SQLExecutor)
+        async throws -> PublishedEvent
+    {
         // Without an idempotency key nothing is looked up: the shared path only inserts.
-        try await insertAll([Insertion(type: type, payload: payload, idempotencyKey: nil)], now: now, environment: environment, on: transaction)[0]
+        try await insertAll(
+            [Insertion(type: type, payload: payload, idempotencyKey: nil)], now: now, environment: environment, on: transaction)[0]
     }
 }

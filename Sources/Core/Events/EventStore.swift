@@ -32,13 +32,16 @@ package struct EventStore: Sendable {
 
     /// The event holding an idempotency key, if any.
     package func find(idempotencyKey: String) async throws -> Event? {
-        try await executor.first("SELECT id, type, payload, idempotency_key, created_at, source FROM events WHERE idempotency_key = \(idempotencyKey)")
-            .map(Self.decode)
+        try await executor.first(
+            "SELECT id, type, payload, idempotency_key, created_at, source FROM events WHERE idempotency_key = \(idempotencyKey)"
+        )
+        .map(Self.decode)
     }
 
     /// The event with this id, if any.
     package func find(id: UUID) async throws -> Event? {
-        try await executor.first("SELECT id, type, payload, idempotency_key, created_at, source FROM events WHERE id = \(id)").map(Self.decode)
+        try await executor.first("SELECT id, type, payload, idempotency_key, created_at, source FROM events WHERE id = \(id)").map(
+            Self.decode)
     }
 
     /// Frees an expired idempotency key so a new event may take it.
@@ -49,6 +52,7 @@ package struct EventStore: Sendable {
     static func decode(_ row: SQLRow) throws -> Event {
         Event(
             id: try row.uuid("id"), type: try row.string("type"), payload: try row.string("payload"),
-            idempotencyKey: try row.optionalString("idempotency_key"), createdAt: try row.date("created_at"), source: try row.optionalString("source"))
+            idempotencyKey: try row.optionalString("idempotency_key"), createdAt: try row.date("created_at"),
+            source: try row.optionalString("source"))
     }
 }

@@ -28,10 +28,14 @@ package struct EventTypeCatalog: Sendable {
     /// Registers a custom type (or brings back a retired one with a new description).
     package func register(name: String, description: String) async throws -> EventType {
         guard Self.isValidName(name) else {
-            throw SwitchboardError.invalid("name must look like resource.action: lower-case letters, digits and _, one dot, at most 100 characters (e.g. invoice.paid)")
+            throw SwitchboardError.invalid(
+                "name must look like resource.action: lower-case letters, digits and _, one dot, at most 100 characters (e.g. invoice.paid)"
+            )
         }
         guard !EventType.isReserved(name) else {
-            throw SwitchboardError(.validation, code: "reserved_event_type", message: "name: webhook.* event types belong to Switchboard itself; choose another resource name")
+            throw SwitchboardError(
+                .validation, code: "reserved_event_type",
+                message: "name: webhook.* event types belong to Switchboard itself; choose another resource name")
         }
         let description = description.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !description.isEmpty, description.count <= 500 else {
@@ -52,7 +56,8 @@ package struct EventTypeCatalog: Sendable {
     /// and their deliveries are kept.
     package func retire(name: String) async throws {
         if EventType.builtIn.contains(where: { $0.name == name }) {
-            throw SwitchboardError(.conflict, code: "built_in_event_type", message: "\(name) is a built-in event type and cannot be retired")
+            throw SwitchboardError(
+                .conflict, code: "built_in_event_type", message: "\(name) is a built-in event type and cannot be retired")
         }
         // A name no type can have is not looked up (it may hold bytes a database refuses).
         guard Self.isValidName(name), try await store.retire(name: name, at: environment.currentTime()) else {

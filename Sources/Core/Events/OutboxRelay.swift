@@ -28,7 +28,8 @@ package final class OutboxRelay: Service {
     /// Creates the relay; `interval` is `OUTBOX_POLL_INTERVAL_MS`.
     package init(
         driver: any StorageDriver, catalog: EventTypeCatalog, interval: Duration = .milliseconds(250), batch: Int = 200,
-        environment: CoreEnvironment = .live, logger: Logger = Logger(label: "switchboard.outbox"), onPublished: @escaping @Sendable () -> Void = {}
+        environment: CoreEnvironment = .live, logger: Logger = Logger(label: "switchboard.outbox"),
+        onPublished: @escaping @Sendable () -> Void = {}
     ) {
         self.driver = driver
         self.catalog = catalog
@@ -87,7 +88,8 @@ package final class OutboxRelay: Service {
                 }
                 let data = try JSONValue.parse(Array(row.data.utf8))
                 let published = try await EventDispatcher.insertUnlessDuplicate(
-                    type: row.eventType, payload: data.compactText, idempotencyKey: row.idempotencyKey.map { EventDispatcher.storedIdempotencyKey($0, scope: nil) },
+                    type: row.eventType, payload: data.compactText,
+                    idempotencyKey: row.idempotencyKey.map { EventDispatcher.storedIdempotencyKey($0, scope: nil) },
                     now: now, environment: environment, on: transaction)
                 if published.isDuplicate { pass.duplicates += 1 } else { pass.published += 1 }
             }
@@ -101,8 +103,12 @@ package final class OutboxRelay: Service {
 
     /// Why a row cannot be published, or nil.
     static func problem(with row: OutboxRow, known: Set<String>) -> String? {
-        if EventType.isReserved(row.eventType) { return "event_type '\(row.eventType)' is reserved: webhook.* events are published by Switchboard itself" }
-        guard known.contains(row.eventType) else { return "unknown event_type '\(row.eventType)'; register it with POST /api/event-types, then insert the row again" }
+        if EventType.isReserved(row.eventType) {
+            return "event_type '\(row.eventType)' is reserved: webhook.* events are published by Switchboard itself"
+        }
+        guard known.contains(row.eventType) else {
+            return "unknown event_type '\(row.eventType)'; register it with POST /api/event-types, then insert the row again"
+        }
         if let key = row.idempotencyKey, key.isEmpty || key.count > EventDispatcher.maxIdempotencyKeyLength {
             return "idempotency_key must be 1 to \(EventDispatcher.maxIdempotencyKeyLength) characters"
         }

@@ -41,7 +41,8 @@ package struct OutboxStore: Sendable {
 
     /// Adds a row as the CRM would (its own `INSERT`, shown in the README); for tests and tools.
     package func insert(eventType: String, data: String, idempotencyKey: String? = nil) async throws {
-        try await executor.execute("""
+        try await executor.execute(
+            """
             INSERT INTO switchboard_outbox (event_type, data, idempotency_key) VALUES (\(eventType), \(data), \(idempotencyKey))
             """)
     }
@@ -58,16 +59,21 @@ package struct OutboxStore: Sendable {
     /// `UnreadableOutboxRow`, so it is rejected and does not stop the rows behind it.
     package func claim(limit: Int) async throws -> [Result<OutboxRow, UnreadableOutboxRow>] {
         let locking = executor.dialect.claimLockingClause.map { " " + $0 } ?? ""
-        return try await executor.query("""
+        return try await executor.query(
+            """
             SELECT \(unsafeRaw: Self.columns) FROM switchboard_outbox ORDER BY id LIMIT \(limit)\(unsafeRaw: locking)
-            """).map { row in
+            """
+        ).map { row in
             do {
                 return .success(try Self.decode(row))
             } catch {
-                return .failure(UnreadableOutboxRow(
-                    id: try row.int("id"), eventType: Self.text(row["event_type"]), data: Self.text(row["data"]),
-                    idempotencyKey: row["idempotency_key"] == .null ? nil : Self.text(row["idempotency_key"]),
-                    reason: "the row cannot be read: \(error); created_at must be a timestamp (the column's default, or UTC such as 2026-01-01T00:00:00Z), the other columns text"))
+                return .failure(
+                    UnreadableOutboxRow(
+                        id: try row.int("id"), eventType: Self.text(row["event_type"]), data: Self.text(row["data"]),
+                        idempotencyKey: row["idempotency_key"] == .null ? nil : Self.text(row["idempotency_key"]),
+                        reason:
+                            "the row cannot be read: \(error); created_at must be a timestamp (the column's default, or UTC such as 2026-01-01T00:00:00Z), the other columns text"
+                    ))
             }
         }
     }
@@ -89,13 +95,15 @@ package struct OutboxStore: Sendable {
     /// Removes relayed rows.
     package func delete(ids: [Int]) async throws {
         guard !ids.isEmpty else { return }
-        try await executor.execute("\(unsafeRaw: executor.dialect.deleteByPrimaryKey(from: "switchboard_outbox")) WHERE id IN (\(list: ids))")
+        try await executor.execute(
+            "\(unsafeRaw: executor.dialect.deleteByPrimaryKey(from: "switchboard_outbox")) WHERE id IN (\(list: ids))")
     }
 
     /// Keeps a row that cannot be read, with the reason; its `created_at` is when it was
     /// rejected (the reason says what the row held).
     package func reject(_ row: UnreadableOutboxRow, at time: Date) async throws {
-        try await executor.execute("""
+        try await executor.execute(
+            """
             INSERT INTO switchboard_outbox_rejected (id, event_type, data, idempotency_key, created_at, rejected_at, reason)
             VALUES (\(row.id), \(row.eventType), \(row.data), \(row.idempotencyKey), \(time), \(time), \(row.reason))
             """)
@@ -103,7 +111,8 @@ package struct OutboxStore: Sendable {
 
     /// Keeps a row that cannot be published, with the reason.
     package func reject(_ row: OutboxRow, reason: String, at time: Date) async throws {
-        try await executor.execute("""
+        try await executor.execute(
+            """
             INSERT INTO switchboard_outbox_rejected (id, event_type, data, idempotency_key, created_at, rejected_at, reason)
             VALUES (\(row.id), \(row.eventType), \(row.data), \(row.idempotencyKey), \(row.createdAt), \(time), \(reason))
             """)

@@ -72,7 +72,7 @@ package struct RouteMap: Sendable, Equatable {
                     guard index < segments.count else { return false }
                 case .literal:
                     guard index < segments.count, let bytes = literalBytes[position],
-                          loosely ? RouteMap.segment(segments[index], names: bytes) : segments[index].elementsEqual(bytes)
+                        loosely ? RouteMap.segment(segments[index], names: bytes) : segments[index].elementsEqual(bytes)
                     else { return false }
                 }
                 index += 1
@@ -124,7 +124,8 @@ package struct RouteMap: Sendable, Equatable {
                         ?? "no route-map rule matches \(method) \(path); add one to AUTH_ROUTE_MAP_FILE")
             case .permission(let permission) where !key.permissions.grants(permission):
                 throw SwitchboardError(
-                    .forbidden, code: "insufficient_permissions", message: "this API key lacks the '\(permission.rawValue)' permission for \(method) \(path)")
+                    .forbidden, code: "insufficient_permissions",
+                    message: "this API key lacks the '\(permission.rawValue)' permission for \(method) \(path)")
             case .permission, .anyKey:
                 break
             }
@@ -159,7 +160,9 @@ package struct RouteMap: Sendable, Equatable {
         if path.contains(UInt8(ascii: "%")) {
             var decoded: [ArraySlice<UInt8>] = []
             for segment in segments {
-                guard let text = String(decoding: segment, as: UTF8.self).removingPercentEncoding, !text.contains("/") else { return refused }
+                guard let text = String(decoding: segment, as: UTF8.self).removingPercentEncoding, !text.contains("/") else {
+                    return refused
+                }
                 decoded.append(ArraySlice(text.lowercased().utf8))
             }
             segments = decoded
@@ -167,7 +170,9 @@ package struct RouteMap: Sendable, Equatable {
         for segment in segments {
             // Only dots (`..`, and `...`, which some servers shorten), path parameters, a
             // fragment, or a control character (a NUL ends the path for C-based servers).
-            if segment.allSatisfy({ $0 == UInt8(ascii: ".") }) || segment.contains(where: { $0 == UInt8(ascii: ";") || $0 == UInt8(ascii: "#") || $0 < 0x20 || $0 == 0x7F }) {
+            if segment.allSatisfy({ $0 == UInt8(ascii: ".") })
+                || segment.contains(where: { $0 == UInt8(ascii: ";") || $0 == UInt8(ascii: "#") || $0 < 0x20 || $0 == 0x7F })
+            {
                 return refused
             }
         }
@@ -175,7 +180,8 @@ package struct RouteMap: Sendable, Equatable {
         let exact = rules.firstIndex { $0.matches(methodBit: methodBit, segments: segments, loosely: false) }
         // A segment with a dot, a space or other text at its end may be read by the CRM as the
         // plain segment or as itself: both readings are decided, and the stricter one holds.
-        guard segments.contains(where: { $0.contains(UInt8(ascii: ".")) || ($0.last ?? 0) == UInt8(ascii: " ") || ($0.last ?? 0) >= 0x80 }) else {
+        guard segments.contains(where: { $0.contains(UInt8(ascii: ".")) || ($0.last ?? 0) == UInt8(ascii: " ") || ($0.last ?? 0) >= 0x80 })
+        else {
             return decision(exact)
         }
         let loose = rules.firstIndex { $0.matches(methodBit: methodBit, segments: segments, loosely: true) }
@@ -184,9 +190,12 @@ package struct RouteMap: Sendable, Equatable {
 
     /// The decision of the rule at `index`, or of no rule.
     private func decision(_ index: Int?) -> Decision {
-        guard let index else { return Decision(requirement: allowUnmatched ? .anyKey : .deny, routeGroup: "crm:unmatched", event: nil, origin: nil) }
+        guard let index else {
+            return Decision(requirement: allowUnmatched ? .anyKey : .deny, routeGroup: "crm:unmatched", event: nil, origin: nil)
+        }
         let rule = rules[index]
-        return Decision(requirement: rule.requirement, routeGroup: rule.routeGroup, event: rule.event, origin: rule.origin, pattern: rule.pattern)
+        return Decision(
+            requirement: rule.requirement, routeGroup: rule.routeGroup, event: rule.event, origin: rule.origin, pattern: rule.pattern)
     }
 
     /// Of two readings of one request, the one that asks more: a denial over a permission over
@@ -198,7 +207,9 @@ package struct RouteMap: Sendable, Equatable {
         case (.permission(let one), .permission(let other)):
             if one == other { return first }
             let origins = [first.origin, second.origin].map { $0 ?? "no rule" }.joined(separator: " and ")
-            return Decision(requirement: .deny, routeGroup: first.routeGroup, event: nil, origin: "\(origins), which ask different permissions of the same path read two ways")
+            return Decision(
+                requirement: .deny, routeGroup: first.routeGroup, event: nil,
+                origin: "\(origins), which ask different permissions of the same path read two ways")
         }
     }
 
@@ -244,7 +255,9 @@ package struct RouteMap: Sendable, Equatable {
         let member: [Segment] = [.literal("api"), .literal(resource), .any]
         return [
             Rule(methods: ["POST"], pattern: collection, requirement: .permission(write), event: "\(singular).created", origin: "built-in"),
-            Rule(methods: ["PUT", "PATCH"], pattern: member, requirement: .permission(write), event: "\(singular).updated", origin: "built-in"),
+            Rule(
+                methods: ["PUT", "PATCH"], pattern: member, requirement: .permission(write), event: "\(singular).updated",
+                origin: "built-in"),
             Rule(methods: ["DELETE"], pattern: member, requirement: .permission(delete), event: "\(singular).deleted", origin: "built-in"),
             Rule(methods: ["GET", "HEAD"], pattern: pattern, requirement: .permission(read), origin: "built-in"),
             Rule(methods: ["POST", "PUT", "PATCH"], pattern: pattern, requirement: .permission(write), origin: "built-in"),
@@ -268,14 +281,17 @@ package struct RouteMap: Sendable, Equatable {
             guard !fields.isEmpty else { continue }
             let place = "\(source) line \(offset + 1)"
             guard fields.count == 3 || fields.count == 4 else {
-                throw ConfigurationError("\(place): expected METHODS PATH REQUIREMENT [EVENT] (e.g. `GET,HEAD /api/reports/** read:transactions` or `POST /api/notes write:contacts note.created`), found \(fields.count) field(s)")
+                throw ConfigurationError(
+                    "\(place): expected METHODS PATH REQUIREMENT [EVENT] (e.g. `GET,HEAD /api/reports/** read:transactions` or `POST /api/notes write:contacts note.created`), found \(fields.count) field(s)"
+                )
             }
             var methods: Set<String> = []
             if fields[0] != "*" {
                 for name in fields[0].split(separator: ",") {
                     let method = name.uppercased()
                     guard knownMethods.contains(method) else {
-                        throw ConfigurationError("\(place): unknown method '\(name)'; use \(knownMethods.sorted().joined(separator: ", ")) or *")
+                        throw ConfigurationError(
+                            "\(place): unknown method '\(name)'; use \(knownMethods.sorted().joined(separator: ", ")) or *")
                     }
                     methods.insert(method)
                 }
@@ -286,12 +302,15 @@ package struct RouteMap: Sendable, Equatable {
             var pattern: [Segment] = []
             for (index, piece) in pieces.enumerated() {
                 if piece == "**" {
-                    guard index == pieces.count - 1 else { throw ConfigurationError("\(place): ** may only end a path, as in /api/reports/**") }
+                    guard index == pieces.count - 1 else {
+                        throw ConfigurationError("\(place): ** may only end a path, as in /api/reports/**")
+                    }
                     pattern.append(.rest)
                 } else if piece == "*" || piece.hasPrefix(":") {
                     pattern.append(.any)
                 } else if piece.contains("*") || piece == "." || piece == ".." {
-                    throw ConfigurationError("\(place): '\(piece)' is not a path segment; use a literal, :name or * for one segment, ** for the rest")
+                    throw ConfigurationError(
+                        "\(place): '\(piece)' is not a path segment; use a literal, :name or * for one segment, ** for the rest")
                 } else {
                     pattern.append(.literal(piece.lowercased()))
                 }
@@ -310,7 +329,9 @@ package struct RouteMap: Sendable, Equatable {
             var event: String?
             if fields.count == 4 {
                 guard EventTypeCatalog.isValidName(String(fields[3])), !EventType.isReserved(String(fields[3])) else {
-                    throw ConfigurationError("\(place): '\(fields[3])' is not an event type to publish; use resource.action in lower case, e.g. note.created (webhook.* is reserved)")
+                    throw ConfigurationError(
+                        "\(place): '\(fields[3])' is not an event type to publish; use resource.action in lower case, e.g. note.created (webhook.* is reserved)"
+                    )
                 }
                 event = String(fields[3])
             }

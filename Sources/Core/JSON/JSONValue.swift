@@ -287,7 +287,7 @@ extension JSONValue {
 
         mutating func parseHex4() throws -> UInt32 {
             guard bytes.count - position >= 4,
-                  let value = UInt32(String(decoding: bytes[position..<position + 4], as: UTF8.self), radix: 16)
+                let value = UInt32(String(decoding: bytes[position..<position + 4], as: UTF8.self), radix: 16)
             else { throw error("invalid \\u escape") }
             position += 4
             return value
@@ -329,7 +329,9 @@ extension JSONValue {
                     case UInt8(ascii: "u"):
                         var code = try parseHex4()
                         if (0xD800...0xDBFF).contains(code) {
-                            guard bytes.count - position >= 6, bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u") else {
+                            guard bytes.count - position >= 6, bytes[position] == UInt8(ascii: "\\"),
+                                bytes[position + 1] == UInt8(ascii: "u")
+                            else {
                                 throw error("unpaired surrogate in string")
                             }
                             position += 2

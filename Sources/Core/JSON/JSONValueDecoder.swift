@@ -55,9 +55,10 @@ package struct JSONValueDecoder {
             // Typos do not pass silently: a member the type has no key for is refused.
             if let unknown = members.first(where: { Key(stringValue: $0.key) == nil }) {
                 let field = Self.name(of: path + [IndexKey(name: unknown.key)])
-                let allowed = (Key.self as? any CaseIterable.Type).map { keys in
-                    "; allowed fields: " + Self.names(of: keys).joined(separator: ", ")
-                } ?? ""
+                let allowed =
+                    (Key.self as? any CaseIterable.Type).map { keys in
+                        "; allowed fields: " + Self.names(of: keys).joined(separator: ", ")
+                    } ?? ""
                 throw SwitchboardError.badRequest("unknown field '\(field)'\(allowed)", code: "unknown_field")
             }
             return KeyedDecodingContainer(Keyed<Key>(members: members, path: path))
@@ -79,7 +80,9 @@ package struct JSONValueDecoder {
         func string() throws -> String {
             guard case .string(let text) = value else { throw mismatch("a string") }
             // Names, URLs, descriptions are stored as text, and PostgreSQL refuses NUL in text.
-            guard !text.utf8.contains(0) else { throw SwitchboardError.invalid("\(name) must not contain the NUL character (\\u0000); remove it") }
+            guard !text.utf8.contains(0) else {
+                throw SwitchboardError.invalid("\(name) must not contain the NUL character (\\u0000); remove it")
+            }
             return text
         }
 
@@ -143,9 +146,13 @@ package struct JSONValueDecoder {
         func decodeIfPresent(_ type: Double.Type, forKey key: Key) throws -> Double? { contains(key) ? try decode(type, forKey: key) : nil }
         func decodeIfPresent(_ type: Int.Type, forKey key: Key) throws -> Int? { contains(key) ? try decode(type, forKey: key) : nil }
         func decodeIfPresent(_ type: Int64.Type, forKey key: Key) throws -> Int64? { contains(key) ? try decode(type, forKey: key) : nil }
-        func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? { contains(key) ? try decode(type, forKey: key) : nil }
+        func decodeIfPresent<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+            contains(key) ? try decode(type, forKey: key) : nil
+        }
 
-        func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<NestedKey> {
+        func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type, forKey key: Key) throws -> KeyedDecodingContainer<
+            NestedKey
+        > {
             try node(key).container(keyedBy: type)
         }
 

@@ -179,7 +179,9 @@ package struct JSONValueEncoder {
             if let value { try encode(value, forKey: key) } else { try encodeNil(forKey: key) }
         }
 
-        mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<NestedKey> {
+        mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key) -> KeyedEncodingContainer<
+            NestedKey
+        > {
             node(key).container(keyedBy: keyType)
         }
 
@@ -196,7 +198,6 @@ package struct JSONValueEncoder {
             if case .array(let items) = slot.content { return items.count }
             return 0
         }
-
 
         /// A new nested slot at the end.
         func next() -> Node {

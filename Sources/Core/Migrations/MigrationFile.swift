@@ -49,13 +49,14 @@ package struct MigrationDirectory: Sendable {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: folder.path)
         } catch {
-            throw ConfigurationError("cannot read migrations folder \(folder.path): set MIGRATIONS_DIR to the repository's migrations folder")
+            throw ConfigurationError(
+                "cannot read migrations folder \(folder.path): set MIGRATIONS_DIR to the repository's migrations folder")
         }
         var files: [MigrationFile] = []
         for fileName in names.sorted() where fileName.hasSuffix(".up.sql") {
             let stem = String(fileName.dropLast(".up.sql".count))
             guard let underscore = stem.firstIndex(of: "_"),
-                  stem[..<underscore].count == 4, stem[..<underscore].allSatisfy(\.isNumber)
+                stem[..<underscore].count == 4, stem[..<underscore].allSatisfy(\.isNumber)
             else {
                 throw ConfigurationError("migration \(fileName) is not named NNNN_name.up.sql")
             }
@@ -67,12 +68,13 @@ package struct MigrationDirectory: Sendable {
             guard FileManager.default.fileExists(atPath: downPath) else {
                 throw ConfigurationError("migration \(fileName) has no \(stem).down.sql")
             }
-            files.append(MigrationFile(
-                version: version,
-                name: String(stem[stem.index(after: underscore)...]),
-                upSQL: try String(contentsOf: folder.appendingPathComponent(fileName), encoding: .utf8),
-                downSQL: try String(contentsOfFile: downPath, encoding: .utf8)
-            ))
+            files.append(
+                MigrationFile(
+                    version: version,
+                    name: String(stem[stem.index(after: underscore)...]),
+                    upSQL: try String(contentsOf: folder.appendingPathComponent(fileName), encoding: .utf8),
+                    downSQL: try String(contentsOfFile: downPath, encoding: .utf8)
+                ))
         }
         return files
     }
@@ -83,7 +85,9 @@ package struct MigrationDirectory: Sendable {
     /// Finds the migrations folder: `MIGRATIONS_DIR` when set, otherwise the nearest
     /// `migrations` folder above the working directory or above the running executable (so a
     /// binary inside `.build` finds the repository's folder).
-    package static func locate(environment: [String: String], executablePath: String = CommandLine.arguments.first ?? "") -> MigrationDirectory {
+    package static func locate(environment: [String: String], executablePath: String = CommandLine.arguments.first ?? "")
+        -> MigrationDirectory
+    {
         if let configured = environment[Self.variable], !configured.isEmpty {
             return MigrationDirectory(root: URL(fileURLWithPath: configured, isDirectory: true))
         }

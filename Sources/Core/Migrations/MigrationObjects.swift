@@ -48,7 +48,8 @@ package struct MigrationObjects: Sendable, Equatable {
     }
 
     private static func object(_ match: NSTextCheckingResult, in text: String) -> Object {
-        Object(kind: String(text[Range(match.range(at: 1), in: text)!]).lowercased(), name: String(text[Range(match.range(at: 2), in: text)!]))
+        Object(
+            kind: String(text[Range(match.range(at: 1), in: text)!]).lowercased(), name: String(text[Range(match.range(at: 2), in: text)!]))
     }
 
     /// A statement without its `--` comment lines and `/* … */` comments (the splitter keeps them).
@@ -69,14 +70,16 @@ package struct MigrationCollision: Error, Sendable, CustomStringConvertible {
 
     package var description: String {
         let list = objects.map { "\($0.object) (created by migration \($0.version))" }.joined(separator: ", ")
-        let way = switch dialect {
-        case "postgres":
-            "give Switchboard a schema of its own: add ?schema=switchboard to DATABASE_URL (the migrate tool creates it); the CRM's tables stay where they are"
-        case "mysql":
-            "give Switchboard a database of its own on the same server (CREATE DATABASE switchboard) and point DATABASE_URL at it; the CRM can still write outbox rows in its own transaction with INSERT INTO switchboard.switchboard_outbox …"
-        default:
-            "give Switchboard a database file of its own"
-        }
-        return "nothing was changed: this database already has \(list), which Switchboard did not create. Do not drop them (they are likely the CRM's); instead \(way)"
+        let way =
+            switch dialect {
+            case "postgres":
+                "give Switchboard a schema of its own: add ?schema=switchboard to DATABASE_URL (the migrate tool creates it); the CRM's tables stay where they are"
+            case "mysql":
+                "give Switchboard a database of its own on the same server (CREATE DATABASE switchboard) and point DATABASE_URL at it; the CRM can still write outbox rows in its own transaction with INSERT INTO switchboard.switchboard_outbox …"
+            default:
+                "give Switchboard a database file of its own"
+            }
+        return
+            "nothing was changed: this database already has \(list), which Switchboard did not create. Do not drop them (they are likely the CRM's); instead \(way)"
     }
 }

@@ -39,7 +39,8 @@ package struct Migrator: Sendable {
         package let undoLeft: [String]
 
         package var description: String {
-            let undone = undoneFully
+            let undone =
+                undoneFully
                 ? "the \(ran) statement(s) before it were undone with the version's down script; fix the cause and run up again"
                 : "of the \(ran) statement(s) before it, the objects they created were dropped; these could not be undone that way — undo them by hand (the version's down script shows how) before up: \(undoLeft.joined(separator: "; "))"
             return "migration \(version) failed at: \(statement.prefix(200)) — \(error); \(undone)"
@@ -82,7 +83,9 @@ package struct Migrator: Sendable {
             guard let row = appliedRows.first(where: { $0.version == file.version }) else {
                 return VersionStatus(version: file.version, name: file.name, state: .pending, appliedAt: nil)
             }
-            return VersionStatus(version: file.version, name: file.name, state: row.checksum == file.checksum ? .applied : .changed, appliedAt: row.appliedAt)
+            return VersionStatus(
+                version: file.version, name: file.name, state: row.checksum == file.checksum ? .applied : .changed, appliedAt: row.appliedAt
+            )
         }
         for row in appliedRows where !files.contains(where: { $0.version == row.version }) {
             result.append(VersionStatus(version: row.version, name: "?", state: .missingFile, appliedAt: row.appliedAt))
@@ -123,7 +126,8 @@ package struct Migrator: Sendable {
     package func checkCollisions(_ todo: [MigrationFile]) async throws {
         guard !todo.isEmpty else { return }
         let kinds = driver.dialect.namespacedKinds
-        var existing = Set(try await driver.query(SQLQuery(stringLiteral: driver.dialect.catalogQuery)).map { try $0.string("name").lowercased() })
+        var existing = Set(
+            try await driver.query(SQLQuery(stringLiteral: driver.dialect.catalogQuery)).map { try $0.string("name").lowercased() })
         let applied = Set(try await appliedVersions())
         var own: Set<String> = [MigrationLedger.table]
         for file in files where applied.contains(file.version) {
@@ -134,7 +138,8 @@ package struct Migrator: Sendable {
         var collisions: [(object: MigrationObjects.Object, version: String)] = []
         for file in todo {
             let objects = MigrationObjects(script: file.upSQL)
-            for object in objects.created where kinds.contains(object.kind) && existing.contains(object.name) && !own.contains(object.name) {
+            for object in objects.created where kinds.contains(object.kind) && existing.contains(object.name) && !own.contains(object.name)
+            {
                 collisions.append((object, file.version))
             }
             // What a pending version drops and creates again is its own by then.
@@ -192,7 +197,9 @@ package struct Migrator: Sendable {
                     guard !dropped.isEmpty, dropped.allSatisfy(created.contains) else { continue }
                     do { try await driver.executeScript(step) } catch { left.append(step) }
                 }
-                throw MigrationStepFailed(version: "\(file.version)_\(file.name)", statement: statement, error: "\(error)", ran: index, undoneFully: left.isEmpty, undoLeft: left)
+                throw MigrationStepFailed(
+                    version: "\(file.version)_\(file.name)", statement: statement, error: "\(error)", ran: index, undoneFully: left.isEmpty,
+                    undoLeft: left)
             }
         }
         try await driver.execute(record)

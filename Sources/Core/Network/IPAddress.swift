@@ -76,7 +76,10 @@ package struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         let mapped = Array(repeating: UInt8(0), count: 10) + [0xFF, 0xFF]
         let compatible = Array(repeating: UInt8(0), count: 12)
         let nat64: [UInt8] = [0x00, 0x64, 0xFF, 0x9B] + Array(repeating: 0, count: 8)
-        guard head == mapped || head == nat64 || (head == compatible && bytes[12...].contains { $0 != 0 } && !(bytes[12...15].elementsEqual([0, 0, 0, 1]))) else {
+        guard
+            head == mapped || head == nat64
+                || (head == compatible && bytes[12...].contains { $0 != 0 } && !(bytes[12...15].elementsEqual([0, 0, 0, 1])))
+        else {
             return nil
         }
         return IPAddress(bytes: Array(bytes[12..<16]))
@@ -97,7 +100,7 @@ package struct IPAddress: Sendable, Hashable, CustomStringConvertible {
         var result: [UInt8] = []
         for part in parts {
             guard !part.isEmpty, part.count <= 3, part.allSatisfy(\.isASCII), part.allSatisfy(\.isNumber),
-                  let value = UInt8(part), part == "0" || !part.hasPrefix("0")
+                let value = UInt8(part), part == "0" || !part.hasPrefix("0")
             else { return nil }
             result.append(value)
         }

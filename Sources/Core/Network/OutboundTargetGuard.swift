@@ -67,7 +67,11 @@ package struct OutboundTargetGuard: Sendable {
             if let reason = policy.refusal(for: address) {
                 // For a name, which address it resolved to is not told: answers and delivery
                 // logs would otherwise map the internal network for whoever asks.
-                return .refused(IPAddress(host) != nil ? reason : "\(host) resolves to a reserved address (loopback, private, link-local or metadata); allow it with WEBHOOK_ALLOWED_TARGETS if intended")
+                return .refused(
+                    IPAddress(host) != nil
+                        ? reason
+                        : "\(host) resolves to a reserved address (loopback, private, link-local or metadata); allow it with WEBHOOK_ALLOWED_TARGETS if intended"
+                )
             }
         }
         // IPv4 first: a host with no IPv6 route must not fail because DNS listed AAAA first.

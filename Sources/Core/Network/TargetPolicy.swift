@@ -53,7 +53,8 @@ package struct TargetPolicy: Sendable {
         if allowedRanges.contains(where: { $0.contains(address) }) { return nil }
         if let embedded = address.embeddedIPv4, let reason = refusal(for: embedded) { return reason }
         guard let range = Self.blockedRanges.first(where: { $0.contains(address) }) else { return nil }
-        return "\(address) is in the reserved range \(range) (loopback, private, link-local or metadata); allow it with WEBHOOK_ALLOWED_TARGETS if intended"
+        return
+            "\(address) is in the reserved range \(range) (loopback, private, link-local or metadata); allow it with WEBHOOK_ALLOWED_TARGETS if intended"
     }
 }
 

@@ -31,11 +31,13 @@ package struct CleanupService: Service {
                 do {
                     let report = try await cleaner.run()
                     let sessionRows = try await sessions?.deleteEnded() ?? 0
-                    logger.info("cleanup finished", metadata: [
-                        "sessions": "\(sessionRows)",
-                        "deliveries": "\(report.deliveries)", "events": "\(report.events)",
-                        "idempotency_keys": "\(report.idempotencyKeys)", "api_keys": "\(report.apiKeys)",
-                    ])
+                    logger.info(
+                        "cleanup finished",
+                        metadata: [
+                            "sessions": "\(sessionRows)",
+                            "deliveries": "\(report.deliveries)", "events": "\(report.events)",
+                            "idempotency_keys": "\(report.idempotencyKeys)", "api_keys": "\(report.apiKeys)",
+                        ])
                 } catch is CancellationError {
                     return
                 } catch {

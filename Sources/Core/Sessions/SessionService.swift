@@ -27,7 +27,9 @@ package struct SessionService: Sendable {
     package static let maxLinkLifetime: TimeInterval = 24 * 3600
 
     /// Creates the service; its keys derive from the server secret (`WEBHOOK_SECRET_KEY`).
-    package init(driver: any StorageDriver, apiKeys: APIKeyService, serverSecret: String, policy: SessionPolicy, environment: CoreEnvironment = .live) {
+    package init(
+        driver: any StorageDriver, apiKeys: APIKeyService, serverSecret: String, policy: SessionPolicy, environment: CoreEnvironment = .live
+    ) {
         self.driver = driver
         self.apiKeys = apiKeys
         self.policy = policy
@@ -57,7 +59,8 @@ package struct SessionService: Sendable {
     /// whose key was revoked, regenerated or expired ends here.
     package func resolve(token: String, from address: String?) async throws -> (session: ConsoleSession, key: APIKey) {
         // Junk cookies cost no database read.
-        guard SecretMaterial.looksLikeToken(token, prefix: Self.tokenPrefix), var session = try await sessions.find(tokenHash: hash(token)) else {
+        guard SecretMaterial.looksLikeToken(token, prefix: Self.tokenPrefix), var session = try await sessions.find(tokenHash: hash(token))
+        else {
             throw SwitchboardError(.unauthenticated, code: "session_expired", message: "the console session has ended; sign in again")
         }
         let now = environment.currentTime()
@@ -116,14 +119,17 @@ package struct SessionService: Sendable {
     /// when the link is unknown, used or expired.
     package func redeemLink(token: String) async throws -> APIKey {
         guard SecretMaterial.looksLikeToken(token, prefix: Self.linkPrefix),
-              let keyID = try await links.redeem(tokenHash: hash(token), at: environment.currentTime())
+            let keyID = try await links.redeem(tokenHash: hash(token), at: environment.currentTime())
         else {
-            throw SwitchboardError(.unauthenticated, code: "invalid_sign_in_link", message: "this sign-in link is unknown, used or expired; ask for a new one (`switchboard ui-link`)")
+            throw SwitchboardError(
+                .unauthenticated, code: "invalid_sign_in_link",
+                message: "this sign-in link is unknown, used or expired; ask for a new one (`switchboard ui-link`)")
         }
         do {
             return try await apiKeys.usableKey(id: keyID)
         } catch let error as SwitchboardError where error.category == .notFound {
-            throw SwitchboardError(.unauthenticated, code: "invalid_sign_in_link", message: "the API key of this sign-in link no longer exists")
+            throw SwitchboardError(
+                .unauthenticated, code: "invalid_sign_in_link", message: "the API key of this sign-in link no longer exists")
         }
     }
 

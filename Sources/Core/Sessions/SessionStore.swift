@@ -14,7 +14,8 @@ package struct SessionStore: Sendable {
 
     /// Stores a new session.
     package func insert(_ session: ConsoleSession) async throws {
-        try await executor.execute("""
+        try await executor.execute(
+            """
             INSERT INTO console_sessions (\(unsafeRaw: Self.columns))
             VALUES (\(session.tokenHash), \(session.apiKeyID), \(session.keyHash), \(session.clientAddress),
                     \(session.createdAt), \(session.lastSeenAt), \(session.expiresAt))

@@ -12,7 +12,8 @@ package struct SignInLinkStore: Sendable {
 
     /// Stores a new link for `apiKeyID`, usable once until `expiresAt`.
     package func insert(tokenHash: String, apiKeyID: UUID, createdAt: Date, expiresAt: Date) async throws {
-        try await executor.execute("""
+        try await executor.execute(
+            """
             INSERT INTO console_sign_in_links (token_hash, api_key_id, created_at, expires_at, used_at)
             VALUES (\(tokenHash), \(apiKeyID), \(createdAt), \(expiresAt), NULL)
             """)
@@ -22,7 +23,8 @@ package struct SignInLinkStore: Sendable {
     /// expired. The conditional update is what makes a link single-use: of two browsers
     /// racing with one link, only one changes the row.
     package func redeem(tokenHash: String, at now: Date) async throws -> UUID? {
-        let changed = try await executor.execute("""
+        let changed = try await executor.execute(
+            """
             UPDATE console_sign_in_links SET used_at = \(now)
             WHERE token_hash = \(tokenHash) AND used_at IS NULL AND expires_at > \(now)
             """)

@@ -33,7 +33,8 @@ extension DatabaseURL {
     /// Throws when the URL has a `?name=` option outside `known`, so a typo is not ignored.
     package func rejectUnknownOptions(known: Set<String>) throws {
         if let unknown = options.keys.sorted().first(where: { !known.contains($0) }) {
-            throw StorageError.invalidURL("unknown \(engine.rawValue) option '\(unknown)'; known: \(known.sorted().joined(separator: ", "))")
+            throw StorageError.invalidURL(
+                "unknown \(engine.rawValue) option '\(unknown)'; known: \(known.sorted().joined(separator: ", "))")
         }
     }
 
@@ -51,7 +52,8 @@ extension DatabaseURL {
     where Choice.RawValue == String {
         guard let text = options[name] else { return defaultValue }
         guard let choice = Choice(rawValue: text) else {
-            throw StorageError.invalidURL("\(name) must be one of \(Choice.allCases.map(\.rawValue).joined(separator: ", ")), not '\(text)'")
+            throw StorageError.invalidURL(
+                "\(name) must be one of \(Choice.allCases.map(\.rawValue).joined(separator: ", ")), not '\(text)'")
         }
         return choice
     }

@@ -29,7 +29,8 @@ package struct DatabaseURL: Sendable, Equatable, CustomStringConvertible {
     package init(_ raw: String) throws {
         self.raw = raw
         guard let schemeEnd = raw.range(of: "://") else {
-            throw StorageError.invalidURL("'\(DatabaseURL.redacted(raw))' has no scheme; use sqlite://PATH (e.g. \(DatabaseURL.defaultValue))")
+            throw StorageError.invalidURL(
+                "'\(DatabaseURL.redacted(raw))' has no scheme; use sqlite://PATH (e.g. \(DatabaseURL.defaultValue))")
         }
         let scheme = raw[..<schemeEnd.lowerBound].lowercased()
         let rest = String(raw[schemeEnd.upperBound...])

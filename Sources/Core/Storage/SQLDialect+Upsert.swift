@@ -6,10 +6,11 @@ extension SQLDialect {
     package func accumulatingUpsert(
         table: String, conflictColumns: [String], summed: [String], latest: [String] = [], smallest: [String] = []
     ) -> String {
-        let (old, new): (String, (String) -> String) = switch upsertStyle {
-        case .onConflict: ("\(table).", { "excluded.\($0)" })
-        case .onDuplicateKey: ("", { "VALUES(\($0))" })
-        }
+        let (old, new): (String, (String) -> String) =
+            switch upsertStyle {
+            case .onConflict: ("\(table).", { "excluded.\($0)" })
+            case .onDuplicateKey: ("", { "VALUES(\($0))" })
+            }
         let sums = summed.map { "\($0) = \(old)\($0) + \(new($0))" }
         // GREATEST/LEAST (MAX/MIN on SQLite) give null when either side is null; COALESCE
         // falls back to the other.

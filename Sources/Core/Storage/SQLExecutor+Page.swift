@@ -11,7 +11,8 @@ extension SQLExecutor {
     package func page<Item>(
         columns: SQLQuery, from source: SQLQuery, orderBy: SQLQuery, limit: Int, offset: Int, decode: (SQLRow) throws -> Item
     ) async throws -> Page<Item> {
-        let rows = try await query("""
+        let rows = try await query(
+            """
             SELECT \(columns), COUNT(*) OVER () AS page_total \(source) ORDER BY \(orderBy) LIMIT \(limit) OFFSET \(offset)
             """)
         let total: Int

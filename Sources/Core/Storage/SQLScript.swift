@@ -48,8 +48,11 @@ package enum SQLScript {
                 copy(to: position(of: [character], from: index + 1))
             case "$":
                 hasCode = true
-                if let tagEnd = characters[(index + 1)...].firstIndex(where: { !($0.properties.isAlphabetic || $0 == "_" || ("0"..."9").contains($0)) }),
-                   characters[tagEnd] == "$" {
+                if let tagEnd = characters[(index + 1)...].firstIndex(where: {
+                    !($0.properties.isAlphabetic || $0 == "_" || ("0"..."9").contains($0))
+                }),
+                    characters[tagEnd] == "$"
+                {
                     let tag = Array(characters[index...tagEnd])
                     copy(to: position(of: tag, from: tagEnd + 1))
                 } else {
@@ -72,7 +75,8 @@ extension String {
     fileprivate func trimmingWhitespace() -> String {
         let scalars = unicodeScalars
         guard let first = scalars.firstIndex(where: { !$0.properties.isWhitespace }),
-              let last = scalars.lastIndex(where: { !$0.properties.isWhitespace }) else { return "" }
+            let last = scalars.lastIndex(where: { !$0.properties.isWhitespace })
+        else { return "" }
         return String(scalars[first...last])
     }
 }

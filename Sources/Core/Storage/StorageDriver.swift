@@ -65,7 +65,9 @@ package enum CommitDurability: Sendable {
 
 extension StorageDriver {
     /// Databases without a cheaper commit run every transaction durably.
-    package func transaction<T: Sendable>(_ durability: CommitDurability, _ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+    package func transaction<T: Sendable>(_ durability: CommitDurability, _ body: @Sendable (any SQLExecutor) async throws -> T)
+        async throws -> T
+    {
         try await transaction(body)
     }
 
@@ -100,7 +102,9 @@ package enum TransactionScope {
     /// Throws when called from inside a transaction of `driver`.
     package static func checkOutside(_ driver: AnyObject) throws {
         if let current = Self.driver, current == ObjectIdentifier(driver) {
-            throw StorageError.driver(detail: "a statement was run on the driver inside one of its transactions; use the executor passed to the transaction's body")
+            throw StorageError.driver(
+                detail:
+                    "a statement was run on the driver inside one of its transactions; use the executor passed to the transaction's body")
         }
     }
 }

@@ -36,7 +36,9 @@ package enum DotEnv {
 
     /// The process environment layered over the `.env` file: a variable set in the
     /// environment wins over the file.
-    package static func merged(environment: [String: String] = ProcessInfo.processInfo.environment, path: String = ".env") throws -> [String: String] {
+    package static func merged(environment: [String: String] = ProcessInfo.processInfo.environment, path: String = ".env") throws
+        -> [String: String]
+    {
         try load(path: path).merging(environment) { _, fromEnvironment in fromEnvironment }
     }
 }

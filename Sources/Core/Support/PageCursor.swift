@@ -14,9 +14,10 @@ package enum PageCursor {
     package static func decode(_ text: String) throws -> (Date, UUID) {
         let parts = text.split(separator: "_", maxSplits: 1)
         guard parts.count == 2, let millis = Int64(parts[0]), let id = UUID(uuidString: String(parts[1])),
-              Timestamp.acceptedRange.contains(Date(timeIntervalSince1970: TimeInterval(millis) / 1000))
+            Timestamp.acceptedRange.contains(Date(timeIntervalSince1970: TimeInterval(millis) / 1000))
         else {
-            throw SwitchboardError.badRequest("cursor is not one this server issued; use next_cursor from the previous page", code: "invalid_cursor")
+            throw SwitchboardError.badRequest(
+                "cursor is not one this server issued; use next_cursor from the previous page", code: "invalid_cursor")
         }
         return (Date(timeIntervalSince1970: TimeInterval(millis) / 1000), id)
     }

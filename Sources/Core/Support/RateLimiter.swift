@@ -16,8 +16,8 @@ package struct RateLimit: Sendable, Equatable {
     package init?(_ text: String) {
         let parts = text.split(separator: "/")
         guard parts.count == 2, let requests = Int(parts[0].trimmingCharacters(in: .whitespaces)),
-              let seconds = Int(parts[1].trimmingCharacters(in: .whitespaces)),
-              RateLimit.validRequests.contains(requests), RateLimit.validWindows.contains(seconds)
+            let seconds = Int(parts[1].trimmingCharacters(in: .whitespaces)),
+            RateLimit.validRequests.contains(requests), RateLimit.validWindows.contains(seconds)
         else { return nil }
         self.init(requests: requests, windowSeconds: seconds)
     }
@@ -129,7 +129,8 @@ package final class RateLimiter: Service, Sendable {
             if counts, allowed { window.count += 1 }
             state.windows[bucket] = window
             let reset = max(1, Int((length - (now - window.start)).seconds.rounded(.up)))
-            let decision = Decision(allowed: allowed, limit: limit.requests, remaining: max(0, limit.requests - window.count), resetSeconds: reset)
+            let decision = Decision(
+                allowed: allowed, limit: limit.requests, remaining: max(0, limit.requests - window.count), resetSeconds: reset)
             return (decision, window.start)
         }
     }

@@ -68,7 +68,9 @@ package struct SecretMaterial: Sendable {
     package static func estimatedEntropyBits(_ secret: String) -> Double {
         let characters = Array(secret.unicodeScalars)
         let hex = characters.allSatisfy { $0.properties.isASCIIHexDigit }
-        let base64 = characters.allSatisfy { ($0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil)) || "+/=_-".unicodeScalars.contains($0) }
+        let base64 = characters.allSatisfy {
+            ($0.isASCII && ($0.properties.isAlphabetic || $0.properties.numericType != nil)) || "+/=_-".unicodeScalars.contains($0)
+        }
         let perCharacter = hex ? 4.0 : base64 ? 6.0 : 6.5
         let bits = Double(characters.filter { $0 != "=" }.count) * perCharacter
         return Set(characters).count < 8 ? min(bits, 64) : bits

@@ -23,7 +23,9 @@ package enum Timestamp {
     /// however far off or not even finite, makes the conversion trap).
     static func clampedMilliseconds(_ date: Date) -> Int64 {
         let milliseconds = (date.timeIntervalSince1970 * 1000).rounded()
-        guard milliseconds.isFinite else { return milliseconds < 0 ? formattableMilliseconds.lowerBound : formattableMilliseconds.upperBound }
+        guard milliseconds.isFinite else {
+            return milliseconds < 0 ? formattableMilliseconds.lowerBound : formattableMilliseconds.upperBound
+        }
         if milliseconds <= Double(formattableMilliseconds.lowerBound) { return formattableMilliseconds.lowerBound }
         if milliseconds >= Double(formattableMilliseconds.upperBound) { return formattableMilliseconds.upperBound }
         return Int64(milliseconds)
@@ -76,7 +78,7 @@ package enum Timestamp {
         }
         if text.count == 19 { text += "Z" }
         guard let whole = try? secondsStyle.parse(text), let seconds = Int64(exactly: whole.timeIntervalSince1970.rounded(.down)),
-              formattableMilliseconds.contains(seconds.multipliedReportingOverflow(by: 1000).partialValue)
+            formattableMilliseconds.contains(seconds.multipliedReportingOverflow(by: 1000).partialValue)
         else { return nil }
         return Date(timeIntervalSince1970: TimeInterval(seconds * 1000 + milliseconds) / 1000)
     }
@@ -106,10 +108,10 @@ package enum Timestamp {
             return value
         }
         guard bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"),
-              bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " "),
-              bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
-              let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
-              let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2)
+            bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: " "),
+            bytes[13] == UInt8(ascii: ":"), bytes[16] == UInt8(ascii: ":"),
+            let year = number(0, 4), let month = number(5, 2), let day = number(8, 2),
+            let hour = number(11, 2), let minute = number(14, 2), let second = number(17, 2)
         else { return .otherForm }
         var milliseconds = 0
         if bytes.count == 23 {
@@ -117,7 +119,7 @@ package enum Timestamp {
             milliseconds = fraction
         }
         guard (1...12).contains(month), day >= 1, day <= CivilCalendar.daysIn(month: month, year: year),
-              hour < 24, minute < 60, second < 60
+            hour < 24, minute < 60, second < 60
         else { return .impossible }
         let days = CivilCalendar.days(year: year, month: month, day: day)
         let total = (days * 86_400 + Int64(hour * 3600 + minute * 60 + second)) * 1000 + Int64(milliseconds)

@@ -33,7 +33,9 @@ package final class WakeSignal: Sendable {
         if state.withLock({ state in
             defer { state.pending = false }
             return state.pending
-        }) { return }
+        }) {
+            return
+        }
         // Both children end with this call: the first to finish cancels the other.
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.waitForSignal() }

@@ -39,9 +39,9 @@ package struct SecretCipher: Sendable {
     package func open(_ stored: String) throws -> String {
         guard Self.isEncrypted(stored) else { return stored }
         guard let data = Data(base64Encoded: String(stored.dropFirst(Self.prefix.count))),
-              let box = try? AES.GCM.SealedBox(combined: data),
-              let plain = try? AES.GCM.open(box, using: key),
-              let secret = String(data: plain, encoding: .utf8)
+            let box = try? AES.GCM.SealedBox(combined: data),
+            let plain = try? AES.GCM.open(box, using: key),
+            let secret = String(data: plain, encoding: .utf8)
         else {
             throw StorageError.driver(detail: "a stored webhook secret cannot be decrypted: was WEBHOOK_SECRET_KEY changed?")
         }

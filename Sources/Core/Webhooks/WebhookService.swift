@@ -119,7 +119,8 @@ package struct WebhookService: Sendable {
         let now = environment.currentTime()
         let overlap = overlap ?? rotationOverlap
         guard overlap >= .zero, overlap <= .seconds(Self.overlapHoursRange.upperBound * 3600) else {
-            throw SwitchboardError.invalid("overlapHours must be between \(Self.overlapHoursRange.lowerBound) and \(Self.overlapHoursRange.upperBound)")
+            throw SwitchboardError.invalid(
+                "overlapHours must be between \(Self.overlapHoursRange.lowerBound) and \(Self.overlapHoursRange.upperBound)")
         }
         // An unreadable secret cannot keep signing: it is replaced without an overlap.
         webhook.previousSecret = overlap > .zero ? webhook.secret : nil
@@ -264,7 +265,9 @@ package struct WebhookService: Sendable {
         guard !cipher.isServerSecret(secret) else {
             throw SwitchboardError(
                 .validation, code: "server_secret_refused",
-                message: "secret: this is the server's own WEBHOOK_SECRET_KEY, which must never leave the server; leave secret out to have one generated, and set WEBHOOK_SECRET_KEY on the receiver's side to the webhook's secret")
+                message:
+                    "secret: this is the server's own WEBHOOK_SECRET_KEY, which must never leave the server; leave secret out to have one generated, and set WEBHOOK_SECRET_KEY on the receiver's side to the webhook's secret"
+            )
         }
         return secret
     }

@@ -48,7 +48,8 @@ package struct WebhookStore: Sendable {
 
     /// Stores a new webhook.
     package func insert(_ webhook: Webhook) async throws {
-        try await executor.execute("""
+        try await executor.execute(
+            """
             INSERT INTO webhooks (\(unsafeRaw: Self.insertedColumns))
             VALUES (\(webhook.id), \(webhook.name), \(webhook.url), \(JSONText.encode(webhook.events)), \(webhook.description),
                     \(webhook.isActive), \(try webhook.secret.map(cipher.seal)), \(webhook.consecutiveFailures), \(webhook.disabledReason),
@@ -62,7 +63,8 @@ package struct WebhookStore: Sendable {
     /// rewrites, or loses, a stored secret it did not change); returns false when it is gone.
     @discardableResult
     package func update(_ webhook: Webhook) async throws -> Bool {
-        try await executor.execute("""
+        try await executor.execute(
+            """
             UPDATE webhooks SET name = \(webhook.name), url = \(webhook.url), events = \(JSONText.encode(webhook.events)),
                 description = \(webhook.description), is_active = \(webhook.isActive),
                 consecutive_failures = \(webhook.consecutiveFailures), disabled_reason = \(webhook.disabledReason),
@@ -76,7 +78,8 @@ package struct WebhookStore: Sendable {
     /// Writes a webhook's secret, the previous one and its expiry; returns false when it is gone.
     @discardableResult
     package func updateSecrets(_ webhook: Webhook) async throws -> Bool {
-        try await executor.execute("""
+        try await executor.execute(
+            """
             UPDATE webhooks SET secret = \(try webhook.secret.map(cipher.seal)),
                 previous_secret = \(try webhook.previousSecret.map(cipher.seal)),
                 previous_secret_expires_at = \(webhook.previousSecretExpiresAt), updated_at = \(webhook.updatedAt)
@@ -95,7 +98,9 @@ package struct WebhookStore: Sendable {
         if let text = filter.text, !text.isEmpty {
             // `!` escapes LIKE's wildcards in the search text; it needs no escaping itself in
             // any of the three dialects' string literals, unlike a backslash in MySQL.
-            let pattern = "%" + text.lowercased().replacingOccurrences(of: "!", with: "!!").replacingOccurrences(of: "%", with: "!%")
+            let pattern =
+                "%"
+                + text.lowercased().replacingOccurrences(of: "!", with: "!!").replacingOccurrences(of: "%", with: "!%")
                 .replacingOccurrences(of: "_", with: "!_") + "%"
             conditions.append("(LOWER(name) LIKE \(pattern) ESCAPE '!' OR LOWER(url) LIKE \(pattern) ESCAPE '!')")
         }
@@ -131,8 +136,11 @@ package struct WebhookStore: Sendable {
 
     /// Moves a webhook's announced health state from `old` to `new`; false when another
     /// process moved it first (a compare-and-set, so each change is announced once).
-    package static func changeHealthState(id: UUID, from old: String, to new: String, at now: Date, on executor: any SQLExecutor) async throws -> Bool {
-        try await executor.execute("""
+    package static func changeHealthState(id: UUID, from old: String, to new: String, at now: Date, on executor: any SQLExecutor)
+        async throws -> Bool
+    {
+        try await executor.execute(
+            """
             UPDATE webhooks SET health_state = \(new), health_changed_at = \(now)
             WHERE id = \(id) AND health_state = \(old)
             """) == 1

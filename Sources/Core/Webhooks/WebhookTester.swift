@@ -44,16 +44,20 @@ package struct WebhookTester: Sendable {
             throw SwitchboardError.notFound("webhook", id: webhookID.uuidString.lowercased())
         }
         let now = environment.currentTime()
-        let event = Event(id: environment.newID(), type: type, payload: (data ?? Self.sampleData(for: type, webhookID: webhookID)).compactText, idempotencyKey: nil, createdAt: now)
+        let event = Event(
+            id: environment.newID(), type: type, payload: (data ?? Self.sampleData(for: type, webhookID: webhookID)).compactText,
+            idempotencyKey: nil, createdAt: now)
         let deliveryID = environment.newID()
         let environment = environment
         let cipher = cipher
         let job = try await driver.transaction { transaction -> DeliveryJob? in
             try await EventStore(executor: transaction).insert(event)
             let store = DeliveryStore(executor: transaction, cipher: cipher)
-            try await store.insert([Delivery(
-                id: deliveryID, eventID: event.id, webhookID: webhookID, eventType: type, status: .inProgress, attemptCount: 0,
-                nextAttemptAt: nil, createdAt: now, updatedAt: now)])
+            try await store.insert([
+                Delivery(
+                    id: deliveryID, eventID: event.id, webhookID: webhookID, eventType: type, status: .inProgress, attemptCount: 0,
+                    nextAttemptAt: nil, createdAt: now, updatedAt: now)
+            ])
             let job = try await store.jobs(ids: [deliveryID], now: environment.currentTime()).first
             if let reason = job?.unsendableReason {
                 // Thrown inside the transaction: the sample event and delivery are not kept.
@@ -64,7 +68,9 @@ package struct WebhookTester: Sendable {
         guard let job else { throw SwitchboardError.notFound("webhook", id: webhookID.uuidString.lowercased()) }
         let request = DeliveryRequest(job: job, now: environment.now(), version: version)
         let result = await sender.send(url: request.url, headers: request.headers, body: request.body)
-        try await recorder.record([AttemptRecorder.Outcome(job: job, result: result, finishedAt: environment.currentTime())], retries: false, updatesHealth: false)
+        try await recorder.record(
+            [AttemptRecorder.Outcome(job: job, result: result, finishedAt: environment.currentTime())], retries: false, updatesHealth: false
+        )
         return WebhookTestResult(eventID: event.id, deliveryID: deliveryID, request: request, result: result)
     }
 

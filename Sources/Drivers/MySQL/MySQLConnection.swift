@@ -40,15 +40,19 @@ final class MySQLConnection: @unchecked Sendable {
         // accept more than one statement.
         let flags: UInt = 2 | (1 << 16)
         let location = settings.location
-        guard mysql_real_connect(handle, location.host, location.user, location.password, settings.database,
-                                 UInt32(location.port), nil, flags) != nil else {
+        guard
+            mysql_real_connect(
+                handle, location.host, location.user, location.password, settings.database,
+                UInt32(location.port), nil, flags) != nil
+        else {
             // Every stored property is set, so a throw runs deinit, which closes the handle.
             throw MySQLFailure(code: mysql_errno(handle), message: String(cString: mysql_error(handle)))
         }
         // UTC for any server-side time function; READ COMMITTED so concurrent claimers lock
         // only the rows they take (no gap locks); strict mode so an over-long value is an
         // error rather than silently cut.
-        try script("""
+        try script(
+            """
             SET time_zone = '+00:00';
             SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED;
             SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,NO_ENGINE_SUBSTITUTION'
@@ -147,7 +151,8 @@ final class MySQLConnection: @unchecked Sendable {
         guard code == 0 else { return MySQLFailure(code: code, message: String(cString: mysql_stmt_error(statement))) }
         let connectionCode = mysql_errno(handle)
         guard connectionCode == 0 else { return failure() }
-        return MySQLFailure(code: 0, message: "statement failed without an error number (sqlstate \(String(cString: mysql_stmt_sqlstate(statement))))")
+        return MySQLFailure(
+            code: 0, message: "statement failed without an error number (sqlstate \(String(cString: mysql_stmt_sqlstate(statement))))")
     }
 }
 

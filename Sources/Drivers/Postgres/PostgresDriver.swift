@@ -61,14 +61,18 @@ package final class PostgresDriver: StorageDriver {
     /// only): the commit returns before its WAL record is flushed, which PostgreSQL's WAL
     /// writer does within a few hundred milliseconds; a database crash in between loses the
     /// commit, never the database's consistency.
-    package func transaction<T: Sendable>(_ durability: CommitDurability, _ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+    package func transaction<T: Sendable>(_ durability: CommitDurability, _ body: @Sendable (any SQLExecutor) async throws -> T)
+        async throws -> T
+    {
         // The lease deadline runs the body in a child task, which needs an escaping closure;
         // the task group ends before this call returns, so the body never outlives it.
         try TransactionScope.checkOutside(self)
         return try await withoutActuallyEscaping(body) { body in try await transaction(escaping: body, durability: durability) }
     }
 
-    private func transaction<T: Sendable>(escaping body: @escaping @Sendable (any SQLExecutor) async throws -> T, durability: CommitDurability) async throws -> T {
+    private func transaction<T: Sendable>(
+        escaping body: @escaping @Sendable (any SQLExecutor) async throws -> T, durability: CommitDurability
+    ) async throws -> T {
         var attempt = 1
         while true {
             let failures = FailureRecord()
@@ -86,7 +90,7 @@ package final class PostgresDriver: StorageDriver {
                         throw error
                     }
                 }
-            } catch where failures.lastWasRetryable && attempt < 3 {
+            } catch  where failures.lastWasRetryable && attempt < 3 {
                 attempt += 1
                 logger.debug("retrying transaction after a conflict", metadata: ["error": "\(error)"])
             }
@@ -163,9 +167,12 @@ package final class PostgresDriver: StorageDriver {
                         do {
                             return try await withDeadline(queryTimeout) { try await body(connection) }
                         } catch is DeadlineExceeded {
-                            logger.warning("closing a PostgreSQL connection that did not answer in time", metadata: ["timeout": "\(queryTimeout)"])
+                            logger.warning(
+                                "closing a PostgreSQL connection that did not answer in time", metadata: ["timeout": "\(queryTimeout)"])
                             try? await withDeadline(.seconds(1)) { try await connection.close() }
-                            throw BodyError(underlying: StorageError.unavailable(detail: "no answer from PostgreSQL within \(queryTimeout) (query_timeout)"))
+                            throw BodyError(
+                                underlying: StorageError.unavailable(
+                                    detail: "no answer from PostgreSQL within \(queryTimeout) (query_timeout)"))
                         } catch {
                             throw BodyError(underlying: error)
                         }

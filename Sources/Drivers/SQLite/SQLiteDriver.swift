@@ -92,7 +92,9 @@ package final class SQLiteDriver: StorageDriver {
     /// written to the log without waiting for the disk (several milliseconds per commit on
     /// common virtual disks), and the next durable commit's flush covers it, since the log
     /// is written in order.
-    package func transaction<T: Sendable>(_ durability: CommitDurability, _ body: @Sendable (any SQLExecutor) async throws -> T) async throws -> T {
+    package func transaction<T: Sendable>(_ durability: CommitDurability, _ body: @Sendable (any SQLExecutor) async throws -> T)
+        async throws -> T
+    {
         try TransactionScope.checkOutside(self)
         let writer = writer
         let pool = pool

@@ -29,7 +29,8 @@ struct CleanupLogsCommand: AsyncParsableCommand {
             try await RetentionCleaner(driver: driver, policy: policy).run(dryRun: dryRun)
         }
         let verb = dryRun ? "would delete" : "deleted"
-        print("""
+        print(
+            """
             \(verb) \(report.deliveries) delivery log(s) older than \(policy.deliveryLogDays) days, with their attempts
             \(verb) \(report.events) event(s) left without deliveries
             \(dryRun ? "would clear" : "cleared") \(report.idempotencyKeys) idempotency key(s) older than 24 hours

@@ -9,7 +9,10 @@ package struct SwitchboardCommand: AsyncParsableCommand {
     package static let configuration = CommandConfiguration(
         commandName: "switchboard",
         abstract: "Webhook delivery and API-key management server.",
-        subcommands: [ServeCommand.self, APIKeysCommand.self, UILinkCommand.self, CleanupLogsCommand.self, UpdateStatsCommand.self, ExplainClaimCommand.self, HealthCheckCommand.self, SettingsCommand.self],
+        subcommands: [
+            ServeCommand.self, APIKeysCommand.self, UILinkCommand.self, CleanupLogsCommand.self, UpdateStatsCommand.self,
+            ExplainClaimCommand.self, HealthCheckCommand.self, SettingsCommand.self,
+        ],
         defaultSubcommand: ServeCommand.self
     )
 
@@ -71,17 +74,23 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "switchboard")
         if settings.isDevelopment, settings.secretKey == ServerSettings.developmentSecret {
-            logger.warning("SWITCHBOARD_ENV=development: using the public development WEBHOOK_SECRET_KEY; never use this database for real data")
+            logger.warning(
+                "SWITCHBOARD_ENV=development: using the public development WEBHOOK_SECRET_KEY; never use this database for real data")
         }
         // The database runs around the whole server: there before the first service starts,
         // until the last one has stopped.
         try await withCurrentDatabase(settings) { driver in
-            let apiKeys = APIKeyService(driver: driver, secrets: SecretMaterial(serverSecret: settings.secretKey), defaultExpiryDays: settings.apiKeyExpiryDays)
+            let apiKeys = APIKeyService(
+                driver: driver, secrets: SecretMaterial(serverSecret: settings.secretKey), defaultExpiryDays: settings.apiKeyExpiryDays)
             if let issued = try await apiKeys.bootstrapAdminKeyIfNeeded() {
                 announce(issued, title: "No API key existed, so Switchboard created an admin key (permission *):")
             }
-            logger.info("starting", metadata: ["database": "\(DatabaseURL.redacted(settings.databaseURL.raw))", "address": "\(settings.host):\(settings.port)"])
-            logger.info("forward authentication (/auth/verify) reads the CRM request from \(settings.proxyStyle.source) (AUTH_PROXY_STYLE=\(settings.proxyStyle.rawValue)); verify requests carrying another proxy's headers are refused")
+            logger.info(
+                "starting",
+                metadata: ["database": "\(DatabaseURL.redacted(settings.databaseURL.raw))", "address": "\(settings.host):\(settings.port)"])
+            logger.info(
+                "forward authentication (/auth/verify) reads the CRM request from \(settings.proxyStyle.source) (AUTH_PROXY_STYLE=\(settings.proxyStyle.rawValue)); verify requests carrying another proxy's headers are refused"
+            )
             let components = try SwitchboardComponents(settings: settings, driver: driver, logger: logger)
             let encrypted = try await components.cipher.encryptPlaintextSecrets(driver: driver)
             if encrypted > 0 { logger.notice("encrypted the signing secrets of \(encrypted) webhook(s) stored in plaintext") }
@@ -115,18 +124,22 @@ struct APIKeysCommand: AsyncParsableCommand {
         func run() async throws {
             let parsed = try permissions.map { name in
                 guard let permission = Permission(rawValue: name) else {
-                    throw ValidationError("unknown permission '\(name)'; known: \(Permission.allCases.map(\.rawValue).joined(separator: " "))")
+                    throw ValidationError(
+                        "unknown permission '\(name)'; known: \(Permission.allCases.map(\.rawValue).joined(separator: " "))")
                 }
                 return permission
             }
             var expiry: Date?
             if let expiresAt {
-                guard let date = Timestamp.parse(expiresAt) else { throw ValidationError("--expires-at must be ISO-8601, e.g. 2027-01-01T00:00:00Z") }
+                guard let date = Timestamp.parse(expiresAt) else {
+                    throw ValidationError("--expires-at must be ISO-8601, e.g. 2027-01-01T00:00:00Z")
+                }
                 expiry = date
             }
             let settings = try loadSettings()
             let issued = try await withCurrentDatabase(settings) { driver in
-                let service = APIKeyService(driver: driver, secrets: SecretMaterial(serverSecret: settings.secretKey), defaultExpiryDays: settings.apiKeyExpiryDays)
+                let service = APIKeyService(
+                    driver: driver, secrets: SecretMaterial(serverSecret: settings.secretKey), defaultExpiryDays: settings.apiKeyExpiryDays)
                 return try await service.create(APIKeyDraft(name: name, permissions: parsed, description: description, expiresAt: expiry))
             }
             announce(issued, title: "Created API key '\(issued.record.name)':")

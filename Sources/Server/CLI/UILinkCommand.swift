@@ -28,11 +28,14 @@ struct UILinkCommand: AsyncParsableCommand {
         guard let lifetime = Self.duration(ttl) else { throw ValidationError("--ttl must be a number followed by s, m or h, e.g. 10m") }
         let settings = try loadSettings()
         let link = try await withCurrentDatabase(settings) { driver in
-            let apiKeys = APIKeyService(driver: driver, secrets: SecretMaterial(serverSecret: settings.secretKey), defaultExpiryDays: settings.apiKeyExpiryDays)
-            let sessions = SessionService(driver: driver, apiKeys: apiKeys, serverSecret: settings.secretKey, policy: settings.sessionPolicy)
+            let apiKeys = APIKeyService(
+                driver: driver, secrets: SecretMaterial(serverSecret: settings.secretKey), defaultExpiryDays: settings.apiKeyExpiryDays)
+            let sessions = SessionService(
+                driver: driver, apiKeys: apiKeys, serverSecret: settings.secretKey, policy: settings.sessionPolicy)
             return try await sessions.makeLink(keyID: id, lifetime: lifetime)
         }
-        let base = (baseURL ?? "http://\(settings.host == "0.0.0.0" || settings.host == "::" ? "127.0.0.1" : settings.host):\(settings.port)")
+        let base =
+            (baseURL ?? "http://\(settings.host == "0.0.0.0" || settings.host == "::" ? "127.0.0.1" : settings.host):\(settings.port)")
         print("\(base.hasSuffix("/") ? String(base.dropLast()) : base)\(settings.pathPrefix)/#/sign-in?link=\(link.token)")
         FileHandle.standardError.write(Data("single use; expires \(Timestamp.format(link.expiresAt))\n".utf8))
     }

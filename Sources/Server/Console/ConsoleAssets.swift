@@ -33,7 +33,7 @@ struct ConsoleAssets: Sendable {
             defer { try? compressor.finishStream() }
             var output = ByteBufferAllocator().buffer(capacity: compressor.maxSize(from: input))
             guard (try? compressor.streamDeflate(from: &input, to: &output, flush: .finish)) != nil,
-                  output.readableBytes * 10 <= body.readableBytes * 9
+                output.readableBytes * 10 <= body.readableBytes * 9
             else { return self }
             var copy = self
             copy.gzipped = output
@@ -67,7 +67,9 @@ struct ConsoleAssets: Sendable {
         } else {
             var shells: [Bool: File] = [:]
             if let page = Self.embedded.files["index.html"] {
-                for hasSession in [false, true] { shells[hasSession] = Self.shell(from: page, build: build, prefix: prefix, hasSessionCookie: hasSession).compressed() }
+                for hasSession in [false, true] {
+                    shells[hasSession] = Self.shell(from: page, build: build, prefix: prefix, hasSessionCookie: hasSession).compressed()
+                }
             }
             embeddedShells = shells
         }
@@ -81,13 +83,16 @@ struct ConsoleAssets: Sendable {
         for path in EmbeddedFiles.all.keys.sorted() {
             let file = EmbeddedFiles.all[path]!
             let sha256 = file.sha256
-            files[path] = File(contentType: file.contentType, body: ByteBuffer(string: file.text), etag: "\"\(sha256.prefix(32))\"").compressed()
+            files[path] = File(contentType: file.contentType, body: ByteBuffer(string: file.text), etag: "\"\(sha256.prefix(32))\"")
+                .compressed()
             if path.hasPrefix("assets/") { digest.update(data: Data((path + sha256).utf8)) }
         }
         let build = String(Hex.encode(digest.finalize()).prefix(16))
         var shells: [Bool: File] = [:]
         if let page = files["index.html"] {
-            for hasSession in [false, true] { shells[hasSession] = shell(from: page, build: build, prefix: "", hasSessionCookie: hasSession) }
+            for hasSession in [false, true] {
+                shells[hasSession] = shell(from: page, build: build, prefix: "", hasSessionCookie: hasSession)
+            }
         }
         return (files, build, shells)
     }()
@@ -96,7 +101,7 @@ struct ConsoleAssets: Sendable {
     func file(_ path: String) -> File? {
         guard let directory else { return Self.embedded.files[path] }
         guard Self.isSafe(path), let data = FileManager.default.contents(atPath: directory + "/" + path),
-              let type = Self.contentType(of: path)
+            let type = Self.contentType(of: path)
         else { return nil }
         let digest = Hex.encode(SHA256.hash(data: data))
         return File(contentType: type, body: ByteBuffer(bytes: data), etag: "\"\(digest.prefix(32))\"")
@@ -128,7 +133,8 @@ struct ConsoleAssets: Sendable {
 
     private static func underPrefix(_ document: File, _ prefix: String) -> File {
         guard !prefix.isEmpty else { return document }
-        let text = String(buffer: document.body).replacingOccurrences(of: Self.documentedServer, with: Self.documentedServer.dropLast() + prefix + "\"")
+        let text = String(buffer: document.body).replacingOccurrences(
+            of: Self.documentedServer, with: Self.documentedServer.dropLast() + prefix + "\"")
         let digest = Hex.encode(SHA256.hash(data: Data(text.utf8)))
         return File(contentType: document.contentType, body: ByteBuffer(string: text), etag: "\"\(digest.prefix(32))\"").compressed()
     }

@@ -24,7 +24,9 @@ struct ConsoleController: Sendable {
         router.getAndHead("/assets/:build/**") { request, context -> Response in
             let path = context.parameters.getCatchAll().joined(separator: "/")
             guard context.parameters.get("build") == assets.build, let file = assets.file("assets/" + path) else {
-                throw SwitchboardError(.notFound, code: "not_found", message: "no console asset at \(request.uri.path); reload the console to get the current build")
+                throw SwitchboardError(
+                    .notFound, code: "not_found",
+                    message: "no console asset at \(request.uri.path); reload the console to get the current build")
             }
             // From disk (development) every asset is revalidated instead.
             let caching = assets.build == "dev" ? "no-cache" : "public, max-age=31536000, immutable"
@@ -39,7 +41,9 @@ struct ConsoleController: Sendable {
         let etag = gzip ? file.gzipETag : file.etag
         var headers: HTTPFields = [.contentType: file.contentType, .cacheControl: cacheControl, .eTag: etag]
         if file.gzipped != nil { headers[.vary] = "Accept-Encoding" }
-        if let candidates = request.headers[.ifNoneMatch], candidates.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag }) {
+        if let candidates = request.headers[.ifNoneMatch],
+            candidates.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag })
+        {
             headers[.contentType] = nil
             return Response(status: .notModified, headers: headers)
         }
@@ -55,7 +59,9 @@ struct ConsoleController: Sendable {
         return header.split(separator: ",").contains { part in
             let pieces = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
             guard let coding = pieces.first, coding == "gzip" || coding == "*" else { return false }
-            return !pieces.dropFirst().contains { $0.replacingOccurrences(of: " ", with: "") == "q=0" || $0 == "q=0.0" || $0 == "q=0.00" || $0 == "q=0.000" }
+            return !pieces.dropFirst().contains {
+                $0.replacingOccurrences(of: " ", with: "") == "q=0" || $0 == "q=0.0" || $0 == "q=0.00" || $0 == "q=0.000"
+            }
         }
     }
 }

@@ -30,7 +30,9 @@ struct AnalyticsController: Sendable {
         let since = try request.queryDate("since")
         let until = try request.queryDate("until")
         guard since != nil || until != nil else { return nil }
-        guard let since else { throw SwitchboardError.badRequest("until needs since: give the start of the window too", code: "invalid_query") }
+        guard let since else {
+            throw SwitchboardError.badRequest("until needs since: give the start of the window too", code: "invalid_query")
+        }
         return try AnalyticsWindow(since: since, until: until ?? Date())
     }
 }

@@ -16,10 +16,17 @@ struct AuditLogController: Sendable {
                 targetType: try request.queryString("target_type"))
             let limit = try request.queryInteger("limit", in: AuditTrail.limits) ?? 100
             let page = try await audit.list(filter, cursor: try request.queryString("cursor"), limit: limit)
-            return .success(page.entries.map(AuditEntryResponse.init), extra: [("pagination", .object([
-                ("limit", .integer(limit)),
-                ("next_cursor", .optional(page.nextCursor)),
-            ]))])
+            return .success(
+                page.entries.map(AuditEntryResponse.init),
+                extra: [
+                    (
+                        "pagination",
+                        .object([
+                            ("limit", .integer(limit)),
+                            ("next_cursor", .optional(page.nextCursor)),
+                        ])
+                    )
+                ])
         }
     }
 }

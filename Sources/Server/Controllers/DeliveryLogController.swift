@@ -15,7 +15,8 @@ struct DeliveryLogController: Sendable {
         return try texts.map { text in
             guard let status = DeliveryStatus(rawValue: text) else {
                 let names = DeliveryStatus.allCases.map(\.rawValue).joined(separator: ", ")
-                throw SwitchboardError.badRequest("status must be one or more of \(names) (comma separated), not '\(text)'", code: "invalid_query")
+                throw SwitchboardError.badRequest(
+                    "status must be one or more of \(names) (comma separated), not '\(text)'", code: "invalid_query")
             }
             return status
         }
@@ -35,15 +36,23 @@ struct DeliveryLogController: Sendable {
             }
             let limit = try request.queryInteger("limit", in: 1...DeliveryLogService.maxLimit) ?? DeliveryLogService.defaultLimit
             let page = try await logs.list(filter, cursor: try request.queryString("cursor"), limit: limit)
-            return .success(page.entries.map(DeliveryLogResponse.init), extra: [("pagination", .object([
-                ("limit", .integer(limit)),
-                ("next_cursor", .optional(page.nextCursor)),
-            ]))])
+            return .success(
+                page.entries.map(DeliveryLogResponse.init),
+                extra: [
+                    (
+                        "pagination",
+                        .object([
+                            ("limit", .integer(limit)),
+                            ("next_cursor", .optional(page.nextCursor)),
+                        ])
+                    )
+                ])
         }
         api.add(.getDeliveryLog) { _, context in
             let log = try await logs.get(id: try context.pathID())
             let sent = try await logs.request(for: log.delivery)
-            return .success(DeliveryDetailResponse(log: DeliveryLogResponse(log), url: sent.url, body: sent.body, excerptLimit: responseExcerptBytes))
+            return .success(
+                DeliveryDetailResponse(log: DeliveryLogResponse(log), url: sent.url, body: sent.body, excerptLimit: responseExcerptBytes))
         }
         api.add(.retryDelivery) { _, context in
             .success(DeliveryLogResponse(try await logs.retry(id: try context.pathID())), status: .accepted)

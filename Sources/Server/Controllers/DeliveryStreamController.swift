@@ -55,7 +55,9 @@ struct DeliveryStreamController: Sendable {
             let (from, resetting) = (position, reset)
             return Response(
                 status: .ok,
-                headers: [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store", HTTPField.Name("X-Accel-Buffering")!: "no"],
+                headers: [
+                    .contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-store", HTTPField.Name("X-Accel-Buffering")!: "no",
+                ],
                 body: ResponseBody { writer in
                     defer { withExtendedLifetime(slot) {} }
                     try await stream.run(from: from.time, after: from.id, reset: resetting, webhookID: webhookID, writer: &writer)
@@ -64,7 +66,8 @@ struct DeliveryStreamController: Sendable {
     }
 
     /// Streams deliveries created from `start` on (`last`, already sent, excepted).
-    private func run(from start: Date, after last: UUID?, reset: Bool, webhookID: UUID?, writer: inout any ResponseBodyWriter) async throws {
+    private func run(from start: Date, after last: UUID?, reset: Bool, webhookID: UUID?, writer: inout any ResponseBodyWriter) async throws
+    {
         let clock = ContinuousClock()
         let end = clock.now + maxDuration
         var lastWrite = clock.now
@@ -75,10 +78,17 @@ struct DeliveryStreamController: Sendable {
         var opening = "retry: 2000\n\n"
         if reset {
             let minutes = Int(resumeWindow / 60)
-            opening += "event: reset\ndata: " + JSONValue.object([
-                ("reason", .string("resume_window")),
-                ("message", .string("the stream cannot resume more than \(minutes) minute(s) back (STREAM_RESUME_WINDOW_SECONDS); reload the log to see what was missed")),
-            ]).compactText + "\n\n"
+            opening +=
+                "event: reset\ndata: "
+                + JSONValue.object([
+                    ("reason", .string("resume_window")),
+                    (
+                        "message",
+                        .string(
+                            "the stream cannot resume more than \(minutes) minute(s) back (STREAM_RESUME_WINDOW_SECONDS); reload the log to see what was missed"
+                        )
+                    ),
+                ]).compactText + "\n\n"
         }
         try await writer.write(ByteBuffer(string: opening))
         // Ends early on SIGTERM, so open streams do not hold up a graceful shutdown.
@@ -100,11 +110,14 @@ struct DeliveryStreamController: Sendable {
                         cursor = max(cursor, delivery.createdAt)
                         lastID = delivery.id
                         text += "id: \(PageCursor.encode(createdAt: delivery.createdAt, id: delivery.id))\nevent: delivery\ndata: "
-                        text += JSONValue.object([
-                            ("id", .string(delivery.id.uuidString.lowercased())), ("eventId", .string(delivery.eventID.uuidString.lowercased())),
-                            ("webhookId", .string(delivery.webhookID.uuidString.lowercased())), ("eventType", .string(delivery.eventType)),
-                            ("status", .string(delivery.status.rawValue)), ("createdAt", .string(Timestamp.format(delivery.createdAt))),
-                        ]).compactText + "\n\n"
+                        text +=
+                            JSONValue.object([
+                                ("id", .string(delivery.id.uuidString.lowercased())),
+                                ("eventId", .string(delivery.eventID.uuidString.lowercased())),
+                                ("webhookId", .string(delivery.webhookID.uuidString.lowercased())),
+                                ("eventType", .string(delivery.eventType)),
+                                ("status", .string(delivery.status.rawValue)), ("createdAt", .string(Timestamp.format(delivery.createdAt))),
+                            ]).compactText + "\n\n"
                     }
                     if !text.isEmpty {
                         try await writer.write(ByteBuffer(string: text))

@@ -20,7 +20,8 @@ struct EventController: Sendable {
         api.add(.publishEventBatch) { request, context in
             let body = try await request.decode(as: PublishEventBatchBody.self, context: context)
             guard (1...EventDispatcher.maxBatchEvents).contains(body.events.count) else {
-                throw SwitchboardError.invalid("events must hold 1 to \(EventDispatcher.maxBatchEvents) events, not \(body.events.count); split larger batches")
+                throw SwitchboardError.invalid(
+                    "events must hold 1 to \(EventDispatcher.maxBatchEvents) events, not \(body.events.count); split larger batches")
             }
             // A malformed event (its shape, as the API document describes it) rejects the whole
             // request, naming its index; an event that is well formed but cannot be accepted
@@ -30,9 +31,11 @@ struct EventController: Sendable {
             for (index, element) in body.events.enumerated() {
                 let submission = try Self.submission(from: element, index: index)
                 guard submission.data.compactText.utf8.count <= maxEventBytes else {
-                    results[index] = PublishedEventResult(index: index, error: SwitchboardError(
-                        .payloadTooLarge, code: "payload_too_large",
-                        message: "events[\(index)].data is larger than MAX_EVENT_BYTES (\(maxEventBytes) bytes)"))
+                    results[index] = PublishedEventResult(
+                        index: index,
+                        error: SwitchboardError(
+                            .payloadTooLarge, code: "payload_too_large",
+                            message: "events[\(index)].data is larger than MAX_EVENT_BYTES (\(maxEventBytes) bytes)"))
                     continue
                 }
                 submissions.append((index, submission))
@@ -41,7 +44,11 @@ struct EventController: Sendable {
             for (position, entry) in submissions.enumerated() {
                 results[entry.index] = PublishedEventResult(index: entry.index, published[position])
             }
-            let answers = results.enumerated().map { $1 ?? PublishedEventResult(index: $0, error: SwitchboardError(.internalError, code: "internal_error", message: "internal error")) }
+            let answers = results.enumerated().map {
+                $1
+                    ?? PublishedEventResult(
+                        index: $0, error: SwitchboardError(.internalError, code: "internal_error", message: "internal error"))
+            }
             let failed = answers.filter { !$0.success }.count
             // 202 when every event was accepted; 207 when only some were, so a client that
             // checks only the status still sees that it must read the results.

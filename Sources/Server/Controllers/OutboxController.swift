@@ -11,7 +11,9 @@ struct OutboxController: Sendable {
         let driver = driver
         api.add(.listRejectedOutboxRows) { request, _ in
             let page = try request.pageRequest()
-            return .page(try await OutboxStore(executor: driver).rejected(limit: page.limit, offset: page.offset)) { RejectedOutboxRowResponse($0) }
+            return .page(try await OutboxStore(executor: driver).rejected(limit: page.limit, offset: page.offset)) {
+                RejectedOutboxRowResponse($0)
+            }
         }
     }
 }

@@ -50,14 +50,17 @@ struct SessionController: Sendable {
         }
         guard key.allows(context.clientAddress) else {
             throw SwitchboardError(
-                .forbidden, code: "ip_not_allowed", message: "this API key may not be used from \(context.clientAddress?.description ?? "an unknown address")")
+                .forbidden, code: "ip_not_allowed",
+                message: "this API key may not be used from \(context.clientAddress?.description ?? "an unknown address")")
         }
         let opened = try await sessions.open(for: key, from: context.clientAddress?.description)
         await audit.record(
             actor: key.id, action: "session.signed_in", targetType: "session", targetID: nil,
-            clientAddress: context.clientAddress, changes: .object([("method", .string(body.key != nil ? "key" : "link"))]), logger: context.logger)
+            clientAddress: context.clientAddress, changes: .object([("method", .string(body.key != nil ? "key" : "link"))]),
+            logger: context.logger)
         let credentials = SessionCredentials(token: opened.token, session: opened.session)
-        var answer = APIResponse.success(WhoAmIResponse(key: key, credentials: credentials, sessions: sessions, policy: policy), status: .created)
+        var answer = APIResponse.success(
+            WhoAmIResponse(key: key, credentials: credentials, sessions: sessions, policy: policy), status: .created)
         answer.extraHeaders[.setCookie] = SessionCookie.setting(token: opened.token, maxAge: Int(policy.absoluteTimeout)).value
         return answer
     }
@@ -65,7 +68,9 @@ struct SessionController: Sendable {
     /// Whether the cookie can travel safely: the request came over HTTPS through a trusted
     /// proxy, or from this machine (browsers treat http://127.0.0.1 and localhost as secure).
     private func isPrivate(_ request: Request, context: SwitchboardRequestContext) -> Bool {
-        if let peer = context.peerAddress, proxies.isTrusted(peer), request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https" {
+        if let peer = context.peerAddress, proxies.isTrusted(peer),
+            request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
+        {
             return true
         }
         return context.clientAddress?.isLoopback ?? false

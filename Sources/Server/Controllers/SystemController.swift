@@ -31,7 +31,8 @@ struct SystemController: Sendable {
         router.getAndHead("/ready") { _, _ -> APIResponse in
             let report = await readiness.evaluate()
             guard report.problems.isEmpty else {
-                return .failure(status: .serviceUnavailable, code: "not_ready", message: "not ready: " + report.problems.joined(separator: "; "))
+                return .failure(
+                    status: .serviceUnavailable, code: "not_ready", message: "not ready: " + report.problems.joined(separator: "; "))
             }
             return .success(ReadyResponse(status: "ready", checks: .object(report.checks.map { ($0.name, .string($0.state)) })))
         }

@@ -37,11 +37,14 @@ struct WebhookController: Sendable {
                 let lastAttempts = try await analytics.lastAttempts()
                 let hours = analytics.rules.windowHours
                 return .page(page) { webhook in
-                    WebhookWithHealthResponse(webhook: WebhookResponse(webhook), health: reports[webhook.id].map { report in
-                        .init(
-                            state: report.verdict.state.rawValue, rule: report.verdict.rule, windowHours: hours,
-                            deliveries: report.window.attempts, successRate: report.window.successRate, lastAttemptAt: lastAttempts[webhook.id])
-                    })
+                    WebhookWithHealthResponse(
+                        webhook: WebhookResponse(webhook),
+                        health: reports[webhook.id].map { report in
+                            .init(
+                                state: report.verdict.state.rawValue, rule: report.verdict.rule, windowHours: hours,
+                                deliveries: report.window.attempts, successRate: report.window.successRate,
+                                lastAttemptAt: lastAttempts[webhook.id])
+                        })
                 }
             case let other?:
                 throw SwitchboardError.badRequest("include may only be 'health', not '\(other)'", code: "invalid_query")
@@ -66,16 +69,21 @@ struct WebhookController: Sendable {
             let body = try await request.decode(as: RecoverWebhookBody.self, context: context)
             let dryRun = body.dryRun ?? false
             let count = try await logs.recover(webhookID: id, since: body.since, dryRun: dryRun)
-            return .success(RecoveredResponse(webhookID: id, requeued: dryRun ? 0 : count, matching: count, dryRun: dryRun), status: dryRun ? .ok : .accepted)
+            return .success(
+                RecoveredResponse(webhookID: id, requeued: dryRun ? 0 : count, matching: count, dryRun: dryRun),
+                status: dryRun ? .ok : .accepted)
         }
         api.add(.revealWebhookSecret) { _, context in
             let webhook = try await webhooks.get(id: try context.pathID())
             guard !webhook.secretIsUnreadable else {
                 throw SwitchboardError(
                     .conflict, code: "secret_unreadable",
-                    message: "this webhook's stored secret cannot be decrypted with the current WEBHOOK_SECRET_KEY; rotate it to set a new one")
+                    message:
+                        "this webhook's stored secret cannot be decrypted with the current WEBHOOK_SECRET_KEY; rotate it to set a new one")
             }
-            return .success(RevealedSecretResponse(webhookID: webhook.id, secret: webhook.secret, previousSecretExpiresAt: webhook.previousSecretExpiresAt))
+            return .success(
+                RevealedSecretResponse(
+                    webhookID: webhook.id, secret: webhook.secret, previousSecretExpiresAt: webhook.previousSecretExpiresAt))
         }
         api.add(.rotateWebhookSecret) { request, context in
             let id = try context.pathID()

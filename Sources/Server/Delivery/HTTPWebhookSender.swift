@@ -69,7 +69,8 @@ struct HTTPWebhookSender: WebhookSender {
                 requestHeaders: headers, status: status, bodyExcerpt: excerpt.isEmpty ? nil : StorableText.decoding(excerpt),
                 retryAfter: retryAfter, error: nil, duration: clock.now - start)
         } catch is DeadlineExceeded {
-            return failure("timed out waiting for the receiver (WEBHOOK_TIMEOUT_MS is \(Int(totalTimeout.seconds * 1000)) ms for the whole attempt)")
+            return failure(
+                "timed out waiting for the receiver (WEBHOOK_TIMEOUT_MS is \(Int(totalTimeout.seconds * 1000)) ms for the whole attempt)")
         } catch {
             return failure(Self.describe(error))
         }

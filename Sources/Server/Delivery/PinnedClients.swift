@@ -34,7 +34,10 @@ package final class PinnedClients: Service {
 
     /// Clients made with `configuration` (plus the address); `grace` should exceed one
     /// delivery attempt (`WEBHOOK_TIMEOUT_MS`).
-    init(configuration: HTTPClient.Configuration, capacity: Int = 256, grace: Duration, logger: Logger = Logger(label: "switchboard.delivery")) {
+    init(
+        configuration: HTTPClient.Configuration, capacity: Int = 256, grace: Duration,
+        logger: Logger = Logger(label: "switchboard.delivery")
+    ) {
         self.configuration = configuration
         self.capacity = capacity
         self.grace = grace

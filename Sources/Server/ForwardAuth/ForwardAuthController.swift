@@ -55,7 +55,8 @@ struct ForwardAuthController: Sendable {
         var required = "null"
         if case .permission(let permission) = decision.requirement { required = "\"" + permission.rawValue + "\"" }
         let permissions = identity.permissions.map { "\"" + $0 + "\"" }.joined(separator: ",")
-        let body = #"{"success":true,"data":{"keyId":""# + identity.id + #"","name":"# + JSONValue.string(key.name).compactText
+        let body =
+            #"{"success":true,"data":{"keyId":""# + identity.id + #"","name":"# + JSONValue.string(key.name).compactText
             + #","permissions":["# + permissions + #"],"requiredPermission":"# + required
             + #","routeGroup":"# + JSONValue.string(decision.routeGroup).compactText + "}}"
         var headers: HTTPFields = [.contentType: "application/json; charset=utf-8", HeaderNames.status: "200"]
@@ -112,16 +113,18 @@ struct ProxyStatusMiddleware: RouterMiddleware {
                 .init("X-Switchboard-Message", Self.jsonSafe(failure.message)),
             ])
             guard request.uri.queryParameters["proxy"] == "nginx", status != 401, status != 403 else { throw marked }
-            throw SwitchboardError(.unauthenticated, code: failure.code, message: failure.message, headers: marked.headers, detail: failure.detail)
+            throw SwitchboardError(
+                .unauthenticated, code: failure.code, message: failure.message, headers: marked.headers, detail: failure.detail)
         }
     }
 
     /// The message as a header value a proxy can put inside a JSON string as it is: printable
     /// ASCII without `"` or `\\` (those become `'`, anything else `?`).
     static func jsonSafe(_ text: String) -> String {
-        String(text.unicodeScalars.map { scalar -> Character in
-            if scalar == "\"" || scalar == "\\" { return "'" }
-            return (0x20...0x7E).contains(scalar.value) ? Character(scalar) : "?"
-        })
+        String(
+            text.unicodeScalars.map { scalar -> Character in
+                if scalar == "\"" || scalar == "\\" { return "'" }
+                return (0x20...0x7E).contains(scalar.value) ? Character(scalar) : "?"
+            })
     }
 }

@@ -40,7 +40,8 @@ package enum ProxyStyle: String, Sendable, CaseIterable {
         guard let text, !text.isEmpty else { return standard }
         guard let style = ProxyStyle(rawValue: text.lowercased()) else {
             throw ConfigurationError(
-                "AUTH_PROXY_STYLE must be nginx (X-Original-Method/X-Original-URI), forwarded (X-Forwarded-Method/X-Forwarded-Uri: Caddy, Traefik) or envoy (the path after /auth/verify), not '\(text)'")
+                "AUTH_PROXY_STYLE must be nginx (X-Original-Method/X-Original-URI), forwarded (X-Forwarded-Method/X-Forwarded-Uri: Caddy, Traefik) or envoy (the path after /auth/verify), not '\(text)'"
+            )
         }
         return style
     }
@@ -63,7 +64,8 @@ struct OriginalRequest {
 
     init(_ request: Request, style: ProxyStyle) throws {
         let headers = request.headers
-        let suffix = request.uri.path.hasPrefix(ForwardAuthController.path + "/")
+        let suffix =
+            request.uri.path.hasPrefix(ForwardAuthController.path + "/")
             ? String(request.uri.path.dropFirst(ForwardAuthController.path.count)) : nil
         // Everything a style reads, so that what another style reads can be refused.
         var foreign: [String] = []
@@ -77,24 +79,31 @@ struct OriginalRequest {
         guard foreign.isEmpty else {
             throw SwitchboardError(
                 .badRequest, code: "ambiguous_original_request",
-                message: "this verify request carries \(foreign.joined(separator: " and ")), but AUTH_PROXY_STYLE=\(style.rawValue) reads only \(style.source): a client may have sent them to choose what is checked. Set AUTH_PROXY_STYLE to match the proxy, and have the proxy set only its own headers")
+                message:
+                    "this verify request carries \(foreign.joined(separator: " and ")), but AUTH_PROXY_STYLE=\(style.rawValue) reads only \(style.source): a client may have sent them to choose what is checked. Set AUTH_PROXY_STYLE to match the proxy, and have the proxy set only its own headers"
+            )
         }
         guard let names = style.headers else {
             guard let suffix else {
                 throw SwitchboardError(
                     .badRequest, code: "missing_original_request",
-                    message: "AUTH_PROXY_STYLE=envoy reads the CRM request's path after \(ForwardAuthController.path) (e.g. \(ForwardAuthController.path)/api/contacts); configure the proxy's path prefix")
+                    message:
+                        "AUTH_PROXY_STYLE=envoy reads the CRM request's path after \(ForwardAuthController.path) (e.g. \(ForwardAuthController.path)/api/contacts); configure the proxy's path prefix"
+                )
             }
             method = request.method.rawValue
             uri = suffix + (request.uri.query.map { "?" + $0 } ?? "")
             return
         }
         let methods = headers[values: names.method], uris = headers[values: names.uri]
-        guard methods.count == 1, uris.count == 1, let named = methods.first, let target = uris.first, !named.isEmpty, !target.isEmpty else {
+        guard methods.count == 1, uris.count == 1, let named = methods.first, let target = uris.first, !named.isEmpty, !target.isEmpty
+        else {
             let problem = methods.count > 1 || uris.count > 1 ? "exactly once each" : "both"
             throw SwitchboardError(
                 .badRequest, code: "missing_original_request",
-                message: "AUTH_PROXY_STYLE=\(style.rawValue) needs \(names.method.rawName) and \(names.uri.rawName) \(problem), set by the proxy to the CRM request's method and URI")
+                message:
+                    "AUTH_PROXY_STYLE=\(style.rawValue) needs \(names.method.rawName) and \(names.uri.rawName) \(problem), set by the proxy to the CRM request's method and URI"
+            )
         }
         method = named.utf8.contains(where: { (0x61...0x7A).contains($0) }) ? named.uppercased() : named
         uri = target

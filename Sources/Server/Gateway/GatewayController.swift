@@ -63,13 +63,16 @@ struct GatewayMiddleware: RouterMiddleware {
 struct OwnPaths: Sendable {
     let prefixes: [[Substring]]
 
-    static let standard = OwnPaths(prefixes: {
-        let fixed: [[Substring]] = [["assets"], ["favicon.ico"], ["health"], ["ready"], ["metrics"], ["openapi.json"], ["auth", "verify"]]
-        let api = APIRoute.allCases.map { Array($0.path.split(separator: "/").prefix(2)) }
-        var unique: [[Substring]] = []
-        for prefix in fixed + api where !unique.contains(prefix) { unique.append(prefix) }
-        return unique
-    }())
+    static let standard = OwnPaths(
+        prefixes: {
+            let fixed: [[Substring]] = [
+                ["assets"], ["favicon.ico"], ["health"], ["ready"], ["metrics"], ["openapi.json"], ["auth", "verify"],
+            ]
+            let api = APIRoute.allCases.map { Array($0.path.split(separator: "/").prefix(2)) }
+            var unique: [[Substring]] = []
+            for prefix in fixed + api where !unique.contains(prefix) { unique.append(prefix) }
+            return unique
+        }())
 
     func contains(_ path: String) -> Bool {
         let segments = path.split(separator: "/", maxSplits: 2, omittingEmptySubsequences: true)

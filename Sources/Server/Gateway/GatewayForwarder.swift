@@ -40,18 +40,27 @@ struct GatewayForwarder: Sendable {
         guard let target = request.head.path, target.hasPrefix("/"), target.utf8.allSatisfy({ allowedTargetBytes.contains($0) }) else {
             throw SwitchboardError(
                 .badRequest, code: "invalid_request_target",
-                message: "the request target must be a path with an optional query, in URL characters (letters, digits, -._~%!$&'()*+,;=:@/?); encode anything else")
+                message:
+                    "the request target must be a path with an optional query, in URL characters (letters, digits, -._~%!$&'()*+,;=:@/?); encode anything else"
+            )
         }
         return target
     }
 
-    static let allowedTargetBytes: Set<UInt8> = Set(Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~%!$&'()*+,;=:@/?".utf8))
+    static let allowedTargetBytes: Set<UInt8> = Set(
+        Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._~%!$&'()*+,;=:@/?".utf8))
 
-    func forward(_ request: Request, target: String, context: AuthenticatedRequestContext, decision: RouteMap.Decision) async throws -> Response {
+    func forward(_ request: Request, target: String, context: AuthenticatedRequestContext, decision: RouteMap.Decision) async throws
+        -> Response
+    {
         let idempotencyKey = request.headers[.idempotencyKey]
-        if decision.event != nil, let idempotencyKey, idempotencyKey.isEmpty || idempotencyKey.count > EventDispatcher.maxIdempotencyKeyLength {
+        if decision.event != nil, let idempotencyKey,
+            idempotencyKey.isEmpty || idempotencyKey.count > EventDispatcher.maxIdempotencyKeyLength
+        {
             // Refused before the CRM sees it: afterwards the write would be done and its event not.
-            throw SwitchboardError(.badRequest, code: "invalid_idempotency_key", message: "Idempotency-Key must be 1 to \(EventDispatcher.maxIdempotencyKeyLength) characters")
+            throw SwitchboardError(
+                .badRequest, code: "invalid_idempotency_key",
+                message: "Idempotency-Key must be 1 to \(EventDispatcher.maxIdempotencyKeyLength) characters")
         }
         var outbound = HTTPClientRequest(url: settings.url(for: target))
         outbound.method = HTTPMethod(rawValue: request.method.rawValue)
@@ -100,7 +109,9 @@ struct GatewayForwarder: Sendable {
             _ = await publish(
                 event, data: Self.eventData(nil, target: target, status: status), idempotencyKey: idempotencyKey, target: target,
                 source: Self.source(request, target: target, decision: decision, status: status, key: context.key.id), context: context)
-            throw SwitchboardError(.badGateway, code: "upstream_answer_incomplete", message: "the CRM's answer broke off; the write may have been made", detail: "\(error)")
+            throw SwitchboardError(
+                .badGateway, code: "upstream_answer_incomplete", message: "the CRM's answer broke off; the write may have been made",
+                detail: "\(error)")
         }
         let reservation = ByteBudget.Reservation(budget: buffer, bytes: reserved)
         let whole = rest.pending == nil
@@ -112,23 +123,27 @@ struct GatewayForwarder: Sendable {
         }
         if whole {
             headers[.contentLength] = nil
-            return Response(status: status, headers: headers, body: ResponseBody(contentLength: held.readableBytes) { [held] writer in
-                defer { withExtendedLifetime(reservation) {} }
-                try await writer.write(held)
-                try await writer.finish(nil)
-            })
+            return Response(
+                status: status, headers: headers,
+                body: ResponseBody(contentLength: held.readableBytes) { [held] writer in
+                    defer { withExtendedLifetime(reservation) {} }
+                    try await writer.write(held)
+                    try await writer.finish(nil)
+                })
         }
         // Too large to hold: what was read, then the rest as it comes (the CRM's length stands).
         // What was held is let go once written, not when the whole answer has gone out.
         let remaining = UncheckedSendable(rest)
         let prefix = HeldPrefix(held, reservation)
-        return Response(status: status, headers: headers, body: ResponseBody { writer in
-            var rest = remaining.value
-            if let held = prefix.take() { try await writer.write(held) }
-            if let pending = rest.pending { try await writer.write(pending) }
-            while let chunk = try await rest.iterator.next() { try await writer.write(chunk) }
-            try await writer.finish(nil)
-        })
+        return Response(
+            status: status, headers: headers,
+            body: ResponseBody { writer in
+                var rest = remaining.value
+                if let held = prefix.take() { try await writer.write(held) }
+                if let pending = rest.pending { try await writer.write(pending) }
+                while let chunk = try await rest.iterator.next() { try await writer.write(chunk) }
+                try await writer.finish(nil)
+            })
     }
 
     /// The part of an answer read before it was found too large to hold, with its reservation;
@@ -166,15 +181,18 @@ struct GatewayForwarder: Sendable {
     ) async -> Result<String, SwitchboardError> {
         do {
             let scope = idempotencyKey.map { _ in Self.idempotencyScope(key: context.key.id, event: event, target: target) }
-            let published = try await dispatcher.publish(type: event, data: data, idempotencyKey: idempotencyKey, scope: scope, source: source)
+            let published = try await dispatcher.publish(
+                type: event, data: data, idempotencyKey: idempotencyKey, scope: scope, source: source)
             Counter(label: "switchboard_gateway_events_total", dimensions: [("outcome", "published")]).increment()
             return .success(published.event.id.uuidString.lowercased())
         } catch {
             let failure = SwitchboardError(translating: error)
             Counter(label: "switchboard_gateway_events_total", dimensions: [("outcome", "failed")]).increment()
-            context.logger.error("gateway: the CRM made the write but its event was not published", metadata: [
-                "event": "\(event)", "code": "\(failure.code)", "error": "\(failure.detail ?? failure.message)",
-            ])
+            context.logger.error(
+                "gateway: the CRM made the write but its event was not published",
+                metadata: [
+                    "event": "\(event)", "code": "\(failure.code)", "error": "\(failure.detail ?? failure.message)",
+                ])
             return .failure(failure)
         }
     }
@@ -184,14 +202,18 @@ struct GatewayForwarder: Sendable {
     static func idempotencyScope(key: UUID, event: String, target: String) -> UUID {
         let path = RouteMap.path(of: target)
         let digest = Array(SHA256.hash(data: Array("gateway\n\(key.uuidString.lowercased())\n\(event)\n\(path)".utf8)))
-        return UUID(uuid: (digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7],
-                           digest[8], digest[9], digest[10], digest[11], digest[12], digest[13], digest[14], digest[15]))
+        return UUID(
+            uuid: (
+                digest[0], digest[1], digest[2], digest[3], digest[4], digest[5], digest[6], digest[7],
+                digest[8], digest[9], digest[10], digest[11], digest[12], digest[13], digest[14], digest[15]
+            ))
     }
 
     /// The event's `source`: which CRM request it comes from, whatever the CRM answered — the
     /// gateway, the method, the path, the record's id from the path (nil for a creation, whose
     /// id only the CRM's answer can tell), the CRM's status and the key that made it.
-    static func source(_ request: Request, target: String, decision: RouteMap.Decision, status: HTTPResponse.Status, key: UUID) -> JSONValue {
+    static func source(_ request: Request, target: String, decision: RouteMap.Decision, status: HTTPResponse.Status, key: UUID) -> JSONValue
+    {
         .object([
             ("via", .string("gateway")), ("method", .string(request.method.rawValue)), ("path", .string(String(RouteMap.path(of: target)))),
             ("resourceId", decision.resourceID(in: target).map(JSONValue.string) ?? .null), ("status", .number(Double(status.code))),
@@ -256,7 +278,8 @@ struct GatewayForwarder: Sendable {
         let named = connectionTokens(headers["connection"])
         var fields = HTTPFields()
         for (name, value) in headers {
-            guard let field = HTTPField.Name(name), !responseHopByHop.contains(field.canonicalName), !named.contains(field.canonicalName) else { continue }
+            guard let field = HTTPField.Name(name), !responseHopByHop.contains(field.canonicalName), !named.contains(field.canonicalName)
+            else { continue }
             fields.append(HTTPField(name: field, value: value))
         }
         return fields
@@ -264,7 +287,9 @@ struct GatewayForwarder: Sendable {
 
     /// Headers that describe one connection, not the message (RFC 9110 §7.6.1), plus the ones
     /// the client library sets itself (`Host`, `Content-Length`) and `Expect`.
-    static let responseHopByHop: Set<String> = ["connection", "keep-alive", "proxy-connection", "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade"]
+    static let responseHopByHop: Set<String> = [
+        "connection", "keep-alive", "proxy-connection", "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade",
+    ]
     static let requestHopByHop = responseHopByHop.union(["host", "content-length", "expect"])
 
     /// Headers only Switchboard may send the CRM: its identity headers, and every header that
@@ -286,7 +311,8 @@ struct GatewayForwarder: Sendable {
     /// The header names a `Connection` header lists: hop-by-hop as well.
     static func connectionTokens(_ values: some Sequence<String>) -> [String] {
         values.flatMap { $0.split(separator: ",") }.map { token in
-            String(token.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed()).lowercased()
+            String(token.drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
+                .lowercased()
         }
     }
 
@@ -303,14 +329,19 @@ struct GatewayForwarder: Sendable {
         if let error = error as? HTTPClientError {
             switch error {
             case .deadlineExceeded, .readTimeout:
-                return SwitchboardError(.gatewayTimeout, code: "upstream_timeout", message: "the CRM did not answer within GATEWAY_TIMEOUT_MS (\(settings.timeoutMilliseconds) ms)", detail: "\(error)")
+                return SwitchboardError(
+                    .gatewayTimeout, code: "upstream_timeout",
+                    message: "the CRM did not answer within GATEWAY_TIMEOUT_MS (\(settings.timeoutMilliseconds) ms)", detail: "\(error)")
             case .getConnectionFromPoolTimeout:
-                return SwitchboardError(.unavailable, code: "upstream_busy", message: "all GATEWAY_MAX_CONNECTIONS connections to the CRM stayed busy; try again shortly", detail: "\(error)")
+                return SwitchboardError(
+                    .unavailable, code: "upstream_busy",
+                    message: "all GATEWAY_MAX_CONNECTIONS connections to the CRM stayed busy; try again shortly", detail: "\(error)")
             default:
                 break
             }
         }
-        return SwitchboardError(.badGateway, code: "upstream_unavailable", message: "the CRM could not be reached; try again shortly", detail: "\(error)")
+        return SwitchboardError(
+            .badGateway, code: "upstream_unavailable", message: "the CRM could not be reached; try again shortly", detail: "\(error)")
     }
 
     enum Names {

@@ -32,9 +32,11 @@ package struct GatewaySettings: Sendable, Equatable {
     /// fragment or credentials.
     package init(upstream: String) throws {
         guard let url = URL(string: upstream), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
-              let host = url.host, !host.isEmpty, url.query == nil, url.fragment == nil, url.user == nil, url.password == nil
+            let host = url.host, !host.isEmpty, url.query == nil, url.fragment == nil, url.user == nil, url.password == nil
         else {
-            throw ConfigurationError("GATEWAY_UPSTREAM must be the CRM's base URL such as http://crm.internal:3000 (http or https, a host, optionally a path prefix; no query, fragment or credentials), not '\(upstream)'")
+            throw ConfigurationError(
+                "GATEWAY_UPSTREAM must be the CRM's base URL such as http://crm.internal:3000 (http or https, a host, optionally a path prefix; no query, fragment or credentials), not '\(upstream)'"
+            )
         }
         self.upstream = upstream.hasSuffix("/") ? String(upstream.dropLast()) : upstream
     }
@@ -77,7 +79,9 @@ package struct UpstreamHeaders: Sendable, Equatable, Sequence, CustomStringConve
             let trimmed = line.trimmingCharacters(in: .whitespaces.union(["\r"]))
             guard !trimmed.isEmpty, !trimmed.hasPrefix("#") else { continue }
             let place = "GATEWAY_UPSTREAM_HEADERS_FILE line \(offset + 1)"
-            guard let colon = trimmed.firstIndex(of: ":"), let name = HTTPField.Name(String(trimmed[..<colon]).trimmingCharacters(in: .whitespaces)) else {
+            guard let colon = trimmed.firstIndex(of: ":"),
+                let name = HTTPField.Name(String(trimmed[..<colon]).trimmingCharacters(in: .whitespaces))
+            else {
                 throw ConfigurationError("\(place): expected `Name: value`, e.g. `Authorization: Bearer <the CRM's service token>`")
             }
             let value = trimmed[trimmed.index(after: colon)...].trimmingCharacters(in: .whitespaces)

@@ -16,24 +16,35 @@ struct APIResponse: ResponseEncodable {
     var extraHeaders: HTTPFields = [:]
 
     /// A success carrying `data`, with optional extra top-level members (e.g. pagination).
-    static func success(_ data: some Encodable & Sendable, status: HTTPResponse.Status = .ok, extra: [(key: String, value: JSONValue)] = []) -> APIResponse {
+    static func success(_ data: some Encodable & Sendable, status: HTTPResponse.Status = .ok, extra: [(key: String, value: JSONValue)] = [])
+        -> APIResponse
+    {
         APIResponse(status: status, data: data, members: extra)
     }
 
     /// A page of items with `pagination: {total, limit, offset}` beside `data`.
     static func page<Item, Rendered: Encodable & Sendable>(_ page: Page<Item>, render: (Item) -> Rendered) -> APIResponse {
-        success(page.items.map(render), extra: [("pagination", .object([
-            ("total", .number(Double(page.total))),
-            ("limit", .number(Double(page.limit))),
-            ("offset", .number(Double(page.offset))),
-        ]))])
+        success(
+            page.items.map(render),
+            extra: [
+                (
+                    "pagination",
+                    .object([
+                        ("total", .number(Double(page.total))),
+                        ("limit", .number(Double(page.limit))),
+                        ("offset", .number(Double(page.offset))),
+                    ])
+                )
+            ])
     }
 
     /// A failure with a stable code and a message that says what to fix.
     static func failure(status: HTTPResponse.Status, code: String, message: String) -> APIResponse {
-        APIResponse(status: status, data: nil, members: [
-            ("error", .object([("code", .string(code)), ("message", .string(message))])),
-        ])
+        APIResponse(
+            status: status, data: nil,
+            members: [
+                ("error", .object([("code", .string(code)), ("message", .string(message))]))
+            ])
     }
 
     /// The id of what the answer created, for the audit trail.

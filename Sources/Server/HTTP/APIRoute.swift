@@ -120,7 +120,7 @@ package enum APIRoute: String, Sendable, CaseIterable {
         for (method, pattern) in all {
             let patternSegments = pattern.split(separator: "/", omittingEmptySubsequences: true)
             guard patternSegments.count == segments.count,
-                  zip(patternSegments, segments).allSatisfy({ $0.hasPrefix(":") || $0 == $1 })
+                zip(patternSegments, segments).allSatisfy({ $0.hasPrefix(":") || $0 == $1 })
             else { continue }
             let literals = patternSegments.filter { !$0.hasPrefix(":") }.count
             if literals > best.literals {

@@ -129,15 +129,18 @@ final class ConnectionGuardHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     private func refuse(context: ChannelHandlerContext, reason: ConnectionCounter.Refusal) {
-        let message = switch reason {
-        case .serverFull: "the server has too many open connections; retry shortly"
-        case .clientFull: "too many open connections from this address; close some and retry"
-        }
+        let message =
+            switch reason {
+            case .serverFull: "the server has too many open connections; retry shortly"
+            case .clientFull: "too many open connections from this address; close some and retry"
+            }
         var body = context.channel.allocator.buffer(capacity: 128)
         body.writeString(#"{"success":false,"error":{"code":"too_many_connections","message":"\#(message)"}}"#)
-        let head = HTTPResponse(status: .serviceUnavailable, headerFields: [
-            .contentType: "application/json", .contentLength: String(body.readableBytes), .connection: "close", .retryAfter: "1",
-        ])
+        let head = HTTPResponse(
+            status: .serviceUnavailable,
+            headerFields: [
+                .contentType: "application/json", .contentLength: String(body.readableBytes), .connection: "close", .retryAfter: "1",
+            ])
         context.write(wrapOutboundOut(.head(head)), promise: nil)
         context.write(wrapOutboundOut(.body(body)), promise: nil)
         context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }

@@ -28,12 +28,14 @@ struct ErrorEnvelopeMiddleware<Context: RequestContext>: RouterMiddleware {
         case .notFound where error is HTTPError:
             answer = Self.unmatched(request)
         case .payloadTooLarge where !(error is SwitchboardError):
-            answer = SwitchboardError(.payloadTooLarge, code: "payload_too_large", message: "request body exceeds the limit of \(maxBodyBytes) bytes")
+            answer = SwitchboardError(
+                .payloadTooLarge, code: "payload_too_large", message: "request body exceeds the limit of \(maxBodyBytes) bytes")
         case .unavailable:
             context.logger.error("database unavailable", metadata: ["error": "\(answer.detail ?? answer.message)"])
         case .internalError:
             context.logger.error("request failed", metadata: ["error": "\(answer.detail ?? "-")"])
-            answer = SwitchboardError(.internalError, code: "internal_error", message: "internal error; see the server log for request \(context.id)")
+            answer = SwitchboardError(
+                .internalError, code: "internal_error", message: "internal error; see the server log for request \(context.id)")
         case .unauthenticated, .forbidden:
             Counter(label: "switchboard_auth_failures_total", dimensions: [("reason", answer.code)]).increment()
         case .rateLimited:

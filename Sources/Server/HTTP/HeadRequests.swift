@@ -5,7 +5,8 @@ extension RouterMethods {
     /// Answers GET and HEAD on `path` with one handler (RFC 9110 §9.3.2: HEAD wherever GET);
     /// `HeadMiddleware` keeps the status and headers of HEAD's answer and drops its body.
     @discardableResult
-    func getAndHead(_ path: RouterPath, use handler: @Sendable @escaping (Request, Context) async throws -> some ResponseGenerator) -> Self {
+    func getAndHead(_ path: RouterPath, use handler: @Sendable @escaping (Request, Context) async throws -> some ResponseGenerator) -> Self
+    {
         on(path, method: .get, use: handler)
         return on(path, method: .head, use: handler)
     }
@@ -17,6 +18,8 @@ struct HeadMiddleware<Context: RequestContext>: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard request.method == .head else { return try await next(request, context) }
         let response = try await next(request, context)
-        return Response(status: response.status, headers: response.headers, body: ResponseBody(contentLength: nil) { writer in try await writer.finish(nil) })
+        return Response(
+            status: response.status, headers: response.headers,
+            body: ResponseBody(contentLength: nil) { writer in try await writer.finish(nil) })
     }
 }

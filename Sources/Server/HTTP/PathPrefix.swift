@@ -35,7 +35,8 @@ package struct PrefixedResponder: HTTPResponder {
         }
         if let gateway { return try await gateway.respond(to: request, context: context) }
         return try SwitchboardError(
-            .notFound, code: "not_found", message: "no route for \(request.method.rawValue) \(path); Switchboard's paths are under \(prefix) (SWITCHBOARD_PATH_PREFIX)"
+            .notFound, code: "not_found",
+            message: "no route for \(request.method.rawValue) \(path); Switchboard's paths are under \(prefix) (SWITCHBOARD_PATH_PREFIX)"
         ).response(from: request, context: context)
     }
 
@@ -45,9 +46,16 @@ package struct PrefixedResponder: HTTPResponder {
         guard !value.isEmpty else { return "" }
         let segments = value.split(separator: "/", omittingEmptySubsequences: false)
         guard value.hasPrefix("/"), value.count <= 100,
-              segments.dropFirst().allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." && $0.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x5F || $0 == 0x2E } })
+            segments.dropFirst().allSatisfy({
+                !$0.isEmpty && $0 != "." && $0 != ".."
+                    && $0.utf8.allSatisfy {
+                        ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x5F || $0 == 0x2E
+                    }
+            })
         else {
-            throw ConfigurationError("SWITCHBOARD_PATH_PREFIX must be a path such as /switchboard (lower-case letters, digits, -, _ and ., no trailing /), not '\(value)'")
+            throw ConfigurationError(
+                "SWITCHBOARD_PATH_PREFIX must be a path such as /switchboard (lower-case letters, digits, -, _ and ., no trailing /), not '\(value)'"
+            )
         }
         return value
     }

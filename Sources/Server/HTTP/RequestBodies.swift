@@ -25,7 +25,9 @@ struct CreateWebhookBody: Decodable {
         WebhookDraft(
             name: name, url: url, events: events, description: description.value, isActive: isActive ?? true, secret: secret.value,
             maxRetries: try maxRetries.checked("maxRetries", in: WebhookService.maxRetriesRange),
-            retryDelaysMs: try retryDelaysMs.map { try $0.enumerated().map { try $1.checked("retryDelaysMs[\($0)]", in: WebhookService.retryDelayRange) } },
+            retryDelaysMs: try retryDelaysMs.map {
+                try $0.enumerated().map { try $1.checked("retryDelaysMs[\($0)]", in: WebhookService.retryDelayRange) }
+            },
             maxDeliveriesPerSecond: maxDeliveriesPerSecond.value)
     }
 }
@@ -209,7 +211,8 @@ extension Permission {
     static func parse(_ names: [String], field: String) throws -> [Permission] {
         try names.map { name in
             guard let permission = Permission(rawValue: name) else {
-                throw SwitchboardError.invalid("\(field): unknown permission '\(name)'; known: \(Permission.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw SwitchboardError.invalid(
+                    "\(field): unknown permission '\(name)'; known: \(Permission.allCases.map(\.rawValue).joined(separator: ", "))")
             }
             return permission
         }

@@ -10,7 +10,8 @@ import NIOCore
 package struct StrictJSONRequestDecoder: RequestDecoder {
     package func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
         if let contentType = request.headers[.contentType], !contentType.lowercased().hasPrefix("application/json") {
-            throw SwitchboardError(.unsupportedMediaType, code: "unsupported_media_type", message: "send the body as application/json, not \(contentType)")
+            throw SwitchboardError(
+                .unsupportedMediaType, code: "unsupported_media_type", message: "send the body as application/json, not \(contentType)")
         }
         var request = request
         let buffer = try await request.collectBody(limit: context.maxUploadSize)
@@ -44,7 +45,8 @@ extension Request {
         do {
             return try await collectBody(upTo: limit)
         } catch is NIOTooManyBytesError {
-            throw SwitchboardError(.payloadTooLarge, code: "payload_too_large", message: "request body exceeds this route's limit of \(limit) bytes")
+            throw SwitchboardError(
+                .payloadTooLarge, code: "payload_too_large", message: "request body exceeds this route's limit of \(limit) bytes")
         }
     }
 }

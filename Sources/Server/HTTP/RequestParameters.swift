@@ -25,7 +25,8 @@ extension Request {
     func queryDate(_ name: String) throws -> Date? {
         guard let text = uri.queryParameters[name[...]] else { return nil }
         guard let date = Timestamp.parse(String(text)) else {
-            throw SwitchboardError.badRequest("\(name) must be an ISO-8601 time such as 2026-01-01T00:00:00Z, not '\(text)'", code: "invalid_query")
+            throw SwitchboardError.badRequest(
+                "\(name) must be an ISO-8601 time such as 2026-01-01T00:00:00Z, not '\(text)'", code: "invalid_query")
         }
         guard Timestamp.acceptedRange.contains(date) else {
             throw SwitchboardError.badRequest("\(name) must be \(Timestamp.acceptedRangeDescription), not '\(text)'", code: "invalid_query")
@@ -58,7 +59,8 @@ extension Request {
         guard let text = uri.queryParameters[name[...]] else { return nil }
         guard let value = Int(text), range.contains(value) else {
             throw SwitchboardError.badRequest(
-                "query parameter \(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(text)'", code: "invalid_query")
+                "query parameter \(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(text)'",
+                code: "invalid_query")
         }
         return value
     }
@@ -69,7 +71,8 @@ extension RequestContext {
     func pathID(_ name: String = "id") throws -> UUID {
         let text = parameters.get(name) ?? ""
         guard let id = UUID(uuidString: text) else {
-            throw SwitchboardError.badRequest("'\(text)' is not a valid id; ids are UUIDs such as 3f2b8c1e-5d4a-4f6b-9c8d-7e6f5a4b3c2d", code: "invalid_id")
+            throw SwitchboardError.badRequest(
+                "'\(text)' is not a valid id; ids are UUIDs such as 3f2b8c1e-5d4a-4f6b-9c8d-7e6f5a4b3c2d", code: "invalid_id")
         }
         return id
     }

@@ -51,7 +51,9 @@ package struct AuthenticatedRequestContext: ChildRequestContext {
 
     package init(context: SwitchboardRequestContext) throws {
         guard let key = context.identity else {
-            throw SwitchboardError(.unauthenticated, code: "missing_api_key", message: "send an API key as 'Authorization: Bearer <key>', or sign in to the console")
+            throw SwitchboardError(
+                .unauthenticated, code: "missing_api_key",
+                message: "send an API key as 'Authorization: Bearer <key>', or sign in to the console")
         }
         coreContext = context.coreContext
         peerAddress = context.peerAddress

@@ -22,8 +22,11 @@ struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
     private static func count(_ request: Request, context: Context, status: Int) {
         // The pattern, not the concrete path, so ids do not explode the label space.
         let route = context.endpointPath ?? "unmatched"
-        Counter(label: "switchboard_http_requests_total", dimensions: [
-            ("method", request.method.rawValue), ("route", route), ("status", String(status)),
-        ]).increment()
+        Counter(
+            label: "switchboard_http_requests_total",
+            dimensions: [
+                ("method", request.method.rawValue), ("route", route), ("status", String(status)),
+            ]
+        ).increment()
     }
 }

@@ -10,7 +10,8 @@ extension AuditTrail {
     ) async {
         do {
             try await record(
-                actor: actor, action: action, targetType: targetType, targetID: targetID, clientAddress: clientAddress?.description, changes: changes)
+                actor: actor, action: action, targetType: targetType, targetID: targetID, clientAddress: clientAddress?.description,
+                changes: changes)
         } catch {
             logger.error("audit record failed", metadata: ["action": "\(action)", "error": "\(error)"])
         }

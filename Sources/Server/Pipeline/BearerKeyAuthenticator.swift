@@ -28,16 +28,18 @@ struct BearerKeyAuthenticator: RouterMiddleware {
         while start < bytes.count, isSpace(bytes[start]) { start += 1 }
         let scheme = Array("bearer".utf8)
         guard bytes.count > start + scheme.count, isSpace(bytes[start + scheme.count]),
-              zip(bytes[start..<(start + scheme.count)], scheme).allSatisfy({ ($0 | 0x20) == $1 })
+            zip(bytes[start..<(start + scheme.count)], scheme).allSatisfy({ ($0 | 0x20) == $1 })
         else {
-            throw SwitchboardError(.unauthenticated, code: "invalid_authorization", message: "the Authorization header must be 'Bearer <key>'")
+            throw SwitchboardError(
+                .unauthenticated, code: "invalid_authorization", message: "the Authorization header must be 'Bearer <key>'")
         }
         var from = start + scheme.count
         while from < bytes.count, isSpace(bytes[from]) { from += 1 }
         var end = bytes.count
         while end > from, isSpace(bytes[end - 1]) { end -= 1 }
         guard from < end else {
-            throw SwitchboardError(.unauthenticated, code: "invalid_authorization", message: "the Authorization header must be 'Bearer <key>'")
+            throw SwitchboardError(
+                .unauthenticated, code: "invalid_authorization", message: "the Authorization header must be 'Bearer <key>'")
         }
         return String(decoding: bytes[from..<end], as: UTF8.self)
     }

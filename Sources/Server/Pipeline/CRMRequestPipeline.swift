@@ -21,14 +21,16 @@ struct CRMRequestPipeline: Sendable {
         for authenticator in authenticators { group.add(middleware: authenticator) }
         let authenticated: RouterGroup<AuthenticatedRequestContext> = group.group(context: AuthenticatedRequestContext.self)
         let routeMap = routeMap
-        authenticated.add(middleware: UsageMiddleware(usage: usage) { request in
-            let (method, uri) = target(request)
-            return routeMap.decide(method: method, uri: uri).routeGroup
-        })
-        authenticated.add(middleware: DenialAuditMiddleware(audit: audit) { request in
-            let (method, uri) = target(request)
-            return "\(method) \(RouteMap.path(of: uri))"
-        })
+        authenticated.add(
+            middleware: UsageMiddleware(usage: usage) { request in
+                let (method, uri) = target(request)
+                return routeMap.decide(method: method, uri: uri).routeGroup
+            })
+        authenticated.add(
+            middleware: DenialAuditMiddleware(audit: audit) { request in
+                let (method, uri) = target(request)
+                return "\(method) \(RouteMap.path(of: uri))"
+            })
         authenticated.add(middleware: AddressAllowlistMiddleware())
         authenticated.add(middleware: QuotaMiddleware(quotas: quotas, defaultLimit: defaultLimit))
         return authenticated

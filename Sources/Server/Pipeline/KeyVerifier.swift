@@ -20,7 +20,8 @@ struct KeyVerifier: Sendable {
                 let wait = reserved.decision.resetSeconds
                 throw SwitchboardError(
                     .rateLimited, code: "too_many_auth_failures",
-                    message: "too many failed authentications from this address; retry in \(wait) s", headers: [.init("Retry-After", String(wait))])
+                    message: "too many failed authentications from this address; retry in \(wait) s",
+                    headers: [.init("Retry-After", String(wait))])
             }
             reservation = reserved
         }

@@ -23,7 +23,9 @@ enum OverrideRefusal {
             if headers.contains(canonical) {
                 throw SwitchboardError(
                     .badRequest, code: "override_not_allowed",
-                    message: "the header \(field.name.rawName) is not accepted: the CRM could act on another method or path than the one checked. Send the method and path you mean, without it")
+                    message:
+                        "the header \(field.name.rawName) is not accepted: the CRM could act on another method or path than the one checked. Send the method and path you mean, without it"
+                )
             }
         }
         guard let question = target.firstIndex(of: "?") else { return }
@@ -33,7 +35,9 @@ enum OverrideRefusal {
             if Self.names(raw.removingPercentEncoding ?? raw).contains(queryParameter) {
                 throw SwitchboardError(
                     .badRequest, code: "override_not_allowed",
-                    message: "the query parameter \(queryParameter) is not accepted: the CRM could act on another method than the one checked. Send the method you mean, without it")
+                    message:
+                        "the query parameter \(queryParameter) is not accepted: the CRM could act on another method than the one checked. Send the method you mean, without it"
+                )
             }
         }
     }

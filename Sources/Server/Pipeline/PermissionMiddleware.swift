@@ -9,7 +9,8 @@ struct PermissionMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard context.key.permissions.grants(permission) else {
-            throw SwitchboardError(.forbidden, code: "insufficient_permissions", message: "this API key lacks the '\(permission.rawValue)' permission")
+            throw SwitchboardError(
+                .forbidden, code: "insufficient_permissions", message: "this API key lacks the '\(permission.rawValue)' permission")
         }
         return try await next(request, context)
     }

@@ -31,7 +31,9 @@ struct SessionCookieAuthenticator: RouterMiddleware {
             guard let candidate = request.headers[Self.csrfHeader], sessions.isValidCSRFToken(candidate, for: token) else {
                 throw SwitchboardError(
                     .forbidden, code: "csrf_failed",
-                    message: "requests that change something with the console's session cookie need its CSRF token in X-CSRF-Token (GET /api/session gives it)")
+                    message:
+                        "requests that change something with the console's session cookie need its CSRF token in X-CSRF-Token (GET /api/session gives it)"
+                )
             }
         }
         var context = context
@@ -48,7 +50,8 @@ struct SessionCookieAuthenticator: RouterMiddleware {
     /// was sent to (a reverse proxy must pass the original `Host` on).
     static func checkOrigin(_ request: Request) throws {
         let failure = SwitchboardError(
-            .forbidden, code: "csrf_failed", message: "this request's Origin is missing or is not this server; the console's session works only from its own pages")
+            .forbidden, code: "csrf_failed",
+            message: "this request's Origin is missing or is not this server; the console's session works only from its own pages")
         guard let origin = request.headers[.origin], let host = request.head.authority else { throw failure }
         let lowered = origin.lowercased()
         let authority: Substring
@@ -72,5 +75,6 @@ enum SessionCookie {
     }
 
     /// Removes the session cookie from the browser.
-    static let clearing = SwitchboardError.Header("Set-Cookie", "\(SessionService.cookieName)=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Strict")
+    static let clearing = SwitchboardError.Header(
+        "Set-Cookie", "\(SessionService.cookieName)=; Path=/; Max-Age=0; Secure; HttpOnly; SameSite=Strict")
 }

@@ -157,7 +157,10 @@ package struct ServerSettings: Sendable {
     package static let placeholderSecret = "your-webhook-secret-key-change-in-production"
 
     /// Settings with the documented defaults and the given secret; for tests and tools.
-    package init(secretKey: String, databaseURL: DatabaseURL = try! DatabaseURL(DatabaseURL.defaultValue), migrations: MigrationDirectory = .locate(environment: [:])) {
+    package init(
+        secretKey: String, databaseURL: DatabaseURL = try! DatabaseURL(DatabaseURL.defaultValue),
+        migrations: MigrationDirectory = .locate(environment: [:])
+    ) {
         self.databaseURL = databaseURL
         self.migrations = migrations
         self.host = "127.0.0.1"
@@ -220,21 +223,28 @@ package struct ServerSettings: Sendable {
     package init(environment: [String: String]) throws {
         var environment = environment
         let development = environment[SettingsCatalogue.switchboardEnv.name]?.lowercased() == "development"
-        if development, (environment[SettingsCatalogue.webhookSecretKey.name] ?? "").isEmpty || environment[SettingsCatalogue.webhookSecretKey.name] == Self.placeholderSecret {
+        if development,
+            (environment[SettingsCatalogue.webhookSecretKey.name] ?? "").isEmpty
+                || environment[SettingsCatalogue.webhookSecretKey.name] == Self.placeholderSecret
+        {
             environment[SettingsCatalogue.webhookSecretKey.name] = Self.developmentSecret
         }
         guard let secret = environment[SettingsCatalogue.webhookSecretKey.name], !secret.isEmpty else {
-            throw ConfigurationError("WEBHOOK_SECRET_KEY is not set: set it to a long random value (e.g. `openssl rand -hex 32`; `make run` writes one to .env for you), or set SWITCHBOARD_ENV=development for throwaway local data")
+            throw ConfigurationError(
+                "WEBHOOK_SECRET_KEY is not set: set it to a long random value (e.g. `openssl rand -hex 32`; `make run` writes one to .env for you), or set SWITCHBOARD_ENV=development for throwaway local data"
+            )
         }
         guard secret != Self.placeholderSecret else {
-            throw ConfigurationError("WEBHOOK_SECRET_KEY still has the example value from the documentation: replace it with a long random value")
+            throw ConfigurationError(
+                "WEBHOOK_SECRET_KEY still has the example value from the documentation: replace it with a long random value")
         }
         guard secret.count >= 16 else {
             throw ConfigurationError("WEBHOOK_SECRET_KEY must be at least 16 characters")
         }
         if !development, SecretMaterial.estimatedEntropyBits(secret) < SecretMaterial.minimumRootSecretBits {
             throw ConfigurationError(
-                "WEBHOOK_SECRET_KEY must carry at least 32 bytes of randomness (64 hex digits or 43 base64 characters, e.g. from `openssl rand -hex 32`): every API key and stored webhook secret is derived from it, and a shorter or memorable value can be guessed offline from a copy of the database")
+                "WEBHOOK_SECRET_KEY must carry at least 32 bytes of randomness (64 hex digits or 43 base64 characters, e.g. from `openssl rand -hex 32`): every API key and stored webhook secret is derived from it, and a shorter or memorable value can be guessed offline from a copy of the database"
+            )
         }
         let database = try DatabaseURL(EnvironmentReader(environment).text(SettingsCatalogue.databaseURL) ?? DatabaseURL.defaultValue)
         self.init(secretKey: secret, databaseURL: database, migrations: .locate(environment: environment))
@@ -246,7 +256,8 @@ package struct ServerSettings: Sendable {
             // reach (a local file, a server listening on loopback only).
             guard Self.isLoopback(host: host), database.engine == .sqlite else {
                 throw ConfigurationError(
-                    "SWITCHBOARD_ENV=development is only allowed with a loopback HOST (127.0.0.1, ::1 or localhost) and a SQLite database, since it may use a public WEBHOOK_SECRET_KEY; this configuration has HOST=\(host) and a \(database.engine.rawValue) database. Unset SWITCHBOARD_ENV and set a WEBHOOK_SECRET_KEY (`openssl rand -hex 32`)")
+                    "SWITCHBOARD_ENV=development is only allowed with a loopback HOST (127.0.0.1, ::1 or localhost) and a SQLite database, since it may use a public WEBHOOK_SECRET_KEY; this configuration has HOST=\(host) and a \(database.engine.rawValue) database. Unset SWITCHBOARD_ENV and set a WEBHOOK_SECRET_KEY (`openssl rand -hex 32`)"
+                )
             }
         }
         port = try reader.integer(SettingsCatalogue.port)
@@ -337,7 +348,8 @@ package struct ServerSettings: Sendable {
         policy.disableAfter = .seconds(
             try reader.integer(SettingsCatalogue.circuitDisableAfterSeconds))
         policy.perWebhookConcurrency = try reader.integer(SettingsCatalogue.webhookConcurrencyPerWebhook, default: max(1, concurrency / 4))
-        policy.defaultMaxDeliveriesPerSecond = try reader.number(SettingsCatalogue.webhookMaxDeliveriesPerSecond) ?? policy.defaultMaxDeliveriesPerSecond
+        policy.defaultMaxDeliveriesPerSecond =
+            try reader.number(SettingsCatalogue.webhookMaxDeliveriesPerSecond) ?? policy.defaultMaxDeliveriesPerSecond
         return policy
     }
 

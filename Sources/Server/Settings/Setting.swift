@@ -90,7 +90,8 @@ struct EnvironmentReader {
     func integer(_ setting: IntegerSetting, default defaultValue: Int? = nil) throws -> Int {
         guard let text = values[setting.name], !text.isEmpty else { return defaultValue ?? setting.defaultValue }
         guard let value = Int(text.trimmingCharacters(in: .whitespaces)), setting.range.contains(value) else {
-            throw ConfigurationError("\(setting.name) must be a whole number from \(setting.range.lowerBound) to \(setting.range.upperBound), not '\(text)'")
+            throw ConfigurationError(
+                "\(setting.name) must be a whole number from \(setting.range.lowerBound) to \(setting.range.upperBound), not '\(text)'")
         }
         return value
     }
@@ -117,7 +118,8 @@ struct EnvironmentReader {
     func rateLimit(_ setting: Setting, default defaultValue: RateLimit) throws -> RateLimit {
         guard let text = text(setting) else { return defaultValue }
         guard let limit = RateLimit(text) else {
-            throw ConfigurationError("\(setting.name) must be REQUESTS/SECONDS such as 600/60 (1–1000000 requests, 1–86400 seconds), not '\(text)'")
+            throw ConfigurationError(
+                "\(setting.name) must be REQUESTS/SECONDS such as 600/60 (1–1000000 requests, 1–86400 seconds), not '\(text)'")
         }
         return limit
     }

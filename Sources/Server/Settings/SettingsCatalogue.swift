@@ -7,7 +7,8 @@ import Logging
 package enum SettingsCatalogue {
     package static let databaseURL = Setting(
         "DATABASE_URL", .text("a database URL"), default: "`sqlite://./switchboard.sqlite`",
-        "database to use: `sqlite://PATH` (relative, or `sqlite:///absolute/path`), `postgres://USER:PASSWORD@HOST:5432/DB` or `mysql://USER:PASSWORD@HOST:3306/DB` (also `mariadb://`); options in [Database and migrations](database.md#url-options)")
+        "database to use: `sqlite://PATH` (relative, or `sqlite:///absolute/path`), `postgres://USER:PASSWORD@HOST:5432/DB` or `mysql://USER:PASSWORD@HOST:3306/DB` (also `mariadb://`); options in [Database and migrations](database.md#url-options)"
+    )
     package static let host = Setting(
         "HOST", .text("a host name or address"), default: "`127.0.0.1`",
         "address to listen on")
@@ -19,22 +20,27 @@ package enum SettingsCatalogue {
         "how much the server logs; `DEBUG` turns on debug lines of single subsystems")
     package static let debug = Setting(
         "DEBUG", .text("names"), default: "unset",
-        "subsystems that log at debug level whatever `LOG_LEVEL` says, as the Node `debug` module reads it: `webhook:*` for all, or `webhook:delivery` (one line per attempt with webhook, delivery, attempt, status, error), `webhook:cleanup`, `webhook:health`, `webhook:server`; commas or spaces between names, `-name` excludes")
+        "subsystems that log at debug level whatever `LOG_LEVEL` says, as the Node `debug` module reads it: `webhook:*` for all, or `webhook:delivery` (one line per attempt with webhook, delivery, attempt, status, error), `webhook:cleanup`, `webhook:health`, `webhook:server`; commas or spaces between names, `-name` excludes"
+    )
     package static let webhookSecretKey = Setting(
         "WEBHOOK_SECRET_KEY", .text("random text, 32 bytes or more"), default: "none — required",
-        "root secret carrying at least 32 random bytes: 64 hex digits (`openssl rand -hex 32`, what `make run` writes) or 43 base64 characters; shorter or memorable values are refused. API keys are stored as HMAC-SHA256 hashes and webhook secrets AES-GCM-encrypted under keys derived from it. The example value of the original JavaScript webhook server's README (`your-webhook-secret-key-change-in-production`) is refused. Changing it invalidates every API key and stored secret")
+        "root secret carrying at least 32 random bytes: 64 hex digits (`openssl rand -hex 32`, what `make run` writes) or 43 base64 characters; shorter or memorable values are refused. API keys are stored as HMAC-SHA256 hashes and webhook secrets AES-GCM-encrypted under keys derived from it. The example value of the original JavaScript webhook server's README (`your-webhook-secret-key-change-in-production`) is refused. Changing it invalidates every API key and stored secret"
+    )
     package static let switchboardEnv = Setting(
         "SWITCHBOARD_ENV", .text("`development`; any other value is ignored"), default: "unset",
-        "`development` replaces a missing or example `WEBHOOK_SECRET_KEY` with a fixed, public development secret (with a warning) and waives the 32-byte rule — for throwaway local data only, so it is refused unless `HOST` is loopback (`127.0.0.1`, `::1`, `localhost`) and the database is SQLite")
+        "`development` replaces a missing or example `WEBHOOK_SECRET_KEY` with a fixed, public development secret (with a warning) and waives the 32-byte rule — for throwaway local data only, so it is refused unless `HOST` is loopback (`127.0.0.1`, `::1`, `localhost`) and the database is SQLite"
+    )
     package static let webhookRetryAttempts = IntegerSetting(
         "WEBHOOK_RETRY_ATTEMPTS", default: 3, range: 0...20,
         "retries after the first delivery attempt; a webhook's `maxRetries` overrides it")
     package static let webhookRetryDelay = IntegerSetting(
         "WEBHOOK_RETRY_DELAY", default: 5000, range: 1...3_600_000,
-        "base retry delay in ms: retries wait 1 s, then this × 3ⁿ (5 s, 15 s, 45 s, 135 s), ±10 % jitter; a webhook's `retryDelaysMs` overrides the schedule")
+        "base retry delay in ms: retries wait 1 s, then this × 3ⁿ (5 s, 15 s, 45 s, 135 s), ±10 % jitter; a webhook's `retryDelaysMs` overrides the schedule"
+    )
     package static let webhookAllowedTargets = Setting(
         "WEBHOOK_ALLOWED_TARGETS", .text("a list"), default: "empty",
-        "comma-separated CIDR ranges, addresses and host names that deliveries may reach although they are loopback/private/reserved, e.g. `127.0.0.1,10.0.0.0/8,hooks.internal`")
+        "comma-separated CIDR ranges, addresses and host names that deliveries may reach although they are loopback/private/reserved, e.g. `127.0.0.1,10.0.0.0/8,hooks.internal`"
+    )
     package static let webhookTimeoutMs = IntegerSetting(
         "WEBHOOK_TIMEOUT_MS", default: 10_000, range: 100...300_000,
         "longest one delivery attempt may take, connecting, the response head and the body together")
@@ -46,7 +52,8 @@ package enum SettingsCatalogue {
         "delivery requests in flight per process; `0` runs no delivery worker in this process (API only)")
     package static let webhookAutoDisableAfter = IntegerSetting(
         "WEBHOOK_AUTO_DISABLE_AFTER", default: 10, range: 1...1_000_000,
-        "deliveries that ended failed in a row (retries used up, or a final status such as 400) that switch a webhook off; see [Circuit breaker and auto-disable](deliveries.md#circuit-breaker-and-auto-disable)")
+        "deliveries that ended failed in a row (retries used up, or a final status such as 400) that switch a webhook off; see [Circuit breaker and auto-disable](deliveries.md#circuit-breaker-and-auto-disable)"
+    )
     package static let circuitFailureThreshold = IntegerSetting(
         "CIRCUIT_FAILURE_THRESHOLD", default: CircuitPolicy().failureThreshold, range: 1...10_000,
         "transient failures in a row (no answer, timeout, 408, 429, 5xx) that open a webhook's circuit")
@@ -63,11 +70,13 @@ package enum SettingsCatalogue {
         "CIRCUIT_DISABLE_AFTER_SECONDS", default: Int(CircuitPolicy().disableAfter.seconds), range: 1...(365 * 86_400),
         "a webhook whose circuit has been open this long is switched off at its next failed probe")
     package static let webhookConcurrencyPerWebhook = IntegerSetting(
-        "WEBHOOK_CONCURRENCY_PER_WEBHOOK", default: CircuitPolicy().perWebhookConcurrency, range: 1...4096, documented: "a quarter of `WEBHOOK_CONCURRENCY` (16)",
+        "WEBHOOK_CONCURRENCY_PER_WEBHOOK", default: CircuitPolicy().perWebhookConcurrency, range: 1...4096,
+        documented: "a quarter of `WEBHOOK_CONCURRENCY` (16)",
         "requests in flight to one webhook at once, over all server processes")
     package static let webhookMaxDeliveriesPerSecond = Setting(
         "WEBHOOK_MAX_DELIVERIES_PER_SECOND", .number(WebhookService.deliveryRateRange), default: "unset",
-        "deliveries started per second to a webhook without its own `maxDeliveriesPerSecond`, over all server processes (0.01–10,000); unset: no limit")
+        "deliveries started per second to a webhook without its own `maxDeliveriesPerSecond`, over all server processes (0.01–10,000); unset: no limit"
+    )
     package static let webhookSecretOverlapHours = IntegerSetting(
         "WEBHOOK_SECRET_OVERLAP_HOURS", default: 24, range: 0...720,
         "how long a rotated-out secret keeps signing")
@@ -79,7 +88,8 @@ package enum SettingsCatalogue {
         "how often an idle worker looks for due deliveries; a publish in the same process wakes it at once")
     package static let webhookHandoff = Setting(
         "WEBHOOK_HANDOFF", .boolean, default: "`true`",
-        "`true`/`false`: a publish through this server's API writes its deliveries already leased to this server's worker when their webhooks have room, and the worker sends them after the commit without claiming them first (see [Deliveries](deliveries.md#from-publish-to-first-attempt)); `false`: every delivery waits for a claim")
+        "`true`/`false`: a publish through this server's API writes its deliveries already leased to this server's worker when their webhooks have room, and the worker sends them after the commit without claiming them first (see [Deliveries](deliveries.md#from-publish-to-first-attempt)); `false`: every delivery waits for a claim"
+    )
     package static let trustedProxies = Setting(
         "TRUSTED_PROXIES", .text("a list"), default: "empty",
         "addresses/CIDR ranges of reverse proxies whose `X-Forwarded-For` is believed; otherwise the socket peer is the client")
@@ -88,13 +98,15 @@ package enum SettingsCatalogue {
         "default quota of a key, `REQUESTS/SECONDS`; a key's `rateLimit` overrides it")
     package static let authFailureLimit = Setting(
         "AUTH_FAILURE_LIMIT", .rateLimit, default: "`30/60`",
-        "wrong keys allowed per client (IPv4 address or IPv6 /64) in the window; past it, requests presenting a key get 429 `too_many_auth_failures` until the window ends (requests with no key still get 401; a key this process verified in the last seconds still works)")
+        "wrong keys allowed per client (IPv4 address or IPv6 /64) in the window; past it, requests presenting a key get 429 `too_many_auth_failures` until the window ends (requests with no key still get 401; a key this process verified in the last seconds still works)"
+    )
     package static let authFailureBuckets = IntegerSetting(
         "AUTH_FAILURE_BUCKETS", default: 100_000, range: 1_000...10_000_000,
         "most clients whose failures are counted at once; past it the oldest count makes room, so invented addresses cost bounded memory")
     package static let httpIdleTimeoutSeconds = IntegerSetting(
         "HTTP_IDLE_TIMEOUT_SECONDS", default: 30, range: 1...3600,
-        "longest a connection may wait for a complete request head, new or kept alive after an answer; headers sent slowly do not extend it")
+        "longest a connection may wait for a complete request head, new or kept alive after an answer; headers sent slowly do not extend it"
+    )
     package static let httpBodyTimeoutSeconds = IntegerSetting(
         "HTTP_BODY_TIMEOUT_SECONDS", default: 30, range: 1...3600,
         "longest from a request's head to the end of its body")
@@ -130,7 +142,8 @@ package enum SettingsCatalogue {
         "keys that expired longer ago than this are deleted by the clean-up")
     package static let webhookHealthCheckInterval = IntegerSetting(
         "WEBHOOK_HEALTH_CHECK_INTERVAL", default: 60, range: 1...86_400,
-        "seconds between health evaluations of every webhook; recorded attempts also trigger one within a second; see [Monitoring](operations.md#health-monitor-and-operational-events)")
+        "seconds between health evaluations of every webhook; recorded attempts also trigger one within a second; see [Monitoring](operations.md#health-monitor-and-operational-events)"
+    )
     package static let webhookUnhealthyAfter = IntegerSetting(
         "WEBHOOK_UNHEALTHY_AFTER", default: 5, range: 1...1_000_000,
         "failed attempts in a row that make a webhook `unhealthy`")
@@ -154,34 +167,44 @@ package enum SettingsCatalogue {
         "longest one `GET /api/stream` answer lasts before the browser reconnects and resumes; keep it below your proxy's read timeout")
     package static let streamResumeWindowSeconds = IntegerSetting(
         "STREAM_RESUME_WINDOW_SECONDS", default: 300, range: 60...86_400,
-        "how far back a stream resumes with `Last-Event-ID`; an older resume point gets `event: reset` (reload the log) and the stream starts from now")
+        "how far back a stream resumes with `Last-Event-ID`; an older resume point gets `event: reset` (reload the log) and the stream starts from now"
+    )
     package static let streamMaxPerKey = IntegerSetting(
         "STREAM_MAX_PER_KEY", default: 10, range: 1...1000,
-        "`GET /api/stream` answers one key may hold open at once in one server process; one more gets 429 `too_many_streams`; a stream whose client went away gives its place back at its next write (within 15 s)")
+        "`GET /api/stream` answers one key may hold open at once in one server process; one more gets 429 `too_many_streams`; a stream whose client went away gives its place back at its next write (within 15 s)"
+    )
     package static let consoleAssetsDir = Setting(
         "CONSOLE_ASSETS_DIR", .text("a folder"), default: "unset",
-        "serve the console's files from this folder (the source tree's `web/`), re-read on every request and never cached, instead of the copies built into the binary — for working on the console; unset in production")
+        "serve the console's files from this folder (the source tree's `web/`), re-read on every request and never cached, instead of the copies built into the binary — for working on the console; unset in production"
+    )
     package static let authRouteMapFile = Setting(
         "AUTH_ROUTE_MAP_FILE", .text("a file"), default: "unset",
-        "extra route-map rules for `/auth/verify` and the gateway (see [CRM integration](crm-integration.md#forward-authentication)); checked at start-up")
+        "extra route-map rules for `/auth/verify` and the gateway (see [CRM integration](crm-integration.md#forward-authentication)); checked at start-up"
+    )
     package static let authUnmatched = Setting(
         "AUTH_UNMATCHED", .choice(["deny", "allow"]), default: "`deny`",
-        "what `/auth/verify` and the gateway answer for a CRM route no rule matches: `deny` (403 `route_not_allowed`) or `allow` (any valid key)")
+        "what `/auth/verify` and the gateway answer for a CRM route no rule matches: `deny` (403 `route_not_allowed`) or `allow` (any valid key)"
+    )
     package static let authAPIKeyHeader = Setting(
         "AUTH_API_KEY_HEADER", .text("a header name"), default: "unset",
-        "a header `/auth/verify` and the gateway read the key from instead of `Authorization: Bearer`, e.g. `X-API-Key`; set, `Authorization` is the CRM's own and is never read as a Switchboard key (the gateway passes it on as it came)")
+        "a header `/auth/verify` and the gateway read the key from instead of `Authorization: Bearer`, e.g. `X-API-Key`; set, `Authorization` is the CRM's own and is never read as a Switchboard key (the gateway passes it on as it came)"
+    )
     package static let switchboardPathPrefix = Setting(
         "SWITCHBOARD_PATH_PREFIX", .text("a path"), default: "unset",
-        "mounts every Switchboard path (API, console, `/health`, `/ready`, `/metrics`, `/openapi.json`, `/auth/verify`) under this path, e.g. `/switchboard`; in gateway mode everything else goes to the CRM, its own `/api/webhooks` included; without the gateway, paths outside it get 404")
+        "mounts every Switchboard path (API, console, `/health`, `/ready`, `/metrics`, `/openapi.json`, `/auth/verify`) under this path, e.g. `/switchboard`; in gateway mode everything else goes to the CRM, its own `/api/webhooks` included; without the gateway, paths outside it get 404"
+    )
     package static let authProxyStyle = Setting(
         "AUTH_PROXY_STYLE", .choice(ProxyStyle.allCases.map(\.rawValue)), default: "`nginx`",
-        "where `/auth/verify` reads the CRM request: `nginx` (`X-Original-Method`, `X-Original-URI`), `forwarded` (`X-Forwarded-Method`, `X-Forwarded-Uri`: Caddy, Traefik) or `envoy` (its own method and the path after `/auth/verify`); a verify request carrying another style's headers is refused 400. The start-up log names the style in force")
+        "where `/auth/verify` reads the CRM request: `nginx` (`X-Original-Method`, `X-Original-URI`), `forwarded` (`X-Forwarded-Method`, `X-Forwarded-Uri`: Caddy, Traefik) or `envoy` (its own method and the path after `/auth/verify`); a verify request carrying another style's headers is refused 400. The start-up log names the style in force"
+    )
     package static let gatewayUpstream = Setting(
         "GATEWAY_UPSTREAM", .text("a URL"), default: "unset",
-        "the CRM's base URL (`http(s)://host[:port][/prefix]`); set, every request outside Switchboard's own paths is checked and forwarded there ([gateway mode](crm-integration.md#gateway-mode))")
+        "the CRM's base URL (`http(s)://host[:port][/prefix]`); set, every request outside Switchboard's own paths is checked and forwarded there ([gateway mode](crm-integration.md#gateway-mode))"
+    )
     package static let gatewayForwardAuthorization = Setting(
         "GATEWAY_FORWARD_AUTHORIZATION", .boolean, default: "`false`",
-        "`true` passes the client's `Authorization` (and `AUTH_API_KEY_HEADER`) on to the CRM; by default the CRM gets the key's identity headers, not the key")
+        "`true` passes the client's `Authorization` (and `AUTH_API_KEY_HEADER`) on to the CRM; by default the CRM gets the key's identity headers, not the key"
+    )
     package static let gatewayTimeoutMs = IntegerSetting(
         "GATEWAY_TIMEOUT_MS", default: 30_000, range: 100...600_000,
         "longest the CRM may take to start its answer, and between two pieces of it; past it 504 `upstream_timeout`")
@@ -193,16 +216,19 @@ package enum SettingsCatalogue {
         "kept-alive connections to the CRM")
     package static let gatewayUpstreamHeadersFile = Setting(
         "GATEWAY_UPSTREAM_HEADERS_FILE", .text("a file"), default: "unset",
-        "a file of `Name: value` lines (`#` comments) added to every request the gateway forwards, replacing the client's headers of those names — the CRM's service token, say (`Authorization: Bearer …`); the values are never logged or shown, and a mistake names only the line")
+        "a file of `Name: value` lines (`#` comments) added to every request the gateway forwards, replacing the client's headers of those names — the CRM's service token, say (`Authorization: Bearer …`); the values are never logged or shown, and a mistake names only the line"
+    )
     package static let gatewayBufferBytes = IntegerSetting(
         "GATEWAY_BUFFER_BYTES", default: 64 << 20, range: 0...(16 << 30),
-        "most bytes of CRM answers held at once, over all requests, to publish them as events' `data` (64 MiB); an answer that does not fit is streamed and its event carries `{path, status}`")
+        "most bytes of CRM answers held at once, over all requests, to publish them as events' `data` (64 MiB); an answer that does not fit is streamed and its event carries `{path, status}`"
+    )
     package static let outboxPollIntervalMs = IntegerSetting(
         "OUTBOX_POLL_INTERVAL_MS", default: 250, range: 10...60_000,
         "how often each process's relay looks for rows the CRM committed to `switchboard_outbox`")
     package static let quotaSyncMs = IntegerSetting(
         "QUOTA_SYNC_MS", default: 200, range: 10...10_000,
-        "how often each process adds its key-quota counts to the shared table and reads every process's totals; the bound on overshooting a limit with several processes grows with it")
+        "how often each process adds its key-quota counts to the shared table and reads every process's totals; the bound on overshooting a limit with several processes grows with it"
+    )
 
     /// Every setting, in the page's order.
     package static let all: [Setting] = [

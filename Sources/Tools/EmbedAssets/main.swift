@@ -37,7 +37,9 @@ guard arguments.count == 4 else { fail("usage: EmbedAssets OUTPUT WEB_FOLDER OPE
 let output = URL(fileURLWithPath: arguments[1])
 let web = URL(fileURLWithPath: arguments[2]).standardizedFileURL
 var files: [(key: String, url: URL)] = [("openapi.json", URL(fileURLWithPath: arguments[3]))]
-guard let walker = FileManager.default.enumerator(at: web, includingPropertiesForKeys: [.isRegularFileKey]) else { fail("cannot read \(web.path)") }
+guard let walker = FileManager.default.enumerator(at: web, includingPropertiesForKeys: [.isRegularFileKey]) else {
+    fail("cannot read \(web.path)")
+}
 for case let url as URL in walker where (try? url.resourceValues(forKeys: [.isRegularFileKey]))?.isRegularFile == true {
     files.append((String(url.standardizedFileURL.path.dropFirst(web.path.count + 1)), url))
 }

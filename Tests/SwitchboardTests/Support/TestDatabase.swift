@@ -32,7 +32,8 @@ enum TestDriverKind: String, CaseIterable, Sendable, CustomTestStringConvertible
         if ProcessInfo.processInfo.environment["CI"] == "true" { return allCases }
         let available = allCases.filter { $0 == .sqlite || $0.serverURL != nil }
         for kind in allCases where !available.contains(kind) {
-            FileHandle.standardError.write(Data("note: \(kind) conformance tests not run: \(kind.environmentVariable!) is unset (make test sets it)\n".utf8))
+            FileHandle.standardError.write(
+                Data("note: \(kind) conformance tests not run: \(kind.environmentVariable!) is unset (make test sets it)\n".utf8))
         }
         return available
     }()
@@ -73,9 +74,11 @@ struct TestDatabase {
         case .postgres:
             let url = withOption(try requireServerURL(kind), "schema=\(name)&pool_size=4")
             let driver = try PostgresDriver(url: try DatabaseURL(url))
-            return TestDatabase(kind: kind, url: url, driver: driver, path: nil, cleanupWhileRunning: {
-                try? await driver.executeScript("DROP SCHEMA IF EXISTS \(name) CASCADE")
-            }, cleanupAfterStop: {})
+            return TestDatabase(
+                kind: kind, url: url, driver: driver, path: nil,
+                cleanupWhileRunning: {
+                    try? await driver.executeScript("DROP SCHEMA IF EXISTS \(name) CASCADE")
+                }, cleanupAfterStop: {})
         case .mysql:
             let base = try requireServerURL(kind)
             let adminURL = try DatabaseURL(withOption(base, "pool_size=1"))
@@ -92,7 +95,6 @@ struct TestDatabase {
         }
     }
 
-
     /// Every byte of a SQLite database's files (main file and WAL), for scanning for plaintext.
     func rawBytes() throws -> Data {
         let path = try #require(path, "rawBytes reads SQLite files only")
@@ -105,14 +107,15 @@ struct TestDatabase {
 
     /// The names of Switchboard's tables (without `switchboard_migrations`), sorted.
     func tableNames() async throws -> [String] {
-        let query: SQLQuery = switch kind {
-        case .sqlite:
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'switchboard_migrations' ORDER BY name"
-        case .postgres:
-            "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name <> 'switchboard_migrations' ORDER BY table_name"
-        case .mysql:
-            "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name <> 'switchboard_migrations' ORDER BY table_name"
-        }
+        let query: SQLQuery =
+            switch kind {
+            case .sqlite:
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'switchboard_migrations' ORDER BY name"
+            case .postgres:
+                "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name <> 'switchboard_migrations' ORDER BY table_name"
+            case .mysql:
+                "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name <> 'switchboard_migrations' ORDER BY table_name"
+            }
         // Sorted here: MySQL's information_schema collation orders `_` before letters.
         return try await driver.query(query).map { try $0.string("name") }.sorted()
     }
@@ -145,7 +148,8 @@ struct TestDatabaseMissing: Error, CustomStringConvertible {
 
 /// Runs `body` with a fresh database (migrated unless `migrate` is false) whose driver runs
 /// meanwhile, and removes the database afterwards, also when `body` throws.
-func withTestDatabase<T>(_ kind: TestDriverKind = .sqlite, migrate: Bool = true, _ body: (TestDatabase) async throws -> T) async throws -> T {
+func withTestDatabase<T>(_ kind: TestDriverKind = .sqlite, migrate: Bool = true, _ body: (TestDatabase) async throws -> T) async throws -> T
+{
     let database = try await TestDatabase.create(kind)
     do {
         let result = try await database.driver.withRunning { driver in

@@ -82,14 +82,18 @@ final class TestReceiver: Sendable {
             let answer = respond(received, index)
             if answer.delay > .zero { try await Task.sleep(for: answer.delay) }
             if let interval = answer.dribble {
-                return Response(status: answer.status, headers: answer.headers, body: ResponseBody { writer in
-                    while true {
-                        try await writer.write(ByteBuffer(string: "x"))
-                        try await Task.sleep(for: interval)
-                    }
-                })
+                return Response(
+                    status: answer.status, headers: answer.headers,
+                    body: ResponseBody { writer in
+                        while true {
+                            try await writer.write(ByteBuffer(string: "x"))
+                            try await Task.sleep(for: interval)
+                        }
+                    })
             }
-            return Response(status: answer.status, headers: answer.headers, body: ResponseBody(byteBuffer: answer.bytes.map { ByteBuffer(bytes: $0) } ?? ByteBuffer(string: answer.body)))
+            return Response(
+                status: answer.status, headers: answer.headers,
+                body: ResponseBody(byteBuffer: answer.bytes.map { ByteBuffer(bytes: $0) } ?? ByteBuffer(string: answer.body)))
         }
         router.post("/hook", use: handler)
         for method in [HTTPRequest.Method.get, .head, .post, .put, .patch, .delete, .options] {
@@ -120,7 +124,10 @@ final class TestReceiver: Sendable {
 }
 
 /// Runs `body` with a receiver, stopping it afterwards.
-func withReceiver<T>(_ respond: @escaping @Sendable (ReceivedRequest, Int) -> ScriptedResponse = { _, _ in ScriptedResponse() }, _ body: (TestReceiver) async throws -> T) async throws -> T {
+func withReceiver<T>(
+    _ respond: @escaping @Sendable (ReceivedRequest, Int) -> ScriptedResponse = { _, _ in ScriptedResponse() },
+    _ body: (TestReceiver) async throws -> T
+) async throws -> T {
     let receiver = try await TestReceiver.start(port: 0, respond)
     do {
         let result = try await body(receiver)
@@ -155,7 +162,10 @@ func withRunningWorker<T>(_ server: TestServer, _ body: () async throws -> T) as
 /// suites run at once on two cores, where what takes 0.5 s alone took 10 s); past that it
 /// records the timeout where it was asked for and throws, so the test ends there instead of
 /// going on with what it waited for missing (an index out of range crashes the whole run).
-func eventually(timeout: Duration = .seconds(20), _ message: @autoclosure () -> String = "condition", sourceLocation: SourceLocation = #_sourceLocation, _ condition: () async throws -> Bool) async throws {
+func eventually(
+    timeout: Duration = .seconds(20), _ message: @autoclosure () -> String = "condition", sourceLocation: SourceLocation = #_sourceLocation,
+    _ condition: () async throws -> Bool
+) async throws {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if try await condition() { return }

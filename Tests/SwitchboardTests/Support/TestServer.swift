@@ -33,7 +33,8 @@ func withTestServer<T>(
     _ kind: TestDriverKind = .sqlite, configure: (inout ServerSettings) -> Void = { _ in }, _ body: (TestServer) async throws -> T
 ) async throws -> T {
     try await withTestDatabase(kind) { database in
-        var settings = ServerSettings(secretKey: TestServer.secret, databaseURL: try DatabaseURL(database.url), migrations: TestDatabase.migrations)
+        var settings = ServerSettings(
+            secretKey: TestServer.secret, databaseURL: try DatabaseURL(database.url), migrations: TestDatabase.migrations)
         settings.outboundPolicy = try TargetPolicy(allowList: "127.0.0.1")
         settings.pollIntervalMilliseconds = 20
         // Tests read the queue gauges right after changing the queue.
@@ -44,7 +45,8 @@ func withTestServer<T>(
         let components = try SwitchboardComponents(settings: settings, driver: database.driver)
         let admin = try #require(try await components.apiKeys.bootstrapAdminKeyIfNeeded())
         do {
-            let result = try await body(TestServer(database: database, settings: settings, adminKey: admin.plaintext, components: components))
+            let result = try await body(
+                TestServer(database: database, settings: settings, adminKey: admin.plaintext, components: components))
             try await components.httpClient.shutdown()
             try await components.gatewayClient?.shutdown()
             await components.pinnedClients.shutDownAll()
@@ -62,7 +64,9 @@ extension TestClientProtocol {
     /// Sends a request with an optional bearer key and JSON body text, and returns the status
     /// and the parsed JSON answer.
     @discardableResult
-    func send(_ method: HTTPRequest.Method, _ uri: String, key: String? = nil, json: String? = nil, headers extra: HTTPFields = [:]) async throws -> (status: HTTPResponse.Status, body: JSONValue, headers: HTTPFields) {
+    func send(_ method: HTTPRequest.Method, _ uri: String, key: String? = nil, json: String? = nil, headers extra: HTTPFields = [:])
+        async throws -> (status: HTTPResponse.Status, body: JSONValue, headers: HTTPFields)
+    {
         var headers = extra
         if let key { headers[.authorization] = "Bearer \(key)" }
         if json != nil, headers[.contentType] == nil { headers[.contentType] = "application/json" }
@@ -91,7 +95,10 @@ extension JSONValue {
 }
 
 /// Checks the error envelope: `success: false` and the expected code.
-func expectError(_ result: (status: HTTPResponse.Status, body: JSONValue, headers: HTTPFields), _ status: HTTPResponse.Status, code: String, sourceLocation: SourceLocation = #_sourceLocation) {
+func expectError(
+    _ result: (status: HTTPResponse.Status, body: JSONValue, headers: HTTPFields), _ status: HTTPResponse.Status, code: String,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
     #expect(result.status == status, "body: \(result.body.compactText)", sourceLocation: sourceLocation)
     #expect(result.body["success"] == .bool(false), sourceLocation: sourceLocation)
     #expect(result.body["error"]?["code"]?.stringValue == code, "body: \(result.body.compactText)", sourceLocation: sourceLocation)
