@@ -46,7 +46,7 @@ browser-test:
 format:
 	$(SWIFT) format format --in-place --recursive $(FORMATTED)
 
-## Check that SQL lives only in stores, migrations and drivers and that the Swift sources are formatted; build and run the whole test suite (Swift Testing) against SQLite and against throwaway
+## Check that SQL lives only in stores, migrations and drivers, that the Swift sources are formatted and web/'s lines fit 140 columns; build and run the whole test suite (Swift Testing) against SQLite and against throwaway
 ## PostgreSQL and MariaDB servers on loopback (installed and started if absent), then the
 ## system tests of the built server (Tests/System, pytest): the database-failure test on both
 ## (restart and 30 s down under load), the hardening test (slow clients, connection limits,
@@ -59,6 +59,7 @@ format:
 ## examples of README.md and docs/api.md.
 test: deps
 	scripts/check-sql-placement.sh
+	scripts/check-line-length.sh
 	$(SWIFT) format lint --strict --recursive $(FORMATTED)
 	$(SWIFT) build $(SWIFT_FLAGS) --build-tests
 	scripts/test-databases.sh start > .build/test-databases.env

@@ -27,7 +27,8 @@ export async function call(method, path, body) {
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken;
   let response;
   try {
-    response = await fetch(url(path), { method, headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'same-origin', cache: 'no-store' });
+    response = await fetch(url(path), { method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+      credentials: 'same-origin', cache: 'no-store' });
   } catch (error) {
     const failure = new ApiError(0, 'network_error', 'The server cannot be reached: ' + error.message);
     listeners.forEach((fn) => fn(failure));
@@ -38,7 +39,8 @@ export async function call(method, path, body) {
   try { document = await response.json(); } catch { /* not JSON */ }
   if (!response.ok || document?.success === false) {
     const error = document?.error ?? {};
-    const failure = new ApiError(response.status, error.code ?? 'http_' + response.status, error.message ?? response.statusText, requestId, response.headers.get('Retry-After'));
+    const failure = new ApiError(response.status, error.code ?? 'http_' + response.status, error.message ?? response.statusText, requestId,
+      response.headers.get('Retry-After'));
     if (![400, 404, 409, 422].includes(response.status) || path === '/api/session') listeners.forEach((fn) => fn(failure));
     throw failure;
   }

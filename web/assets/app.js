@@ -72,7 +72,8 @@ class SwitchboardApp extends HTMLElement {
     setCsrfToken(session.csrfToken);
     this.classList.remove('signed-out');
     this.main = h('main', { id: 'main', tabindex: '-1' });
-    const links = navigation.filter(([, , permission]) => this.can(permission)).map(([name, label]) => h('a', { href: `#/${name}`, dataset: { view: name } }, label));
+    const links = navigation.filter(([, , permission]) => this.can(permission)).map(([name, label]) => h('a', { href: `#/${name}`,
+      dataset: { view: name } }, label));
     this.nav = h('nav', { class: 'side', 'aria-label': 'Console' },
       h('div', { class: 'brand' }, 'Switchboard'), links,
       h('div', { class: 'who' }, 'Signed in as ', h('strong', {}, session.name), h('br'), 'key ', keyPrefix(session.prefix)));
@@ -85,7 +86,8 @@ class SwitchboardApp extends HTMLElement {
     this.session = null;
     setCsrfToken(null);
     this.classList.add('signed-out');
-    const input = h('input', { type: 'password', id: 'signin-key', name: 'key', autocomplete: 'off', required: true, spellcheck: 'false', placeholder: 'sbk_…' });
+    const input = h('input', { type: 'password', id: 'signin-key', name: 'key', autocomplete: 'off', required: true, spellcheck: 'false',
+      placeholder: 'sbk_…' });
     const error = h('p', { class: 'field-error', role: 'alert', id: 'signin-error' }, message ?? '');
     const form = h('form', { class: 'card signin', on: { submit: async (event) => {
       event.preventDefault();
@@ -162,7 +164,8 @@ class SwitchboardApp extends HTMLElement {
   showBanner(message) {
     if (!this.main) return;
     this.banner?.remove();
-    this.banner = h('div', { class: 'banner', role: 'alert' }, message, ' ', h('button', { type: 'button', on: { click: () => { this.banner?.remove(); this.route(); } } }, 'Try again'));
+    this.banner = h('div', { class: 'banner', role: 'alert' }, message, ' ', h('button', { type: 'button',
+      on: { click: () => { this.banner?.remove(); this.route(); } } }, 'Try again'));
     this.main.prepend(this.banner);
   }
 

@@ -3,18 +3,22 @@
 import { get, query } from './api.js';
 import { h, keyPrefix, mount, time } from './dom.js';
 
-const targetTypes = [['', 'Any target'], ['webhook', 'Webhooks'], ['api_key', 'API keys'], ['delivery', 'Deliveries'], ['event_type', 'Event types'], ['session', 'Sessions']];
+const targetTypes = [['', 'Any target'], ['webhook', 'Webhooks'], ['api_key', 'API keys'], ['delivery', 'Deliveries'], ['event_type',
+  'Event types'], ['session', 'Sessions']];
 
 export async function render(main, { params }) {
-  const filter = { action: params.get('action') ?? '', target_type: params.get('target_type') ?? '', actor: params.get('actor') ?? '', cursor: params.get('cursor') ?? '' };
+  const filter = { action: params.get('action') ?? '', target_type: params.get('target_type') ?? '', actor: params.get('actor') ?? '',
+    cursor: params.get('cursor') ?? '' };
   const [page, keys] = await Promise.all([
     get('/api/audit-logs' + query({ ...filter, limit: 50 })),
     get('/api/api-keys?limit=100&include_revoked=true').catch(() => ({ data: [] })),
   ]);
   const names = new Map(keys.data.map((k) => [k.id, k]));
   const action = h('input', { type: 'search', id: 'audit-action', value: filter.action, placeholder: 'webhook.created' });
-  const target = h('select', { id: 'audit-target' }, targetTypes.map(([v, l]) => h('option', { value: v, selected: v === filter.target_type }, l)));
-  const actor = h('select', { id: 'audit-actor' }, h('option', { value: '' }, 'Any key'), keys.data.map((k) => h('option', { value: k.id, selected: k.id === filter.actor }, k.name)));
+  const target = h('select', { id: 'audit-target' }, targetTypes.map(([v, l]) => h('option', { value: v,
+    selected: v === filter.target_type }, l)));
+  const actor = h('select', { id: 'audit-actor' }, h('option', { value: '' }, 'Any key'), keys.data.map((k) => h('option', { value: k.id,
+    selected: k.id === filter.actor }, k.name)));
   const form = h('form', { class: 'filters', 'aria-label': 'Filters', on: { submit: (event) => {
     event.preventDefault();
     location.hash = '#/audit' + query({ action: action.value.trim(), target_type: target.value, actor: actor.value });
@@ -27,7 +31,8 @@ export async function render(main, { params }) {
   const base = { action: filter.action, target_type: filter.target_type, actor: filter.actor };
   const pager = h('nav', { class: 'row', 'aria-label': 'Pages' },
     filter.cursor ? h('a', { class: 'button', href: '#/audit' + query(base) }, 'Newest') : null,
-    page.pagination?.next_cursor ? h('a', { class: 'button', href: '#/audit' + query({ ...base, cursor: page.pagination.next_cursor }) }, 'Older') : null);
+    page.pagination?.next_cursor ? h('a', { class: 'button', href: '#/audit' + query({ ...base, cursor: page.pagination.next_cursor }) },
+      'Older') : null);
   mount(main, h('h1', {}, 'Audit log'), form,
     entries.length === 0 ? h('p', { class: 'muted' }, 'Nothing recorded.') : h('table', { 'aria-label': 'Audit entries' },
       h('thead', {}, h('tr', {}, ['Time', 'Key', 'Action', 'Target', 'Address', 'Change'].map((t) => h('th', { scope: 'col' }, t)))),
@@ -40,6 +45,7 @@ export async function render(main, { params }) {
           h('td', {}, h('code', {}, entry.action)),
           h('td', {}, entry.targetType, entry.targetId ? [' ', h('code', { title: entry.targetId }, entry.targetId.slice(0, 8))] : ''),
           h('td', {}, entry.clientAddress ?? '—'),
-          h('td', {}, text ? h('details', {}, h('summary', {}, text.includes('[redacted]') ? 'Show (secrets redacted)' : 'Show'), h('pre', {}, text)) : '—'));
+          h('td', {}, text ? h('details', {}, h('summary', {}, text.includes('[redacted]') ? 'Show (secrets redacted)' : 'Show'), h('pre',
+            {}, text)) : '—'));
       }))), pager);
 }

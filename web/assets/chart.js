@@ -23,9 +23,12 @@ export function hourlyChart(series, caption) {
     if (point.deliveries > 0) {
       const okHeight = (point.successes / maxCount) * plotHeight;
       const badHeight = (point.failures / maxCount) * plotHeight;
-      if (okHeight > 0) okPath += `M${x.toFixed(1)} ${base.toFixed(1)}h${barWidth.toFixed(1)}v${(-okHeight).toFixed(1)}h${(-barWidth).toFixed(1)}z`;
-      if (badHeight > 0) badPath += `M${x.toFixed(1)} ${(base - okHeight).toFixed(1)}h${barWidth.toFixed(1)}v${(-badHeight).toFixed(1)}h${(-barWidth).toFixed(1)}z`;
-      const label = `${when(point.hour)}: ${point.successes} succeeded, ${point.failures} failed` + (point.average_response_time != null ? `, ${point.average_response_time} ms average` : '');
+      if (okHeight > 0) okPath += `M${x.toFixed(1)} ${base.toFixed(1)}` +
+        `h${barWidth.toFixed(1)}v${(-okHeight).toFixed(1)}h${(-barWidth).toFixed(1)}z`;
+      if (badHeight > 0) badPath += `M${x.toFixed(1)} ${(base - okHeight).toFixed(1)}` +
+        `h${barWidth.toFixed(1)}v${(-badHeight).toFixed(1)}h${(-barWidth).toFixed(1)}z`;
+      const label = `${when(point.hour)}: ${point.successes} succeeded, ${point.failures} failed` +
+        (point.average_response_time != null ? `, ${point.average_response_time} ms average` : '');
       const mark = document.createElementNS(SVG, 'rect');
       mark.setAttribute('class', 'hit');
       mark.setAttribute('x', x.toFixed(1));
@@ -37,7 +40,10 @@ export function hourlyChart(series, caption) {
       mark.append(title);
       marks.push(mark);
     }
-    if (point.average_response_time != null) points.push(`${(x + barWidth / 2).toFixed(1)},${(top + plotHeight - (point.average_response_time / maxLatency) * plotHeight).toFixed(1)}`);
+    if (point.average_response_time != null) {
+      points.push(`${(x + barWidth / 2).toFixed(1)},` +
+        `${(top + plotHeight - (point.average_response_time / maxLatency) * plotHeight).toFixed(1)}`);
+    }
   });
   const bars = [svg('path', { class: 'ok', d: okPath || 'M0 0' }), svg('path', { class: 'bad', d: badPath || 'M0 0' }), marks];
   const first = series[0]?.hour, last = series[series.length - 1]?.hour;
@@ -57,7 +63,8 @@ export function hourlyChart(series, caption) {
     ? dataTable(series, caption, 'visually-hidden')
     : lazyTable(series, caption);
   return h('figure', { class: 'chart card' },
-    h('div', { class: 'legend' }, h('span', {}, h('span', { class: 'swatch ok' }), 'Succeeded'), h('span', {}, h('span', { class: 'swatch bad' }), 'Failed'), h('span', {}, h('span', { class: 'swatch latency' }), 'Average latency')),
+    h('div', { class: 'legend' }, h('span', {}, h('span', { class: 'swatch ok' }), 'Succeeded'), h('span', {}, h('span',
+      { class: 'swatch bad' }), 'Failed'), h('span', {}, h('span', { class: 'swatch latency' }), 'Average latency')),
     chart, data);
 }
 
@@ -65,7 +72,8 @@ function dataTable(series, caption, className) {
   return h('table', { class: className },
     h('caption', {}, caption),
     h('thead', {}, h('tr', {}, ['Hour', 'Deliveries', 'Successes', 'Failures', 'Average ms'].map((t) => h('th', { scope: 'col' }, t)))),
-    h('tbody', {}, series.map((p) => h('tr', {}, h('td', {}, p.hour), h('td', {}, p.deliveries), h('td', {}, p.successes), h('td', {}, p.failures), h('td', {}, p.average_response_time ?? '')))));
+    h('tbody', {}, series.map((p) => h('tr', {}, h('td', {}, p.hour), h('td', {}, p.deliveries), h('td', {}, p.successes), h('td', {},
+      p.failures), h('td', {}, p.average_response_time ?? '')))));
 }
 
 function lazyTable(series, caption) {

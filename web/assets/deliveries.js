@@ -11,12 +11,15 @@ export async function render(main, { app, params }) {
   const chosen = (params.get('status') ?? '').split(',').filter(Boolean);
   const filter = {
     webhook_id: params.get('webhook_id') ?? '', status: chosen.join(','), event_type: params.get('event_type') ?? '',
-    event_id: params.get('event_id') ?? '', since: params.get('since') ?? '', until: params.get('until') ?? '', cursor: params.get('cursor') ?? '', limit: 50,
+    event_id: params.get('event_id') ?? '', since: params.get('since') ?? '', until: params.get('until') ?? '',
+      cursor: params.get('cursor') ?? '', limit: 50,
   };
   const [logs, webhooks] = await Promise.all([get('/api/webhooks/logs' + query(filter)), get('/api/webhooks?limit=100')]);
   const names = new Map(webhooks.data.map((w) => [w.id, w.name]));
-  const webhookSelect = h('select', { id: 'filter-webhook' }, h('option', { value: '' }, 'All webhooks'), webhooks.data.map((w) => h('option', { value: w.id, selected: w.id === filter.webhook_id }, w.name)));
-  const statusBoxes = statuses.map(([value, label]) => h('label', { class: 'inline' }, h('input', { type: 'checkbox', name: 'status', value, checked: chosen.includes(value) }), label));
+  const webhookSelect = h('select', { id: 'filter-webhook' }, h('option', { value: '' }, 'All webhooks'),
+    webhooks.data.map((w) => h('option', { value: w.id, selected: w.id === filter.webhook_id }, w.name)));
+  const statusBoxes = statuses.map(([value, label]) => h('label', { class: 'inline' }, h('input', { type: 'checkbox', name: 'status', value,
+    checked: chosen.includes(value) }), label));
   const typeInput = h('input', { type: 'search', id: 'filter-type', value: filter.event_type, placeholder: 'contact.created' });
   const idInput = h('input', { type: 'search', id: 'filter-id', value: filter.event_id, placeholder: 'uuid', size: 36 });
   const sinceInput = h('input', { type: 'datetime-local', id: 'filter-since', value: toLocalInput(filter.since) });
@@ -27,7 +30,8 @@ export async function render(main, { app, params }) {
     const next = {
       webhook_id: webhookSelect.value, status: statusBoxes.map((l) => l.firstChild).filter((b) => b.checked).map((b) => b.value).join(','),
       event_type: typeInput.value.trim(), event_id: id,
-      since: sinceInput.value ? new Date(sinceInput.value).toISOString() : '', until: untilInput.value ? new Date(untilInput.value).toISOString() : '',
+      since: sinceInput.value ? new Date(sinceInput.value).toISOString() : '',
+        until: untilInput.value ? new Date(untilInput.value).toISOString() : '',
     };
     if (id && !uuid.test(id)) { app.toast('An event or delivery id is a UUID', true); return; }
     if (id) {
@@ -57,7 +61,8 @@ export async function render(main, { app, params }) {
   const show = () => {
     pending = null;
     const label = missed ? 'Deliveries may have been missed while disconnected — reload' : `${count} new — show`;
-    mount(fresh, count || missed ? h('a', { href: location.hash, on: { click: (e) => { e.preventDefault(); app.route(); } } }, label) : 'No new deliveries');
+    mount(fresh, count || missed ? h('a', { href: location.hash, on: { click: (e) => { e.preventDefault(); app.route(); } } },
+      label) : 'No new deliveries');
   };
   const stop = () => { source?.close(); source = null; clearTimeout(pending); };
   live.addEventListener('change', () => {
@@ -73,7 +78,8 @@ export async function render(main, { app, params }) {
     source.addEventListener('reset', () => { missed = true; show(); });
     source.addEventListener('delivery', (message) => {
       const delivery = JSON.parse(message.data);
-      if (known.has(delivery.id) || (filter.event_type && delivery.eventType !== filter.event_type) || (filter.event_id && delivery.eventId !== filter.event_id)) return;
+      if (known.has(delivery.id) || (filter.event_type && delivery.eventType !== filter.event_type) ||
+        (filter.event_id && delivery.eventId !== filter.event_id)) return;
       known.add(delivery.id);
       count += 1;
       // At most four renders a second, however fast deliveries arrive.
@@ -87,7 +93,8 @@ export async function render(main, { app, params }) {
     older ? h('a', { class: 'button', href: '#/deliveries' + query({ ...base, cursor: older }) }, 'Older') : null);
   mount(main, h('h1', {}, 'Deliveries'), form,
     h('div', { class: 'row' }, h('label', { class: 'inline', for: 'live' }, live, 'Live'), fresh),
-    logs.data.length ? deliveryTable(logs.data, names) : h('div', { class: 'card' }, h('p', {}, 'No deliveries match these filters.')), pager);
+    logs.data.length ? deliveryTable(logs.data, names) : h('div', { class: 'card' }, h('p', {}, 'No deliveries match these filters.')),
+      pager);
   return stop;
 }
 
@@ -103,11 +110,14 @@ export function statusBadge(status) {
 
 export function deliveryTable(rows, names) {
   return h('table', { 'aria-label': 'Deliveries' },
-    h('thead', {}, h('tr', {}, ['Status', 'Event type', 'Webhook', 'Attempts', 'Last status', 'Last error', 'Created', 'Next attempt'].map((t) => h('th', { scope: 'col' }, t)))),
-    h('tbody', {}, rows.map((d) => h('tr', { tabindex: '0', on: { keydown: (e) => { if (e.key === 'Enter') location.hash = `#/deliveries/${d.id}`; } } },
+    h('thead', {}, h('tr', {}, ['Status', 'Event type', 'Webhook', 'Attempts', 'Last status', 'Last error', 'Created',
+      'Next attempt'].map((t) => h('th', { scope: 'col' }, t)))),
+    h('tbody', {}, rows.map((d) => h('tr', { tabindex: '0',
+      on: { keydown: (e) => { if (e.key === 'Enter') location.hash = `#/deliveries/${d.id}`; } } },
       h('td', {}, h('a', { href: `#/deliveries/${d.id}`, 'aria-label': `Delivery ${d.id}, ${d.status}` }, statusBadge(d.status))),
       h('td', {}, d.eventType),
-      h('td', {}, names.get(d.webhookId) ? h('a', { href: `#/webhooks/${d.webhookId}` }, names.get(d.webhookId)) : h('code', {}, d.webhookId.slice(0, 8))),
+      h('td', {}, names.get(d.webhookId) ? h('a', { href: `#/webhooks/${d.webhookId}` }, names.get(d.webhookId)) : h('code', {},
+        d.webhookId.slice(0, 8))),
       h('td', {}, String(d.attemptCount)),
       h('td', {}, d.lastStatusCode ?? '—'),
       h('td', {}, d.lastError ? h('span', { title: d.lastError }, d.lastError.slice(0, 80)) : '—'),

@@ -68,7 +68,8 @@ export const percent = (n) => new Intl.NumberFormat(undefined, { maximumFraction
 export function externalLink(url) {
   try {
     const parsed = new URL(url);
-    if (parsed.protocol === 'http:' || parsed.protocol === 'https:') return h('a', { href: parsed.href, rel: 'noopener noreferrer', target: '_blank' }, url);
+    if (parsed.protocol === 'http:' || parsed.protocol === 'https:') return h('a', { href: parsed.href, rel: 'noopener noreferrer',
+      target: '_blank' }, url);
   } catch { /* not a URL */ }
   return h('span', {}, url);
 }
@@ -81,7 +82,8 @@ export function badge(kind, label) {
 
 /** Copies text and says so. */
 export async function copy(text, toast) {
-  try { await navigator.clipboard.writeText(text); toast?.('Copied'); } catch { toast?.('Copy failed: select the text and copy it by hand', true); }
+  try { await navigator.clipboard.writeText(text); toast?.('Copied'); } catch { toast?.('Copy failed: select the text and copy it by hand',
+    true); }
 }
 
 /** A modal dialog that returns focus to where it was opened from when it closes. */
@@ -103,8 +105,10 @@ export function field(label, input, hint) {
   input.id = id;
   const error = h('div', { class: 'field-error', id: `${id}-error`, role: 'alert' });
   input.setAttribute('aria-describedby', `${id}-error${hint ? ` ${id}-hint` : ''}`);
-  const wrap = h('div', {}, h('label', { for: id }, label), input, hint ? h('div', { class: 'hint', id: `${id}-hint` }, hint) : null, error);
-  return { wrap, input, error, show(message) { error.textContent = message ?? ''; input.setAttribute('aria-invalid', message ? 'true' : 'false'); } };
+  const wrap = h('div', {}, h('label', { for: id }, label), input, hint ? h('div', { class: 'hint', id: `${id}-hint` }, hint) : null,
+    error);
+  return { wrap, input, error, show(message) { error.textContent = message ?? ''; input.setAttribute('aria-invalid',
+    message ? 'true' : 'false'); } };
 }
 
 /** A key's display prefix without the `sbk_` every key starts with, so that no page ever

@@ -10,7 +10,10 @@ export async function render(main, { app, params }) {
   let since = params.get('since'), until = params.get('until');
   if (hours) { until = null; since = new Date(Date.now() - hours * 3600e3).toISOString(); }
   const rangePicker = h('div', { class: 'row overview-range', role: 'group', 'aria-label': 'Time range' },
-    ['24h', '7d'].map((value) => h('button', { type: 'button', 'aria-pressed': String(range === value), on: { click: () => { params.set('range', value); params.delete('since'); params.delete('until'); app.setParams(params); app.route(); } } }, value === '24h' ? 'Last 24 hours' : 'Last 7 days')),
+    ['24h', '7d'].map((value) => h('button', { type: 'button', 'aria-pressed': String(range === value),
+      on: { click: () => { params.set('range',
+      value); params.delete('since'); params.delete('until'); app.setParams(params); app.route(); } } },
+      value === '24h' ? 'Last 24 hours' : 'Last 7 days')),
     customRange(app, params));
   mount(main, h('h1', {}, 'Overview'), rangePicker, h('p', { class: 'muted' }, 'Loading…'));
   if (!app.can('read:webhooks')) {
@@ -37,10 +40,14 @@ export async function render(main, { app, params }) {
     ? h('p', { class: 'muted' }, 'Every webhook is healthy.')
     : h('ul', { class: 'attention' }, attention.slice(0, 10).map((w) => h('li', { class: 'card' },
       h('div', { class: 'row spread' }, h('a', { href: `#/webhooks/${w.id}` }, w.name), healthBadge(w)),
-      h('p', { class: 'muted' }, w.health?.rule ?? (w.disabledReason ? `Disabled: ${w.disabledReason}` : `${w.consecutiveFailures} failures in a row`)),
+      h('p', { class: 'muted' },
+        w.health?.rule ?? (w.disabledReason ? `Disabled: ${w.disabledReason}` : `${w.consecutiveFailures} failures in a row`)),
       h('div', { class: 'row' },
-        !w.isActive && app.can('write:webhooks') ? h('button', { on: { click: async () => { try { await patch(`/api/webhooks/${w.id}`, { isActive: true }); app.toast('Re-enabled'); app.route(); } catch (e) { app.fail(e); } } } }, 'Re-enable') : null,
-        app.can('write:webhooks') ? h('button', { on: { click: async () => { try { const r = await post(`/api/webhooks/${w.id}/recover`, { since: new Date(Date.now() - 24 * 3600e3).toISOString() }); app.toast(`${r.data.requeued} deliveries queued again`); } catch (e) { app.fail(e); } } } }, 'Recover last 24 h') : null,
+        !w.isActive && app.can('write:webhooks') ? h('button', { on: { click: async () => { try { await patch(`/api/webhooks/${w.id}`,
+          { isActive: true }); app.toast('Re-enabled'); app.route(); } catch (e) { app.fail(e); } } } }, 'Re-enable') : null,
+        app.can('write:webhooks') ? h('button', { on: { click: async () => { try { const r = await post(`/api/webhooks/${w.id}/recover`,
+          { since: new Date(Date.now() - 24 * 3600e3).toISOString() });
+          app.toast(`${r.data.requeued} deliveries queued again`); } catch (e) { app.fail(e); } } } }, 'Recover last 24 h') : null,
         h('a', { class: 'button', href: `#/deliveries?webhook_id=${w.id}&status=failed` }, 'View failures')))));
   mount(main, h('h1', {}, 'Overview'), rangePicker, cards,
     hourlyChart(a.series ?? [], `Deliveries per hour, ${range === 'custom' ? 'custom range' : range}`),

@@ -6,7 +6,8 @@ export async function render(main, { app }) {
   const health = await fetch(url('/health')).then((r) => r.json()).catch(() => null);
   const ready = await fetch(url('/ready')).then((r) => r.json()).catch(() => null);
   const session = (await get('/api/session')).data;
-  const theme = h('select', { id: 'theme' }, [['system', 'Same as the system'], ['light', 'Light'], ['dark', 'Dark']].map(([v, l]) => h('option', { value: v, selected: (localStorage.getItem('sb.theme') ?? 'system') === v }, l)));
+  const theme = h('select', { id: 'theme' }, [['system', 'Same as the system'], ['light', 'Light'], ['dark', 'Dark']].map(([v,
+    l]) => h('option', { value: v, selected: (localStorage.getItem('sb.theme') ?? 'system') === v }, l)));
   theme.addEventListener('change', () => {
     localStorage.setItem('sb.theme', theme.value);
     const dark = theme.value === 'dark' || (theme.value === 'system' && matchMedia('(prefers-color-scheme: dark)').matches);
@@ -25,7 +26,9 @@ export async function render(main, { app }) {
     h('label', { for: 'theme' }, 'Theme'), theme,
     h('p', {}, h('label', { class: 'inline', for: 'utc' }, utc, 'Show times in UTC')),
     h('h2', {}, 'Session'),
-    h('p', {}, 'Signed in with ', h('strong', {}, session.name), ' (key ', keyPrefix(session.prefix), '), permissions ', session.permissions.join(', '), '.'),
-    h('p', {}, 'The session ends at ', time(session.sessionExpiresAt), ` at the latest, or after ${Math.round((session.idleTimeoutSeconds ?? 0) / 60)} minutes without activity.`),
+    h('p', {}, 'Signed in with ', h('strong', {}, session.name), ' (key ', keyPrefix(session.prefix), '), permissions ',
+      session.permissions.join(', '), '.'),
+    h('p', {}, 'The session ends at ', time(session.sessionExpiresAt),
+      ` at the latest, or after ${Math.round((session.idleTimeoutSeconds ?? 0) / 60)} minutes without activity.`),
     h('button', { class: 'danger', on: { click: () => app.signOut() } }, 'Sign out'));
 }

@@ -6,7 +6,8 @@ import { hourlyChart } from './chart.js';
 import { healthBadge, showSecretOnce, webhookForm } from './webhooks.js';
 import { deliveryTable } from './deliveries.js';
 
-const tabs = [['overview', 'Overview'], ['deliveries', 'Deliveries'], ['test', 'Test'], ['secret', 'Signing secret'], ['recovery', 'Recovery']];
+const tabs = [['overview', 'Overview'], ['deliveries', 'Deliveries'], ['test', 'Test'], ['secret', 'Signing secret'], ['recovery',
+  'Recovery']];
 
 export async function render(main, { app, id, params }) {
   const tab = tabs.some(([name]) => name === params.get('tab')) ? params.get('tab') : 'overview';
@@ -18,7 +19,8 @@ export async function render(main, { app, id, params }) {
   const panel = h('section', { role: 'tabpanel', id: 'tab-panel', 'aria-labelledby': `tab-${tab}` });
   const select = (name) => { params.set('tab', name); app.setParams(params); app.route(); };
   const tabList = h('div', { class: 'tabs', role: 'tablist', 'aria-label': 'Webhook' }, tabs.map(([name, label], index) => h('button', {
-    role: 'tab', id: `tab-${name}`, 'aria-selected': String(name === tab), 'aria-controls': 'tab-panel', tabindex: name === tab ? '0' : '-1',
+    role: 'tab', id: `tab-${name}`, 'aria-selected': String(name === tab), 'aria-controls': 'tab-panel',
+      tabindex: name === tab ? '0' : '-1',
     on: {
       click: () => select(name),
       keydown: (event) => {
@@ -27,7 +29,8 @@ export async function render(main, { app, id, params }) {
       },
     } }, label)));
   const toggle = h('button', { ...needs('write:webhooks'), on: { click: async () => {
-    try { await patch(`/api/webhooks/${id}`, { isActive: !webhook.isActive }); app.toast(webhook.isActive ? 'Disabled' : 'Enabled'); app.route(); } catch (e) { app.fail(e); }
+    try { await patch(`/api/webhooks/${id}`,
+      { isActive: !webhook.isActive }); app.toast(webhook.isActive ? 'Disabled' : 'Enabled'); app.route(); } catch (e) { app.fail(e); }
   } } }, webhook.isActive ? 'Disable' : 'Enable');
   const edit = h('button', { ...needs('write:webhooks'), on: { click: () => webhookForm(app, webhook) } }, 'Edit');
   const remove = h('button', { class: 'danger', ...needs('delete:webhooks'), on: { click: () => confirmDelete(app, webhook) } }, 'Delete');
@@ -46,7 +49,8 @@ async function overviewTab(panel, { webhook, stats }) {
   const card = (label, value) => h('div', { class: 'card' }, h('span', { class: 'figure' }, value), h('span', { class: 'label' }, label));
   mount(panel,
     f ? h('section', { class: 'cards', 'aria-label': 'Figures, last 24 hours' },
-      card('Deliveries', number(f.total_deliveries)), card('Succeeded', number(f.successful_deliveries)), card('Failed', number(f.failed_deliveries)),
+      card('Deliveries', number(f.total_deliveries)), card('Succeeded', number(f.successful_deliveries)), card('Failed',
+        number(f.failed_deliveries)),
       card('Success rate', percent(f.success_rate)), card('Average', `${f.average_response_time} ms`),
       card('p50 / p95', `${f.p50_response_time ?? '—'} / ${f.p95_response_time ?? '—'} ms`)) : null,
     h('dl', {},
@@ -54,9 +58,11 @@ async function overviewTab(panel, { webhook, stats }) {
       h('dt', {}, 'Description'), h('dd', {}, webhook.description ?? '—'),
       h('dt', {}, 'Last success'), h('dd', {}, time(stats?.last_success_at)),
       h('dt', {}, 'Last failure'), h('dd', {}, time(stats?.last_failure_at)),
-      h('dt', {}, 'Retries'), h('dd', {}, webhook.maxRetries ?? 'server default', webhook.retryDelaysMs ? ` (delays ${webhook.retryDelaysMs.join(', ')} ms)` : ''),
+      h('dt', {}, 'Retries'), h('dd', {}, webhook.maxRetries ?? 'server default',
+        webhook.retryDelaysMs ? ` (delays ${webhook.retryDelaysMs.join(', ')} ms)` : ''),
       h('dt', {}, 'Circuit'), h('dd', { id: 'circuit-state' }, circuitText(webhook.circuit)),
-      h('dt', {}, 'Throttle'), h('dd', {}, webhook.maxDeliveriesPerSecond ? `${webhook.maxDeliveriesPerSecond} deliveries per second` : 'server default'),
+      h('dt', {}, 'Throttle'), h('dd', {},
+        webhook.maxDeliveriesPerSecond ? `${webhook.maxDeliveriesPerSecond} deliveries per second` : 'server default'),
       h('dt', {}, 'Failed deliveries in a row'), h('dd', {}, String(webhook.consecutiveFailedDeliveries ?? 0)),
       h('dt', {}, 'Created'), h('dd', {}, time(webhook.createdAt))),
     stats?.series ? hourlyChart(stats.series, `${webhook.name}: deliveries per hour, last 24 hours`) : null);
@@ -71,14 +77,17 @@ function circuitText(circuit) {
 
 async function deliveriesTab(panel, { webhook }) {
   const answer = await get('/api/webhooks/logs' + query({ webhook_id: webhook.id, limit: 25 }));
-  mount(panel, answer.data.length ? deliveryTable(answer.data, new Map([[webhook.id, webhook.name]])) : h('p', { class: 'muted' }, 'No deliveries yet.'),
+  mount(panel, answer.data.length ? deliveryTable(answer.data, new Map([[webhook.id, webhook.name]])) : h('p', { class: 'muted' },
+    'No deliveries yet.'),
     h('p', {}, h('a', { href: `#/deliveries?webhook_id=${webhook.id}` }, 'All deliveries of this webhook →')));
 }
 
 async function testTab(panel, { app, webhook, canWrite }) {
   const types = (await get('/api/event-types').catch(() => ({ data: [] }))).data;
-  const select = h('select', { id: 'test-event-type' }, h('option', { value: '' }, 'webhook.test (default)'), types.map((t) => h('option', { value: t.name }, t.name)));
-  const payload = field('Payload (the event\'s data)', h('textarea', { spellcheck: 'false', rows: 8 }), 'Leave as is to send the sample; edit it to send your own JSON object.');
+  const select = h('select', { id: 'test-event-type' }, h('option', { value: '' }, 'webhook.test (default)'), types.map((t) => h('option',
+    { value: t.name }, t.name)));
+  const payload = field('Payload (the event\'s data)', h('textarea', { spellcheck: 'false', rows: 8 }),
+    'Leave as is to send the sample; edit it to send your own JSON object.');
   const sample = () => {
     const type = types.find((t) => t.name === select.value);
     payload.input.value = type ? JSON.stringify(type.example, null, 2) : '';
@@ -87,7 +96,8 @@ async function testTab(panel, { app, webhook, canWrite }) {
   select.addEventListener('change', sample);
   sample();
   const result = h('div', { 'aria-live': 'polite' });
-  const send = h('button', { class: 'primary', disabled: !canWrite, title: canWrite ? null : 'Needs the write:webhooks permission', on: { click: async () => {
+  const send = h('button', { class: 'primary', disabled: !canWrite, title: canWrite ? null : 'Needs the write:webhooks permission',
+    on: { click: async () => {
     payload.show(null);
     const body = select.value ? { eventType: select.value } : {};
     if (payload.input.value.trim() && payload.input.value !== payload.input.dataset.sample) {
@@ -98,7 +108,8 @@ async function testTab(panel, { app, webhook, canWrite }) {
     try {
       const answer = (await post(`/api/webhooks/${webhook.id}/test`, body)).data;
       mount(result,
-        h('h3', {}, answer.delivered ? badge('ok', `Delivered: ${answer.response.status}`) : badge('bad', answer.response.status ? `Failed: ${answer.response.status}` : 'Failed'), ` in ${answer.durationMs} ms`),
+        h('h3', {}, answer.delivered ? badge('ok', `Delivered: ${answer.response.status}`) : badge('bad',
+          answer.response.status ? `Failed: ${answer.response.status}` : 'Failed'), ` in ${answer.durationMs} ms`),
         answer.error ? h('p', { class: 'field-error' }, answer.error) : null,
         h('h4', {}, 'Request sent'), h('p', {}, h('code', {}, 'POST ' + answer.request.url)),
         headerTable(answer.request.headers), h('pre', { 'data-testid': 'test-request-body' }, answer.request.body),
@@ -111,17 +122,22 @@ async function testTab(panel, { app, webhook, canWrite }) {
 }
 
 export function headerTable(headers) {
-  return h('table', { class: 'headers' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Header'), h('th', { scope: 'col' }, 'Value'))),
-    h('tbody', {}, Object.entries(headers ?? {}).map(([name, value]) => h('tr', {}, h('td', {}, h('code', {}, name)), h('td', {}, h('code', {}, String(value)))))));
+  return h('table', { class: 'headers' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Header'), h('th', { scope: 'col' },
+    'Value'))),
+    h('tbody', {}, Object.entries(headers ?? {}).map(([name, value]) => h('tr', {}, h('td', {}, h('code', {}, name)), h('td', {}, h('code',
+      {}, String(value)))))));
 }
 
 async function secretTab(panel, { app, webhook, canWrite }) {
   const overlap = field('Keep the old secret signing for (hours, 0–720)', h('input', { type: 'number', min: 0, max: 720, value: 24 }));
-  const shown = h('div', { class: 'secret', 'aria-live': 'polite' }, webhook.hasSecret ? 'Hidden. Revealing it is recorded in the audit log.' : 'No secret');
-  const reveal = h('button', { disabled: !canWrite || !webhook.hasSecret, title: canWrite ? null : 'Needs the write:webhooks permission', on: { click: async () => {
+  const shown = h('div', { class: 'secret', 'aria-live': 'polite' },
+    webhook.hasSecret ? 'Hidden. Revealing it is recorded in the audit log.' : 'No secret');
+  const reveal = h('button', { disabled: !canWrite || !webhook.hasSecret, title: canWrite ? null : 'Needs the write:webhooks permission',
+    on: { click: async () => {
     try {
       const answer = (await post(`/api/webhooks/${webhook.id}/reveal-secret`)).data;
-      mount(shown, h('code', {}, answer.secret ?? 'No secret'), ' ', h('button', { type: 'button', on: { click: () => copy(answer.secret, (m, e) => app.toast(m, e)) } }, 'Copy'));
+      mount(shown, h('code', {}, answer.secret ?? 'No secret'), ' ', h('button', { type: 'button', on: { click: () => copy(answer.secret,
+        (m, e) => app.toast(m, e)) } }, 'Copy'));
       reveal.disabled = true;
     } catch (error) { app.fail(error); }
   } } }, 'Reveal secret');
@@ -131,9 +147,11 @@ async function secretTab(panel, { app, webhook, canWrite }) {
     return `${Math.floor(ms / 3600e3)} h ${Math.floor((ms % 3600e3) / 60e3)} min left`;
   };
   mount(panel,
-    h('p', {}, 'Deliveries are signed with this webhook\'s secret (', h('code', {}, 'X-Webhook-Signature'), ' and the Standard Webhooks ', h('code', {}, 'webhook-signature'), ').'),
+    h('p', {}, 'Deliveries are signed with this webhook\'s secret (', h('code', {}, 'X-Webhook-Signature'), ' and the Standard Webhooks ',
+      h('code', {}, 'webhook-signature'), ').'),
     shown, h('p', {}, reveal),
-    webhook.previousSecretExpiresAt ? h('p', {}, 'The previous secret also signs until ', time(webhook.previousSecretExpiresAt), ` (${countdown(webhook.previousSecretExpiresAt)}).`) : null,
+    webhook.previousSecretExpiresAt ? h('p', {}, 'The previous secret also signs until ', time(webhook.previousSecretExpiresAt),
+      ` (${countdown(webhook.previousSecretExpiresAt)}).`) : null,
     h('h3', {}, 'Rotate'), overlap.wrap,
     h('button', { class: 'primary', disabled: !canWrite, on: { click: async () => {
       overlap.show(null);
@@ -158,7 +176,8 @@ async function recoveryTab(panel, { app, webhook, canWrite }) {
     const answer = await run(false);
     if (answer) { app.toast(`${answer.requeued} deliveries queued again`); confirm.hidden = true; count.textContent = ''; }
   } } }, 'Send them again');
-  mount(panel, h('p', {}, 'Queues failed deliveries of this webhook again, for example after an outage of the receiver. Count them first.'), since.wrap,
+  mount(panel, h('p', {}, 'Queues failed deliveries of this webhook again, for example after an outage of the receiver. Count them first.'),
+    since.wrap,
     h('div', { class: 'row' },
       h('button', { disabled: !canWrite, on: { click: async () => {
         const answer = await run(true);

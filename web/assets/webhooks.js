@@ -11,8 +11,10 @@ export async function render(main, { app, params }) {
   const answer = await get('/api/webhooks' + query({ limit: pageSize, offset, q: search, state, include: 'health' }));
   const rows = answer.data;
   const total = answer.pagination?.total ?? rows.length;
-  const searchInput = h('input', { type: 'search', value: search, 'aria-label': 'Search webhooks by name or URL', placeholder: 'Search by name or URL (/)' });
-  const stateSelect = h('select', { 'aria-label': 'State' }, [['', 'All states'], ['active', 'Active'], ['failing', 'Failing'], ['disabled', 'Disabled']].map(([v, l]) => h('option', { value: v, selected: v === state }, l)));
+  const searchInput = h('input', {
+    type: 'search', value: search, 'aria-label': 'Search webhooks by name or URL', placeholder: 'Search by name or URL (/)' });
+  const stateSelect = h('select', { 'aria-label': 'State' }, [['', 'All states'], ['active', 'Active'], ['failing', 'Failing'], ['disabled',
+    'Disabled']].map(([v, l]) => h('option', { value: v, selected: v === state }, l)));
   const apply = () => { location.hash = '#/webhooks' + query({ q: searchInput.value.trim(), state: stateSelect.value }); };
   searchInput.addEventListener('change', apply);
   stateSelect.addEventListener('change', apply);
@@ -20,10 +22,14 @@ export async function render(main, { app, params }) {
     ? h('button', { class: 'primary', on: { click: () => webhookForm(app) } }, 'Create webhook')
     : h('button', { disabled: true, title: 'Needs the write:webhooks permission' }, 'Create webhook (needs write:webhooks)');
   const body = rows.length === 0
-    ? h('div', { class: 'card' }, h('p', {}, search || state ? 'No webhook matches the search.' : 'No webhooks yet. Create one to start receiving events.'), search || state ? null : create())
+    ? h('div', { class: 'card' }, h('p', {},
+      search || state ? 'No webhook matches the search.' : 'No webhooks yet. Create one to start receiving events.'),
+      search || state ? null : create())
     : h('table', { 'aria-label': 'Webhooks' },
-      h('thead', {}, h('tr', {}, ['Name', 'Host', 'Events', 'Health', 'Success (24 h)', 'Last attempt'].map((t) => h('th', { scope: 'col' }, t)))),
-      h('tbody', {}, rows.map((w) => h('tr', { tabindex: '0', on: { keydown: (e) => { if (e.key === 'Enter') location.hash = `#/webhooks/${w.id}`; } } },
+      h('thead', {}, h('tr', {}, ['Name', 'Host', 'Events', 'Health', 'Success (24 h)', 'Last attempt'].map((t) => h('th', { scope: 'col' },
+        t)))),
+      h('tbody', {}, rows.map((w) => h('tr', { tabindex: '0',
+        on: { keydown: (e) => { if (e.key === 'Enter') location.hash = `#/webhooks/${w.id}`; } } },
         h('td', {}, h('a', { href: `#/webhooks/${w.id}` }, w.name)),
         h('td', {}, hostOf(w.url)),
         h('td', {}, w.events.includes('*') ? 'All events' : w.events.join(', ')),
@@ -35,14 +41,16 @@ export async function render(main, { app, params }) {
     offset > 0 ? h('a', { class: 'button', href: link(Math.max(0, offset - pageSize)) }, 'Previous') : null,
     offset + pageSize < total ? h('a', { class: 'button', href: link(offset + pageSize) }, 'Next') : null,
     h('span', { class: 'muted' }, total ? `${offset + 1}–${Math.min(total, offset + rows.length)} of ${total}` : ''));
-  mount(main, h('div', { class: 'row spread' }, h('h1', {}, 'Webhooks'), create()), h('div', { class: 'filters' }, searchInput, stateSelect), body, pager);
+  mount(main, h('div', { class: 'row spread' }, h('h1', {}, 'Webhooks'), create()), h('div', { class: 'filters' }, searchInput,
+    stateSelect), body, pager);
 }
 
 /** A health badge from a webhook with `health` (include=health) or from its flags alone. */
 export function healthBadge(webhook) {
   if (!webhook.isActive) return badge('bad', 'Disabled');
   const state = webhook.health?.state ?? (webhook.consecutiveFailures > 0 ? 'degraded' : 'healthy');
-  return badge({ healthy: 'ok', degraded: 'warn', unhealthy: 'bad', disabled: 'bad' }[state] ?? 'neutral', state[0].toUpperCase() + state.slice(1));
+  return badge({ healthy: 'ok', degraded: 'warn', unhealthy: 'bad', disabled: 'bad' }[state] ?? 'neutral',
+    state[0].toUpperCase() + state.slice(1));
 }
 
 export function hostOf(url) {
@@ -58,7 +66,8 @@ async function eventTypes() {
 export async function webhookForm(app, webhook = null) {
   const types = await eventTypes();
   const name = field('Name', h('input', { required: true, value: webhook?.name ?? '', maxlength: 200 }));
-  const url = field('URL', h('input', { type: 'url', required: true, value: webhook?.url ?? '', placeholder: 'https://example.com/hooks' }), 'Where events are POSTed. Private and metadata addresses are refused.');
+  const url = field('URL', h('input', { type: 'url', required: true, value: webhook?.url ?? '', placeholder: 'https://example.com/hooks' }),
+    'Where events are POSTed. Private and metadata addresses are refused.');
   const description = field('Description', h('input', { value: webhook?.description ?? '' }));
   const selected = new Set(webhook?.events ?? []);
   const all = h('input', { type: 'checkbox', checked: selected.has('*') });
@@ -73,15 +82,21 @@ export async function webhookForm(app, webhook = null) {
       return h('label', { class: 'inline', title: type.description }, box, type.name);
     })))));
   const eventsError = h('div', { class: 'field-error', role: 'alert' });
-  const secret = field('Own signing secret (optional)', h('input', { autocomplete: 'off' }), 'Leave empty to have one generated (whsec_…).');
-  const retries = field('Retries after the first attempt (maxRetries)', h('input', { type: 'number', min: 0, max: 20, value: webhook?.maxRetries ?? '' }), 'Empty: the server default.');
-  const rate = field('Most deliveries per second (maxDeliveriesPerSecond)', h('input', { type: 'number', min: 0.01, max: 10000, step: 'any', value: webhook?.maxDeliveriesPerSecond ?? '' }), 'Empty: the server default (no limit unless WEBHOOK_MAX_DELIVERIES_PER_SECOND is set).');
-  const delays = field('Retry delays in ms (retryDelaysMs)', h('input', { value: (webhook?.retryDelaysMs ?? []).join(', '), placeholder: '1000, 5000, 15000' }));
+  const secret = field('Own signing secret (optional)', h('input', { autocomplete: 'off' }),
+    'Leave empty to have one generated (whsec_…).');
+  const retries = field('Retries after the first attempt (maxRetries)', h('input', { type: 'number', min: 0, max: 20,
+    value: webhook?.maxRetries ?? '' }), 'Empty: the server default.');
+  const rate = field('Most deliveries per second (maxDeliveriesPerSecond)', h('input', { type: 'number', min: 0.01, max: 10000, step: 'any',
+    value: webhook?.maxDeliveriesPerSecond ?? '' }),
+    'Empty: the server default (no limit unless WEBHOOK_MAX_DELIVERIES_PER_SECOND is set).');
+  const delays = field('Retry delays in ms (retryDelaysMs)', h('input', { value: (webhook?.retryDelaysMs ?? []).join(', '),
+    placeholder: '1000, 5000, 15000' }));
   const preview = h('p', { class: 'hint', 'aria-live': 'polite' });
   const updatePreview = () => {
     const list = delays.input.value.split(',').map((s) => Number(s.trim())).filter((n) => n > 0);
     let total = 0;
-    preview.textContent = list.length ? 'Schedule: ' + list.map((ms, i) => { total += ms; return `retry ${i + 1} after ${formatDuration(total)}`; }).join(', ') : '';
+    preview.textContent = list.length ? 'Schedule: ' + list.map((ms,
+      i) => { total += ms; return `retry ${i + 1} after ${formatDuration(total)}`; }).join(', ') : '';
   };
   delays.input.addEventListener('input', updatePreview);
   updatePreview();
@@ -92,7 +107,8 @@ export async function webhookForm(app, webhook = null) {
       Object.values(fields).forEach((f) => f.show(null));
       eventsError.textContent = '';
       const chosen = all.checked ? ['*'] : boxes.filter((b) => b.checked).map((b) => b.value);
-      const body = { name: name.input.value.trim(), url: url.input.value.trim(), events: chosen, description: description.input.value.trim() || null };
+      const body = { name: name.input.value.trim(), url: url.input.value.trim(), events: chosen,
+        description: description.input.value.trim() || null };
       if (secret.input.value.trim()) body.secret = secret.input.value.trim();
       if (retries.input.value !== '') body.maxRetries = Number(retries.input.value);
       const delayList = delays.input.value.split(',').map((s) => s.trim()).filter(Boolean).map(Number);
@@ -113,8 +129,10 @@ export async function webhookForm(app, webhook = null) {
       } catch (error) {
         if (!(error instanceof ApiError)) throw error;
         const target = error.code === 'target_not_allowed' || /url/i.test(error.message) ? url
-          : /event/i.test(error.message) ? null : /name/i.test(error.message) ? name : /maxDeliveriesPerSecond/.test(error.message) ? rate : /retr|delay/i.test(error.message) ? retries : null;
-        if (target) { target.show(error.message); target.input.focus(); } else if (/event/i.test(error.message)) eventsError.textContent = error.message; else app.fail(error);
+          : /event/i.test(error.message) ? null : /name/i.test(error.message) ? name
+          : /maxDeliveriesPerSecond/.test(error.message) ? rate : /retr|delay/i.test(error.message) ? retries : null;
+        if (target) { target.show(error.message); target.input.focus(); }
+        else if (/event/i.test(error.message)) eventsError.textContent = error.message; else app.fail(error);
       }
     } } },
     name.wrap, url.wrap, description.wrap, events, eventsError,
@@ -136,11 +154,16 @@ export function showSecretOnce(app, secret, webhookID, intro) {
   openDialog('Signing secret', (close) => [
     h('p', {}, intro),
     h('code', { class: 'secret', 'data-testid': 'new-secret' }, secret),
-    h('div', { class: 'row' }, h('button', { type: 'button', on: { click: () => copy(secret, (m, e) => app.toast(m, e)) } }, 'Copy secret')),
+    h('div', { class: 'row' }, h('button', { type: 'button', on: { click: () => copy(secret, (m, e) => app.toast(m, e)) } },
+      'Copy secret')),
     h('h3', {}, 'Verify deliveries (Node)'),
-    h('pre', {}, `const crypto = require('crypto');\nconst expected = 'sha256=' + crypto.createHmac('sha256', process.env.WEBHOOK_SECRET)\n  .update(rawBody).digest('hex');\nconst ok = crypto.timingSafeEqual(Buffer.from(expected), Buffer.from(req.headers['x-webhook-signature']));`),
+    h('pre', {}, `const crypto = require('crypto');\n` +
+      `const expected = 'sha256=' + crypto.createHmac('sha256', process.env.WEBHOOK_SECRET)\n  .update(rawBody).digest('hex');\n` +
+      `const ok = crypto.timingSafeEqual(Buffer.from(expected), Buffer.from(req.headers['x-webhook-signature']));`),
     h('h3', {}, 'Python (Standard Webhooks)'),
     h('pre', {}, `from standardwebhooks import Webhook\nWebhook(os.environ["WEBHOOK_SECRET"]).verify(raw_body, headers)`),
-    h('button', { class: 'primary', type: 'button', on: { click: () => { close(); if (webhookID) location.hash = `#/webhooks/${webhookID}`; else app.route(); } } }, 'I have stored the secret'),
+    h('button', { class: 'primary', type: 'button',
+      on: { click: () => { close(); if (webhookID) location.hash = `#/webhooks/${webhookID}`; else app.route(); } } },
+      'I have stored the secret'),
   ], { closable: false });
 }
